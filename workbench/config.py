@@ -1,0 +1,536 @@
+"""The project configuration file (``workbench.toml``): parse and validate it.
+
+Every problem in the file is collected and reported together in one
+:class:`~workbench.errors.ConfigError`, each naming the key, the value and the
+allowed values. The sections are documented in the README and in the bundled
+``workbench.toml``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ConfigError
+from workbench.paths import default_config_path
+from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
+
+__all__ = [
+    "FORMATS",
+    "ChannelRule",
+    "Config",
+    "IdentityConfig",
+    "JourneyConfig",
+    "SegmentConfig",
+    "SourceConfig",
+    "load_config",
+    "parse_config",
+]
+
+#: Source formats a reader exists for (``format = ...`` in ``[[sources]]``).
+FORMATS: tuple[str, ...] = (
+    "csv",
+    "email_activity",
+    "ga4",
+    "google_ads_clicks",
+    "google_ads_spend",
+    "hubspot_companies",
+    "hubspot_contacts",
+    "hubspot_deals",
+    "hubspot_engagements",
+    "linkedin_spend",
+    "meta_spend",
+    "offline_events",
+    "segment",
+    "webinar_attendees",
+    "webinar_registrants",
+)
+PATH_LEVELS = ("channel", "platform", "campaign", "touch_type")
+JOURNEY_UNITS = ("person", "account")
+STAGES = ("awareness", "consideration", "decision", "conversion", "retention")
+GENERIC_TABLES = ("touchpoints", "conversions", "spend", "identity_links")
+
+_ROOT_KEYS = {
+    "project",
+    "identity",
+    "sources",
+    "journeys",
+    "channel_rules",
+    "stages",
+    "segments",
+    "attribution",
+    "reports",
+}
+_PROJECT_KEYS = {
+    "name",
+    "currency",
+    "timezone",
+    "data_dir",
+    "processed_dir",
+    "reports_dir",
+    "truth_dir",
+    "default_phone_region",
+}
+_SOURCE_KEYS = {
+    "name",
+    "format",
+    "path",
+    "timezone",
+    "table",
+    "columns",
+    "constants",
+    "options",
+    "channel",
+    "platform",
+    "encoding",
+    "ts_format",
+    "enabled",
+}
+_IDENTITY_KEYS = {
+    "blocked_values",
+    "test_ids",
+    "internal_email_domains",
+    "limits",
+    "priority",
+    "max_component_size",
+}
+_JOURNEY_KEYS = {
+    "lookback_days",
+    "touch_types",
+    "collapse_repeats",
+    "path_level",
+    "conversion_types",
+    "unit",
+}
+_RULE_KEYS = {"channel", "source", "medium", "campaign", "touch_type", "click_id", "platform"}
+_STAGE_KEYS = {"touch_types", "pages", "conversion_types", "events"}
+_SEGMENT_KEYS = {"label", "filter", "description"}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[sources]]`` entry: where an export lives and how to read it."""
+
+    name: str
+    format: str
+    path: str
+    base_dir: Path
+    timezone: str = "UTC"
+    table: str | None = None
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None
+    platform: str | None = None
+    encoding: str | None = None
+    ts_format: str | None = None
+    enabled: bool = True
+
+    def files(self) -> list[Path]:
+        """Files matching ``path`` (a glob relative to the data dir), sorted."""
+        pattern = Path(self.path)
+        if pattern.is_absolute():
+            return sorted(Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))))
+        return sorted(self.base_dir.glob(self.path))
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """A user channel rule: case-insensitive regexes that must all match (full match)."""
+
+    channel: str
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    touch_type: str | None = None
+    click_id: str | None = None
+    platform: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """Identity stitching settings (merge protection)."""
+
+    blocked_values: tuple[str, ...] = ()
+    test_ids: tuple[str, ...] = ()
+    internal_email_domains: tuple[str, ...] = ()
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    priority: tuple[str, ...] = ID_TYPES
+    max_component_size: int = 50
+
+
+@dataclass(frozen=True)
+class JourneyConfig:
+    """How journeys are cut from touchpoints."""
+
+    lookback_days: int = 90
+    touch_types: tuple[str, ...] | None = None
+    collapse_repeats: bool = False
+    path_level: str = "channel"
+    conversion_types: tuple[str, ...] | None = None
+    unit: str = "person"
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """A named segment: a pandas ``query`` over journey attributes."""
+
+    name: str
+    filter: str
+    label: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    path: Path | None
+    name: str = "Journey Workbench project"
+    currency: str = "USD"
+    timezone: str = "UTC"
+    data_dir: Path = Path("data/raw")
+    processed_dir: Path = Path("data/processed")
+    reports_dir: Path = Path("reports")
+    truth_dir: Path | None = None
+    default_phone_region: str = "US"
+    sources: tuple[SourceConfig, ...] = ()
+    identity: IdentityConfig = IdentityConfig()
+    journeys: JourneyConfig = JourneyConfig()
+    channel_rules: tuple[ChannelRule, ...] = ()
+    stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    attribution: dict[str, Any] = field(default_factory=dict)
+    reports: dict[str, Any] = field(default_factory=dict)
+
+    def source(self, name: str) -> SourceConfig:
+        """Return the source called ``name``."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(
+            f"no source named {name!r}; configured sources: "
+            + ", ".join(s.name for s in self.sources)
+        )
+
+
+class _Problems:
+    """Collects config problems; raises them together."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+
+    def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+                did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.add(
+                    f"unknown key {key!r} in {where}{did}; allowed keys: "
+                    + ", ".join(sorted(allowed))
+                )
+
+    def choice(self, value: Any, allowed: tuple[str, ...], key: str) -> None:
+        if value not in allowed:
+            self.add(f"{key} = {value!r} is not allowed; allowed values: " + ", ".join(allowed))
+
+    def typed(self, value: Any, kind: type | tuple[type, ...], key: str, expected: str) -> bool:
+        if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
+            ok = False
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            self.add(f"{key} = {value!r} has the wrong type; expected {expected}")
+        return ok
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ConfigError(self.items, context=self.file)
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate a ``workbench.toml``.
+
+    Parameters
+    ----------
+    path
+        The config file; defaults to ``workbench.toml`` at the project root.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid TOML, or has bad keys/values.
+    """
+    file = Path(path) if path is not None else default_config_path()
+    if not file.is_file():
+        raise ConfigError(f"config file {str(file)!r} does not exist")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return parse_config(data, base_dir=file.resolve().parent, path=file)
+
+
+def parse_config(
+    data: dict[str, Any], *, base_dir: Path | str = ".", path: Path | None = None
+) -> Config:
+    """Validate a parsed config mapping (as from ``tomllib``) and build a :class:`Config`.
+
+    Relative paths are resolved against ``base_dir`` (the config file's folder).
+    """
+    base = Path(base_dir)
+    p = _Problems(str(path) if path else "config")
+    p.unknown_keys(data, _ROOT_KEYS, "the top level")
+
+    project = data.get("project", {})
+    p.unknown_keys(project, _PROJECT_KEYS, "[project]")
+    tz = project.get("timezone", "UTC")
+    _check_tz(p, tz, "project.timezone")
+    dirs = {
+        k: _resolve(base, project.get(k, default))
+        for k, default in (
+            ("data_dir", "data/raw"),
+            ("processed_dir", "data/processed"),
+            ("reports_dir", "reports"),
+        )
+    }
+    truth = project.get("truth_dir")
+
+    sources = tuple(
+        _parse_source(p, s, i, dirs["data_dir"], tz)
+        for i, s in enumerate(_list_of_tables(p, data.get("sources", []), "sources"))
+    )
+    names = [s.name for s in sources]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        p.add(f"sources: the name {dup!r} is used more than once; names must be unique")
+
+    config = Config(
+        path=path,
+        name=str(project.get("name", "Journey Workbench project")),
+        currency=str(project.get("currency", "USD")),
+        timezone=tz,
+        truth_dir=_resolve(base, truth) if truth else None,
+        default_phone_region=str(project.get("default_phone_region", "US")),
+        sources=sources,
+        identity=_parse_identity(p, data.get("identity", {})),
+        journeys=_parse_journeys(p, data.get("journeys", {})),
+        channel_rules=tuple(
+            _parse_rule(p, r, i)
+            for i, r in enumerate(
+                _list_of_tables(p, data.get("channel_rules", []), "channel_rules")
+            )
+        ),
+        stages=_parse_stages(p, data.get("stages", {})),
+        segments=_parse_segments(p, data.get("segments", {})),
+        attribution=dict(data.get("attribution", {})),
+        reports=dict(data.get("reports", {})),
+        **dirs,
+    )
+    p.raise_if_any()
+    return config
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (base / path)
+
+
+def _check_tz(p: _Problems, tz: Any, key: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(str(tz))
+    except Exception:  # noqa: BLE001 - any failure means "not a timezone"
+        p.add(f"{key} = {tz!r} is not a known IANA timezone (e.g. 'UTC', 'America/New_York')")
+
+
+def _list_of_tables(p: _Problems, value: Any, key: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        p.add(f"{key} must be an array of tables ([[{key}]]), got {value!r}")
+        return []
+    return value
+
+
+def _parse_source(
+    p: _Problems, raw: dict[str, Any], i: int, data_dir: Path, default_tz: str
+) -> SourceConfig:
+    where = f"sources[{i}]" + (f" ({raw['name']})" if "name" in raw else "")
+    p.unknown_keys(raw, _SOURCE_KEYS, where)
+    for key in ("name", "format", "path"):
+        if key not in raw:
+            p.add(f"{where}: missing required key {key!r}")
+    fmt = raw.get("format", "csv")
+    p.choice(fmt, FORMATS, f"{where}.format")
+    tz = raw.get("timezone", default_tz)
+    _check_tz(p, tz, f"{where}.timezone")
+    table = raw.get("table")
+    if fmt == "csv":
+        if table is None:
+            p.add(f"{where}: format 'csv' needs table = one of " + ", ".join(GENERIC_TABLES))
+        else:
+            p.choice(table, GENERIC_TABLES, f"{where}.table")
+        if not raw.get("columns"):
+            p.add(f"{where}: format 'csv' needs a [sources.columns] mapping")
+    columns: dict[str, list[str]] = {}
+    for canon, spec in dict(raw.get("columns", {})).items():
+        if table in TABLES and canon not in TABLES[table] and not str(canon).startswith("attr_"):
+            p.add(
+                f"{where}.columns.{canon}: {canon!r} is not a column of the {table} table; "
+                f"allowed: {', '.join(TABLES[table].names)} (or attr_<name> for attributes)"
+            )
+        if isinstance(spec, str):
+            columns[canon] = [spec]
+        elif isinstance(spec, list) and all(isinstance(s, str) for s in spec):
+            columns[canon] = list(spec)
+        else:
+            p.add(
+                f"{where}.columns.{canon} = {spec!r}; expected a column name or a list of aliases"
+            )
+    enabled = raw.get("enabled", True)
+    p.typed(enabled, bool, f"{where}.enabled", "true or false")
+    return SourceConfig(
+        name=str(raw.get("name", f"source{i}")),
+        format=str(fmt),
+        path=str(raw.get("path", "")),
+        base_dir=data_dir,
+        timezone=str(tz),
+        table=table,
+        columns=columns,
+        constants=dict(raw.get("constants", {})),
+        options=dict(raw.get("options", {})),
+        channel=raw.get("channel"),
+        platform=raw.get("platform"),
+        encoding=raw.get("encoding"),
+        ts_format=raw.get("ts_format"),
+        enabled=bool(enabled),
+    )
+
+
+def _parse_identity(p: _Problems, raw: dict[str, Any]) -> IdentityConfig:
+    p.unknown_keys(raw, _IDENTITY_KEYS, "[identity]")
+    limits: dict[str, dict[str, int]] = {}
+    for id_type, inner in dict(raw.get("limits", {})).items():
+        p.choice(id_type, ID_TYPES, f"identity.limits.{id_type}")
+        if not isinstance(inner, dict):
+            p.add(f"identity.limits.{id_type} = {inner!r}; expected a table like {{ user_id = 1 }}")
+            continue
+        for other, n in inner.items():
+            p.choice(other, ID_TYPES, f"identity.limits.{id_type}.{other}")
+            if p.typed(n, int, f"identity.limits.{id_type}.{other}", "a whole number >= 1"):
+                if n < 1:
+                    p.add(f"identity.limits.{id_type}.{other} = {n}; expected a whole number >= 1")
+        limits[id_type] = {str(k): int(v) for k, v in inner.items() if isinstance(v, int)}
+    priority = tuple(raw.get("priority", ID_TYPES))
+    for t in priority:
+        p.choice(t, ID_TYPES, "identity.priority[]")
+    size = raw.get("max_component_size", 50)
+    if p.typed(size, int, "identity.max_component_size", "a whole number >= 2") and size < 2:
+        p.add(f"identity.max_component_size = {size}; expected a whole number >= 2")
+    return IdentityConfig(
+        blocked_values=tuple(str(v) for v in raw.get("blocked_values", [])),
+        test_ids=tuple(str(v) for v in raw.get("test_ids", [])),
+        internal_email_domains=tuple(str(v).lower() for v in raw.get("internal_email_domains", [])),
+        limits=limits,
+        priority=priority,
+        max_component_size=int(size) if isinstance(size, int) else 50,
+    )
+
+
+def _parse_journeys(p: _Problems, raw: dict[str, Any]) -> JourneyConfig:
+    p.unknown_keys(raw, _JOURNEY_KEYS, "[journeys]")
+    lookback = raw.get("lookback_days", 90)
+    if p.typed(lookback, int, "journeys.lookback_days", "a whole number of days >= 1"):
+        if lookback < 1:
+            p.add(f"journeys.lookback_days = {lookback}; expected a whole number of days >= 1")
+    level = raw.get("path_level", "channel")
+    p.choice(level, PATH_LEVELS, "journeys.path_level")
+    unit = raw.get("unit", "person")
+    p.choice(unit, JOURNEY_UNITS, "journeys.unit")
+    touch_types = raw.get("touch_types")
+    for t in touch_types or []:
+        p.choice(t, TOUCH_TYPES, "journeys.touch_types[]")
+    conv = raw.get("conversion_types")
+    for t in conv or []:
+        p.choice(t, CONVERSION_TYPES, "journeys.conversion_types[]")
+    collapse = raw.get("collapse_repeats", False)
+    p.typed(collapse, bool, "journeys.collapse_repeats", "true or false")
+    return JourneyConfig(
+        lookback_days=int(lookback) if isinstance(lookback, int) else 90,
+        touch_types=tuple(touch_types) if touch_types else None,
+        collapse_repeats=bool(collapse),
+        path_level=str(level),
+        conversion_types=tuple(conv) if conv else None,
+        unit=str(unit),
+    )
+
+
+def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
+    import re
+
+    where = f"channel_rules[{i}]"
+    p.unknown_keys(raw, _RULE_KEYS, where)
+    if "channel" not in raw:
+        p.add(f"{where}: missing required key 'channel'")
+    if len(set(raw) - {"channel"}) == 0:
+        p.add(
+            f"{where}: a rule needs at least one of source, medium, campaign, touch_type, "
+            "click_id, platform"
+        )
+    for key in _RULE_KEYS - {"channel"}:
+        if key in raw:
+            try:
+                re.compile(str(raw[key]))
+            except re.error as exc:
+                p.add(f"{where}.{key} = {raw[key]!r} is not a valid regular expression ({exc})")
+    return ChannelRule(
+        **{k: (str(v) if v is not None else None) for k, v in raw.items() if k in _RULE_KEYS}
+    )
+
+
+def _parse_stages(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    for stage, spec in raw.items():
+        p.choice(stage, STAGES, f"stages.{stage}")
+        if not isinstance(spec, dict):
+            p.add(f"stages.{stage} = {spec!r}; expected a table with touch_types/pages/events")
+            continue
+        p.unknown_keys(spec, _STAGE_KEYS, f"[stages.{stage}]")
+        for t in spec.get("touch_types", []):
+            p.choice(t, TOUCH_TYPES, f"stages.{stage}.touch_types[]")
+        for t in spec.get("conversion_types", []):
+            p.choice(t, CONVERSION_TYPES, f"stages.{stage}.conversion_types[]")
+        out[stage] = {k: list(v) for k, v in spec.items()}
+    return out
+
+
+def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfig]:
+    out: dict[str, SegmentConfig] = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            p.add(f'segments.{name} = {spec!r}; expected a table with filter = "..."')
+            continue
+        p.unknown_keys(spec, _SEGMENT_KEYS, f"[segments.{name}]")
+        if "filter" not in spec:
+            p.add(
+                f"segments.{name}: missing required key 'filter' (a pandas query, "
+                "e.g. \"customer_type == 'smb'\")"
+            )
+            continue
+        out[name] = SegmentConfig(
+            name=name,
+            filter=str(spec["filter"]),
+            label=str(spec.get("label", name)),
+            description=str(spec.get("description", "")),
+        )
+    return out

@@ -1,0 +1,258 @@
+"""Raw exports -> canonical, channel-grouped, stitched tables (``workbench prepare``).
+
+:func:`prepare` reads every configured source, validates and quarantines rows,
+assigns channels, stitches identities and returns a :class:`Prepared` bundle;
+:func:`write_prepared` / :func:`load_prepared` store and reload it as Parquet
+files in ``data/processed/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.config import Config
+from workbench.errors import WorkbenchError
+from workbench.quarantine import Quarantine, quarantine_summary
+from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
+from workbench.validation import conform, quarantine_rows
+
+__all__ = ["TABLE_FILES", "Prepared", "load_prepared", "prepare", "write_prepared"]
+
+#: The Parquet files ``prepare`` writes, by table name.
+TABLE_FILES: tuple[str, ...] = (
+    "touchpoints",
+    "conversions",
+    "spend",
+    "identities",
+    "identity_links",
+    "accounts",
+    "quarantine",
+    "sources",
+)
+
+
+@dataclass
+class Prepared:
+    """Everything ``prepare`` produces.
+
+    Attributes
+    ----------
+    touchpoints, conversions, spend, identities, identity_links, quarantine
+        Canonical tables (see :mod:`workbench.schema`); touchpoints and
+        conversions carry ``person_id`` and ``account_id``.
+    accounts
+        CRM company attributes by ``account_id`` (may be empty).
+    sources
+        One row per source file: ``source``, ``format``, ``file``, ``rows``,
+        ``first_ts``, ``last_ts``.
+    diagnostics
+        Stitching diagnostics tables by name.
+    warnings
+        Notes from the readers (schema drift, skipped summary rows, ...).
+    """
+
+    touchpoints: pd.DataFrame
+    conversions: pd.DataFrame
+    spend: pd.DataFrame
+    identities: pd.DataFrame
+    identity_links: pd.DataFrame
+    quarantine: pd.DataFrame
+    accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """Headline numbers as a long frame (``metric``, ``value``)."""
+        known = self.touchpoints["person_id"].notna().mean() if len(self.touchpoints) else 0.0
+        rows = [
+            ("rows read", int(self.sources["rows"].sum()) if len(self.sources) else 0),
+            ("touchpoints", len(self.touchpoints)),
+            ("conversions", len(self.conversions)),
+            ("spend rows", len(self.spend)),
+            ("quarantined rows", len(self.quarantine)),
+            ("people", int(self.identities["person_id"].nunique()) if len(self.identities) else 0),
+            ("touchpoints with a person", round(float(known), 4)),
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def _progress_noop(message: str) -> None:
+    return None
+
+
+def prepare(config: Config, *, progress: Callable[[str], None] | None = None) -> Prepared:
+    """Read, validate, channel-group and stitch every enabled source of ``config``.
+
+    Parameters
+    ----------
+    config
+        The validated project configuration.
+    progress
+        Called with a short message as each stage starts (for the CLI).
+
+    Returns
+    -------
+    Prepared
+    """
+    from workbench.channels import assign_channels
+    from workbench.readers import read_source
+    from workbench.stitching import stitch
+
+    say = progress or _progress_noop
+    parts: dict[str, list[pd.DataFrame]] = {
+        k: [] for k in ("touchpoints", "conversions", "identity_links", "spend", "accounts")
+    }
+    quarantine = Quarantine()
+    files: list[dict[str, object]] = []
+    warnings: list[str] = []
+    sources = [s for s in config.sources if s.enabled]
+    if not sources:
+        raise WorkbenchError(
+            f"{config.path or 'config'}: no enabled [[sources]]; add at least one export"
+        )
+    for i, source in enumerate(sources, 1):
+        started = time.perf_counter()
+        say(f"[{i}/{len(sources)}] reading {source.name} ({source.format})")
+        result = read_source(source)
+        for name, table in (
+            ("touchpoints", TOUCHPOINTS),
+            ("conversions", CONVERSIONS),
+            ("identity_links", IDENTITY_LINKS),
+            ("spend", SPEND),
+        ):
+            frame = getattr(result, name)
+            if len(frame):
+                parts[name].append(quarantine_rows(frame, table, quarantine, source=source.name))
+        accounts = getattr(result, "accounts", None)
+        if accounts is not None and len(accounts):
+            parts["accounts"].append(accounts)
+        quarantine.extend(result.quarantine)
+        warnings.extend(result.warnings)
+        for entry in result.files:
+            files.append({"source": source.name, "format": source.format, **entry})
+        say(
+            f"      {source.name}: {sum(int(f.get('rows', 0)) for f in result.files):,} rows "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
+
+    touchpoints = _concat(parts["touchpoints"], TOUCHPOINTS)
+    conversions = _concat(parts["conversions"], CONVERSIONS)
+    links = _concat(parts["identity_links"], IDENTITY_LINKS)
+    spend = _concat(parts["spend"], SPEND)
+
+    say("grouping channels")
+    touchpoints = assign_channels(touchpoints, config.channel_rules)
+    if len(spend):
+        spend = _spend_channels(spend, touchpoints)
+
+    say("stitching identities")
+    stitched = stitch(touchpoints, conversions, links, config.identity)
+
+    return Prepared(
+        touchpoints=stitched.touchpoints,
+        conversions=stitched.conversions,
+        spend=spend,
+        identities=stitched.identities,
+        identity_links=links,
+        quarantine=quarantine.to_frame(),
+        accounts=pd.concat(parts["accounts"], ignore_index=True)
+        if parts["accounts"]
+        else pd.DataFrame(),
+        sources=_source_table(files),
+        diagnostics=dict(stitched.diagnostics),
+        warnings=warnings,
+    )
+
+
+def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:
+    if not frames:
+        return conform(pd.DataFrame(), table)
+    return conform(pd.concat(frames, ignore_index=True), table)
+
+
+def _spend_channels(spend: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
+    """Give spend rows the channel their campaign's clicks were grouped into.
+
+    A campaign's channel is the most common channel among touchpoints of the
+    same platform and campaign; spend rows whose campaign was never seen keep
+    the channel the reader gave them.
+    """
+    seen = touchpoints.dropna(subset=["platform", "campaign", CHANNEL])
+    if seen.empty:
+        return spend
+    top = (
+        seen.groupby(["platform", "campaign", CHANNEL], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["platform", "campaign", "n", CHANNEL], ascending=[True, True, False, True])
+        .drop_duplicates(["platform", "campaign"])
+        .rename(columns={CHANNEL: "_channel"})[["platform", "campaign", "_channel"]]
+    )
+    out = spend.merge(top, on=["platform", "campaign"], how="left")
+    out[CHANNEL] = out["_channel"].fillna(out[CHANNEL]).astype("string")
+    return out.drop(columns="_channel")
+
+
+def _source_table(files: list[dict[str, object]]) -> pd.DataFrame:
+    cols = ["source", "format", "file", "rows", "first_ts", "last_ts"]
+    frame = pd.DataFrame(files)
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = pd.NA
+    return frame[cols]
+
+
+def write_prepared(prepared: Prepared, out_dir: Path) -> list[Path]:
+    """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TABLE_FILES:
+        frame = getattr(prepared, name)
+        path = out_dir / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        written.append(path)
+    diag_dir = out_dir / "diagnostics"
+    diag_dir.mkdir(exist_ok=True)
+    for name, frame in prepared.diagnostics.items():
+        path = diag_dir / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        written.append(path)
+    meta = {
+        "warnings": prepared.warnings,
+        "quarantine": quarantine_summary(prepared.quarantine).to_dict(orient="records"),
+    }
+    (out_dir / "prepare_meta.json").write_text(json.dumps(meta, indent=2, default=str))
+    return written
+
+
+def load_prepared(out_dir: Path) -> Prepared:
+    """Reload what :func:`write_prepared` wrote.
+
+    Raises
+    ------
+    WorkbenchError
+        When the folder has not been prepared yet (naming the command to run).
+    """
+    out_dir = Path(out_dir)
+    missing = [n for n in TABLE_FILES if not (out_dir / f"{n}.parquet").is_file()]
+    if missing:
+        raise WorkbenchError(
+            f"{out_dir} has no prepared tables ({', '.join(missing)} missing); "
+            "run `workbench prepare` first"
+        )
+    tables = {n: pd.read_parquet(out_dir / f"{n}.parquet") for n in TABLE_FILES}
+    diagnostics = {
+        p.stem: pd.read_parquet(p) for p in sorted((out_dir / "diagnostics").glob("*.parquet"))
+    }
+    meta_path = out_dir / "prepare_meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    return Prepared(**tables, diagnostics=diagnostics, warnings=list(meta.get("warnings", [])))
