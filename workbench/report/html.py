@@ -1,0 +1,127 @@
+"""Convert an executed notebook into one self-contained HTML file.
+
+The output opens offline: the JupyterLab CSS is inlined, images are embedded
+as ``data:`` URIs, and the template's CDN scripts (require.js, MathJax,
+Mermaid, widget manager) are removed. Code inputs and prompts are hidden
+unless ``show_code=True``. LaTeX is shown as its source text (no MathJax).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from workbench.report.publish import notebook_title, strip_published
+
+__all__ = ["external_resources", "notebook_to_html"]
+
+_TEMPLATE_NAME = "workbench_report.html.j2"
+_TEMPLATE = r"""
+{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}
+<style type="text/css">
+.wb-header { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;
+  color: #444; border-bottom: 1px solid #ddd; padding: 8px 0 10px; margin-bottom: 12px; }
+.wb-header a { color: #1a5fb4; }
+.wb-header .wb-params code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
+.wb-failed { font-family: var(--jp-ui-font-family, sans-serif); background: #fdecea;
+  border: 2px solid #c62828; color: #8e0000; padding: 10px 14px; margin: 8px 0 16px;
+  border-radius: 4px; }
+.wb-failed pre { white-space: pre-wrap; background: #fff; padding: 6px; margin: 6px 0 0; }
+</style>
+{%- endblock extra_css -%}
+{%- block body_header -%}
+{{ super() }}
+{{ resources.get('wb_header_html', '') }}
+{%- endblock body_header -%}
+"""
+
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|embed)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+    re.IGNORECASE,
+)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?((?:https?:)?//[^"')\s]+)""", re.I)
+
+
+def notebook_to_html(
+    notebook: nbformat.NotebookNode | str | Path,
+    html_path: str | Path,
+    *,
+    show_code: bool = False,
+    title: str | None = None,
+    header_html: str = "",
+    resources_dir: str | Path | None = None,
+) -> Path:
+    """Write ``notebook`` as a self-contained HTML page.
+
+    Parameters
+    ----------
+    notebook
+        An executed notebook (node or ``.ipynb`` path).
+    html_path
+        The file to write.
+    show_code
+        Show code cells' input (hidden by default); prompts stay hidden.
+    title
+        The page ``<title>``; defaults to the published title, else the first
+        markdown heading, else the file name.
+    header_html
+        Trusted HTML placed at the top of the page body (run details, a
+        failure banner); callers escape any user text in it.
+    resources_dir
+        Folder that relative image paths in markdown (``![](img/logo.png)``) are
+        resolved against before embedding; defaults to the notebook file's folder.
+
+    Returns
+    -------
+    Path
+        ``html_path``.
+    """
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    if isinstance(notebook, str | Path):
+        name = Path(notebook).stem
+        nb = nbformat.read(Path(notebook), as_version=4)
+        if resources_dir is None:
+            resources_dir = Path(notebook).resolve().parent
+    else:
+        name = Path(str(notebook.metadata.get("papermill", {}).get("output_path", "report"))).stem
+        nb = notebook
+    title = title or notebook_title(nb, default=name)
+    nb = strip_published(nb)
+    nb.metadata.pop("widgets", None)  # widget state would pull the widget manager from a CDN
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file=_TEMPLATE_NAME,
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+        exclude_input=not show_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exporter.require_js_url = ""
+    exporter.mathjax_url = ""
+    resources: dict[str, object] = {"metadata": {"name": name}, "wb_header_html": header_html}
+    if resources_dir is not None:
+        resources["metadata"] = {"name": name, "path": str(resources_dir)}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    out = Path(html_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def external_resources(html: str) -> list[str]:
+    """URLs an HTML page would fetch from the network (scripts, styles, images, frames).
+
+    Plain ``<a href>`` links are not counted: they are only followed on click.
+    """
+    return _EXTERNAL.findall(html) + _CSS_IMPORT.findall(html)
