@@ -1,0 +1,564 @@
+"""Attribution inputs: journey tables (or aggregated paths) -> compact integer-coded paths.
+
+Every model in :mod:`workbench.attribution` works on one structure, :class:`Paths`: the
+touches of all paths as one integer array of channel codes in CSR layout (``codes`` plus
+``offsets``), with per-path weights ``conversions`` / ``nulls`` (non-converting count) /
+``value``. Two readers build it:
+
+:func:`paths_from_journeys`
+    From the ``journeys`` and ``journey_touches`` tables (:mod:`workbench.schema`). One
+    path per journey; ``conversions`` is 1 for a converted journey and 0 otherwise,
+    ``nulls`` the complement. Journeys without any touch cannot be credited to a channel;
+    they are kept out of the paths, listed in :attr:`Paths.dropped` with a reason (hand
+    it to the quarantine) and announced by a ``UserWarning`` when they converted.
+:func:`~workbench.attribution.aggregated.paths_from_aggregated`
+    From the path-aggregated interchange table of ChannelAttribution and fractribution:
+    one row per path string (channels joined by ``sep``, default ``" > "``) with total
+    conversions, total conversion value and total nulls. Column names are options
+    (defaults ``path``, ``total_conversions``, ``total_conversion_value``, ``total_null``).
+    Aggregated paths carry no timestamps, so ``time_decay`` and ``w_shaped`` refuse them.
+
+Days before conversion (time decay)
+    ``(conversion_ts - ts)`` in days, from the touch ``ts`` and the journey
+    ``conversion_ts``; where either is missing the ``days_to_conversion`` column of the
+    touches is used if present. A touch after its journey's conversion is an error.
+
+Lead / opportunity touches (W-shaped)
+    For each journey, the *lead-creation touch* is the last touch at or before the
+    journey's ``lead_ts`` (optional journeys column) and the *opportunity-creation touch*
+    the last touch at or before ``opportunity_ts``. Journeys without those timestamps use
+    marker touch types instead: the first touch whose ``touch_type`` is in
+    ``lead_touch_types`` (default ``form_submit``) / ``opportunity_touch_types`` (default
+    ``demo``). Journeys where either marker cannot be found get ``-1`` and the W-shaped
+    model falls back to position-based weights for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import ValidationError
+from workbench.schema import (
+    CHANNEL,
+    JOURNEY_ID,
+    JOURNEY_TOUCHES,
+    JOURNEYS,
+    TOUCH_TYPE,
+    TS,
+    VALUE,
+)
+
+__all__ = [
+    "CONVERSION_TS",
+    "CONVERTED",
+    "DAYS_TO_CONVERSION",
+    "DEFAULT_SEP",
+    "POSITION",
+    "Paths",
+    "paths_from_journeys",
+    "touch_days_before",
+]
+
+#: Column names of the journey tables, taken from the schema (never re-spelled).
+POSITION = JOURNEY_TOUCHES["position"].name
+DAYS_TO_CONVERSION = JOURNEY_TOUCHES["days_to_conversion"].name
+CONVERTED = JOURNEYS["converted"].name
+CONVERSION_TS = JOURNEYS["conversion_ts"].name
+#: Default separator of path strings (ChannelAttribution and fractribution use it).
+DEFAULT_SEP = " > "
+
+_NS_PER_DAY = 86_400e9
+_MAX_EXAMPLES = 5
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Paths:
+    """Integer-coded paths in CSR layout, the common input of every model.
+
+    Attributes
+    ----------
+    channels
+        Channel names, sorted; ``codes`` index into it.
+    codes
+        Channel code of every touch, paths concatenated (int32).
+    offsets
+        Path ``i`` is ``codes[offsets[i]:offsets[i + 1]]`` (int64, length ``n_paths + 1``).
+        Every path has at least one touch.
+    conversions, nulls, value
+        Per path: conversions, non-converting count and conversion value (float64).
+    ids
+        Per path: the journey id, or the path string for aggregated input.
+    positions
+        Per touch: the ``position`` of the touch in its journey (index in the path for
+        aggregated input).
+    days_before
+        Per touch: days from the touch to the conversion (NaN where unknown), or ``None``
+        when the input has no timestamps.
+    lead_index, opportunity_index
+        Per path: 0-based index in the path of the lead- / opportunity-creation touch,
+        ``-1`` when unknown; ``None`` for aggregated input.
+    source
+        ``"journeys"`` or ``"aggregated"``.
+    dropped
+        Journeys that could not become paths: columns ``journey_id, reason``.
+    """
+
+    channels: tuple[str, ...]
+    codes: np.ndarray
+    offsets: np.ndarray
+    conversions: np.ndarray
+    nulls: np.ndarray
+    value: np.ndarray
+    ids: np.ndarray
+    positions: np.ndarray
+    days_before: np.ndarray | None = None
+    lead_index: np.ndarray | None = None
+    opportunity_index: np.ndarray | None = None
+    source: str = "journeys"
+    dropped: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame({JOURNEY_ID: [], "reason": []}, dtype=object)
+    )
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths."""
+        return len(self.offsets) - 1
+
+    @property
+    def n_channels(self) -> int:
+        """Number of channels."""
+        return len(self.channels)
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Touches per path."""
+        return np.diff(self.offsets)
+
+    @cached_property
+    def path_of_touch(self) -> np.ndarray:
+        """Path index of every touch."""
+        return np.repeat(np.arange(self.n_paths, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def index_in_path(self) -> np.ndarray:
+        """0-based index of every touch within its path."""
+        return np.arange(len(self.codes), dtype=np.int64) - self.offsets[self.path_of_touch]
+
+    @cached_property
+    def converting(self) -> tuple[Paths, np.ndarray]:
+        """The paths with conversions (``self`` when all convert) and their indices."""
+        mask = self.conversions > 0
+        if mask.all():
+            return self, np.arange(self.n_paths)
+        return self.subset(mask), np.flatnonzero(mask)
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Index of the first touch of every path."""
+        return self.offsets[:-1]
+
+    def with_weights(self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray) -> Paths:
+        """The same paths with other per-path weights (used by the bootstrap)."""
+        return dataclasses.replace(
+            self,
+            conversions=np.asarray(conversions, dtype=np.float64),
+            nulls=np.asarray(nulls, dtype=np.float64),
+            value=np.asarray(value, dtype=np.float64),
+        )
+
+    def subset(self, path_mask: np.ndarray) -> Paths:
+        """Only the paths where ``path_mask`` is true (channel list unchanged)."""
+        keep = np.asarray(path_mask, dtype=bool)
+        touch_keep = np.repeat(keep, self.lengths)
+        lengths = self.lengths[keep]
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+
+        def per_path(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[keep]
+
+        return dataclasses.replace(
+            self,
+            codes=self.codes[touch_keep],
+            offsets=offsets,
+            conversions=self.conversions[keep],
+            nulls=self.nulls[keep],
+            value=self.value[keep],
+            ids=self.ids[keep],
+            positions=self.positions[touch_keep],
+            days_before=None if self.days_before is None else self.days_before[touch_keep],
+            lead_index=per_path(self.lead_index),
+            opportunity_index=per_path(self.opportunity_index),
+        )
+
+    def channel_names(self, codes: np.ndarray) -> np.ndarray:
+        """Channel names for an array of codes."""
+        return np.asarray(self.channels, dtype=object)[codes]
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _examples(frame: pd.DataFrame, mask: np.ndarray, cols: Sequence[str]) -> str:
+    """Up to five offending rows as ``row i (col=value, ...)``."""
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))[:_MAX_EXAMPLES]
+    parts = []
+    for r in rows:
+        vals = ", ".join(f"{c}={frame[c].iloc[r]!r}" for c in cols if c in frame.columns)
+        parts.append(f"row {r} ({vals})")
+    more = int(np.count_nonzero(mask)) - len(rows)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _missing_columns(frame: pd.DataFrame, table: str, required: Sequence[str]) -> list[str]:
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return []
+    return [
+        f"{table}: missing column(s) {missing}; expected {list(required)} "
+        f"(found {list(frame.columns)})"
+    ]
+
+
+def _numeric(
+    frame: pd.DataFrame, col: str, table: str, problems: list[str], *, nonneg: bool = True
+) -> np.ndarray:
+    """A numeric column as float64; records non-numeric, missing and negative values."""
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values) & frame[col].notna().to_numpy()
+    if bad.any():
+        problems.append(
+            f"{table}: column {col!r} must be numeric; got {_examples(frame, bad, [col])}"
+        )
+    missing = frame[col].isna().to_numpy()
+    if missing.any():
+        problems.append(
+            f"{table}: column {col!r} has missing values; expected a number: "
+            f"{_examples(frame, missing, [col])}"
+        )
+    if nonneg:
+        neg = np.nan_to_num(values, nan=0.0) < 0
+        if neg.any():
+            problems.append(
+                f"{table}: column {col!r} must be >= 0; got {_examples(frame, neg, [col])}"
+            )
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _utc_ns(series: pd.Series) -> np.ndarray:
+    """Timestamps as float nanoseconds since the epoch (UTC; naive taken as UTC), NaN for NaT."""
+    s = pd.to_datetime(series, utc=True)
+    arr = s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    out = arr.view(np.int64).astype(np.float64)
+    out[np.isnat(arr)] = np.nan
+    return out
+
+
+def _row_of(keys: pd.Series, lookup: pd.Series) -> np.ndarray:
+    """Row of ``keys`` (unique) holding each value of ``lookup``; -1 where absent."""
+    codes, _ = pd.factorize(pd.concat([keys, lookup], ignore_index=True))
+    n = len(keys)
+    row = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
+    row[codes[:n]] = np.arange(n)
+    return row[codes[n:]]  # codes of missing lookups are -1 -> row[-1] == -1
+
+
+def touch_days_before(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    *,
+    journey_id: str = JOURNEY_ID,
+    ts: str = TS,
+    conversion_ts: str = CONVERSION_TS,
+    days_to_conversion: str = DAYS_TO_CONVERSION,
+) -> np.ndarray:
+    """Days from each touch (row of ``touches``) to its journey's conversion.
+
+    From ``ts`` and the journey's ``conversion_ts``; where either is missing, from the
+    ``days_to_conversion`` column when present; NaN otherwise (e.g. unknown journey).
+    """
+    days = np.full(len(touches), np.nan)
+    if ts in touches.columns and conversion_ts in journeys.columns:
+        conv = pd.Series(_utc_ns(journeys[conversion_ts]), index=journeys[journey_id].to_numpy())
+        conv = conv[~conv.index.duplicated()]
+        at = conv.reindex(touches[journey_id].to_numpy()).to_numpy(dtype=np.float64)
+        days = (at - _utc_ns(touches[ts])) / _NS_PER_DAY
+    if days_to_conversion in touches.columns:
+        fallback = pd.to_numeric(touches[days_to_conversion], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        days = np.where(np.isnan(days), fallback, days)
+    return days
+
+
+# --- journeys ------------------------------------------------------------------
+
+
+def paths_from_journeys(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    *,
+    journey_id: str = JOURNEY_ID,
+    position: str = POSITION,
+    channel: str = CHANNEL,
+    ts: str = TS,
+    touch_type: str = TOUCH_TYPE,
+    days_to_conversion: str = DAYS_TO_CONVERSION,
+    converted: str = CONVERTED,
+    value: str = VALUE,
+    conversion_ts: str = CONVERSION_TS,
+    lead_ts: str = "lead_ts",
+    opportunity_ts: str = "opportunity_ts",
+    lead_touch_types: Sequence[str] = ("form_submit",),
+    opportunity_touch_types: Sequence[str] = ("demo",),
+) -> Paths:
+    """Build :class:`Paths` from the journey tables.
+
+    Parameters
+    ----------
+    touches
+        ``journey_touches``: one row per touch (``journey_id``, ``position``, ``channel``;
+        ``ts``, ``touch_type``, ``days_to_conversion`` optional).
+    journeys
+        ``journeys``: one row per journey (``journey_id``, ``converted``, ``value``;
+        ``conversion_ts``, ``lead_ts``, ``opportunity_ts`` optional).
+    journey_id, position, channel, ts, touch_type, days_to_conversion, converted, value, \
+conversion_ts, lead_ts, opportunity_ts
+        Column names.
+    lead_touch_types, opportunity_touch_types
+        Marker touch types for W-shaped when the journey has no ``lead_ts`` /
+        ``opportunity_ts`` (see the module docstring).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem: missing columns, duplicate journeys or positions, touches
+        of unknown journeys, missing channels, non-boolean ``converted``, missing or
+        negative values, touches after the conversion.
+    """
+    problems = _missing_columns(touches, "journey_touches", [journey_id, position, channel])
+    problems += _missing_columns(journeys, "journeys", [journey_id, converted, value])
+    if problems:
+        raise ValidationError(problems)
+
+    # journeys ------------------------------------------------------------------
+    dup = journeys[journey_id].duplicated(keep=False).to_numpy()
+    if dup.any():
+        problems.append(
+            f"journeys: {journey_id!r} must be unique; duplicates: "
+            f"{_examples(journeys, dup, [journey_id])}"
+        )
+    conv_col = journeys[converted]
+    if pd.api.types.is_bool_dtype(conv_col) and not conv_col.isna().any():
+        conv_num = conv_col.astype(np.float64)
+    else:
+        conv_num = pd.to_numeric(conv_col.astype("object"), errors="coerce")
+    bad_conv = ~conv_num.isin([0, 1]).to_numpy()
+    if bad_conv.any():
+        problems.append(
+            f"journeys: column {converted!r} must be true/false; got "
+            f"{_examples(journeys, bad_conv, [journey_id, converted])}"
+        )
+    conv = np.where(bad_conv, 0.0, conv_num.fillna(0).to_numpy(dtype=np.float64))
+    val = _numeric(journeys, value, "journeys", problems)
+    nonzero_null = (conv == 0) & (val != 0)
+    if nonzero_null.any():
+        problems.append(
+            f"journeys: column {value!r} must be 0 for journeys that did not convert; got "
+            f"{_examples(journeys, nonzero_null, [journey_id, converted, value])}"
+        )
+
+    # touches -------------------------------------------------------------------
+    t_j = _row_of(journeys[journey_id], touches[journey_id]) if not dup.any() else None
+    if not dup.any():
+        unknown = t_j < 0
+        if unknown.any():
+            problems.append(
+                f"journey_touches: {journey_id!r} not found in journeys: "
+                f"{_examples(touches, unknown, [journey_id, position])}"
+            )
+    chan = touches[channel]
+    bad_chan = (chan.isna() | (chan.astype("str").str.strip().str.len() == 0)).to_numpy()
+    if bad_chan.any():
+        problems.append(
+            f"journey_touches: column {channel!r} must be a non-empty channel name; got "
+            f"{_examples(touches, bad_chan, [journey_id, position, channel])}"
+        )
+    pos_num = pd.to_numeric(touches[position], errors="coerce")
+    pos_arr = pos_num.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad_pos = ~np.isfinite(pos_arr) | (np.nan_to_num(pos_arr) != np.round(np.nan_to_num(pos_arr)))
+    if bad_pos.any():
+        problems.append(
+            f"journey_touches: column {position!r} must be an integer; got "
+            f"{_examples(touches, bad_pos, [journey_id, position])}"
+        )
+    if problems:
+        raise ValidationError(problems)
+
+    pos = pos_arr.astype(np.int64)
+    pos_rel = pos - (pos.min() if len(pos) else 0)
+    key = t_j * (int(pos_rel.max(initial=0)) + 1) + pos_rel
+    order = None if np.all(key[1:] > key[:-1]) else np.argsort(key, kind="stable")
+    if order is not None:
+        skey = key[order]
+        same = np.flatnonzero(skey[1:] == skey[:-1])
+        if len(same):
+            mask = np.zeros(len(key), dtype=bool)
+            mask[order[same]] = True
+            mask[order[same + 1]] = True
+            raise ValidationError(
+                [
+                    f"journey_touches: ({journey_id!r}, {position!r}) must be unique; "
+                    f"duplicates: {_examples(touches, mask, [journey_id, position, channel])}"
+                ]
+            )
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return a if order is None else a[order]
+
+    codes_all, uniques = pd.factorize(chan.astype("str"), sort=True)
+    codes = take(codes_all.astype(np.int32))
+    t_j = take(t_j)
+    pos = take(pos)
+
+    counts = np.bincount(t_j, minlength=len(journeys))
+    has = counts > 0
+    offsets = np.zeros(int(has.sum()) + 1, dtype=np.int64)
+    np.cumsum(counts[has], out=offsets[1:])
+    ids_all = journeys[journey_id].to_numpy(dtype=object)
+    empty = ~has
+    dropped = pd.DataFrame(
+        {
+            JOURNEY_ID: ids_all[empty],
+            "reason": np.where(
+                conv[empty] > 0,
+                "converted journey without touches: no channel to credit",
+                "journey without touches",
+            ),
+        }
+    )
+
+    lost = conv[empty] > 0
+    if lost.any():
+        warnings.warn(
+            f"{int(lost.sum())} converted journey(s) have no touches and get no credit "
+            f"(value {val[empty][lost].sum():g}); they are listed in Paths.dropped",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    # days before conversion ------------------------------------------------------
+    days = None
+    if ts in touches.columns and conversion_ts in journeys.columns:
+        days = (_utc_ns(journeys[conversion_ts])[t_j] - take(_utc_ns(touches[ts]))) / _NS_PER_DAY
+    if days_to_conversion in touches.columns:
+        fallback = take(
+            pd.to_numeric(touches[days_to_conversion], errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
+        )
+        days = fallback if days is None else np.where(np.isnan(days), fallback, days)
+    if days is not None:
+        after = (days < -1e-9) & (conv[t_j] > 0)
+        if after.any():
+            rows = np.zeros(len(touches), dtype=bool)
+            rows[np.flatnonzero(after) if order is None else order[after]] = True
+            raise ValidationError(
+                [
+                    "journey_touches: touches after their journey's conversion "
+                    f"({conversion_ts!r} before {ts!r}); expected every touch at or before "
+                    f"the conversion: {_examples(touches, rows, [journey_id, position, ts])}"
+                ]
+            )
+
+    starts = offsets[:-1]
+    index_in_path = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, counts[has])
+    lead_idx = _marker_index(
+        touches,
+        journeys,
+        lead_ts,
+        ts,
+        touch_type,
+        lead_touch_types,
+        t_j,
+        take,
+        starts,
+        index_in_path,
+    )
+    opp_idx = _marker_index(
+        touches,
+        journeys,
+        opportunity_ts,
+        ts,
+        touch_type,
+        opportunity_touch_types,
+        t_j,
+        take,
+        starts,
+        index_in_path,
+    )
+    return Paths(
+        channels=tuple(str(c) for c in uniques),
+        codes=codes,
+        offsets=offsets,
+        conversions=conv[has],
+        nulls=1.0 - conv[has],
+        value=val[has],
+        ids=ids_all[has],
+        positions=pos,
+        days_before=days,
+        lead_index=None if lead_idx is None else lead_idx[has],
+        opportunity_index=None if opp_idx is None else opp_idx[has],
+        source="journeys",
+        dropped=dropped,
+    )
+
+
+def _marker_index(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    marker_ts: str,
+    ts: str,
+    touch_type: str,
+    marker_types: Sequence[str],
+    t_j: np.ndarray,
+    take,
+    starts: np.ndarray,
+    index_in_path: np.ndarray,
+) -> np.ndarray | None:
+    """Per journey: index in the path of the marker touch, -1 when not found.
+
+    ``marker_ts`` (journeys) gives the last touch at or before it; journeys without it use
+    the first touch whose type is one of ``marker_types``.
+    """
+    n_j = len(journeys)
+    out = np.full(n_j, -1, dtype=np.int64)
+    if len(starts) == 0:
+        return out
+    have_ts = marker_ts in journeys.columns and ts in touches.columns
+    have_types = touch_type in touches.columns and len(marker_types) > 0
+    if not have_ts and not have_types:
+        return out
+    journey_of_path = t_j[starts]
+    use_ts = np.zeros(n_j, dtype=bool)
+    if have_ts:
+        m_ns = _utc_ns(journeys[marker_ts])
+        use_ts = ~np.isnan(m_ns)
+        t_ns = take(_utc_ns(touches[ts]))
+        flag = t_ns <= m_ns[t_j]
+        last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
+        out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
+    if have_types:
+        is_marker = take(touches[touch_type].isin(list(marker_types)).to_numpy())
+        big = np.iinfo(np.int64).max
+        first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
+        first = np.where(first == big, -1, first)
+        sel = ~use_ts[journey_of_path]
+        out[journey_of_path[sel]] = first[sel]
+    return out
