@@ -1,0 +1,304 @@
+"""Benchmark identity stitching against a bare connected-components baseline.
+
+Synthesizes touchpoints / conversions / identity links with a realistic
+identifier structure (seeded), then times, in the same run and on the same
+data:
+
+* **baseline**: per identifier type, factorize every value to an integer,
+  build the row and link edges, and run ``scipy`` connected components —
+  the least work any correct stitcher must do;
+* **stitch**: :func:`workbench.stitching.stitch` (blocking, limits, stable
+  ids, accounts, output columns, identities, diagnostics).
+
+Times are the fastest of ``--repeat`` in-process runs on the same data. Peak
+memory is measured for each in a fresh interpreter that synthesizes the same
+data (peak resident size, reset after synthesis, minus the resident size before
+the run). Results go to
+``benchmarks/results/bench_stitching.json`` (git-ignored).
+
+Usage::
+
+    python benchmarks/bench_stitching.py --rows 1000000 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workbench.config import IdentityConfig  # noqa: E402
+from workbench.stitching import stitch  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
+
+
+def _ids(prefix: str, numbers: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
+    """``prefix + number`` strings built in Arrow (missing where not ``present``)."""
+    text = pc.cast(pa.array(numbers), pa.string())
+    text = pc.binary_join_element_wise(prefix, text, "")
+    if present is not None:
+        text = pc.if_else(pa.array(present), text, pa.nulls(len(text), pa.string()))
+    return pd.Series(pd.arrays.ArrowStringArray(text))
+
+
+def synthesize(n_rows: int, seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Touchpoints, conversions and identity links for about ``n_rows / 25`` people.
+
+    Every person has 1-4 browsers (GA-like anonymous ids); 40% log in
+    (user_id on a third of their rows), 30% have an e-mail (e-mail touches,
+    HubSpot-like links), 10% a CRM contact and account; 3% of rows are ad
+    clicks with a unique gclid; 0.2% of browsers are shared devices on which
+    2-5 users log in; 0.3% of user ids are the placeholder ``"null"``.
+    """
+    rng = np.random.default_rng(seed)
+    n_people = max(n_rows // 25, 10)
+    devices_per = rng.geometric(0.6, n_people).clip(1, 4)
+    first_device = np.concatenate([[0], np.cumsum(devices_per)[:-1]])
+    n_devices = int(devices_per.sum())
+    logged = rng.random(n_people) < 0.4
+    has_email = rng.random(n_people) < 0.3
+    has_crm = has_email & (rng.random(n_people) < 0.33)
+
+    person = rng.integers(0, n_people, n_rows)
+    device = first_device[person] + rng.integers(0, 1 << 30, n_rows) % devices_per[person]
+    is_email_touch = has_email[person] & (rng.random(n_rows) < 0.1)
+    user_on_row = logged[person] & (rng.random(n_rows) < 0.33) & ~is_email_touch
+    # shared devices: some logged-in rows happen on a kiosk browser
+    kiosks = rng.integers(0, n_devices, max(n_devices // 500, 1))
+    on_kiosk = user_on_row & (rng.random(n_rows) < 0.01)
+    device = np.where(on_kiosk, kiosks[rng.integers(0, len(kiosks), n_rows)], device)
+    gclid_row = ~is_email_touch & (rng.random(n_rows) < 0.03)
+    placeholder = user_on_row & (rng.random(n_rows) < 0.003)
+
+    user = _ids("u", person, user_on_row)
+    user = user.mask(pd.Series(placeholder), "null")
+    touchpoints = pd.DataFrame(
+        {
+            "ts": pd.Timestamp("2026-01-01", tz="UTC"),
+            "touch_type": "session",
+            "anonymous_id": _ids("GA1.", device * 7919 + 1_000_000_007, ~is_email_touch),
+            "user_id": user,
+            "email": _ids("h", person, is_email_touch),
+            "gclid": _ids("Cj0", np.arange(n_rows), gclid_row),
+        }
+    )
+    conv_rows = rng.choice(n_rows, max(n_rows // 100, 1), replace=False)
+    cp = person[conv_rows]
+    conversions = pd.DataFrame(
+        {
+            "ts": pd.Timestamp("2026-02-01", tz="UTC"),
+            "conversion_type": "signup",
+            "user_id": _ids("u", cp, logged[cp]),
+            "anonymous_id": _ids("GA1.", first_device[cp] * 7919 + 1_000_000_007, ~logged[cp]),
+            "crm_contact_id": _ids("c", cp, has_crm[cp]),
+            "crm_account_id": _ids("acc", cp // 7, has_crm[cp]),
+        }
+    )
+    pe = np.flatnonzero(has_email)
+    pc_ = np.flatnonzero(has_crm)
+    pl = np.flatnonzero(has_email & logged)
+    a_type = ["email"] * len(pe) + ["user_id"] * len(pl) + ["crm_contact_id"] * len(pc_)
+    b_type = ["crm_contact_id"] * len(pe) + ["email"] * len(pl) + ["crm_account_id"] * len(pc_)
+    links = pd.DataFrame(
+        {
+            "id_type_a": pd.array(a_type, dtype="string"),
+            "id_value_a": pd.concat(
+                [_ids("h", pe), _ids("u", pl), _ids("c", pc_)], ignore_index=True
+            ),
+            "id_type_b": pd.array(b_type, dtype="string"),
+            "id_value_b": pd.concat(
+                [_ids("c", pe, has_crm[pe]), _ids("h", pl), _ids("acc", pc_ // 7)],
+                ignore_index=True,
+            ),
+            "link_type": "crm_record",
+        }
+    )
+    return {"touchpoints": touchpoints, "conversions": conversions, "links": links}
+
+
+def baseline(data: dict[str, pd.DataFrame]) -> int:
+    """Hash identifiers to integers, build edges, connected components; return #components.
+
+    Per identifier type, every column holding it (touchpoints, conversions,
+    link sides) is factorized on its own and the uniques are unified, so no
+    long string column is copied; then row and link edges, CSR, components.
+    """
+    tp, cv, ln = data["touchpoints"], data["conversions"], data["links"]
+    types = [t for t in ID_COLUMNS if t != "crm_account_id"]
+    ta, tb = ln["id_type_a"].to_numpy(), ln["id_type_b"].to_numpy()
+    offset = 0
+    row_nodes: dict[str, list[np.ndarray]] = {"tp": [], "cv": []}
+    link_a = np.full(len(ln), -1, dtype=np.int64)
+    link_b = np.full(len(ln), -1, dtype=np.int64)
+    for t in types:
+        sa, sb = ta == t, tb == t
+        parts = {"tp": tp.get(t), "cv": cv.get(t), "a": ln["id_value_a"][sa]}
+        parts["b"] = ln["id_value_b"][sb]
+        parts = {k: v for k, v in parts.items() if v is not None}
+        local = {k: pd.factorize(v) for k, v in parts.items()}
+        ucodes, uniques = pd.factorize(pd.concat([pd.Series(u) for _, u in local.values()]))
+        start = 0
+        mapped = {}
+        for k, (codes, u) in local.items():
+            lookup = np.append(ucodes[start : start + len(u)] + offset, -1)
+            mapped[k] = lookup[codes]
+            start += len(u)
+        for k in ("tp", "cv"):
+            if k in mapped:
+                row_nodes[k].append(mapped[k])
+        link_a[sa], link_b[sb] = mapped["a"], mapped["b"]
+        offset += len(uniques)
+    ea, eb = [link_a], [link_b]
+    for cols in row_nodes.values():
+        for i in range(len(cols)):
+            for j in range(i + 1, len(cols)):
+                ea.append(cols[i])
+                eb.append(cols[j])
+    a, b = np.concatenate(ea), np.concatenate(eb)
+    keep = (a >= 0) & (b >= 0)
+    graph = csr_array(
+        (np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(offset, offset)
+    )
+    n, _ = connected_components(graph, directed=False)
+    return int(n)
+
+
+def full_stitch(data: dict[str, pd.DataFrame]) -> int:
+    config = IdentityConfig(blocked_values=("guest",), test_ids=("test-user-001",))
+    result = stitch(data["touchpoints"], data["conversions"], data["links"], config)
+    return len(result.people)
+
+
+def _rss_now() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def timed(fn, data, repeat: int) -> tuple[float, object]:
+    """Fastest of ``repeat`` in-process runs of ``fn(data)``, and its result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn(data)
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def peak_memory_mb(name: str, rows: int, seed: int) -> float:
+    """Peak extra resident memory of one run, measured in a fresh interpreter.
+
+    The child synthesizes the same data, notes its resident size, runs
+    ``name`` once and reports ``ru_maxrss`` minus that size.
+    """
+    cmd = [sys.executable, __file__, "--child", name, "--rows", str(rows), "--seed", str(seed)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["peak_extra_mb"])
+
+
+def _vm_hwm() -> int:
+    """Peak resident size (VmHWM) in bytes."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(name: str, rows: int, seed: int) -> None:
+    data = synthesize(rows, seed)
+    gc.collect()
+    start = _rss_now()
+    try:  # reset the peak so the synthesis does not count (Linux >= 4.0)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+    FUNCTIONS[name](data)
+    print(json.dumps({"peak_extra_mb": max(_vm_hwm() - start, 0) / 2**20}))
+
+
+FUNCTIONS = {"baseline": baseline, "stitch": full_stitch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs each; fastest kept")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
+    parser.add_argument("--child", choices=sorted(FUNCTIONS), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.rows[0], args.seed)
+        return 0
+    results = []
+    for n in args.rows:
+        t0 = time.perf_counter()
+        data = synthesize(n, args.seed)
+        made = time.perf_counter() - t0
+        base_s, components = timed(baseline, data, args.repeat)
+        stitch_s, people = timed(full_stitch, data, args.repeat)
+        del data
+        gc.collect()
+        memory = {
+            name: None if args.no_memory else round(peak_memory_mb(name, n, args.seed), 1)
+            for name in FUNCTIONS
+        }
+        ratio = stitch_s / base_s
+        row = {
+            "rows": n,
+            "synth_seconds": round(made, 2),
+            "baseline_seconds": round(base_s, 3),
+            "baseline_peak_extra_mb": memory["baseline"],
+            "baseline_components": components,
+            "stitch_seconds": round(stitch_s, 3),
+            "stitch_peak_extra_mb": memory["stitch"],
+            "stitch_people": people,
+            "ratio": round(ratio, 2),
+            "target_ratio": 3.0,
+            "repeat": args.repeat,
+        }
+        results.append(row)
+        print(
+            f"{n:>11,} rows: baseline {base_s:.2f}s (peak +{memory['baseline']} MB), "
+            f"stitch {stitch_s:.2f}s (peak +{memory['stitch']} MB), ratio {ratio:.2f}x "
+            f"[{people:,} people, {components:,} baseline components]",
+            flush=True,
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "benchmark": "stitching",
+        "python": sys.version.split()[0],
+        "pandas": pd.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "results": results,
+    }
+    path = RESULTS / "bench_stitching.json"
+    path.write_text(json.dumps(out, indent=2))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
