@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workbench.config import load_config
+from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
 from workbench.paths import SAMPLE_DIR
 
-__all__ = ["run_prepare", "run_sample"]
+if TYPE_CHECKING:
+    from workbench.report import ReportJob
+
+__all__ = [
+    "REPORT_ORDER",
+    "report_jobs",
+    "run_demo",
+    "run_prepare",
+    "run_report",
+    "run_sample",
+]
 
 
 def _echo(message: str) -> None:
@@ -49,13 +61,17 @@ def _summary_lines(summary: object) -> list[str]:
 
 def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -> int:
     """``workbench prepare``: read, validate, group channels, stitch, write Parquet."""
+    import pandas as pd
+
     from workbench.prepare import prepare, write_prepared
     from workbench.quarantine import quarantine_summary
 
     cfg = load_config(config)
     out_dir = Path(out) if out is not None else cfg.processed_dir
     started = time.perf_counter()
-    prepared = prepare(cfg, progress=None if quiet else _echo)
+    earlier = out_dir / "identities.parquet"
+    previous = pd.read_parquet(earlier) if earlier.is_file() else None
+    prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous)
     write_prepared(prepared, out_dir)
     _echo(
         f"prepared {len(cfg.sources)} sources in {time.perf_counter() - started:.1f}s -> {out_dir}"
@@ -71,3 +87,126 @@ def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    bad = [item for item in items if "=" not in item or not item.split("=", 1)[0].strip()]
+    if bad:
+        raise WorkbenchError(
+            "parameters must be written NAME=VALUE; got " + ", ".join(repr(b) for b in bad)
+        )
+    for item in items:
+        name, value = item.split("=", 1)
+        params[name.strip()] = value
+    return params
+
+
+def report_jobs(
+    cfg: Config,
+    *,
+    schedule: Path | None = None,
+    notebooks: list[str] | None = None,
+    params: dict[str, object] | None = None,
+) -> list[ReportJob]:
+    """The report runs for a config: from ``schedule``, else the config's ``[reports]``,
+    else every notebook in ``notebooks/`` with its defaults.
+
+    Every notebook that declares ``config`` gets the config file's path, and one
+    that declares ``interactive`` gets ``False`` (headless runs never need widgets).
+    ``params`` (from ``-p NAME=VALUE``) override scheduled values.
+    """
+    from workbench.report import (
+        ReportJob,
+        expand_schedule,
+        job_slug,
+        load_schedule,
+        read_parameters,
+    )
+
+    if schedule is not None:
+        jobs = load_schedule(schedule)
+    elif any(k not in ("notebooks_dir", "shared") for k in cfg.reports):
+        jobs = expand_schedule(cfg, base_dir=cfg.path.parent if cfg.path else None)
+    else:
+        jobs = [ReportJob(nb) for nb in _default_notebooks()]
+    if notebooks:
+        known = sorted({j.notebook.stem for j in jobs})
+        unknown = [n for n in notebooks if n not in known]
+        if unknown:
+            raise WorkbenchError(
+                f"--notebook {', '.join(unknown)}: not in the schedule; known: {', '.join(known)}"
+            )
+        jobs = [j for j in jobs if j.notebook.stem in notebooks]
+    given = dict(params or {})
+    out = []
+    for job in jobs:
+        declared = {p.name for p in read_parameters(job.notebook)}
+        auto: dict[str, object] = {}
+        if "config" in declared and cfg.path is not None:
+            auto["config"] = str(Path(cfg.path).resolve())
+        if "interactive" in declared:
+            auto["interactive"] = False
+        name = job_slug(job.name, given) if given else job.name
+        out.append(ReportJob(job.notebook, {**auto, **job.parameters, **given}, name=name))
+    return out
+
+
+def _default_notebooks() -> list[Path]:
+    from workbench.paths import NOTEBOOKS_DIR
+
+    found = sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb") if not p.name.startswith("_"))
+    order = {name: i for i, name in enumerate(REPORT_ORDER)}
+    return sorted(found, key=lambda p: (order.get(p.stem, len(order)), p.stem))
+
+
+#: The order reports appear in when no schedule says otherwise.
+REPORT_ORDER = ("executive_summary", "data_health", "journey_map", "dropoffs", "attribution")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``workbench report``: render the notebooks headlessly to self-contained HTML."""
+    from workbench.report import run_reports
+
+    cfg = load_config(args.config)
+    jobs = report_jobs(
+        cfg, schedule=args.schedule, notebooks=args.notebook, params=_parse_params(args.param)
+    )
+    if not jobs:
+        raise WorkbenchError("nothing to render: the schedule names no notebook")
+    out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
+    summary = run_reports(
+        jobs,
+        out_dir=out_dir,
+        run_id=args.run_id,
+        quiet=args.quiet,
+        log_file=args.log_file,
+        show_code=args.show_code,
+    )
+    ok = sum(r.status == "ok" for r in summary.results)
+    _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")
+    _echo(f"open {summary.index_path}")
+    return summary.exit_code
+
+
+def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
+    """``workbench demo``: sample data -> prepare -> every report, in one command."""
+    from workbench.paths import default_config_path
+
+    started = time.perf_counter()
+    run_sample(out=None, people=people, seed=seed)
+    run_prepare(config=default_config_path(), out=None, quiet=quiet)
+    args = argparse.Namespace(
+        config=default_config_path(),
+        schedule=None,
+        notebook=None,
+        param=[],
+        out=None,
+        run_id=None,
+        quiet=quiet,
+        log_file=None,
+        show_code=False,
+    )
+    code = run_report(args)
+    _echo(f"demo finished in {time.perf_counter() - started:.0f}s")
+    return code

@@ -55,6 +55,7 @@ GENERIC_TABLES = ("touchpoints", "conversions", "spend", "identity_links")
 
 _ROOT_KEYS = {
     "project",
+    "attributes",
     "identity",
     "sources",
     "journeys",
@@ -203,6 +204,7 @@ class Config:
     channel_rules: tuple[ChannelRule, ...] = ()
     stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
 
@@ -333,6 +335,7 @@ def parse_config(
         ),
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
+        attributes=_parse_attributes(p, data.get("attributes", {})),
         attribution=dict(data.get("attribution", {})),
         reports=dict(data.get("reports", {})),
         **dirs,
@@ -533,4 +536,21 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
             label=str(spec.get("label", name)),
             description=str(spec.get("description", "")),
         )
+    return out
+
+
+def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``[attributes.NAME]``: value = "pandas query", checked in order; ``default`` last."""
+    out: dict[str, dict[str, str]] = {}
+    for name, cases in raw.items():
+        if not isinstance(cases, dict) or not cases:
+            p.add(
+                f'attributes.{name} = {cases!r}; expected a table of value = "pandas query" '
+                '(and optionally default = "value")'
+            )
+            continue
+        bad = [k for k, v in cases.items() if not isinstance(v, str)]
+        for key in bad:
+            p.add(f"attributes.{name}.{key} = {cases[key]!r}; expected a text (a pandas query)")
+        out[name] = {str(k): str(v) for k, v in cases.items() if isinstance(v, str)}
     return out

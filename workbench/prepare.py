@@ -31,6 +31,7 @@ TABLE_FILES: tuple[str, ...] = (
     "spend",
     "identities",
     "identity_links",
+    "people",
     "accounts",
     "quarantine",
     "sources",
@@ -46,6 +47,9 @@ class Prepared:
     touchpoints, conversions, spend, identities, identity_links, quarantine
         Canonical tables (see :mod:`workbench.schema`); touchpoints and
         conversions carry ``person_id`` and ``account_id``.
+    people
+        One row per person: ``person_id``, ``account_id``, ``is_known``,
+        ``is_internal``, ``is_shared`` and identifier counts.
     accounts
         CRM company attributes by ``account_id`` (may be empty).
     sources
@@ -63,6 +67,7 @@ class Prepared:
     identities: pd.DataFrame
     identity_links: pd.DataFrame
     quarantine: pd.DataFrame
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)
     accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -80,14 +85,24 @@ class Prepared:
             ("people", int(self.identities["person_id"].nunique()) if len(self.identities) else 0),
             ("touchpoints with a person", round(float(known), 4)),
         ]
-        return pd.DataFrame(rows, columns=["metric", "value"])
+        return pd.DataFrame(
+            {
+                "metric": [m for m, _ in rows],
+                "value": pd.Series([v for _, v in rows], dtype=object),
+            }
+        )
 
 
 def _progress_noop(message: str) -> None:
     return None
 
 
-def prepare(config: Config, *, progress: Callable[[str], None] | None = None) -> Prepared:
+def prepare(
+    config: Config,
+    *,
+    progress: Callable[[str], None] | None = None,
+    previous: pd.DataFrame | None = None,
+) -> Prepared:
     """Read, validate, channel-group and stitch every enabled source of ``config``.
 
     Parameters
@@ -96,6 +111,9 @@ def prepare(config: Config, *, progress: Callable[[str], None] | None = None) ->
         The validated project configuration.
     progress
         Called with a short message as each stage starts (for the CLI).
+    previous
+        The ``identities`` table of an earlier run: people keep their
+        ``person_id`` when new data arrives (see :func:`workbench.stitching.stitch`).
 
     Returns
     -------
@@ -150,10 +168,10 @@ def prepare(config: Config, *, progress: Callable[[str], None] | None = None) ->
     say("grouping channels")
     touchpoints = assign_channels(touchpoints, config.channel_rules)
     if len(spend):
-        spend = _spend_channels(spend, touchpoints)
+        spend = _spend_channels(spend, touchpoints, config.channel_rules)
 
     say("stitching identities")
-    stitched = stitch(touchpoints, conversions, links, config.identity)
+    stitched = stitch(touchpoints, conversions, links, config.identity, previous=previous)
 
     return Prepared(
         touchpoints=stitched.touchpoints,
@@ -162,6 +180,7 @@ def prepare(config: Config, *, progress: Callable[[str], None] | None = None) ->
         identities=stitched.identities,
         identity_links=links,
         quarantine=quarantine.to_frame(),
+        people=stitched.people,
         accounts=pd.concat(parts["accounts"], ignore_index=True)
         if parts["accounts"]
         else pd.DataFrame(),
@@ -177,27 +196,52 @@ def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:
     return conform(pd.concat(frames, ignore_index=True), table)
 
 
-def _spend_channels(spend: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
-    """Give spend rows the channel their campaign's clicks were grouped into.
+#: How a spend report's platform reads as traffic source / medium for channel grouping.
+PLATFORM_TRAFFIC: dict[str, tuple[str, str]] = {
+    "google_ads": ("google", "cpc"),
+    "microsoft_ads": ("bing", "cpc"),
+    "meta": ("facebook", "paid_social"),
+    "linkedin": ("linkedin", "paid_social"),
+    "tiktok": ("tiktok", "paid_social"),
+}
 
-    A campaign's channel is the most common channel among touchpoints of the
-    same platform and campaign; spend rows whose campaign was never seen keep
-    the channel the reader gave them.
+
+def _spend_channels(
+    spend: pd.DataFrame, touchpoints: pd.DataFrame, rules: tuple = ()
+) -> pd.DataFrame:
+    """Give spend rows the channel their campaign's visits were grouped into.
+
+    A campaign's channel is the most common channel among touchpoints with the
+    same campaign name (GA4 sessions carry the utm campaign, not the platform).
+    Campaigns never seen in the touchpoints are grouped like a click from their
+    platform (:data:`PLATFORM_TRAFFIC`) under the same channel rules.
     """
-    seen = touchpoints.dropna(subset=["platform", "campaign", CHANNEL])
-    if seen.empty:
-        return spend
+    from workbench.channels import assign_channels
+
+    seen = touchpoints.dropna(subset=["campaign", CHANNEL])
     top = (
-        seen.groupby(["platform", "campaign", CHANNEL], observed=True)
+        seen.groupby(["campaign", CHANNEL], observed=True)
         .size()
         .rename("n")
         .reset_index()
-        .sort_values(["platform", "campaign", "n", CHANNEL], ascending=[True, True, False, True])
-        .drop_duplicates(["platform", "campaign"])
-        .rename(columns={CHANNEL: "_channel"})[["platform", "campaign", "_channel"]]
+        .sort_values(["campaign", "n", CHANNEL], ascending=[True, False, True], kind="stable")
+        .drop_duplicates(["campaign"])
+        .rename(columns={CHANNEL: "_channel"})[["campaign", "_channel"]]
     )
-    out = spend.merge(top, on=["platform", "campaign"], how="left")
-    out[CHANNEL] = out["_channel"].fillna(out[CHANNEL]).astype("string")
+    out = spend.merge(top, on="campaign", how="left")
+    traffic = out["platform"].map(PLATFORM_TRAFFIC)
+    guess = pd.DataFrame(
+        {
+            "traffic_source": traffic.map(lambda t: t[0] if isinstance(t, tuple) else pd.NA),
+            "traffic_medium": traffic.map(lambda t: t[1] if isinstance(t, tuple) else pd.NA),
+            "campaign": out["campaign"],
+            "platform": out["platform"],
+            "touch_type": "ad_click",
+            CHANNEL: pd.Series(pd.NA, index=out.index, dtype="string"),
+        }
+    )
+    grouped = assign_channels(guess, rules)[CHANNEL]
+    out[CHANNEL] = out["_channel"].fillna(out[CHANNEL]).fillna(grouped).astype("string")
     return out.drop(columns="_channel")
 
 

@@ -12,7 +12,80 @@ from workbench.quarantine import Quarantine, empty_quarantine
 from workbench.schema import CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
 from workbench.validation import conform, empty_table
 
-__all__ = ["READERS", "ReadResult", "Reader", "register"]
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "CONTACT_COLUMNS",
+    "READERS",
+    "ReadResult",
+    "Reader",
+    "empty_accounts",
+    "empty_contacts",
+    "register",
+]
+
+#: Columns of :attr:`ReadResult.accounts` (one row per CRM company), with dtypes.
+ACCOUNT_COLUMNS: dict[str, str] = {
+    "crm_account_id": "string",
+    "company_name": "string",
+    "domain": "string",
+    "industry": "string",
+    "employees": "float64",
+    "employee_band": "string",
+    "country": "string",
+    "created_at": "datetime64[us, UTC]",
+    "source": "string",
+    "source_file": "string",
+    "source_row": "Int64",
+}
+
+#: Columns of :attr:`ReadResult.contacts` (one row per CRM contact), with dtypes.
+#: ``email`` and ``phone`` are SHA-256 digests, like everywhere else.
+CONTACT_COLUMNS: dict[str, str] = {
+    "crm_contact_id": "string",
+    "crm_account_id": "string",
+    "email": "string",
+    "phone": "string",
+    "anonymous_id": "string",
+    "user_id": "string",
+    "lifecycle_stage": "string",
+    "original_source": "string",
+    "created_at": "datetime64[us, UTC]",
+    "source": "string",
+    "source_file": "string",
+    "source_row": "Int64",
+}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def empty_accounts() -> pd.DataFrame:
+    """An empty :attr:`ReadResult.accounts` frame."""
+    return _empty(ACCOUNT_COLUMNS)
+
+
+def empty_contacts() -> pd.DataFrame:
+    """An empty :attr:`ReadResult.contacts` frame."""
+    return _empty(CONTACT_COLUMNS)
+
+
+def _conform_attributes(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Add missing columns, cast to the listed dtypes, keep extra columns after them."""
+    out = df.copy()
+    for name, dtype in columns.items():
+        if name not in out.columns:
+            out[name] = pd.Series([pd.NA] * len(out), index=out.index, dtype="object")
+        if dtype.startswith("datetime"):
+            out[name] = pd.to_datetime(out[name], utc=True, errors="coerce").astype(dtype)
+        elif dtype == "float64":
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype(dtype)
+        elif dtype == "Int64":
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype(dtype)
+        else:
+            out[name] = out[name].astype(dtype)
+    extra = [c for c in out.columns if c not in columns]
+    return out[list(columns) + extra].reset_index(drop=True)
 
 
 @dataclass
@@ -30,6 +103,14 @@ class ReadResult:
         Per file: ``{"file": ..., "rows": n_read}``.
     warnings
         Human-readable notes (schema drift, skipped summary rows, ...).
+    accounts
+        CRM companies with their attributes (:data:`ACCOUNT_COLUMNS`), for
+        joining on ``crm_account_id``; empty for every source but
+        ``hubspot_companies``.
+    contacts
+        CRM contacts with their attributes (:data:`CONTACT_COLUMNS`), for
+        joining on ``crm_contact_id``; empty for every source but
+        ``hubspot_contacts``.
     """
 
     touchpoints: pd.DataFrame = field(default_factory=lambda: empty_table(TOUCHPOINTS))
@@ -39,6 +120,8 @@ class ReadResult:
     quarantine: pd.DataFrame = field(default_factory=empty_quarantine)
     files: list[dict[str, object]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    accounts: pd.DataFrame = field(default_factory=empty_accounts)
+    contacts: pd.DataFrame = field(default_factory=empty_contacts)
 
     @classmethod
     def build(
@@ -51,6 +134,8 @@ class ReadResult:
         quarantine: Quarantine | None = None,
         files: list[dict[str, object]] | None = None,
         warnings: list[str] | None = None,
+        accounts: pd.DataFrame | None = None,
+        contacts: pd.DataFrame | None = None,
     ) -> ReadResult:
         """Conform every given table to its canonical columns and dtypes."""
         out = cls()
@@ -66,6 +151,10 @@ class ReadResult:
             out.quarantine = quarantine.to_frame()
         out.files = list(files or [])
         out.warnings = list(warnings or [])
+        if accounts is not None:
+            out.accounts = _conform_attributes(accounts, ACCOUNT_COLUMNS)
+        if contacts is not None:
+            out.contacts = _conform_attributes(contacts, CONTACT_COLUMNS)
         return out
 
 

@@ -1,0 +1,168 @@
+"""HubSpot readers: contacts, companies, deals, engagements (naive New York times)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.config import SourceConfig
+from workbench.errors import ValidationError
+from workbench.identifiers import sha256_hex
+from workbench.readers import read_source
+
+NY = "America/New_York"
+CONTACTS = (
+    "Record ID,First Name,Last Name,Email,Phone Number,Create Date,Lifecycle Stage,"
+    "Associated Company ID,Original Source,GA Client ID,User ID,Became a Lead Date,"
+    "Became a Marketing Qualified Lead Date,Became an Opportunity Date,Became a Customer Date\n"
+    "101,Ann,Lee,Ann@Example.com,+1 415 555 0123,2026-11-02 09:30,lead,501,Paid Search,"
+    "GA1.1.123.456,U1,2026-11-02 09:30,,,\n"
+    "102,Bob,Ray,bob@example.com,,2026-11-03 10:00,subscriber,,Direct Traffic,,,,,,\n"
+    "102,Bob,Ray,bob@example.com,,2026-11-04 10:00,lead,,Direct Traffic,,,,,,\n"
+    "103,Cy,Do,cy@example.com,,2026-11-03 10:00,lead,,Organic,,,not a date,,,\n"
+    "104,Di,Ko,di@example.com,,2026-02-30 09:15,lead,,Organic,,,,,,\n"
+)
+COMPANIES = (
+    "Record ID,Company name,Company Domain Name,Industry,Number of Employees,Employee band,"
+    "Country/Region,Create Date\n"
+    '501,Acme,ACME.com,Software,"1,200",1000+,United States,2026-01-05 08:00\n'
+    "502,Beta,beta.io,Retail,40,11-50,Germany,2026-02-01 08:00\n"
+    "502,Beta,beta.io,Retail,40,11-50,Germany,2026-02-01 08:00\n"
+)
+DEALS = (
+    "Record ID,Deal Name,Pipeline,Deal Stage,Amount,Currency,Create Date,Close Date,"
+    "Associated Contact IDs,Associated Company ID,Product Line,Deal Type\n"
+    '9001,Acme - Pro,default,closedwon,"12,000",usd,2026-11-05 12:00,2026-11-20 15:00,'
+    "101;104,501,Pro,newbusiness\n"
+    "9002,Beta - Starter,default,qualifiedtobuy,500,USD,2026-11-06 12:00,2026-12-01 00:00,"
+    ",502,Starter,newbusiness\n"
+    "9003,Gamma,default,closedwon,800,USD,2026-11-07 12:00,,105,,Starter,newbusiness\n"
+)
+ENGAGEMENTS = (
+    "Activity ID,Activity Type,Activity Date,Associated Contact ID,Associated Company ID,"
+    "Activity Assigned To,Subject,Outcome\n"
+    "1,CALL,2026-11-04 11:00,101,501,Dana,Intro call,Connected\n"
+    "2,MEETING,2026-11-05 14:00,101,501,Dana,Demo of Pro,Completed\n"
+    "3,MEETING,2026-11-06 14:00,101,501,Dana,Pricing review,Completed\n"
+    "4,NOTE,2026-11-06 15:00,101,501,Dana,Left a note,\n"
+    "5,CALL,11/06/2026 3pm?,101,501,Dana,Call,\n"
+)
+
+
+def source(tmp_path: Path, fmt: str, content: str, **kw: object) -> SourceConfig:
+    (tmp_path / f"{fmt}.csv").write_text(content, encoding="utf-8")
+    return SourceConfig(
+        name=fmt,
+        format=fmt,
+        path=f"{fmt}.csv",
+        base_dir=tmp_path,
+        timezone=NY,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_contacts_links_conversions_and_attributes(tmp_path: Path) -> None:
+    result = read_source(source(tmp_path, "hubspot_contacts", CONTACTS))
+    links = result.identity_links
+    ann = links[links["id_value_a"] == "101"].set_index("id_type_b")["id_value_b"]
+    assert ann.to_dict() == {
+        "email": sha256_hex("ann@example.com"),
+        "phone": sha256_hex("+14155550123"),
+        "anonymous_id": "123.456",  # _ga cookie reduced to the GA4 user_pseudo_id
+        "user_id": "U1",
+        "crm_account_id": "501",
+    }
+    assert links["link_type"].eq("crm_record").all()
+    assert links["ts"].iloc[0] == pd.Timestamp("2026-11-02 14:30", tz="UTC")  # EST = UTC-5
+    conv = result.conversions
+    assert conv[["crm_contact_id", "conversion_type", "conversion_id"]].values.tolist() == [
+        ["101", "lead", "contact:101:lead"]
+    ]
+    assert conv["email"].item() == sha256_hex("ann@example.com")
+    assert conv["attr_original_source"].item() == "Paid Search"
+    contacts = result.contacts
+    assert contacts["crm_contact_id"].tolist() == ["101", "102", "103", "104"]
+    assert contacts["lifecycle_stage"].tolist() == ["lead", "subscriber", "lead", "lead"]
+    # an impossible Create Date keeps the record (identity) without a time, with a warning
+    assert pd.isna(contacts["created_at"].iloc[3])
+    di = links[links["id_value_a"] == "104"]
+    assert di["id_type_b"].tolist() == ["email"] and di["ts"].isna().all()
+    assert any("hubspot_contacts.csv:6 '2026-02-30 09:15'" in w for w in result.warnings)
+    assert "Ann" not in contacts.to_string() and "ann@example.com" not in links.to_string()
+    q = result.quarantine.sort_values("source_row")
+    assert q[["source_row", "reason", "value"]].values.tolist() == [
+        [4, "duplicate record id", "102"],
+        [5, "unparseable HubSpot date", "not a date"],
+    ]
+
+
+def test_contacts_conversion_dates_option(tmp_path: Path) -> None:
+    options = {
+        "conversion_dates": {"Became a Lead Date": "lead", "Became a Customer Date": "deal_won"}
+    }
+    result = read_source(source(tmp_path, "hubspot_contacts", CONTACTS, options=options))
+    assert result.conversions["conversion_type"].tolist() == ["lead"]  # no customer dates
+    bad = {"conversion_dates": {"Became a Unicorn Date": "lead"}}
+    with pytest.raises(
+        ValidationError, match="options.conversion_dates names the column 'Became a Unicorn Date'"
+    ):
+        read_source(source(tmp_path, "hubspot_contacts", CONTACTS, options=bad))
+
+
+def test_companies_become_accounts(tmp_path: Path) -> None:
+    result = read_source(source(tmp_path, "hubspot_companies", COMPANIES))
+    accounts = result.accounts
+    assert accounts["crm_account_id"].tolist() == ["501", "502"]
+    assert accounts.loc[0, "employees"] == 1200.0
+    assert accounts.loc[0, "domain"] == "acme.com"
+    assert accounts["employee_band"].tolist() == ["1000+", "11-50"]
+    assert accounts.loc[0, "created_at"] == pd.Timestamp("2026-01-05 13:00", tz="UTC")
+    assert result.quarantine[["source_row", "reason", "value"]].values.tolist() == [
+        [4, "duplicate row", "identical to line hubspot_companies.csv:3"]
+    ]
+    kept = read_source(
+        source(tmp_path, "hubspot_companies", COMPANIES, options={"keep_duplicate_rows": True})
+    )
+    assert kept.quarantine["reason"].tolist() == ["duplicate record id"]
+    assert result.touchpoints.empty and result.conversions.empty
+
+
+def test_deals_credit_once_per_deal(tmp_path: Path) -> None:
+    result = read_source(source(tmp_path, "hubspot_deals", DEALS))
+    conv = result.conversions
+    got = conv[["conversion_id", "conversion_type", "value", "crm_contact_id", "crm_account_id"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["9001", "opportunity", None, "101", "501"],
+        ["9002", "opportunity", None, None, "502"],
+        ["9003", "opportunity", None, "105", None],
+        ["9001", "deal_won", 12000.0, "101", "501"],
+    ]
+    won = conv[conv["conversion_type"] == "deal_won"].iloc[0]
+    assert won["ts"] == pd.Timestamp("2026-11-20 20:00", tz="UTC")
+    assert (won["currency"], won["attr_contact_ids"], won["attr_product_line"]) == (
+        "USD",
+        "101;104",
+        "Pro",
+    )
+    assert conv["attr_amount"].tolist() == [12000.0, 500.0, 800.0, 12000.0]
+    # a won deal without a close date cannot be placed in time
+    assert result.quarantine[["source_row", "reason"]].values.tolist() == [
+        [4, "unparseable or missing timestamp"]
+    ]
+
+
+def test_engagements_touch_types_and_demo(tmp_path: Path) -> None:
+    result = read_source(source(tmp_path, "hubspot_engagements", ENGAGEMENTS, channel="Sales"))
+    tp = result.touchpoints
+    assert tp["touch_type"].tolist() == ["sales_call", "demo", "meeting"]
+    assert tp["channel"].eq("Sales").all() and tp["platform"].eq("hubspot").all()
+    assert tp["crm_contact_id"].eq("101").all() and tp["crm_account_id"].eq("501").all()
+    assert tp["attr_owner"].eq("Dana").all()
+    assert tp["ts"].iloc[0] == pd.Timestamp("2026-11-04 16:00", tz="UTC")
+    q = result.quarantine.sort_values("source_row")
+    assert q[["source_row", "reason"]].values.tolist() == [
+        [5, "activity type not mapped (options.activity_types)"],
+        [6, "unparseable HubSpot date"],
+    ]

@@ -1,0 +1,360 @@
+"""GA4 BigQuery export (``format = "ga4"``): sessions, page views, conversions, id links.
+
+Files: NDJSON (``*.ndjson``, ``*.json``, optionally ``.gz``) or Parquet
+(``*.parquet``), same nested schema; see :mod:`workbench.readers._ga4_events`.
+
+Touchpoints
+    * one ``session`` touch per session, keyed by (``user_pseudo_id``,
+      ``ga_session_id``); ``session_id`` = ``"<user_pseudo_id>:<ga_session_id>"``.
+      Events without ``ga_session_id`` (old Firebase app exports) are grouped
+      per user into sessions that start at ``session_start`` or after
+      ``options.session_timeout_minutes`` (30) of inactivity, id ``~<start unix s>``.
+      ``ts`` = the session's first event. ``traffic_source`` / ``traffic_medium``
+      / ``campaign`` come, as a triple, from the first informative of:
+      ``collected_traffic_source.manual_*``; the ``source``/``medium``/
+      ``campaign`` event parameters (set on ``session_start``); the landing
+      page's ``utm_*`` parameters. Obfuscated placeholders (``(data deleted)``,
+      ``<Other>``, ``(not set)``) count as uninformative but are kept when
+      nothing better exists. Click ids (``gclid``, ``gbraid``, ``wbraid``,
+      ``fbclid``, ``li_fat_id``, ``msclkid``, ``ttclid``) come from
+      ``collected_traffic_source.gclid`` and the landing page URL. ``page`` is
+      the landing path (app streams: the first ``firebase_screen_class``).
+    * one ``pageview`` touch per ``page_view`` / ``screen_view`` event
+      (``options.pageviews = false`` to skip), with the page path (or screen
+      class) and the session's traffic source, medium and campaign.
+    * every touch carries ``anonymous_id`` (= ``user_pseudo_id``), ``user_id``
+      (placeholders blanked), ``device_category``, ``event_name`` and the
+      user's first-touch acquisition from the ``traffic_source`` struct as
+      extra columns ``first_touch_source``, ``first_touch_medium``,
+      ``first_touch_campaign``. ``channel`` and ``platform`` stay missing
+      (channel grouping fills them) unless the source config sets them.
+
+Conversions
+    One row per event named in ``options.conversion_events`` (default
+    ``{generate_lead = "lead", sign_up = "signup", purchase = "purchase"}``):
+    ``value`` = ``ecommerce.purchase_revenue``, else the ``value`` parameter;
+    ``currency`` parameter; ``conversion_id`` = ``ecommerce.transaction_id``,
+    else the ``transaction_id`` parameter. Extra columns ``session_id`` and
+    ``event_name``. A repeated (conversion type, conversion id) is quarantined
+    as ``"duplicate transaction id"``.
+
+Identity links
+    ``anonymous_id`` <-> ``user_id`` whenever an event carries both
+    (``link_type`` ``"login"`` for ``login`` events, else ``"event"``), and
+    ``anonymous_id`` <-> each click id of a session (``"event"``); one row per
+    distinct pair and link type, at its first observation.
+
+Quarantine reasons: ``"unparseable JSON"``, ``"duplicate event"`` (identical
+line / Parquet row), ``"unparseable or missing timestamp"``, ``"missing every
+identifier"``, ``"duplicate transaction id"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench.config import SourceConfig
+from workbench.quarantine import Quarantine
+from workbench.readers._common import (
+    bool_option,
+    clean_ids,
+    click_ids,
+    finish,
+    first_links,
+    mapping_option,
+    relative_name,
+    source_files,
+    url_param,
+    url_path,
+)
+from workbench.readers._ga4_events import load_events
+from workbench.readers.base import ReadResult, register
+from workbench.schema import (
+    CAMPAIGN,
+    CHANNEL,
+    CLICK_ID_TYPES,
+    CONVERSION_ID,
+    CONVERSION_TYPE,
+    CURRENCY,
+    PLATFORM,
+    SOURCE,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    TOUCH_TYPE,
+    TS,
+    VALUE,
+)
+
+__all__ = ["DEFAULT_CONVERSION_EVENTS", "PAGEVIEW_EVENTS", "read_ga4"]
+
+#: Default ``options.conversion_events``: GA4 event name -> conversion type.
+DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
+    "generate_lead": "lead",
+    "sign_up": "signup",
+    "purchase": "purchase",
+}
+#: Events that become ``pageview`` touches.
+PAGEVIEW_EVENTS: tuple[str, ...] = ("page_view", "screen_view")
+
+_UNINFORMATIVE = ("", "(data deleted)", "<other>", "(not set)", "(none)", "not set")
+_FIRST_TOUCH = {
+    "first_touch_source": "traffic_source.source",
+    "first_touch_medium": "traffic_source.medium",
+    "first_touch_campaign": "traffic_source.name",
+}
+
+
+def _informative(values: pd.Series) -> pd.Series:
+    lowered = values.astype("string").str.strip().str.lower()
+    return values.notna() & ~lowered.isin(_UNINFORMATIVE).fillna(False)
+
+
+def _session_keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
+    """Return the session id of each event and how many events had no ``ga_session_id``.
+
+    ``user:ga_session_id``; where the id is missing, sessions are derived per
+    user from ``session_start`` events and inactivity.
+    """
+    user = events["user_pseudo_id"].fillna("uid:" + events["user_id"])
+    sid = clean_ids(events["ga_session_id"])
+    missing = sid.isna() & user.notna()
+    n_missing = int(missing.sum())
+    if n_missing:
+        sub = events.loc[missing, [TS, "event_name"]].assign(user=user[missing])
+        sub = sub.sort_values(["user", TS], kind="stable")
+        gap = sub[TS].diff() > pd.Timedelta(minutes=timeout_minutes)
+        new = (sub["user"] != sub["user"].shift()) | gap | (sub["event_name"] == "session_start")
+        group = pd.Series(np.cumsum(new.fillna(True).to_numpy(dtype=bool)), index=sub.index)
+        start = sub[TS].groupby(group).transform("min")
+        seconds = (start - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+        sid = sid.copy()
+        sid.loc[sub.index] = "~" + seconds.astype("int64").astype("string")
+    return (user + ":" + sid).astype("string"), n_missing
+
+
+def _pick_triple(levels: list[tuple[pd.Series, pd.Series, pd.Series]]) -> list[pd.Series]:
+    """Source/medium/campaign from the first level where source or medium is informative."""
+    chosen = pd.Series(-1, index=levels[0][0].index)
+    for i, (src, med, _) in enumerate(levels):
+        chosen = chosen.mask((chosen < 0) & (_informative(src) | _informative(med)), i)
+    for i, (src, med, camp) in enumerate(levels):
+        anything = src.notna() | med.notna() | camp.notna()
+        chosen = chosen.mask((chosen < 0) & anything, i)
+    out = []
+    for k in range(3):
+        col = pd.Series(pd.NA, index=chosen.index, dtype="string")
+        for i, level in enumerate(levels):
+            col = col.mask(chosen == i, level[k].astype("string"))
+        out.append(col)
+    return out
+
+
+def _sessions(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per session (events must be sorted by session, time)."""
+    cols = [
+        TS,
+        SOURCE_FILE,
+        SOURCE_ROW,
+        "user_pseudo_id",
+        "user_id",
+        "device.category",
+        "page_location",
+        "firebase_screen_class",
+        "collected_traffic_source.manual_source",
+        "collected_traffic_source.manual_medium",
+        "collected_traffic_source.manual_campaign_name",
+        "collected_traffic_source.gclid",
+        "source",
+        "medium",
+        "campaign",
+        *_FIRST_TOUCH.values(),
+    ]
+    # TS, file and row are never missing, so first() gives the session's first event
+    s = events[["session_id", *cols]].groupby("session_id", sort=False).first().reset_index()
+    landing = s["page_location"]
+    utm = [url_param(landing, f"utm_{k}") for k in ("source", "medium", "campaign")]
+    cts = "collected_traffic_source."
+    src, med, camp = _pick_triple(
+        [
+            (s[cts + "manual_source"], s[cts + "manual_medium"], s[cts + "manual_campaign_name"]),
+            (s["source"], s["medium"], s["campaign"]),
+            (utm[0], utm[1], utm[2]),
+        ]
+    )
+    out = pd.DataFrame(
+        {
+            TS: s[TS],
+            TOUCH_TYPE: "session",
+            CAMPAIGN: camp,
+            "traffic_source": src,
+            "traffic_medium": med,
+            "session_id": s["session_id"],
+            "page": url_path(landing).fillna(s["firebase_screen_class"]),
+            "event_name": "session_start",
+            "device_category": s["device.category"],
+            "anonymous_id": s["user_pseudo_id"],
+            "user_id": s["user_id"],
+            SOURCE_FILE: s[SOURCE_FILE],
+            SOURCE_ROW: s[SOURCE_ROW],
+        }
+    )
+    clicks = click_ids(landing)
+    clicks["gclid"] = clean_ids(s[cts + "gclid"]).fillna(clicks["gclid"])
+    out[list(CLICK_ID_TYPES)] = clicks[list(CLICK_ID_TYPES)]
+    for name, col in _FIRST_TOUCH.items():
+        out[name] = s[col]
+    return out
+
+
+def _pageviews(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    views = events.loc[events["event_name"].isin(PAGEVIEW_EVENTS).fillna(False)]
+    attribution = sessions.set_index("session_id")[[CAMPAIGN, "traffic_source", "traffic_medium"]]
+    out = pd.DataFrame(
+        {
+            TS: views[TS],
+            TOUCH_TYPE: "pageview",
+            "session_id": views["session_id"],
+            "page": url_path(views["page_location"]).fillna(views["firebase_screen_class"]),
+            "event_name": views["event_name"],
+            "device_category": views["device.category"],
+            "anonymous_id": views["user_pseudo_id"],
+            "user_id": views["user_id"],
+            SOURCE_FILE: views[SOURCE_FILE],
+            SOURCE_ROW: views[SOURCE_ROW],
+        }
+    )
+    for col in attribution.columns:
+        out[col] = out["session_id"].map(attribution[col]).astype("string")
+    for name, col in _FIRST_TOUCH.items():
+        out[name] = views[col]
+    return out.reset_index(drop=True)
+
+
+def _conversions(
+    events: pd.DataFrame, mapping: dict[str, str], quarantine: Quarantine, source: str
+) -> pd.DataFrame:
+    conv = events.loc[events["event_name"].isin(list(mapping)).fillna(False)]
+    out = pd.DataFrame(
+        {
+            TS: conv[TS],
+            CONVERSION_TYPE: conv["event_name"].map(mapping).astype("string"),
+            VALUE: conv["purchase_revenue"].fillna(conv["param_value"]),
+            CURRENCY: conv["currency"].str.upper(),
+            CONVERSION_ID: clean_ids(conv["ecommerce_transaction_id"]).fillna(
+                clean_ids(conv["transaction_id"])
+            ),
+            "anonymous_id": conv["user_pseudo_id"],
+            "user_id": conv["user_id"],
+            "session_id": conv["session_id"],
+            "event_name": conv["event_name"],
+            SOURCE_FILE: conv[SOURCE_FILE],
+            SOURCE_ROW: conv[SOURCE_ROW],
+        }
+    ).reset_index(drop=True)
+    repeat = out.duplicated([CONVERSION_TYPE, CONVERSION_ID]) & out[CONVERSION_ID].notna()
+    quarantine.add(
+        out, repeat, reason="duplicate transaction id", source=source, column=CONVERSION_ID
+    )
+    return out.loc[~repeat]
+
+
+def _links(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    both = events["user_pseudo_id"].notna() & events["user_id"].notna()
+    ev = events.loc[both]
+    user_links = pd.DataFrame(
+        {
+            TS: ev[TS],
+            "id_type_a": "anonymous_id",
+            "id_value_a": ev["user_pseudo_id"],
+            "id_type_b": "user_id",
+            "id_value_b": ev["user_id"],
+            "link_type": np.where(ev["event_name"].eq("login").fillna(False), "login", "event"),
+            SOURCE_FILE: ev[SOURCE_FILE],
+            SOURCE_ROW: ev[SOURCE_ROW],
+        }
+    )
+    parts = [user_links]
+    for click in CLICK_ID_TYPES:
+        sub = sessions.loc[sessions["anonymous_id"].notna() & sessions[click].notna()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    TS: sub[TS],
+                    "id_type_a": "anonymous_id",
+                    "id_value_a": sub["anonymous_id"],
+                    "id_type_b": click,
+                    "id_value_b": sub[click],
+                    "link_type": "event",
+                    SOURCE_FILE: sub[SOURCE_FILE],
+                    SOURCE_ROW: sub[SOURCE_ROW],
+                }
+            )
+        )
+    return first_links(pd.concat(parts, ignore_index=True))
+
+
+def _drop_unusable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> pd.DataFrame:
+    no_ts = events[TS].isna()
+    quarantine.add(
+        events,
+        no_ts,
+        reason="unparseable or missing timestamp",
+        source=source,
+        column="event_timestamp",
+        values=events["event_name"],
+    )
+    no_id = ~no_ts & events["user_pseudo_id"].isna() & events["user_id"].isna()
+    quarantine.add(
+        events, no_id, reason="missing every identifier", source=source, column="user_pseudo_id"
+    )
+    return events.loc[~(no_ts | no_id)]
+
+
+@register("ga4")
+def read_ga4(source: SourceConfig) -> ReadResult:
+    """Read a GA4 BigQuery export source (NDJSON or Parquet files); see the module docs."""
+    mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
+    want_pageviews = bool_option(source, "pageviews", True)
+    timeout = float(source.options.get("session_timeout_minutes", 30))
+    quarantine = Quarantine()
+    paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
+    events, files = load_events(paths, quarantine, source.name)
+    events = _drop_unusable(events, quarantine, source.name)
+    warnings: list[str] = []
+    if events.empty:
+        return finish(source, quarantine, files=files)
+    session_ids, n_derived = _session_keys(events, timeout)
+    events = events.assign(session_id=session_ids)
+    if n_derived:
+        warnings.append(
+            f"{source.name}: {n_derived} events have no ga_session_id; their sessions were "
+            f"derived from session_start events and {timeout:g}-minute inactivity"
+        )
+    codes = pd.factorize(events["session_id"])[0]
+    times = events[TS].to_numpy(dtype="datetime64[us]")
+    order = np.lexsort((events[SOURCE_ROW].to_numpy(), times, codes))
+    events = events.iloc[order].reset_index(drop=True)
+    sessions = _sessions(events)
+    touches = [sessions]
+    if want_pageviews:
+        touches.append(_pageviews(events, sessions))
+    touchpoints = pd.concat(touches, ignore_index=True)
+    touchpoints[CHANNEL] = source.channel
+    touchpoints[PLATFORM] = source.platform
+    touchpoints[SOURCE] = source.name
+    conversions = _conversions(events, mapping, quarantine, source.name).assign(
+        **{SOURCE: source.name}
+    )
+    links = _links(events, sessions).assign(**{SOURCE: source.name})
+    for info in files:
+        info["sessions"] = int((sessions[SOURCE_FILE] == info["file"]).sum())
+    return finish(
+        source,
+        quarantine,
+        touchpoints=touchpoints,
+        conversions=conversions,
+        identity_links=links,
+        files=files,
+        warnings=warnings,
+    )

@@ -1,0 +1,396 @@
+"""Ground truth of the sample: ``_truth/`` (never read by ``prepare``).
+
+Files (see docs/formats.md): ``people.csv``, ``identifiers.csv``,
+``accounts.csv``, ``channel_contribution.csv`` and ``README.md``; plus
+``channel_contribution_expected.csv`` (model expectation instead of the
+realized common-random-numbers count), ``conversions.csv`` (every real
+conversion and secondary outcome) and, unless disabled, ``touches.csv`` (every
+model touch with its logit increment).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.sample._text import append_csv, frame, money_text, ts_text
+from workbench.sample.causal import Outcomes
+from workbench.sample.model import (
+    BASE_LOGIT,
+    COMPARE_LIFT,
+    DECAY,
+    DELTA,
+    PRODUCT_EFFECT,
+    REGION_EFFECT,
+    SALES_DELTA,
+    SALES_KINDS,
+    WEBINAR_DELTA,
+)
+from workbench.sample.population import Population
+from workbench.sample.sessions import EVENT_NAMES, Ga4Data
+from workbench.sample.vocab import (
+    CAMPAIGNS,
+    CHANNELS,
+    EMAIL_CAMPAIGNS,
+    PRODUCT_LINES,
+    REGIONS,
+    TRADE_SHOWS,
+    WEBINAR_TOPICS,
+    channel_code,
+)
+
+__all__ = ["TruthWriter"]
+
+_ID_ORDER = {
+    t: i
+    for i, t in enumerate(
+        (
+            "crm_contact_id",
+            "user_id",
+            "email",
+            "phone",
+            "anonymous_id",
+            "gclid",
+            "fbclid",
+            "li_fat_id",
+        )
+    )
+}
+_EV = {name: i for i, name in enumerate(EVENT_NAMES)}
+_CONTRIB = [
+    "channel",
+    "conversions",
+    "conversions_lost",
+    "revenue_lost",
+    "share_conversions",
+    "share_revenue",
+]
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    total = values.sum()
+    return values / total if total > 0 else np.zeros_like(values)
+
+
+class TruthWriter:
+    """Append truth rows per chunk and write the channel contributions at the end."""
+
+    def __init__(self, root: Path, *, touches: bool = True) -> None:
+        self.folder = root / "_truth"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.write_touches = touches
+        self.rows: dict[str, int] = {}
+        c = len(CHANNELS)
+        self.touched = np.zeros(c)
+        self.lost = np.zeros(c)
+        self.revenue_lost = np.zeros(c)
+        self.exp_lost = np.zeros(c)
+        self.exp_revenue = np.zeros(c)
+        self.conversions = 0
+        self.revenue = 0.0
+        self.units = 0
+        self.touch_count = 0
+        self.journey_touches = 0
+        self.first = True
+
+    def _append(self, name: str, frame: pd.DataFrame) -> None:
+        path = self.folder / name
+        self.rows[name] = self.rows.get(name, 0) + append_csv(path, frame, header=self.first)
+
+    def add_chunk(
+        self,
+        pop: Population,
+        out: Outcomes,
+        ga4: Ga4Data,
+        identifiers: pd.DataFrame,
+        crm_companies: np.ndarray,
+    ) -> None:
+        """Append one chunk's people, accounts, identifiers, touches and conversions."""
+        people, t, units = pop.people, out.touches, out.units
+        pid = people.set_index("pidx")["person_id"]
+        web = t[t["web"].to_numpy()]
+        n_dev = web.groupby("p")["didx"].nunique()
+        devices = np.zeros(len(people), dtype=np.int64)
+        devices[n_dev.index.to_numpy()] = n_dev.to_numpy()
+        self._append(
+            "people.csv",
+            frame(
+                {
+                    "person_id": people["person_id"].to_numpy(),
+                    "account_id": people["account_id"].to_numpy(),
+                    "segment": people["segment"].to_numpy(),
+                    "region": np.array(REGIONS)[people["region"].to_numpy()],
+                    "product_line": np.array(PRODUCT_LINES)[people["product"].to_numpy()],
+                    "is_internal": people["is_internal"].to_numpy(),
+                    "converted": out.state["converted"].to_numpy(),
+                    "n_devices": devices,
+                }
+            ),
+        )
+        acc = pop.accounts
+        in_crm = np.isin(acc["aidx"].to_numpy(), crm_companies)
+        crm = np.where(in_crm, (18_000_000_000 + acc["aidx"].to_numpy()).astype(str), "")
+        self._append(
+            "accounts.csv",
+            frame(
+                {
+                    "account_id": acc["account_id"].to_numpy(),
+                    "crm_company_id": crm,
+                    "industry": acc["industry"].to_numpy(),
+                    "employee_band": acc["employee_band"].to_numpy(),
+                }
+            ),
+        )
+        ids = identifiers[identifiers["id_value"].astype(str) != ""].drop_duplicates()
+        ids = ids.assign(
+            person_id=pid.loc[ids["pidx"].to_numpy()].to_numpy(),
+            _o=ids["id_type"].map(_ID_ORDER).to_numpy(),
+        )
+        ids = ids.sort_values(["person_id", "_o", "id_value"], kind="stable")
+        self._append("identifiers.csv", ids[["id_type", "id_value", "person_id"]])
+        self._touches(pop, out, ga4)
+        self._conversions(pop, out, ga4)
+
+        converted = units["converted"].to_numpy()
+        value = units["value"].to_numpy()
+        self.units += len(units)
+        self.conversions += int(converted.sum())
+        self.revenue += float(value[converted].sum())
+        self.touched += out.touched.sum(axis=0)
+        self.lost += out.lost.sum(axis=0)
+        self.revenue_lost += (out.lost * value[:, None]).sum(axis=0)
+        self.exp_lost += out.exp_lost.sum(axis=0)
+        self.exp_revenue += (out.exp_lost * value[:, None]).sum(axis=0)
+        self.first = False
+
+    def _touches(self, pop: Population, out: Outcomes, ga4: Ga4Data) -> None:
+        t = out.touches
+        journey = (t["phase"] == 0).to_numpy() & (t["seg"] < 2).to_numpy()
+        self.touch_count += len(t)
+        self.journey_touches += int(journey.sum())
+        if not self.write_touches:
+            return
+        people = pop.people
+        ch = t["ch"].to_numpy()
+        sub = t["sub"].to_numpy()
+        kind = np.full(len(t), "session", dtype=object)
+        kind[ch == channel_code("Email")] = "email_open"
+        wb = ch == channel_code("Webinar")
+        kind[wb] = np.where(sub[wb] == 0, "webinar_attendance", "webinar_registration")
+        sales = ch == channel_code("Sales")
+        sales_types = np.array(["sales_call", "sales_email", "meeting", "demo"], dtype=object)
+        kind[sales] = sales_types[np.minimum(sub[sales], 3)]
+        kind[ch == channel_code("Events")] = "offline_event"
+        detail = np.full(len(t), "", dtype=object)
+        camp = t["campaign"].to_numpy()
+        detail[camp >= 0] = np.array([c.name for c in CAMPAIGNS], dtype=object)[camp[camp >= 0]]
+        ec = t["email_campaign"].to_numpy()
+        detail[ec >= 0] = np.array([e.slug for e in EMAIL_CAMPAIGNS], dtype=object)[ec[ec >= 0]]
+        w = t["webinar"].to_numpy()
+        detail[w >= 0] = np.array(WEBINAR_TOPICS, dtype=object)[w[w >= 0] % len(WEBINAR_TOPICS)]
+        sh = t["show"].to_numpy()
+        detail[sh >= 0] = np.array([s for s, _, _ in TRADE_SHOWS], dtype=object)[sh[sh >= 0]]
+        detail[sales] = np.array(SALES_KINDS, dtype=object)[np.minimum(sub[sales], 3)]
+        dev = ga4.devices.set_index("didx")["pseudo_id"]
+        didx = t["didx"].to_numpy()
+        web = t["web"].to_numpy() & np.isin(didx, dev.index.to_numpy())
+        device = np.full(len(t), "", dtype=object)
+        device[web] = dev.loc[didx[web]].to_numpy()
+        device[web & (device == "")] = "(cookieless)"
+        phase = np.where(
+            t["seg"].to_numpy() == 2,
+            "internal",
+            np.where(t["phase"].to_numpy() == 0, "journey", "post_conversion"),
+        )
+        p = t["p"].to_numpy()
+        table = frame(
+            {
+                "person_id": people["person_id"].to_numpy()[p],
+                "account_id": people["account_id"].to_numpy()[p],
+                "ts": ts_text(t["ts"].to_numpy(), unit="s"),
+                "channel": np.array(CHANNELS, dtype=object)[ch],
+                "touch_type": kind,
+                "detail": detail,
+                "phase": phase,
+                "ga4_session": t["web"].to_numpy(),
+                "device_id": device,
+                "logit_increment": np.round(t["delta"].to_numpy(), 4),
+            }
+        )
+        self._append("touches.csv", table)
+
+    def _conversions(self, pop: Population, out: Outcomes, ga4: Ga4Data) -> None:
+        people = pop.people
+        ev = ga4.events
+        parts = []
+        names = ev["name"].to_numpy()
+        txn = ev["transaction_id"].to_numpy().astype(str)
+        for name, ctype in (("generate_lead", "lead"), ("sign_up", "signup"), ("purchase", "")):
+            sel = names == _EV[name]
+            pidx = ev["pidx"].to_numpy()[sel]
+            pos = np.searchsorted(people["pidx"].to_numpy(), pidx)
+            internal = people["is_internal"].to_numpy()[pos]
+            is_real = (name == "purchase") & ~np.char.startswith(txn[sel], "TEST")
+            parts.append(
+                frame(
+                    {
+                        "conversion_type": ctype or "purchase",
+                        "person_id": people["person_id"].to_numpy()[pos],
+                        "account_id": people["account_id"].to_numpy()[pos],
+                        "ts_us": ev["ts"].to_numpy()[sel],
+                        "value": ev["value"].to_numpy()[sel],
+                        "counted": is_real & ~internal,
+                    }
+                )
+            )
+        deals = out.deals
+        acc_id = pop.accounts.set_index("aidx")["account_id"]
+        for ctype, when, sel in (
+            ("opportunity", deals["create_ts"].to_numpy(), np.ones(len(deals), dtype=bool)),
+            ("deal_won", deals["close_ts"].to_numpy(), (deals["stage"] == "closedwon").to_numpy()),
+        ):
+            parts.append(
+                frame(
+                    {
+                        "conversion_type": ctype,
+                        "person_id": "",
+                        "account_id": acc_id.loc[deals["aidx"].to_numpy()[sel]].to_numpy(),
+                        "ts_us": when[sel],
+                        "value": np.where(
+                            ctype == "deal_won", deals["amount"].to_numpy()[sel], 0.0
+                        ),
+                        "counted": ctype == "deal_won",
+                    }
+                )
+            )
+        df = pd.concat(parts, ignore_index=True)
+        df = df.sort_values(["ts_us", "conversion_type", "person_id"], kind="stable")
+        df["ts"] = ts_text(df["ts_us"].to_numpy(), unit="s")
+        df["value"] = money_text(df["value"].to_numpy())
+        cols = ["conversion_type", "person_id", "account_id", "ts", "value", "counted"]
+        self._append("conversions.csv", df[cols])
+
+    def finish(self, summary_lines: list[str]) -> None:
+        """Write ``channel_contribution*.csv`` and ``README.md``."""
+        for name, lost, revenue, decimals in (
+            ("channel_contribution.csv", self.lost, self.revenue_lost, 0),
+            ("channel_contribution_expected.csv", self.exp_lost, self.exp_revenue, 3),
+        ):
+            table = frame(
+                {
+                    "channel": CHANNELS,
+                    "conversions": self.touched.astype(np.int64),
+                    "conversions_lost": np.round(lost, decimals) if decimals else lost.astype(int),
+                    "revenue_lost": money_text(revenue),
+                    "share_conversions": np.round(_shares(lost), 6),
+                    "share_revenue": np.round(_shares(revenue), 6),
+                }
+            )
+            self.rows[name] = append_csv(self.folder / name, table[_CONTRIB], header=True)
+        (self.folder / "README.md").write_text(self._readme(summary_lines), encoding="utf-8")
+
+    def _readme(self, summary_lines: list[str]) -> str:
+        deltas = "\n".join(
+            f"| {c} | see below | see below |"
+            if c in ("Webinar", "Sales")
+            else f"| {c} | {DELTA[0, i]:.2f} | {DELTA[1, i]:.2f} |"
+            for i, c in enumerate(CHANNELS)
+        )
+        return README.format(
+            units=self.units,
+            conversions=self.conversions,
+            revenue=self.revenue,
+            base_smb=BASE_LOGIT[0],
+            base_ent=BASE_LOGIT[1],
+            regions=", ".join(f"{r} {v:+.2f}" for r, v in zip(REGIONS, REGION_EFFECT, strict=True)),
+            products=", ".join(
+                f"{p} {v:+.2f}" for p, v in zip(PRODUCT_LINES, PRODUCT_EFFECT, strict=True)
+            ),
+            deltas=deltas,
+            webinar=WEBINAR_DELTA.tolist(),
+            sales=", ".join(f"{k} {v:.2f}" for k, v in zip(SALES_KINDS, SALES_DELTA, strict=True)),
+            decay=DECAY,
+            compare=COMPARE_LIFT.tolist(),
+            summary="\n".join(f"- {line}" for line in summary_lines),
+        )
+
+
+README = """# Ground truth of the synthetic sample
+
+Written by `workbench sample` (`workbench.sample.generate_sample`). Nothing in
+this folder is read by `workbench prepare`; it exists to score identity
+stitching and attribution against what really happened.
+
+## Files
+
+- `people.csv`: one row per person. `segment` is `smb` (self-serve), `enterprise`
+  or `internal` (staff / QA testers); `converted` is true when the person's unit
+  converted (SMB: purchased; enterprise: their account's deal was won);
+  `n_devices` counts the GA4 devices (browsers) the person used, including the
+  shared kiosk and cookieless browsers.
+- `accounts.csv`: one row per account (SMB people have a one-person account);
+  `crm_company_id` is the HubSpot company Record ID when the company is in HubSpot.
+- `identifiers.csv`: every identifier value as it appears in the raw files
+  (`id_type` as in `workbench.schema.ID_TYPES`; GA4 `user_pseudo_id` and HubSpot
+  `GA Client ID` are `anonymous_id`), with the person behind it. E-mails are raw
+  (some are typed with capitals in Zoom / badge scans: each spelling is listed).
+  The shared kiosk's `user_pseudo_id` is listed once per person who used it.
+- `touches.csv`: every model touch (`phase` journey / post_conversion / internal)
+  with its channel, GA4 device and `logit_increment` (its term in the score below).
+- `conversions.csv`: purchases (SMB, GA4), deals won (enterprise, HubSpot), and the
+  secondary outcomes lead, signup and opportunity; `counted` marks the real
+  conversions used for the channel contributions (not QA test purchases).
+- `channel_contribution.csv`: per channel, `conversions` = real conversions whose
+  journey touched the channel; `conversions_lost` / `revenue_lost` = conversions
+  and revenue that would not have happened without the channel (see below);
+  shares are of the column totals (interactions make the lost counts overlap, so
+  they do not add up to the total conversions).
+- `channel_contribution_expected.csv`: the same, as model expectations
+  `sum sigmoid(s) - sigmoid(s without channel)` instead of realized counts.
+
+## The causal model
+
+A *unit* is an SMB person or an enterprise account (all its contacts together).
+Its conversion score is a logit:
+
+    s = base[segment] + region + product_line + N(0, 0.5)
+        + sum over the unit's journey touches of
+          delta[segment, channel] * {decay} ** (earlier touches of the same channel by the unit)
+          + compare_lift[segment] * (the touch's session viewed a /compare/ page)
+
+and the unit converts iff `u < sigmoid(s)`, with one uniform draw `u` per unit.
+Base logits: smb {base_smb}, enterprise {base_ent}; region: {regions};
+product line: {products}.
+
+| channel | delta smb | delta enterprise |
+| --- | --- | --- |
+{deltas}
+
+Webinar touches use [[attended smb, no-show smb], [attended enterprise, no-show
+enterprise]] = {webinar} instead; sales touches use {sales}. The compare-page
+lift is {compare} (smb, enterprise). The pricing page has no effect: it is the
+friction point that most visitors see without converting.
+
+**Lost without a channel**: the same units are re-evaluated with that channel's
+touches (and the compare-page views made in its sessions) removed from `s`, with
+the same `u` (common random numbers). A converted unit that no longer satisfies
+`u < sigmoid(s - channel part)` is lost; its value (SMB plan price or deal amount)
+is revenue lost. Removing a channel never changes the other touches: journeys
+are exogenous schedules, so a channel's effect is its increment, not the visits
+that follow it. Channels that mostly close journeys (Paid Search - Brand,
+Display - Retargeting, Direct) have small increments: last-click attribution
+over-credits them. Starters (Paid Social - Meta / LinkedIn, generic search,
+organic, referral) and the Webinar have large ones.
+
+Conversion timing: an SMB unit converts in its last journey session (sign-up and
+purchase events); an enterprise deal closes 0.5-2 days after the account's last
+journey touch. Journeys are schedules drawn before the outcome: SMB 2-5 touches
+within 14 days, enterprise contacts 7-20 touches over 30-120 days.
+
+## This sample
+
+Units: {units}; real conversions: {conversions}; revenue: {revenue:,.2f}.
+{summary}
+"""

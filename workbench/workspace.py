@@ -1,0 +1,211 @@
+"""The notebooks' entry point: config + prepared tables + person attributes.
+
+A notebook does ``ws = Workspace.load(config, processed_dir)`` and then asks
+for journeys of a segment and period; everything else is a call into the
+analysis modules. Empty strings mean "the default", so notebook parameters can
+be plain ``str``; the environment variables ``WORKBENCH_CONFIG`` and
+``WORKBENCH_PROCESSED_DIR`` override the defaults (the notebook tests use them
+to point the notebooks at a small prepared sample).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.attributes import person_attributes
+from workbench.config import Config, SegmentConfig, load_config
+from workbench.errors import WorkbenchError
+from workbench.journeys import JourneySet, build_journeys, touch_journey_index
+from workbench.prepare import Prepared, load_prepared
+from workbench.schema import JOURNEY_ID, TS
+
+__all__ = ["ALL", "Workspace", "resolve_paths"]
+
+#: The segment name meaning "every journey".
+ALL = "all"
+
+
+def resolve_paths(
+    config: str | Path | None = "", processed_dir: str | Path | None = ""
+) -> tuple[Path | None, Path | None]:
+    """Turn notebook-style parameters ("" = default) into paths, honouring the env overrides."""
+    cfg = str(config or os.environ.get("WORKBENCH_CONFIG", "")) or None
+    out = str(processed_dir or os.environ.get("WORKBENCH_PROCESSED_DIR", "")) or None
+    return (Path(cfg) if cfg else None, Path(out) if out else None)
+
+
+@dataclass
+class Workspace:
+    """A loaded project: its config, prepared tables and person attributes."""
+
+    config: Config
+    prepared: Prepared
+    people: pd.DataFrame
+    _cache: dict[tuple, JourneySet] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(
+        cls, config: str | Path | None = "", processed_dir: str | Path | None = ""
+    ) -> Workspace:
+        """Load the config and the tables ``workbench prepare`` wrote.
+
+        Parameters
+        ----------
+        config
+            Config file; "" means ``$WORKBENCH_CONFIG`` or ``workbench.toml``.
+        processed_dir
+            Prepared tables; "" means ``$WORKBENCH_PROCESSED_DIR`` or the config's
+            ``processed_dir``.
+        """
+        cfg_path, out = resolve_paths(config, processed_dir)
+        cfg = load_config(cfg_path)
+        prepared = load_prepared(out if out is not None else cfg.processed_dir)
+        people = person_attributes(
+            prepared.people,
+            accounts=prepared.accounts,
+            conversions=prepared.conversions,
+            derived=cfg.attributes,
+        )
+        return cls(config=cfg, prepared=prepared, people=people)
+
+    # --- periods and segments ----------------------------------------------------------
+    def data_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last timestamp over touchpoints and conversions."""
+        ts = pd.concat([self.prepared.touchpoints[TS], self.prepared.conversions[TS]])
+        if ts.dropna().empty:
+            raise WorkbenchError("the prepared tables hold no timestamped rows")
+        return ts.min(), ts.max()
+
+    def period(
+        self, period_days: int = 0, end: str = ""
+    ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The half-open reporting period: the last ``period_days`` before ``end``.
+
+        ``end`` "" means the end of the data; ``period_days`` 0 means no start.
+        """
+        if period_days < 0:
+            raise WorkbenchError(f"period_days = {period_days}: expected 0 (all) or more days")
+        stop = pd.Timestamp(end, tz="UTC") if end else self.data_range()[1] + pd.Timedelta("1us")
+        start = stop - pd.Timedelta(days=period_days) if period_days else None
+        return start, stop
+
+    def segments(self) -> dict[str, SegmentConfig]:
+        """The config's named segments."""
+        return dict(self.config.segments)
+
+    def segment_label(self, segment: str) -> str:
+        """A readable name for ``segment`` ("All journeys" for ``all``)."""
+        if segment == ALL:
+            return "All journeys"
+        return self._segment(segment).label or segment
+
+    def _segment(self, segment: str) -> SegmentConfig:
+        if segment not in self.config.segments:
+            known = ", ".join([ALL, *self.config.segments])
+            raise WorkbenchError(f"segment = {segment!r} is not defined; known segments: {known}")
+        return self.config.segments[segment]
+
+    # --- journeys ------------------------------------------------------------------------
+    def journeys(
+        self,
+        *,
+        segment: str = ALL,
+        period_days: int = 0,
+        end: str = "",
+        lookback_days: int | None = None,
+        conversion_types: list[str] | None = None,
+        unit: str | None = None,
+        path_level: str | None = None,
+        touch_types: list[str] | None = None,
+        collapse_repeats: bool | None = None,
+        include_internal: bool = False,
+    ) -> JourneySet:
+        """Journeys of a segment in a period (defaults from the config's ``[journeys]``).
+
+        Internal and test people are left out unless ``include_internal``; the
+        count of what was left out is in the returned set's ``excluded``.
+        """
+        jc = self.config.journeys
+        key = (
+            segment,
+            period_days,
+            end,
+            lookback_days,
+            tuple(conversion_types or ()),
+            unit,
+            path_level,
+            tuple(touch_types or ()),
+            collapse_repeats,
+            include_internal,
+        )
+        if key in self._cache:
+            return self._cache[key]
+        seg = None if segment == ALL else self._segment(segment)
+        tp, conv = self.prepared.touchpoints, self.prepared.conversions
+        dropped = []
+        if not include_internal:
+            for name, frame in (("touchpoints", tp), ("conversions", conv)):
+                if "is_internal" in frame.columns:
+                    internal = frame["is_internal"].fillna(False).astype(bool)
+                    dropped.append((name, "internal or test person", int(internal.sum())))
+            tp = _external(tp)
+            conv = _external(conv)
+        js = build_journeys(
+            tp,
+            conv,
+            lookback_days=lookback_days or jc.lookback_days,
+            unit=unit or jc.unit,
+            touch_types=touch_types or (list(jc.touch_types) if jc.touch_types else None),
+            collapse_repeats=jc.collapse_repeats if collapse_repeats is None else collapse_repeats,
+            path_level=path_level or jc.path_level,
+            conversion_types=conversion_types
+            or (list(jc.conversion_types) if jc.conversion_types else None),
+            period=self.period(period_days, end),
+            attributes=self.people.drop(columns=["account_id"], errors="ignore")
+            if (unit or jc.unit) == "person"
+            else None,
+        )
+        extra = pd.DataFrame(dropped, columns=["table", "reason", "rows"])
+        excluded = pd.concat([js.excluded, extra[extra["rows"] > 0]], ignore_index=True)
+        journeys, touches = js.journeys, js.touches
+        if seg is not None:
+            try:
+                mask = journeys.eval(seg.filter).astype("boolean").fillna(False).to_numpy(bool)
+            except Exception as exc:  # noqa: BLE001 - any failure is a config problem
+                raise WorkbenchError(
+                    f"segments.{seg.name}.filter = {seg.filter!r} cannot be evaluated on the "
+                    f"journeys: {exc}; columns: {', '.join(map(str, journeys.columns))}"
+                ) from None
+            journeys = journeys.loc[mask].reset_index(drop=True)
+            touches = touches[touches[JOURNEY_ID].isin(journeys[JOURNEY_ID])].reset_index(drop=True)
+        out = JourneySet(
+            journeys=journeys,
+            touches=touches,
+            excluded=excluded,
+            settings={**js.settings, "segment": segment},
+        )
+        self._cache[key] = out
+        return out
+
+    def touch_index(self, js: JourneySet) -> pd.Series:
+        """Row position in ``js.journeys`` of each touch of ``js.touches``."""
+        return pd.Series(touch_journey_index(js.touches, js.journeys), index=js.touches.index)
+
+    def truth_contribution(self) -> pd.DataFrame | None:
+        """The sample's true channel contributions, when the config names a ``truth_dir``."""
+        truth = self.config.truth_dir
+        if truth is None:
+            return None
+        path = Path(truth) / "channel_contribution.csv"
+        return pd.read_csv(path) if path.is_file() else None
+
+
+def _external(frame: pd.DataFrame) -> pd.DataFrame:
+    if "is_internal" not in frame.columns:
+        return frame
+    internal = frame["is_internal"].fillna(False).astype(bool)
+    return frame.loc[~internal.to_numpy()] if internal.any() else frame
