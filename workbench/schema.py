@@ -330,8 +330,12 @@ JOURNEYS = Table(
         Column("last_channel", "string", nullable=True, doc="channel of the last touch"),
         Column("duration_days", "float", nullable=True, doc="first touch to end, days"),
         Column("path", "string", doc="touch labels joined by ' > '"),
+        Column(ACCOUNT_ID, "string", nullable=True, doc="account of the person/journey"),
+        Column(CONVERSION_ID, "string", nullable=True, doc="id of the conversion, if any"),
+        Column("first_ts", "datetime", nullable=True, doc="time of the first touch"),
+        Column("n_channels", "int", doc="distinct channels among the touches"),
     ),
-    doc="one row per journey",
+    doc="one row per journey; attribute columns (segment, region ...) follow as extras",
 )
 
 JOURNEY_TOUCHES = Table(
@@ -344,6 +348,10 @@ JOURNEY_TOUCHES = Table(
         Column(TOUCH_TYPE, "string", doc="touch type"),
         Column(CAMPAIGN, "string", nullable=True, doc="campaign"),
         Column("days_to_conversion", "float", nullable=True, doc="days until journey end"),
+        Column(PLATFORM, "string", nullable=True, doc="platform"),
+        Column("page", "string", nullable=True, doc="page path or screen"),
+        Column("event_name", "string", nullable=True, doc="raw event name"),
+        Column("label", "string", doc="the touch at the journey's path level"),
     ),
     doc="one row per touch in a journey",
 )

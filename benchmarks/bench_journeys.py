@@ -1,0 +1,177 @@
+"""Benchmark :func:`workbench.journeys.build_journeys` against a numpy baseline.
+
+The baseline is what any journey builder has to do at least, written as plain
+numpy on the same rows in the same process: factorize the person ids, sort the
+touches by (person, time) with one argsort of a packed int64 key and find each
+person's group (start, count, first and last timestamp). The textbook
+``np.lexsort`` version is timed too, for reference. ``build_journeys`` additionally cuts a lookback window per
+conversion, builds stable ids, the ``" > "`` paths and both output tables.
+
+Run: ``.venv/bin/python benchmarks/bench_journeys.py [rows ...] [--lookback=DAYS]``
+(default 1,000,000 and 10,000,000 rows, 90 days; the data spans a year, so
+``--lookback=365`` puts nearly every touch into a journey). Prints seconds, the ratio to the
+baseline and the peak resident memory above the starting point of each step,
+sampled every 5 ms with psutil (0 when psutil is missing).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.journeys import build_journeys
+
+CHANNELS = np.array(
+    [
+        "Paid Search - Brand",
+        "Paid Search - Generic",
+        "Paid Social - Meta",
+        "Paid Social - LinkedIn",
+        "Display - Retargeting",
+        "Organic Search",
+        "Direct",
+        "Email",
+        "Webinar",
+        "Referral",
+    ]
+)
+TOUCH_TYPES = np.array(["ad_click", "session", "email_open", "webinar_attendance", "pageview"])
+PAGES = np.array(["/", "/pricing", "/blog/a", "/compare/x-vs-y", "/demo-request", "/webinar/1"])
+
+
+def make_data(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n`` touchpoints of ``n // 10`` people over a year; 20% of people convert."""
+    rng = np.random.default_rng(seed)
+    people = max(n // 10, 1)
+
+    def ids(codes: np.ndarray) -> pd.Series:
+        txt = pc.utf8_lpad(pa.array(codes).cast(pa.string()), 8, "0")
+        return pd.Series(pc.binary_join_element_wise("p", txt, ""), dtype="str")
+
+    def pick(vocab: np.ndarray, k: int) -> pd.Series:
+        return pd.Series(pa.array(vocab[rng.integers(0, len(vocab), k)]), dtype="str")
+
+    t0 = pd.Timestamp("2026-01-01", tz="UTC").value // 1000
+    year = 365 * 86_400 * 1_000_000
+    touch_ts = t0 + rng.integers(0, year, n)
+    touchpoints = pd.DataFrame(
+        {
+            "person_id": ids(rng.integers(0, people, n)),
+            "ts": pd.Series(touch_ts.view("datetime64[us]")).dt.tz_localize("UTC"),
+            "touch_type": pick(TOUCH_TYPES, n),
+            "channel": pick(CHANNELS, n),
+            "campaign": pick(np.array([f"campaign {i}" for i in range(40)]), n),
+            "platform": pick(np.array(["google_ads", "meta", "linkedin", "hubspot"]), n),
+            "page": pick(PAGES, n),
+        }
+    )
+    m = people // 5
+    conv_ts = t0 + rng.integers(0, year, m)
+    conversions = pd.DataFrame(
+        {
+            "person_id": ids(rng.choice(people, m, replace=False)),
+            "ts": pd.Series(conv_ts.view("datetime64[us]")).dt.tz_localize("UTC"),
+            "conversion_type": pick(np.array(["lead", "deal_won"]), m),
+            "value": rng.gamma(2.0, 5000.0, m),
+            "customer_type": pick(np.array(["smb", "mid_market", "enterprise"]), m),
+        }
+    )
+    return touchpoints, conversions
+
+
+def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Plain numpy sort-and-group: factorize, one argsort of a packed key, group bounds.
+
+    The key packs (person code, time) into one int64 -- the time in microseconds
+    shifted right just enough to fit 62 bits -- so a single unstable argsort
+    orders the rows (the fastest numpy sort there is; ties are not stabilised).
+    """
+    codes, uniq = pd.factorize(touchpoints["person_id"])
+    ts = touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
+    rel = ts - ts.min()
+    cbits = len(uniq).bit_length()
+    tbits = int(rel.max()).bit_length()
+    shift = max(0, tbits + cbits - 62)
+    key = (codes.astype(np.int64) << (tbits - shift)) | (rel >> shift)
+    order = np.argsort(key)
+    sc, st = codes[order], ts[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    ends = np.r_[starts[1:], len(sc)]
+    return {"start": starts, "n": ends - starts, "first": st[starts], "last": st[ends - 1]}
+
+
+def baseline_lexsort(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The textbook version: factorize, ``np.lexsort((ts, person))``, group bounds."""
+    codes, _ = pd.factorize(touchpoints["person_id"])
+    ts = touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
+    order = np.lexsort((ts, codes))
+    sc, st = codes[order], ts[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    ends = np.r_[starts[1:], len(sc)]
+    return {"start": starts, "n": ends - starts, "first": st[starts], "last": st[ends - 1]}
+
+
+def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Seconds and peak RSS growth (MB) of ``fn()``."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover
+        psutil = None
+    gc.collect()
+    proc = psutil.Process() if psutil else None
+    base = proc.memory_info().rss if proc else 0
+    peak = [base]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=sample) if proc else None
+    if thread:
+        thread.start()
+    t = time.perf_counter()
+    out = fn()
+    secs = time.perf_counter() - t
+    done.set()
+    if thread:
+        thread.join()
+    return secs, (peak[0] - base) / 1e6, out
+
+
+def main(sizes: list[int], lookback_days: int = 90) -> None:
+    print(f"lookback {lookback_days} days")
+    print(f"{'rows':>12} {'step':>16} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}")
+    for n in sizes:
+        touchpoints, conversions = make_data(n)
+        b_secs, b_mem, _ = measure(lambda tp=touchpoints: baseline(tp))
+        l_secs, l_mem, _ = measure(lambda tp=touchpoints: baseline_lexsort(tp))
+        j_secs, j_mem, js = measure(
+            lambda tp=touchpoints, cv=conversions: build_journeys(
+                tp, cv, lookback_days=lookback_days
+            )
+        )
+        print(f"{n:>12,} {'numpy baseline':>16} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
+        r = l_secs / b_secs
+        print(f"{n:>12,} {'numpy lexsort':>16} {l_secs:>9.2f} {r:>11.2f} {l_mem:>9.0f}")
+        print(
+            f"{n:>12,} {'build_journeys':>16} {j_secs:>9.2f} {j_secs / b_secs:>11.2f} "
+            f"{j_mem:>9.0f}   ({len(js.journeys):,} journeys, {len(js.touches):,} touches)"
+        )
+        del touchpoints, conversions, js
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--lookback=")]
+    look = [int(a.split("=")[1]) for a in sys.argv[1:] if a.startswith("--lookback=")]
+    main([int(a) for a in args] or [1_000_000, 10_000_000], *look)

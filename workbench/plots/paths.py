@@ -1,0 +1,288 @@
+"""Figures of path analysis (see :mod:`workbench.path_analysis`).
+
+Every function draws on the given Axes or, when ``ax`` is None, on a new
+:class:`matplotlib.figure.Figure` (no pyplot state is touched; in a notebook
+show it with ``ax.figure``). Channel colours come from
+:func:`workbench.plots.colors.channel_color`.
+
+The flow figure is drawn with matplotlib only: one stacked column of node
+bars per step and filled cubic-Bezier ribbons between them, both sized in
+journeys. Node patches carry the gid ``"node:<step>:<name>"`` and ribbons
+``"link:<step>:<source>-><target>"`` so they can be found in the figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.ticker import PercentFormatter
+
+from workbench.path_analysis import END_CONVERTED, END_NOT_CONVERTED, OTHER, OTHER_PATHS, flow_nodes
+from workbench.plots.colors import channel_color
+
+__all__ = [
+    "plot_flow",
+    "plot_next_touches",
+    "plot_path_lengths",
+    "plot_time_to_convert",
+    "plot_top_paths",
+    "plot_transition_matrix",
+]
+
+_BAR = "#4C78A8"
+_LAST = {OTHER: 1, END_CONVERTED: 2, END_NOT_CONVERTED: 3, "Converted": 0, "Not converted": 4}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def plot_top_paths(
+    top: pd.DataFrame,
+    *,
+    show_other: bool = False,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars: journeys per path, most frequent on top, with conversion rates.
+
+    Parameters
+    ----------
+    top
+        Output of :func:`~workbench.path_analysis.top_paths`.
+    show_other
+        Also draw the ``"(other paths)"`` row.
+    """
+    ax = _axes(ax, (10, 0.45 * len(top) + 1.5))
+    data = top if show_other else top.loc[top["path"] != OTHER_PATHS]
+    y = np.arange(len(data))[::-1]
+    bars = ax.barh(y, data["journeys"], color=_BAR)
+    for bar, n, rate in zip(bars, data["journeys"], data["conversion_rate"], strict=True):
+        text = f"  {n:,} journeys, {rate:.0%} convert" if rate == rate else f"  {n:,}"
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8)
+    ax.set_yticks(y, data["path"].tolist(), fontsize=8)
+    ax.set_xlabel("Journeys")
+    ax.set_title(title or "Most common paths (touches in order, ' > ' between them)")
+    ax.margins(x=0.25)
+    return ax
+
+
+def plot_path_lengths(
+    dist: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """Bars: share of journeys by number of touches, labelled with the conversion rate.
+
+    ``dist`` is the output of :func:`~workbench.path_analysis.path_length_distribution`.
+    """
+    ax = _axes(ax)
+    x = np.arange(len(dist))
+    bars = ax.bar(x, dist["share_of_journeys"], color=_BAR)
+    for bar, rate in zip(bars, dist["conversion_rate"], strict=True):
+        if rate == rate:
+            ax.annotate(
+                f"{rate:.0%} conv.",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    ax.set_xticks(x, dist["bin"].tolist())
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Touches in the journey")
+    ax.set_ylabel("Share of journeys")
+    ax.set_title(title or "How many touches journeys have (label: share that converts)")
+    return ax
+
+
+def plot_time_to_convert(
+    dist: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """Bars: share of conversions by days from first touch; line: cumulative share.
+
+    ``dist`` is the output of :func:`~workbench.path_analysis.time_to_convert_distribution`.
+    """
+    ax = _axes(ax)
+    x = np.arange(len(dist))
+    ax.bar(x, dist["share_of_conversions"], color=_BAR, label="Share of conversions")
+    ax.plot(x, dist["cumulative_share"], color="#F58518", marker="o", label="Cumulative share")
+    ax.set_xticks(x, dist["bin"].tolist(), rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Days from the first touch to the conversion")
+    ax.set_ylabel("Share of conversions")
+    ax.legend(loc="center right")
+    ax.set_title(title or "Time to convert")
+    return ax
+
+
+def plot_transition_matrix(
+    transitions: pd.DataFrame,
+    *,
+    values: str = "share_of_from",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap: from which touch (rows) people go to which next touch (columns).
+
+    ``transitions`` is :func:`~workbench.path_analysis.transition_matrix`; each
+    cell shows the share of the row's transitions (rows sum to 100%).
+    """
+    wide = transitions.pivot_table(
+        index="from_label", columns="to_label", values=values, aggfunc="sum", fill_value=0
+    )
+    ends = ["Converted", "Not converted"]
+    rows = sorted(wide.index, key=lambda v: (v != "(start)", v))
+    wide = wide.reindex(index=rows, columns=sorted(wide.columns, key=lambda v: (v in ends, v)))
+    ax = _axes(ax, (1.0 + 0.8 * wide.shape[1], 1.0 + 0.5 * wide.shape[0]))
+    image = ax.imshow(wide.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (r, c), v in np.ndenumerate(wide.to_numpy(dtype=float)):
+        if v > 0:
+            color = "white" if v > 0.6 else "black"
+            ax.text(c, r, f"{v:.0%}", ha="center", va="center", fontsize=7, color=color)
+    ax.set_xticks(range(wide.shape[1]), wide.columns.tolist(), rotation=40, ha="right")
+    ax.set_yticks(range(wide.shape[0]), wide.index.tolist())
+    ax.set_xlabel("Next touch (or outcome)")
+    ax.set_ylabel("Touch")
+    ax.figure.colorbar(image, ax=ax, format=PercentFormatter(1.0), label="Share of row")
+    ax.set_title(title or "What people do next: share of transitions from each touch")
+    return ax
+
+
+def plot_next_touches(
+    neighbours: pd.DataFrame,
+    *,
+    step: int = 1,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bars: the share of journeys by the touch ``step`` after (or before) the anchor.
+
+    ``neighbours`` is :func:`~workbench.path_analysis.next_touches` or
+    :func:`~workbench.path_analysis.previous_touches`.
+    """
+    ax = _axes(ax)
+    data = neighbours.loc[neighbours["step"] == step].sort_values("share")
+    bars = ax.barh(
+        data["label"].tolist(), data["share"], color=[channel_color(v) for v in data["label"]]
+    )
+    for bar, n in zip(bars, data["journeys"], strict=True):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f"  {n:,}", va="center")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Share of journeys")
+    anchor = data["anchor"].iloc[0] if len(data) else ""
+    word = "after" if (data["direction"] == "next").all() else "before"
+    ax.set_title(title or f"What comes {word} {anchor} (touch {step} {word})")
+    ax.margins(x=0.15)
+    return ax
+
+
+def _ribbon(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float]) -> Path:
+    """Filled band from [y0] at x0 to [y1] at x1 with cubic Bezier edges."""
+    xm = (x0 + x1) / 2
+    verts = [
+        (x0, y0[0]),
+        (xm, y0[0]),
+        (xm, y1[0]),
+        (x1, y1[0]),
+        (x1, y1[1]),
+        (xm, y1[1]),
+        (xm, y0[1]),
+        (x0, y0[1]),
+        (x0, y0[0]),
+    ]
+    codes = [Path.MOVETO] + [Path.CURVE4] * 3 + [Path.LINETO] + [Path.CURVE4] * 3
+    return Path(verts, [*codes, Path.CLOSEPOLY])
+
+
+def plot_flow(
+    links: pd.DataFrame,
+    *,
+    node_width: float = 0.16,
+    gap: float = 0.02,
+    min_label_share: float = 0.02,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Sankey-style flow of the first touches of every journey.
+
+    Parameters
+    ----------
+    links
+        Output of :func:`~workbench.path_analysis.flow`; each column (step)
+        holds every journey, so all node columns have the same height.
+    node_width
+        Width of the node bars (steps are 1 apart).
+    gap
+        Space between nodes as a share of all journeys.
+    min_label_share
+        Nodes smaller than this share of journeys are not labelled.
+    """
+    nodes = flow_nodes(links)
+    steps = sorted(nodes["step"].unique())
+    total = int(nodes.loc[nodes["step"] == steps[0], "journeys"].sum()) if steps else 0
+    ax = _axes(ax, (2.6 * max(len(steps), 2), 6))
+    space = gap * total
+    pos: dict[tuple[int, str], list[float]] = {}
+    for s in steps:
+        col = nodes.loc[nodes["step"] == s].copy()
+        col["_last"] = col["node"].map(_LAST).fillna(-1)
+        col = col.sort_values(["_last", "journeys", "node"], ascending=[True, False, True])
+        top = total + space * (len(col) - 1)
+        for node, n in zip(col["node"], col["journeys"], strict=True):
+            bottom = top - n
+            color = channel_color(node)
+            rect = Rectangle((s - node_width / 2, bottom), node_width, n, facecolor=color)
+            rect.set_gid(f"node:{s}:{node}")
+            ax.add_patch(rect)
+            pos[(s, node)] = [top, top]  # next free top edge for outgoing / incoming ribbons
+            if total and n / total >= min_label_share:
+                label = f"{node}\n{n:,} ({n / total:.0%})"
+                ax.text(
+                    s + node_width / 2 + 0.03,
+                    bottom + n / 2,
+                    label,
+                    va="center",
+                    fontsize=7,
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+                )
+            top = bottom - space
+    order = {k: i for i, k in enumerate(pos)}
+    ordered = links.assign(
+        _s=[order[(s, v)] for s, v in zip(links["step"], links["source"], strict=True)],
+        _t=[order[(s + 1, v)] for s, v in zip(links["step"], links["target"], strict=True)],
+    ).sort_values(["_s", "_t"])
+    for s, src, tgt, n in zip(
+        ordered["step"], ordered["source"], ordered["target"], ordered["journeys"], strict=True
+    ):
+        out_top = pos[(s, src)][0]
+        in_top = pos[(s + 1, tgt)][1]
+        path = _ribbon(
+            s + node_width / 2, s + 1 - node_width / 2, (out_top, out_top - n), (in_top, in_top - n)
+        )
+        patch = PathPatch(path, facecolor=channel_color(src), alpha=0.35, linewidth=0)
+        patch.set_gid(f"link:{s}:{src}->{tgt}")
+        ax.add_patch(patch)
+        pos[(s, src)][0] -= n
+        pos[(s + 1, tgt)][1] -= n
+    has_outcome = bool(steps) and set(nodes.loc[nodes["step"] == steps[-1], "node"]) <= {
+        "Converted",
+        "Not converted",
+    }
+    names = [f"Touch {s}" for s in steps]
+    if has_outcome and names:
+        names[-1] = "Outcome"
+    ax.set_xticks(steps, names)
+    ax.set_xlim(steps[0] - 0.4 if steps else 0, steps[-1] + 0.9 if steps else 1)
+    most = int(nodes.groupby("step").size().max()) if steps else 1
+    ax.set_ylim(-space, max(total + space * most, 1))
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or f"How {total:,} journeys unfold, touch by touch (every journey counted)")
+    return ax
