@@ -91,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--platform", required=True, choices=["google_ads", "meta", "linkedin"])
     p.add_argument("--model", default="full", help="value model: full, or an attribution model")
     p.add_argument("--since", default=None, help="only conversions on or after this date")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        help="check event ages as of this date instead of now (backfills, the sample)",
+    )
+    p.add_argument(
+        "--conversion-name",
+        default=None,
+        help="the platform's conversion action name (default: the conversion type)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output file")
     return parser
 

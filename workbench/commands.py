@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.cli_analysis import run_attribute, run_export
 from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
 from workbench.paths import SAMPLE_DIR
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_ORDER",
     "report_jobs",
+    "run_attribute",
     "run_demo",
+    "run_export",
     "run_prepare",
     "run_report",
     "run_sample",

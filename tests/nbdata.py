@@ -1,0 +1,81 @@
+"""A small prepared project for notebook and end-to-end tests.
+
+``build_small_project(folder)`` writes the synthetic sample (few people, fixed
+seed), a config pointing at it and the prepared tables. Run this module to
+refresh the stored outputs of the notebook cells marked ``# NBVAL_CHECK_OUTPUT``
+after a deliberate change (other outputs are stripped)::
+
+    python tests/nbdata.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+PEOPLE = 1000
+SEED = 11
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def build_small_project(
+    folder: Path, *, people: int = PEOPLE, seed: int = SEED
+) -> tuple[Path, Path]:
+    """Write sample, config and prepared tables under ``folder``; return (config, processed)."""
+    from workbench.config import load_config
+    from workbench.paths import default_config_path
+    from workbench.prepare import prepare, write_prepared
+    from workbench.sample import generate_sample
+
+    folder = Path(folder)
+    sample = folder / "sample"
+    processed = folder / "processed"
+    generate_sample(sample, people=people, seed=seed)
+    text = default_config_path().read_text(encoding="utf-8")
+    for key, value in (
+        ("data_dir", sample),
+        ("processed_dir", processed),
+        ("truth_dir", sample / "_truth"),
+        ("reports_dir", folder / "reports"),
+    ):
+        text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value.as_posix()}"', text)
+        assert n == 1, f"workbench.toml has no single {key} line"
+    config = folder / "workbench.toml"
+    config.write_text(text, encoding="utf-8")
+    write_prepared(prepare(load_config(config)), processed)
+    return config, processed
+
+
+def refresh_notebook_outputs() -> None:  # pragma: no cover - maintenance tool
+    """Execute every notebook on the small project and keep only checked outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from workbench.paths import NOTEBOOKS_DIR
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config, processed = build_small_project(Path(tmp))
+        os.environ["WORKBENCH_CONFIG"] = str(config)
+        os.environ["WORKBENCH_PROCESSED_DIR"] = str(processed)
+        for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            NotebookClient(
+                nb, kernel_name="python3", resources={"metadata": {"path": tmp}}
+            ).execute()
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                if CHECK_MARK not in cell.source:
+                    cell.outputs = []
+                    cell.execution_count = None
+                cell.metadata.pop("execution", None)
+            nbformat.write(nb, path)
+            print(f"refreshed {path.name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    refresh_notebook_outputs()

@@ -1,0 +1,149 @@
+"""End to end: `workbench report` renders every notebook on a small prepared project."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from workbench.cli import main
+from workbench.commands import REPORT_ORDER
+
+pytestmark = pytest.mark.slow
+
+EXPECTED_SECTIONS = {
+    "executive_summary": ["Executive summary", "The detailed reports"],
+    "data_health": [
+        "Data health",
+        "Sources read",
+        "Rows set aside",
+        "Identity stitching",
+        "Coverage",
+    ],
+    "journey_map": [
+        "Customer journey map",
+        "Segments side by side",
+        "How journeys flow",
+        "Top paths",
+    ],
+    "dropoffs": ["Where journeys drop off", "Stage funnel", "Friction points", "Touchpoint lift"],
+    "attribution": [
+        "Attribution: every model side by side",
+        "Credit by model",
+        "Channel roles",
+        "What the platforms claim",
+        "Truthfulness",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(small_project, tmp_path_factory):
+    config, _ = small_project
+    out = tmp_path_factory.mktemp("reports")
+    code = main(
+        ["report", "--config", str(config), "--out", str(out), "--run-id", "e2e", "--quiet"]
+    )
+    return code, out
+
+
+def test_every_report_renders(rendered):
+    code, out = rendered
+    assert code == 0
+    for name in REPORT_ORDER:
+        assert (out / "e2e" / f"{name}.html").is_file(), name
+        assert (out / "e2e" / f"{name}.ipynb").is_file(), name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_SECTIONS))
+def test_report_has_sections_figures_and_no_errors(rendered, name):
+    _, out = rendered
+    soup = BeautifulSoup((out / "e2e" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    headings = [
+        h.get_text(" ", strip=True).rstrip("¶").strip() for h in soup.find_all(["h1", "h2"])
+    ]
+    for section in EXPECTED_SECTIONS[name]:
+        assert any(h.startswith(section) for h in headings), (section, headings)
+    text = soup.get_text(" ")
+    assert "Traceback" not in text
+    assert not soup.select(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
+    assert "<Figure size" not in text, "a figure was printed instead of drawn"
+    if name != "executive_summary":
+        images = [
+            i for i in soup.find_all("img") if i.get("src", "").startswith("data:image/png;base64,")
+        ]
+        assert images, "figures are embedded"
+    assert not soup.find_all("script", src=True), "no external scripts"
+
+
+def test_index_links_every_report(rendered):
+    _, out = rendered
+    soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+    for name in REPORT_ORDER:
+        assert f"e2e/{name}.html" in hrefs
+
+
+def test_bad_parameter_fails_before_anything_runs(small_project, tmp_path, capsys):
+    config, _ = small_project
+    out = tmp_path / "reports"
+    code = main(
+        [
+            "report",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "-p",
+            "segmnt=smb",
+            "--notebook",
+            "journey_map",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "segmnt" in err and "segment" in err
+    assert not out.exists()
+
+
+def test_ill_typed_parameter_fails_clearly(small_project, tmp_path, capsys):
+    config, _ = small_project
+    code = main(
+        [
+            "report",
+            "--config",
+            str(config),
+            "--out",
+            str(tmp_path / "r"),
+            "-p",
+            "period_days=soon",
+            "--notebook",
+            "journey_map",
+        ]
+    )
+    assert code == 2
+    assert "period_days" in capsys.readouterr().err
+
+
+def test_unknown_segment_fails_in_the_notebook_and_is_reported(small_project, tmp_path, capsys):
+    config, _ = small_project
+    out = tmp_path / "reports"
+    code = main(
+        [
+            "report",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--run-id",
+            "bad",
+            "-p",
+            "segment=martians",
+            "--notebook",
+            "journey_map",
+            "--quiet",
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "martians" in err and "known segments" in err
+    assert (out / "bad").is_dir()
