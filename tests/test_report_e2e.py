@@ -6,7 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from workbench.cli import main
-from workbench.commands import REPORT_ORDER
+from workbench.commands import REPORT_ORDER, report_jobs
+from workbench.config import load_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ EXPECTED_SECTIONS = {
         "Customer journey map",
         "Segments side by side",
         "How journeys flow",
-        "Top paths",
+        "Top converting paths",
     ],
     "dropoffs": ["Where journeys drop off", "Stage funnel", "Friction points", "Touchpoint lift"],
     "attribution": [
@@ -46,18 +47,27 @@ def rendered(small_project, tmp_path_factory):
     return code, out
 
 
-def test_every_report_renders(rendered):
+def _report(out, name):
+    """The first rendered report of notebook ``name`` (schedules add parameter suffixes)."""
+    found = sorted((out / "e2e").glob(f"{name}*.html"))
+    assert found, f"no report of {name}"
+    return found[0]
+
+
+def test_every_scheduled_report_renders(rendered, small_project):
     code, out = rendered
     assert code == 0
-    for name in REPORT_ORDER:
-        assert (out / "e2e" / f"{name}.html").is_file(), name
-        assert (out / "e2e" / f"{name}.ipynb").is_file(), name
+    jobs = report_jobs(load_config(small_project[0]))
+    assert {j.notebook.stem for j in jobs} == set(REPORT_ORDER)
+    for job in jobs:
+        assert (out / "e2e" / f"{job.name}.html").is_file(), job.name
+        assert (out / "e2e" / f"{job.name}.ipynb").is_file(), job.name
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SECTIONS))
 def test_report_has_sections_figures_and_no_errors(rendered, name):
     _, out = rendered
-    soup = BeautifulSoup((out / "e2e" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    soup = BeautifulSoup(_report(out, name).read_text(encoding="utf-8"), "html.parser")
     headings = [
         h.get_text(" ", strip=True).rstrip("¶").strip() for h in soup.find_all(["h1", "h2"])
     ]
@@ -79,8 +89,8 @@ def test_index_links_every_report(rendered):
     _, out = rendered
     soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
     hrefs = {a["href"] for a in soup.find_all("a", href=True)}
-    for name in REPORT_ORDER:
-        assert f"e2e/{name}.html" in hrefs
+    for page in (out / "e2e").glob("*.html"):
+        assert f"e2e/{page.name}" in hrefs
 
 
 def test_bad_parameter_fails_before_anything_runs(small_project, tmp_path, capsys):
@@ -147,3 +157,22 @@ def test_unknown_segment_fails_in_the_notebook_and_is_reported(small_project, tm
     err = capsys.readouterr().err
     assert "martians" in err and "known segments" in err
     assert (out / "bad").is_dir()
+
+
+@pytest.mark.browser
+def test_real_browser_draws_the_index_and_a_report(rendered, tmp_path):
+    from test_report_browser import dark_share, find_chromium, pixels, screenshot
+
+    browser = find_chromium()
+    if browser is None:
+        pytest.skip("no headless Chromium installed (apt-get install chromium)")
+    _, out = rendered
+    for page in (out / "index.html", _report(out, "journey_map")):
+        png = screenshot(
+            browser, page, tmp_path / f"{page.stem}.png", tmp_path / f"profile-{page.stem}"
+        )
+        rgb = pixels(png)
+        assert dark_share(rgb[:300]) > 0.01, f"{page.name}: no text drawn at the top"
+        colourful = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+        if page.name != "index.html":
+            assert colourful.mean() > 0.02, "the embedded figures were drawn in colour"
