@@ -188,21 +188,31 @@ def _ts_us(values: pd.Series) -> np.ndarray:
 
 
 def _to_ts(us: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    out = pd.Series(us.astype(np.int64).view("datetime64[us]")).dt.tz_localize("UTC")
-    if missing is not None and missing.any():
-        out[missing] = pd.NaT
-    return out
+    us = us.astype(np.int64)
+    if missing is not None:
+        us = np.where(missing, np.iinfo(np.int64).min, us)  # the int64 value of NaT
+    return pd.Series(us.view("datetime64[us]")).dt.tz_localize("UTC")
+
+
+def _chunked(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """``arr`` as a large_string chunked array (no copy when it already is one)."""
+    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return arr.cast(pa.large_string())
 
 
 def _text(values: pd.Series) -> pa.ChunkedArray:
-    """A column as an Arrow large_string chunked array (zero-copy for Arrow strings)."""
+    """A column as an Arrow large_string chunked array (zero-copy for Arrow strings).
+
+    Goes through the array's ``__arrow_array__``: ``pa.chunked_array(series)``
+    only works where the Series exports ``__arrow_c_stream__`` (pandas >= 3).
+    """
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("string")
-    return pa.chunked_array(values).cast(pa.large_string())
+    return _chunked(pa.array(values.array, type=pa.large_string(), from_pandas=True))
 
 
 def _series(arr: pa.ChunkedArray | pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(arr).cast(pa.large_string())))
+    return pd.Series(pd.arrays.ArrowStringArray(_chunked(arr)))
 
 
 def _period_bounds(period: Any) -> tuple[int | None, int | None]:
@@ -324,7 +334,7 @@ def _unit_codes(t_units: pd.Series, c_units: pd.Series) -> tuple[np.ndarray, np.
         [_text(pd.Series(t_uniq)).combine_chunks(), _text(c_units).combine_chunks()]
     )
     codes, units = pd.factorize(_series(both))
-    units = pa.chunked_array(_text(pd.Series(units)))
+    units = _text(pd.Series(units))
     rank = np.empty(len(units), dtype=np.int64)
     rank[pc.array_sort_indices(units).to_numpy()] = np.arange(len(units))
     c_codes = codes[len(t_uniq) :]
@@ -526,7 +536,7 @@ def build_journeys(
 
     # journey ids: hash of the natural key
     conv_mask = pa.array(~conv)
-    unit_txt = pa.chunked_array(unit_ids).take(code)
+    unit_txt = _text(unit_ids).take(code)
     type_txt = pa.array([*map(str, type_names), "(none)"], type=pa.large_string())
     cid_j = cid_txt.take(pa.array(crow, mask=~conv)) if has_cid else pa.nulls(n_j, pa.string())
     key = pc.binary_join_element_wise(
