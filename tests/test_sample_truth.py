@@ -158,23 +158,26 @@ def test_cross_device_people_are_linked_by_login_or_form_or_not_at_all(sample, g
     ids = _truth(out, "identifiers.csv")
     anon = ids[ids["id_type"] == "anonymous_id"]
     per_person = anon.groupby("person_id")["id_value"].nunique()
+    # people who never log in mostly keep to one browser; product users use several
     share = (per_person >= 2).mean()
-    assert 0.15 < share < 0.5
+    assert 0.07 < share < 0.5
     # devices linked through a login: same user_id under two pseudo ids
     pseudo_by_user: dict[str, set] = {}
     for e in events:
         if e["user_id"] and e["user_pseudo_id"]:
             pseudo_by_user.setdefault(e["user_id"], set()).add(e["user_pseudo_id"])
-    assert sum(len(v) >= 2 for v in pseudo_by_user.values()) >= 5
-    # some multi-device people are never linked: none of their devices logged in and
-    # at most one of them is the HubSpot GA Client ID
+    assert sum(len(v) >= 2 for v in pseudo_by_user.values()) >= 20
+    # a few multi-device people are never (fully) linked: a browser of theirs never logged in
+    # and is not the HubSpot GA Client ID; some have two such browsers (no evidence at all)
     logged_in = set().union(*pseudo_by_user.values())
     contacts = pd.read_csv(out / "hubspot/contacts.csv", dtype=str, keep_default_na=False)
     form = set(contacts["GA Client ID"]) - {""}
     multi = anon[anon["person_id"].isin(per_person[per_person >= 2].index)]
     linked = multi["id_value"].isin(logged_in) | multi["id_value"].isin(form)
     unlinked = (~linked).groupby(multi["person_id"]).sum()
-    assert (unlinked >= 2).sum() >= 5
+    assert (unlinked >= 1).sum() >= 3
+    assert (unlinked >= 2).sum() >= 1
+    assert (unlinked >= 1).mean() < 0.15
 
 
 def test_platforms_claim_more_conversions_than_happened(sample):

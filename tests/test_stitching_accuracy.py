@@ -7,13 +7,15 @@ precision >= 0.99 and recall >= 0.95 over identifiers, and the shared device(s)
 merge none of their users. Skipped until the sample generator and the readers
 exist.
 
-Recall is checked twice. Against all true pairs it can only reach what the
-exports link at all (a second browser that never logs in, or an ad click GA4
-never saw, carries no evidence); that ceiling is measured by stitching without
-any merge protection, and when it is below the target the raw-recall test is
-an expected failure naming the ceiling. Against the *linkable* true pairs (same
-true person and linked by some evidence) recall must reach 0.95: that is what
-merge protection may cost.
+Recall is checked twice. Against all true pairs (the issue's acceptance
+criterion): the sample's exports link most of a person's identifiers (users log
+in on the browsers they use, forms capture the GA Client ID, people who never
+log in mostly keep to one browser), and what they cannot link (a few browsers
+that switch devices without logging in, cookieless browsers' click ids,
+contacts who never submitted a form) stays under 5 % of the true pairs.
+Against the *linkable* true pairs (same true person and linked by some
+evidence, measured by stitching without any merge protection) recall must also
+reach 0.95: that is what merge protection may cost.
 """
 
 from __future__ import annotations
@@ -118,28 +120,42 @@ def test_recall_of_linkable_pairs(stitched):
 
 
 def test_raw_recall(stitched):
-    result, ceiling, _, single = stitched
+    # the issue's acceptance criterion, over all true pairs (linkable or not)
+    result, ceiling, truth, single = stitched
     scores = pairwise_scores(result.identities, single)
     best = pairwise_scores(ceiling.identities, single)["recall"]
-    if best < 0.95 and scores["recall"] < 0.95:
-        pytest.xfail(
-            f"the sample links only {best:.3f} of true pairs by any evidence "
-            f"(stitched recall {scores['recall']:.3f}); 0.95 needs more linking in the exports"
-        )
-    assert scores["recall"] >= 0.95, scores
+    assert scores["precision"] >= 0.99, scores
+    assert scores["recall"] >= 0.95, {**scores, "evidence_ceiling": best}
+    shared = _shared(truth)
+    assert not shared.empty, "the sample promises a shared kiosk device"
+    assert _mixed(result, truth, shared) == []
 
 
-def test_shared_devices_merge_none_of_their_users(stitched):
-    result, _, truth, _ = stitched
+def _shared(truth: pd.DataFrame) -> pd.DataFrame:
+    """Truth rows of identifiers shared by several people (the kiosk)."""
     owners = truth.groupby(["id_type", "id_value"])["person_id"].transform("nunique")
-    shared = truth[owners > 1]
-    if shared.empty:
-        pytest.skip("the sample has no identifier shared by several people")
+    return truth[owners > 1]
+
+
+def _mixed(result, truth: pd.DataFrame, shared: pd.DataFrame) -> list[pd.DataFrame]:
+    """Per shared identifier: its users' rows when a predicted person holds 2+ of them."""
+    owners = truth.groupby(["id_type", "id_value"])["person_id"].transform("nunique")
     own = truth[owners == 1].merge(
         result.identities, on=["id_type", "id_value"], suffixes=("_true", "_pred")
     )
+    bad = []
     for (_, _), group in shared.groupby(["id_type", "id_value"]):
         users = own[own["person_id_true"].isin(group["person_id"])]
         # no predicted person holds identifiers of two different true people
         mixed = users.groupby("person_id_pred")["person_id_true"].nunique()
-        assert (mixed <= 1).all(), users
+        if (mixed > 1).any():
+            bad.append(users)
+    return bad
+
+
+def test_shared_devices_merge_none_of_their_users(stitched):
+    result, _, truth, _ = stitched
+    shared = _shared(truth)
+    if shared.empty:
+        pytest.skip("the sample has no identifier shared by several people")
+    assert _mixed(result, truth, shared) == []

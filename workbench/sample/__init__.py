@@ -169,6 +169,7 @@ def generate_sample(
     test_purchases = 0
     kiosk_people = 0
     multi_device = 0
+    never_linked = 0
     for chunk in range(math.ceil(people / chunk_people)):
         rng = np.random.default_rng([seed, chunk])
         start = chunk * chunk_people
@@ -201,6 +202,7 @@ def generate_sample(
         kiosk_people += int(t.loc[(t["slot"] == KIOSK_SLOT).to_numpy(), "p"].nunique())
         web = t[t["web"].to_numpy()]
         multi_device += int((web.groupby("p")["didx"].nunique() >= 2).sum())
+        never_linked += _never_linked(pop, out_c, ga4)
 
     ads.finish(np.random.default_rng([seed, 1_000_003]))
     claimed = ads.claimed()
@@ -222,7 +224,8 @@ def generate_sample(
         "emails_with_changed_case": other.email_case_variants,
     }
     summary_lines = [
-        f"people {people:,} ({multi_device:,} used 2+ devices), accounts {n_accounts:,}",
+        f"people {people:,} ({multi_device:,} used 2+ devices; {never_linked:,} have a browser "
+        f"that neither a login nor a form links), accounts {n_accounts:,}",
         f"journey touches {truth.journey_touches:,}, GA4 events {ga4_writer.events:,}",
         "platform-claimed conversions: "
         + ", ".join(f"{k} {v:,.0f}" for k, v in claimed.items())
@@ -252,6 +255,26 @@ def generate_sample(
         platform_conversions=claimed,
         mess=mess,
     )
+
+
+def _never_linked(pop, out, ga4) -> int:
+    """People with 2+ consenting personal browsers, one of which no login or form links.
+
+    A browser is linked when one of its events carries the person's ``user_id``, or
+    when it is the device whose GA Client ID the person's HubSpot contact holds.
+    """
+    ev, dev = ga4.events, ga4.devices
+    logged = np.zeros(len(dev), dtype=bool)
+    logged[ev["dev"].to_numpy()[ev["user_id"].to_numpy() != ""]] = True
+    pairs = ev[["dev", "pidx"]].drop_duplicates()
+    d = pairs["dev"].to_numpy()
+    ok = (dev["pseudo_id"].to_numpy()[d] != "") & ~dev["kiosk"].to_numpy()[d]
+    d, pidx = d[ok], pairs["pidx"].to_numpy()[ok]
+    row = np.searchsorted(pop.people["pidx"].to_numpy(), pidx)
+    form = out.state["form_didx"].to_numpy()[row] == dev["didx"].to_numpy()[d]
+    unlinked = ~(logged[d] | form)
+    per = pd.DataFrame({"pidx": pidx, "unlinked": unlinked}).groupby("pidx")["unlinked"]
+    return int(((per.size() >= 2) & (per.sum() >= 1)).sum())
 
 
 def _exact_purchase_times(out, ga4) -> None:

@@ -7,7 +7,9 @@ Given the journeys (:mod:`workbench.sample.journeys`), this module
 2. evaluates the same units with each channel's touches removed, with the same
    uniforms (common random numbers): the conversions and revenue lost;
 3. turns outcomes into events: the purchase / trial session, lead forms, demo
-   requests, HubSpot deals, post-conversion logins, the shared kiosk device;
+   requests, HubSpot deals, post-conversion logins (on every browser a user
+   used), the shared kiosk device, and which browsers the journeys of people
+   who never log in use;
 4. derives each person's CRM state (when the company learns who they are).
 """
 
@@ -22,9 +24,11 @@ from workbench.sample._text import frame
 from workbench.sample.journeys import DAY, HOUR, MIN, PAGE, ROLE
 from workbench.sample.model import (
     BASE_LOGIT,
+    BROWSER_SWITCH_PROB,
     COMPARE_LIFT,
     DECAY,
     DELTA,
+    LOGIN_EVERYWHERE_DAYS,
     PRODUCT_EFFECT,
     REGION_EFFECT,
     SALES_DELTA,
@@ -48,6 +52,7 @@ OPEN_STAGES: tuple[str, ...] = (
     "contractsent",
 )
 _FORM_ROLES = [ROLE["lead_ebook"], ROLE["lead_demo"], ROLE["trial"], ROLE["purchase"]]
+_LOGIN_ROLES = [ROLE["trial"], ROLE["purchase"], ROLE["login"], ROLE["test_purchase"]]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -227,40 +232,55 @@ def decide(
     trial_rows = role == ROLE["trial"]
     trial_ts[p[trial_rows]] = t["session_ts"].to_numpy()[trial_rows]
     conv_ts_p = np.where(conv_p, conv_ts_unit[ui_p], -1)
+    has_user = conv_p | trial_p | (trial_ts >= 0) | (seg_p == 2)
+    t["slot"] = _browsers(rng, t, has_user)
     groups = [
         (np.flatnonzero(conv_p & (seg_p == 0)), conv_ts_p, 1, 4),
         (np.flatnonzero(trial_p & (seg_p == 0)), trial_ts, 0, 2),
         (np.flatnonzero(conv_p & (seg_p == 1)), conv_ts_p, 0, 3),
         (np.flatnonzero(~conv_p & (seg_p == 1) & (trial_ts >= 0)), trial_ts, 0, 2),
     ]
-    post_p, post_ts = [], []
+    post_p, post_ts, anchor = [], [], np.full(len(people), -1, dtype=np.int64)
     for owners, after, lo, hi in groups:
         own, when = _post_sessions(rng, owners, after[owners], lo, hi)
         post_p.append(own)
         post_ts.append(when)
-    post = _post_frame(rng, pop, np.concatenate(post_p), np.concatenate(post_ts), t.columns)
+        anchor[owners] = after[owners]
+    post_p, post_ts = np.concatenate(post_p), np.concatenate(post_ts)
+    n_dev = people["n_devices"].to_numpy()[post_p]
+    post_slot = (rng.random(len(post_p)) * n_dev).astype(np.int64)
+    # QA testers make test purchases; the kiosk is shared by a few customers
+    kiosk_didx = -1
+    if kiosk:
+        post_slot, kiosk_didx = _kiosk(rng, pop, post_p, post_ts, post_slot)
+    # users log in on every personal browser they used in their journey (when time is left)
+    cover_p, cover_ts, cover_slot = _cover(rng, t, post_p, post_slot, anchor)
+    post = _post_frame(
+        pop,
+        np.concatenate([post_p, cover_p]),
+        np.concatenate([post_ts, cover_ts]),
+        np.concatenate([post_slot, cover_slot]),
+        t.columns,
+    )
     t = pd.concat([t, post], ignore_index=True)
     t = t.sort_values(["p", "ts"], kind="stable", ignore_index=True)
-    t["didx"] = t["pidx"].to_numpy() * DEVICE_SLOTS + t["slot"].to_numpy()
+    slot = t["slot"].to_numpy()
+    t["didx"] = np.where(slot == KIOSK_SLOT, kiosk_didx, t["pidx"].to_numpy() * DEVICE_SLOTS + slot)
     t["tidx"] = t["pidx"].to_numpy() * 64 + _rank_within((t["ts"].to_numpy(), t["p"].to_numpy()))
 
-    # QA testers make test purchases; the kiosk is shared by a few customers
     uid = people["user_id"].to_numpy()
     qa = np.isin(uid[t["p"].to_numpy()], TEST_USER_IDS) & (t["k"].to_numpy() < 2)
     t.loc[qa, "role"] = ROLE["test_purchase"]
-    kiosk_didx = _kiosk(rng, t) if kiosk else -1
 
-    has_user = conv_p | trial_p | (trial_ts >= 0) | (seg_p == 2)
     state = _state(rng, pop, t, units, deals, conv_p, conv_ts_p, trial_ts, has_user)
     return Outcomes(t, units, lost, exp_lost, touched, deals, state, kiosk_didx)
 
 
 def _post_frame(
-    rng: np.random.Generator, pop: Population, p: np.ndarray, ts: np.ndarray, columns
+    pop: Population, p: np.ndarray, ts: np.ndarray, slot: np.ndarray, columns
 ) -> pd.DataFrame:
     people = pop.people
     n = len(p)
-    n_dev = people["n_devices"].to_numpy()[p]
     table = frame(
         {
             "p": p,
@@ -275,7 +295,7 @@ def _post_frame(
             "ch": np.full(n, _DIRECT, dtype=np.int8),
             "sub": np.zeros(n, dtype=np.int8),
             "web": np.ones(n, dtype=bool),
-            "slot": (rng.random(n) * n_dev).astype(np.int8),
+            "slot": slot.astype(np.int8),
             "landing": np.full(n, PAGE["/app/login"], dtype=np.int16),
             "has_compare": np.zeros(n, dtype=bool),
             "has_pricing": np.zeros(n, dtype=bool),
@@ -298,20 +318,92 @@ def _post_frame(
     return table[list(columns)]
 
 
-def _kiosk(rng: np.random.Generator, t: pd.DataFrame) -> int:
-    """Move the first post-conversion visit of up to 4 customers onto one shared device."""
-    post = t.index[(t["phase"] == 1).to_numpy() & (t["seg"] < 2).to_numpy()]
-    if len(post) == 0:
-        return -1
-    first_rows = t.loc[post].groupby("p", sort=True).head(1)
+def _kiosk(
+    rng: np.random.Generator,
+    pop: Population,
+    post_p: np.ndarray,
+    post_ts: np.ndarray,
+    post_slot: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Move the first post-conversion visit of up to 4 customers onto one shared device.
+
+    Returns the visits' slots (:data:`KIOSK_SLOT` for the moved ones) and the kiosk's
+    device index (-1 when fewer than two customers have a post-conversion visit).
+    """
+    order = np.lexsort((post_ts, post_p))
+    _, first = np.unique(post_p[order], return_index=True)
+    first_rows = order[first]
     if len(first_rows) < 2:
-        return -1
+        return post_slot, -1
     chosen = np.sort(rng.choice(len(first_rows), size=min(4, len(first_rows)), replace=False))
-    rows = first_rows.index[chosen]
-    kiosk_didx = int(t.loc[rows[0], "pidx"]) * DEVICE_SLOTS + KIOSK_SLOT
-    t.loc[rows, "slot"] = KIOSK_SLOT
-    t.loc[rows, "didx"] = kiosk_didx
-    return kiosk_didx
+    rows = first_rows[chosen]
+    slot = post_slot.copy()
+    slot[rows] = KIOSK_SLOT
+    pidx = pop.people["pidx"].to_numpy()
+    return slot, int(pidx[post_p[rows[0]]]) * DEVICE_SLOTS + KIOSK_SLOT
+
+
+def _browsers(rng: np.random.Generator, t: pd.DataFrame, has_user: np.ndarray) -> np.ndarray:
+    """Device slot of each journey touch: people who never log in keep to one browser.
+
+    A person who will have a product login (buyer, trial user, customer contact,
+    staff) browses on any of their devices (the slots drawn with the journey) and
+    later logs in on each (:func:`_cover`). Anyone else stays on the browser of
+    their first web session, except a share :data:`BROWSER_SWITCH_PROB` who use
+    several devices and are never linked (beyond the one whose GA Client ID a
+    form captured).
+    """
+    p = t["p"].to_numpy()
+    slot = t["slot"].to_numpy().astype(np.int64)
+    web = np.flatnonzero(t["web"].to_numpy())
+    n = len(has_user)
+    home = np.zeros(n, dtype=np.int64)
+    pp, first = np.unique(p[web], return_index=True)  # rows are sorted by person, time
+    home[pp] = slot[web[first]]
+    switch = rng.random(n) < BROWSER_SWITCH_PROB
+    keep = has_user | switch
+    return np.where(keep[p], slot, home[p])
+
+
+def _cover(
+    rng: np.random.Generator,
+    t: pd.DataFrame,
+    post_p: np.ndarray,
+    post_slot: np.ndarray,
+    anchor: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A logged-in visit on each journey browser of a user that no login reaches yet.
+
+    ``anchor`` is each user's conversion / trial time (-1 for people without
+    post-conversion visits). A browser is reached when a journey session on it
+    signed up or logged in, or when a post-conversion visit used it. Each added
+    visit falls within :data:`LOGIN_EVERYWHERE_DAYS` after the anchor; visits past
+    the period end are dropped (those browsers stay unlinked).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Person row, timestamp and device slot of each added visit.
+    """
+    n = len(anchor)
+    p = t["p"].to_numpy()
+    slot = t["slot"].to_numpy().astype(np.int64)
+    web = t["web"].to_numpy()
+    used = np.zeros((n, KIOSK_SLOT), dtype=bool)
+    used[p[web], slot[web]] = True
+    logs_in = web & np.isin(t["role"].to_numpy(), _LOGIN_ROLES)
+    used[p[logs_in], slot[logs_in]] = False
+    personal = post_slot < KIOSK_SLOT
+    used[post_p[personal], post_slot[personal]] = False
+    used &= (anchor >= 0)[:, None]
+    cover_p, cover_slot = np.nonzero(used)
+    ts = (
+        anchor[cover_p]
+        + (rng.random(len(cover_p)) * LOGIN_EVERYWHERE_DAYS * DAY).astype(np.int64)
+        + HOUR
+    )
+    keep = ts < PERIOD_END - 10 * MIN
+    return cover_p[keep], ts[keep], cover_slot[keep]
 
 
 def _deals(

@@ -231,7 +231,8 @@ def build_journeys(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
     session_ts = np.where(is_email, ts + (rng.uniform(20, 300, total) * SEC).astype(np.int64), ts)
 
     web = (ch <= _CH["Organic Social"]) | (is_email & clicked)
-    # device slot: phone for mobile-prone channels when the person has one
+    # device slot: phone for mobile-prone channels when the person has one (the causal step
+    # later keeps people who never log in on one browser, see causal._browsers)
     n_dev = people["n_devices"].to_numpy()[p]
     slot = np.where((n_dev >= 2) & (rng.random(total) < MOBILE_AFFINITY[ch]), 1, 0)
     slot = np.where((n_dev == 3) & (rng.random(total) < 0.1), 2, slot)

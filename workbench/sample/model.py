@@ -29,6 +29,7 @@ from workbench.sample.vocab import CHANNELS
 
 __all__ = [
     "BASE_LOGIT",
+    "BROWSER_SWITCH_PROB",
     "CHANNEL_TABLES",
     "COMPARE_LIFT",
     "COMPARE_PROB",
@@ -36,6 +37,7 @@ __all__ = [
     "DELTA",
     "EMAIL_CLICK_PROB",
     "LANDING_WEIGHTS",
+    "LOGIN_EVERYWHERE_DAYS",
     "MOBILE_AFFINITY",
     "PLATFORM_WINDOW_DAYS",
     "PRICING_PROB",
@@ -212,6 +214,14 @@ MOBILE_AFFINITY: np.ndarray = _vec(
     organic_social=0.70,
     email=0.55,
 )
+#: Probability that a person who never gets a product login still browses on more than one of
+#: their devices during the journey. Their browsers are never all linked: a login links a
+#: browser to its user, a form links one browser (the HubSpot GA Client ID). Everyone else who
+#: never logs in keeps to the browser of their first session.
+BROWSER_SWITCH_PROB = 0.03
+#: Product users (buyers, trial users, customers' contacts) log in on each other browser they
+#: used in their journey within this many days of signing up / buying (unless the period ends).
+LOGIN_EVERYWHERE_DAYS = 10
 #: Probability that an e-mail open is followed by a click (and a GA4 session).
 EMAIL_CLICK_PROB = 0.35
 #: Landing page weights per channel over :data:`workbench.sample.vocab.PAGES` indices

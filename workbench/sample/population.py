@@ -33,6 +33,7 @@ from workbench.sample.vocab import (
 )
 
 __all__ = [
+    "CONSENT_REFUSAL",
     "DEVICE_SLOTS",
     "KIOSK_SLOT",
     "SMB_PRICES",
@@ -46,6 +47,8 @@ __all__ = [
 #: Device slots per person: 0 = primary, 1 = phone, 2 = tablet; slot 3 is the shared kiosk.
 DEVICE_SLOTS = 4
 KIOSK_SLOT = 3
+#: Share of browsers that refuse analytics consent (GA4 sends cookieless events from them).
+CONSENT_REFUSAL = 0.04
 #: Annual self-serve plan prices [product line, tier].
 SMB_PRICES = np.array([[588.0, 1188.0, 2988.0], [1188.0, 2388.0, 4788.0], [2388.0, 4788.0, 9588.0]])
 _ENT_PRODUCT_MULT = np.array([1.0, 1.3, 1.8])
@@ -257,7 +260,8 @@ def make_population(
         }
     )
 
-    # devices: slot 0 primary (desktop mostly), slot 1 phone, slot 2 tablet
+    # devices owned: slot 0 primary (desktop mostly), slot 1 phone, slot 2 tablet (which of them
+    # a person browses on is decided with the outcome, see workbench.sample.causal)
     dev_p = np.repeat(np.arange(n), n_devices)
     slot = np.arange(len(dev_p)) - np.repeat(np.cumsum(n_devices) - n_devices, n_devices)
     desktop_first = rng.random(len(dev_p)) < np.where(seg[dev_p] == 1, 0.9, 0.65)
@@ -278,7 +282,7 @@ def make_population(
             "slot": slot.astype(np.int8),
             "profile": profile.astype(np.int8),
             "category": np.array([p[0] for p in BROWSER_PROFILES])[profile],
-            "consent": rng.random(len(dev_p)) >= 0.04,
+            "consent": rng.random(len(dev_p)) >= CONSENT_REFUSAL,
         }
     )
     return Population(people=people, accounts=accounts, devices=devices)

@@ -19,16 +19,18 @@ from workbench.sample._text import append_csv, frame, money_text, ts_text
 from workbench.sample.causal import Outcomes
 from workbench.sample.model import (
     BASE_LOGIT,
+    BROWSER_SWITCH_PROB,
     COMPARE_LIFT,
     DECAY,
     DELTA,
+    LOGIN_EVERYWHERE_DAYS,
     PRODUCT_EFFECT,
     REGION_EFFECT,
     SALES_DELTA,
     SALES_KINDS,
     WEBINAR_DELTA,
 )
-from workbench.sample.population import Population
+from workbench.sample.population import CONSENT_REFUSAL, Population
 from workbench.sample.sessions import EVENT_NAMES, Ga4Data
 from workbench.sample.vocab import (
     CAMPAIGNS,
@@ -313,6 +315,9 @@ class TruthWriter:
             sales=", ".join(f"{k} {v:.2f}" for k, v in zip(SALES_KINDS, SALES_DELTA, strict=True)),
             decay=DECAY,
             compare=COMPARE_LIFT.tolist(),
+            switch=BROWSER_SWITCH_PROB,
+            login_days=LOGIN_EVERYWHERE_DAYS,
+            consent=CONSENT_REFUSAL,
             summary="\n".join(f"- {line}" for line in summary_lines),
         )
 
@@ -349,6 +354,34 @@ stitching and attribution against what really happened.
   they do not add up to the total conversions).
 - `channel_contribution_expected.csv`: the same, as model expectations
   `sum sigmoid(s) - sigmoid(s without channel)` instead of realized counts.
+
+## What links a person's identifiers in the exports
+
+Stitching can only join what some export row or link joins; `identifiers.csv`
+lists every identifier of a person, linkable or not.
+
+- A browser (GA4 `user_pseudo_id`) is linked to its person by a login (the GA4
+  `user_id` on its events from the sign-up / login on) or by the HubSpot `GA
+  Client ID`, which the contact's first form captures on the browser it was
+  submitted from (one browser per contact).
+- Cross-device: people own 1-3 devices. Product users (buyers, trial users,
+  contacts of customer accounts, staff) browse on any of them and log in on each
+  browser they used within {login_days} days of signing up / buying; a browser
+  whose login would fall after the period end stays unlinked. People who never
+  log in keep to the browser of their first session, except {switch:.0%} of them
+  who switch devices: those browsers are never all linked (see the count below).
+- Ad click ids (`gclid`, `fbclid`, `li_fat_id`) are linked to the browser of the
+  GA4 session they landed in (every ad click lands in a GA4 session). About
+  {consent:.0%} of browsers refuse analytics consent and send cookieless events
+  (no `user_pseudo_id` or `user_id`): their click ids are linked to nobody, and
+  their gclids are otherwise only in the Google Ads click view.
+- Contacts who never submitted a form on the site (known from a webinar, a badge
+  scan, a sales activity or a list import) have no GA Client ID: their browsing
+  stays anonymous unless they log in.
+- The HubSpot contact row links its Record ID, e-mail, phone, GA Client ID and
+  User ID; Mailchimp, Zoom and badge-scan rows carry only the e-mail.
+- The shared kiosk: a few customers logged in on one device; its
+  `user_pseudo_id` belongs to each of them and must merge none of them.
 
 ## The causal model
 

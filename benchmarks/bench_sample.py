@@ -1,0 +1,210 @@
+"""Benchmark the synthetic sample generator: wall time and peak memory per size.
+
+For each ``--people`` size, times :func:`workbench.sample.generate_sample`
+into a temporary folder (fastest of ``--repeat`` in-process runs) and measures
+its peak memory in a fresh interpreter (peak resident size minus the resident
+size after the imports). With ``--score`` it also reads the sample with every
+configured reader, stitches it and scores the stitching against the sample's
+ground truth (pairwise precision and recall over identifiers, as
+``tests/test_stitching_accuracy.py`` does). Results go to
+``benchmarks/results/bench_sample.json`` (git-ignored).
+
+Usage::
+
+    python benchmarks/bench_sample.py --people 3000 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workbench.sample import generate_sample  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _rss_now() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _vm_hwm() -> int:
+    """Peak resident size (VmHWM) in bytes."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def timed(people: int, seed: int, chunk: int, repeat: int) -> tuple[float, dict, Path]:
+    """Fastest of ``repeat`` runs; returns the seconds, the summary and the last folder."""
+    best, summary, out = float("inf"), None, None
+    for _ in range(repeat):
+        if out is not None:
+            shutil.rmtree(out.parent, ignore_errors=True)
+        out = Path(tempfile.mkdtemp(prefix="bench_sample_")) / "sample"
+        gc.collect()
+        t0 = time.perf_counter()
+        summary = generate_sample(out, people=people, seed=seed, chunk_people=chunk)
+        best = min(best, time.perf_counter() - t0)
+    return best, summary, out
+
+
+def peak_memory_mb(people: int, seed: int, chunk: int) -> float:
+    """Peak extra resident memory of one generation, measured in a fresh interpreter."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--people",
+        str(people),
+        "--seed",
+        str(seed),
+        "--chunk-people",
+        str(chunk),
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["peak_extra_mb"])
+
+
+def _child(people: int, seed: int, chunk: int) -> None:
+    gc.collect()
+    start = _rss_now()
+    try:  # reset the peak so the imports do not count (Linux >= 4.0)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="bench_sample_") as tmp:
+        generate_sample(Path(tmp) / "sample", people=people, seed=seed, chunk_people=chunk)
+        peak = _vm_hwm()
+    print(json.dumps({"peak_extra_mb": max(peak - start, 0) / 2**20}))
+
+
+def score(out: Path) -> dict[str, float]:
+    """Read, stitch and score the sample in ``out`` against its ``_truth/identifiers.csv``."""
+    from workbench import readers
+    from workbench.config import load_config
+    from workbench.identifiers import normalize_email, normalize_fbclid, normalize_phone
+    from workbench.schema import CONVERSIONS, IDENTITY_LINKS, TOUCHPOINTS
+    from workbench.stitch_diagnostics import pairwise_scores
+    from workbench.stitching import stitch
+    from workbench.validation import conform
+
+    config = load_config(ROOT / "workbench.toml")
+    parts: dict[str, list[pd.DataFrame]] = {"touchpoints": [], "conversions": [], "links": []}
+    t0 = time.perf_counter()
+    for source in config.sources:
+        if not source.enabled:
+            continue
+        result = readers.read_source(dataclasses.replace(source, base_dir=out))
+        for name, frame in (
+            ("touchpoints", result.touchpoints),
+            ("conversions", result.conversions),
+            ("links", result.identity_links),
+        ):
+            if len(frame):
+                parts[name].append(frame)
+    tables = [
+        conform(pd.concat(parts[name], ignore_index=True), table)
+        for name, table in (
+            ("touchpoints", TOUCHPOINTS),
+            ("conversions", CONVERSIONS),
+            ("links", IDENTITY_LINKS),
+        )
+    ]
+    read_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = stitch(*tables, config.identity)
+    stitch_s = time.perf_counter() - t0
+
+    truth = pd.read_csv(out / "_truth" / "identifiers.csv", dtype=str)
+    truth["id_value"] = truth["id_value"].str.strip()
+    for id_type, fn in (
+        ("email", normalize_email),
+        ("phone", lambda v: normalize_phone(v, default_region=config.default_phone_region)),
+        ("fbclid", normalize_fbclid),
+    ):
+        sel = truth["id_type"] == id_type
+        truth.loc[sel, "id_value"] = fn(truth.loc[sel, "id_value"]).to_numpy()
+    truth = truth.dropna(subset=["id_value"])
+    owners = truth.groupby(["id_type", "id_value"])["person_id"].transform("nunique")
+    scores = pairwise_scores(result.identities, truth[owners == 1])
+    return {
+        "precision": round(scores["precision"], 4),
+        "recall": round(scores["recall"], 4),
+        "true_pairs": int(scores["true_pairs"]),
+        "read_seconds": round(read_s, 2),
+        "stitch_seconds": round(stitch_s, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, nargs="+", default=[3000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--chunk-people", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs each; fastest kept")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
+    parser.add_argument("--score", action="store_true", help="also stitch and score the sample")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.people[0], args.seed, args.chunk_people)
+        return 0
+    results = []
+    for n in args.people:
+        seconds, summary, out = timed(n, args.seed, args.chunk_people, args.repeat)
+        row = {
+            "people": n,
+            "seconds": round(seconds, 2),
+            "people_per_second": round(n / seconds),
+            "ga4_events": summary.ga4_events,
+            "rows": sum(summary.files.values()),
+            "megabytes": round(_folder_bytes(out) / 2**20, 1),
+            "peak_extra_mb": None
+            if args.no_memory
+            else round(peak_memory_mb(n, args.seed, args.chunk_people), 1),
+        }
+        if args.score:
+            row.update(score(out))
+        shutil.rmtree(out.parent, ignore_errors=True)
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "seed": args.seed,
+        "chunk_people": args.chunk_people,
+        "results": results,
+    }
+    (RESULTS / "bench_sample.json").write_text(json.dumps(payload, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
