@@ -32,9 +32,15 @@ ALL = "all"
 def resolve_paths(
     config: str | Path | None = "", processed_dir: str | Path | None = ""
 ) -> tuple[Path | None, Path | None]:
-    """Turn notebook-style parameters ("" = default) into paths, honouring the env overrides."""
+    """Turn notebook-style parameters ("" = default) into paths.
+
+    ``$WORKBENCH_CONFIG`` stands in for an empty ``config``. ``$WORKBENCH_PROCESSED_DIR``
+    stands in for an empty ``processed_dir`` only when ``config`` is empty too: a config
+    named explicitly brings its own ``processed_dir``.
+    """
+    explicit = bool(config)
     cfg = str(config or os.environ.get("WORKBENCH_CONFIG", "")) or None
-    out = str(processed_dir or os.environ.get("WORKBENCH_PROCESSED_DIR", "")) or None
+    out = str(processed_dir or ("" if explicit else os.environ.get("WORKBENCH_PROCESSED_DIR", "")))
     return (Path(cfg) if cfg else None, Path(out) if out else None)
 
 
