@@ -16,25 +16,9 @@ Edges
     Every pair of identifiers in the same row of touchpoints / conversions,
     and every identity link.
 
-Merge protection (as Segment Unify and RudderStack do it)
-    * **Blocked values** never become nodes: the placeholders of
-      :data:`workbench.identifiers.DEFAULT_BLOCKED_VALUES` and all-zero ids
-      (reason ``placeholder``), the configured ``blocked_values``
-      (``blocked_value``) and ``test_ids`` (``test_id``); all compared
-      case-insensitively. A test id also marks its rows, and the identifiers
-      linked to it, as internal. Test e-mails may be listed in clear text;
-      they are hashed like the data.
-    * **Internal e-mail domains** mark e-mails of those domains (and
-      sub-domains) internal when the address is seen in clear text, and so
-      are rows whose optional ``email_domain`` column holds such a domain
-      (hashed e-mails carry no domain).
-    * **Limits**: ``limits[T][O] = n`` allows an identifier of type ``T`` to
-      be linked directly (same row or same link) to at most ``n`` distinct
-      identifiers of type ``O``. An identifier over a limit is **shared**:
-      all its edges are dropped, so it merges nobody, and it is reported.
-      Limits are checked once on the direct edges (no cascading).
-      :data:`DEFAULT_LIMITS` apply unless the configuration sets the same
-      ``T``/``O`` pair.
+Merge protection
+    Blocked values, internal e-mail domains and per-type link limits: see
+    :mod:`workbench.identity_rules`.
 """
 
 from __future__ import annotations
@@ -49,8 +33,16 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
-from workbench.identifiers import DEFAULT_BLOCKED_VALUES, normalize_email, sha256_hex
-from workbench.schema import CLICK_ID_TYPES, ID_TYPES
+from workbench.identifiers import normalize_email
+from workbench.identity_rules import (
+    BLOCK_REASONS,
+    DEFAULT_LIMITS,
+    REASON_CODE,
+    Blocklist,
+    apply_limits,
+    effective_limits,
+)
+from workbench.schema import ID_TYPES
 
 __all__ = [
     "ACCOUNT_ID_TYPE",
@@ -69,37 +61,7 @@ ACCOUNT_ID_TYPE = "crm_account_id"
 #: Identifier types that make a person "known" (more than an anonymous cookie/device/click).
 KNOWN_ID_TYPES: tuple[str, ...] = ("crm_contact_id", "user_id", "email", "phone")
 
-#: Why an identifier merges nobody (``blocked`` diagnostics ``reason``).
-BLOCK_REASONS: tuple[str, ...] = (
-    "placeholder",
-    "blocked_value",
-    "test_id",
-    "invalid",
-    "unknown_id_type",
-    "over_limit",
-)
-
-#: Limits applied unless the configuration overrides the same pair:
-#: a browser cookie or device belongs to one logged-in user / CRM contact, an
-#: e-mail or phone to one CRM contact and one product user, a click id to one browser.
-DEFAULT_LIMITS: dict[str, dict[str, int]] = {
-    "anonymous_id": {"user_id": 1, "crm_contact_id": 1},
-    "device_id": {"user_id": 1, "crm_contact_id": 1},
-    "email": {"crm_contact_id": 1, "user_id": 1},
-    "phone": {"crm_contact_id": 1},
-    **{t: {"anonymous_id": 1} for t in CLICK_ID_TYPES},
-}
-
 _LINK_COLUMNS = ("id_type_a", "id_value_a", "id_type_b", "id_value_b")
-_REASON_CODE = {r: i + 1 for i, r in enumerate(BLOCK_REASONS)}  # 0 = kept
-
-
-def effective_limits(config: IdentityConfig) -> dict[str, dict[str, int]]:
-    """:data:`DEFAULT_LIMITS` updated pair by pair with ``config.limits``."""
-    out = {t: dict(inner) for t, inner in DEFAULT_LIMITS.items()}
-    for id_type, inner in config.limits.items():
-        out.setdefault(id_type, {}).update(inner)
-    return out
 
 
 def effective_priority(config: IdentityConfig) -> tuple[str, ...]:
@@ -188,33 +150,6 @@ class IdentityGraph:
 
 # --- value encoding ---------------------------------------------------------
 @dataclass
-class _Blocklist:
-    placeholders: frozenset[str]
-    blocked: frozenset[str]
-    test_ids: frozenset[str]
-    internal_domains: tuple[str, ...]
-
-    @classmethod
-    def from_config(cls, config: IdentityConfig) -> _Blocklist:
-        tests = {str(v).strip().lower() for v in config.test_ids}
-        tests |= {sha256_hex(v) for v in tests if "@" in v}
-        return cls(
-            placeholders=frozenset(v.lower() for v in DEFAULT_BLOCKED_VALUES),
-            blocked=frozenset(str(v).strip().lower() for v in config.blocked_values),
-            test_ids=frozenset(tests),
-            internal_domains=tuple(d.lower().lstrip("@") for d in config.internal_email_domains),
-        )
-
-    def is_internal_domain(self, domains: pd.Series) -> np.ndarray:
-        """Domains equal to, or sub-domains of, an internal domain."""
-        out = np.zeros(len(domains), dtype=bool)
-        text = domains.astype("string").str.strip().str.lower()
-        for d in self.internal_domains:
-            out |= (text.eq(d) | text.str.endswith("." + d)).fillna(False).to_numpy(dtype=bool)
-        return out
-
-
-@dataclass
 class _Encoded:
     codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked)
     values: pd.Series  # kept values
@@ -229,7 +164,7 @@ def _as_string(values: pd.Series) -> pd.Series:
     return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
 
 
-def _encode(parts: Sequence[pd.Series], id_type: str, block: _Blocklist, base: int = 0) -> _Encoded:
+def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: int = 0) -> _Encoded:
     """Factorize the values of one identifier type across parts, blocking bad values.
 
     Each part is factorized on its own; cleaning and blocking look at the
@@ -257,7 +192,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: _Blocklist, base: i
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
     is_placeholder = low.isin(block.placeholders) | low.str.strip("0-.").eq("")
-    reason[is_placeholder.fillna(True).to_numpy(dtype=bool)] = _REASON_CODE["placeholder"]
+    reason[is_placeholder.fillna(True).to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
     if id_type == "email":
         clear = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
         if clear.any():
@@ -266,12 +201,12 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: _Blocklist, base: i
             text = text.copy()
             text[clear] = normalize_email(sub)
             bad = clear & text.isna().to_numpy(dtype=bool) & (reason == 0)
-            reason[bad] = _REASON_CODE["invalid"]
+            reason[bad] = REASON_CODE["invalid"]
     ok = reason == 0
-    reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = _REASON_CODE["blocked_value"]
+    reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
     if block.test_ids:
         tested = (low.isin(block.test_ids) | text.str.lower().isin(block.test_ids)).to_numpy(bool)
-        reason[(reason == 0) & tested] = _REASON_CODE["test_id"]
+        reason[(reason == 0) & tested] = REASON_CODE["test_id"]
 
     kept = reason == 0
     vcodes, values = pd.factorize(text.where(kept))
@@ -280,7 +215,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: _Blocklist, base: i
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
     node = np.where(vcodes >= 0, vcodes + base, -1).astype(np.int64)
-    is_test = reason == _REASON_CODE["test_id"]
+    is_test = reason == REASON_CODE["test_id"]
 
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
         # codes == -1 picks the appended ``missing``: one pass over the long column
@@ -293,7 +228,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: _Blocklist, base: i
         test_rows.append(gather(is_test[local], codes, False) if is_test.any() else None)
         internal_rows.append(gather(internal[local], codes, False) if internal.any() else None)
     blocked = []
-    for name, code in _REASON_CODE.items():
+    for name, code in REASON_CODE.items():
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
@@ -335,7 +270,7 @@ def build_graph(
     IdentityGraph
     """
     config = config or IdentityConfig()
-    block = _Blocklist.from_config(config)
+    block = Blocklist.from_config(config)
     types = effective_priority(config)
     if links is None:
         links = pd.DataFrame({c: pd.Series(dtype="string") for c in (*_LINK_COLUMNS, "link_type")})
@@ -444,7 +379,7 @@ def build_graph(
         np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int64)
     )
 
-    shared, shared_detail = _apply_limits(a, b, node_type, types, effective_limits(config), n_nodes)
+    shared, shared_detail = apply_limits(a, b, node_type, types, effective_limits(config), n_nodes)
     keep = ~(shared[a] | shared[b])
     n_dropped = int((~keep).sum())
     a, b = a[keep], b[keep]
@@ -519,57 +454,6 @@ def _node_values(
         sel = kinds == i
         out[sel] = values[i].to_numpy(dtype=object)[nodes[sel] - offsets[i]]
     return out
-
-
-def _apply_limits(
-    a: np.ndarray,
-    b: np.ndarray,
-    node_type: np.ndarray,
-    types: tuple[str, ...],
-    limits: Mapping[str, Mapping[str, int]],
-    n_nodes: int,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Mark identifiers linked to more distinct identifiers of a type than allowed."""
-    shared = np.zeros(n_nodes, dtype=bool)
-    rows: list[pd.DataFrame] = []
-    if len(a) == 0:
-        return shared, pd.DataFrame()
-    k = len(types)
-    pair = node_type[a].astype(np.int32) * k + node_type[b]
-    index = {t: i for i, t in enumerate(types)}
-    for id_type, inner in sorted(limits.items()):
-        for other, limit in sorted(inner.items()):
-            if id_type not in index or other not in index or id_type == other:
-                continue
-            t, o = index[id_type], index[other]
-            fwd = pair == t * k + o
-            rev = pair == o * k + t
-            if not (fwd.any() or rev.any()):
-                continue
-            x = np.concatenate([a[fwd], b[rev]])
-            y = np.concatenate([b[fwd], a[rev]])
-            distinct = pd.unique(x * np.int64(n_nodes) + y) // np.int64(n_nodes)
-            nodes, counts = np.unique(distinct, return_counts=True)
-            over = counts > limit
-            if over.any():
-                shared[nodes[over]] = True
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "node": nodes[over],
-                            "id_type": id_type,
-                            "other_type": other,
-                            "linked": counts[over].astype(np.int64),
-                            "limit": np.int64(limit),
-                        }
-                    )
-                )
-    if not rows:
-        return shared, pd.DataFrame()
-    detail = pd.concat(rows, ignore_index=True)
-    detail["id_type"] = detail["id_type"].astype("string")
-    detail["other_type"] = detail["other_type"].astype("string")
-    return shared, detail
 
 
 def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray, int]:

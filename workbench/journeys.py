@@ -44,6 +44,16 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
+from workbench.journey_index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
+from workbench.journey_index import (
+    UnitTimeIndex,
+    conversion_windows,
+    journey_ids,
+    open_windows,
+    period_us,
+    ts_from_us,
+    ts_us,
+)
 from workbench.schema import (
     ACCOUNT_ID,
     CAMPAIGN,
@@ -92,10 +102,7 @@ LEVEL_COLUMNS: dict[str, str] = {
 
 _US_PER_DAY = 86_400 * 1_000_000
 _TOUCH_TEXT = (CHANNEL, TOUCH_TYPE, CAMPAIGN, PLATFORM, "page", "event_name")
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_HASH_KEY = "journeyworkbench"  # 16 characters, fixed: ids never change
 _NOT_SETTINGS = ("touchpoints", "conversions", "attributes")
-_KEY_BITS = 62  # bits of a sort key (unit code + time bucket)
 
 
 @dataclass
@@ -144,56 +151,6 @@ class _Excluded(list):
         return df.astype({"table": "string", "reason": "string", "rows": "int64"})
 
 
-class _UnitTimeIndex:
-    """Touches sorted by (unit code, time), with an exact binary search per (unit, time).
-
-    Sort keys are ``code << bits | (us since the first touch) >> shift``, with
-    ``shift`` just large enough for the key to fit in 62 bits. Touches sharing a
-    key are ordered by exact time, then input order (stable tie-break), and
-    searches finish with a vectorized binary search inside such runs.
-    """
-
-    def __init__(self, codes: np.ndarray, ts: np.ndarray, n_units: int) -> None:
-        self.tmin = int(ts.min()) if len(ts) else 0
-        self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
-        self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - _KEY_BITS)
-        self.bits = self.span.bit_length() - self.shift
-        key = (codes.astype(np.int64) << self.bits) | ((ts - self.tmin) >> self.shift)
-        order = np.argsort(key)
-        keys = key[order]
-        tie = np.r_[False, keys[1:] == keys[:-1]]
-        if tie.any():  # same unit and time bucket: exact time, then input order
-            sub = np.flatnonzero(tie | np.r_[tie[1:], False])
-            order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
-        self.order, self.keys, self.ts = order, keys, ts[order]
-        self.codes = keys >> self.bits
-
-    def search(self, codes: np.ndarray, t: np.ndarray, side: str) -> np.ndarray:
-        """First sorted position of unit ``codes`` with ts >= t (left) / > t (right)."""
-        rel = np.clip(t, self.tmin, self.tmin + self.span) - self.tmin
-        key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
-        lo = np.searchsorted(self.keys, key, side="left")
-        hi = np.searchsorted(self.keys, key, side="right")
-        before = np.less if side == "left" else np.less_equal
-        while (active := lo < hi).any():  # binary search within same-key runs
-            mid = (lo + hi) // 2
-            go = active & before(self.ts[np.minimum(mid, len(self.ts) - 1)], t)
-            lo, hi = np.where(go, mid + 1, lo), np.where(active & ~go, mid, hi)
-        return lo
-
-
-def _ts_us(values: pd.Series) -> np.ndarray:
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-def _to_ts(us: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    us = us.astype(np.int64)
-    if missing is not None:
-        us = np.where(missing, np.iinfo(np.int64).min, us)  # the int64 value of NaT
-    return pd.Series(us.view("datetime64[us]")).dt.tz_localize("UTC")
-
-
 def _chunked(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     """``arr`` as a large_string chunked array (no copy when it already is one)."""
     arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
@@ -213,16 +170,6 @@ def _text(values: pd.Series) -> pa.ChunkedArray:
 
 def _series(arr: pa.ChunkedArray | pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(_chunked(arr)))
-
-
-def _period_bounds(period: Any) -> tuple[int | None, int | None]:
-    def us(x: Any) -> int | None:
-        if x is None:
-            return None
-        t = pd.Timestamp(x)
-        return int((t.tz_localize("UTC") if t.tzinfo is None else t).value) // 1000
-
-    return (None, None) if period is None else (us(period[0]), us(period[1]))
 
 
 def _validate(
@@ -279,19 +226,6 @@ def _validate(
         raise ValidationError(problems, context="build_journeys")
 
 
-def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
-    h = pd.util.hash_pandas_object(_series(keys), index=False, hash_key=_HASH_KEY).to_numpy()
-    hs = np.sort(h)
-    if (hs[1:] == hs[:-1]).any():  # pragma: no cover - 64-bit collision
-        raise RuntimeError("journey id hash collision; please report this data set")
-    b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
-    out = np.empty((len(h), 17), dtype=np.uint8)
-    out[:, 0] = ord("j")
-    out[:, 1::2] = _HEX[b >> 4]
-    out[:, 2::2] = _HEX[b & 15]
-    return pa.array(out.reshape(-1).view("S17"), type=pa.binary(17)).cast(pa.large_string())
-
-
 def _attribute_columns(conversions: pd.DataFrame) -> list[str]:
     skip = set(CONVERSIONS.names) | set(JOURNEYS.names) | {PERSON_ID, ACCOUNT_ID}
     return [c for c in conversions.columns if c not in skip]
@@ -310,7 +244,7 @@ def _select(
     """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask."""
     keep = (df[unit_col].notna() & df[TS].notna()).to_numpy(dtype=bool, copy=True)
     excl.add(table, f"no {unit_col} or no timestamp", ~keep)
-    ts = np.where(keep, _ts_us(df[TS].fillna(pd.Timestamp(0, tz="UTC"))), 0)
+    ts = np.where(keep, ts_us(df[TS].fillna(pd.Timestamp(0, tz="UTC"))), 0)
     known = keep & ((ts < hi) if hi is not None else True)
     what = "touch" if table == "touchpoints" else "conversion"
     if types is not None:
@@ -344,49 +278,6 @@ def _unit_codes(t_units: pd.Series, c_units: pd.Series) -> tuple[np.ndarray, np.
         c_codes,
         _series(units.take(np.argsort(rank))),
     )
-
-
-def _conversion_windows(
-    idx: _UnitTimeIndex,
-    code: np.ndarray,
-    ts: np.ndarray,
-    typ: np.ndarray,
-    cid: np.ndarray,
-    look: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Touch ranges [lo, hi) of conversions sorted by (unit, type, ts, id); duplicate numbers."""
-    same = np.zeros(len(code), dtype=bool)
-    same[1:] = (code[1:] == code[:-1]) & (typ[1:] == typ[:-1])
-    prev = np.roll(ts, 1)
-    hi = idx.search(code, ts, "right")
-    lo = idx.search(code, ts - look, "left")
-    lo = np.where(same, np.maximum(lo, idx.search(code, np.where(same, prev, ts), "right")), lo)
-    dup = same & (prev == ts) & (np.roll(cid, 1) == cid)
-    first = np.flatnonzero(~dup)
-    occ = np.arange(len(code)) - first[np.cumsum(~dup) - 1] if len(code) else np.zeros(0, int)
-    return np.minimum(lo, hi), hi, occ.astype(np.int64)
-
-
-def _open_windows(
-    idx: _UnitTimeIndex,
-    n_units: int,
-    converted: np.ndarray,
-    start: int | None,
-    end: int | None,
-    look: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Non-converting journeys: unit code, [lo, hi) and last touch time."""
-    has_touch = np.zeros(n_units, dtype=bool)
-    has_touch[idx.codes] = True
-    has_touch[converted] = False
-    code = np.flatnonzero(has_touch)
-    big = np.iinfo(np.int64).max // 2
-    lo = idx.search(code, np.full(len(code), -big if start is None else start), "left")
-    hi = idx.search(code, np.full(len(code), big if end is None else end), "left")
-    keep = hi > lo
-    code, lo, hi = code[keep], lo[keep], hi[keep]
-    last = idx.ts[hi - 1] if len(code) else np.zeros(0, dtype=np.int64)
-    return code, np.maximum(lo, idx.search(code, last - look, "left")), hi, last
 
 
 def _join_paths(offsets: np.ndarray, labels: pa.Array) -> pa.Array:
@@ -463,7 +354,7 @@ def build_journeys(
     _validate(touchpoints, conversions, unit, path_level, lookback_days, period, attributes)
     unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
     level_col = LEVEL_COLUMNS[path_level]
-    start, end = _period_bounds(period)
+    start, end = period_us(period)
     look = int(round(lookback_days * _US_PER_DAY))
     excl = _Excluded()
     t_lo = None if start is None else start - look
@@ -478,7 +369,7 @@ def build_journeys(
     t_ts = t_all if rows is None else t_all[rows]
     c_units = conversions[unit_col].astype("string")
     t_codes, c_codes, unit_ids = _unit_codes(tp[unit_col], c_units)
-    idx = _UnitTimeIndex(t_codes, t_ts, len(unit_ids))
+    idx = UnitTimeIndex(t_codes, t_ts, len(unit_ids), _KEY_BITS)
 
     # converting journeys, sorted by (unit, type, ts, conversion id, row)
     c_rows = np.flatnonzero(ckeep)
@@ -490,8 +381,8 @@ def build_journeys(
     o = np.lexsort((c_rows, cid, c_all[c_rows], typ, c_codes[c_rows]))
     c_rows, typ, cid = c_rows[o], typ[o], cid[o]
     cc, ct = c_codes[c_rows], c_all[c_rows]
-    lo_c, hi_c, occ = _conversion_windows(idx, cc, ct, typ, cid, look)
-    nc, lo_n, hi_n, last_n = _open_windows(idx, len(unit_ids), cc, start, end, look)
+    lo_c, hi_c, occ = conversion_windows(idx, cc, ct, typ, cid, look)
+    nc, lo_n, hi_n, last_n = open_windows(idx, len(unit_ids), cc, start, end, look)
 
     # all journeys, ordered by unit then end time
     n_c = len(cc)
@@ -535,20 +426,10 @@ def build_journeys(
     t_touch = t_ts[src]
 
     # journey ids: hash of the natural key
-    conv_mask = pa.array(~conv)
     unit_txt = _text(unit_ids).take(code)
     type_txt = pa.array([*map(str, type_names), "(none)"], type=pa.large_string())
     cid_j = cid_txt.take(pa.array(crow, mask=~conv)) if has_cid else pa.nulls(n_j, pa.string())
-    key = pc.binary_join_element_wise(
-        pa.array([unit] * n_j, pa.large_string()),
-        unit_txt,
-        type_txt.take(typ),
-        pc.if_else(conv_mask, "", pa.array(end_ts).cast(pa.large_string())),
-        pc.fill_null(pc.cast(cid_j, pa.large_string()), ""),
-        pc.if_else(conv_mask, "", pa.array(occ).cast(pa.large_string())),
-        pa.scalar("|", pa.large_string()),
-    )
-    journey_ids = _hex_ids(pa.chunked_array([key]))
+    ids = journey_ids(unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
     take_idx = pa.array(src if rows is None else rows[src])
@@ -564,9 +445,9 @@ def build_journeys(
     text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
     touches = pd.DataFrame(
         {
-            JOURNEY_ID: _series(journey_ids.take(pa.array(jid))),
+            JOURNEY_ID: _series(ids.take(pa.array(jid))),
             "position": np.arange(n_t) - offsets[jid],
-            TS: _to_ts(t_touch),
+            TS: ts_from_us(t_touch),
             "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
             "label": _series(label),
             **{col: _series(arr) for col, arr in text.items()},
@@ -591,11 +472,11 @@ def build_journeys(
         value[:-1] = pd.to_numeric(conversions[VALUE], errors="coerce").fillna(0).to_numpy(float)
     journeys = pd.DataFrame(
         {
-            JOURNEY_ID: _series(journey_ids),
+            JOURNEY_ID: _series(ids),
             PERSON_ID: _series(unit_txt),
             "converted": conv,
             CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
-            "conversion_ts": _to_ts(end_ts, ~conv),
+            "conversion_ts": ts_from_us(end_ts, ~conv),
             VALUE: value[crow],
             "n_touches": lengths.astype(np.int64),
             "first_channel": _pick(ch_names, ch, first_i, empty),
@@ -603,7 +484,7 @@ def build_journeys(
             "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
             "path": _series(_join_paths(offsets, label)),
             CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
-            "first_ts": _to_ts(first_ts, empty),
+            "first_ts": ts_from_us(first_ts, empty),
             "n_channels": n_channels.astype(np.int64),
         }
     )
@@ -616,7 +497,7 @@ def _unit_table(
     conversions: pd.DataFrame,
     attributes: pd.DataFrame | None,
     tp: pd.DataFrame,
-    idx: _UnitTimeIndex,
+    idx: UnitTimeIndex,
     unit: str,
     unit_ids: pd.Series,
     c_codes: np.ndarray,

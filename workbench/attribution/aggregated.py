@@ -19,8 +19,8 @@ from workbench.attribution.inputs import (
     DEFAULT_SEP,
     Paths,
     _examples,
-    _missing_columns,
     _numeric,
+    _require_columns,
 )
 from workbench.attribution.sequences import group_sequences, join_paths
 from workbench.errors import ValidationError
@@ -73,12 +73,11 @@ def paths_from_aggregated(
         missing counts or values, value on a path without conversions.
     """
     cols = [path, conversions] + [c for c in (value, nulls) if c is not None]
-    problems = _missing_columns(table, "aggregated paths", cols)
-    if problems:
-        raise ValidationError(problems)
+    _require_columns(table, "aggregated paths", cols)
     if not sep:
         raise ValidationError(["aggregated paths: the separator must be a non-empty string"])
     table = table.reset_index(drop=True)
+    problems: list[str] = []
     conv = _numeric(table, conversions, "aggregated paths", problems)
     val = (
         np.zeros(len(table))

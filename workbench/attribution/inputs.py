@@ -226,6 +226,12 @@ def _missing_columns(frame: pd.DataFrame, table: str, required: Sequence[str]) -
     ]
 
 
+def _require_columns(frame: pd.DataFrame, table: str, required: Sequence[str]) -> None:
+    """Raise one :class:`ValidationError` naming the missing columns, if any."""
+    if problems := _missing_columns(frame, table, required):
+        raise ValidationError(problems)
+
+
 def _numeric(
     frame: pd.DataFrame, col: str, table: str, problems: list[str], *, nonneg: bool = True
 ) -> np.ndarray:

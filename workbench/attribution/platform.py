@@ -29,6 +29,7 @@ from workbench.attribution.inputs import (
     CONVERSION_TS,
     CONVERTED,
     DAYS_TO_CONVERSION,
+    _require_columns,
     touch_days_before,
 )
 from workbench.errors import ValidationError
@@ -52,16 +53,6 @@ _PLATFORM_CONVERSIONS = SPEND["platform_conversions"].name
 _PLATFORM_VALUE = SPEND["platform_conversion_value"].name
 
 
-def _require(frame: pd.DataFrame, table: str, cols: Sequence[str]) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise ValidationError(
-            [
-                f"{table}: missing column(s) {missing}; expected {list(cols)} (found {list(frame.columns)})"
-            ]
-        )
-
-
 def platform_reported(
     spend: pd.DataFrame,
     *,
@@ -78,7 +69,7 @@ def platform_reported(
         ``platform, conversions, value, spend`` (missing claims count as 0), one row per
         platform, sorted by platform.
     """
-    _require(spend, "spend", [platform, spend_col, conversions, value])
+    _require_columns(spend, "spend", [platform, spend_col, conversions, value])
     problems = []
     for col in (spend_col, conversions, value):
         num = pd.to_numeric(spend[col], errors="coerce")
@@ -141,12 +132,12 @@ def click_window_claims(
         ``platform, conversions, value, window_days``, one row per platform in
         ``windows``.
     """
-    _require(touches, "journey_touches", [journey_id, touch_type])
-    _require(journeys, "journeys", [journey_id, converted, value])
+    _require_columns(touches, "journey_touches", [journey_id, touch_type])
+    _require_columns(journeys, "journeys", [journey_id, converted, value])
     if platform in touches.columns:
         plat = touches[platform].astype("str").where(touches[platform].notna())
     elif channel_platform is not None:
-        _require(touches, "journey_touches", [channel])
+        _require_columns(touches, "journey_touches", [channel])
         plat = touches[channel].map(dict(channel_platform))
     else:
         raise ValidationError(
@@ -206,8 +197,8 @@ def double_counting(
         ``metric`` (``conversions``, ``value``), ``claimed``, ``deduplicated``, ``ratio``
         (NaN when nothing converted).
     """
-    _require(claims, "claims", list(CLAIM_COLUMNS))
-    _require(journeys, "journeys", [converted, value])
+    _require_columns(claims, "claims", list(CLAIM_COLUMNS))
+    _require_columns(journeys, "journeys", [converted, value])
     conv = journeys[converted].astype(bool).to_numpy()
     claimed = np.array([claims["conversions"].sum(), claims["value"].sum()], dtype=np.float64)
     truth = np.array(
