@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import fisher_exact
 
 from workbench.sample import CHANNELS, generate_sample
 
@@ -282,3 +283,49 @@ def test_hubspot_times_are_naive_new_york_local(sample):
     assert key_raw == key_truth
     hours = (utc.to_numpy() - local.to_numpy()) / np.timedelta64(1, "h")
     assert set(np.unique(hours)) <= {4.0, 5.0}
+
+
+def _greater(table: np.ndarray) -> float:
+    """One-sided Fisher exact p-value that row 0 converts more often than row 1."""
+    return float(fisher_exact(table, alternative="greater")[1])
+
+
+def test_webinar_attendees_convert_far_more_often(sample):
+    # raw Zoom attendees and HubSpot deals, people / accounts through the truth's identifiers
+    out, _ = sample
+    people, ids = _truth(out, "people.csv"), _truth(out, "identifiers.csv")
+    accounts = _truth(out, "accounts.csv")
+    email = ids[ids["id_type"] == "email"].set_index("id_value")["person_id"]
+    contact = ids[ids["id_type"] == "crm_contact_id"].set_index("id_value")["person_id"]
+    zoom = pd.read_csv(out / "webinar/attendees.csv", dtype=str, keep_default_na=False)
+    attended = set(email.reindex(zoom.loc[zoom["Attended"] == "Yes", "Email"]).dropna())
+    deals = pd.read_csv(out / "hubspot/deals.csv", dtype=str, keep_default_na=False)
+    won = deals[deals["Deal Stage"] == "closedwon"]
+    # a deal is credited to its first associated contact (the champion)
+    credited = set(contact.reindex(won["Associated Contact IDs"].str.split(";").str[0]).dropna())
+    won_accounts = accounts.loc[
+        accounts["crm_company_id"].isin(won["Associated Company ID"]), "account_id"
+    ]
+    ent = people[people["segment"] == "enterprise"]
+    went = ent["person_id"].isin(attended)
+    person = pd.DataFrame(
+        {"attended": went.to_numpy(), "converted": ent["person_id"].isin(credited).to_numpy()}
+    )
+    by_account = went.groupby(ent["account_id"]).any()
+    account = pd.DataFrame(
+        {"attended": by_account.to_numpy(), "converted": by_account.index.isin(won_accounts)}
+    )
+    # webinars are a minority habit, so there is a comparison group
+    assert 0.1 < account["attended"].mean() < 0.7
+    assert person["attended"].mean() < 0.35
+    for level, df, min_lift, alpha in (
+        ("person", person, 3.0, 0.01),
+        ("account", account, 2.0, 0.05),
+    ):
+        table = pd.crosstab(df["attended"], df["converted"]).reindex(
+            index=[True, False], columns=[True, False], fill_value=0
+        )
+        rate = table[True] / table.sum(axis=1)
+        assert table.loc[True].sum() >= 10, (level, table)
+        assert rate[True] >= min_lift * rate[False] > 0, (level, rate)
+        assert _greater(table.to_numpy()) < alpha, (level, table)

@@ -4,8 +4,10 @@ One row per model touch (``touches`` frame). Self-serve SMB people get 2-5
 touches over hours to 14 days; enterprise contacts 7-20 touches spread over
 their account's 35-115 day window; internal staff a few logged-in visits.
 Channel choice depends on the touch's position (first / middle / last) and the
-segment (:data:`workbench.sample.model.CHANNEL_TABLES`). Webinar and trade-show
-touches are moved to the nearest real webinar / show date inside the journey.
+segment (:data:`workbench.sample.model.CHANNEL_TABLES`); only webinar-goers
+(some contacts of some enterprise accounts) draw webinar touches. Webinar and
+trade-show touches are moved to the nearest real webinar / show date inside the
+journey.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from workbench.sample.model import (
     MOBILE_AFFINITY,
     PRICING_PROB,
     SALES_SHARE,
+    WEBINAR_ACCOUNT_SHARE,
+    WEBINAR_ATTENDANCE,
+    WEBINAR_CONTACT_SHARE,
 )
 from workbench.sample.population import Population
 from workbench.sample.vocab import (
@@ -137,6 +142,19 @@ def _windows(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray, ...
     return k, start, end
 
 
+def _webinar_goers(rng: np.random.Generator, people: pd.DataFrame) -> np.ndarray:
+    """Per person: whether they follow the webinar programme (only they register).
+
+    A share :data:`WEBINAR_ACCOUNT_SHARE` of the accounts has webinar-goers, and in those
+    a share :data:`WEBINAR_CONTACT_SHARE` of the contacts is one; SMB people and the
+    other contacts never register (their journeys use the other channels instead).
+    """
+    _, acc = np.unique(people["aidx"].to_numpy(), return_inverse=True)
+    account = rng.random(int(acc.max()) + 1 if len(acc) else 0) < WEBINAR_ACCOUNT_SHARE
+    contact = rng.random(len(people)) < WEBINAR_CONTACT_SHARE
+    return account[acc] & contact & (people["seg"].to_numpy() == 1)
+
+
 def _snap(
     ts: np.ndarray,
     lo: np.ndarray,
@@ -178,7 +196,9 @@ def build_journeys(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
 
     ch = np.full(total, _CH["Direct"], dtype=np.int64)
     journey = seg < 2
-    ch[journey] = choose_rows(rng, CHANNEL_TABLES[seg[journey], pos[journey]])
+    weights = CHANNEL_TABLES[seg[journey], pos[journey]]
+    weights[:, _CH["Webinar"]] *= _webinar_goers(rng, people)[p[journey]]
+    ch[journey] = choose_rows(rng, weights)
 
     # webinar / show touches move to a real date inside the journey, else fall back
     webinar = np.full(total, -1)
@@ -200,7 +220,7 @@ def build_journeys(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
         ts[sel[~bad]] = when[~bad]
     sub = np.zeros(total, dtype=np.int64)
     is_web_inar = webinar >= 0
-    attended = rng.random(total) < 0.6
+    attended = rng.random(total) < WEBINAR_ATTENDANCE
     sub[is_web_inar] = np.where(attended[is_web_inar], 0, 1)
     jitter = (rng.uniform(-3, 10, total) * MIN).astype(np.int64)
     ts = np.where(is_web_inar & attended, ts + jitter, ts)

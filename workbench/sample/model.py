@@ -18,7 +18,10 @@ gives the conversions and revenue lost without the channel.
 Channel roles are set by *where* a channel appears (position tables below) and
 by *how much* it adds (``DELTA``): starters (Meta, LinkedIn, generic search,
 organic) add a lot; closers (branded search, retargeting, direct) appear last
-but add little, so last-click attribution over-credits them.
+but add little, so last-click attribution over-credits them. The webinar adds
+the most per touch, but only the webinar-goers of some accounts attend
+(``WEBINAR_ACCOUNT_SHARE``, ``WEBINAR_CONTACT_SHARE``), so attendee accounts
+convert far more often than the rest and the lift is visible in the data.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ __all__ = [
     "SALES_DELTA",
     "SALES_KINDS",
     "SALES_SHARE",
+    "WEBINAR_ACCOUNT_SHARE",
+    "WEBINAR_ATTENDANCE",
+    "WEBINAR_CONTACT_SHARE",
     "WEBINAR_DELTA",
 ]
 
@@ -65,7 +71,9 @@ def _vec(**weights: float) -> np.ndarray:
 
 # --- channel choice by position: [segment][position class] ---------------------------------
 # position class 0 = first touch, 1 = middle, 2 = last touch. Webinar and Events only occur
-# in the middle (they are snapped to real webinar / show dates inside the journey).
+# in the middle (they are snapped to real webinar / show dates inside the journey). The Webinar
+# column only applies to the webinar-goers (see WEBINAR_ACCOUNT_SHARE); everyone else draws
+# from the row without it.
 CHANNEL_TABLES: np.ndarray = np.stack(
     [
         np.stack(  # smb
@@ -171,7 +179,14 @@ DELTA: np.ndarray = np.stack(
     ]
 )
 #: Webinar increments: (attended, registered but did not attend) per segment.
-WEBINAR_DELTA: np.ndarray = np.array([[1.0, 0.2], [1.8, 0.25]])
+WEBINAR_DELTA: np.ndarray = np.array([[1.0, 0.2], [2.0, 0.25]])
+#: Webinars are a minority habit: the share of enterprise accounts whose buying committee
+#: follows the webinar programme, and the share of those accounts' contacts who do (only they
+#: register for webinars).
+WEBINAR_ACCOUNT_SHARE = 0.6
+WEBINAR_CONTACT_SHARE = 0.5
+#: Share of webinar registrations that are attended (the others are no-shows).
+WEBINAR_ATTENDANCE = 0.6
 #: Sales touch kinds (HubSpot activity) with their share and increment (enterprise).
 SALES_KINDS: tuple[str, ...] = ("call", "email", "meeting", "demo")
 SALES_SHARE: np.ndarray = np.array([0.45, 0.20, 0.15, 0.20])
@@ -181,7 +196,7 @@ DECAY = 0.6
 #: Extra increment of a session that viewed a /compare/ page, per segment.
 COMPARE_LIFT: np.ndarray = np.array([0.5, 0.3])
 #: Base logit per segment (SMB person / enterprise account).
-BASE_LOGIT: np.ndarray = np.array([-3.8, -10.0])
+BASE_LOGIT: np.ndarray = np.array([-3.8, -8.3])
 REGION_EFFECT: np.ndarray = np.array([0.2, 0.0, -0.2, -0.35])
 PRODUCT_EFFECT: np.ndarray = np.array([0.0, -0.1, -0.25])
 

@@ -211,7 +211,7 @@ class CrmWriter:
         self._append("contacts", contacts)
 
         self._companies(rng, pop, out, p, known_ts, has_company)
-        self._deals(pop, out, p, known_ts, mess=mess)
+        self._deals(rng, pop, out, p, known_ts, mess=mess)
         self._engagements(out, pop)
 
         ids = [
@@ -261,13 +261,15 @@ class CrmWriter:
         self._append("companies", table)
         self.chunk_companies = c["aidx"].to_numpy()
 
-    def _deals(self, pop, out, p, known_ts, *, mess: bool) -> None:
+    def _deals(self, rng, pop, out, p, known_ts, *, mess: bool) -> None:
         deals = out.deals
         if len(deals) == 0:
             return
         acc = pop.accounts.set_index("aidx").loc[deals["aidx"].to_numpy()]
         close = deals["close_ts"].to_numpy()
-        # contacts on the deal: the account's contacts known before it closed
+        # contacts on the deal: the account's contacts known before it closed, the champion
+        # first: usually the contact whose journey added most to the account's score (drawn
+        # with odds exp(their logit increments), so a webinar attendee often but not always)
         ent = p[(p["seg"] == 1).to_numpy()]
         ent_known = known_ts[(p["seg"] == 1).to_numpy()]
         deal_pos = np.searchsorted(deals["aidx"].to_numpy(), ent["aidx"].to_numpy())
@@ -275,7 +277,16 @@ class CrmWriter:
         on_deal = deals["aidx"].to_numpy()[deal_pos] == ent["aidx"].to_numpy()
         limit = np.where(close >= 0, close, PERIOD_END)[deal_pos]
         on_deal &= ent_known <= limit
-        d_pos, cid = deal_pos[on_deal], contact_ids(ent["pidx"].to_numpy()[on_deal])
+        t = out.touches
+        journey = (t["phase"] == 0).to_numpy()
+        weight = np.bincount(
+            t["p"].to_numpy()[journey], t["delta"].to_numpy()[journey], len(pop.people)
+        )
+        ent_pos = np.searchsorted(pop.people["pidx"].to_numpy(), ent["pidx"].to_numpy())
+        order = np.flatnonzero(on_deal)
+        key = weight[ent_pos[order]] + rng.gumbel(0.0, 1.0, len(order))
+        order = order[np.lexsort((-key, deal_pos[order]))]
+        d_pos, cid = deal_pos[order], contact_ids(ent["pidx"].to_numpy()[order])
         rank = np.arange(len(d_pos)) - np.searchsorted(d_pos, d_pos)
         width = int(rank.max()) + 1 if len(rank) else 1
         cols = []
