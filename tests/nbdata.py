@@ -72,6 +72,7 @@ def refresh_notebook_outputs() -> None:  # pragma: no cover - maintenance tool
                     cell.outputs = []
                     cell.execution_count = None
                 cell.metadata.pop("execution", None)
+            nb.metadata.pop("widgets", None)  # widget state of the interactive cell
             nbformat.write(nb, path)
             print(f"refreshed {path.name}")
 
