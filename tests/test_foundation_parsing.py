@@ -85,3 +85,13 @@ def test_fbc_cookie_reduces_to_fbclid():
     out = normalize_fbclid(pd.Series(["fb.1.1596403881668.IwAR2F4", "IwAR9", None]))
     assert out.tolist()[:2] == ["IwAR2F4", "IwAR9"]
     assert pd.isna(out.iloc[2])
+
+
+def test_ambiguous_fall_back_hour_reads_as_first_occurrence():
+    out = parse_timestamps(pd.Series(["2025-11-02 01:17"]), timezone="America/New_York")
+    assert out.iloc[0] == pd.Timestamp("2025-11-02 05:17", tz="UTC")  # 01:17 EDT (UTC-4)
+
+
+def test_nonexistent_spring_forward_time_moves_forward():
+    out = parse_timestamps(pd.Series(["2026-03-08 02:30"]), timezone="America/New_York")
+    assert out.iloc[0] == pd.Timestamp("2026-03-08 07:00", tz="UTC")  # 03:00 EDT

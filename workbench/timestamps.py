@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
 from workbench.errors import ConfigError
@@ -29,7 +30,8 @@ def parse_timestamps(
 ) -> pd.Series:
     """Parse text timestamps to tz-aware UTC.
 
-    Naive values are taken to be local time in ``timezone``; values that carry
+    Naive values are taken to be local time in ``timezone`` (an ambiguous time in the
+    daylight-saving fall-back hour is read as its first occurrence); values that carry
     an offset (``+02:00``, ``Z``) keep it, so mixed offsets all end up in UTC.
     Unparseable values become ``NaT`` (the caller quarantines them).
 
@@ -80,9 +82,11 @@ def _localize(values: pd.Series, timezone: str) -> pd.Series:
     values = pd.to_datetime(values, errors="coerce")
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC")
-    return values.dt.tz_localize(
-        timezone, ambiguous="NaT", nonexistent="shift_forward"
-    ).dt.tz_convert("UTC")
+    # A wall time in the fall-back hour happens twice: read it as the first (daylight-saving)
+    # occurrence. A wall time skipped in spring is moved forward to the next valid time.
+    first = np.ones(len(values), dtype=bool)
+    localized = values.dt.tz_localize(timezone, ambiguous=first, nonexistent="shift_forward")
+    return localized.dt.tz_convert("UTC")
 
 
 def parse_unix(values: pd.Series, *, unit: str = "us") -> pd.Series:
