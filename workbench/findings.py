@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from workbench.attribution import model_label
+
 __all__ = [
     "friction_sentence",
     "lift_sentence",
@@ -144,7 +146,7 @@ def truth_sentence(scores: pd.DataFrame) -> str | None:
     ranked = scores.sort_values("tv_conversions")
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     return (
-        f"Against the known causal truth, {best['model']} is closest (misallocates "
-        f"{_pct(best['tv_conversions'])} of credit) and {worst['model']} furthest "
+        f"Against the known causal truth, {model_label(best['model'])} is closest (misallocates "
+        f"{_pct(best['tv_conversions'])} of credit) and {model_label(worst['model'])} furthest "
         f"({_pct(worst['tv_conversions'])})."
     )

@@ -40,6 +40,7 @@ __all__ = [
     "MODELS",
     "ModelSpec",
     "attribute",
+    "model_label",
     "prepare_model",
     "run_models",
     "run_models_detailed",
@@ -281,3 +282,29 @@ def touch_credits(
     if not frames:
         return pd.DataFrame({c: [] for c in TOUCH_CREDIT_COLUMNS})
     return pd.concat(frames, ignore_index=True)
+
+
+_MODEL_LABELS = {
+    "first": "First touch",
+    "last": "Last touch",
+    "last_non_direct": "Last non-direct touch",
+    "linear": "Linear (equal split)",
+    "time_decay": "Time decay",
+    "position": "Position-based (U-shaped)",
+    "w_shaped": "W-shaped",
+    "shapley": "Shapley",
+    "shapley_ordered": "Ordered Shapley",
+    "fractribution": "Fractribution",
+}
+
+
+def model_label(model: str) -> str:
+    """A readable name for a registry model name ("markov:2" -> "Markov chain (order 2)")."""
+    if model in _MODEL_LABELS:
+        return _MODEL_LABELS[model]
+    kind, _, arg = str(model).partition(":")
+    if kind == "markov" and arg:
+        return f"Markov chain (order {arg})"
+    if kind == "fractribution" and arg:
+        return f"Fractribution ({arg})"
+    return str(model)

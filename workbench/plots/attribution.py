@@ -30,6 +30,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
 from workbench.attribution.markov import CONVERSION_STATE, NULL_STATE, START_STATE
+from workbench.attribution.registry import model_label
 from workbench.export.rules import DEFAULT_CHANNEL_PLATFORMS, PLATFORM_RULES
 from workbench.path_analysis import OTHER
 from workbench.plots.colors import channel_color, text_color
@@ -48,18 +49,6 @@ __all__ = [
 ]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "h", "p")
-_MODEL_LABELS = {
-    "first": "First touch",
-    "last": "Last touch",
-    "last_non_direct": "Last non-direct touch",
-    "linear": "Linear (equal split)",
-    "time_decay": "Time decay",
-    "position": "Position-based (U-shaped)",
-    "w_shaped": "W-shaped",
-    "shapley": "Shapley",
-    "shapley_ordered": "Ordered Shapley",
-    "fractribution": "Fractribution",
-}
 _MUTED = "#9e9e9e"
 _FLAGGED = "#8a8a8a"
 _BEST = "#1a9850"
@@ -84,17 +73,6 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
     if ax is not None:
         return ax
     return Figure(figsize=size, layout="constrained").add_subplot()
-
-
-def _model_label(model: str) -> str:
-    if model in _MODEL_LABELS:
-        return _MODEL_LABELS[model]
-    kind, _, arg = str(model).partition(":")
-    if kind == "markov" and arg:
-        return f"Markov chain (order {arg})"
-    if kind == "fractribution" and arg:
-        return f"Fractribution ({arg})"
-    return str(model)
 
 
 def _platform_label(platform: str) -> str:
@@ -200,7 +178,7 @@ def _dot_rows(ax: Axes, wide: pd.DataFrame) -> np.ndarray:
                 values[ok, j], y[ok] - offsets[j], marker=marker, c=list(colors[ok]), **_DOT
             )
             points.set_gid(f"model:{model}")
-        label = _model_label(model)
+        label = model_label(model)
         handles.append(Line2D([], [], marker=marker, ls="none", color="#555555", label=label))
     ax.set_yticks(y, [_wrap(c) for c in wide.index])
     ax.set_ylim(-0.6, n - 0.4)
@@ -483,7 +461,7 @@ def plot_truthfulness(
         bar.set_gid(f"model:{model}")
         text = f"  {v:.1%}" + ("  closest to the truth" if b else "")
         ax.text(v, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8)
-    ax.set_yticks(y, [_model_label(m) for m in data["model"].astype("str")])
+    ax.set_yticks(y, [model_label(m) for m in data["model"].astype("str")])
     for label, b in zip(ax.get_yticklabels(), best, strict=True):
         if b:
             label.set_fontweight("bold")
@@ -596,5 +574,5 @@ def plot_bootstrap_intervals(
     _flag_ticks(ax, flags)
     label = f"{'Share of credited' if share else 'Credited'} {_NOUN[metric]}; lines: bootstrap"
     label += " interval (range of plausible values)" + (f"\n{_FEW_NOTE}" if any(flags) else "")
-    title = title or f"Credit per channel under {_model_label(model)}, with its uncertainty"
+    title = title or f"Credit per channel under {model_label(model)}, with its uncertainty"
     return _finish(ax, label, title, None if share else _thousands(), margin=0.3)
