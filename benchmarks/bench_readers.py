@@ -10,11 +10,17 @@ keeps them (the reader then takes its byte-fixing path), ``--bq-ints`` writes
 INT64 values as strings like ``bq extract``. Then times
 
 * the baseline: ``pyarrow.json.read_json`` of every file with the reader's
-  explicit schema (parsing only, nothing else), and
+  explicit schema (parsing only, nothing else; the malformed lines are cut
+  out first), and
 * ``read_source`` of the whole source (parse, de-duplicate, quarantine,
   flatten ``event_params``, build sessions, page views, conversions, links),
 
-and prints both and their ratio. Usage::
+and prints both (wall and CPU seconds, fastest of ``--repeat``) and their
+ratio. With ``--duckdb`` (when duckdb is installed) DuckDB's ``read_json`` of
+the same files with the same columns is timed as a reference parser: faster,
+but lenient (trailing commas, ``NaN``, type coercions) and without line
+numbers, so the reader does not use it (see :mod:`workbench.readers._jsonl`).
+Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
 """
@@ -22,13 +28,19 @@ and prints both and their ratio. Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
+import os
+import platform
 import re
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.json as pj
 
 from workbench.config import SourceConfig
@@ -37,6 +49,8 @@ from workbench.readers import read_source
 from workbench.readers._ga4_events import MODES
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "ga4_real" / "web_events.ndjson"
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+_CUT = b'{"event_name": "page_view", "event_\n'
 _UID = re.compile(rb'("user_pseudo_id": ")([^"]*)(")')
 
 
@@ -53,7 +67,7 @@ def templates(as_sample: bool, bq_ints: bool) -> list[bytes]:
         if bq_ints:
             row["event_timestamp"] = str(row["event_timestamp"])
             for p in row["event_params"]:
-                if p["value"]["int_value"] is not None:
+                if (p.get("value") or {}).get("int_value") is not None:
                     p["value"]["int_value"] = str(p["value"]["int_value"])
         out.append(json.dumps(row).encode())
     return out
@@ -78,11 +92,53 @@ def synthesize(
         out = out[:per_file]
         for k in range(bad_per_file):
             out[(k + 1) * 997 % len(out)] = out[0]  # duplicate line
-            out[(k + 1) * 1999 % len(out)] = b'{"event_name": "page_view", "event_'  # cut line
+            out[(k + 1) * 1999 % len(out)] = _CUT[:-1]  # cut line
         path = folder / f"events_202611{f + 1:02d}.ndjson"
         path.write_bytes(b"\n".join(out) + b"\n")
         paths.append(path)
     return paths
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+    """Fastest wall and CPU seconds of ``repeat`` runs of ``fn()``, and its last result."""
+    wall, cpu, out = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu, out
+
+
+def bare_parse(paths: list[Path], bq_ints: bool = False) -> int:
+    """The baseline: pyarrow's JSON parser on every file, reader's schema, nothing else."""
+    mode = MODES[3] if bq_ints else MODES[2]  # INT64 as strings or numbers, "null" fixed
+    options = pj.ParseOptions(explicit_schema=mode.schema, unexpected_field_behavior="ignore")
+    rows = 0
+    for path in paths:
+        data = mode.fix(path.read_bytes())  # type: ignore[misc]
+        rows += pj.read_json(io.BytesIO(data.replace(_CUT, b"")), parse_options=options).num_rows
+    return rows
+
+
+def duckdb_parse(paths: list[Path]) -> int:
+    """Reference: DuckDB's ``read_json`` of the same files and columns (lenient, no lines)."""
+    import duckdb
+
+    def sql(t: pa.DataType) -> str:
+        if pa.types.is_struct(t):
+            return "STRUCT(" + ", ".join(f"{f.name} {sql(f.type)}" for f in t) + ")"
+        if pa.types.is_list(t):
+            return sql(t.value_type) + "[]"
+        return {pa.int64(): "BIGINT", pa.float64(): "DOUBLE"}.get(t, "VARCHAR")
+
+    columns = {f.name: sql(f.type) for f in MODES[0].schema}
+    files = [str(p) for p in paths]
+    query = (
+        f"SELECT * FROM read_json({files!r}, format='newline_delimited', "
+        f"columns={columns!r}, ignore_errors=true)"
+    )
+    return duckdb.connect().sql(query).to_arrow_table().num_rows
 
 
 def main() -> None:
@@ -90,8 +146,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--bad-per-file", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs each; fastest kept")
     parser.add_argument("--as-sample", action="store_true", help='keep "ecommerce": "null"')
     parser.add_argument("--bq-ints", action="store_true", help="INT64 values as strings")
+    parser.add_argument("--duckdb", action="store_true", help="also time duckdb's read_json")
     args = parser.parse_args()
     lines = templates(args.as_sample, args.bq_ints)
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,32 +159,54 @@ def main() -> None:
         size = sum(p.stat().st_size for p in paths) / 1e6
         print(
             f"synthesized {args.events:,} events in {len(paths)} files ({size:,.0f} MB) "
-            f"in {time.perf_counter() - t0:.1f} s"
+            f"in {time.perf_counter() - t0:.1f} s",
+            flush=True,
         )
-
-        t0 = time.perf_counter()
-        options = pj.ParseOptions(
-            explicit_schema=MODES[2].schema, unexpected_field_behavior="ignore"
-        )
-        for path in paths:
-            data = MODES[2].fix(path.read_bytes())  # type: ignore[misc]
-            data = data.replace(b'{"event_name": "page_view", "event_\n', b"")
-            pj.read_json(io.BytesIO(data), parse_options=options)
-        baseline = time.perf_counter() - t0
-        print(f"baseline pyarrow.json parse: {baseline:.1f} s")
-
+        base_wall, base_cpu, _ = timed(lambda: bare_parse(paths, args.bq_ints), args.repeat)
+        print(f"baseline pyarrow.json parse: {base_wall:.1f} s (cpu {base_cpu:.1f} s)", flush=True)
+        duck = None
+        if args.duckdb and importlib.util.find_spec("duckdb") is None:
+            print("reference duckdb read_json: skipped (pip install duckdb)")
+        elif args.duckdb:
+            duck = timed(lambda: duckdb_parse(paths), args.repeat)[:2]
+            print(
+                f"reference duckdb read_json: {duck[0]:.1f} s (cpu {duck[1]:.1f} s) = "
+                f"{duck[0] / base_wall:.2f} x baseline",
+                flush=True,
+            )
         source = SourceConfig(name="ga4", format="ga4", path="events_*.ndjson", base_dir=folder)
-        t0 = time.perf_counter()
-        result = read_source(source)
-        elapsed = time.perf_counter() - t0
-        tp = result.touchpoints
+        wall, cpu, result = timed(lambda: read_source(source), args.repeat)
+        tp = result.touchpoints  # type: ignore[attr-defined]
+        reasons = result.quarantine["reason"].value_counts().to_dict()  # type: ignore[attr-defined]
         print(
-            f"read_source: {elapsed:.1f} s = {elapsed / baseline:.2f} x baseline; "
-            f"{args.events / elapsed:,.0f} events/s; sessions {int((tp.touch_type == 'session').sum()):,}, "
+            f"read_source: {wall:.1f} s (cpu {cpu:.1f} s) = {wall / base_wall:.2f} x baseline "
+            f"(cpu {cpu / base_cpu:.2f} x); {args.events / wall:,.0f} events/s; "
+            f"sessions {int((tp.touch_type == 'session').sum()):,}, "
             f"pageviews {int((tp.touch_type == 'pageview').sum()):,}, "
-            f"quarantined {len(result.quarantine):,} "
-            f"({result.quarantine['reason'].value_counts().to_dict()})"
+            f"quarantined {sum(reasons.values()):,} ({reasons})"
         )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "benchmark": "readers",
+        "python": sys.version.split()[0],
+        "pyarrow": pa.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "events": args.events,
+        "files": args.files,
+        "megabytes": round(size, 1),
+        "baseline_seconds": round(base_wall, 2),
+        "baseline_cpu_seconds": round(base_cpu, 2),
+        "duckdb_seconds": None if duck is None else round(duck[0], 2),
+        "read_source_seconds": round(wall, 2),
+        "read_source_cpu_seconds": round(cpu, 2),
+        "ratio": round(wall / base_wall, 2),
+        "cpu_ratio": round(cpu / base_cpu, 2),
+        "quarantined": {str(k): int(v) for k, v in reasons.items()},
+    }
+    path = RESULTS / "bench_readers.json"
+    path.write_text(json.dumps(out, indent=2))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

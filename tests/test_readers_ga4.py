@@ -372,3 +372,68 @@ def test_gzipped_and_empty_files(tmp_path: Path) -> None:
     (tmp_path / "empty.ndjson").write_text("\n\n")
     empty = read_source(source(tmp_path, "empty.ndjson"))
     assert empty.touchpoints.empty and empty.quarantine.empty
+
+
+def test_crlf_line_ends_and_a_missing_final_newline_read_the_same(tmp_path: Path) -> None:
+    lines = [json.dumps(e) for e in tiny_events()]
+    write_lines(tmp_path / "a.ndjson", tiny_events())
+    crlf = tmp_path / "crlf"
+    crlf.mkdir()
+    (crlf / "a.ndjson").write_bytes("\r\n".join(lines).encode())  # no final line end
+    base = read_source(source(tmp_path, "a.ndjson"))
+    other = read_source(source(crlf, "a.ndjson"))
+    pd.testing.assert_frame_equal(other.touchpoints, base.touchpoints)
+    pd.testing.assert_frame_equal(other.conversions, base.conversions)
+    assert [f["rows"] for f in other.files] == [len(lines)]
+
+
+def test_files_read_in_batches_or_one_by_one_give_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are parsed and flattened in batches; batch boundaries must not matter."""
+    import gzip
+
+    from workbench.readers import _ga4_events
+
+    events = tiny_events()
+    write_lines(tmp_path / "events_1.ndjson", events[:4])
+    quoted = "".join(
+        json.dumps(e).replace(
+            f'"event_timestamp": {e["event_timestamp"]}',
+            f'"event_timestamp": "{e["event_timestamp"]}"',
+        )
+        + "\n"
+        for e in events[4:7]
+    )
+    (tmp_path / "events_2.ndjson").write_text(quoted)
+    text = "".join(json.dumps(e) + "\n" for e in [events[0], *events[7:]])
+    (tmp_path / "events_3.ndjson.gz").write_bytes(gzip.compress(text.encode()))
+    together = read_source(source(tmp_path, "events_*"))
+    monkeypatch.setattr(_ga4_events, "_BATCH_BYTES", 0)
+    alone = read_source(source(tmp_path, "events_*"))
+    for name in ("touchpoints", "conversions", "identity_links", "quarantine"):
+        pd.testing.assert_frame_equal(getattr(alone, name), getattr(together, name))
+    q = together.quarantine
+    assert q[["source_file", "reason"]].values.tolist() == [
+        ["events_3.ndjson.gz", "duplicate event"],
+        ["events_3.ndjson.gz", "duplicate transaction id"],
+    ]
+    assert q["value"].iloc[0] == "identical to line events_1.ndjson:1"
+    assert (together.touchpoints["touch_type"] == "session").sum() == 3
+
+
+def test_a_null_line_first_in_a_block_is_a_row_of_nulls_not_a_crash(tmp_path: Path) -> None:
+    """pyarrow crashes on a parse block that starts with ``null``; the reader must not."""
+    lines = [json.dumps(e) for e in tiny_events()]
+    # line 1 starts the file, line 3 starts the block after the malformed line 2
+    text = "\n".join(["null", lines[0][:40], "null", *lines]) + "\n"
+    (tmp_path / "e.ndjson").write_text(text)
+    result = read_source(source(tmp_path))
+    q = result.quarantine.sort_values("source_row")
+    assert q[["source_row", "reason"]].values.tolist() == [
+        [1, "unparseable or missing timestamp"],
+        [2, "unparseable JSON"],
+        [3, "duplicate event"],
+        [11, "duplicate transaction id"],
+    ]
+    assert (result.touchpoints["touch_type"] == "session").sum() == 3

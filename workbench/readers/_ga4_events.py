@@ -8,6 +8,11 @@ coalesced in the order ``string_value``, ``int_value``, ``double_value``,
 exported as an int or a string) and ``double_value``, ``float_value``,
 ``int_value``, ``string_value`` for numbers.
 
+Files are parsed in parallel in batches of consecutive files (about 64 MB; a
+large file alone) and each batch is reduced to the flat columns in its worker
+thread, so the nested tables never pile up; pandas work happens once for all
+files.
+
 Exports differ in how they write numbers (``bq extract`` writes INT64 values as
 JSON strings, other tools as numbers, and some samples even write
 ``"ecommerce": "null"``); :data:`MODES` lists the schemas tried, see
@@ -31,14 +36,13 @@ from workbench.readers._common import clean_ids
 from workbench.readers._jsonl import (
     JsonLines,
     Mode,
+    arrow_column,
     as_number,
     as_text,
     mark_duplicates,
     null_strings_fix,
-    number_column,
     quote_numbers_fix,
     read_json_lines,
-    text_column,
 )
 from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
@@ -72,6 +76,9 @@ _STRUCTS: dict[str, tuple[str, ...]] = {
 _TEXT_TOP = ("event_name", "user_id", "user_pseudo_id", "platform")
 _HASH = "_line_hash"
 _SLOTS = ("string_value", "int_value", "double_value", "float_value")
+#: JSON files are parsed and reduced to their columns in batches of about this size
+#: (consecutive files), in parallel: per-file column work dominates for small daily files.
+_BATCH_BYTES = 64 << 20
 
 
 def _schema(ints: pa.DataType, floats: pa.DataType) -> pa.Schema:
@@ -124,10 +131,41 @@ def _slot(value: pa.Array, name: str) -> pa.Array | None:
     return None if pa.types.is_null(arr.type) else arr
 
 
-def _params(table: pa.Table, n: int) -> dict[str, pd.Series]:
-    """One column per wanted parameter key (first occurrence in the event wins)."""
-    out: dict[str, pd.Series] = {key: as_text(None, n) for key in TEXT_PARAMS}
-    out.update({f"param_{key}": as_number(None, n) for key in NUMBER_PARAMS})
+def _first_per_event(parents: np.ndarray, n: int) -> pa.Array:
+    """Take-indices (null where absent) of the first of ``parents`` (sorted) for each event."""
+    pos = np.full(n, -1, dtype=np.int64)
+    if len(parents):
+        first = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        pos[parents[first]] = first
+    return pa.array(pos, mask=pos < 0)
+
+
+#: One event column: text as an Arrow string array, numbers as float64.
+_Column = pa.Array | pa.ChunkedArray | np.ndarray
+
+
+def _text(arr: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array | pa.ChunkedArray:
+    """An Arrow column as ``string`` (numbers formatted; all missing if ``arr`` is None)."""
+    if arr is None or pa.types.is_null(arr.type):
+        return pa.nulls(n, pa.string())
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return arr
+
+
+def _number(arr: pa.Array | pa.ChunkedArray | None, n: int) -> np.ndarray:
+    """:func:`workbench.readers._jsonl.as_number`, as a float64 array."""
+    return as_number(arr, n).to_numpy(dtype="float64")
+
+
+def _params(table: pa.Table, n: int) -> dict[str, _Column]:
+    """One column per wanted parameter key (first occurrence in the event wins).
+
+    Only the wanted keys are kept after the list is exploded, so the rest of
+    the work is on a few values per event.
+    """
+    out: dict[str, _Column] = {key: _text(None, n) for key in TEXT_PARAMS}
+    out.update({f"param_{key}": _number(None, n) for key in NUMBER_PARAMS})
     col = table.column("event_params") if "event_params" in table.column_names else None
     if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
         return out
@@ -156,41 +194,67 @@ def _params(table: pa.Table, n: int) -> dict[str, pd.Series]:
         if key not in names:
             continue
         hit = np.flatnonzero(codes == names.index(key))
-        first_parent, first_pos = np.unique(parent_np[hit], return_index=True)
-        pos = np.full(n, -1, dtype=np.int64)
-        pos[first_parent] = hit[first_pos]
-        take = pa.array(pos, mask=pos < 0)
+        take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
         if key in TEXT_PARAMS:
-            out[key] = as_text(pc.take(text, take) if text is not None else None, n)
+            out[key] = _text(pc.take(text, take) if text is not None else None, n)
             continue
-        series = out[f"param_{key}"]
+        number = out[f"param_{key}"]
         for name in ("double_value", "float_value", "int_value", "string_value"):
             if slots[name] is not None:
-                series = series.fillna(as_number(pc.take(slots[name], take), n))
-        out[f"param_{key}"] = series
+                number = np.where(np.isnan(number), _number(pc.take(slots[name], take), n), number)
+        out[f"param_{key}"] = number
     return out
 
 
-def _flatten(table: pa.Table, files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
-    """One row per event; ``files`` and ``rows`` give each row's file name and line."""
+def _columns(table: pa.Table) -> dict[str, _Column]:
+    """The event columns of one parsed table, still in Arrow (text) or numpy (numbers).
+
+    Pure Arrow/numpy work, so files are reduced to these few columns in the
+    worker threads and the big nested tables are dropped early.
+    """
     n = table.num_rows
+    data: dict[str, _Column] = {
+        "event_timestamp": _number(arrow_column(table, ("event_timestamp",)), n)
+    }
+    for name in _TEXT_TOP:
+        data[name] = _text(arrow_column(table, (name,)), n)
+    for name, subs in _STRUCTS.items():
+        for sub in subs:
+            data[f"{name}.{sub}"] = _text(arrow_column(table, (name, sub)), n)
+    data["purchase_revenue"] = _number(arrow_column(table, ("ecommerce", "purchase_revenue")), n)
+    data["ecommerce_transaction_id"] = _text(
+        arrow_column(table, ("ecommerce", "transaction_id")), n
+    )
+    data.update(_params(table, n))
+    return data
+
+
+def _frame(parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """One row per event from the :func:`_columns` of one or more tables, in order."""
     data: dict[str, pd.Series] = {
         SOURCE_FILE: pd.Series(files, dtype="string"),
         SOURCE_ROW: pd.Series(rows, dtype="int64"),
-        TS: parse_unix(number_column(table, ("event_timestamp",), n)).reset_index(drop=True),
     }
-    for name in _TEXT_TOP:
-        data[name] = text_column(table, (name,), n)
-    for name, subs in _STRUCTS.items():
-        for sub in subs:
-            data[f"{name}.{sub}"] = text_column(table, (name, sub), n)
-    data["purchase_revenue"] = number_column(table, ("ecommerce", "purchase_revenue"), n)
-    data["ecommerce_transaction_id"] = text_column(table, ("ecommerce", "transaction_id"), n)
-    data.update(_params(table, n))
+    for name in parts[0]:
+        chunks = [p[name] for p in parts]
+        if isinstance(chunks[0], np.ndarray):
+            numbers = pd.Series(np.concatenate(chunks), dtype="float64")
+            if name == "event_timestamp":
+                data[TS] = parse_unix(numbers).reset_index(drop=True)
+            else:
+                data[name] = numbers
+        else:
+            arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
+            data[name] = as_text(pa.chunked_array(arrays, type=pa.string()), len(files))
     frame = pd.DataFrame(data)
     for name in ("user_id", "user_pseudo_id"):
         frame[name] = clean_ids(frame[name])
     return frame
+
+
+def _flatten(table: pa.Table, files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """One row per event; ``files`` and ``rows`` give each row's file name and line."""
+    return _frame([_columns(table)], files, rows)
 
 
 def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame, dict[str, object]]:
@@ -206,9 +270,44 @@ def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame, dict[str, object
     return frame, {"file": file, "rows": len(frame), "malformed": 0}
 
 
-def _read_json(path: Path, file: str, source: str) -> tuple[JsonLines, Quarantine]:
-    own = Quarantine()
-    return read_json_lines(path, modes=MODES, quarantine=own, source=source, file=file), own
+def _read_batch(
+    batch: list[tuple[Path, str]], source: str
+) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
+    """Parse a batch of files and reduce them to their event columns (in a worker thread).
+
+    Each file goes into its own quarantine; the nested tables are dropped once
+    reduced.
+    """
+    done = []
+    for path, file in batch:
+        own = Quarantine()
+        done.append(
+            (read_json_lines(path, modes=MODES, quarantine=own, source=source, file=file), own)
+        )
+    columns = _reduce([lines.table for lines, _ in done])
+    for lines, _ in done:
+        lines.table = lines.table.schema.empty_table()
+    return done, columns
+
+
+def _reduce(tables: list[pa.Table]) -> dict[str, _Column]:
+    """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
+    if len({t.schema for t in tables}) > 1:
+        tables = [t.cast(MODES[-1].schema) for t in tables]
+    return _columns(pa.concat_tables(tables))
+
+
+def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """Consecutive files grouped to about :data:`_BATCH_BYTES` each (a large file alone)."""
+    batches: list[list[tuple[Path, str]]] = []
+    size = _BATCH_BYTES
+    for path, file in files:
+        if size >= _BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append((path, file))
+        size += path.stat().st_size
+    return batches
 
 
 def load_events(
@@ -223,25 +322,26 @@ def load_events(
     per-file counts.
     """
     frames, infos = [], []
-    parsed: list[tuple[pa.Table, str, np.ndarray, np.ndarray]] = []
     json_files = [(p, f) for p, f in paths if p.suffix.lower() != ".parquet"]
-    # files are parsed in parallel, each into its own quarantine (merged in file order)
+    batches = _batches(json_files)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = dict(
-            zip(
-                [f for _, f in json_files],
-                pool.map(lambda pf: _read_json(pf[0], pf[1], source), json_files),
-                strict=True,
-            )
-        )
+        done = list(pool.map(lambda batch: _read_batch(batch, source), batches))
+    parts = [columns for _, columns in done]
+    by_file = {
+        file: result
+        for batch, (results, _) in zip(batches, done, strict=True)
+        for (_, file), result in zip(batch, results, strict=True)
+    }
+    del done
+    kept: list[tuple[str, np.ndarray, np.ndarray]] = []
     for path, file in paths:
         if path.suffix.lower() == ".parquet":
             frame, info = _read_parquet(path, file)
             frames.append(frame)
         else:
-            lines, own = done[file]
-            quarantine.extend(own.to_frame())
-            parsed.append((lines.table, file, lines.rows, lines.hashes))
+            lines, own = by_file.pop(file)
+            quarantine.extend(own.to_frame())  # file order
+            kept.append((file, lines.rows, lines.hashes))
             info = {
                 "file": file,
                 "rows": lines.lines,
@@ -249,17 +349,16 @@ def load_events(
                 "malformed": lines.malformed,
             }
         infos.append(info)
-    if parsed or not frames:
-        # flatten all JSON files at once: per-file pandas work dominates for daily files
-        tables = [p[0] for p in parsed] or [MODES[0].schema.empty_table()]
-        if len({t.schema for t in tables}) > 1:
-            tables = [t.cast(MODES[-1].schema) for t in tables]
-        counts = [p[0].num_rows for p in parsed]
-        files = np.repeat(np.array([p[1] for p in parsed], dtype=object), counts)
-        rows = np.concatenate([p[2] for p in parsed] or [np.zeros(0, dtype=np.int64)])
-        frame = _flatten(pa.concat_tables(tables), files, rows)
-        frame[_HASH] = np.concatenate([p[3] for p in parsed] or [np.zeros(0, dtype=np.uint64)])
+    if kept or not frames:
+        # one frame for all JSON files
+        parts = parts or [_columns(MODES[0].schema.empty_table())]
+        counts = [len(rows) for _, rows, _ in kept]
+        files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
+        rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])
+        frame = _frame(parts, files, rows)
+        frame[_HASH] = np.concatenate([h for _, _, h in kept] or [np.zeros(0, dtype=np.uint64)])
         frames.insert(0, frame)
+        del parts
     events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     dup = mark_duplicates(
         events[_HASH].to_numpy(),

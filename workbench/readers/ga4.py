@@ -51,6 +51,9 @@ identifier"``, ``"duplicate transaction id"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 
@@ -97,6 +100,8 @@ DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
 #: Events that become ``pageview`` touches.
 PAGEVIEW_EVENTS: tuple[str, ...] = ("page_view", "screen_view")
 
+_UTM = ("source", "medium", "campaign")
+_T = TypeVar("_T", pd.Series, pd.DataFrame)
 _UNINFORMATIVE = ("", "(data deleted)", "<other>", "(not set)", "(none)", "not set")
 _FIRST_TOUCH = {
     "first_touch_source": "traffic_source.source",
@@ -150,6 +155,19 @@ def _pick_triple(levels: list[tuple[pd.Series, pd.Series, pd.Series]]) -> list[p
     return out
 
 
+def _per_url(parse: Callable[[pd.Series], _T], urls: pd.Series) -> _T:
+    """``parse(urls)`` for a value-by-value ``parse``, run once per distinct URL.
+
+    Landing pages and page views repeat the same URLs many times over.
+    """
+    codes, uniques = pd.factorize(urls)
+    distinct = pd.Series(uniques, dtype=urls.dtype)
+    parsed = parse(pd.concat([distinct, pd.Series([pd.NA], dtype=urls.dtype)], ignore_index=True))
+    out = parsed.iloc[np.where(codes < 0, len(distinct), codes)]
+    out.index = urls.index
+    return out
+
+
 def _sessions(events: pd.DataFrame) -> pd.DataFrame:
     """One row per session (events must be sorted by session, time)."""
     cols = [
@@ -173,7 +191,7 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
     # TS, file and row are never missing, so first() gives the session's first event
     s = events[["session_id", *cols]].groupby("session_id", sort=False).first().reset_index()
     landing = s["page_location"]
-    utm = [url_param(landing, f"utm_{k}") for k in ("source", "medium", "campaign")]
+    utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing) for k in _UTM]
     cts = "collected_traffic_source."
     src, med, camp = _pick_triple(
         [
@@ -190,7 +208,7 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
             "traffic_source": src,
             "traffic_medium": med,
             "session_id": s["session_id"],
-            "page": url_path(landing).fillna(s["firebase_screen_class"]),
+            "page": _per_url(url_path, landing).fillna(s["firebase_screen_class"]),
             "event_name": "session_start",
             "device_category": s["device.category"],
             "anonymous_id": s["user_pseudo_id"],
@@ -199,7 +217,7 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
             SOURCE_ROW: s[SOURCE_ROW],
         }
     )
-    clicks = click_ids(landing)
+    clicks = _per_url(click_ids, landing)
     clicks["gclid"] = clean_ids(s[cts + "gclid"]).fillna(clicks["gclid"])
     out[list(CLICK_ID_TYPES)] = clicks[list(CLICK_ID_TYPES)]
     for name, col in _FIRST_TOUCH.items():
@@ -207,15 +225,20 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _pageviews(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
-    views = events.loc[events["event_name"].isin(PAGEVIEW_EVENTS).fillna(False)]
-    attribution = sessions.set_index("session_id")[[CAMPAIGN, "traffic_source", "traffic_medium"]]
+def _pageviews(
+    events: pd.DataFrame, sessions: pd.DataFrame, session_pos: np.ndarray
+) -> pd.DataFrame:
+    """Page/screen views; ``session_pos`` is each event's row in ``sessions``."""
+    is_view = events["event_name"].isin(PAGEVIEW_EVENTS).fillna(False).to_numpy(dtype=bool)
+    views = events.loc[is_view]
     out = pd.DataFrame(
         {
             TS: views[TS],
             TOUCH_TYPE: "pageview",
             "session_id": views["session_id"],
-            "page": url_path(views["page_location"]).fillna(views["firebase_screen_class"]),
+            "page": _per_url(url_path, views["page_location"]).fillna(
+                views["firebase_screen_class"]
+            ),
             "event_name": views["event_name"],
             "device_category": views["device.category"],
             "anonymous_id": views["user_pseudo_id"],
@@ -224,8 +247,10 @@ def _pageviews(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
             SOURCE_ROW: views[SOURCE_ROW],
         }
     )
-    for col in attribution.columns:
-        out[col] = out["session_id"].map(attribution[col]).astype("string")
+    at = session_pos[is_view]
+    for col in (CAMPAIGN, "traffic_source", "traffic_medium"):
+        values = sessions[col].astype("string").array.take(at)
+        out[col] = pd.Series(values, index=out.index, dtype="string")
     for name, col in _FIRST_TOUCH.items():
         out[name] = views[col]
     return out.reset_index(drop=True)
@@ -294,7 +319,8 @@ def _links(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     return first_links(pd.concat(parts, ignore_index=True))
 
 
-def _drop_unusable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> pd.DataFrame:
+def _usable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> np.ndarray:
+    """Mask of events with a timestamp and an identifier; quarantine the others."""
     no_ts = events[TS].isna()
     quarantine.add(
         events,
@@ -308,7 +334,7 @@ def _drop_unusable(events: pd.DataFrame, quarantine: Quarantine, source: str) ->
     quarantine.add(
         events, no_id, reason="missing every identifier", source=source, column="user_pseudo_id"
     )
-    return events.loc[~(no_ts | no_id)]
+    return ~(no_ts | no_id).to_numpy(dtype=bool)
 
 
 @register("ga4")
@@ -320,25 +346,31 @@ def read_ga4(source: SourceConfig) -> ReadResult:
     quarantine = Quarantine()
     paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
     events, files = load_events(paths, quarantine, source.name)
-    events = _drop_unusable(events, quarantine, source.name)
+    usable = _usable(events, quarantine, source.name)
     warnings: list[str] = []
-    if events.empty:
+    if not usable.any():
         return finish(source, quarantine, files=files)
-    session_ids, n_derived = _session_keys(events, timeout)
-    events = events.assign(session_id=session_ids)
+    keys = ["user_pseudo_id", "user_id", "ga_session_id", TS, "event_name", SOURCE_ROW]
+    kept = events.loc[usable, keys]
+    session_ids, n_derived = _session_keys(kept, timeout)
     if n_derived:
         warnings.append(
             f"{source.name}: {n_derived} events have no ga_session_id; their sessions were "
             f"derived from session_start events and {timeout:g}-minute inactivity"
         )
-    codes = pd.factorize(events["session_id"])[0]
-    times = events[TS].to_numpy(dtype="datetime64[us]")
-    order = np.lexsort((events[SOURCE_ROW].to_numpy(), times, codes))
-    events = events.iloc[order].reset_index(drop=True)
+    codes = pd.factorize(session_ids)[0]
+    times = kept[TS].to_numpy(dtype="datetime64[us]")
+    order = np.lexsort((kept[SOURCE_ROW].to_numpy(), times, codes))
+    del kept
+    # one reordering copy of the wide frame: the usable events by session, time, line
+    events = events.iloc[np.flatnonzero(usable)[order]].reset_index(drop=True)
+    events["session_id"] = session_ids.iloc[order].reset_index(drop=True)
+    sorted_codes = codes[order]
+    session_pos = np.cumsum(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) - 1
     sessions = _sessions(events)
     touches = [sessions]
     if want_pageviews:
-        touches.append(_pageviews(events, sessions))
+        touches.append(_pageviews(events, sessions, session_pos))
     touchpoints = pd.concat(touches, ignore_index=True)
     touchpoints[CHANNEL] = source.channel
     touchpoints[PLATFORM] = source.platform
