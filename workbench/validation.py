@@ -149,10 +149,11 @@ def validate_table(df: pd.DataFrame, table: Table, *, file: str | None = None) -
 
 
 def _no_identifier(df: pd.DataFrame) -> pd.Series:
-    present = [c for c in (*ID_TYPES, "crm_account_id") if c in df.columns]
-    if not present:
-        return pd.Series(True, index=df.index)
-    return df[present].isna().all(axis=1)
+    none = np.ones(len(df), dtype=bool)
+    for column in (*ID_TYPES, "crm_account_id"):
+        if column in df.columns:
+            none &= df[column].isna().to_numpy()
+    return pd.Series(none, index=df.index)
 
 
 #: Row-level rules per table: (reason, column, predicate selecting bad rows).
@@ -197,10 +198,10 @@ def quarantine_rows(
     Each row is quarantined once, under the first rule it breaks (rules are
     checked in the order of :data:`ROW_RULES`).
     """
-    keep = pd.Series(True, index=df.index)
+    keep = np.ones(len(df), dtype=bool)
     for reason, column, predicate in ROW_RULES.get(table.name, []):
-        bad = predicate(df).fillna(False).astype(bool) & keep  # type: ignore[operator]
+        bad = np.asarray(predicate(df).fillna(False), dtype=bool) & keep  # type: ignore[operator]
         if bad.any():
             quarantine.add(df, bad, reason=reason, source=source, file=file, column=column)
             keep &= ~bad
-    return df.loc[keep]
+    return df if keep.all() else df.loc[keep]
