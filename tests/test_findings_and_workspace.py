@@ -224,3 +224,18 @@ def test_explore_builds_controls_and_renders_the_view(workspace):
     assert calls and calls[-1]["segment"] == "smb" and calls[-1]["model"] == "last"
     controls[0].value = "enterprise"
     assert calls[-1]["segment"] == "enterprise"
+
+
+def test_journeys_carry_lead_and_opportunity_times_for_w_shaped(workspace):
+    from workbench.attribution import run_models
+
+    js = workspace.journeys(segment="enterprise")
+    won = js.journeys[js.journeys["converted"]]
+    assert won["lead_ts"].notna().any() and won["opportunity_ts"].notna().any()
+    for column in ("lead_ts", "opportunity_ts"):
+        stamped = won.dropna(subset=[column])
+        assert (stamped[column] <= stamped["conversion_ts"]).all()
+    credits = run_models(js.touches, js.journeys, models=["position", "w_shaped"])
+    wide = credits.pivot(index="channel", columns="model", values="conversions")
+    assert wide["w_shaped"].sum() == pytest.approx(wide["position"].sum())
+    assert not wide["w_shaped"].round(6).equals(wide["position"].round(6))

@@ -175,6 +175,7 @@ class Workspace:
             if (unit or jc.unit) == "person"
             else None,
         )
+        js.journeys = _stage_times(js.journeys, conv, unit_col=_unit_column(unit or jc.unit))
         extra = pd.DataFrame(dropped, columns=["table", "reason", "rows"])
         excluded = pd.concat([js.excluded, extra[extra["rows"] > 0]], ignore_index=True)
         journeys, touches = js.journeys, js.touches
@@ -215,3 +216,29 @@ def _external(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     internal = frame["is_internal"].fillna(False).astype(bool)
     return frame.loc[~internal.to_numpy()] if internal.any() else frame
+
+
+#: Journey columns holding when the unit became a lead / an opportunity (for W-shaped).
+STAGE_COLUMNS: dict[str, str] = {"lead": "lead_ts", "opportunity": "opportunity_ts"}
+
+
+def _unit_column(unit: str) -> str:
+    return "account_id" if unit == "account" else "person_id"
+
+
+def _stage_times(
+    journeys: pd.DataFrame, conversions: pd.DataFrame, *, unit_col: str
+) -> pd.DataFrame:
+    """Add ``lead_ts`` and ``opportunity_ts``: the unit's first lead / opportunity conversion
+    at or before the journey's conversion (missing otherwise), so the W-shaped model can find
+    the lead-creation and opportunity-creation touches.
+    """
+    out = journeys
+    for conversion_type, column in STAGE_COLUMNS.items():
+        rows = conversions[conversions["conversion_type"] == conversion_type]
+        first = rows.groupby(unit_col, observed=True)[TS].min()
+        stamp = out["person_id"].astype("string").map(first)
+        stamp = pd.to_datetime(stamp, utc=True)
+        late = stamp > out["conversion_ts"]
+        out = out.assign(**{column: stamp.mask(late.fillna(True))})
+    return out
