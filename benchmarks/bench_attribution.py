@@ -21,14 +21,11 @@ Run: ``python benchmarks/bench_attribution.py --journeys 100000 1000000``
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import sys
-import time
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+from _common import best_of, machine_facts, results_path, write_result
 
 from workbench.attribution import (
     MODELS,
@@ -40,7 +37,6 @@ from workbench.attribution import (
 )
 from workbench.attribution.markov import prepare_markov
 from workbench.attribution.rules import RULES
-from workbench.paths import PROJECT_ROOT
 
 CHANNELS = (
     "Paid Search",
@@ -145,16 +141,6 @@ def converting_paths(n_touches: int, seed: int) -> Paths:
     )
 
 
-def timed(fn, repeat: int = 1):
-    """Best wall time over ``repeat`` runs and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
-
-
 def channelattribution():
     """The ChannelAttribution module, or None."""
     try:
@@ -169,10 +155,10 @@ def bench_size(n_journeys: int, seed: int, orders: list[int], ca) -> dict:
     arrays = synthetic_arrays(n_journeys, seed)
     touches, journeys = synthetic_tables(arrays)
     out = {"journeys": n_journeys, "touches": len(touches), "models": {}, "markov_vs_ca": []}
-    out["paths_from_journeys_s"], paths = timed(lambda: paths_from_journeys(touches, journeys))
-    out["touch_index_s"], _ = timed(lambda: (paths.path_of_touch, paths.index_in_path))
+    out["paths_from_journeys_s"], _, paths = best_of(lambda: paths_from_journeys(touches, journeys))
+    out["touch_index_s"], _, _ = best_of(lambda: (paths.path_of_touch, paths.index_in_path))
     for name in MODELS:
-        secs, _ = timed(
+        secs, _, _ = best_of(
             lambda name=name: attribute(paths, name, with_touches=False, with_details=False)
         )
         out["models"][name] = secs
@@ -185,10 +171,10 @@ def bench_size(n_journeys: int, seed: int, orders: list[int], ca) -> dict:
             m = prepare_markov(p, order=order)
             return m.channel_credits(p.conversions, p.nulls, p.value)
 
-        ours_s, credits = timed(ours, repeat=2)
+        ours_s, _, credits = best_of(ours, 2)
         row = {"order": order, "ours_s": ours_s}
         if ca is not None:
-            ca_s, res = timed(
+            ca_s, _, res = best_of(
                 lambda order=order: ca.markov_model(
                     table,
                     "path",
@@ -215,12 +201,12 @@ def bench_size(n_journeys: int, seed: int, orders: list[int], ca) -> dict:
 
 def bench_rules(n_touches: int, seed: int) -> dict:
     paths = converting_paths(n_touches, seed)
-    index_s, _ = timed(lambda: (paths.path_of_touch, paths.index_in_path))
+    index_s, _, _ = best_of(lambda: (paths.path_of_touch, paths.index_in_path))
     rows = {}
     for rule in RULES:
-        secs, _ = timed(
+        secs, _, _ = best_of(
             lambda rule=rule: attribute(paths, rule, with_touches=False, with_details=False),
-            repeat=2,
+            2,
         )
         rows[rule] = secs
     return {
@@ -244,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     ca = channelattribution()
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "machine": platform.machine(),
+        **machine_facts(cpus=False),
         "channelattribution": getattr(ca, "__version__", "installed") if ca else None,
         "sizes": [],
     }
@@ -282,11 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  all seven rules                {rules['all_rules_s']:8.3f} s")
     out = args.out
     if out is None:
-        folder = PROJECT_ROOT / "benchmarks" / "results"
-        folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"attribution_{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    with open(out, "w") as fh:
-        json.dump(result, fh, indent=2)
+        out = results_path(f"attribution_{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json")
+    write_result(result, out)
     print(f"\nwrote {out}")
     return 0
 

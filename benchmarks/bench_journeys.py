@@ -16,17 +16,13 @@ sampled every 5 ms with psutil (0 when psutil is missing).
 
 from __future__ import annotations
 
-import gc
 import sys
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from _common import measure_sampled_rss
 
 from workbench.journeys import build_journeys
 
@@ -120,43 +116,14 @@ def baseline_lexsort(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"start": starts, "n": ends - starts, "first": st[starts], "last": st[ends - 1]}
 
 
-def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """Seconds and peak RSS growth (MB) of ``fn()``."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover
-        psutil = None
-    gc.collect()
-    proc = psutil.Process() if psutil else None
-    base = proc.memory_info().rss if proc else 0
-    peak = [base]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=sample) if proc else None
-    if thread:
-        thread.start()
-    t = time.perf_counter()
-    out = fn()
-    secs = time.perf_counter() - t
-    done.set()
-    if thread:
-        thread.join()
-    return secs, (peak[0] - base) / 1e6, out
-
-
 def main(sizes: list[int], lookback_days: int = 90) -> None:
     print(f"lookback {lookback_days} days")
     print(f"{'rows':>12} {'step':>16} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}")
     for n in sizes:
         touchpoints, conversions = make_data(n)
-        b_secs, b_mem, _ = measure(lambda tp=touchpoints: baseline(tp))
-        l_secs, l_mem, _ = measure(lambda tp=touchpoints: baseline_lexsort(tp))
-        j_secs, j_mem, js = measure(
+        b_secs, b_mem, _ = measure_sampled_rss(lambda tp=touchpoints: baseline(tp))
+        l_secs, l_mem, _ = measure_sampled_rss(lambda tp=touchpoints: baseline_lexsort(tp))
+        j_secs, j_mem, js = measure_sampled_rss(
             lambda tp=touchpoints, cv=conversions: build_journeys(
                 tp, cv, lookback_days=lookback_days
             )

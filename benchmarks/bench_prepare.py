@@ -59,17 +59,10 @@ Results go to ``benchmarks/results/bench_prepare.json`` (git-ignored). Usage::
 from __future__ import annotations
 
 import argparse
-import ctypes
 import dataclasses
 import gc
-import json
-import os
-import platform
-import resource
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,20 +70,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from _common import ROOT, machine_facts, measure_peak_rss, results_path, write_result
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from workbench.channels import assign_channels  # noqa: E402
-from workbench.config import Config, load_config  # noqa: E402
-from workbench.journeys import journeys_from_config  # noqa: E402
-from workbench.prepare import _concat  # noqa: E402
-from workbench.quarantine import Quarantine  # noqa: E402
-from workbench.readers import read_source  # noqa: E402
-from workbench.readers.base import ReadResult  # noqa: E402
-from workbench.schema import (  # noqa: E402
+from workbench.channels import assign_channels
+from workbench.config import Config, load_config
+from workbench.journeys import journeys_from_config
+from workbench.prepare import _concat
+from workbench.quarantine import Quarantine
+from workbench.readers import read_source
+from workbench.readers.base import ReadResult
+from workbench.schema import (
     CHANNEL,
     CONVERSIONS,
     ID_TYPES,
@@ -98,10 +89,9 @@ from workbench.schema import (  # noqa: E402
     SPEND,
     TOUCHPOINTS,
 )
-from workbench.stitching import stitch  # noqa: E402
-from workbench.validation import quarantine_rows  # noqa: E402
+from workbench.stitching import stitch
+from workbench.validation import quarantine_rows
 
-RESULTS = ROOT / "benchmarks" / "results"
 T0 = pd.Timestamp("2026-01-01", tz="UTC").value // 1000  # microseconds
 YEAR_US = 365 * 86_400 * 1_000_000
 
@@ -361,60 +351,6 @@ def synthesize(n_rows: int, seed: int = 7) -> dict[str, ReadResult]:
     return {name: ReadResult.build(**tables) for name, tables in out.items()}
 
 
-# --- measuring --------------------------------------------------------------------------
-
-
-def _rss() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _hwm() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise OSError("no VmHWM")
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _trim() -> None:
-    """Give freed memory back to the OS, so the resident size is the live data."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
-def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """Seconds and peak extra resident memory (MB) of ``fn()``, and its result."""
-    _trim()
-    try:
-        before = _rss()
-        exact = _reset_peak()
-    except OSError:
-        before, exact = 0, False
-    max_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    t0 = time.perf_counter()
-    out = fn()
-    secs = time.perf_counter() - t0
-    if exact:
-        extra = _hwm() - before
-    else:
-        extra = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - max_before
-    return secs, max(extra, 0) / 2**20, out
-
-
 def baseline(touchpoints: pd.DataFrame, conversions: pd.DataFrame, links: pd.DataFrame) -> int:
     """Hash identifiers to integers, star edges per row, connected components; return #components.
 
@@ -497,7 +433,7 @@ def run_stages(
     n_in = sum(
         len(r.touchpoints) + len(r.conversions) + len(r.identity_links) for r in results.values()
     )
-    secs, mb, _ = measure(validate)
+    secs, mb, _ = measure_peak_rss(validate)
     add("quarantine_rows", secs, mb, n_in)
     results.clear()
 
@@ -507,19 +443,19 @@ def run_stages(
             for k, t in (("tp", TOUCHPOINTS), ("cv", CONVERSIONS), ("ln", IDENTITY_LINKS))
         )
 
-    secs, mb, (tp, cv, ln) = measure(concat)
+    secs, mb, (tp, cv, ln) = measure_peak_rss(concat)
     add("concat + conform", secs, mb, len(tp) + len(cv) + len(ln))
-    secs, mb, tp = measure(lambda: assign_channels(tp, config.channel_rules))
+    secs, mb, tp = measure_peak_rss(lambda: assign_channels(tp, config.channel_rules))
     add("assign_channels", secs, mb, len(tp))
     channels = int(tp[CHANNEL].nunique())
-    secs, mb, components = measure(lambda: baseline(tp, cv, ln))
+    secs, mb, components = measure_peak_rss(lambda: baseline(tp, cv, ln))
     add("baseline (hash + components)", secs, mb, len(tp) + len(cv) + len(ln))
     base_s = secs
-    secs, mb, stitched = measure(lambda: stitch(tp, cv, ln, config.identity))
+    secs, mb, stitched = measure_peak_rss(lambda: stitch(tp, cv, ln, config.identity))
     add("stitch", secs, mb, len(tp) + len(cv) + len(ln))
     stitch_s = secs
     people = len(stitched.people)
-    secs, mb, js = measure(
+    secs, mb, js = measure_peak_rss(
         lambda: journeys_from_config(stitched.touchpoints, stitched.conversions, config.journeys)
     )
     add("build_journeys (extra)", secs, mb, len(tp))
@@ -548,7 +484,7 @@ def run_read(config: Config, people: int, seed: int, stages: list[dict[str, Any]
         ga4 = [s for s in sources if s.format == "ga4"]
         others = [s for s in sources if s.format != "ga4"]
         for label, group in (("read_source ga4", ga4), ("read_source other sources", others)):
-            secs, mb, out = measure(lambda g=group: {s.name: read_source(s) for s in g})
+            secs, mb, out = measure_peak_rss(lambda g=group: {s.name: read_source(s) for s in g})
             results.update(out)
             rows = sum(int(f.get("rows", 0)) for r in out.values() for f in r.files)
             stages.append(
@@ -597,19 +533,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  read + prepare total {total:.2f} s; {summary}", flush=True)
         runs.append({"mode": "read", "people": args.read_people, "prepare_seconds": total})
         runs[-1] |= summary | {"stages": stages}
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "benchmark": "prepare",
-        "python": sys.version.split()[0],
-        "pandas": pd.__version__,
-        "pyarrow": pa.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        **machine_facts("pandas", "pyarrow"),
         "memory": "peak resident size during the stage minus resident size at its start",
         "runs": runs,
     }
-    path = RESULTS / "bench_prepare.json"
-    path.write_text(json.dumps(out, indent=2, default=str))
+    path = write_result(out, results_path("bench_prepare.json"), default=str)
     print(f"wrote {path}")
     return 0
 

@@ -31,17 +31,14 @@ import argparse
 import importlib.util
 import io
 import json
-import os
-import platform
 import re
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.json as pj
+from _common import best_of, machine_facts, results_path, write_result
 
 from workbench.config import SourceConfig
 from workbench.paths import PROJECT_ROOT
@@ -49,7 +46,6 @@ from workbench.readers import read_source
 from workbench.readers._ga4_events import MODES
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "ga4_real" / "web_events.ndjson"
-RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 _CUT = b'{"event_name": "page_view", "event_\n'
 _UID = re.compile(rb'("user_pseudo_id": ")([^"]*)(")')
 
@@ -97,17 +93,6 @@ def synthesize(
         path.write_bytes(b"\n".join(out) + b"\n")
         paths.append(path)
     return paths
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
-    """Fastest wall and CPU seconds of ``repeat`` runs of ``fn()``, and its last result."""
-    wall, cpu, out = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return wall, cpu, out
 
 
 def bare_parse(paths: list[Path], bq_ints: bool = False) -> int:
@@ -162,20 +147,20 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s",
             flush=True,
         )
-        base_wall, base_cpu, _ = timed(lambda: bare_parse(paths, args.bq_ints), args.repeat)
+        base_wall, base_cpu, _ = best_of(lambda: bare_parse(paths, args.bq_ints), args.repeat)
         print(f"baseline pyarrow.json parse: {base_wall:.1f} s (cpu {base_cpu:.1f} s)", flush=True)
         duck = None
         if args.duckdb and importlib.util.find_spec("duckdb") is None:
             print("reference duckdb read_json: skipped (pip install duckdb)")
         elif args.duckdb:
-            duck = timed(lambda: duckdb_parse(paths), args.repeat)[:2]
+            duck = best_of(lambda: duckdb_parse(paths), args.repeat)[:2]
             print(
                 f"reference duckdb read_json: {duck[0]:.1f} s (cpu {duck[1]:.1f} s) = "
                 f"{duck[0] / base_wall:.2f} x baseline",
                 flush=True,
             )
         source = SourceConfig(name="ga4", format="ga4", path="events_*.ndjson", base_dir=folder)
-        wall, cpu, result = timed(lambda: read_source(source), args.repeat)
+        wall, cpu, result = best_of(lambda: read_source(source), args.repeat)
         tp = result.touchpoints  # type: ignore[attr-defined]
         reasons = result.quarantine["reason"].value_counts().to_dict()  # type: ignore[attr-defined]
         print(
@@ -185,13 +170,9 @@ def main() -> None:
             f"pageviews {int((tp.touch_type == 'pageview').sum()):,}, "
             f"quarantined {sum(reasons.values()):,} ({reasons})"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "benchmark": "readers",
-        "python": sys.version.split()[0],
-        "pyarrow": pa.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        **machine_facts("pyarrow"),
         "events": args.events,
         "files": args.files,
         "megabytes": round(size, 1),
@@ -204,8 +185,7 @@ def main() -> None:
         "cpu_ratio": round(cpu / base_cpu, 2),
         "quarantined": {str(k): int(v) for k, v in reasons.items()},
     }
-    path = RESULTS / "bench_readers.json"
-    path.write_text(json.dumps(out, indent=2))
+    path = write_result(out, results_path("bench_readers.json"))
     print(f"wrote {path}")
 
 

@@ -18,40 +18,24 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import json
-import os
-import platform
-import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+from _common import (
+    ROOT,
+    best_of,
+    child_peak_mb,
+    machine_facts,
+    report_child_peak,
+    results_path,
+    write_result,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from workbench.sample import generate_sample  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
-
-
-def _rss_now() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _vm_hwm() -> int:
-    """Peak resident size (VmHWM) in bytes."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from workbench.sample import generate_sample
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -60,47 +44,33 @@ def _folder_bytes(folder: Path) -> int:
 
 def timed(people: int, seed: int, chunk: int, repeat: int) -> tuple[float, dict, Path]:
     """Fastest of ``repeat`` runs; returns the seconds, the summary and the last folder."""
-    best, summary, out = float("inf"), None, None
-    for _ in range(repeat):
-        if out is not None:
-            shutil.rmtree(out.parent, ignore_errors=True)
-        out = Path(tempfile.mkdtemp(prefix="bench_sample_")) / "sample"
-        gc.collect()
-        t0 = time.perf_counter()
-        summary = generate_sample(out, people=people, seed=seed, chunk_people=chunk)
-        best = min(best, time.perf_counter() - t0)
-    return best, summary, out
+    folders: list[Path] = []
+
+    def new_folder() -> Path:
+        if folders:
+            shutil.rmtree(folders[-1].parent, ignore_errors=True)
+        folders.append(Path(tempfile.mkdtemp(prefix="bench_sample_")) / "sample")
+        return folders[-1]
+
+    def generate(out: Path) -> dict:
+        return generate_sample(out, people=people, seed=seed, chunk_people=chunk)
+
+    best, _, summary = best_of(generate, repeat, collect=True, setup=new_folder)
+    return best, summary, folders[-1]
 
 
 def peak_memory_mb(people: int, seed: int, chunk: int) -> float:
     """Peak extra resident memory of one generation, measured in a fresh interpreter."""
-    cmd = [
-        sys.executable,
-        __file__,
-        "--child",
-        "--people",
-        str(people),
-        "--seed",
-        str(seed),
-        "--chunk-people",
-        str(chunk),
-    ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["peak_extra_mb"])
+    args = ["--child", "--people", str(people), "--seed", str(seed), "--chunk-people", str(chunk)]
+    return child_peak_mb(__file__, args)
 
 
 def _child(people: int, seed: int, chunk: int) -> None:
-    gc.collect()
-    start = _rss_now()
-    try:  # reset the peak so the imports do not count (Linux >= 4.0)
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        pass
-    with tempfile.TemporaryDirectory(prefix="bench_sample_") as tmp:
-        generate_sample(Path(tmp) / "sample", people=people, seed=seed, chunk_people=chunk)
-        peak = _vm_hwm()
-    print(json.dumps({"peak_extra_mb": max(peak - start, 0) / 2**20}))
+    def generate() -> None:
+        with tempfile.TemporaryDirectory(prefix="bench_sample_") as tmp:
+            generate_sample(Path(tmp) / "sample", people=people, seed=seed, chunk_people=chunk)
+
+    report_child_peak(generate)
 
 
 def score(out: Path) -> dict[str, float]:
@@ -193,16 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out.parent, ignore_errors=True)
         results.append(row)
         print(json.dumps(row), flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        **machine_facts(),
         "seed": args.seed,
         "chunk_people": args.chunk_people,
         "results": results,
     }
-    (RESULTS / "bench_sample.json").write_text(json.dumps(payload, indent=2) + "\n")
+    write_result(payload, results_path("bench_sample.json"))
     return 0
 
 

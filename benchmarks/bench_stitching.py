@@ -25,29 +25,26 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
-import platform
-import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from _common import (
+    best_of,
+    child_peak_mb,
+    machine_facts,
+    report_child_peak,
+    results_path,
+    write_result,
+)
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from workbench.config import IdentityConfig
+from workbench.stitching import stitch
 
-from workbench.config import IdentityConfig  # noqa: E402
-from workbench.stitching import stitch  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 
 
@@ -188,53 +185,18 @@ def full_stitch(data: dict[str, pd.DataFrame]) -> int:
     return len(result.people)
 
 
-def _rss_now() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def timed(fn, data, repeat: int) -> tuple[float, object]:
-    """Fastest of ``repeat`` in-process runs of ``fn(data)``, and its result."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn(data)
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def peak_memory_mb(name: str, rows: int, seed: int) -> float:
     """Peak extra resident memory of one run, measured in a fresh interpreter.
 
     The child synthesizes the same data, notes its resident size, runs
-    ``name`` once and reports ``ru_maxrss`` minus that size.
+    ``name`` once and reports the peak resident size minus that size.
     """
-    cmd = [sys.executable, __file__, "--child", name, "--rows", str(rows), "--seed", str(seed)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["peak_extra_mb"])
-
-
-def _vm_hwm() -> int:
-    """Peak resident size (VmHWM) in bytes."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return child_peak_mb(__file__, ["--child", name, "--rows", str(rows), "--seed", str(seed)])
 
 
 def _child(name: str, rows: int, seed: int) -> None:
     data = synthesize(rows, seed)
-    gc.collect()
-    start = _rss_now()
-    try:  # reset the peak so the synthesis does not count (Linux >= 4.0)
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        pass
-    FUNCTIONS[name](data)
-    print(json.dumps({"peak_extra_mb": max(_vm_hwm() - start, 0) / 2**20}))
+    report_child_peak(lambda: FUNCTIONS[name](data))
 
 
 FUNCTIONS = {"baseline": baseline, "stitch": full_stitch}
@@ -256,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         data = synthesize(n, args.seed)
         made = time.perf_counter() - t0
-        base_s, components = timed(baseline, data, args.repeat)
-        stitch_s, people = timed(full_stitch, data, args.repeat)
+        base_s, _, components = best_of(lambda d=data: baseline(d), args.repeat, collect=True)
+        stitch_s, _, people = best_of(lambda d=data: full_stitch(d), args.repeat, collect=True)
         del data
         gc.collect()
         memory = {
@@ -285,17 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             f"[{people:,} people, {components:,} baseline components]",
             flush=True,
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {
-        "benchmark": "stitching",
-        "python": sys.version.split()[0],
-        "pandas": pd.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "results": results,
-    }
-    path = RESULTS / "bench_stitching.json"
-    path.write_text(json.dumps(out, indent=2))
+    out = {"benchmark": "stitching", **machine_facts("pandas"), "results": results}
+    path = write_result(out, results_path("bench_stitching.json"))
     print(f"wrote {path}")
     return 0
 
