@@ -80,11 +80,18 @@ class Workspace:
 
     # --- periods and segments ----------------------------------------------------------
     def data_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """First and last timestamp over touchpoints and conversions."""
-        ts = pd.concat([self.prepared.touchpoints[TS], self.prepared.conversions[TS]])
-        if ts.dropna().empty:
+        """From the first touchpoint to the last touchpoint or conversion.
+
+        CRM exports often carry old records (a contact created years ago), so the
+        start is the first touchpoint (the first conversion when there is none);
+        the end includes conversions that close after the last touch.
+        """
+        touches = self.prepared.touchpoints[TS].dropna()
+        conversions = self.prepared.conversions[TS].dropna()
+        if touches.empty and conversions.empty:
             raise WorkbenchError("the prepared tables hold no timestamped rows")
-        return ts.min(), ts.max()
+        first = touches.min() if len(touches) else conversions.min()
+        return first, pd.concat([touches, conversions]).max()
 
     def period(
         self, period_days: int = 0, end: str = ""
