@@ -181,3 +181,38 @@ def test_bootstrap_rejects_bad_arguments():
         bootstrap_credits(t, j, models=["linear"], n_boot=1)
     with pytest.raises(ValueError, match="level"):
         bootstrap_credits(t, j, models=["linear"], level=1.5)
+
+
+def test_spread_channel_credits_keeps_journey_and_channel_totals():
+    import pandas as pd
+
+    from workbench.attribution import spread_channel_credits
+
+    # Two converting journeys: j1 = A > B (value 10), j2 = B (value 30); linear skeleton.
+    skeleton = pd.DataFrame(
+        {
+            "journey_id": ["j1", "j1", "j2"],
+            "position": [0, 1, 0],
+            "channel": ["A", "B", "B"],
+            "model": "linear",
+            "credit": [0.5, 0.5, 1.0],
+            "value_credit": [5.0, 5.0, 30.0],
+        }
+    )
+    # The channel model gives A 0.8 conversions and B 1.2: only j1 can carry A's credit.
+    credits = pd.DataFrame(
+        {
+            "model": ["markov:1", "markov:1"],
+            "channel": ["A", "B"],
+            "conversions": [0.8, 1.2],
+            "value": [8.0, 32.0],
+        }
+    )
+    out = spread_channel_credits(credits, skeleton, "markov:1")
+    by_journey = out.groupby("journey_id")[["credit", "value_credit"]].sum()
+    assert by_journey.loc["j1"].tolist() == pytest.approx([1.0, 10.0])
+    assert by_journey.loc["j2"].tolist() == pytest.approx([1.0, 30.0])
+    by_channel = out.groupby("channel")[["credit", "value_credit"]].sum()
+    assert by_channel.loc["A"].tolist() == pytest.approx([0.8, 8.0])
+    assert by_channel.loc["B"].tolist() == pytest.approx([1.2, 32.0])
+    assert set(out["model"]) == {"markov:1"}

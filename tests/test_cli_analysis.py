@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import workbench.commands
+from workbench.attribution import spread_channel_credits
 from workbench.cli import build_parser, main
-from workbench.cli_analysis import _spread_channel_credits, run_attribute, run_export
+from workbench.cli_analysis import run_attribute, run_export
 from workbench.config import load_config
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.paths import default_config_path
@@ -185,7 +186,7 @@ def test_spread_channel_credits_by_hand():
     credits = pd.DataFrame(
         {"model": "m", "channel": ["A", "B"], "conversions": [1.0, 1.0], "value": [40.0, 100.0]}
     )
-    out = _spread_channel_credits(credits, skeleton, "m")
+    out = spread_channel_credits(credits, skeleton, "m")
     assert list(out.columns) == ["journey_id", "position", "channel", "model", "credit"] + [
         "value_credit"
     ]

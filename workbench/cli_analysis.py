@@ -7,11 +7,7 @@ path-aggregated table, ``--paths``), writes the long credit table
 upload files through :func:`workbench.export.export_conversions`.
 
 Models that credit channels rather than touches (``markov:*``, ``shapley``) are
-exported by spreading their channel credit over the touches of the converting
-journeys by iterative proportional fitting from the linear touch credits: each
-journey's touches share exactly its conversion and value, and each channel's
-touches add up to the model's credit for the channel (negative credit counts as 0;
-where both cannot hold, the journey totals win).
+exported through :func:`workbench.attribution.spread_channel_credits`.
 """
 
 from __future__ import annotations
@@ -30,12 +26,12 @@ import pandas as pd
 
 from workbench.attribution import (
     MODELS,
-    TOUCH_CREDIT_COLUMNS,
     compare_models,
     low_conversion_warnings,
     paths_from_aggregated,
     run_models,
     run_models_detailed,
+    spread_channel_credits,
 )
 from workbench.attribution.aggregated import AGG_NULLS, AGG_VALUE
 from workbench.config import Config, load_config
@@ -43,7 +39,7 @@ from workbench.errors import ValidationError, WorkbenchError
 from workbench.export import export_conversions
 from workbench.export.values import FULL_MODEL
 from workbench.paths import default_config_path
-from workbench.schema import CHANNEL, CONVERSION_TYPE, JOURNEY_ID
+from workbench.schema import CHANNEL, CONVERSION_TYPE
 from workbench.workspace import Workspace, resolve_paths
 
 __all__ = ["run_attribute", "run_export"]
@@ -305,40 +301,6 @@ def _parse_since(text: str | None) -> pd.Timestamp | None:
     return ts
 
 
-def _spread_channel_credits(
-    credits: pd.DataFrame, skeleton: pd.DataFrame, model: str, *, max_iter: int = 500
-) -> pd.DataFrame:
-    """Per-touch credits of a channel-level model (see the module docstring).
-
-    ``skeleton`` is a touch-credit frame of the converting journeys (linear) whose
-    ``credit`` / ``value_credit`` sum to each journey's conversions and value; it is
-    the starting point of the iterative proportional fitting.
-    """
-    j_idx, _ = pd.factorize(skeleton[JOURNEY_ID])
-    c_idx, channels = pd.factorize(skeleton[CHANNEL].astype(str))
-    per_channel = credits.groupby(credits[CHANNEL].astype(str))[["conversions", "value"]].sum()
-    out = skeleton[[JOURNEY_ID, "position", CHANNEL]].copy()
-    for credit_col, column in (("credit", "conversions"), ("value_credit", "value")):
-        x = skeleton[credit_col].to_numpy(dtype=np.float64).clip(0.0)
-        row_target = np.bincount(j_idx, weights=x)
-        col_target = (
-            per_channel[column].reindex(channels).fillna(0.0).clip(lower=0.0).to_numpy(copy=True)
-        )
-        if col_target.sum() > 0:
-            col_target *= row_target.sum() / col_target.sum()
-        for _ in range(max_iter):
-            col = np.bincount(c_idx, weights=x, minlength=len(channels))
-            x *= np.divide(col_target, col, out=np.zeros_like(col), where=col > 0)[c_idx]
-            row = np.bincount(j_idx, weights=x, minlength=len(row_target))
-            x *= np.divide(row_target, row, out=np.zeros_like(row), where=row > 0)[j_idx]
-            gap = np.abs(np.bincount(c_idx, weights=x, minlength=len(channels)) - col_target)
-            if gap.sum() <= 1e-9 * max(row_target.sum(), 1.0):
-                break
-        out[credit_col] = x
-    out["model"] = pd.Series([model] * len(out), dtype="str", index=out.index)
-    return out[list(TOUCH_CREDIT_COLUMNS)].reset_index(drop=True)
-
-
 def _touch_credits(ws: Workspace, model: str, journeys, touches) -> pd.DataFrame:
     names = [model] if model == "linear" else [model, "linear"]
     options = {"with_touches": True, "with_details": False, **_model_options(ws.config, names)}
@@ -347,7 +309,7 @@ def _touch_credits(ws: Workspace, model: str, journeys, touches) -> pd.DataFrame
     if result.touch_credits is not None:
         return result.touch_credits
     _note(f"note: {model} credits channels; its credit is spread over each journey's touches")
-    return _spread_channel_credits(result.credits, results["linear"].touch_credits, model)
+    return spread_channel_credits(result.credits, results["linear"].touch_credits, model)
 
 
 def _exportable(conversions: pd.DataFrame, types: Iterable[str] | None) -> pd.DataFrame:

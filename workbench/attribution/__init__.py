@@ -55,6 +55,7 @@ from workbench.attribution.registry import (
     run_models_detailed,
     touch_credits,
 )
+from workbench.attribution.spread import spread_channel_credits
 
 __all__ = [
     "BOOTSTRAP_COLUMNS",
@@ -81,6 +82,7 @@ __all__ = [
     "platform_reported",
     "run_models",
     "run_models_detailed",
+    "spread_channel_credits",
     "touch_credits",
     "truthfulness",
     "undercredited_by_last_click",
