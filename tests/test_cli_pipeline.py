@@ -53,3 +53,30 @@ def test_sample_command_is_deterministic(tmp_path, capsys):
     assert files
     for rel in files:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_spend_channels_from_campaign_visits_then_platform():
+    from workbench.config import load_config
+    from workbench.prepare import _spend_channels
+
+    spend = pd.DataFrame(
+        {
+            "platform": ["meta", "linkedin", "google_ads", "google_ads", "tiktokish"],
+            "campaign": ["spring", "li_x", "brand_search_na", "seen_campaign", "z"],
+            "channel": pd.array([pd.NA] * 5, dtype="string"),
+        }
+    )
+    touches = pd.DataFrame(
+        {
+            "campaign": pd.array(["seen_campaign"] * 3 + ["spring"], dtype="string"),
+            "channel": pd.array(["Display - Retargeting"] * 3 + ["Email"], dtype="string"),
+        }
+    )
+    out = _spend_channels(spend, touches, load_config().channel_rules)
+    assert out["channel"].tolist() == [
+        "Email",  # the campaign's visits were grouped as Email
+        "Paid Social - LinkedIn",
+        "Paid Search - Brand",
+        "Display - Retargeting",
+        "Unassigned",
+    ]

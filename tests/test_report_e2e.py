@@ -93,22 +93,14 @@ def test_index_links_every_report(rendered):
         assert f"e2e/{page.name}" in hrefs
 
 
+def _report_cli(config, out, *extra):
+    return main(["report", "--config", str(config), "--out", str(out), *extra])
+
+
 def test_bad_parameter_fails_before_anything_runs(small_project, tmp_path, capsys):
     config, _ = small_project
     out = tmp_path / "reports"
-    code = main(
-        [
-            "report",
-            "--config",
-            str(config),
-            "--out",
-            str(out),
-            "-p",
-            "segmnt=smb",
-            "--notebook",
-            "journey_map",
-        ]
-    )
+    code = _report_cli(config, out, "-p", "segmnt=smb", "--notebook", "journey_map")
     assert code == 2
     err = capsys.readouterr().err
     assert "segmnt" in err and "segment" in err
@@ -117,18 +109,8 @@ def test_bad_parameter_fails_before_anything_runs(small_project, tmp_path, capsy
 
 def test_ill_typed_parameter_fails_clearly(small_project, tmp_path, capsys):
     config, _ = small_project
-    code = main(
-        [
-            "report",
-            "--config",
-            str(config),
-            "--out",
-            str(tmp_path / "r"),
-            "-p",
-            "period_days=soon",
-            "--notebook",
-            "journey_map",
-        ]
+    code = _report_cli(
+        config, tmp_path / "r", "-p", "period_days=soon", "--notebook", "journey_map"
     )
     assert code == 2
     assert "period_days" in capsys.readouterr().err
@@ -137,21 +119,16 @@ def test_ill_typed_parameter_fails_clearly(small_project, tmp_path, capsys):
 def test_unknown_segment_fails_in_the_notebook_and_is_reported(small_project, tmp_path, capsys):
     config, _ = small_project
     out = tmp_path / "reports"
-    code = main(
-        [
-            "report",
-            "--config",
-            str(config),
-            "--out",
-            str(out),
-            "--run-id",
-            "bad",
-            "-p",
-            "segment=martians",
-            "--notebook",
-            "journey_map",
-            "--quiet",
-        ]
+    code = _report_cli(
+        config,
+        out,
+        "--run-id",
+        "bad",
+        "-p",
+        "segment=martians",
+        "--notebook",
+        "journey_map",
+        "--quiet",
     )
     assert code == 1
     err = capsys.readouterr().err

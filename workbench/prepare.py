@@ -214,7 +214,8 @@ def _spend_channels(
     A campaign's channel is the most common channel among touchpoints with the
     same campaign name (GA4 sessions carry the utm campaign, not the platform).
     Campaigns never seen in the touchpoints are grouped like a click from their
-    platform (:data:`PLATFORM_TRAFFIC`) under the same channel rules.
+    platform (:data:`PLATFORM_TRAFFIC`) under the same channel rules; spend of a
+    platform not listed there (and of an unseen campaign) is "Unassigned".
     """
     from workbench.channels import assign_channels
 
@@ -229,18 +230,23 @@ def _spend_channels(
         .rename(columns={CHANNEL: "_channel"})[["campaign", "_channel"]]
     )
     out = spend.merge(top, on="campaign", how="left")
-    traffic = out["platform"].map(PLATFORM_TRAFFIC)
+    traffic = pd.DataFrame.from_dict(
+        PLATFORM_TRAFFIC, orient="index", columns=["traffic_source", "traffic_medium"]
+    )
+    guessed = out[["platform"]].join(traffic, on="platform")
     guess = pd.DataFrame(
         {
-            "traffic_source": traffic.map(lambda t: t[0] if isinstance(t, tuple) else pd.NA),
-            "traffic_medium": traffic.map(lambda t: t[1] if isinstance(t, tuple) else pd.NA),
+            "traffic_source": guessed["traffic_source"],
+            "traffic_medium": guessed["traffic_medium"],
             "campaign": out["campaign"],
             "platform": out["platform"],
             "touch_type": "ad_click",
             CHANNEL: pd.Series(pd.NA, index=out.index, dtype="string"),
         }
     )
-    grouped = assign_channels(guess, rules)[CHANNEL]
+    grouped = assign_channels(guess, rules)[CHANNEL].mask(
+        guessed["traffic_source"].isna(), "Unassigned"
+    )
     out[CHANNEL] = out["_channel"].fillna(out[CHANNEL]).fillna(grouped).astype("string")
     return out.drop(columns="_channel")
 
