@@ -113,6 +113,9 @@ class IdentityGraph:
     links
         ``link_type, links, used``: identity links by type, and how many became edges
         (or person-account links).
+    link_id_types
+        ``link_type, id_type_a, id_type_b, links, used``: the same counts per link
+        type and pair of identifier types (``a`` and ``b`` sorted by name).
     n_edges, n_edges_dropped
         Edges kept for the components, and dropped because of shared identifiers.
     """
@@ -136,6 +139,7 @@ class IdentityGraph:
     n_edges: int = 0
     n_edges_dropped: int = 0
     node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
 
     @property
     def n_nodes(self) -> int:
@@ -413,14 +417,17 @@ def build_graph(
         link_types = _as_string(links["link_type"]).fillna("(missing)")
     else:
         link_types = pd.Series("(missing)", index=links.index, dtype="string")
-    link_table = (
-        pd.DataFrame({"link_type": link_types.to_numpy(), "used": used})
-        .groupby("link_type", sort=True)
-        .agg(links=("used", "size"), used=("used", "sum"))
-        .reset_index()
+    link_table = _link_table(pd.DataFrame({"link_type": link_types.to_numpy()}), used)
+    pair = pd.DataFrame({"a": type_a.fillna("(missing)"), "b": type_b.fillna("(missing)")})
+    swap = (pair["a"] > pair["b"]).to_numpy(dtype=bool)
+    by_types = pd.DataFrame(
+        {
+            "link_type": link_types.to_numpy(),
+            "id_type_a": np.where(swap, pair["b"], pair["a"]),
+            "id_type_b": np.where(swap, pair["a"], pair["b"]),
+        }
     )
-    link_table["link_type"] = link_table["link_type"].astype("string")
-    link_table = link_table.astype({"links": "int64", "used": "int64"})
+    link_id_types = _link_table(by_types, used)
 
     return IdentityGraph(
         types=types,
@@ -439,6 +446,7 @@ def build_graph(
         blocked=_blocked_frame(blocked_rows),
         shared_detail=shared_detail,
         links=link_table,
+        link_id_types=link_id_types,
         n_edges=len(a),
         n_edges_dropped=n_dropped,
         node_type=node_type,
@@ -495,3 +503,19 @@ def _blocked_frame(rows: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
             "rows": "int64",
         }
     )
+
+
+def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFrame:
+    """``<key columns>, links, used``: link counts per distinct key (sorted)."""
+    if keys is None:
+        keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
+        used = np.zeros(0, dtype=bool)
+    names = list(keys.columns)
+    table = (
+        keys.assign(used=used)
+        .groupby(names, sort=True)
+        .agg(links=("used", "size"), used=("used", "sum"))
+        .reset_index()
+    )
+    table = table.astype({n: "string" for n in names})
+    return table.astype({"links": "int64", "used": "int64"})

@@ -26,6 +26,10 @@
 ``links``
     ``link_type, links, used``: identity links by type and how many became edges (or
     person-account links; the rest had a blocked, missing or shared side).
+``links_by_id_type``
+    ``link_type, id_type_a, id_type_b, links, used``: the same per pair of
+    identifier types (sorted within the pair), e.g. how many ``event_param``
+    links joined an ``anonymous_id`` to an ``email`` and how many were used.
 
 :func:`pairwise_scores` compares an ``identities`` table to a ground truth.
 """
@@ -138,6 +142,7 @@ def diagnostics(
         "blocked": blocked.copy(),
         "shared_identifiers": graph.shared_detail.copy(),
         "links": graph.links.copy(),
+        "links_by_id_type": graph.link_id_types.copy(),
     }
 
 

@@ -13,6 +13,13 @@ large file alone) and each batch is reduced to the flat columns in its worker
 thread, so the nested tables never pile up; pandas work happens once for all
 files.
 
+Identifier parameters (the reader's ``options.identifiers``) are read the same
+way from ``event_params`` and, only when some are configured, from
+``user_properties`` (same list-of-key/value layout): each configured key ``k``
+becomes the text columns ``ident_param.k`` and ``ident_user.k``.
+``session_traffic_source_last_click`` (newer exports) is read into
+``last_click.<record>.<field>`` columns (see :data:`LAST_CLICK`).
+
 Exports differ in how they write numbers (``bq extract`` writes INT64 values as
 JSON strings, other tools as numbers, and some samples even write
 ``"ecommerce": "null"``); :data:`MODES` lists the schemas tried, see
@@ -21,6 +28,7 @@ JSON strings, other tools as numbers, and some samples even write
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,7 +55,7 @@ from workbench.readers._jsonl import (
 from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
 
-__all__ = ["MODES", "NUMBER_PARAMS", "TEXT_PARAMS", "load_events"]
+__all__ = ["LAST_CLICK", "MODES", "NUMBER_PARAMS", "TEXT_PARAMS", "load_events", "modes"]
 
 #: Event parameters read as text (one column each, named like the key).
 TEXT_PARAMS: tuple[str, ...] = (
@@ -73,6 +81,12 @@ _STRUCTS: dict[str, tuple[str, ...]] = {
     ),
     "device": ("category",),
 }
+#: ``session_traffic_source_last_click`` records and fields read (all text).
+LAST_CLICK: dict[str, tuple[str, ...]] = {
+    "manual_campaign": ("campaign_name", "source", "medium"),
+    "google_ads_campaign": ("campaign_name",),
+    "cross_channel_campaign": ("campaign_name", "source", "medium", "default_channel_group"),
+}
 _TEXT_TOP = ("event_name", "user_id", "user_pseudo_id", "platform")
 _HASH = "_line_hash"
 _SLOTS = ("string_value", "int_value", "double_value", "float_value")
@@ -81,7 +95,7 @@ _SLOTS = ("string_value", "int_value", "double_value", "float_value")
 _BATCH_BYTES = 64 << 20
 
 
-def _schema(ints: pa.DataType, floats: pa.DataType) -> pa.Schema:
+def _schema(ints: pa.DataType, floats: pa.DataType, user_properties: bool) -> pa.Schema:
     value = pa.struct(
         [
             ("string_value", pa.string()),
@@ -100,6 +114,10 @@ def _schema(ints: pa.DataType, floats: pa.DataType) -> pa.Schema:
         ("ecommerce", pa.struct([("purchase_revenue", floats), ("transaction_id", pa.string())])),
     ]
     fields += [(name, pa.struct([(f, pa.string()) for f in sub])) for name, sub in _STRUCTS.items()]
+    last_click = [(r, pa.struct([(f, pa.string()) for f in sub])) for r, sub in LAST_CLICK.items()]
+    fields.append(("session_traffic_source_last_click", pa.struct(last_click)))
+    if user_properties:
+        fields.append(("user_properties", fields[2][1]))
     return pa.schema(fields)
 
 
@@ -113,15 +131,26 @@ _NUMERIC_KEYS = (
     "user_pseudo_id",
 )
 
-#: Parse modes, most common first: numbers as numbers; INT64 as strings (``bq
-#: extract``); the same two with ``"null"`` strings fixed; everything as text.
-MODES: tuple[Mode, ...] = (
-    Mode(_schema(pa.int64(), pa.float64())),
-    Mode(_schema(pa.string(), pa.float64())),
-    Mode(_schema(pa.int64(), pa.float64()), null_strings_fix),
-    Mode(_schema(pa.string(), pa.float64()), null_strings_fix),
-    Mode(_schema(pa.string(), pa.string()), quote_numbers_fix(_NUMERIC_KEYS)),
-)
+
+@functools.cache
+def modes(user_properties: bool = False) -> tuple[Mode, ...]:
+    """Parse modes, most common first: numbers as numbers; INT64 as strings (``bq
+    extract``); the same two with ``"null"`` strings fixed; everything as text.
+
+    ``user_properties`` adds that list to the schema (only parsed when needed).
+    """
+    up = user_properties
+    return (
+        Mode(_schema(pa.int64(), pa.float64(), up)),
+        Mode(_schema(pa.string(), pa.float64(), up)),
+        Mode(_schema(pa.int64(), pa.float64(), up), null_strings_fix),
+        Mode(_schema(pa.string(), pa.float64(), up), null_strings_fix),
+        Mode(_schema(pa.string(), pa.string(), up), quote_numbers_fix(_NUMERIC_KEYS)),
+    )
+
+
+#: The parse modes without ``user_properties`` (see :func:`modes`).
+MODES: tuple[Mode, ...] = modes(False)
 
 
 def _slot(value: pa.Array, name: str) -> pa.Array | None:
@@ -158,22 +187,25 @@ def _number(arr: pa.Array | pa.ChunkedArray | None, n: int) -> np.ndarray:
     return as_number(arr, n).to_numpy(dtype="float64")
 
 
-def _params(table: pa.Table, n: int) -> dict[str, _Column]:
-    """One column per wanted parameter key (first occurrence in the event wins).
+def _key_values(
+    table: pa.Table, column: str, n: int, text_keys: tuple[str, ...], number_keys: tuple[str, ...]
+) -> dict[str, _Column]:
+    """One column per wanted key of a key/value list (first occurrence in the event wins).
 
-    Only the wanted keys are kept after the list is exploded, so the rest of
-    the work is on a few values per event.
+    ``column`` is ``event_params`` or ``user_properties``. Only the wanted keys
+    are kept after the list is exploded, so the rest of the work is on a few
+    values per event. Keys absent from every event give all-missing columns.
     """
-    out: dict[str, _Column] = {key: _text(None, n) for key in TEXT_PARAMS}
-    out.update({f"param_{key}": _number(None, n) for key in NUMBER_PARAMS})
-    col = table.column("event_params") if "event_params" in table.column_names else None
+    out: dict[str, _Column] = {key: _text(None, n) for key in text_keys}
+    out.update({key: _number(None, n) for key in number_keys})
+    col = table.column(column) if column in table.column_names else None
     if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
         return out
     arr = col.combine_chunks()
     flat = pc.list_flatten(arr)
     parent = pc.list_parent_indices(arr)
     keys = pc.struct_field(flat, "key")
-    sel = pc.is_in(keys, value_set=pa.array(TEXT_PARAMS + NUMBER_PARAMS))
+    sel = pc.is_in(keys, value_set=pa.array(text_keys + number_keys, type=pa.string()))
     flat, parent, keys = flat.filter(sel), parent.filter(sel), keys.filter(sel)
     if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
         value = pc.struct_field(flat, "value")
@@ -190,23 +222,38 @@ def _params(table: pa.Table, n: int) -> dict[str, _Column]:
     encoded = pc.dictionary_encode(keys)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     names = encoded.dictionary.to_pylist()
-    for key in TEXT_PARAMS + NUMBER_PARAMS:
+    for key in text_keys + number_keys:
         if key not in names:
             continue
         hit = np.flatnonzero(codes == names.index(key))
         take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
-        if key in TEXT_PARAMS:
+        if key in text_keys:
             out[key] = _text(pc.take(text, take) if text is not None else None, n)
             continue
-        number = out[f"param_{key}"]
+        number = out[key]
         for name in ("double_value", "float_value", "int_value", "string_value"):
             if slots[name] is not None:
                 number = np.where(np.isnan(number), _number(pc.take(slots[name], take), n), number)
-        out[f"param_{key}"] = number
+        out[key] = number
     return out
 
 
-def _columns(table: pa.Table) -> dict[str, _Column]:
+def _params(table: pa.Table, n: int, identifiers: tuple[str, ...]) -> dict[str, _Column]:
+    """The wanted event parameters, and the identifier keys of ``event_params`` and
+    ``user_properties`` (see the module docstring for the column names)."""
+    extra = tuple(k for k in identifiers if k not in TEXT_PARAMS)
+    found = _key_values(table, "event_params", n, TEXT_PARAMS + extra, NUMBER_PARAMS)
+    out: dict[str, _Column] = {key: found[key] for key in TEXT_PARAMS}
+    out.update({f"param_{key}": found[key] for key in NUMBER_PARAMS})
+    if identifiers:
+        props = _key_values(table, "user_properties", n, identifiers, ())
+        for key in identifiers:
+            out[f"ident_param.{key}"] = found[key]
+            out[f"ident_user.{key}"] = props[key]
+    return out
+
+
+def _columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, _Column]:
     """The event columns of one parsed table, still in Arrow (text) or numpy (numbers).
 
     Pure Arrow/numpy work, so files are reduced to these few columns in the
@@ -225,7 +272,11 @@ def _columns(table: pa.Table) -> dict[str, _Column]:
     data["ecommerce_transaction_id"] = _text(
         arrow_column(table, ("ecommerce", "transaction_id")), n
     )
-    data.update(_params(table, n))
+    for record, subs in LAST_CLICK.items():
+        for sub in subs:
+            path = ("session_traffic_source_last_click", record, sub)
+            data[f"last_click.{record}.{sub}"] = _text(arrow_column(table, path), n)
+    data.update(_params(table, n, identifiers))
     return data
 
 
@@ -252,17 +303,16 @@ def _frame(parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray)
     return frame
 
 
-def _flatten(table: pa.Table, files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
-    """One row per event; ``files`` and ``rows`` give each row's file name and line."""
-    return _frame([_columns(table)], files, rows)
-
-
-def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame, dict[str, object]]:
+def _read_parquet(
+    path: Path, file: str, identifiers: tuple[str, ...]
+) -> tuple[pd.DataFrame, dict[str, object]]:
     wanted = ["event_timestamp", "event_name", "event_params", *_TEXT_TOP[1:], "ecommerce"]
-    wanted += list(_STRUCTS)
+    wanted += [*_STRUCTS, "session_traffic_source_last_click"]
+    wanted += ["user_properties"] if identifiers else []
     present = set(pq.read_schema(path).names)
     table = pq.read_table(path, columns=[c for c in dict.fromkeys(wanted) if c in present])
-    frame = _flatten(table, np.full(table.num_rows, file), np.arange(1, table.num_rows + 1))
+    rows = np.arange(1, table.num_rows + 1)
+    frame = _frame([_columns(table, identifiers)], np.full(table.num_rows, file), rows)
     # a Parquet "duplicate" is a row identical in every field read
     frame[_HASH] = pd.util.hash_pandas_object(
         frame.drop(columns=[SOURCE_FILE, SOURCE_ROW]), index=False
@@ -271,30 +321,34 @@ def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame, dict[str, object
 
 
 def _read_batch(
-    batch: list[tuple[Path, str]], source: str
+    batch: list[tuple[Path, str]], source: str, identifiers: tuple[str, ...]
 ) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
     """Parse a batch of files and reduce them to their event columns (in a worker thread).
 
     Each file goes into its own quarantine; the nested tables are dropped once
-    reduced.
+    reduced. ``identifiers``: the identifier keys to read (see :func:`load_events`).
     """
+    parse_modes = modes(bool(identifiers))
     done = []
     for path, file in batch:
         own = Quarantine()
         done.append(
-            (read_json_lines(path, modes=MODES, quarantine=own, source=source, file=file), own)
+            (
+                read_json_lines(path, modes=parse_modes, quarantine=own, source=source, file=file),
+                own,
+            )
         )
-    columns = _reduce([lines.table for lines, _ in done])
+    columns = _reduce([lines.table for lines, _ in done], identifiers)
     for lines, _ in done:
         lines.table = lines.table.schema.empty_table()
     return done, columns
 
 
-def _reduce(tables: list[pa.Table]) -> dict[str, _Column]:
+def _reduce(tables: list[pa.Table], identifiers: tuple[str, ...]) -> dict[str, _Column]:
     """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
     if len({t.schema for t in tables}) > 1:
-        tables = [t.cast(MODES[-1].schema) for t in tables]
-    return _columns(pa.concat_tables(tables))
+        tables = [t.cast(modes(bool(identifiers))[-1].schema) for t in tables]
+    return _columns(pa.concat_tables(tables), identifiers)
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
@@ -311,7 +365,11 @@ def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
 
 
 def load_events(
-    paths: list[tuple[Path, str]], quarantine: Quarantine, source: str
+    paths: list[tuple[Path, str]],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    identifiers: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Read every file (``(path, name)`` pairs) into one flat event frame.
 
@@ -319,13 +377,14 @@ def load_events(
     (optionally gzipped) JSON lines. Repeated events (identical lines, or
     Parquet rows identical in every field read), within a file or across
     files, are quarantined as ``"duplicate event"``. Returns the events and
-    per-file counts.
+    per-file counts. ``identifiers``: parameter / user property keys read as
+    ``ident_param.<key>`` and ``ident_user.<key>`` text columns.
     """
     frames, infos = [], []
     json_files = [(p, f) for p, f in paths if p.suffix.lower() != ".parquet"]
     batches = _batches(json_files)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = list(pool.map(lambda batch: _read_batch(batch, source), batches))
+        done = list(pool.map(lambda batch: _read_batch(batch, source, identifiers), batches))
     parts = [columns for _, columns in done]
     by_file = {
         file: result
@@ -336,7 +395,7 @@ def load_events(
     kept: list[tuple[str, np.ndarray, np.ndarray]] = []
     for path, file in paths:
         if path.suffix.lower() == ".parquet":
-            frame, info = _read_parquet(path, file)
+            frame, info = _read_parquet(path, file, identifiers)
             frames.append(frame)
         else:
             lines, own = by_file.pop(file)
@@ -351,7 +410,7 @@ def load_events(
         infos.append(info)
     if kept or not frames:
         # one frame for all JSON files
-        parts = parts or [_columns(MODES[0].schema.empty_table())]
+        parts = parts or [_columns(MODES[0].schema.empty_table(), identifiers)]
         counts = [len(rows) for _, rows, _ in kept]
         files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
         rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])

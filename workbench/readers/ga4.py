@@ -43,10 +43,25 @@ Identity links
     (``link_type`` ``"login"`` for ``login`` events, else ``"event"``), and
     ``anonymous_id`` <-> each click id of a session (``"event"``); one row per
     distinct pair and link type, at its first observation.
+    ``options.identifiers`` (``{key: identifier type}``, default empty, e.g.
+    ``{ email_sha256 = "email", crm_id = "crm_contact_id" }``) names
+    ``event_params`` and ``user_properties`` keys that carry an identifier:
+    each value is normalized (e-mails and phones SHA-256 hashed; a value that
+    already is a 64-hex SHA-256 digest is kept, not hashed again) and linked
+    from the event's ``anonymous_id`` and ``user_id`` (link types
+    ``"event_param"`` / ``"user_property"``); see
+    :mod:`workbench.readers._identifier_params`.
+
+Options (``[sources.options]``): ``conversion_events``, ``pageviews``,
+``session_timeout_minutes``, ``identifiers``, ``phone_region`` (phones in
+``identifiers`` without a country code; default ``"US"``).
 
 Quarantine reasons: ``"unparseable JSON"``, ``"duplicate event"`` (identical
 line / Parquet row), ``"unparseable or missing timestamp"``, ``"missing every
-identifier"``, ``"duplicate transaction id"``.
+identifier"``, ``"duplicate transaction id"``, and for values of
+``options.identifiers`` keys ``"placeholder identifier value"`` / ``"invalid
+<type> identifier value"`` (column ``event_params.<key>`` or
+``user_properties.<key>``; the event itself is kept).
 """
 
 from __future__ import annotations
@@ -72,6 +87,7 @@ from workbench.readers._common import (
     url_path,
 )
 from workbench.readers._ga4_events import load_events
+from workbench.readers._identifier_params import identifier_links, identifiers_option
 from workbench.readers.base import ReadResult, register
 from workbench.schema import (
     CAMPAIGN,
@@ -103,6 +119,11 @@ PAGEVIEW_EVENTS: tuple[str, ...] = ("page_view", "screen_view")
 _UTM = ("source", "medium", "campaign")
 _T = TypeVar("_T", pd.Series, pd.DataFrame)
 _UNINFORMATIVE = ("", "(data deleted)", "<other>", "(not set)", "(none)", "not set")
+#: Where ``options.identifiers`` keys are read: column prefix -> (origin, link type).
+_IDENTIFIER_PLACES = {
+    "ident_param": ("event_params", "event_param"),
+    "ident_user": ("user_properties", "user_property"),
+}
 _FIRST_TOUCH = {
     "first_touch_source": "traffic_source.source",
     "first_touch_medium": "traffic_source.medium",
@@ -341,11 +362,12 @@ def _usable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> np.nda
 def read_ga4(source: SourceConfig) -> ReadResult:
     """Read a GA4 BigQuery export source (NDJSON or Parquet files); see the module docs."""
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
+    identifiers = identifiers_option(source)
     want_pageviews = bool_option(source, "pageviews", True)
     timeout = float(source.options.get("session_timeout_minutes", 30))
     quarantine = Quarantine()
     paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
-    events, files = load_events(paths, quarantine, source.name)
+    events, files = load_events(paths, quarantine, source.name, identifiers=tuple(identifiers))
     usable = _usable(events, quarantine, source.name)
     warnings: list[str] = []
     if not usable.any():
@@ -378,7 +400,20 @@ def read_ga4(source: SourceConfig) -> ReadResult:
     conversions = _conversions(events, mapping, quarantine, source.name).assign(
         **{SOURCE: source.name}
     )
-    links = _links(events, sessions).assign(**{SOURCE: source.name})
+    links = pd.concat(
+        [
+            _links(events, sessions),
+            identifier_links(
+                events,
+                identifiers,
+                places=_IDENTIFIER_PLACES,
+                anchors={"anonymous_id": "user_pseudo_id", "user_id": "user_id"},
+                quarantine=quarantine,
+                source=source,
+            ),
+        ],
+        ignore_index=True,
+    ).assign(**{SOURCE: source.name})
     for info in files:
         info["sessions"] = int((sessions[SOURCE_FILE] == info["file"]).sum())
     return finish(

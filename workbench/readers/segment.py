@@ -21,6 +21,16 @@ Calls
     * ``alias`` -> link ``previousId`` (as ``anonymous_id``) <-> ``userId`` (``"alias"``).
     * Any call carrying both ``anonymousId`` and ``userId`` also links them
       (``"event"``). One link per distinct pair and type (first observation).
+    * ``options.identifiers`` (``{key: identifier type}``, default empty, e.g.
+      ``{ crm_id = "crm_contact_id", work_email = "email" }``) names keys of
+      ``traits``, ``properties`` and ``context.traits`` that carry an
+      identifier, on any call: each value is normalized (e-mails and phones
+      SHA-256 hashed; a 64-hex SHA-256 digest is kept, not hashed again) and
+      linked from the call's ``anonymousId`` and ``userId`` (link type
+      ``"trait"`` for traits and context traits, ``"property"`` for
+      properties); placeholders and invalid values are quarantined as
+      ``"placeholder identifier value"`` / ``"invalid <type> identifier
+      value"`` (the call is kept). See :mod:`workbench.readers._identifier_params`.
     * ``group`` calls are counted (``files[...]["group_calls"]``), not used.
 
 Touches carry ``traffic_source`` / ``traffic_medium`` / ``campaign`` from
@@ -37,6 +47,8 @@ canonical row rules.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pandas as pd
@@ -57,6 +69,7 @@ from workbench.readers._common import (
     url_param,
     url_path,
 )
+from workbench.readers._identifier_params import identifier_links, identifiers_option
 from workbench.readers._jsonl import (
     Mode,
     mark_duplicates,
@@ -105,10 +118,12 @@ _LOOSE = (
 )
 
 
-def _schema(numbers: pa.DataType) -> pa.Schema:
+def _schema(numbers: pa.DataType, identifiers: tuple[str, ...] = ()) -> pa.Schema:
     text = pa.string()
     page = pa.struct([("url", text), ("path", text), ("referrer", text), ("title", text)])
-    contact = pa.struct([("email", text), ("phone", text)])
+    contact_fields = [("email", text), ("phone", text)]
+    contact_fields += [(k, text) for k in identifiers if k not in ("email", "phone")]
+    contact = pa.struct(contact_fields)
     props = [
         ("revenue", numbers),
         ("value", numbers),
@@ -119,6 +134,7 @@ def _schema(numbers: pa.DataType) -> pa.Schema:
         ("url", text),
         ("path", text),
     ]
+    props += [(k, text) for k in identifiers if k not in {name for name, _ in props}]
     context = [
         ("campaign", pa.struct([(k, text) for k in ("source", "medium", "name")])),
         ("page", page),
@@ -146,11 +162,27 @@ def _schema(numbers: pa.DataType) -> pa.Schema:
     return pa.schema(fields)
 
 
-#: Parse modes: as specified; everything loosely typed as text.
-MODES: tuple[Mode, ...] = (
-    Mode(_schema(pa.float64())),
-    Mode(_schema(pa.string()), quote_numbers_fix(_LOOSE)),
-)
+@functools.cache
+def _modes(identifiers: tuple[str, ...] = ()) -> tuple[Mode, ...]:
+    """Parse modes: as specified; everything loosely typed as text.
+
+    ``identifiers`` (``options.identifiers`` keys) are read as text from
+    ``traits``, ``properties`` and ``context.traits``.
+    """
+    return (
+        Mode(_schema(pa.float64(), identifiers)),
+        Mode(_schema(pa.string(), identifiers), quote_numbers_fix((*_LOOSE, *identifiers))),
+    )
+
+
+#: Parse modes without identifier keys (see :func:`_modes`).
+MODES: tuple[Mode, ...] = _modes()
+#: Where ``options.identifiers`` keys are looked up: column prefix -> (path, link type).
+_IDENTIFIER_PLACES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ident_traits": (("traits",), "trait"),
+    "ident_props": (("properties",), "property"),
+    "ident_ctx": (("context", "traits"), "trait"),
+}
 
 _COLUMNS = {
     "type": ("type",),
@@ -182,15 +214,20 @@ _COLUMNS = {
 }
 
 
-def _load(source: SourceConfig, quarantine: Quarantine) -> tuple[pd.DataFrame, list[dict]]:
+def _load(
+    source: SourceConfig, quarantine: Quarantine, identifiers: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[dict]]:
     frames, files = [], []
+    columns = dict(_COLUMNS)
+    for prefix, (path, _) in _IDENTIFIER_PLACES.items():
+        columns.update({f"{prefix}.{k}": (*path, k) for k in identifiers})
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         lines = read_json_lines(
-            path, modes=MODES, quarantine=quarantine, source=source.name, file=file
+            path, modes=_modes(identifiers), quarantine=quarantine, source=source.name, file=file
         )
         n = lines.table.num_rows
-        frame = pd.DataFrame({k: text_column(lines.table, p, n) for k, p in _COLUMNS.items()})
+        frame = pd.DataFrame({k: text_column(lines.table, p, n) for k, p in columns.items()})
         frame[SOURCE_FILE] = file
         frame[SOURCE_ROW] = lines.rows
         frame["_hash"] = lines.hashes
@@ -357,8 +394,9 @@ def read_segment(source: SourceConfig) -> ReadResult:
     """Read Segment-spec JSON lines; see the module docs for what each call becomes."""
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     touch_events = mapping_option(source, "touch_events", {})
+    identifiers = identifiers_option(source)
     quarantine = Quarantine()
-    calls, files = _load(source, quarantine)
+    calls, files = _load(source, quarantine, tuple(identifiers))
     calls = _prepare(calls, source, quarantine)
     touch_type = _touch_types(calls, touch_events)
     touches = _touches(calls, touch_type)
@@ -375,6 +413,21 @@ def read_segment(source: SourceConfig) -> ReadResult:
         quarantine,
         touchpoints=touches,
         conversions=_conversions(calls, conversion_events),
-        identity_links=_links(calls),
+        identity_links=pd.concat(
+            [
+                _links(calls),
+                identifier_links(
+                    calls,
+                    identifiers,
+                    places={
+                        k: (".".join(path), kind) for k, (path, kind) in _IDENTIFIER_PLACES.items()
+                    },
+                    anchors={"anonymous_id": "anonymous_id", "user_id": "user_id"},
+                    quarantine=quarantine,
+                    source=source,
+                ),
+            ],
+            ignore_index=True,
+        ),
         files=files,
     )
