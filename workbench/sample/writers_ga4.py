@@ -12,7 +12,9 @@ slots). Event params written:
   is one), ``ga_session_id`` and ``ga_session_number`` (not on cookieless events);
 - ``page_view``: ``engagement_time_msec``;
 - ``session_start``: ``source``, ``medium``, ``campaign`` (session-level);
-- ``generate_lead``: ``form_name`` (``demo_request`` / ``ebook_b2b_playbook``);
+- ``generate_lead``: ``form_name`` (``demo_request`` / ``ebook_b2b_playbook``) and
+  ``email_sha256``: the SHA-256 of the submitter's trimmed, lower-cased e-mail
+  (the enhanced-conversions pattern; read with ``options.identifiers``);
 - ``sign_up``, ``login``: ``method``;
 - ``purchase``: ``transaction_id``, ``currency``, ``value`` (and ``ecommerce``,
   ``items``, ``event_value_in_usd``).
@@ -30,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench.identifiers import hash_values
 from workbench.sample._text import frame, money_text, replace_text
 from workbench.sample.journeys import DAY
 from workbench.sample.sessions import EVENT_NAMES, Ga4Data
@@ -264,9 +267,15 @@ class Ga4Writer:
         txn = ev["transaction_id"].to_numpy()[special]
         money = money_text(ev["value"].to_numpy()[special])
         purchase = sname == _EV["purchase"]
+        who = people.set_index("pidx")["email"]
+        email = who.loc[ev["pidx"].to_numpy()[special]].astype("string").str.strip().str.lower()
+        hashed = hash_values(email).fillna("").to_numpy(dtype=object)
         extra = np.where(
             sname == _EV["generate_lead"],
-            ", " + _p("form_name", "string", '"' + ev["form_name"].to_numpy()[special] + '"'),
+            ", "
+            + _p("form_name", "string", '"' + ev["form_name"].to_numpy()[special] + '"')
+            + ", "
+            + _p("email_sha256", "string", '"' + hashed + '"'),
             ", " + _p("method", "string", '"email"'),
         )
         extra = np.where(
