@@ -7,8 +7,10 @@ import pytest
 
 from workbench.channels import (
     CHANNEL_GROUPS,
+    SOURCE_CATEGORIES_FILE,
     assign_channels,
     default_channel_group,
+    source_categories,
     source_category,
 )
 from workbench.config import ChannelRule
@@ -280,3 +282,54 @@ def test_assign_channels_without_source_columns_and_empty():
     assert out["channel"].tolist() == ["Direct"]
     empty = assign_channels(_touchpoints(touch_type=[]))
     assert len(empty) == 0 and "channel" in empty.columns
+
+
+@pytest.mark.parametrize(
+    ("source", "category"),
+    [
+        ("duckduckgo", "search"),
+        ("yandex.ru", "search"),
+        ("naver.com", "search"),
+        ("pinterest.com", "social"),
+        ("whatsapp.com", "social"),
+        ("news.ycombinator.com", "social"),
+        ("etsy.com", "shopping"),
+        ("mercadolibre.com.ar", "shopping"),
+        ("vimeo.com", "video"),
+        ("netflix.com", "video"),
+    ],
+)
+def test_sources_from_googles_shipped_list(source, category):
+    # entries of Google's full list (workbench/data/ga4_source_categories.csv) that the
+    # earlier built-in lists lacked or that need the brand / public-suffix rule
+    assert bool(source_category(pd.Series([source]), category).iloc[0])
+    others = set(source_categories()) - {category}
+    assert not any(bool(source_category(pd.Series([source]), o).iloc[0]) for o in others)
+
+
+def test_shipped_source_category_file_is_googles_list():
+    table = pd.read_csv(SOURCE_CATEGORIES_FILE, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["source", "source_category", "origin"]
+    counts = table[table["origin"] == "google"]["source_category"].value_counts().to_dict()
+    assert counts == {
+        "SOURCE_CATEGORY_SOCIAL": 592,
+        "SOURCE_CATEGORY_SEARCH": 129,
+        "SOURCE_CATEGORY_SHOPPING": 52,
+        "SOURCE_CATEGORY_VIDEO": 46,
+    }
+    assert not table.duplicated(["source", "source_category"]).any()
+
+
+def test_given_ga4_channel_group_wins_over_recomputing_but_not_over_user_rules():
+    tp = pd.DataFrame(
+        {
+            "traffic_source": ["google", "google", "newsletter", "google"],
+            "traffic_medium": ["cpc", "cpc", "email", "organic"],
+            "campaign": ["brand_x", "generic", None, None],
+            "touch_type": "session",
+            "ga4_channel_group": ["Paid Search", "Cross-network", None, ""],
+        }
+    )
+    rule = ChannelRule(channel="Brand", source="google", campaign="brand.*")
+    out = assign_channels(tp, [rule])
+    assert out["channel"].tolist() == ["Brand", "Cross-network", "Email", "Organic Search"]

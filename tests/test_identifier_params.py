@@ -226,3 +226,45 @@ def test_segment_without_the_option_reads_as_before(tmp_path: Path) -> None:
              "context": {"traits": {"work_email": "cy@example.com"}}}]  # fmt: skip
     result = read_source(_segment(tmp_path, rows))
     assert not result.identity_links["link_type"].isin(["trait", "property"]).any()
+
+
+def test_ga4_session_traffic_source_last_click_is_preferred(tmp_path: Path) -> None:
+    from workbench.channels import assign_channels
+
+    last_click = {
+        "manual_campaign": {"source": "newsletter", "medium": "email", "campaign_name": "nov"},
+        "google_ads_campaign": {"campaign_name": "Brand - US"},
+        "cross_channel_campaign": {
+            "source": "google",
+            "medium": "cpc",
+            "campaign_name": None,
+            "default_channel_group": "Paid Search",
+        },
+    }
+    old = {"manual_campaign": {"source": "newsletter", "medium": "email", "campaign_name": "x"}}
+    rows = [
+        # newer export: GA4's own session attribution and channel group
+        _event("session_start", T0, "A", {"source": "bing", "medium": "cpc"},
+               session_traffic_source_last_click=last_click),
+        _event("page_view", T0 + US, "A", {}, session_traffic_source_last_click=last_click),
+        # only manual_campaign: used ahead of the event parameters, channel recomputed
+        _event("session_start", T0, "B", {"source": "bing", "medium": "cpc"},
+               session_traffic_source_last_click=old),
+        # older export without the record: event parameters as before
+        _event("session_start", T0, "C", {"source": "bing", "medium": "cpc"}),
+    ]  # fmt: skip
+    _write(tmp_path / "events.ndjson", rows)
+    result = read_source(_ga4_source(tmp_path))
+    tp = assign_channels(result.touchpoints)
+    sessions = tp[tp["touch_type"] == "session"].set_index("anonymous_id")
+    assert sessions.loc["A", ["traffic_source", "traffic_medium", "campaign"]].tolist() == [
+        "google",
+        "cpc",
+        "Brand - US",
+    ]
+    assert sessions["ga4_channel_group"].fillna("").tolist() == ["Paid Search", "", ""]
+    assert sessions["channel"].tolist() == ["Paid Search", "Email", "Paid Search"]
+    assert sessions.loc["B", "traffic_source"] == "newsletter"
+    assert sessions.loc["C", "traffic_source"] == "bing"
+    views = tp[tp["touch_type"] == "pageview"]
+    assert views["ga4_channel_group"].tolist() == ["Paid Search"]

@@ -43,11 +43,14 @@ recognised through its click id instead (below).
 
 Source categories
 -----------------
-Google classifies sources with internal lists of search, social, shopping and
-video sites. :data:`SOURCE_CATEGORY_SEARCH`, :data:`SOURCE_CATEGORY_SOCIAL`,
-:data:`SOURCE_CATEGORY_SHOPPING` and :data:`SOURCE_CATEGORY_VIDEO` embed the
-common entries of Google's published list. A source matches a category when,
-after lower-casing, removing a URL scheme, path and a leading ``www.``, it is
+Google classifies sources with lists of search, social, shopping and video
+sites. The workbench ships Google's full published list (819 sources) as
+package data, ``workbench/data/ga4_source_categories.csv``
+(:data:`SOURCE_CATEGORIES_FILE`, columns ``source, source_category, origin``;
+provenance in ``workbench/data/README.md``), plus a few newer sites marked
+``origin = workbench``; :func:`source_categories` gives its sources per
+category (``SOURCE_CATEGORY_SEARCH`` -> ``"search"`` ..., read on first use).
+A source matches a category when, after lower-casing, removing a URL scheme, path and a leading ``www.``, it is
 in the list; or, with a mobile/link-shim prefix (``m.``, ``l.``, ``lm.``,
 ``mobile.``, ``mbasic.``) removed, it is in the list; or it is
 ``<brand>.<public suffix>`` (``google.de``, ``yahoo.co.jp``) for a brand name
@@ -66,6 +69,15 @@ Paid Search or Paid Social), dclid → ``dv360 / cpm`` (Display); a present
 source is kept. Note that Meta appends ``fbclid`` to organic links too, so
 untagged fbclid traffic counts as Paid Social here.
 
+Channel groups given by the export
+----------------------------------
+Newer GA4 exports carry Google's own session channel group
+(``session_traffic_source_last_click.cross_channel_campaign.default_channel_group``,
+read into the ``ga4_channel_group`` column). Where it is present,
+:func:`assign_channels` uses it instead of recomputing the rules above (the
+project's own rules still come first); the rules are the fallback for older
+exports and for other sources.
+
 Non-visit touches (e-mail sends/opens/clicks, webinars, calls, meetings,
 demos, offline events, CRM stages, impressions) normally get their channel
 from the source configuration (set by the reader). When it is missing and the
@@ -75,7 +87,9 @@ Unassigned (they are not direct visits); with UTM tags the GA4 rules apply.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -91,12 +105,10 @@ __all__ = [
     "NON_VISIT_TOUCH_TYPES",
     "PAID_MEDIUM_REGEX",
     "SHOP_CAMPAIGN_REGEX",
-    "SOURCE_CATEGORY_SEARCH",
-    "SOURCE_CATEGORY_SHOPPING",
-    "SOURCE_CATEGORY_SOCIAL",
-    "SOURCE_CATEGORY_VIDEO",
+    "SOURCE_CATEGORIES_FILE",
     "assign_channels",
     "default_channel_group",
+    "source_categories",
     "source_category",
 ]
 
@@ -168,69 +180,28 @@ NON_VISIT_TOUCH_TYPES: tuple[str, ...] = (
     "crm_stage",
 )
 
-# --- source categories (common entries of Google's published list) ----------
-SOURCE_CATEGORY_SEARCH: frozenset[str] = frozenset(
-    """
-    360.cn alice aol ar.search.yahoo.com ask at.search.yahoo.com au.search.yahoo.com auone
-    avg babylon baidu biglobe biglobe.co.jp biglobe.ne.jp bing br.search.yahoo.com brave
-    ca.search.yahoo.com centrum.cz ch.search.yahoo.com cl.search.yahoo.com cn.bing.com cnn
-    co.search.yahoo.com comcast conduit daum daum.net de.search.yahoo.com dk.search.yahoo.com
-    dogpile duckduckgo ecosia es.search.yahoo.com espanol.search.yahoo.com exalead excite
-    fi.search.yahoo.com firmy.cz fr.search.yahoo.com globo go.mail.ru google
-    hk.search.yahoo.com id.search.yahoo.com in.search.yahoo.com incredimail
-    it.search.yahoo.com kvasir lens.google.com lite.qwant.com lycos m.baidu.com m.naver.com
-    m.search.naver.com m.sogou.com mail.rambler.ru mail.yandex.ru malaysia.search.yahoo.com msn
-    mx.search.yahoo.com najdi naver news.google.com nl.search.yahoo.com no.search.yahoo.com
-    ntp.msn.com nz.search.yahoo.com onet pe.search.yahoo.com ph.search.yahoo.com
-    pl.search.yahoo.com qwant rakuten rambler se.search.yahoo.com search-results
-    search.aol.co.uk search.aol.com search.brave.com search.google.com
-    search.smt.docomo.ne.jp search.ukr.net search.yahoo.com secureurl.ukr.net seznam
-    sg.search.yahoo.com so.com sogou sp-web.search.auone.jp startpage startsiden suche.aol.de
-    terra th.search.yahoo.com tr.search.yahoo.com tut.by tw.search.yahoo.com uk.search.yahoo.com
-    ukr us.search.yahoo.com virgilio vn.search.yahoo.com wap.sogou.com websearch.rakuten.co.jp
-    yahoo yandex zen.yandex.ru
-    """.split()
-)
-SOURCE_CATEGORY_SOCIAL: frozenset[str] = frozenset(
-    """
-    43things 51.com 5ch.net academia.edu activerain addthis answers.yahoo.com askubuntu
-    badoo bebo blogger blogspot buzzfeed canalblog care2 classmates dailystrength deviantart
-    digg discord discordapp disqus douban draugiem.lv facebook fb fb.me flickr flipboard
-    foursquare getpocket glassdoor goodreads groups.google.com habr hatena hi5 hootsuite houzz
-    ig insta instagram kakao kakaocorp line line.me linkedin lnkd.in m.facebook.com
-    mastodon medium meetup messenger mewe mix mixi myspace nextdoor ok.ru pinterest
-    plus.google.com qq quora reddit renren skype slack snapchat stackexchange stackoverflow
-    t.co telegram threads tiktok tumblr twitter vk vkontakte wechat weibo whatsapp
-    x.com xing yammer yelp
-    """.split()
-)
-SOURCE_CATEGORY_SHOPPING: frozenset[str] = frozenset(
-    """
-    aax-us-east.amazon-adsystem.com alibaba amazon apps.shopify.com checkout.shopify.com
-    checkout.stripe.com cr.shopping.naver.com cr2.shopping.naver.com ebay etsy google-shopping
-    google_shopping igshopping m.alibaba.com m.shopping.naver.com mercadolibre
-    message.alibaba.com msearch.shopping.naver.com nl.shopping.net no.shopping.net
-    offer.alibaba.com one.walmart.com order.shopping.yahoo.co.jp partners.shopify.com
-    se.shopping.net shop.app shopify shopping.naver.com shopping.yahoo.co.jp
-    shopping.yahoo.com shopzilla simplycodes.com store.shopping.yahoo.co.jp stripe
-    uk.shopping.net walmart
-    """.split()
-) | {"google shopping"}
-SOURCE_CATEGORY_VIDEO: frozenset[str] = frozenset(
-    """
-    blog.twitch.tv crackle curiositystream d.tube dailymotion dashboard.twitch.tv disneyplus
-    fast.wistia.net help.hulu.com help.netflix.com hulu id.twitch.tv iq.com iqiyi
-    jobs.netflix.com justin.tv m.twitch.tv m.youtube.com music.youtube.com netflix
-    player.twitch.tv player.vimeo.com ted twitch utreon veoh vimeo wistia youku youtube
-    youtu.be
-    """.split()
-)
-_CATEGORIES = {
-    "search": SOURCE_CATEGORY_SEARCH,
-    "social": SOURCE_CATEGORY_SOCIAL,
-    "shopping": SOURCE_CATEGORY_SHOPPING,
-    "video": SOURCE_CATEGORY_VIDEO,
+# --- source categories: Google's list, shipped as package data ---------------
+#: The source-category table (``source,source_category,origin``), see ``workbench/data/README.md``.
+SOURCE_CATEGORIES_FILE = Path(__file__).parent / "data" / "ga4_source_categories.csv"
+_CATEGORY_NAMES = {
+    "search": "SOURCE_CATEGORY_SEARCH",
+    "social": "SOURCE_CATEGORY_SOCIAL",
+    "shopping": "SOURCE_CATEGORY_SHOPPING",
+    "video": "SOURCE_CATEGORY_VIDEO",
 }
+
+
+@functools.cache
+def source_categories() -> dict[str, frozenset[str]]:
+    """``{category: lower-cased sources}`` from :data:`SOURCE_CATEGORIES_FILE` (read once)."""
+    table = pd.read_csv(SOURCE_CATEGORIES_FILE, dtype=str, keep_default_na=False)
+    names = table["source"].str.strip().str.lower()
+    return {
+        short: frozenset(names[table["source_category"] == long])
+        for short, long in _CATEGORY_NAMES.items()
+    }
+
+
 _SHIM_PREFIX = r"^(?:m|l|lm|mobile|mbasic)\."
 _BRAND = r"^([a-z0-9-]+)\.(?:(?:co|com|org|net|ac|gov|gob|ne|or|edu)\.)?[a-z]{2,}$"
 
@@ -299,7 +270,7 @@ def source_category(sources: pd.Series, category: str) -> pd.Series:
         Boolean, aligned with ``sources`` (see the module docstring for the
         matching); computed once per distinct source.
     """
-    names = _CATEGORIES[category]
+    names = source_categories()[category]
     hit = _on_unique(_clean(sources), lambda u: _category_of_unique(u.astype(str), names))
     return pd.Series(hit, index=sources.index, dtype=bool)
 
@@ -354,7 +325,7 @@ def _ga4_rules(source: pd.Series, medium: pd.Series, campaign: pd.Series) -> np.
     shop_campaign = _on_unique(campaign, lambda u: u.str.fullmatch(SHOP_CAMPAIGN_REGEX))
     cat = {
         name: _on_unique(source, lambda u, names=names: _category_of_unique(u, names))
-        for name, names in _CATEGORIES.items()
+        for name, names in source_categories().items()
     }
     shopping = cat["shopping"] | shop_campaign
     conditions = [
@@ -444,6 +415,14 @@ def default_channel_group(
     return pd.Series(channels[codes], index=index, dtype="string")
 
 
+def _as_is(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and stripped labels of ``values`` (not lower-cased; missing -> ``""``)."""
+    codes, uniques = pd.factorize(values)
+    labels = pd.Series([*np.asarray(uniques, dtype=object), ""], dtype=object)
+    labels = labels.astype(str).str.strip()
+    return np.where(codes < 0, len(labels) - 1, codes).astype(np.int64), labels
+
+
 def _rule_mask(rule: ChannelRule, fields: pd.DataFrame) -> np.ndarray:
     """Rows (of the unique combination frame) matching every field the rule sets."""
     mask = np.ones(len(fields), dtype=bool)
@@ -466,6 +445,7 @@ def assign_channels(
     platform_col: str = PLATFORM,
     channel_col: str = CHANNEL,
     click_id_cols: Sequence[str] = (*CLICK_ID_TYPES, "dclid"),
+    given_group_col: str = "ga4_channel_group",
     overwrite: bool = False,
 ) -> pd.DataFrame:
     """Fill the channel of every touchpoint: user rules first, then GA4's default group.
@@ -484,6 +464,11 @@ def assign_channels(
         Column names.
     click_id_cols
         Click id columns looked at (those present in the frame are used).
+    given_group_col
+        Channel group the export already computed (GA4's
+        ``session_traffic_source_last_click.cross_channel_campaign.default_channel_group``,
+        read into ``ga4_channel_group``): where present it is used instead of
+        recomputing the GA4 default channel group (user rules still come first).
     overwrite
         ``False`` (default): only rows whose channel is missing are filled,
         so a channel set by the reader from the source configuration is
@@ -506,11 +491,7 @@ def assign_channels(
     if n == 0:
         out[channel_col] = col(channel_col).astype("string")
         return out
-    # the current channel joins the combination key as is (not lower-cased)
-    cur_codes, cur_values = pd.factorize(col(channel_col))
-    cur_labels = pd.Series([*np.asarray(cur_values, dtype=object), ""], dtype=object)
-    cur_labels = cur_labels.astype(str).str.strip()
-    cur_codes = np.where(cur_codes < 0, len(cur_labels) - 1, cur_codes).astype(np.int64)
+    # the current and the given channel join the combination key as is (not lower-cased)
     clicks = out[[c for c in click_id_cols if c in out.columns]]
     codes, u = _combinations(
         {
@@ -520,7 +501,8 @@ def assign_channels(
             "touch_type": col(touch_type_col),
             "platform": col(platform_col),
             "click_id": _click_kind(clicks, n),
-            "current": (cur_codes, cur_labels),
+            "current": _as_is(col(channel_col)),
+            "given": _as_is(col(given_group_col)),
         }
     )
     by_rule = np.full(len(u), "", dtype=object)
@@ -536,6 +518,8 @@ def assign_channels(
     non_visit = (u["touch_type"].isin(NON_VISIT_TOUCH_TYPES) & untagged).to_numpy(dtype=bool)
     emailish = u["touch_type"].str.startswith("email").to_numpy(dtype=bool)
     ga4 = np.where(non_visit, np.where(emailish, "Email", "Unassigned"), ga4)
+    given = u["given"].to_numpy(dtype=object)
+    ga4 = np.where(given != "", given, ga4)
     current = u["current"].to_numpy(dtype=object)
     first, second = (by_rule, current) if overwrite else (current, by_rule)
     final = np.where(first != "", first, np.where(second != "", second, ga4))

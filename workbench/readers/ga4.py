@@ -11,6 +11,10 @@ Touchpoints
       ``options.session_timeout_minutes`` (30) of inactivity, id ``~<start unix s>``.
       ``ts`` = the session's first event. ``traffic_source`` / ``traffic_medium``
       / ``campaign`` come, as a triple, from the first informative of:
+      ``session_traffic_source_last_click.cross_channel_campaign`` (``source``,
+      ``medium``, ``campaign_name``, else ``google_ads_campaign.campaign_name``:
+      GA4's own session attribution, in newer exports);
+      ``session_traffic_source_last_click.manual_campaign``;
       ``collected_traffic_source.manual_*``; the ``source``/``medium``/
       ``campaign`` event parameters (set on ``session_start``); the landing
       page's ``utm_*`` parameters. Obfuscated placeholders (``(data deleted)``,
@@ -28,6 +32,11 @@ Touchpoints
       extra columns ``first_touch_source``, ``first_touch_medium``,
       ``first_touch_campaign``. ``channel`` and ``platform`` stay missing
       (channel grouping fills them) unless the source config sets them.
+    * ``ga4_channel_group``: Google's own session channel group,
+      ``session_traffic_source_last_click.cross_channel_campaign.default_channel_group``
+      (missing in older exports); :func:`workbench.channels.assign_channels`
+      prefers it over recomputing the default channel group (the project's
+      ``[[channel_rules]]`` still come first).
 
 Conversions
     One row per event named in ``options.conversion_events`` (default
@@ -86,7 +95,7 @@ from workbench.readers._common import (
     url_param,
     url_path,
 )
-from workbench.readers._ga4_events import load_events
+from workbench.readers._ga4_events import LAST_CLICK, load_events
 from workbench.readers._identifier_params import identifier_links, identifiers_option
 from workbench.readers.base import ReadResult, register
 from workbench.schema import (
@@ -124,6 +133,7 @@ _IDENTIFIER_PLACES = {
     "ident_param": ("event_params", "event_param"),
     "ident_user": ("user_properties", "user_property"),
 }
+_LAST_CLICK = tuple(f"last_click.{r}.{f}" for r, fields in LAST_CLICK.items() for f in fields)
 _FIRST_TOUCH = {
     "first_touch_source": "traffic_source.source",
     "first_touch_medium": "traffic_source.medium",
@@ -207,6 +217,7 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
         "source",
         "medium",
         "campaign",
+        *_LAST_CLICK,
         *_FIRST_TOUCH.values(),
     ]
     # TS, file and row are never missing, so first() gives the session's first event
@@ -214,8 +225,21 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
     landing = s["page_location"]
     utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing) for k in _UTM]
     cts = "collected_traffic_source."
+    lc = "last_click."
     src, med, camp = _pick_triple(
         [
+            (
+                s[lc + "cross_channel_campaign.source"],
+                s[lc + "cross_channel_campaign.medium"],
+                s[lc + "cross_channel_campaign.campaign_name"].fillna(
+                    s[lc + "google_ads_campaign.campaign_name"]
+                ),
+            ),
+            (
+                s[lc + "manual_campaign.source"],
+                s[lc + "manual_campaign.medium"],
+                s[lc + "manual_campaign.campaign_name"],
+            ),
             (s[cts + "manual_source"], s[cts + "manual_medium"], s[cts + "manual_campaign_name"]),
             (s["source"], s["medium"], s["campaign"]),
             (utm[0], utm[1], utm[2]),
@@ -228,6 +252,9 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
             CAMPAIGN: camp,
             "traffic_source": src,
             "traffic_medium": med,
+            "ga4_channel_group": s[lc + "cross_channel_campaign.default_channel_group"].where(
+                _informative(s[lc + "cross_channel_campaign.default_channel_group"])
+            ),
             "session_id": s["session_id"],
             "page": _per_url(url_path, landing).fillna(s["firebase_screen_class"]),
             "event_name": "session_start",
@@ -269,7 +296,7 @@ def _pageviews(
         }
     )
     at = session_pos[is_view]
-    for col in (CAMPAIGN, "traffic_source", "traffic_medium"):
+    for col in (CAMPAIGN, "traffic_source", "traffic_medium", "ga4_channel_group"):
         values = sessions[col].astype("string").array.take(at)
         out[col] = pd.Series(values, index=out.index, dtype="string")
     for name, col in _FIRST_TOUCH.items():
