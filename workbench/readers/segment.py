@@ -33,6 +33,19 @@ Calls
       value"`` (the call is kept). See :mod:`workbench.readers._identifier_params`.
     * ``group`` calls are counted (``files[...]["group_calls"]``), not used.
 
+Sessions
+    ``page``, ``screen`` and ``track`` calls are sessionized per ``anonymousId``
+    into one ``session`` touch per session (30 minutes of inactivity, a new
+    campaign or an external ``context.page.referrer`` start a new session;
+    source/medium/campaign from ``context.campaign``, the landing URL's UTM
+    tags or click ids, or the referrer), grouped into channels exactly like
+    GA4 sessions; see :mod:`workbench.readers._segment_sessions`. Every touch
+    and conversion carries its call's ``session_id``.
+
+Options (``[sources.options]``): ``conversion_events``, ``touch_events``,
+``identifiers`` (above), ``sessions`` (true; false: no ``session`` touches),
+``session_timeout_minutes`` (30), ``phone_region`` ("US").
+
 Touches carry ``traffic_source`` / ``traffic_medium`` / ``campaign`` from
 ``context.campaign`` (``source``/``medium``/``name``), else from the page URL's
 ``utm_*`` parameters, click ids from the page URL, ``anonymous_id``,
@@ -57,6 +70,7 @@ import pyarrow as pa
 from workbench.config import SourceConfig
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
+    bool_option,
     clean_ids,
     click_ids,
     email_hash,
@@ -77,6 +91,7 @@ from workbench.readers._jsonl import (
     read_json_lines,
     text_column,
 )
+from workbench.readers._segment_sessions import sessionize
 from workbench.readers.base import ReadResult, register
 from workbench.schema import (
     CAMPAIGN,
@@ -133,6 +148,7 @@ def _schema(numbers: pa.DataType, identifiers: tuple[str, ...] = ()) -> pa.Schem
         ("orderId", text),
         ("url", text),
         ("path", text),
+        ("referrer", text),
     ]
     props += [(k, text) for k in identifiers if k not in {name for name, _ in props}]
     context = [
@@ -202,6 +218,7 @@ _COLUMNS = {
     "order_id2": ("properties", "orderId"),
     "prop_url": ("properties", "url"),
     "prop_path": ("properties", "path"),
+    "prop_referrer": ("properties", "referrer"),
     "trait_email": ("traits", "email"),
     "trait_phone": ("traits", "phone"),
     "ctx_source": ("context", "campaign", "source"),
@@ -209,6 +226,7 @@ _COLUMNS = {
     "ctx_campaign": ("context", "campaign", "name"),
     "ctx_url": ("context", "page", "url"),
     "ctx_path": ("context", "page", "path"),
+    "ctx_referrer": ("context", "page", "referrer"),
     "ctx_email": ("context", "traits", "email"),
     "ctx_phone": ("context", "traits", "phone"),
 }
@@ -316,6 +334,7 @@ def _touches(calls: pd.DataFrame, touch_type: pd.Series) -> pd.DataFrame:
             "anonymous_id": t["anonymous_id"],
             "user_id": t["user_id"],
             "email": t["email"],
+            "session_id": t["session_id"],
             SOURCE: t[SOURCE],
             SOURCE_FILE: t[SOURCE_FILE],
             SOURCE_ROW: t[SOURCE_ROW],
@@ -347,6 +366,7 @@ def _conversions(calls: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
             "anonymous_id": c["anonymous_id"],
             "user_id": c["user_id"],
             "email": c["email"],
+            "session_id": c["session_id"],
             "event_name": c["event"],
             SOURCE: c[SOURCE],
             SOURCE_FILE: c[SOURCE_FILE],
@@ -395,11 +415,16 @@ def read_segment(source: SourceConfig) -> ReadResult:
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     touch_events = mapping_option(source, "touch_events", {})
     identifiers = identifiers_option(source)
+    want_sessions = bool_option(source, "sessions", True)
+    timeout = float(source.options.get("session_timeout_minutes", 30))
     quarantine = Quarantine()
     calls, files = _load(source, quarantine, tuple(identifiers))
     calls = _prepare(calls, source, quarantine)
+    sessions, calls["session_id"] = sessionize(calls, timeout_minutes=timeout)
     touch_type = _touch_types(calls, touch_events)
     touches = _touches(calls, touch_type)
+    if want_sessions:
+        touches = pd.concat([sessions, touches], ignore_index=True)
     touches[CHANNEL] = source.channel
     touches[PLATFORM] = source.platform
     not_touch = (calls["type"] == "track") & touch_type.isna()
