@@ -505,6 +505,8 @@ def _state(
     form_didx[pp] = t["didx"].to_numpy()[rows[first]]
     form_ch = np.full(n, -1, dtype=np.int64)
     form_ch[pp] = ch[rows[first]]
+    form_role = np.full(n, -1, dtype=np.int64)
+    form_role[pp] = role[rows[first]]
 
     mql = np.full(n, big)
     is_mql = journey & (
@@ -536,6 +538,7 @@ def _state(
             "known_how": known_how,
             "form_didx": form_didx,
             "form_ch": form_ch,
+            "form_role": form_role,
             "first_ch": first_ch,
             "mql_ts": np.where(known & (mql < big), np.maximum(mql, known_ts), -1),
             "opp_ts": np.where(known & (opp < big), opp, -1),

@@ -397,7 +397,11 @@ lists every identifier of a person, linkable or not.
 - A browser (GA4 `user_pseudo_id`) is linked to its person by a login (the GA4
   `user_id` on its events from the sign-up / login on) or by the HubSpot `GA
   Client ID`, which the contact's first form captures on the browser it was
-  submitted from (one browser per contact).
+  submitted from (one browser per contact). The e-book download form is a
+  third-party landing page that captures no GA Client ID: contacts whose first
+  form was the e-book are linked to that browser only through the SHA-256 e-mail
+  the site's `generate_lead` events send as the `email_sha256` event parameter
+  (read with `[sources.options] identifiers = {{ email_sha256 = "email" }}`).
 - Cross-device: people own 1-3 devices. Product users (buyers, trial users,
   contacts of customer accounts, staff) browse on any of them and log in on each
   browser they used within {login_days} days of signing up / buying; a browser

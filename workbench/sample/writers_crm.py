@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from workbench.sample._text import append_csv, frame, local_us, ts_text
 from workbench.sample.causal import KNOWN_HOW, Outcomes
-from workbench.sample.journeys import DAY
+from workbench.sample.journeys import DAY, ROLE
 from workbench.sample.model import SALES_KINDS
 from workbench.sample.population import Population
 from workbench.sample.sessions import Ga4Data
@@ -178,7 +178,10 @@ class CrmWriter:
         origin = np.where(how == "form", _SOURCE_LABEL[np.maximum(first_ch, 0)], "Offline Sources")
         dev = ga4.devices.set_index("didx")["pseudo_id"]
         form_didx = s["form_didx"].to_numpy()
+        # the e-book form is a third-party landing page: it captures no GA Client ID (the
+        # site's generate_lead event sends the hashed e-mail instead, see writers_ga4)
         has_dev = np.isin(form_didx, dev.index.to_numpy())
+        has_dev &= s["form_role"].to_numpy() != ROLE["lead_ebook"]
         ga_client = np.full(len(p), "", dtype=object)
         ga_client[has_dev] = dev.loc[form_didx[has_dev]].to_numpy()
         user = np.where(s["has_user"].to_numpy(), p["user_id"].to_numpy(), "")
