@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
-    generate_sample(out, people=300, seed=5)
+    summary = generate_sample(out, people=300, seed=5)
+    assert summary.mess["hubspot_ebook_contacts_without_ga_client_id"] > 0
     config = load_config(PROJECT_ROOT / "workbench.toml")
     sources = {s.name: dataclasses.replace(s, base_dir=out) for s in config.sources}
     truth = pd.read_csv(out / "_truth" / "identifiers.csv", dtype=str)

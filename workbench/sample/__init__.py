@@ -213,6 +213,7 @@ def generate_sample(
         "mailchimp_duplicate_rows": other.email_duplicates,
         "hubspot_contacts_without_email": crm.missing_email,
         "hubspot_unparseable_dates": crm.bad_dates,
+        "hubspot_ebook_contacts_without_ga_client_id": crm.ebook_without_client_id,
         "negative_spend_rows": ads.negative_spend_rows,
         "internal_people": n_internal,
         "internal_hubspot_contacts": crm.internal_contacts,

@@ -137,6 +137,7 @@ class CrmWriter:
         self.rows = {"contacts": 0, "companies": 0, "deals": 0, "engagements": 0}
         self.missing_email = 0
         self.bad_dates = 0
+        self.ebook_without_client_id = 0
         self.internal_contacts = 0
         self.chunk_companies = np.zeros(0, dtype=np.int64)
         for name, cols in (
@@ -181,7 +182,9 @@ class CrmWriter:
         # the e-book form is a third-party landing page: it captures no GA Client ID (the
         # site's generate_lead event sends the hashed e-mail instead, see writers_ga4)
         has_dev = np.isin(form_didx, dev.index.to_numpy())
-        has_dev &= s["form_role"].to_numpy() != ROLE["lead_ebook"]
+        ebook = s["form_role"].to_numpy() == ROLE["lead_ebook"]
+        self.ebook_without_client_id += int((has_dev & ebook).sum())
+        has_dev &= ~ebook
         ga_client = np.full(len(p), "", dtype=object)
         ga_client[has_dev] = dev.loc[form_didx[has_dev]].to_numpy()
         user = np.where(s["has_user"].to_numpy(), p["user_id"].to_numpy(), "")
