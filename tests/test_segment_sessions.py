@@ -141,3 +141,15 @@ def test_segment_purchase_journey_has_its_session(tmp_path: Path) -> None:
     assert converted["path"].tolist() == [
         " > ".join(["Email", "Direct", "Paid Social", "Organic Search"])
     ]
+
+
+def test_a_file_without_page_or_track_calls_has_no_sessions(tmp_path: Path) -> None:
+    identify = {
+        "type": "identify",
+        "anonymousId": "a",
+        "userId": "u",
+        "timestamp": "2026-11-02T10:00:00Z",
+    }
+    result = _read(tmp_path, [identify])
+    assert result.touchpoints.empty
+    assert result.identity_links["link_type"].tolist() == ["identify"]

@@ -101,6 +101,8 @@ def _call_facts(calls: pd.DataFrame) -> pd.DataFrame:
 
 def _starts(facts: pd.DataFrame, ts: pd.Series, timeout: pd.Timedelta) -> np.ndarray:
     """Whether each call (sorted by visitor, time) starts a session (see the module docs)."""
+    if len(facts) == 0:
+        return np.zeros(0, dtype=bool)
     visitor = facts["visitor"].to_numpy(dtype=object)
     new_visitor = np.r_[True, visitor[1:] != visitor[:-1]]
     times = ts.to_numpy(dtype="datetime64[us]")
