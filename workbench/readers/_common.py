@@ -29,6 +29,7 @@ from workbench.identifiers import (
     normalize_phone,
 )
 from workbench.quarantine import Quarantine
+from workbench.readers._guards import check_day_month_order, plausible_rows
 from workbench.readers.base import ReadResult
 from workbench.schema import (
     CLICK_ID_TYPES,
@@ -163,6 +164,8 @@ def parse_times(
         NaT for the caller to handle; unparseable ones are quarantined).
     """
     raw = frame[column].astype("string").str.strip()
+    if not fmt:
+        check_day_month_order(raw, frame, column, source)
     times = parse_timestamps(raw, timezone=timezone or source.timezone, fmt=source.ts_format or fmt)
     bad = times.isna() & raw.notna() & (raw != "")
     if bad.any():
@@ -328,6 +331,8 @@ def finish(
             df = df.assign(**{SOURCE: source.name})
         conformed = conform(df, table)
         kept = quarantine_rows(conformed, table, quarantine, source=source.name)
+        column = "date" if table is SPEND else TS
+        kept = plausible_rows(kept, column, source, quarantine)
         tables[table.name] = kept.reset_index(drop=True)
     _time_span(files or [], tables)
     return ReadResult.build(

@@ -403,6 +403,10 @@ def parse_dates(
     ``reason`` and the raw text. Returns ``(dates, ok)``.
     """
     raw = frame[column].astype("string").str.strip()
+    if not fmt:
+        from workbench.readers._guards import check_day_month_order
+
+        check_day_month_order(raw, frame, column, source)
     fmt = source.ts_format or fmt
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
