@@ -86,22 +86,18 @@ def plausible_rows(
     if not (early.any() or late.any()):
         return frame
     shown = times.astype("string")
-    quarantine.add(
-        frame,
-        early,
-        reason=REASON_BEFORE_MIN_DATE,
-        source=source.name,
-        column=column,
-        values=shown + f" (min_date {source.min_date})",
-    )
-    quarantine.add(
-        frame,
-        late,
-        reason=REASON_FUTURE,
-        source=source.name,
-        column=column,
-        values=shown + f" (max_future_days {source.max_future_days:g})",
-    )
+    for mask, reason, setting in (
+        (early, REASON_BEFORE_MIN_DATE, f"min_date {source.min_date}"),
+        (late, REASON_FUTURE, f"max_future_days {source.max_future_days:g}"),
+    ):
+        quarantine.add(
+            frame,
+            mask,
+            reason=reason,
+            source=source.name,
+            column=column,
+            values=shown + f" ({setting})",
+        )
     return frame.loc[~(early | late)]
 
 
