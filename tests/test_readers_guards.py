@@ -142,3 +142,85 @@ def test_mixed_day_month_orders_ask_for_ts_format(tmp_path: Path):
     # one consistent (month-first) order is fine
     us = read_source(generic(tmp_path, "when,id,kind\n05/01/2026,a,visit\n12/31/2025,b,visit\n"))
     assert us.touchpoints["ts"].dt.month.tolist() == [5, 12]
+
+
+def spend_source(tmp_path: Path, text: str, **kw: object) -> SourceConfig:
+    (tmp_path / "s.csv").write_text(text)
+    return SourceConfig(
+        name="s",
+        format="csv",
+        path="s.csv",
+        base_dir=tmp_path,
+        table="spend",
+        columns={"date": ["day"], "spend": ["cost"], "clicks": ["clicks"]},  # type: ignore[arg-type]
+        platform="meta",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_spend_honours_the_decimal_separator_and_rejects_non_finite(tmp_path: Path):
+    text = 'day;cost;clicks\n2026-11-01;"1.234,50";3\n2026-11-02;inf;1\n2026-11-03;1e309;1\n'
+    text += "2026-11-04;12;-inf\n"
+    result = read_source(spend_source(tmp_path, text, decimal=","))
+    assert result.spend["spend"].tolist() == [1234.5]
+    assert reasons(result) == {3: "non-finite number (inf)", 4: "non-finite number (inf)"} | {
+        5: "non-finite number (inf)"
+    }
+    # with the default "." the European value is not silently read as 1.2345
+    default = read_source(spend_source(tmp_path, text))
+    assert 1.2345 not in default.spend["spend"].tolist()
+    assert reasons(default)[2] == "missing or non-numeric spend"
+
+
+def test_decimal_must_be_dot_or_comma(tmp_path: Path):
+    with pytest.raises(ValidationError, match="decimal"):
+        parse_config({"sources": [{"name": "a", "format": "ga4", "path": "x", "decimal": ";"}]})
+
+
+def test_mixed_currencies_are_rejected_unless_rates_are_given():
+    from workbench.currency import unify_currencies
+    from workbench.errors import WorkbenchError
+
+    conversions = pd.DataFrame({"value": [10.0, 20.0, 5.0], "currency": ["USD", "eur", None]})
+    spend = pd.DataFrame(
+        {
+            "spend": [100.0, 50.0],
+            "platform_conversion_value": [1.0, 2.0],
+            "currency": ["GBP", "USD"],
+        }
+    )
+    tables = {"conversions": conversions, "spend": spend}
+    with pytest.raises(WorkbenchError) as err:
+        unify_currencies(tables, currency="USD", rates={})
+    message = str(err.value)
+    assert "conversions: EUR (1 rows), USD (1 rows)" in message
+    assert "spend: GBP (1 rows), USD (1 rows)" in message
+    assert "exchange_rates = { EUR = <USD per EUR>, GBP = <USD per GBP> }" in message
+    out, notes = unify_currencies(tables, currency="USD", rates={"EUR": 1.1, "GBP": 1.25})
+    assert out["conversions"]["value"].tolist() == pytest.approx([10.0, 22.0, 5.0])
+    assert out["conversions"]["currency"].tolist()[:2] == ["USD", "USD"]
+    assert out["spend"]["spend"].tolist() == [125.0, 50.0]
+    assert out["spend"]["platform_conversion_value"].tolist() == [1.25, 2.0]
+    assert len(notes) == 2
+
+
+def test_prepare_stops_on_mixed_currencies(tmp_path: Path):
+    from workbench.errors import WorkbenchError
+    from workbench.prepare import prepare
+
+    (tmp_path / "s.csv").write_text("day,cost,cur\n2026-11-01,10,USD\n2026-11-02,10,EUR\n")
+    source = {
+        "name": "s",
+        "format": "csv",
+        "path": "s.csv",
+        "table": "spend",
+        "platform": "meta",
+        "columns": {"date": "day", "spend": "cost", "currency": "cur"},
+    }
+    data = {"project": {"data_dir": str(tmp_path)}, "sources": [source]}
+    with pytest.raises(WorkbenchError, match="mixed currencies"):
+        prepare(parse_config(data, base_dir=tmp_path))
+    data["project"]["exchange_rates"] = {"EUR": 2.0}
+    prepared = prepare(parse_config(data, base_dir=tmp_path))
+    assert prepared.spend["spend"].tolist() == [10.0, 20.0]
+    assert set(prepared.spend["currency"]) == {"USD"}

@@ -131,14 +131,25 @@ def phone_hash(values: pd.Series, source: SourceConfig) -> pd.Series:
     return normalize_phone(values.astype("string"), default_region=region)
 
 
-def parse_number(values: pd.Series) -> pd.Series:
+def parse_number(values: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers as exported: thousands separators, currency signs, ``%`` and spaces removed.
 
-    ``"1,234.50"`` -> 1234.5, ``"$12"`` -> 12.0, ``"--"`` / ``""`` -> NaN.
+    ``decimal`` is the source's decimal separator (``[[sources]] decimal``):
+    with ``"."``, ``"1,234.50"`` -> 1234.5; with ``","``, ``"1.234,50"`` ->
+    1234.5. A value whose separators do not fit (``"1.234,50"`` with ``"."``)
+    is not a number (NaN, quarantined by the caller's rules) rather than a
+    silently wrong one. ``"$12"`` -> 12.0, ``"--"`` / ``""`` -> NaN; ``inf``
+    and overflowing values (``1e309``) stay infinite so the row rules can
+    quarantine them.
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    text = values.astype("string").str.replace(r"[,\s$€£%]", "", regex=True)
+    thousands = "," if decimal == "." else "."
+    text = values.astype("string").str.replace(r"[\s$€£%'\u00a0]", "", regex=True)
+    digits = rf"(?:\d{{1,3}}(?:\{thousands}\d{{3}})+|\d*)(?:\{decimal}\d*)?"
+    shaped = text.str.fullmatch(rf"[+-]?{digits}(?:[eE][+-]?\d+)?|(?i:[+-]?inf(?:inity)?)")
+    text = text.where(shaped.fillna(False).astype(bool))
+    text = text.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
 
 
