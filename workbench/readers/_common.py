@@ -29,6 +29,7 @@ from workbench.identifiers import (
     normalize_phone,
 )
 from workbench.quarantine import Quarantine
+from workbench.readers._damage import REASON_TRUNCATED
 from workbench.readers._guards import check_day_month_order, plausible_rows
 from workbench.readers.base import ReadResult
 from workbench.schema import (
@@ -312,6 +313,17 @@ def _time_span(files: list[dict[str, object]], tables: dict[str, pd.DataFrame]) 
             info["last_ts"] = span.loc[info["file"], "max"]
 
 
+def _damage_warnings(quarantine: Quarantine) -> list[str]:
+    """One line per damaged compressed file (the rows before the damage were kept)."""
+    frame = quarantine.to_frame()
+    hit = frame.loc[frame["reason"] == REASON_TRUNCATED]
+    return [
+        f"{file}: {problem} at about line {row}; the complete lines before it were read, "
+        "the rest is lost"
+        for file, row, problem in zip(hit[SOURCE_FILE], hit[SOURCE_ROW], hit["value"], strict=True)
+    ]
+
+
 def finish(
     source: SourceConfig,
     quarantine: Quarantine,
@@ -346,6 +358,7 @@ def finish(
         kept = plausible_rows(kept, column, source, quarantine)
         tables[table.name] = kept.reset_index(drop=True)
     _time_span(files or [], tables)
+    warnings = [*(warnings or []), *_damage_warnings(quarantine)]
     return ReadResult.build(
         quarantine=quarantine,
         files=files,
