@@ -12,7 +12,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.config import SourceConfig
-from workbench.errors import ValidationError
+from workbench.errors import ConfigError, ValidationError
 from workbench.readers import read_source
 
 COLUMNS = {"ts": ["when"], "anonymous_id": ["id"], "touch_type": ["kind"], "campaign": ["campaign"]}
@@ -152,3 +152,23 @@ def test_prepare_on_a_damaged_file_exits_cleanly(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "warning: t.csv: line 6: a quote opened here is never closed" in err
     assert "Traceback" not in err
+
+
+def test_source_paths_must_resolve_inside_data_dir(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "secret.csv").write_text(HEADER + "\n".join(rows(2)) + "\n")
+    (data / "link.csv").symlink_to(tmp_path / "secret.csv")
+    for path in ("../secret.csv", str(tmp_path / "secret.csv"), "link.csv"):
+        source = SourceConfig(
+            name="g",
+            format="csv",
+            path=path,
+            base_dir=data,
+            table="touchpoints",
+            columns=COLUMNS,  # type: ignore[arg-type]
+        )
+        with pytest.raises(ConfigError, match="outside data_dir .*allow_outside_data_dir = true"):
+            read_source(source)
+        allowed = SourceConfig(**{**source.__dict__, "allow_outside_data_dir": True})
+        assert len(read_source(allowed).touchpoints) == 2

@@ -73,7 +73,9 @@ def source_files(source: SourceConfig) -> list[Path]:
     Raises
     ------
     ConfigError
-        When the glob matches no file, naming the source, the glob and the folder.
+        When the glob matches no file, naming the source, the glob and the folder;
+        or when a file resolves (``..``, an absolute path, a symlink) outside the
+        data dir and the source does not set ``allow_outside_data_dir = true``.
     """
     files = [f for f in source.files() if f.is_file()]
     if not files:
@@ -82,6 +84,16 @@ def source_files(source: SourceConfig) -> list[Path]:
             f"matches no file in {str(source.base_dir)!r}; check [[sources]] path and "
             "[project] data_dir"
         )
+    if not source.allow_outside_data_dir:
+        root = Path(source.base_dir).resolve()
+        outside = [f for f in files if not f.resolve().is_relative_to(root)]
+        if outside:
+            raise ConfigError(
+                f"source {source.name!r}: path {source.path!r} resolves to "
+                f"{str(outside[0].resolve())!r} (and {len(outside) - 1} more), outside "
+                f"data_dir {str(root)!r}; move the exports under data_dir, or set "
+                "allow_outside_data_dir = true on the source to read them where they are"
+            )
     return files
 
 
