@@ -29,13 +29,18 @@ def generic(tmp_path: Path, name: str, content: str | bytes) -> SourceConfig:
         path.write_bytes(content)
     else:
         path.write_text(content)
+    return config(name, tmp_path)
+
+
+def config(path: str, base: Path, **kw: object) -> SourceConfig:
     return SourceConfig(
         name="g",
         format="csv",
-        path=name,
-        base_dir=tmp_path,
+        path=path,
+        base_dir=base,
         table="touchpoints",
         columns=COLUMNS,  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -160,15 +165,8 @@ def test_source_paths_must_resolve_inside_data_dir(tmp_path: Path):
     (tmp_path / "secret.csv").write_text(HEADER + "\n".join(rows(2)) + "\n")
     (data / "link.csv").symlink_to(tmp_path / "secret.csv")
     for path in ("../secret.csv", str(tmp_path / "secret.csv"), "link.csv"):
-        source = SourceConfig(
-            name="g",
-            format="csv",
-            path=path,
-            base_dir=data,
-            table="touchpoints",
-            columns=COLUMNS,  # type: ignore[arg-type]
-        )
+        source = config(path, data)
         with pytest.raises(ConfigError, match="outside data_dir .*allow_outside_data_dir = true"):
             read_source(source)
-        allowed = SourceConfig(**{**source.__dict__, "allow_outside_data_dir": True})
+        allowed = config(path, data, allow_outside_data_dir=True)
         assert len(read_source(allowed).touchpoints) == 2
