@@ -28,6 +28,7 @@ from workbench.identifiers import (
     normalize_fbclid,
     normalize_phone,
 )
+from workbench.privacy import scrub_frame, scrub_text
 from workbench.quarantine import Quarantine
 from workbench.readers._damage import REASON_TRUNCATED
 from workbench.readers._guards import check_day_month_order, plausible_rows
@@ -350,10 +351,16 @@ def finish(
 ) -> ReadResult:
     """Conform the tables, quarantine rows breaking the row rules, build the result.
 
+    Rows dated outside the source's plausible window are quarantined
+    (:func:`workbench.readers._guards.plausible_rows`), and e-mails and phones
+    left in text columns, attributes and warnings are replaced by their
+    digests (:func:`workbench.privacy.scrub_frame`).
+
     Each ``files`` entry also gets ``first_ts`` / ``last_ts``: the earliest and
     latest time (``ts``, or ``date`` for spend) among the rows kept from that file.
     """
     tables: dict[str, pd.DataFrame] = {}
+    region = str(source.options.get("phone_region", "US"))
     for table, df in (
         (TOUCHPOINTS, touchpoints),
         (CONVERSIONS, conversions),
@@ -368,13 +375,13 @@ def finish(
         kept = quarantine_rows(conformed, table, quarantine, source=source.name)
         column = "date" if table is SPEND else TS
         kept = plausible_rows(kept, column, source, quarantine)
-        tables[table.name] = kept.reset_index(drop=True)
+        tables[table.name] = scrub_frame(kept, region=region).reset_index(drop=True)
     _time_span(files or [], tables)
     warnings = [*(warnings or []), *_damage_warnings(quarantine)]
     return ReadResult.build(
         quarantine=quarantine,
         files=files,
-        warnings=warnings,
+        warnings=[scrub_text(w, region=region) for w in warnings],
         **tables,
-        **attributes,
+        **{k: scrub_frame(v, region=region) for k, v in attributes.items()},
     )
