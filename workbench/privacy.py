@@ -14,14 +14,14 @@ identifier that is an e-mail address by its e-mail digest.
 reader returns, and :class:`workbench.quarantine.Quarantine` on the values it
 keeps, so no raw e-mail or phone reaches ``data/processed/``.
 
-Candidates are found with one vectorized RE2 scan (pyarrow) per column; only
-matching distinct values are rewritten in Python.
+Candidates are found with one RE2 scan (pyarrow) of each column's distinct
+values; only matching distinct values are rewritten in Python.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
 
 import pandas as pd
@@ -42,7 +42,9 @@ _PHONE_PARAM = re.compile(
 _PHONE_TEXT = re.compile(
     r"(?:(?<![\w+])\+\d[\d\s().\-]{6,20}\d|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|(?<=tel:)\+?[\d\-.()]{7,20}\d)"
 )
-_CANDIDATE = r"@|%40|(?i)phone|tel|mobile|cell|sms|whatsapp|\+\d|\(\d{3}\)"
+#: Values worth a closer look (RE2): an ``@``, a ``+`` or ``(`` (phones), a phone-ish word.
+_CANDIDATE = r"[@+(]|%40|(?i:phone|tel|mobile|cell|sms|whatsapp)"
+_EMAIL_ID = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
 _IDENTIFIERS = (
     "user_id",
     "anonymous_id",
@@ -87,39 +89,41 @@ def scrub_text(text: str, *, region: str = "US") -> str:
     return _PHONE_TEXT.sub(lambda m: _phone_digest(m.group(0), region), out)
 
 
-def _candidates(values: pd.Series) -> pd.Series:
-    arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
-    hit = pc.match_substring_regex(arr, _CANDIDATE).to_pandas()
-    return pd.Series(hit, index=values.index).fillna(False).astype(bool)
+def _rewrite(values: pd.Series, pattern: str, func: Callable[[str], str]) -> pd.Series:
+    """``values`` with every distinct value matching ``pattern`` (RE2) replaced by ``func``.
 
-
-def _rewrite(values: pd.Series, mask: pd.Series, func) -> pd.Series:
-    if not mask.any():
+    The scan runs on the distinct values (pyarrow), so a column without any
+    candidate costs one hash pass; matches are rewritten once per distinct value.
+    """
+    arr = pa.array(values.astype("string").array, type=pa.large_string())
+    uniques = pc.unique(arr)
+    hits = uniques.filter(pc.fill_null(pc.match_substring_regex(uniques, pattern), False))
+    if not len(hits):
         return values
-    uniques = values[mask].dropna().unique()
-    mapping = {u: func(str(u)) for u in uniques}
-    changed = {k: v for k, v in mapping.items() if v != k}
+    changed = {u: func(u) for u in hits.to_pylist()}
+    changed = {k: v for k, v in changed.items() if v != k}
     if not changed:
         return values
+    mask = pc.is_in(arr, value_set=pa.array(list(changed), type=pa.large_string()))
+    mask = pd.Series(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), index=values.index)
     out = values.astype("string").copy()
-    out[mask] = out[mask].map(lambda v: changed.get(v, v))
+    out[mask] = out[mask].map(changed)
     return out
 
 
 def scrub_values(values: pd.Series, *, region: str = "US") -> pd.Series:
-    """:func:`scrub_text` of every text value (non-candidates untouched, fast)."""
-    return _rewrite(values, _candidates(values), lambda v: scrub_text(v, region=region))
+    """:func:`scrub_text` of every text value (values without a candidate untouched, fast)."""
+    return _rewrite(values, _CANDIDATE, lambda v: scrub_text(v, region=region))
 
 
 def hash_email_ids(values: pd.Series) -> pd.Series:
     """Identifier values that are e-mail addresses replaced by their e-mail digest."""
-    text = values.astype("string")
-    shaped = text.str.fullmatch(r"\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*").fillna(False).astype(bool)
-    if not shaped.any():
-        return values
-    out = text.copy()
-    out[shaped] = normalize_email(text[shaped])
-    return out
+
+    def digest(value: str) -> str:
+        hashed = normalize_email(pd.Series([value], dtype="string")).iloc[0]
+        return str(hashed) if pd.notna(hashed) else value
+
+    return _rewrite(values, _EMAIL_ID, digest)
 
 
 def scrub_frame(

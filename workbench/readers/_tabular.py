@@ -410,9 +410,15 @@ def read_export(
             values=frame["detail"],
         )
     raw = raw.astype("string")
-    storm, spans, why = quote_storms(raw, delim)
-    if storm.any():
-        damages.append(_storm_damage(lines, rows[storm], spans[storm], why, storm, file))
+    end = len(lines) if cut is None else cut
+    physical = end - header_idx - int(end > header_idx and lines[end - 1] == "")
+    # fewer records than lines: some fields hold line breaks (legit, or a quote storm)
+    multiline = physical > 1 + len(raw) + len(bad)
+    storm = np.zeros(len(raw), dtype=bool)
+    if multiline:
+        storm, spans, why = quote_storms(raw, delim)
+        if storm.any():
+            damages.append(_storm_damage(lines, rows[storm], spans[storm], why, storm, file))
     blank = raw.isna().all(axis=1).to_numpy() if len(raw.columns) else np.zeros(len(raw), bool)
     blank = blank | storm
     out = pd.DataFrame(index=raw.index)
