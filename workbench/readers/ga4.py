@@ -379,6 +379,7 @@ def read_ga4(source: SourceConfig) -> ReadResult:
     paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
     events, files = load_events(paths, quarantine, source.name)
     usable = _usable(events, quarantine, source)
+    events = events.drop(columns="event_timestamp")  # checked; the times are in TS
     warnings: list[str] = []
     if not usable.any():
         return finish(source, quarantine, files=files)
