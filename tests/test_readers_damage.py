@@ -170,3 +170,12 @@ def test_source_paths_must_resolve_inside_data_dir(tmp_path: Path):
             read_source(source)
         allowed = config(path, data, allow_outside_data_dir=True)
         assert len(read_source(allowed).touchpoints) == 2
+
+
+def test_long_legit_notes_in_a_multiline_column_are_kept(tmp_path: Path):
+    lines = rows(20)
+    for i in (2, 5, 8):  # a notes-like column: several values span lines
+        lines[i] = f'2026-11-0{i} 10:00,c{i},visit,"Call notes:\nasked about pricing\nfollow up"'
+    lines[12] = '2026-11-12 10:00,c12,visit,"' + "Long note. " * 400 + '\nsecond paragraph"'
+    result = read_source(generic(tmp_path, "t.csv", HEADER + "\n".join(lines) + "\n"))
+    assert len(result.touchpoints) == 20 and result.quarantine.empty

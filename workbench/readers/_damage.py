@@ -15,9 +15,9 @@ user; nothing is dropped silently.
   opens (pandas only says "EOF inside string").
 * :func:`quote_storms` finds rows where a stray quote made one field
   swallow the following lines: a field with line breaks whose embedded
-  lines look like records (as many delimiters as the header) in a column
-  whose values are normally single-line, or one far longer than the
-  column's norm.
+  lines look like records (as many delimiters as the header), in a column
+  whose values are normally single-line or far longer than the column's
+  norm (a long legit note rarely has record-shaped lines).
 """
 
 from __future__ import annotations
@@ -171,12 +171,12 @@ def quote_storms(raw: pd.DataFrame, delimiter: str) -> tuple[np.ndarray, np.ndar
         long = length > max(_STORM_MIN_CHARS, _STORM_FACTOR * norm)
         single_line = has.sum() <= _MULTILINE_SHARE * max(len(filled), 1)
         records = np.zeros(n, dtype=bool)
-        if single_line:
-            inner = values[has].str.split("\n")
-            records[has] = [
-                sum(part.count(delimiter) >= width for part in parts[1:]) >= 1 for parts in inner
-            ]
-        hit = has & (long | records)
+        inner = values[has].str.split("\n")
+        records[has] = [
+            any(part.count(delimiter) >= width for part in parts[1:]) for parts in inner
+        ]
+        # swallowed rows look like records; a legit note is also far from its column's norm
+        hit = has & records & (long | single_line)
         for i in np.flatnonzero(hit & ~flagged):
             why[i] = (
                 f"column {column!r}: {length[i]:,} characters over {breaks[i] + 1} lines "
