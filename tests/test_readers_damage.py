@@ -140,7 +140,12 @@ def test_duplicate_header_column_is_an_error_when_read_and_a_warning_otherwise(t
 def test_header_only_export_gives_zero_rows_with_a_warning(tmp_path: Path):
     result = read_source(generic(tmp_path, "t.csv", HEADER))
     assert len(result.touchpoints) == 0
-    assert "t.csv: the export has a header but no data rows (0 rows read)" in result.warnings
+    assert (
+        "t.csv: the export has no data rows (0 rows read: empty or header only)" in result.warnings
+    )
+    (tmp_path / "e.ndjson").write_text("")
+    ga4 = read_source(SourceConfig(name="ga4", format="ga4", path="e.ndjson", base_dir=tmp_path))
+    assert "e.ndjson: the export has no data rows" in " ".join(ga4.warnings)
 
 
 def test_prepare_on_a_damaged_file_exits_cleanly(tmp_path: Path, capsys):

@@ -377,7 +377,12 @@ def finish(
         kept = plausible_rows(kept, column, source, quarantine)
         tables[table.name] = scrub_frame(kept, region=region).reset_index(drop=True)
     _time_span(files or [], tables)
-    warnings = [*(warnings or []), *_damage_warnings(quarantine)]
+    empty = [
+        f"{info['file']}: the export has no data rows (0 rows read: empty or header only)"
+        for info in files or []
+        if info.get("rows") == 0
+    ]
+    warnings = [*(warnings or []), *empty, *_damage_warnings(quarantine)]
     return ReadResult.build(
         quarantine=quarantine,
         files=files,

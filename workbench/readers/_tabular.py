@@ -445,8 +445,6 @@ def read_export(
         quarantine_damage(damage, quarantine, source=source.name, file=file)
         if damage.reason != REASON_TRUNCATED:  # finish() reports those for every reader
             notes.append(damage.message)
-    if not len(out):
-        notes.append(f"{file}: the export has a header but no data rows (0 rows read)")
     return Export(
         frame=out,
         file=file,
