@@ -125,6 +125,10 @@ def test_window_is_configured_in_project_and_overridden_per_source(tmp_path: Pat
     assert (config.min_date, config.max_future_days) == ("2020-01-01", 3.0)
     assert (a.min_date, a.max_future_days) == ("2020-01-01", 3.0)
     assert (b.min_date, b.max_future_days) == ("2010-06-01", 3.0)
+    import tomllib
+
+    unquoted = tomllib.loads("[project]\nmin_date = 2010-02-03\n")  # a TOML date
+    assert parse_config(unquoted).min_date == "2010-02-03"
     with pytest.raises(ValidationError) as err:
         parse_config({"project": {"min_date": "yesterday", "max_future_days": -1}})
     assert "project.min_date" in str(err.value) and "project.max_future_days" in str(err.value)
