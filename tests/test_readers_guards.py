@@ -46,6 +46,7 @@ def test_ga4_wrong_units_placeholders_and_implausible_dates_are_quarantined(tmp_
         ga4_event(-1, "minus"),  # 5
         ga4_event(4_102_444_800 * US, "y2100"),  # 6: 2100-01-01
         ga4_event(946_684_800 * US, "y2000"),  # 7: 2000-01-01, before min_date
+        ga4_event(T0 * US * 1000, "ns"),  # 8: nanoseconds
     ]
     write_lines(tmp_path / "e.ndjson", rows)
     result = read_source(SourceConfig(name="ga4", format="ga4", path="*.ndjson", base_dir=tmp_path))
@@ -57,6 +58,7 @@ def test_ga4_wrong_units_placeholders_and_implausible_dates_are_quarantined(tmp_
         5: "event_timestamp 0 or negative",
         6: "timestamp in the future (beyond max_future_days)",
         7: "timestamp before min_date",
+        8: "event_timestamp not in microseconds",
     }
     values = result.quarantine.set_index("source_row")["value"]
     assert "seconds" in values[2] and "milliseconds" in values[3]

@@ -43,8 +43,8 @@ REASON_EPOCH_UNIT = "event_timestamp not in microseconds"
 #: Quarantine reason of an epoch number of 0 or below (a placeholder).
 REASON_EPOCH_PLACEHOLDER = "event_timestamp 0 or negative"
 
-# microsecond epochs of plausible times are ~1e15; seconds ~1e9, milliseconds ~1e12
-_UNIT_BOUNDS = ((1e8, 1e11, "seconds"), (1e11, 1e14, "milliseconds"))
+# microsecond epochs of plausible times are ~1e15; seconds ~1e9, milliseconds ~1e12, ns ~1e18
+_UNIT_BOUNDS = ((1e8, 1e11, "seconds"), (1e11, 1e14, "milliseconds"), (1e17, 1e20, "nanoseconds"))
 _SLASH_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\D.*)?"
 
 
@@ -104,8 +104,8 @@ def plausible_rows(
 def epoch_unit_problems(numbers: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Classify microsecond epoch numbers: ``(wrong_unit, placeholder, description)``.
 
-    ``wrong_unit`` marks values of the size of seconds (1e8..1e11) or
-    milliseconds (1e11..1e14) since 1970; ``placeholder`` marks 0 and
+    ``wrong_unit`` marks values of the size of seconds (1e8..1e11),
+    milliseconds (1e11..1e14) or nanoseconds (1e17..1e20) since 1970; ``placeholder`` marks 0 and
     negative values. ``description`` names the unit a value looks like.
     """
     values = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")

@@ -134,7 +134,7 @@ def as_number(arr: pa.ChunkedArray | pa.Array | None, n: int) -> pd.Series:
     if arr is None or pa.types.is_null(arr.type):
         return pd.Series(np.nan, index=range(n), dtype="float64")
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-        return pd.Series(pc.cast(arr, pa.float64()).to_pandas(), dtype="float64")
+        return pd.Series(pc.cast(arr, pa.float64(), safe=False).to_pandas(), dtype="float64")
     values = pd.Series(arr.to_pandas(), dtype="string").str.strip()
     return pd.to_numeric(values, errors="coerce").astype("float64").reset_index(drop=True)
 
