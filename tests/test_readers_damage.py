@@ -184,3 +184,10 @@ def test_long_legit_notes_in_a_multiline_column_are_kept(tmp_path: Path):
     lines[12] = '2026-11-12 10:00,c12,visit,"' + "Long note. " * 400 + '\nsecond paragraph"'
     result = read_source(generic(tmp_path, "t.csv", HEADER + "\n".join(lines) + "\n"))
     assert len(result.touchpoints) == 20 and result.quarantine.empty
+
+
+def test_plain_file_named_gz_is_read_and_corrupt_gz_is_a_clear_error(tmp_path: Path):
+    plain = read_source(generic(tmp_path, "p.csv.gz", HEADER + "\n".join(rows(3)) + "\n"))
+    assert len(plain.touchpoints) == 3
+    with pytest.raises(ValidationError, match=r"g.csv.gz: corrupt compressed data .*nothing"):
+        read_source(generic(tmp_path, "g.csv.gz", b"\x1f\x8bgarbage"))

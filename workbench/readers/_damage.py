@@ -6,9 +6,9 @@ row per lost line (with the reason and the line's text) and one warning
 line naming the file and the line. Nothing here raises a traceback at the
 user; nothing is dropped silently.
 
-* :func:`read_raw` reads a file, decompressing gzip (``.gz`` or the gzip
-  magic bytes); a truncated or corrupt archive keeps everything up to the
-  last complete line.
+* :func:`read_raw` reads a file, decompressing gzip data (recognised by its
+  magic bytes, whatever the name); a truncated or corrupt archive keeps
+  everything up to the last complete line.
 * :func:`nul_lines` finds lines holding NUL bytes (binary garbage in a text
   export; a UTF-16 file is recognised before, by its BOM or NUL pattern).
 * :func:`unterminated_quote_line` finds where a quote that never closes
@@ -77,7 +77,7 @@ def read_raw(path: Path) -> tuple[bytes, str | None]:
     damage, cut back to its last complete line; the partial line is lost.
     """
     raw = path.read_bytes()
-    if not (path.suffix.lower() == ".gz" or raw[:2] == b"\x1f\x8b"):
+    if raw[:2] != b"\x1f\x8b":  # not gzip data (also a plain file named .gz)
         return raw, None
     parts: list[bytes] = []
     problem = None

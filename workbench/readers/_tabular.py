@@ -387,6 +387,11 @@ def read_export(
         When no header row is found or a required column is missing.
     """
     data, problem = read_raw(path)
+    if problem and not data.strip():
+        raise ValidationError(
+            f"{file}: {problem}; nothing could be read from it",
+            context=f"source {source.name!r} (format {source.format!r})",
+        )
     damages = [truncation_damage(data, problem, file)] if problem else []
     text, encoding, notes = decode_bytes(data, source, file)
     text, nul = nul_lines(text, file)
