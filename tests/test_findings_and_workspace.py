@@ -239,3 +239,15 @@ def test_journeys_carry_lead_and_opportunity_times_for_w_shaped(workspace):
     wide = credits.pivot(index="channel", columns="model", values="conversions")
     assert wide["w_shaped"].sum() == pytest.approx(wide["position"].sum())
     assert not wide["w_shaped"].round(6).equals(wide["position"].round(6))
+
+
+def test_largest_people_are_listed_whatever_their_size(workspace):
+    from workbench.health import LARGEST_SHOWN, largest_people
+
+    top = largest_people(workspace.prepared)
+    assert len(top) == LARGEST_SHOWN
+    sizes = top["identifiers"].tolist()
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == workspace.prepared.people["identifiers"].max()
+    # listed although none of them is over the alert threshold
+    assert not top["alert"].any()

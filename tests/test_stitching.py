@@ -409,3 +409,52 @@ def test_no_identity_columns_at_all():
     r = stitch(tp, tp.iloc[:0], None)
     assert r.touchpoints["person_id"].isna().all()
     assert np.array_equal(r.touchpoints["is_internal"].to_numpy(), [False])
+
+
+# --- junk ids and the device limit (issue 13, point 4) ------------------------------------
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "[object Object]",
+        "(none)",
+        "None",
+        "nan",
+        "{}",
+        "[]",
+        "-",
+        "unknown",
+        "{{user_id}}",
+        "${user_id}",
+        "*|EMAIL|*",
+        "(not set)",
+        "0",
+        "  NULL ",
+    ],
+)
+def test_placeholder_user_ids_merge_nobody(junk):
+    tp = table(*({"anonymous_id": f"browser{i}", "user_id": junk} for i in range(13)))
+    r = run(tp)
+    assert r.touchpoints["person_id"].nunique() == 13
+    blocked = r.diagnostics["blocked"].query("reason == 'placeholder'")
+    assert blocked["id_type"].tolist() == ["user_id"]
+
+
+def test_a_user_id_joining_more_devices_than_the_default_limit_is_shared():
+    from workbench.identity_rules import MAX_DEVICES_PER_USER
+
+    many = MAX_DEVICES_PER_USER + 1
+    tp = table(
+        *({"anonymous_id": f"b{i}", "user_id": "team-login"} for i in range(many)),
+        *({"anonymous_id": f"own{i}", "user_id": "real"} for i in range(MAX_DEVICES_PER_USER)),
+    )
+    r = run(tp)
+    shared = r.diagnostics["shared_identifiers"]
+    assert shared[["id_type", "id_value", "other_type", "linked", "limit"]].values.tolist() == [
+        ["user_id", "team-login", "anonymous_id", many, MAX_DEVICES_PER_USER]
+    ]
+    # the shared login merges none of its browsers; the real user keeps all of theirs
+    assert r.touchpoints["person_id"].iloc[:many].nunique() == many
+    assert r.touchpoints["person_id"].iloc[many:].nunique() == 1
+    # the limit is overridable in [identity.limits]
+    raised = run(tp, limits={"user_id": {"anonymous_id": many}})
+    assert raised.touchpoints["person_id"].iloc[:many].nunique() == 1

@@ -35,6 +35,7 @@ from workbench.attribution import (
 )
 from workbench.attribution.aggregated import AGG_NULLS, AGG_VALUE
 from workbench.config import Config, load_config
+from workbench.csv_safety import write_csv
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.export import export_conversions
 from workbench.export.values import FULL_MODEL
@@ -138,7 +139,7 @@ def _write_table(frame: pd.DataFrame, out: Path) -> None:
     if out.suffix.lower() == ".parquet":
         frame.to_parquet(out, index=False)
     else:
-        frame.to_csv(out, index=False)
+        write_csv(frame, out)
 
 
 # --- workbench attribute --------------------------------------------------------------

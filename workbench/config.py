@@ -49,6 +49,11 @@ FORMATS: tuple[str, ...] = (
     "webinar_registrants",
 )
 PATH_LEVELS = ("channel", "platform", "campaign", "touch_type")
+#: Earliest plausible timestamp (``[project] min_date``): older rows are quarantined.
+DEFAULT_MIN_DATE = "2005-01-01"
+#: How far ahead of now a timestamp may lie (``[project] max_future_days``).
+DEFAULT_MAX_FUTURE_DAYS = 1.0
+DECIMAL_SEPARATORS = (".", ",")
 JOURNEY_UNITS = ("person", "account")
 STAGES = ("awareness", "consideration", "decision", "conversion", "retention")
 GENERIC_TABLES = ("touchpoints", "conversions", "spend", "identity_links")
@@ -74,6 +79,9 @@ _PROJECT_KEYS = {
     "reports_dir",
     "truth_dir",
     "default_phone_region",
+    "min_date",
+    "max_future_days",
+    "exchange_rates",
 }
 _SOURCE_KEYS = {
     "name",
@@ -89,6 +97,10 @@ _SOURCE_KEYS = {
     "encoding",
     "ts_format",
     "enabled",
+    "decimal",
+    "allow_outside_data_dir",
+    "min_date",
+    "max_future_days",
 }
 _IDENTITY_KEYS = {
     "blocked_values",
@@ -129,6 +141,10 @@ class SourceConfig:
     encoding: str | None = None
     ts_format: str | None = None
     enabled: bool = True
+    decimal: str = "."
+    allow_outside_data_dir: bool = False
+    min_date: str = DEFAULT_MIN_DATE
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
 
     def files(self) -> list[Path]:
         """Files matching ``path`` (a glob relative to the data dir), sorted."""
@@ -198,6 +214,9 @@ class Config:
     reports_dir: Path = Path("reports")
     truth_dir: Path | None = None
     default_phone_region: str = "US"
+    min_date: str = DEFAULT_MIN_DATE
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
+    exchange_rates: dict[str, float] = field(default_factory=dict)
     sources: tuple[SourceConfig, ...] = ()
     identity: IdentityConfig = IdentityConfig()
     journeys: JourneyConfig = JourneyConfig()
@@ -308,9 +327,10 @@ def parse_config(
         )
     }
     truth = project.get("truth_dir")
+    window = _parse_window(p, project, "project", (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS))
 
     sources = tuple(
-        _parse_source(p, s, i, dirs["data_dir"], tz)
+        _parse_source(p, s, i, dirs["data_dir"], tz, window)
         for i, s in enumerate(_list_of_tables(p, data.get("sources", []), "sources"))
     )
     names = [s.name for s in sources]
@@ -324,6 +344,9 @@ def parse_config(
         timezone=tz,
         truth_dir=_resolve(base, truth) if truth else None,
         default_phone_region=str(project.get("default_phone_region", "US")),
+        min_date=window[0],
+        max_future_days=window[1],
+        exchange_rates=_parse_rates(p, project.get("exchange_rates", {})),
         sources=sources,
         identity=_parse_identity(p, data.get("identity", {})),
         journeys=_parse_journeys(p, data.get("journeys", {})),
@@ -365,8 +388,57 @@ def _list_of_tables(p: _Problems, value: Any, key: str) -> list[dict[str, Any]]:
     return value
 
 
+def _parse_window(
+    p: _Problems, raw: dict[str, Any], where: str, default: tuple[str, float]
+) -> tuple[str, float]:
+    """``min_date`` (a date) and ``max_future_days`` (>= 0) of ``raw``, else ``default``."""
+    import datetime as dt
+
+    min_date, future = default
+    value = raw.get("min_date", min_date)
+    try:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        dt.date.fromisoformat(text[:10])
+        min_date = text[:10]
+    except ValueError:
+        p.add(f"{where}.min_date = {value!r}; expected a date like 2005-01-01")
+    value = raw.get("max_future_days", future)
+    if p.typed(value, (int, float), f"{where}.max_future_days", "a number of days >= 0"):
+        if value < 0:
+            p.add(f"{where}.max_future_days = {value}; expected a number of days >= 0")
+        else:
+            future = float(value)
+    return min_date, future
+
+
+def _parse_rates(p: _Problems, raw: Any) -> dict[str, float]:
+    """``[project] exchange_rates``: ISO code -> units of the project currency per unit."""
+    import math
+    import re
+
+    if not isinstance(raw, dict):
+        p.add(f"project.exchange_rates = {raw!r}; expected a table like {{ EUR = 1.08 }}")
+        return {}
+    out: dict[str, float] = {}
+    for code, rate in raw.items():
+        key = f"project.exchange_rates.{code}"
+        if not re.fullmatch(r"[A-Za-z]{3}", str(code)):
+            p.add(f"{key}: {code!r} is not a 3-letter ISO 4217 currency code")
+        elif p.typed(rate, (int, float), key, "a positive number (project currency per unit)"):
+            if not (math.isfinite(rate) and rate > 0):
+                p.add(f"{key} = {rate}; expected a positive number (project currency per unit)")
+            else:
+                out[str(code).upper()] = float(rate)
+    return out
+
+
 def _parse_source(
-    p: _Problems, raw: dict[str, Any], i: int, data_dir: Path, default_tz: str
+    p: _Problems,
+    raw: dict[str, Any],
+    i: int,
+    data_dir: Path,
+    default_tz: str,
+    window: tuple[str, float] = (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS),
 ) -> SourceConfig:
     where = f"sources[{i}]" + (f" ({raw['name']})" if "name" in raw else "")
     p.unknown_keys(raw, _SOURCE_KEYS, where)
@@ -402,6 +474,11 @@ def _parse_source(
             )
     enabled = raw.get("enabled", True)
     p.typed(enabled, bool, f"{where}.enabled", "true or false")
+    decimal = raw.get("decimal", ".")
+    p.choice(decimal, DECIMAL_SEPARATORS, f"{where}.decimal")
+    outside = raw.get("allow_outside_data_dir", False)
+    p.typed(outside, bool, f"{where}.allow_outside_data_dir", "true or false")
+    min_date, future = _parse_window(p, raw, where, window)
     return SourceConfig(
         name=str(raw.get("name", f"source{i}")),
         format=str(fmt),
@@ -417,6 +494,10 @@ def _parse_source(
         encoding=raw.get("encoding"),
         ts_format=raw.get("ts_format"),
         enabled=bool(enabled),
+        decimal=str(decimal),
+        allow_outside_data_dir=outside is True,
+        min_date=min_date,
+        max_future_days=future,
     )
 
 

@@ -8,7 +8,10 @@ from workbench.journeys import JourneySet
 from workbench.prepare import Prepared
 from workbench.schema import PERSON_ID
 
-__all__ = ["coverage", "source_overview"]
+__all__ = ["LARGEST_SHOWN", "coverage", "largest_people", "source_overview"]
+
+#: People listed by :func:`largest_people` in the data-health report.
+LARGEST_SHOWN = 10
 
 
 def source_overview(prepared: Prepared) -> pd.DataFrame:
@@ -26,6 +29,31 @@ def source_overview(prepared: Prepared) -> pd.DataFrame:
         )
         .reset_index()
     )
+
+
+def largest_people(prepared: Prepared, n: int = LARGEST_SHOWN) -> pd.DataFrame:
+    """The ``n`` people holding the most identifiers, whatever their size.
+
+    Listed even when none is over ``identity.max_component_size``: a junk
+    identifier that merged a dozen browsers stays far below the alert but is
+    plain to see here. Columns ``rank, identifiers, id_types, anchor_type,
+    touchpoints, conversions, is_internal, alert`` (from the stitching
+    diagnostics' ``largest_components`` table).
+    """
+    columns = [
+        "rank",
+        "identifiers",
+        "id_types",
+        "anchor_type",
+        "touchpoints",
+        "conversions",
+        "is_internal",
+        "alert",
+    ]
+    top = prepared.diagnostics.get("largest_components")
+    if top is None or top.empty:
+        return pd.DataFrame(columns=columns)
+    return top.sort_values("rank").head(n)[columns].reset_index(drop=True)
 
 
 def coverage(prepared: Prepared, journeys: JourneySet | None = None) -> pd.DataFrame:

@@ -3,8 +3,9 @@
 Emails: trimmed, lower-cased, then SHA-256. Phones: parsed to E.164 (with the
 ``phonenumbers`` library), then SHA-256. Click ids: ``fbc`` cookies
 (``fb.1.<ts>.<fbclid>``) are reduced to their fbclid. Blocked placeholder
-values (``""``, ``"null"``, ``"undefined"``, ``"0"``, ``"-1"``,
-``"anonymous"``, all-zero ids) become missing.
+values (:data:`DEFAULT_BLOCKED_VALUES` such as ``"null"``, ``"[object Object]"``,
+``"(none)"``, and :data:`PLACEHOLDER_PATTERNS`: all-zero ids, values without a
+letter or digit, unresolved template tags) become missing.
 """
 
 from __future__ import annotations
@@ -15,30 +16,84 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_BLOCKED_VALUES",
+    "PLACEHOLDER_PATTERNS",
     "blank_blocked",
     "hash_values",
     "normalize_email",
     "normalize_fbclid",
     "normalize_phone",
+    "placeholder_mask",
     "sha256_hex",
 ]
 
-#: Placeholder values that never identify anyone (compared case-insensitively).
+#: Placeholder values that never identify anyone (compared case-insensitively, after trimming).
+#: Sources: JavaScript stringifications (``[object Object]``, ``undefined``, ``NaN``), GA4 and
+#: Universal Analytics placeholders (``(not set)``, ``(none)``, ``(data deleted)``,
+#: ``<Other>``), spreadsheet/SQL empties (``null``, ``N/A``, ``#N/A``, ``nil``) and
+#: common form fillers.
 DEFAULT_BLOCKED_VALUES: tuple[str, ...] = (
     "",
     "null",
+    "(null)",
+    "<null>",
+    "nil",
     "none",
+    "(none)",
     "nan",
     "undefined",
+    "(undefined)",
+    "[object object]",
+    "object object",
+    "{}",
+    "[]",
+    "-",
+    "--",
     "0",
     "-1",
+    "false",
+    "true",
     "anonymous",
     "unknown",
+    "(unknown)",
     "(not set)",
+    "not set",
+    "(not provided)",
+    "not provided",
     "(data deleted)",
+    "(empty)",
+    "empty",
     "<other>",
+    "(other)",
     "n/a",
+    "na",
+    "#n/a",
 )
+
+#: Value shapes that never identify anyone (full match, case-insensitive): no letter or
+#: digit at all (``-``, ``{}``, ``...``), all-zero ids (``0000-0000``), unresolved
+#: template tags (``{{email}}``, ``${user_id}``, ``*|EMAIL|*``, ``%%emailaddr%%``) and
+#: JavaScript object stringifications (``[object Object]``, ``[object HTMLElement]``).
+PLACEHOLDER_PATTERNS: tuple[str, ...] = (
+    r"[\W_]*",
+    r"[0\-.]+",
+    r"\{\{.*\}\}",
+    r"\$\{.*\}",
+    r"\*\|.*\|\*",
+    r"%%.*%%",
+    r"\[object [a-z]*\]",
+)
+_PLACEHOLDER_RE = "(?:" + "|".join(PLACEHOLDER_PATTERNS) + ")"
+
+
+def placeholder_mask(
+    values: pd.Series, blocked: tuple[str, ...] | frozenset[str] = DEFAULT_BLOCKED_VALUES
+) -> pd.Series:
+    """True where a value is a placeholder (:data:`DEFAULT_BLOCKED_VALUES` or
+    :data:`PLACEHOLDER_PATTERNS`) or missing."""
+    lowered = values.astype("string").str.strip().str.lower()
+    listed = lowered.isin([b.lower() for b in blocked])
+    shaped = lowered.str.fullmatch(_PLACEHOLDER_RE)
+    return (listed | shaped).fillna(True).astype(bool)
 
 
 def sha256_hex(text: str) -> str:
@@ -59,9 +114,7 @@ def blank_blocked(
 ) -> pd.Series:
     """Turn placeholder values and all-zero ids (``0000-0000``) into missing."""
     text = values.astype("string").str.strip()
-    lowered = text.str.lower()
-    bad = lowered.isin([b.lower() for b in blocked]) | lowered.str.fullmatch(r"[0\-\.]+", na=False)
-    return text.mask(bad)
+    return text.mask(placeholder_mask(text, blocked))
 
 
 def normalize_email(values: pd.Series, *, hashed: bool = True) -> pd.Series:

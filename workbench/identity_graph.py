@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
-from workbench.identifiers import normalize_email
+from workbench.identifiers import normalize_email, placeholder_mask
 from workbench.identity_rules import (
     BLOCK_REASONS,
     DEFAULT_LIMITS,
@@ -195,8 +195,8 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     reason = np.zeros(len(raw), dtype=np.int8)
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
-    is_placeholder = low.isin(block.placeholders) | low.str.strip("0-.").eq("")
-    reason[is_placeholder.fillna(True).to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
+    is_placeholder = placeholder_mask(text, block.placeholders)
+    reason[is_placeholder.to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
     if id_type == "email":
         clear = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
         if clear.any():

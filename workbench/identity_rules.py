@@ -39,6 +39,7 @@ from workbench.schema import CLICK_ID_TYPES
 __all__ = [
     "BLOCK_REASONS",
     "DEFAULT_LIMITS",
+    "MAX_DEVICES_PER_USER",
     "REASON_CODE",
     "Blocklist",
     "apply_limits",
@@ -55,11 +56,18 @@ BLOCK_REASONS: tuple[str, ...] = (
     "over_limit",
 )
 
+#: Devices (browser cookies, app installs) one logged-in user may join before the user id
+#: is treated as shared (a junk or team login): generous for people who clear cookies or use
+#: several browsers and phones, far below what a placeholder id collects.
+MAX_DEVICES_PER_USER = 10
+
 #: Limits applied unless the configuration overrides the same pair:
-#: a browser cookie or device belongs to one logged-in user / CRM contact, an
-#: e-mail or phone to one CRM contact and one product user, a click id to one browser.
+#: a browser cookie or device belongs to one logged-in user / CRM contact, a user id joins
+#: at most :data:`MAX_DEVICES_PER_USER` devices, an e-mail or phone belongs to one CRM
+#: contact and one product user, a click id to one browser.
 DEFAULT_LIMITS: dict[str, dict[str, int]] = {
     "anonymous_id": {"user_id": 1, "crm_contact_id": 1},
+    "user_id": {"anonymous_id": MAX_DEVICES_PER_USER, "device_id": MAX_DEVICES_PER_USER},
     "device_id": {"user_id": 1, "crm_contact_id": 1},
     "email": {"crm_contact_id": 1, "user_id": 1},
     "phone": {"crm_contact_id": 1},

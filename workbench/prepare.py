@@ -120,6 +120,7 @@ def prepare(
     Prepared
     """
     from workbench.channels import assign_channels
+    from workbench.currency import unify_currencies
     from workbench.readers import read_source
     from workbench.stitching import stitch
 
@@ -164,6 +165,13 @@ def prepare(
     conversions = _concat(parts["conversions"], CONVERSIONS)
     links = _concat(parts["identity_links"], IDENTITY_LINKS)
     spend = _concat(parts["spend"], SPEND)
+    money, notes = unify_currencies(
+        {"conversions": conversions, "spend": spend},
+        currency=config.currency,
+        rates=config.exchange_rates,
+    )
+    conversions, spend = money["conversions"], money["spend"]
+    warnings.extend(notes)
 
     say("grouping channels")
     touchpoints = assign_channels(touchpoints, config.channel_rules)

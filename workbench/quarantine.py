@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workbench.privacy import scrub_values
 from workbench.schema import QUARANTINE, SOURCE, SOURCE_FILE, SOURCE_ROW
 
 __all__ = ["Quarantine", "empty_quarantine", "quarantine_summary"]
@@ -93,6 +94,8 @@ class Quarantine:
             values = rows[column]
         elif values is not None:
             values = values[mask] if len(values) == len(df) else values
+        if values is not None:  # a kept value never holds a raw e-mail or phone
+            values = scrub_values(values.astype("string"))
         if file is None and SOURCE_FILE in rows.columns:
             files = rows[SOURCE_FILE].astype("string").to_numpy()
         else:

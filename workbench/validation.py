@@ -156,6 +156,20 @@ def _no_identifier(df: pd.DataFrame) -> pd.Series:
     return pd.Series(none, index=df.index)
 
 
+def _non_finite(table: Table) -> object:
+    """Predicate: a number column of ``table`` holds inf/-inf (``inf``, ``1e309`` in a file)."""
+    floats = [c.name for c in table.columns if c.kind == "float"]
+
+    def predicate(d: pd.DataFrame) -> pd.Series:
+        bad = np.zeros(len(d), dtype=bool)
+        for name in floats:
+            if name in d.columns:
+                bad |= np.isinf(pd.to_numeric(d[name], errors="coerce").to_numpy(dtype="float64"))
+        return pd.Series(bad, index=d.index)
+
+    return predicate
+
+
 #: Row-level rules per table: (reason, column, predicate selecting bad rows).
 ROW_RULES: dict[str, list[tuple[str, str | None, object]]] = {
     TOUCHPOINTS.name: [
@@ -167,11 +181,13 @@ ROW_RULES: dict[str, list[tuple[str, str | None, object]]] = {
         ("unparseable or missing timestamp", TS, lambda d: d[TS].isna()),
         ("missing every identifier", None, _no_identifier),
         ("missing conversion type", "conversion_type", lambda d: d["conversion_type"].isna()),
+        ("non-finite number (inf)", None, _non_finite(CONVERSIONS)),
         ("negative conversion value", VALUE, lambda d: d[VALUE].lt(0).fillna(False)),
     ],
     SPEND.name: [
         ("unparseable or missing date", "date", lambda d: d["date"].isna()),
         ("missing or non-numeric spend", "spend", lambda d: d["spend"].isna()),
+        ("non-finite number (inf)", None, _non_finite(SPEND)),
         ("negative spend", "spend", lambda d: d["spend"].lt(0).fillna(False)),
         ("missing platform", "platform", lambda d: d["platform"].isna()),
     ],

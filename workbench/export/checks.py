@@ -18,6 +18,11 @@ the report says why. Rules (sources in :mod:`workbench.export.rules`):
   hashed email/phone, ``fbc``, ``fbp`` or IP + user agent [M-CIP]; LinkedIn a
   hashed email or ``li_fat_id`` [L-CAPI];
 * a conversion name / event name / conversion rule URN;
+* Google: a click id made of the characters Google click ids have
+  (:data:`~workbench.export.rules.GOOGLE_CLICK_ID_PATTERN`, never starting
+  with a formula character) and a conversion name that does not start with
+  one: the upload CSV is read verbatim, so such values are rejected here
+  instead of being neutralized (:mod:`workbench.csv_safety`);
 * duplicates (later copies rejected): Google same click id + conversion name
   + conversion time [G-OCI]; Meta same ``event_name`` + ``event_id``
   [M-DEDUP]; LinkedIn same conversion rule + ``eventId`` [L-CAPI]. Meta only
@@ -36,8 +41,10 @@ from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
+from workbench.csv_safety import formula_like
 from workbench.errors import WorkbenchError
 from workbench.export.rules import (
+    GOOGLE_CLICK_ID_PATTERN,
     LINKEDIN_URN_PATTERN,
     LINKEDIN_URN_PLACEHOLDER,
     PLATFORM_RULES,
@@ -165,11 +172,33 @@ def _identifier_rules(prepared: pd.DataFrame, platform: str) -> list[_Rule]:
         (key_reason, keyless),
         ("no conversion name for this conversion type", name.isna() | name.str.strip().eq("")),
     ]
+    if platform == "google_ads":
+        out += _google_text_rules(prepared)
     if platform == "linkedin":
         urn = name.str.fullmatch(LINKEDIN_URN_PATTERN).fillna(False).astype(bool)
         malformed = name.notna() & name.ne(LINKEDIN_URN_PLACEHOLDER) & ~urn
         out.append(("conversion rule is not a urn:lla:llaPartnerConversion:<id> URN", malformed))
     return out
+
+
+def _google_text_rules(prepared: pd.DataFrame) -> list[_Rule]:
+    """Values Google reads verbatim from the CSV: never formula-like (see csv_safety)."""
+    click = prepared["click_id"].astype("string")
+    malformed = click.notna() & (
+        ~click.str.fullmatch(GOOGLE_CLICK_ID_PATTERN).fillna(False) | formula_like(click)
+    )
+    name = prepared["conversion_name"].astype("string")
+    return [
+        (
+            "Google click id is not valid: it starts with =, +, - or @ or has characters "
+            "a click id cannot have (formula-like text from a URL)",
+            malformed,
+        ),
+        (
+            "conversion name starts with =, +, -, @, tab or CR (a spreadsheet would run it)",
+            formula_like(name),
+        ),
+    ]
 
 
 def _dedup_key(prepared: pd.DataFrame, platform: str) -> tuple[pd.DataFrame, str]:

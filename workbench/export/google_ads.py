@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.csv_safety import formula_safe
 from workbench.export.payload import format_amount
 from workbench.export.rules import (
     GOOGLE_CLICK_COLUMNS,
@@ -147,6 +148,9 @@ def google_csv(frame: pd.DataFrame, *, timezone: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([f"Parameters:TimeZone={google_timezone_parameter(timezone)}"])
     writer.writerow(list(frame.columns))
+    # every column is Google's template: read verbatim, so formula-like values must have
+    # been rejected by the pre-send checks (formula_safe raises if one slipped through)
+    frame = formula_safe(frame, mandated=frame.columns)
     for record in frame.astype("object").where(frame.notna(), "").itertuples(index=False):
         writer.writerow(list(record))
     return buffer.getvalue()

@@ -62,6 +62,7 @@ __all__ = [
     "CONVERSION_TYPE_EVENTS",
     "DEFAULT_CHANNEL_PLATFORMS",
     "GOOGLE_CLICK_COLUMNS",
+    "GOOGLE_CLICK_ID_PATTERN",
     "GOOGLE_ENHANCED_COLUMNS",
     "GOOGLE_TAIL_COLUMNS",
     "LINKEDIN_URN_PATTERN",
@@ -203,6 +204,10 @@ GOOGLE_CLICK_COLUMNS: dict[str, str] = {
     "gbraid": "GBRAID",
     "wbraid": "WBRAID",
 }
+#: Shape of a Google click id (gclid/gbraid/wbraid): URL-safe base64 text, first character a
+#: letter, digit or ``_`` (a value starting with ``=``, ``+``, ``-`` or ``@`` is formula text
+#: picked up from a URL, never a click id Google issued).
+GOOGLE_CLICK_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
 #: Columns after the click id in every Google template [G-OCI].
 GOOGLE_TAIL_COLUMNS: tuple[str, ...] = (
     "Conversion Name",

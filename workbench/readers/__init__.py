@@ -11,7 +11,15 @@ Conventions shared by all readers (see each module for what it emits):
   from the file's first line (title/preamble lines and the header included);
   for Parquet files it is the 1-based row number.
 * Naive timestamps are local time in the source's ``timezone``.
-* Emails and phones are stored only as SHA-256 digests of their normalized form.
+* Emails and phones are stored only as SHA-256 digests of their normalized form;
+  e-mails and phones inside other text (URLs, free text, attributes) and
+  e-mail-shaped identifiers become digests too (:mod:`workbench.privacy`).
+* Rows dated before the source's ``min_date`` or more than ``max_future_days``
+  after now are quarantined (:mod:`workbench.readers._guards`); damaged files
+  (quote storms, unterminated quotes, truncated ``.gz``, NUL bytes) keep the
+  rows before the damage and quarantine the rest (:mod:`workbench.readers._damage`).
+* Source paths must resolve inside the data dir unless the source sets
+  ``allow_outside_data_dir = true``; numbers use the source's ``decimal``.
 * Rows that cannot be used go to ``ReadResult.quarantine`` with a reason; a
   file that cannot be used at all (missing required column, no header row)
   raises :class:`~workbench.errors.ValidationError`.

@@ -28,7 +28,10 @@ from workbench.identifiers import (
     normalize_fbclid,
     normalize_phone,
 )
+from workbench.privacy import scrub_frame, scrub_text
 from workbench.quarantine import Quarantine
+from workbench.readers._damage import REASON_TRUNCATED
+from workbench.readers._guards import check_day_month_order, plausible_rows
 from workbench.readers.base import ReadResult
 from workbench.schema import (
     CLICK_ID_TYPES,
@@ -71,7 +74,9 @@ def source_files(source: SourceConfig) -> list[Path]:
     Raises
     ------
     ConfigError
-        When the glob matches no file, naming the source, the glob and the folder.
+        When the glob matches no file, naming the source, the glob and the folder;
+        or when a file resolves (``..``, an absolute path, a symlink) outside the
+        data dir and the source does not set ``allow_outside_data_dir = true``.
     """
     files = [f for f in source.files() if f.is_file()]
     if not files:
@@ -80,6 +85,16 @@ def source_files(source: SourceConfig) -> list[Path]:
             f"matches no file in {str(source.base_dir)!r}; check [[sources]] path and "
             "[project] data_dir"
         )
+    if not source.allow_outside_data_dir:
+        root = Path(source.base_dir).resolve()
+        outside = [f for f in files if not f.resolve().is_relative_to(root)]
+        if outside:
+            raise ConfigError(
+                f"source {source.name!r}: path {source.path!r} resolves to "
+                f"{str(outside[0].resolve())!r} (and {len(outside) - 1} more), outside "
+                f"data_dir {str(root)!r}; move the exports under data_dir, or set "
+                "allow_outside_data_dir = true on the source to read them where they are"
+            )
     return files
 
 
@@ -130,14 +145,25 @@ def phone_hash(values: pd.Series, source: SourceConfig) -> pd.Series:
     return normalize_phone(values.astype("string"), default_region=region)
 
 
-def parse_number(values: pd.Series) -> pd.Series:
+def parse_number(values: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers as exported: thousands separators, currency signs, ``%`` and spaces removed.
 
-    ``"1,234.50"`` -> 1234.5, ``"$12"`` -> 12.0, ``"--"`` / ``""`` -> NaN.
+    ``decimal`` is the source's decimal separator (``[[sources]] decimal``):
+    with ``"."``, ``"1,234.50"`` -> 1234.5; with ``","``, ``"1.234,50"`` ->
+    1234.5. A value whose separators do not fit (``"1.234,50"`` with ``"."``)
+    is not a number (NaN, quarantined by the caller's rules) rather than a
+    silently wrong one. ``"$12"`` -> 12.0, ``"--"`` / ``""`` -> NaN; ``inf``
+    and overflowing values (``1e309``) stay infinite so the row rules can
+    quarantine them.
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    text = values.astype("string").str.replace(r"[,\s$€£%]", "", regex=True)
+    thousands = "," if decimal == "." else "."
+    text = values.astype("string").str.replace(r"[\s$€£%'\u00a0]", "", regex=True)
+    digits = rf"(?:\d{{1,3}}(?:\{thousands}\d{{3}})+|\d*)(?:\{decimal}\d*)?"
+    shaped = text.str.fullmatch(rf"[+-]?{digits}(?:[eE][+-]?\d+)?|(?i:[+-]?inf(?:inity)?)")
+    text = text.where(shaped.fillna(False).astype(bool))
+    text = text.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
 
 
@@ -163,6 +189,8 @@ def parse_times(
         NaT for the caller to handle; unparseable ones are quarantined).
     """
     raw = frame[column].astype("string").str.strip()
+    if not fmt:
+        check_day_month_order(raw, frame, column, source)
     times = parse_timestamps(raw, timezone=timezone or source.timezone, fmt=source.ts_format or fmt)
     bad = times.isna() & raw.notna() & (raw != "")
     if bad.any():
@@ -298,6 +326,17 @@ def _time_span(files: list[dict[str, object]], tables: dict[str, pd.DataFrame]) 
             info["last_ts"] = span.loc[info["file"], "max"]
 
 
+def _damage_warnings(quarantine: Quarantine) -> list[str]:
+    """One line per damaged compressed file (the rows before the damage were kept)."""
+    frame = quarantine.to_frame()
+    hit = frame.loc[frame["reason"] == REASON_TRUNCATED]
+    return [
+        f"{file}: {problem} at about line {row}; the complete lines before it were read, "
+        "the rest is lost"
+        for file, row, problem in zip(hit[SOURCE_FILE], hit[SOURCE_ROW], hit["value"], strict=True)
+    ]
+
+
 def finish(
     source: SourceConfig,
     quarantine: Quarantine,
@@ -312,10 +351,16 @@ def finish(
 ) -> ReadResult:
     """Conform the tables, quarantine rows breaking the row rules, build the result.
 
+    Rows dated outside the source's plausible window are quarantined
+    (:func:`workbench.readers._guards.plausible_rows`), and e-mails and phones
+    left in text columns, attributes and warnings are replaced by their
+    digests (:func:`workbench.privacy.scrub_frame`).
+
     Each ``files`` entry also gets ``first_ts`` / ``last_ts``: the earliest and
     latest time (``ts``, or ``date`` for spend) among the rows kept from that file.
     """
     tables: dict[str, pd.DataFrame] = {}
+    region = str(source.options.get("phone_region", "US"))
     for table, df in (
         (TOUCHPOINTS, touchpoints),
         (CONVERSIONS, conversions),
@@ -328,12 +373,20 @@ def finish(
             df = df.assign(**{SOURCE: source.name})
         conformed = conform(df, table)
         kept = quarantine_rows(conformed, table, quarantine, source=source.name)
-        tables[table.name] = kept.reset_index(drop=True)
+        column = "date" if table is SPEND else TS
+        kept = plausible_rows(kept, column, source, quarantine)
+        tables[table.name] = scrub_frame(kept, region=region).reset_index(drop=True)
     _time_span(files or [], tables)
+    empty = [
+        f"{info['file']}: the export has no data rows (0 rows read: empty or header only)"
+        for info in files or []
+        if info.get("rows") == 0
+    ]
+    warnings = [*(warnings or []), *empty, *_damage_warnings(quarantine)]
     return ReadResult.build(
         quarantine=quarantine,
         files=files,
-        warnings=warnings,
+        warnings=[scrub_text(w, region=region) for w in warnings],
         **tables,
-        **attributes,
+        **{k: scrub_frame(v, region=region) for k, v in attributes.items()},
     )

@@ -292,6 +292,7 @@ def _frame(parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray)
             numbers = pd.Series(np.concatenate(chunks), dtype="float64")
             if name == "event_timestamp":
                 data[TS] = parse_unix(numbers).reset_index(drop=True)
+                data[name] = numbers  # kept for the unit check (readers/_guards.py)
             else:
                 data[name] = numbers
         else:

@@ -30,7 +30,6 @@ Line numbers are 1-based physical lines of the (decompressed) file.
 from __future__ import annotations
 
 import codecs
-import gzip
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -45,6 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from workbench.quarantine import Quarantine
+from workbench.readers._damage import quarantine_damage, read_raw, truncation_damage
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
@@ -134,7 +134,7 @@ def as_number(arr: pa.ChunkedArray | pa.Array | None, n: int) -> pd.Series:
     if arr is None or pa.types.is_null(arr.type):
         return pd.Series(np.nan, index=range(n), dtype="float64")
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-        return pd.Series(pc.cast(arr, pa.float64()).to_pandas(), dtype="float64")
+        return pd.Series(pc.cast(arr, pa.float64(), safe=False).to_pandas(), dtype="float64")
     values = pd.Series(arr.to_pandas(), dtype="string").str.strip()
     return pd.to_numeric(values, errors="coerce").astype("float64").reset_index(drop=True)
 
@@ -193,13 +193,12 @@ def mark_duplicates(
     return dup
 
 
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+def _read_bytes(path: Path) -> tuple[bytes, str | None]:
+    """The file's bytes (gunzipped, BOM removed) and a note when the archive is damaged."""
+    raw, problem = read_raw(path)
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
-    return raw
+    return raw, problem
 
 
 def _row_hint(exc: Exception) -> int | None:
@@ -385,7 +384,10 @@ def read_json_lines(
         The parsed table (one row per kept line, in file order) and the line
         number of each row.
     """
-    raw = _read_bytes(path)
+    raw, problem = _read_bytes(path)
+    if problem is not None:
+        damage = truncation_damage(raw, problem, file)
+        quarantine_damage(damage, quarantine, source=source, file=file)
     base = _sniff(raw, modes)
     body = modes[base].fix(raw) if modes[base].fix is not None else raw  # type: ignore[misc]
     del raw

@@ -28,6 +28,18 @@ import pandas as pd
 from workbench.config import SourceConfig
 from workbench.errors import ValidationError
 from workbench.quarantine import Quarantine
+from workbench.readers._damage import (
+    REASON_QUOTE_STORM,
+    REASON_TRUNCATED,
+    REASON_UNTERMINATED,
+    Damage,
+    nul_lines,
+    quarantine_damage,
+    quote_storms,
+    read_raw,
+    truncation_damage,
+    unterminated_quote_line,
+)
 from workbench.schema import SOURCE, SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
@@ -92,6 +104,17 @@ def _matches(header: str, alias: str) -> bool:
     return h.startswith(a[:-1]) if a.endswith("*") else h == a
 
 
+def _utf16_without_bom(head: bytes) -> bool:
+    """UTF-16 text without a BOM: NUL in most odd (LE) or most even (BE) bytes.
+
+    A stray NUL byte in UTF-8 text is not UTF-16 (it is reported as damage).
+    """
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(odd.count(0) / len(odd), even.count(0) / len(even)) > 0.4
+
+
 def decode_bytes(raw: bytes, source: SourceConfig, file: str) -> tuple[str, str, list[str]]:
     """Decode a file: ``source.encoding``, else its BOM, else UTF-8, else cp1252 (with a warning).
 
@@ -104,7 +127,7 @@ def decode_bytes(raw: bytes, source: SourceConfig, file: str) -> tuple[str, str,
         encoding = "utf-16"
     elif raw.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
-    elif b"\x00" in raw[:400]:
+    elif _utf16_without_bom(raw[:400]):
         encoding = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
     else:
         encoding = "utf-8"
@@ -221,6 +244,111 @@ def _physical_lines(
     return start[row_records], start[bad] if len(bad) else bad
 
 
+def _parse(
+    lines: list[str], header_idx: int, delim: str, source: SourceConfig, file: str
+) -> tuple[pd.DataFrame, list[tuple[int, str]], int | None]:
+    """Parse the lines from the header down -> (rows, bad records, line of an open quote).
+
+    A quote that never closes keeps the rows before the line it opens on.
+    """
+    cut = None
+    try:
+        raw, bad = _read_csv("\n".join(lines[header_idx:]), delim)
+    except pd.errors.ParserError as exc:
+        if "EOF inside string" not in str(exc):
+            raise ValidationError(
+                f"{file}: cannot be read as delimited text ({str(exc).splitlines()[0]})",
+                context=f"source {source.name!r} (format {source.format!r})",
+            ) from None
+        cut = unterminated_quote_line(lines, header_idx + 1)
+        raw, bad = _read_csv("\n".join(lines[header_idx:cut]), delim)
+    return raw, bad, cut
+
+
+def _read_csv(body: str, delim: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw = pd.read_csv(
+            io.StringIO(body),
+            sep=delim,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            on_bad_lines="warn",
+            engine="c",
+        )
+    bad: list[tuple[int, str]] = []
+    for w in caught:
+        for match in _BAD_LINE.finditer(str(w.message)):
+            bad.append((int(match.group(1)), match.group(2)))
+    return raw, bad
+
+
+def _unterminated(lines: list[str], cut: int, file: str) -> Damage:
+    end = len(lines)
+    while end > cut + 1 and not lines[end - 1].strip():
+        end -= 1
+    return Damage(
+        REASON_UNTERMINATED,
+        list(range(cut + 1, end + 1)),
+        lines[cut:end],
+        f"{file}: line {cut + 1}: a quote opened here is never closed; the rows before it "
+        f"were read, the {end - cut:,} line(s) from it to the end are quarantined",
+    )
+
+
+def _storm_damage(
+    lines: list[str],
+    starts: np.ndarray,
+    spans: np.ndarray,
+    why: list[str],
+    storm: np.ndarray,
+    file: str,
+) -> Damage:
+    numbers = [int(a) + k for a, n in zip(starts, spans, strict=True) for k in range(int(n))]
+    reasons = [w for w, hit in zip(why, storm, strict=True) if hit]
+    first = int(starts[0])
+    return Damage(
+        REASON_QUOTE_STORM,
+        numbers,
+        [lines[i - 1] if i - 1 < len(lines) else "" for i in numbers],
+        f"{file}: line {first}: an unbalanced quote made one field swallow the following "
+        f"lines ({reasons[0]}); {len(numbers):,} line(s) in {len(starts)} row(s) are "
+        "quarantined: fix the quotes in the export",
+    )
+
+
+def _duplicate_columns(
+    line: str,
+    delim: str,
+    found: dict[str, str],
+    source: SourceConfig,
+    file: str,
+    number: int,
+) -> list[str]:
+    """Warnings for repeated header names; an error when the reader uses the repeated one."""
+    cells = _split(line, delim)
+    names = [_norm(c) for c in cells]
+    repeated = sorted({c for c, n in zip(cells, names, strict=True) if n and names.count(n) > 1})
+    used = {_norm(c) for c in found.values()}
+    clash = [c for c in repeated if _norm(c) in used]
+    if clash:
+        raise ValidationError(
+            [
+                f"{file}: header row (line {number}) has the column {c!r} more than once; "
+                "the workbench cannot tell which one to read: rename or remove the copies"
+                for c in clash
+            ],
+            context=f"source {source.name!r} (format {source.format!r})",
+        )
+    return [
+        f"{file}: header row (line {number}) has the column {c!r} more than once; "
+        "only the first is kept"
+        for c in repeated
+    ]
+
+
 def read_export(
     path: Path,
     source: SourceConfig,
@@ -258,26 +386,22 @@ def read_export(
     ValidationError
         When no header row is found or a required column is missing.
     """
-    text, encoding, notes = decode_bytes(path.read_bytes(), source, file)
+    data, problem = read_raw(path)
+    if problem and not data.strip():
+        raise ValidationError(
+            f"{file}: {problem}; nothing could be read from it",
+            context=f"source {source.name!r} (format {source.format!r})",
+        )
+    damages = [truncation_damage(data, problem, file)] if problem else []
+    text, encoding, notes = decode_bytes(data, source, file)
+    text, nul = nul_lines(text, file)
+    damages += [nul] if nul else []
     lines = text.split("\n")
     header_idx, delim, found = _find_header(lines, fields, source, file)
-    body = "\n".join(lines[header_idx:])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        raw = pd.read_csv(
-            io.StringIO(body),
-            sep=delim,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            on_bad_lines="warn",
-            engine="c",
-        )
-    bad: list[tuple[int, str]] = []
-    for w in caught:
-        for match in _BAD_LINE.finditer(str(w.message)):
-            bad.append((int(match.group(1)), match.group(2)))
+    notes += _duplicate_columns(lines[header_idx], delim, found, source, file, header_idx + 1)
+    raw, bad, cut = _parse(lines, header_idx, delim, source, file)
+    if cut is not None:
+        damages.append(_unterminated(lines, cut, file))
     raw.columns = [str(c).strip() for c in raw.columns]
     rows, bad_lines = _physical_lines(raw, header_idx + 1, [b[0] for b in bad])
     if bad:
@@ -291,7 +415,17 @@ def read_export(
             values=frame["detail"],
         )
     raw = raw.astype("string")
+    end = len(lines) if cut is None else cut
+    physical = end - header_idx - int(end > header_idx and lines[end - 1] == "")
+    # fewer records than lines: some fields hold line breaks (legit, or a quote storm)
+    multiline = physical > 1 + len(raw) + len(bad)
+    storm = np.zeros(len(raw), dtype=bool)
+    if multiline:
+        storm, spans, why = quote_storms(raw, delim)
+        if storm.any():
+            damages.append(_storm_damage(lines, rows[storm], spans[storm], why, storm, file))
     blank = raw.isna().all(axis=1).to_numpy() if len(raw.columns) else np.zeros(len(raw), bool)
+    blank = blank | storm
     out = pd.DataFrame(index=raw.index)
     for spec in fields:
         column = found.get(spec.key)
@@ -311,6 +445,11 @@ def read_export(
     out[SOURCE_FILE] = file
     out[SOURCE_ROW] = rows
     out = out.loc[~blank].reset_index(drop=True)
+    blank_rows = int(blank.sum() - storm.sum())
+    for damage in damages:
+        quarantine_damage(damage, quarantine, source=source.name, file=file)
+        if damage.reason != REASON_TRUNCATED:  # finish() reports those for every reader
+            notes.append(damage.message)
     return Export(
         frame=out,
         file=file,
@@ -318,7 +457,7 @@ def read_export(
         encoding=encoding,
         delimiter=delim,
         matched=found,
-        blank_rows=int(blank.sum()),
+        blank_rows=blank_rows,
         warnings=notes,
     )
 
@@ -403,6 +542,10 @@ def parse_dates(
     ``reason`` and the raw text. Returns ``(dates, ok)``.
     """
     raw = frame[column].astype("string").str.strip()
+    if not fmt:
+        from workbench.readers._guards import check_day_month_order
+
+        check_day_month_order(raw, frame, column, source)
     fmt = source.ts_format or fmt
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

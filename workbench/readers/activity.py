@@ -212,7 +212,7 @@ def read_webinar_attendees(source: SourceConfig) -> ReadResult:
             CAMPAIGN: rows["Topic"],
             "event_name": "attendance",
             "attr_webinar_id": rows["Webinar ID"],
-            "attr_minutes": parse_number(rows["Time in Session (minutes)"]),
+            "attr_minutes": parse_number(rows["Time in Session (minutes)"], source.decimal),
         }
     ).loc[ok]
     key = touches["attr_webinar_id"].fillna(touches[CAMPAIGN])

@@ -174,9 +174,13 @@ def _spend_frame(
         }
     )
     for canonical in ("spend", "impressions", "clicks"):
-        out[canonical] = parse_number(rows[columns[canonical]])
-    out["platform_conversions"] = parse_number(rows[columns["platform_conversions"]])
-    out["platform_conversion_value"] = parse_number(rows[columns["platform_conversion_value"]])
+        out[canonical] = parse_number(rows[columns[canonical]], source.decimal)
+    out["platform_conversions"] = parse_number(
+        rows[columns["platform_conversions"]], source.decimal
+    )
+    out["platform_conversion_value"] = parse_number(
+        rows[columns["platform_conversion_value"]], source.decimal
+    )
     for name, column in attributes.items():
         out[name] = rows[column]
     bad = ok & out["spend"].isna()

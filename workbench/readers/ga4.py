@@ -66,8 +66,11 @@ Options (``[sources.options]``): ``conversion_events``, ``pageviews``,
 ``identifiers`` without a country code; default ``"US"``).
 
 Quarantine reasons: ``"unparseable JSON"``, ``"duplicate event"`` (identical
-line / Parquet row), ``"unparseable or missing timestamp"``, ``"missing every
-identifier"``, ``"duplicate transaction id"``, and for values of
+line / Parquet row), ``"unparseable or missing timestamp"``, ``"event_timestamp
+not in microseconds"`` (seconds or milliseconds since 1970), ``"event_timestamp 0
+or negative"``, ``"timestamp before min_date"`` / ``"timestamp in the future
+(beyond max_future_days)"`` (see :mod:`workbench.readers._guards`), ``"missing
+every identifier"``, ``"duplicate transaction id"``, and for values of
 ``options.identifiers`` keys ``"placeholder identifier value"`` / ``"invalid
 <type> identifier value"`` (column ``event_params.<key>`` or
 ``user_properties.<key>``; the event itself is kept).
@@ -367,22 +370,51 @@ def _links(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     return first_links(pd.concat(parts, ignore_index=True))
 
 
-def _usable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> np.ndarray:
-    """Mask of events with a timestamp and an identifier; quarantine the others."""
-    no_ts = events[TS].isna()
+def _usable(events: pd.DataFrame, quarantine: Quarantine, source: SourceConfig) -> np.ndarray:
+    """Mask of events with a plausible timestamp and an identifier; quarantine the others."""
+    plausible = _plausible_times(events, quarantine, source)
+    no_ts = events[TS].isna() & plausible
     quarantine.add(
         events,
         no_ts,
         reason="unparseable or missing timestamp",
-        source=source,
+        source=source.name,
         column="event_timestamp",
         values=events["event_name"],
     )
-    no_id = ~no_ts & events["user_pseudo_id"].isna() & events["user_id"].isna()
+    no_id = plausible & ~no_ts & events["user_pseudo_id"].isna() & events["user_id"].isna()
     quarantine.add(
-        events, no_id, reason="missing every identifier", source=source, column="user_pseudo_id"
+        events,
+        no_id,
+        reason="missing every identifier",
+        source=source.name,
+        column="user_pseudo_id",
     )
-    return ~(no_ts | no_id).to_numpy(dtype=bool)
+    return (plausible & ~(no_ts | no_id)).to_numpy(dtype=bool)
+
+
+def _plausible_times(
+    events: pd.DataFrame, quarantine: Quarantine, source: SourceConfig
+) -> pd.Series:
+    """False for events whose ``event_timestamp`` has the wrong unit, is 0/-1, or lies
+    outside the plausible window (each quarantined with its own reason)."""
+    from workbench.readers._guards import (
+        REASON_EPOCH_PLACEHOLDER,
+        REASON_EPOCH_UNIT,
+        epoch_unit_problems,
+        plausible_rows,
+    )
+
+    wrong, placeholder, shown = epoch_unit_problems(events["event_timestamp"])
+    for mask, reason in ((wrong, REASON_EPOCH_UNIT), (placeholder, REASON_EPOCH_PLACEHOLDER)):
+        quarantine.add(
+            events, mask, reason=reason, source=source.name, column="event_timestamp", values=shown
+        )
+    bad = wrong | placeholder
+    considered = ~bad & events[TS].notna().to_numpy()
+    rest = plausible_rows(events.loc[considered], TS, source, quarantine)
+    dropped = considered & ~events.index.isin(rest.index)
+    return pd.Series(~(bad | dropped), index=events.index)
 
 
 @register("ga4")
@@ -395,7 +427,8 @@ def read_ga4(source: SourceConfig) -> ReadResult:
     quarantine = Quarantine()
     paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
     events, files = load_events(paths, quarantine, source.name, identifiers=tuple(identifiers))
-    usable = _usable(events, quarantine, source.name)
+    usable = _usable(events, quarantine, source)
+    events = events.drop(columns="event_timestamp")  # checked; the times are in TS
     warnings: list[str] = []
     if not usable.any():
         return finish(source, quarantine, files=files)

@@ -186,7 +186,7 @@ def read_generic(source: SourceConfig) -> ReadResult:
         keep &= ok
     for col in table.columns:
         if col.kind in ("float", "int") and col.name in frame.columns and col.name != SOURCE_ROW:
-            frame[col.name] = parse_number(frame[col.name])
+            frame[col.name] = parse_number(frame[col.name], source.decimal)
     if table.name == "identity_links":
         _link_values(frame, source)
     else:

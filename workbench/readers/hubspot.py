@@ -284,7 +284,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
             "company_name": rows["Company name"],
             "domain": rows["Company Domain Name"].str.lower(),
             "industry": rows["Industry"],
-            "employees": parse_number(rows["Number of Employees"]),
+            "employees": parse_number(rows["Number of Employees"], source.decimal),
             "employee_band": rows["Employee band"],
             "country": rows["Country/Region"],
             "created_at": created,
@@ -312,7 +312,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     is_won = stage.str.lower().str.replace(" ", "", regex=False).isin(won_keys).fillna(False)
     created, ok_created = parse_times(rows, "Create Date", source, q, reason=_TIME_REASON)
     closed, ok_closed = parse_times(rows.loc[is_won], "Close Date", source, q, reason=_TIME_REASON)
-    amount = parse_number(rows["Amount"])
+    amount = parse_number(rows["Amount"], source.decimal)
     base = pd.DataFrame(
         {
             CURRENCY: rows["Currency"].str.upper(),
