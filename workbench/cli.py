@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated models",
     )
     p.add_argument("--conversion-types", default=None, help="comma-separated conversion types")
+    p.add_argument(
+        "--segment", default=None, help="a [segments] name (as in the notebooks; default all)"
+    )
     p.add_argument("--out", type=Path, default=None, help="credits table (.csv or .parquet)")
 
     p = sub.add_parser("report", help="render the parameterized notebooks to HTML")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError
 from workbench.paths import default_config_path
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
@@ -28,6 +29,7 @@ __all__ = [
     "SourceConfig",
     "load_config",
     "parse_config",
+    "unknown_key_messages",
 ]
 
 #: Source formats a reader exists for (``format = ...`` in ``[[sources]]``).
@@ -64,6 +66,7 @@ _ROOT_KEYS = {
     "segments",
     "attribution",
     "reports",
+    "conversions",
 }
 _PROJECT_KEYS = {
     "name",
@@ -129,6 +132,7 @@ class SourceConfig:
     encoding: str | None = None
     ts_format: str | None = None
     enabled: bool = True
+    default_phone_region: str = "US"
 
     def files(self) -> list[Path]:
         """Files matching ``path`` (a glob relative to the data dir), sorted."""
@@ -207,6 +211,7 @@ class Config:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
+    conversions: dict[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
         """Return the source called ``name``."""
@@ -230,14 +235,7 @@ class _Problems:
         self.items.append(message)
 
     def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
-                did = f" (did you mean {hint[0]!r}?)" if hint else ""
-                self.add(
-                    f"unknown key {key!r} in {where}{did}; allowed keys: "
-                    + ", ".join(sorted(allowed))
-                )
+        self.items.extend(unknown_key_messages(table, allowed, where))
 
     def choice(self, value: Any, allowed: tuple[str, ...], key: str) -> None:
         if value not in allowed:
@@ -255,6 +253,18 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise ConfigError(self.items, context=self.file)
+
+
+def unknown_key_messages(table: Any, allowed: Any, where: str) -> list[str]:
+    """One message per key of ``table`` not in ``allowed``, with a did-you-mean hint."""
+    known = sorted(allowed)
+    out = []
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            out.append(f"unknown key {key!r} in {where}{did}; allowed keys: " + ", ".join(known))
+    return out
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -309,8 +319,9 @@ def parse_config(
     }
     truth = project.get("truth_dir")
 
+    region = str(project.get("default_phone_region", "US"))
     sources = tuple(
-        _parse_source(p, s, i, dirs["data_dir"], tz)
+        replace(_parse_source(p, s, i, dirs["data_dir"], tz), default_phone_region=region)
         for i, s in enumerate(_list_of_tables(p, data.get("sources", []), "sources"))
     )
     names = [s.name for s in sources]
@@ -323,7 +334,7 @@ def parse_config(
         currency=str(project.get("currency", "USD")),
         timezone=tz,
         truth_dir=_resolve(base, truth) if truth else None,
-        default_phone_region=str(project.get("default_phone_region", "US")),
+        default_phone_region=region,
         sources=sources,
         identity=_parse_identity(p, data.get("identity", {})),
         journeys=_parse_journeys(p, data.get("journeys", {})),
@@ -338,6 +349,7 @@ def parse_config(
         attributes=_parse_attributes(p, data.get("attributes", {})),
         attribution=dict(data.get("attribution", {})),
         reports=dict(data.get("reports", {})),
+        conversions=parse_definitions(p, data.get("conversions", {}), names),
         **dirs,
     )
     p.raise_if_any()

@@ -121,6 +121,7 @@ def prepare(
     """
     from workbench.channels import assign_channels
     from workbench.readers import read_source
+    from workbench.readers.options import check_options
     from workbench.stitching import stitch
 
     say = progress or _progress_noop
@@ -135,6 +136,7 @@ def prepare(
         raise WorkbenchError(
             f"{config.path or 'config'}: no enabled [[sources]]; add at least one export"
         )
+    check_options(sources, context=str(config.path or "config"))
     for i, source in enumerate(sources, 1):
         started = time.perf_counter()
         say(f"[{i}/{len(sources)}] reading {source.name} ({source.format})")
@@ -172,10 +174,11 @@ def prepare(
 
     say("stitching identities")
     stitched = stitch(touchpoints, conversions, links, config.identity, previous=previous)
+    defined = define_conversions(stitched, config, quarantine)
 
     return Prepared(
         touchpoints=stitched.touchpoints,
-        conversions=stitched.conversions,
+        conversions=defined,
         spend=spend,
         identities=stitched.identities,
         identity_links=links,
@@ -188,6 +191,24 @@ def prepare(
         diagnostics=dict(stitched.diagnostics),
         warnings=warnings,
     )
+
+
+def define_conversions(stitched, config: Config, quarantine: Quarantine) -> pd.DataFrame:
+    """Apply the config's ``[conversions]`` definitions (see :mod:`workbench.conversion_defs`).
+
+    The merged duplicates go to ``stitched.diagnostics["conversion_dedup"]`` and the
+    people's conversion counts are recounted.
+    """
+    from workbench.conversion_defs import apply_definitions
+
+    if not config.conversions:
+        return stitched.conversions
+    defined, dedup = apply_definitions(stitched.conversions, config.conversions, quarantine)
+    stitched.diagnostics["conversion_dedup"] = dedup
+    counts = defined["person_id"].value_counts()
+    people = stitched.people
+    people["conversions"] = people["person_id"].map(counts).fillna(0).astype("int64")
+    return defined
 
 
 def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from workbench.readers import (  # noqa: F401 - imported to register the readers
     segment,
 )
 from workbench.readers._common import source_files
+from workbench.readers.options import check_options
 from workbench.readers.base import READERS, ReadResult, register
 
 __all__ = ["READERS", "ReadResult", "read_source", "register"]
@@ -52,5 +53,6 @@ def read_source(source: SourceConfig) -> ReadResult:
             f"source {source.name!r}: no reader for format {source.format!r}; "
             f"available: {', '.join(sorted(READERS))}"
         )
+    check_options([source], context=f"source {source.name!r}")
     source_files(source)
     return reader(source)

@@ -125,8 +125,12 @@ def email_hash(values: pd.Series) -> pd.Series:
 
 
 def phone_hash(values: pd.Series, source: SourceConfig) -> pd.Series:
-    """E.164-normalized, SHA-256 hashed phones; region from ``options.phone_region`` or US."""
-    region = str(source.options.get("phone_region", "US"))
+    """E.164-normalized, SHA-256 hashed phones.
+
+    The region of numbers without a country code is ``options.phone_region``, else
+    ``[project].default_phone_region`` (``"US"`` when unset).
+    """
+    region = str(source.options.get("phone_region", source.default_phone_region))
     return normalize_phone(values.astype("string"), default_region=region)
 
 

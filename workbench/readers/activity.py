@@ -45,7 +45,7 @@ from workbench.readers._common import (
     url_param,
 )
 from workbench.readers._tabular import Field, read_exports
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import (
     CAMPAIGN,
     CHANNEL,
@@ -123,7 +123,7 @@ def _base(
     }
 
 
-@register("email_activity")
+@register("email_activity", options=("actions", *TABULAR_OPTIONS))
 def read_email_activity(source: SourceConfig) -> ReadResult:
     """Mailchimp activity export -> ``email_send`` / ``email_open`` / ``email_click`` touches."""
     actions = {
@@ -170,7 +170,7 @@ def _zoom_times(
     )
 
 
-@register("webinar_registrants")
+@register("webinar_registrants", options=TABULAR_OPTIONS)
 def read_webinar_registrants(source: SourceConfig) -> ReadResult:
     """Zoom registrants report -> ``webinar_registration`` touches."""
     q = Quarantine()
@@ -189,7 +189,7 @@ def read_webinar_registrants(source: SourceConfig) -> ReadResult:
     return finish(source, q, touchpoints=touches, files=files, warnings=notes)
 
 
-@register("webinar_attendees")
+@register("webinar_attendees", options=TABULAR_OPTIONS)
 def read_webinar_attendees(source: SourceConfig) -> ReadResult:
     """Zoom attendees report -> ``webinar_attendance`` touches (Attended = Yes only)."""
     q = Quarantine()
@@ -228,7 +228,7 @@ def read_webinar_attendees(source: SourceConfig) -> ReadResult:
     return finish(source, q, touchpoints=touches, files=files, warnings=notes)
 
 
-@register("offline_events")
+@register("offline_events", options=TABULAR_OPTIONS)
 def read_offline_events(source: SourceConfig) -> ReadResult:
     """Trade-show badge scans -> ``offline_event`` touches keyed by hashed email."""
     q = Quarantine()

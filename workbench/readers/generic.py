@@ -54,7 +54,7 @@ from workbench.readers._tabular import (
     read_export,
     resolve_fields,
 )
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import ID_TYPES, SOURCE, SOURCE_FILE, SOURCE_ROW, TABLES, TS, Table
 
 __all__ = ["read_generic"]
@@ -157,7 +157,7 @@ def _link_values(frame: pd.DataFrame, source: SourceConfig) -> None:
         frame[f"id_value_{side}"] = out
 
 
-@register("csv")
+@register("csv", options=TABULAR_OPTIONS)
 def read_generic(source: SourceConfig) -> ReadResult:
     """Read a generic CSV/Parquet source into its configured canonical table."""
     if source.table not in ("touchpoints", "conversions", "spend", "identity_links"):

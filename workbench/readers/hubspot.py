@@ -67,7 +67,7 @@ from workbench.readers._common import (
     star_links,
 )
 from workbench.readers._tabular import Field, read_exports
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import (
     CHANNEL,
     CONVERSION_ID,
@@ -200,7 +200,7 @@ def _ga_client_id(values: pd.Series) -> pd.Series:
     return cookie.fillna(text)
 
 
-@register("hubspot_contacts")
+@register("hubspot_contacts", options=("conversion_dates", *TABULAR_OPTIONS))
 def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
     """HubSpot contacts -> CRM identity links, lifecycle conversions and contact attributes."""
     mapping = mapping_option(source, "conversion_dates", DEFAULT_CONVERSION_DATES)
@@ -267,7 +267,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
     )
 
 
-@register("hubspot_companies")
+@register("hubspot_companies", options=TABULAR_OPTIONS)
 def read_hubspot_companies(source: SourceConfig) -> ReadResult:
     """HubSpot companies -> ``ReadResult.accounts`` (account attributes by ``crm_account_id``)."""
     q = Quarantine()
@@ -294,7 +294,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
     return finish(source, q, files=files, warnings=notes, accounts=accounts)
 
 
-@register("hubspot_deals")
+@register("hubspot_deals", options=("won_stages", *TABULAR_OPTIONS))
 def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     """HubSpot deals -> ``opportunity`` and ``deal_won`` conversions, once per deal."""
     won = source.options.get("won_stages", ["closedwon"])
@@ -337,7 +337,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     return finish(source, q, conversions=conversions, files=files, warnings=notes)
 
 
-@register("hubspot_engagements")
+@register("hubspot_engagements", options=("activity_types", *TABULAR_OPTIONS))
 def read_hubspot_engagements(source: SourceConfig) -> ReadResult:
     """HubSpot engagements -> ``sales_call`` / ``meeting`` / ``demo`` / ``sales_email`` touches."""
     mapping = mapping_option(source, "activity_types", DEFAULT_ACTIVITY_TYPES)
