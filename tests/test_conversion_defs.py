@@ -111,12 +111,16 @@ def test_mirrored_ecommerce_deals_are_counted_once(tmp_path):
     ]
     assert conv.loc[conv["conversion_type"] == "deal_won", "conversion_id"].tolist() == ["D3"]
     dedup = prepared.diagnostics["conversion_dedup"]
-    assert sorted(zip(dedup["dropped_conversion_id"], dedup["kept_conversion_id"])) == [
+    assert sorted(
+        zip(dedup["dropped_conversion_id"], dedup["kept_conversion_id"], strict=True)
+    ) == [
         ("D1", "W1"),
         ("D2", "W2"),
     ]
     reasons = prepared.quarantine["reason"].value_counts()
-    assert reasons["duplicate conversion merged by conversions.purchase (kept preferred source)"] == 2
+    assert (
+        reasons["duplicate conversion merged by conversions.purchase (kept preferred source)"] == 2
+    )
     # the opportunities (type not defined) are quarantined, not silently dropped
     assert reasons["conversion type/source not in any [conversions] definition"] == 4
     people = prepared.people.set_index("person_id")["conversions"]
@@ -127,7 +131,9 @@ def test_filter_uses_the_conversions_own_pipeline_not_person_attributes(tmp_path
     # ann (101) also closes a later Sales Pipeline deal, so her latest pipeline is "Sales
     # Pipeline"; her web purchase must still be a purchase and D5 a deal_won: the filter
     # sees each conversion's own columns, never what the person inherits.
-    deals = DEALS + "D5,Upsell,Sales Pipeline,Closed Won,3000,2026-03-04 09:00,2026-03-05 09:00,101\n"
+    deals = (
+        DEALS + "D5,Upsell,Sales Pipeline,Closed Won,3000,2026-03-04 09:00,2026-03-05 09:00,101\n"
+    )
     cfg = load_config(_project(tmp_path, DEFINITIONS, deals))
     conv = prepare(cfg).conversions
     by_type = conv.groupby("conversion_type")["conversion_id"].agg(sorted).to_dict()
@@ -140,20 +146,69 @@ def test_values_too_far_apart_or_outside_the_window_are_kept():
     base = dict(source_file="f", conversion_type="purchase", currency="USD")
     rows = pd.DataFrame(
         [
-            dict(base, source="web", conversion_id="W1", person_id="p1", value=100.0,
-                 ts="2026-01-01 10:00", source_row=1),
-            dict(base, source="crm", conversion_id="C1", person_id="p1", value=150.0,
-                 ts="2026-01-01 11:00", source_row=1),  # value differs
-            dict(base, source="web", conversion_id="W2", person_id="p2", value=50.0,
-                 ts="2026-01-01 10:00", source_row=2),
-            dict(base, source="crm", conversion_id="C2", person_id="p2", value=50.0,
-                 ts="2026-01-05 10:00", source_row=2),  # 4 days later
-            dict(base, source="web", conversion_id="W3", person_id="p3", value=10.0,
-                 ts="2026-01-01 10:00", source_row=3),
-            dict(base, source="crm", conversion_id="C3", person_id="p3", value=10.0,
-                 ts="2026-01-01 12:00", source_row=3),  # the mirror
-            dict(base, source="crm", conversion_id="C4", person_id="p3", value=10.0,
-                 ts="2026-01-01 13:00", source_row=4),  # a second real order: kept (1-to-1)
+            dict(
+                base,
+                source="web",
+                conversion_id="W1",
+                person_id="p1",
+                value=100.0,
+                ts="2026-01-01 10:00",
+                source_row=1,
+            ),
+            dict(
+                base,
+                source="crm",
+                conversion_id="C1",
+                person_id="p1",
+                value=150.0,
+                ts="2026-01-01 11:00",
+                source_row=1,
+            ),  # value differs
+            dict(
+                base,
+                source="web",
+                conversion_id="W2",
+                person_id="p2",
+                value=50.0,
+                ts="2026-01-01 10:00",
+                source_row=2,
+            ),
+            dict(
+                base,
+                source="crm",
+                conversion_id="C2",
+                person_id="p2",
+                value=50.0,
+                ts="2026-01-05 10:00",
+                source_row=2,
+            ),  # 4 days later
+            dict(
+                base,
+                source="web",
+                conversion_id="W3",
+                person_id="p3",
+                value=10.0,
+                ts="2026-01-01 10:00",
+                source_row=3,
+            ),
+            dict(
+                base,
+                source="crm",
+                conversion_id="C3",
+                person_id="p3",
+                value=10.0,
+                ts="2026-01-01 12:00",
+                source_row=3,
+            ),  # the mirror
+            dict(
+                base,
+                source="crm",
+                conversion_id="C4",
+                person_id="p3",
+                value=10.0,
+                ts="2026-01-01 13:00",
+                source_row=4,
+            ),  # a second real order: kept (1-to-1)
         ]
     ).assign(ts=lambda f: pd.to_datetime(f["ts"], utc=True))
     d = ConversionDefinition(
@@ -185,7 +240,7 @@ def test_definition_config_errors_are_collected(tmp_path):
 
 def test_a_filter_on_a_missing_column_is_a_config_error(tmp_path):
     cfg = load_config(
-        _project(tmp_path, '[conversions.deal_won]\nfilter = "pipline == \'Sales\'"\n')
+        _project(tmp_path, "[conversions.deal_won]\nfilter = \"pipline == 'Sales'\"\n")
     )
     with pytest.raises(ConfigError, match="conversions.deal_won.filter"):
         prepare(cfg)

@@ -5,14 +5,14 @@ and a CRM deal in an "Ecommerce Pipeline" that mirrors it. A definition says
 which rows are a conversion and how duplicates across sources are merged::
 
     [conversions.purchase]
-    type = "purchase"                      # conversion type written (default: NAME)
-    sources = ["web", "crm_deals"]         # source names (default: every source)
-    types = ["purchase", "deal_won"]       # conversion types taken (default: [type])
+    type = "purchase"  # conversion type written (default: NAME)
+    sources = ["web", "crm_deals"]  # source names (default: every source)
+    types = ["purchase", "deal_won"]  # conversion types taken (default: [type])
     filter = "pipeline != 'Sales Pipeline'"  # pandas query over the conversion's own columns
-    value = "value"                        # column holding the value (default "value")
-    dedup_window_hours = 72                # same person within this window ...
-    value_tolerance = 0.01                 # ... and values within 1% -> one conversion
-    prefer = ["web", "crm_deals"]          # keep the row of the first source listed
+    value = "value"  # column holding the value (default "value")
+    dedup_window_hours = 72  # same person within this window ...
+    value_tolerance = 0.01  # ... and values within 1% -> one conversion
+    prefer = ["web", "crm_deals"]  # keep the row of the first source listed
 
 :func:`apply_definitions` runs once in ``workbench prepare`` after identity
 stitching (the duplicates are found per ``person_id``), so the stored
@@ -114,9 +114,7 @@ def _number(p: Any, spec: Mapping[str, Any], key: str, default: float, where: st
     return float(value)
 
 
-def parse_definitions(
-    p: Any, raw: Any, source_names: list[str]
-) -> dict[str, ConversionDefinition]:
+def parse_definitions(p: Any, raw: Any, source_names: list[str]) -> dict[str, ConversionDefinition]:
     """Validate the ``[conversions]`` tables; problems go to the config's collector ``p``."""
     if not isinstance(raw, dict):
         p.add(f"conversions = {raw!r}; expected tables [conversions.NAME]")

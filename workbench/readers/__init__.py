@@ -30,8 +30,8 @@ from workbench.readers import (  # noqa: F401 - imported to register the readers
     segment,
 )
 from workbench.readers._common import source_files
-from workbench.readers.options import check_options
 from workbench.readers.base import READERS, ReadResult, register
+from workbench.readers.options import check_options
 
 __all__ = ["READERS", "ReadResult", "read_source", "register"]
 
