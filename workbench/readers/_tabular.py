@@ -84,7 +84,9 @@ class Export:
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().casefold()
+    """Header text as compared: case, spaces and underscores ignored (``campaign_name`` =
+    ``Campaign Name``)."""
+    return re.sub(r"[\s_]+", "", name.replace("\ufeff", "")).casefold()
 
 
 def _matches(header: str, alias: str) -> bool:

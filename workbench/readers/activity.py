@@ -5,10 +5,14 @@ All three key their touches by the hashed email (``email``); ``channel`` and
 platform defaults ``mailchimp`` / ``zoom`` and none for offline events.
 
 ``email_activity`` (Mailchimp)
-    ``Action`` mapped by ``options.actions`` (default ``{sent = "email_send",
-    open = "email_open", click = "email_click"}``, compared lower-case);
-    other actions (bounces, unsubscribes) are quarantined as ``"email action
-    not mapped"``. ``campaign`` = ``Campaign Title``; clicks carry the URL's
+    ``Action`` mapped by ``options.actions`` (compared case-insensitively,
+    spaces trimmed). The default (:data:`DEFAULT_EMAIL_ACTIONS`) knows the common
+    spellings: ``sent`` / ``send`` / ``delivered`` -> ``email_send``, ``open`` /
+    ``opened`` -> ``email_open``, ``click`` / ``clicked`` -> ``email_click``, and
+    ``bounce(d)`` / ``unsubscribe(d)`` -> ``""``: recognized, but not a touch, so
+    skipped and counted (``files[...]["skipped_actions"]`` and a warning). A
+    given ``options.actions`` is added to the defaults (map an action to ``""``
+    to skip it). Other actions are quarantined as ``"email action not mapped"``. ``campaign`` = ``Campaign Title``; clicks carry the URL's
     ``utm_source`` / ``utm_medium`` as ``traffic_source`` / ``traffic_medium``
     and the URL in ``attr_url``. ``Timestamp`` is naive UTC unless the
     source's ``timezone`` says otherwise.
@@ -103,7 +107,20 @@ OFFLINE_FIELDS = (
 
 #: How Zoom writes times in its reports.
 ZOOM_TIME_FORMAT = "%b %d, %Y %I:%M:%S %p"
-DEFAULT_EMAIL_ACTIONS = {"sent": "email_send", "open": "email_open", "click": "email_click"}
+#: Default ``options.actions``: action -> touch type (``""``: recognized, not a touch).
+DEFAULT_EMAIL_ACTIONS = {
+    "sent": "email_send",
+    "send": "email_send",
+    "delivered": "email_send",
+    "open": "email_open",
+    "opened": "email_open",
+    "click": "email_click",
+    "clicked": "email_click",
+    "bounce": "",
+    "bounced": "",
+    "unsubscribe": "",
+    "unsubscribed": "",
+}
 _PROVENANCE = [SOURCE, SOURCE_FILE, SOURCE_ROW]
 
 
@@ -126,12 +143,21 @@ def _base(
 @register("email_activity", options=("actions", *TABULAR_OPTIONS))
 def read_email_activity(source: SourceConfig) -> ReadResult:
     """Mailchimp activity export -> ``email_send`` / ``email_open`` / ``email_click`` touches."""
-    actions = {
-        k.lower(): v for k, v in mapping_option(source, "actions", DEFAULT_EMAIL_ACTIONS).items()
-    }
+    given = mapping_option(source, "actions", {})
+    actions = {k.strip().lower(): v for k, v in {**DEFAULT_EMAIL_ACTIONS, **given}.items()}
     q = Quarantine()
     rows, files, notes = read_exports(source, EMAIL_FIELDS, q)
     touch_type = rows["Action"].str.strip().str.lower().map(actions).astype("string")
+    skipped = (touch_type == "").fillna(False).astype(bool)
+    for info in files:
+        info["skipped_actions"] = int((skipped & (rows[SOURCE_FILE] == info["file"])).sum())
+    if skipped.any():
+        kinds = rows.loc[skipped, "Action"].str.strip().str.lower().value_counts()
+        notes.append(
+            f"source {source.name!r}: skipped {int(skipped.sum())} row(s) whose action is not a "
+            "touch (" + ", ".join(f"{k}: {n}" for k, n in kinds.items()) + ")"
+        )
+    rows, touch_type = rows.loc[~skipped], touch_type.loc[~skipped]
     unmapped = touch_type.isna()
     q.add(
         rows,
