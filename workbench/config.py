@@ -47,6 +47,7 @@ FORMATS: tuple[str, ...] = (
     "meta_spend",
     "offline_events",
     "segment",
+    "spend",
     "webinar_attendees",
     "webinar_registrants",
 )

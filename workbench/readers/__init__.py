@@ -28,6 +28,7 @@ from workbench.readers import (  # noqa: F401 - imported to register the readers
     generic,
     hubspot,
     segment,
+    spend,
 )
 from workbench.readers._common import source_files
 from workbench.readers.base import READERS, ReadResult, register
