@@ -111,6 +111,17 @@ def test_contacts_conversion_dates_option(tmp_path: Path) -> None:
         read_source(source(tmp_path, "hubspot_contacts", CONTACTS, options=bad))
 
 
+def test_default_lead_date_column_missing_is_an_error_not_zero_leads(tmp_path: Path) -> None:
+    body = "Record ID,Email,Create Date\n101,ann@example.com,2026-01-05 08:00\n"
+    with pytest.raises(ValidationError, match="names the column 'Became a Lead Date'"):
+        read_source(source(tmp_path, "hubspot_contacts", body))
+    # saying so explicitly reads the contacts without leads
+    result = read_source(
+        source(tmp_path, "hubspot_contacts", body, options={"conversion_dates": {}})
+    )
+    assert len(result.conversions) == 0 and len(result.identity_links) == 1
+
+
 def test_companies_become_accounts(tmp_path: Path) -> None:
     result = read_source(source(tmp_path, "hubspot_companies", COMPANIES))
     accounts = result.accounts

@@ -348,7 +348,7 @@ def parse_config(
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
         attributes=_parse_attributes(p, data.get("attributes", {})),
-        attribution=dict(data.get("attribution", {})),
+        attribution=_parse_attribution(p, data.get("attribution", {})),
         reports=dict(data.get("reports", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
         **dirs,
@@ -550,6 +550,21 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
             description=str(spec.get("description", "")),
         )
     return out
+
+
+def _parse_attribution(p: _Problems, raw: Any) -> dict[str, Any]:
+    """``[attribution]``: ``models``, ``min_conversions``, ``platform_windows`` and the
+    keyword options of the models and of the path builder (``half_life_days`` ...)."""
+    from workbench.attribution.registry import _INPUT_OPTIONS, MODELS, _model_options
+
+    if not isinstance(raw, dict):
+        p.add(f"attribution = {raw!r}; expected a table [attribution]")
+        return {}
+    allowed = {"models", "min_conversions", "platform_windows", *_INPUT_OPTIONS}
+    for spec in MODELS.values():
+        allowed |= _model_options(spec)
+    p.unknown_keys(raw, allowed, "[attribution]")
+    return dict(raw)
 
 
 def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

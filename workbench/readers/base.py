@@ -17,6 +17,7 @@ __all__ = [
     "COMMON_OPTIONS",
     "CONTACT_COLUMNS",
     "READERS",
+    "READER_COLUMNS",
     "READER_OPTIONS",
     "TABULAR_OPTIONS",
     "ReadResult",
@@ -173,18 +174,26 @@ COMMON_OPTIONS: tuple[str, ...] = ("max_quarantine_share", "phone_region")
 TABULAR_OPTIONS: tuple[str, ...] = ("keep_duplicate_rows",)
 #: The ``[sources.options]`` keys each format accepts, filled by :func:`register`.
 READER_OPTIONS: dict[str, frozenset[str]] = {}
+#: Formats whose reader reads ``[sources.columns]`` (header aliases), filled by :func:`register`.
+READER_COLUMNS: set[str] = set()
 
 
-def register(fmt: str, *, options: Iterable[str] = ()) -> Callable[[Reader], Reader]:
+def register(
+    fmt: str, *, options: Iterable[str] = (), columns: bool = True
+) -> Callable[[Reader], Reader]:
     """Decorator: register a reader function for the config ``format`` name ``fmt``.
 
     ``options`` declares the ``[sources.options]`` keys the reader reads (besides
     :data:`COMMON_OPTIONS`); any other key is a config error with a did-you-mean.
+    ``columns = False`` says the reader has no header to map (``[sources.columns]``
+    is then an error).
     """
 
     def deco(func: Reader) -> Reader:
         READERS[fmt] = func
         READER_OPTIONS[fmt] = frozenset(COMMON_OPTIONS) | frozenset(options)
+        if columns:
+            READER_COLUMNS.add(fmt)
         return func
 
     return deco

@@ -337,7 +337,9 @@ def _usable(events: pd.DataFrame, quarantine: Quarantine, source: str) -> np.nda
     return ~(no_ts | no_id).to_numpy(dtype=bool)
 
 
-@register("ga4", options=("conversion_events", "pageviews", "session_timeout_minutes"))
+@register(
+    "ga4", options=("conversion_events", "pageviews", "session_timeout_minutes"), columns=False
+)
 def read_ga4(source: SourceConfig) -> ReadResult:
     """Read a GA4 BigQuery export source (NDJSON or Parquet files); see the module docs."""
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)

@@ -14,7 +14,9 @@ named formats, see :mod:`workbench.readers._tabular`).
 
 * Aliases absorb schema drift between files (``client_id`` in one,
   ``clientId`` in another); a warning says which column each file used when
-  they differ, and which files lack an optional column.
+  they differ, and which files lack an optional column. A mapping that matches
+  no column in any file is a :class:`~workbench.errors.ConfigError` with a
+  did-you-mean (a typo must not leave a column silently empty).
 * A column the table cannot do without (non-nullable, e.g. ``ts`` and
   ``touch_type`` for touchpoints, ``date`` / ``platform`` / ``spend`` for
   spend), not given as a constant, must be in every file: otherwise
@@ -49,6 +51,7 @@ from workbench.readers._common import (
 )
 from workbench.readers._tabular import (
     Field,
+    mapping_errors,
     missing_columns_error,
     parse_dates,
     read_export,
@@ -92,13 +95,16 @@ def _load(
 ) -> tuple[pd.DataFrame, list[dict[str, object]], list[str]]:
     frames, files, notes = [], [], []
     used: dict[str, dict[str, list[str]]] = {}
+    headers: list[list[str]] = []
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         if path.suffix.lower() in _PARQUET:
             frame, found = _read_parquet(path, file, source, fields)
+            headers.append([str(c) for c in pq.read_schema(path).names])
             info: dict[str, object] = {"file": file, "rows": len(frame)}
         else:
             export = read_export(path, source, fields, q, file=file)
+            headers.append(export.header)
             frame, found = export.frame, export.matched
             notes += export.warnings
             info = {
@@ -112,6 +118,7 @@ def _load(
         files.append(info)
         for spec in fields:
             used.setdefault(spec.key, {}).setdefault(found.get(spec.key, ""), []).append(file)
+    mapping_errors(source, fields, headers)
     for key, by_name in used.items():
         absent = by_name.pop("", [])
         if absent:

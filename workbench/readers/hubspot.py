@@ -206,13 +206,20 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
     mapping = mapping_option(source, "conversion_dates", DEFAULT_CONVERSION_DATES)
     q = Quarantine()
     rows, files, notes = read_exports(source, CONTACT_FIELDS, q)
-    absent = [c for c in mapping if c not in rows.columns]
+    matched = {k for info in files for k in info["columns"]}  # type: ignore[attr-defined]
+    keys = {f.key for f in CONTACT_FIELDS}
+    absent = [c for c in mapping if (c not in matched if c in keys else c not in rows.columns)]
     if absent:
         raise ValidationError(
             [
                 f"options.conversion_dates names the column {c!r}, which is in none of the "
-                f"files ({', '.join(str(f['file']) for f in files)}); columns found: "
-                + ", ".join(c2 for c2 in rows.columns if c2 not in _PROVENANCE)
+                f"files ({', '.join(str(f['file']) for f in files)}); export it, map it with "
+                f"sources.columns, or set options.conversion_dates without it; columns found: "
+                + ", ".join(
+                    str(h)
+                    for h in rows.columns
+                    if h not in _PROVENANCE and (h not in keys or h in matched)
+                )
                 for c in absent
             ],
             context=f"source {source.name!r} (format 'hubspot_contacts')",

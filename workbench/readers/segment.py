@@ -352,7 +352,7 @@ def _links(calls: pd.DataFrame) -> pd.DataFrame:
     return first_links(pd.concat(parts, ignore_index=True))
 
 
-@register("segment", options=("conversion_events", "touch_events"))
+@register("segment", options=("conversion_events", "touch_events"), columns=False)
 def read_segment(source: SourceConfig) -> ReadResult:
     """Read Segment-spec JSON lines; see the module docs for what each call becomes."""
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
