@@ -166,6 +166,7 @@ class IdentityConfig:
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
     priority: tuple[str, ...] = ID_TYPES
     max_component_size: int = 50
+    phone_region: str = "US"
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ def parse_config(
         truth_dir=_resolve(base, truth) if truth else None,
         default_phone_region=region,
         sources=sources,
-        identity=_parse_identity(p, data.get("identity", {})),
+        identity=replace(_parse_identity(p, data.get("identity", {})), phone_region=region),
         journeys=_parse_journeys(p, data.get("journeys", {})),
         channel_rules=tuple(
             _parse_rule(p, r, i)

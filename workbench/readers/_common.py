@@ -48,6 +48,7 @@ __all__ = [
     "bool_option",
     "clean_ids",
     "click_ids",
+    "email_domain",
     "email_hash",
     "finish",
     "first_links",
@@ -122,6 +123,17 @@ def clean_ids(values: pd.Series) -> pd.Series:
 def email_hash(values: pd.Series) -> pd.Series:
     """Normalized, SHA-256 hashed emails (invalid ones become missing)."""
     return normalize_email(values.astype("string"))
+
+
+def email_domain(values: pd.Series) -> pd.Series:
+    """The lower-case domain of clear-text e-mails, kept before hashing (missing for digests).
+
+    Readers store it as ``email_domain`` next to the hashed ``email`` so that
+    ``[identity] internal_email_domains`` and ``test_ids`` patterns like
+    ``*@example.com`` work on hashed data.
+    """
+    text = normalize_email(values.astype("string"), hashed=False)
+    return text.str.extract(r"@([^@]+)$", expand=False).astype("string")
 
 
 def phone_hash(values: pd.Series, source: SourceConfig) -> pd.Series:
@@ -240,6 +252,7 @@ def star_links(
     *,
     link_type: str,
     ts: str | None = None,
+    carry: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Identity links from one centre identifier to several others on the same row.
 
@@ -254,6 +267,8 @@ def star_links(
         side is missing give no link.
     link_type, ts
         The link type, and the column holding when the pair was observed.
+    carry
+        Further columns of ``frame`` copied onto every link (e.g. ``email_domain``).
     """
     center_type, center_col = center
     parts = []
@@ -274,6 +289,7 @@ def star_links(
                     SOURCE: sub[SOURCE],
                     SOURCE_FILE: sub[SOURCE_FILE],
                     SOURCE_ROW: sub[SOURCE_ROW],
+                    **{c: sub[c] for c in carry},
                 }
             )
         )

@@ -41,6 +41,7 @@ import pandas as pd
 from workbench.config import SourceConfig
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
+    email_domain,
     email_hash,
     finish,
     mapping_option,
@@ -136,6 +137,7 @@ def _base(
         CHANNEL: source.channel,
         PLATFORM: source.platform or platform,
         "email": email_hash(rows[email]),
+        "email_domain": email_domain(rows[email]),
         **{c: rows[c] for c in _PROVENANCE},
     }
 

@@ -41,6 +41,7 @@ from workbench.identifiers import normalize_fbclid
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
     clean_ids,
+    email_domain,
     email_hash,
     finish,
     parse_number,
@@ -139,6 +140,8 @@ def _identifiers(frame: pd.DataFrame, source: SourceConfig) -> None:
         if id_type not in frame.columns:
             continue
         if id_type == "email":
+            if "email_domain" not in frame.columns:
+                frame["email_domain"] = email_domain(frame[id_type])
             frame[id_type] = email_hash(frame[id_type])
         elif id_type == "phone":
             frame[id_type] = phone_hash(frame[id_type], source)
@@ -149,10 +152,12 @@ def _identifiers(frame: pd.DataFrame, source: SourceConfig) -> None:
 
 
 def _link_values(frame: pd.DataFrame, source: SourceConfig) -> None:
+    domain = pd.Series(pd.NA, index=frame.index, dtype="string")
     for side in ("a", "b"):
         kind = frame[f"id_type_{side}"].astype("string").str.strip().str.lower()
         value = frame[f"id_value_{side}"].astype("string")
         frame[f"id_type_{side}"] = kind
+        domain = domain.fillna(email_domain(value.where(kind == "email")))
         out = clean_ids(value)
         for id_type, func in (
             ("email", email_hash),
@@ -162,6 +167,8 @@ def _link_values(frame: pd.DataFrame, source: SourceConfig) -> None:
             if mask.any():
                 out[mask] = func(value[mask])
         frame[f"id_value_{side}"] = out
+    if "email_domain" not in frame.columns:
+        frame["email_domain"] = domain
 
 
 @register("csv", options=TABULAR_OPTIONS)

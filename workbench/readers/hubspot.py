@@ -58,6 +58,7 @@ from workbench.errors import ConfigError, ValidationError
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
     clean_ids,
+    email_domain,
     email_hash,
     finish,
     mapping_option,
@@ -232,6 +233,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
             "crm_contact_id": crm_ids(rows["Record ID"]),
             "crm_account_id": crm_ids(rows["Associated Company ID"]),
             "email": email_hash(rows["Email"]),
+            "email_domain": email_domain(rows["Email"]),
             "phone": phone_hash(rows["Phone Number"], source),
             "anonymous_id": _ga_client_id(rows["GA Client ID"]),
             "user_id": clean_ids(rows["User ID"]),
@@ -247,6 +249,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
         {k: k for k in ("email", "phone", "anonymous_id", "user_id", "crm_account_id")},
         link_type="crm_record",
         ts="created_at",
+        carry=("email_domain",),
     )
     parts = []
     for column, conversion_type in mapping.items():

@@ -47,6 +47,7 @@ from workbench.quarantine import Quarantine
 from workbench.readers._common import (
     clean_ids,
     click_ids,
+    email_domain,
     email_hash,
     finish,
     first_links,
@@ -250,6 +251,7 @@ def _prepare(calls: pd.DataFrame, source: SourceConfig, quarantine: Quarantine) 
     calls["anonymous_id"] = clean_ids(calls["anonymous_id"])
     calls["user_id"] = clean_ids(calls["user_id"])
     calls["email"] = email_hash(calls["trait_email"].fillna(calls["ctx_email"]))
+    calls["email_domain"] = email_domain(calls["trait_email"].fillna(calls["ctx_email"]))
     calls["phone"] = phone_hash(calls["trait_phone"].fillna(calls["ctx_phone"]), source)
     calls[SOURCE] = source.name
     return calls
@@ -279,6 +281,7 @@ def _touches(calls: pd.DataFrame, touch_type: pd.Series) -> pd.DataFrame:
             "anonymous_id": t["anonymous_id"],
             "user_id": t["user_id"],
             "email": t["email"],
+            "email_domain": t["email_domain"],
             SOURCE: t[SOURCE],
             SOURCE_FILE: t[SOURCE_FILE],
             SOURCE_ROW: t[SOURCE_ROW],
@@ -310,6 +313,7 @@ def _conversions(calls: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
             "anonymous_id": c["anonymous_id"],
             "user_id": c["user_id"],
             "email": c["email"],
+            "email_domain": c["email_domain"],
             "event_name": c["event"],
             SOURCE: c[SOURCE],
             SOURCE_FILE: c[SOURCE_FILE],
@@ -331,6 +335,7 @@ def _pairs(calls: pd.DataFrame, a: str, a_col: str, b: str, b_col: str, link: st
             SOURCE: sub[SOURCE],
             SOURCE_FILE: sub[SOURCE_FILE],
             SOURCE_ROW: sub[SOURCE_ROW],
+            "email_domain": sub["email_domain"],
         }
     )
 
