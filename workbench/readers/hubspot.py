@@ -51,6 +51,9 @@ listed (``"12;34"``), the first is used.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 
 from workbench.config import SourceConfig
@@ -133,19 +136,81 @@ DEAL_FIELDS = (
 )
 ENGAGEMENT_FIELDS = (
     Field("Activity ID", ("Engagement ID", "Record ID"), required=True),
-    Field("Activity Type", ("Engagement Type", "Type"), required=True),
-    Field("Activity Date", ("Engagement Date", "Timestamp", "Create Date"), required=True),
-    Field("Associated Contact ID", ("Associated Contact IDs", "Contact ID")),
-    Field("Associated Company ID", ("Associated Company IDs", "Company ID")),
+    Field("Activity Type", ("Engagement Type", "Type")),
+    Field(
+        "Activity Date",
+        ("Engagement Date", "Timestamp", "Meeting start time", "Due date", "Create Date"),
+        required=True,
+    ),
+    Field("Associated Contact ID", ("Associated Contact IDs", "Contact ID", "Associated Contact")),
+    Field("Associated Company ID", ("Associated Company IDs", "Company ID", "Associated Company")),
+    Field("Associated Deal IDs", ("Associated Deal ID", "Associated Deal", "Deal ID")),
     Field("Activity Assigned To", ("Assigned To", "Owner", "Activity assigned to")),
-    Field("Subject", ("Title",)),
-    Field("Outcome", ("Call Outcome", "Meeting Outcome")),
+    Field(
+        "Subject",
+        ("Title", "Call Title", "Meeting name", "Email subject", "Task Title", "Meeting Title"),
+    ),
+    Field("Outcome", ("Call Outcome", "Meeting Outcome", "Task status")),
 )
 
 _TIME_REASON = "unparseable HubSpot date"
 _PROVENANCE = [SOURCE, SOURCE_FILE, SOURCE_ROW]
 DEFAULT_CONVERSION_DATES = {"Became a Lead Date": "lead"}
-DEFAULT_ACTIVITY_TYPES = {"CALL": "sales_call", "MEETING": "meeting", "EMAIL": "sales_email"}
+#: Default ``options.activity_types`` (``""``: a known activity that is not a touch).
+DEFAULT_ACTIVITY_TYPES = {
+    "CALL": "sales_call",
+    "MEETING": "meeting",
+    "EMAIL": "sales_email",
+    "NOTE": "",
+    "TASK": "",
+}
+#: Per-object export file names -> activity type (``calls.csv`` holds CALLs).
+FILE_ACTIVITY_TYPES = {
+    "call": "CALL",
+    "meeting": "MEETING",
+    "email": "EMAIL",
+    "note": "NOTE",
+    "task": "TASK",
+}
+
+
+#: Extra columns that look personal are never kept as attributes.
+_PERSONAL = re.compile(
+    r"(?i)\b(first|last|full|middle)?\s*name\b|e-?mail|phone|mobile|fax|address|street|"
+    r"\bzip\b|postal|post code|\bip\b|birth|linkedin|twitter|facebook"
+)
+
+
+#: HubSpot's lifecycle date columns (read through ``options.conversion_dates``).
+_LIFECYCLE = re.compile(r"(?i)^became an? .*date$")
+
+
+def extra_attributes(
+    rows: pd.DataFrame, fields: tuple[Field, ...], source: SourceConfig, notes: list[str]
+) -> pd.DataFrame:
+    """The file's columns the format does not know, as ``attr_<snake_case>`` attributes.
+
+    A company ``Segment`` or ``Tier`` column becomes ``attr_segment`` / ``attr_tier``
+    (usable in ``[attributes]`` and ``[segments]``). Lifecycle dates (``Became a ...
+    Date``) are conversions, not attributes. Columns that look personal
+    (names, e-mails, phones, addresses) are left out and named in a warning.
+    """
+    known = {f.key for f in fields} | set(_PROVENANCE)
+    extra = [c for c in rows.columns if c not in known and not _LIFECYCLE.match(str(c))]
+    personal = [c for c in extra if _PERSONAL.search(str(c))]
+    if personal:
+        notes.append(
+            f"source {source.name!r}: not kept as attributes (they look personal): "
+            + ", ".join(map(str, personal))
+        )
+    out = pd.DataFrame(index=rows.index)
+    for column in extra:
+        if column in personal:
+            continue
+        name = "attr_" + re.sub(r"[^0-9a-z]+", "_", str(column).lower()).strip("_")
+        if name != "attr_" and name not in out.columns:
+            out[name] = rows[column]
+    return out
 
 
 def crm_ids(values: pd.Series) -> pd.Series:
@@ -243,6 +308,8 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
             **{c: rows[c] for c in _PROVENANCE},
         }
     )
+    dates = [c for c in mapping if c in rows.columns]
+    people = people.join(extra_attributes(rows.drop(columns=dates), CONTACT_FIELDS, source, notes))
     links = star_links(
         people,
         ("crm_contact_id", "crm_contact_id"),
@@ -300,7 +367,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
             "created_at": created,
             **{c: rows[c] for c in _PROVENANCE},
         }
-    )
+    ).join(extra_attributes(rows, COMPANY_FIELDS, source, notes))
     return finish(source, q, files=files, warnings=notes, accounts=accounts)
 
 
@@ -339,6 +406,8 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
             **{c: rows[c] for c in _PROVENANCE},
         }
     )
+    extras = extra_attributes(rows, DEAL_FIELDS, source, notes)
+    base = base.join(extras.drop(columns=list(base), errors="ignore"))
     opportunity = base.assign(**{TS: created, CONVERSION_TYPE: "opportunity", VALUE: float("nan")})
     deal_won = base.loc[is_won].assign(**{TS: closed, CONVERSION_TYPE: "deal_won", VALUE: amount})
     conversions = pd.concat(
@@ -347,42 +416,110 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     return finish(source, q, conversions=conversions, files=files, warnings=notes)
 
 
-@register("hubspot_engagements", options=("activity_types", *TABULAR_OPTIONS))
+def _file_types(
+    rows: pd.DataFrame, files: list[dict[str, object]], source: SourceConfig
+) -> pd.Series:
+    """Each row's activity type: its ``Activity Type`` cell, else ``options.activity_type``,
+    else the type named by its file (``calls.csv`` -> ``CALL``, see :data:`FILE_ACTIVITY_TYPES`).
+
+    Raises
+    ------
+    ValidationError
+        For a file without an ``Activity Type`` column whose type cannot be told.
+    """
+    kind = rows["Activity Type"].astype("string").str.strip().str.upper()
+    given = source.options.get("activity_type")
+    if given is not None and not isinstance(given, str):
+        raise ConfigError(
+            f"source {source.name!r}: options.activity_type = {given!r}; expected a text "
+            'like "CALL", "MEETING", "EMAIL", "NOTE" or "TASK"'
+        )
+    problems = []
+    for info in files:
+        if "Activity Type" in info["columns"]:  # type: ignore[operator]
+            continue
+        stem = Path(str(info["file"])).stem.lower()
+        by_name = next((t for k, t in FILE_ACTIVITY_TYPES.items() if k in stem), None)
+        fill = given.strip().upper() if given else by_name
+        if fill is None:
+            problems.append(
+                f"{info['file']}: no 'Activity Type' column and the file name does not say "
+                f'which activity it holds; set options.activity_type (e.g. "CALL") or name '
+                f"the file calls.csv, meetings.csv, emails.csv, notes.csv or tasks.csv"
+            )
+            continue
+        mine = (rows[SOURCE_FILE] == info["file"]).to_numpy(bool)
+        kind[mine] = kind[mine].fillna(fill)
+        info["activity_type"] = fill
+    if problems:
+        raise ValidationError(problems, context=f"source {source.name!r} (hubspot_engagements)")
+    return kind
+
+
+def _contact_refs(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``(crm_contact_id, email)`` of association cells: ids (``"101;104"``) or names with
+    e-mails (``"Ann Lee (ann@example.com)"``, as per-object exports write them)."""
+    text = values.astype("string")
+    ids = crm_ids(text.where(text.str.match(r"^\s*\d", na=False)))
+    mail = text.str.extract(r"([^\s(<;,]+@[^\s)>;,]+)", expand=False).astype("string")
+    return ids, mail
+
+
+@register("hubspot_engagements", options=("activity_types", "activity_type", *TABULAR_OPTIONS))
 def read_hubspot_engagements(source: SourceConfig) -> ReadResult:
     """HubSpot engagements -> ``sales_call`` / ``meeting`` / ``demo`` / ``sales_email`` touches."""
-    mapping = mapping_option(source, "activity_types", DEFAULT_ACTIVITY_TYPES)
-    mapping = {k.strip().upper(): v for k, v in mapping.items()}
+    given = mapping_option(source, "activity_types", {})
+    mapping = {k.strip().upper(): v for k, v in {**DEFAULT_ACTIVITY_TYPES, **given}.items()}
     q = Quarantine()
     rows, files, notes = read_exports(source, ENGAGEMENT_FIELDS, q)
-    kind = rows["Activity Type"].str.strip().str.upper()
+    kind = _file_types(rows, files, source)
     touch_type = kind.map(mapping).astype("string")
     demo = rows["Subject"].str.match(r"(?i)\s*demo\b", na=False) & touch_type.eq("meeting").fillna(
         False
     )
     touch_type = touch_type.mask(demo.fillna(False), "demo")
+    skipped = (touch_type == "").fillna(False).astype(bool)
+    for info in files:
+        info["not_touches"] = int((skipped & (rows[SOURCE_FILE] == info["file"])).sum())
+    if skipped.any():
+        counts = kind[skipped].value_counts()
+        notes.append(
+            f"source {source.name!r}: skipped {int(skipped.sum())} activities that are not "
+            "touches (" + ", ".join(f"{k}: {n}" for k, n in counts.items()) + ")"
+        )
     unmapped = touch_type.isna()
     q.add(
         rows,
-        unmapped,
+        unmapped & ~skipped,
         reason="activity type not mapped (options.activity_types)",
         source=source.name,
         column="Activity Type",
+        values=kind,
     )
-    rows, touch_type = rows.loc[~unmapped], touch_type.loc[~unmapped]
+    keep = ~unmapped & ~skipped
+    rows, touch_type, kind = rows.loc[keep], touch_type.loc[keep], kind.loc[keep]
     ts, ok = parse_times(rows, "Activity Date", source, q, reason=_TIME_REASON)
+    contact_id, contact_email = _contact_refs(rows["Associated Contact ID"])
     touches = pd.DataFrame(
         {
             TS: ts,
             TOUCH_TYPE: touch_type,
             CHANNEL: source.channel,
             PLATFORM: source.platform or "hubspot",
-            "event_name": rows["Activity Type"],
-            "crm_contact_id": crm_ids(rows["Associated Contact ID"]),
-            "crm_account_id": crm_ids(rows["Associated Company ID"]),
+            "event_name": kind,
+            "crm_contact_id": contact_id,
+            "email": email_hash(contact_email),
+            "email_domain": email_domain(contact_email),
+            "crm_account_id": crm_ids(
+                rows["Associated Company ID"].where(
+                    rows["Associated Company ID"].str.match(r"^\s*\d", na=False)
+                )
+            ),
             "attr_owner": rows["Activity Assigned To"],
             "attr_subject": rows["Subject"],
             "attr_outcome": rows["Outcome"],
             "attr_activity_id": crm_ids(rows["Activity ID"]),
+            "attr_deal_id": crm_ids(rows["Associated Deal IDs"]),
             **{c: rows[c] for c in _PROVENANCE},
         }
     ).loc[ok]
