@@ -123,6 +123,9 @@ def test_mirrored_ecommerce_deals_are_counted_once(tmp_path):
     )
     # the opportunities (type not defined) are quarantined, not silently dropped
     assert reasons["conversion type/source not in any [conversions] definition"] == 4
+    # D3 is rejected by the purchase filter but kept as a deal_won: not quarantined
+    assert not reasons.index.str.startswith("conversion rejected").any()
+    assert len(prepared.quarantine) == 6
     people = prepared.people.set_index("person_id")["conversions"]
     assert int(people.sum()) == 4
 

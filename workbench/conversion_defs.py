@@ -299,43 +299,69 @@ def apply_definitions(
     if not definitions:
         return conversions, empty
     parts, dedups = [], [empty]
-    taken_any = np.zeros(len(conversions), dtype=bool)
+    n = len(conversions)
+    kept_any, taken_any = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    merged_by = np.full(n, "", dtype=object)
+    rejected_by = np.full(n, "", dtype=object)
     for d in definitions.values():
         taken, passes = _select(conversions, d)
         taken_any |= taken
-        quarantine_by_source(
-            quarantine,
-            conversions,
-            taken & ~passes,
-            reason=f"conversion rejected by conversions.{d.name}.filter",
-            column=CONVERSION_TYPE,
-        )
-        rows = conversions.loc[passes].reset_index(drop=True)
+        rejected_by[taken & ~passes] += f"conversions.{d.name}.filter, "
+        where = np.flatnonzero(passes)
+        rows = conversions.iloc[where].reset_index(drop=True)
         rows = rows.assign(_value=_values(rows, d))
         drop = np.zeros(len(rows), dtype=bool)
         if d.dedup_window_hours > 0 and len(rows):
             pairs = _duplicate_pairs(rows, d)
             drop[pairs["i_d"].to_numpy(np.int64)] = True
             dedups.append(_dedup_table(rows, pairs, d))
-            quarantine_by_source(
-                quarantine,
-                rows,
-                drop,
-                reason=f"duplicate conversion merged by conversions.{d.name} (kept preferred source)",
-                column=CONVERSION_ID,
-            )
+            merged_by[where[drop]] = d.name
+        kept_any[where[~drop]] = True
         out = rows.loc[~drop].assign(**{CONVERSION_TYPE: d.type, "conversion_definition": d.name})
         parts.append(out.assign(**{VALUE: out["_value"]}).drop(columns="_value"))
-    quarantine_by_source(
-        quarantine,
-        conversions,
-        ~taken_any,
-        reason="conversion type/source not in any [conversions] definition",
-        column=CONVERSION_TYPE,
-    )
+    _quarantine_left_out(quarantine, conversions, kept_any, taken_any, merged_by, rejected_by)
     kept = pd.concat(parts, ignore_index=True) if parts else conversions.iloc[:0]
     kept = kept.sort_values([TS, SOURCE, SOURCE_ROW], kind="stable").reset_index(drop=True)
     return kept, pd.concat(dedups, ignore_index=True)
+
+
+def _quarantine_left_out(
+    quarantine: Quarantine,
+    conversions: pd.DataFrame,
+    kept: np.ndarray,
+    taken: np.ndarray,
+    merged_by: np.ndarray,
+    rejected_by: np.ndarray,
+) -> None:
+    """Quarantine each conversion no definition kept, once, with the most telling reason:
+    merged as a duplicate, else rejected by the filters of the definitions that took it,
+    else taken by none."""
+    left = ~kept
+    merged = left & (merged_by != "")
+    for name in sorted(set(merged_by[merged])):
+        quarantine_by_source(
+            quarantine,
+            conversions,
+            merged & (merged_by == name),
+            reason=f"duplicate conversion merged by conversions.{name} (kept preferred source)",
+            column=CONVERSION_ID,
+        )
+    rejected = left & ~merged & taken
+    for names in sorted(set(rejected_by[rejected])):
+        quarantine_by_source(
+            quarantine,
+            conversions,
+            rejected & (rejected_by == names),
+            reason=f"conversion rejected by {names.rstrip(', ')}",
+            column=CONVERSION_TYPE,
+        )
+    quarantine_by_source(
+        quarantine,
+        conversions,
+        left & ~taken,
+        reason="conversion type/source not in any [conversions] definition",
+        column=CONVERSION_TYPE,
+    )
 
 
 def quarantine_by_source(
