@@ -273,3 +273,9 @@ def test_unknown_columns_become_attributes_usable_in_segments(tmp_path: Path) ->
     conv = read_source(source(tmp_path, "hubspot_contacts", contacts)).conversions
     assert conv["attr_persona"].tolist() == ["Buyer"]
     assert "attr_first_name" not in conv.columns and "attr_became_a_lead_date" not in conv.columns
+
+
+def test_won_deals_without_a_close_date_column_are_an_error(tmp_path: Path) -> None:
+    body = "Record ID,Deal Stage,Amount,Create Date\n1,closedwon,10,2026-01-01 10:00\n"
+    with pytest.raises(ValidationError, match="no file has a 'Close Date' column"):
+        read_source(source(tmp_path, "hubspot_deals", body))

@@ -387,6 +387,14 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     rows = rows.loc[_repeats(rows, deal_id, q, source.name, "Record ID")]
     stage = rows["Deal Stage"].str.strip()
     is_won = stage.str.lower().str.replace(" ", "", regex=False).isin(won_keys).fillna(False)
+    matched = {k for info in files for k in info["columns"]}  # type: ignore[attr-defined]
+    if "Close Date" not in matched and is_won.any():
+        raise ValidationError(
+            f"{int(is_won.sum())} deal(s) are in a won stage (options.won_stages) but no file has "
+            "a 'Close Date' column, so no deal_won can be dated; export Close Date or map it "
+            'with sources.columns."Close Date"',
+            context=f"source {source.name!r} (format 'hubspot_deals')",
+        )
     created, ok_created = parse_times(rows, "Create Date", source, q, reason=_TIME_REASON)
     closed, ok_closed = parse_times(rows.loc[is_won], "Close Date", source, q, reason=_TIME_REASON)
     amount = parse_number(rows["Amount"])
