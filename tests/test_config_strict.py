@@ -108,3 +108,16 @@ def test_default_phone_region_is_used_by_the_readers(tmp_path: Path) -> None:
     links = read_source(cfg.sources[0]).identity_links
     phone = links.loc[links["id_type_b"] == "phone", "id_value_b"].item()
     assert phone == sha256_hex("+442079460018")
+
+
+def test_generic_constants_must_be_columns_of_the_table() -> None:
+    source = {
+        "name": "g",
+        "format": "csv",
+        "path": "x.csv",
+        "table": "touchpoints",
+        "columns": {"ts": "when"},
+        "constants": {"touch_typ": "ad_click"},
+    }
+    with pytest.raises(ConfigError, match="did you mean 'touch_type'"):
+        parse_config({"sources": [source]})

@@ -414,6 +414,14 @@ def _parse_source(
             p.add(
                 f"{where}.columns.{canon} = {spec!r}; expected a column name or a list of aliases"
             )
+    for canon in dict(raw.get("constants", {})):
+        if table in TABLES and canon not in TABLES[table] and not str(canon).startswith("attr_"):
+            hint = difflib.get_close_matches(str(canon), TABLES[table].names, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            p.add(
+                f"{where}.constants.{canon}: {canon!r} is not a column of the {table} table{did}; "
+                f"allowed: {', '.join(TABLES[table].names)} (or attr_<name> for attributes)"
+            )
     enabled = raw.get("enabled", True)
     p.typed(enabled, bool, f"{where}.enabled", "true or false")
     return SourceConfig(
