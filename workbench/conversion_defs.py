@@ -225,6 +225,8 @@ def _duplicate_pairs(rows: pd.DataFrame, d: ConversionDefinition) -> pd.DataFram
             "v": rows["_value"].to_numpy(np.float64),
         }
     ).dropna(subset=[PERSON_ID])
+    # only people with conversions from two or more sources can have cross-source duplicates
+    frame = frame[frame.groupby(PERSON_ID)["source"].transform("nunique").to_numpy() > 1]
     pairs = frame.merge(frame, on=PERSON_ID, suffixes=("_d", "_k"))
     hours = (pairs["t_d"] - pairs["t_k"]).abs() / pd.Timedelta(hours=1)
     keep = (

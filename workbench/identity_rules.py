@@ -149,13 +149,16 @@ class Blocklist:
         for frame in frames:
             if "email_domain" not in frame.columns or "email" not in frame.columns:
                 continue
-            domain = frame["email_domain"].astype("string").str.strip().str.lower()
+            # match the distinct domains once, then gather per row
+            codes, uniques = pd.factorize(frame["email_domain"].astype("string"))
+            domain = pd.Series(uniques, dtype="string").str.strip().str.lower()
             email = frame["email"].astype("string").str.strip().str.lower()
             if self.test_domains is not None:
                 hit = domain.str.fullmatch(self.test_domains.pattern).fillna(False)
-                tests |= set(email[hit.to_numpy(bool)].dropna())
-            inside = self.is_internal_domain(domain)
-            internal |= set(email[inside].dropna())
+                rows = np.append(hit.to_numpy(bool), False)[codes]
+                tests |= set(email[rows].dropna())
+            rows = np.append(self.is_internal_domain(domain), False)[codes]
+            internal |= set(email[rows].dropna())
         return dataclasses.replace(
             self,
             test_ids=self.test_ids | frozenset(tests),
