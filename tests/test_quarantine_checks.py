@@ -1,4 +1,4 @@
-"""A source losing a large share of rows to one quarantine reason is loud (and fatal with --strict)."""
+"""One quarantine reason taking a large share of a source is loud (and fatal with --strict)."""
 
 from __future__ import annotations
 

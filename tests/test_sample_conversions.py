@@ -9,6 +9,7 @@ real conversions.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
 
 import pandas as pd
@@ -100,7 +101,11 @@ def test_journeys_and_attribute_use_the_same_conversions(project, tmp_path, caps
     assert ends["conversion_id"].is_unique
     out = tmp_path / "credits.csv"
     argv = ["attribute", "--config", str(cfg.path), "--models", "last", "--out", str(out)]
-    assert run_attribute(build_parser().parse_args(argv)) == 0
+    touchless = int((ends["n_touches"] == 0).sum())  # nothing to credit, and said so
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run_attribute(build_parser().parse_args(argv)) == 0
+    said = [w for w in caught if "have no touches" in str(w.message)]
+    assert len(said) == (1 if touchless else 0)
     assert f"{len(js.journeys):,} journeys, {len(real):,} converted" in capsys.readouterr().out
-    touchless = int((ends["n_touches"] == 0).sum())  # nothing to credit
     assert pd.read_csv(out)["conversions"].sum() == pytest.approx(len(real) - touchless)

@@ -12,7 +12,8 @@ platform defaults ``mailchimp`` / ``zoom`` and none for offline events.
     ``bounce(d)`` / ``unsubscribe(d)`` -> ``""``: recognized, but not a touch, so
     skipped and counted (``files[...]["skipped_actions"]`` and a warning). A
     given ``options.actions`` is added to the defaults (map an action to ``""``
-    to skip it). Other actions are quarantined as ``"email action not mapped"``. ``campaign`` = ``Campaign Title``; clicks carry the URL's
+    to skip it). Other actions are quarantined as ``"email action not mapped"``.
+    ``campaign`` = ``Campaign Title``; clicks carry the URL's
     ``utm_source`` / ``utm_medium`` as ``traffic_source`` / ``traffic_medium``
     and the URL in ``attr_url``. ``Timestamp`` is naive UTC unless the
     source's ``timezone`` says otherwise.
