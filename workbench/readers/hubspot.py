@@ -19,6 +19,8 @@ listed (``"12;34"``), the first is used.
       ``contact:<id>:<type>`` and ``attr_lifecycle_stage``,
       ``attr_original_source``;
     * ``ReadResult.contacts``: one row per contact with those attributes.
+    A listed ``conversion_dates`` column missing from every file is a
+    :class:`~workbench.errors.ValidationError` (not zero conversions).
     Names are not read. A repeated Record ID is quarantined (``"duplicate record id"``);
     an unparseable ``Create Date`` does not make the record unusable: it is kept
     without it (links with a missing ``ts``) and reported in the warnings, while an
@@ -27,6 +29,9 @@ listed (``"12;34"``), the first is used.
     ``ReadResult.accounts``: ``crm_account_id``, ``company_name``, ``domain``,
     ``industry``, ``employees``, ``employee_band``, ``country``, ``created_at``
     (an unparseable Create Date is left missing and reported in the warnings).
+    Every column the format does not know (a ``Segment`` or ``Tier``) is kept as
+    ``attr_<snake_case>`` (:func:`extra_attributes`; contacts and deals too, on
+    their conversions), for ``[attributes]`` and ``[segments]``.
 ``hubspot_deals``
     Conversions ``opportunity`` at ``Create Date`` (``value`` missing; the
     amount is in ``attr_amount``) and ``deal_won`` at ``Close Date`` when the
@@ -36,13 +41,23 @@ listed (``"12;34"``), the first is used.
     (``crm_contact_id``) and its company (``crm_account_id``); all contact ids
     are kept in ``attr_contact_ids``. ``conversion_id`` is the deal's Record ID.
     Extra columns: ``attr_deal_name``, ``attr_pipeline``, ``attr_deal_stage``,
-    ``attr_product_line``, ``attr_deal_type``, ``attr_amount``.
+    ``attr_product_line``, ``attr_deal_type``, ``attr_amount``. Every pipeline
+    counts; ``[conversions]`` definitions keep some and merge mirrored web orders.
+    Won deals without any ``Close Date`` column are an error.
 ``hubspot_engagements``
     One touch per activity: ``Activity Type`` mapped by
-    ``options.activity_types`` (default ``{CALL = "sales_call", MEETING =
-    "meeting", EMAIL = "sales_email"}``); a meeting whose Subject starts with
-    ``Demo`` is a ``demo``. Unmapped types (notes, tasks) are quarantined
-    (``"activity type not mapped"``). ``crm_contact_id``, ``crm_account_id``,
+    ``options.activity_types`` (added to :data:`DEFAULT_ACTIVITY_TYPES`: ``CALL``
+    -> ``sales_call``, ``MEETING`` -> ``meeting``, ``EMAIL`` -> ``sales_email``;
+    ``NOTE`` and ``TASK`` -> ``""``: not touches, skipped and counted in
+    ``files[...]["not_touches"]``); a meeting whose Subject starts with ``Demo``
+    is a ``demo``. Other types are quarantined (``"activity type not mapped"``).
+    Per-object exports (``calls.csv``, ``meetings.csv``, ...: ``Activity date``,
+    ``Call Title`` / ``Meeting name`` / ``Email subject`` / ``Task Title``,
+    ``Call outcome`` / ``Meeting outcome``, ``Associated Contact`` / ``...
+    IDs``) have no ``Activity Type`` column: the type is ``options.activity_type``
+    or the one the file name says (:data:`FILE_ACTIVITY_TYPES`), else the file is
+    rejected. An association cell ``Name (e-mail)`` gives the hashed ``email``;
+    ``attr_deal_id`` comes from ``Associated Deal IDs``. ``crm_contact_id``, ``crm_account_id``,
     ``channel`` / ``platform`` from the source config (platform defaults to
     ``hubspot``), ``event_name`` = the activity type, extra columns
     ``attr_owner`` (Activity Assigned To), ``attr_subject``, ``attr_outcome``,
