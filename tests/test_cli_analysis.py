@@ -243,6 +243,27 @@ def test_attribute_conversion_types_option(project, capsys):
         run([*argv, "--conversion-types", "purchse"])
 
 
+def test_attribute_segment_option_uses_the_notebooks_segment_filter(project, tmp_path, capsys):
+    out = tmp_path / "credits.csv"
+    argv = ["attribute", "--config", str(project), "--models", "last", "--out", str(out)]
+    assert run([*argv, "--segment", "enterprise"]) == 0
+    journeys = Workspace.load(project).journeys(segment="enterprise").journeys
+    converted = int(journeys["converted"].sum())
+    everyone = int(Workspace.load(project).journeys().journeys["converted"].sum())
+    assert 0 < converted < everyone
+    printed = capsys.readouterr().out
+    assert f"{len(journeys):,} journeys, {converted:,} converted" in printed
+    assert "in segment 'Enterprise'" in printed
+    assert pd.read_csv(out)["conversions"].sum() == pytest.approx(converted)
+    with pytest.raises(WorkbenchError, match="segment = 'enterprize' is not defined"):
+        run([*argv, "--segment", "enterprize"])
+
+
+def test_segment_does_not_apply_to_paths(agg_csv):
+    with pytest.raises(WorkbenchError, match="--segment"):
+        run(["attribute", "--paths", str(agg_csv), "--segment", "smb"])
+
+
 @pytest.mark.parametrize("model", ["full", "markov:1"])
 def test_export_google_ads(project, tmp_path, capsys, model):
     out = tmp_path / f"google_{model.replace(':', '_')}.csv"

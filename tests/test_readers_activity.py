@@ -23,7 +23,7 @@ def test_email_activity(tmp_path: Path) -> None:
         "ann@example.com,Nov Newsletter,open,2026-11-02 11:00:00,\n"
         "ann@example.com,Nov Newsletter,click,2026-11-02 11:01:00,"
         "https://ex.com/webinar/x?utm_source=mailchimp&utm_medium=email\n"
-        "ann@example.com,Nov Newsletter,bounce,2026-11-02 11:02:00,\n"
+        "ann@example.com,Nov Newsletter,forward,2026-11-02 11:02:00,\n"
         "not-an-email,Nov Newsletter,open,2026-11-02 11:03:00,\n"
         "ann@example.com,Nov Newsletter,open,02/11/2026 25:00,\n"
     )
@@ -41,6 +41,30 @@ def test_email_activity(tmp_path: Path) -> None:
         [6, "missing every identifier"],
         [7, "unparseable or missing timestamp"],
     ]
+
+
+def test_email_activity_common_action_and_header_spellings(tmp_path: Path) -> None:
+    body = (
+        "email_address,campaign_name,ACTION,time_stamp\n"
+        "ann@example.com,Spring,Delivered,2026-11-02 10:00:00\n"
+        "ann@example.com,Spring,OPENED,2026-11-02 11:00:00\n"
+        "ann@example.com,Spring, clicked ,2026-11-02 11:01:00\n"
+        "bob@example.com,Spring,Bounced,2026-11-02 11:02:00\n"
+        "bob@example.com,Spring,unsubscribe,2026-11-02 11:03:00\n"
+        "bob@example.com,Spring,forwarded,2026-11-02 11:04:00\n"
+    )
+    src = source(tmp_path, "email_activity", body, columns={"Timestamp": ["Time Stamp"]})
+    result = read_source(src)
+    tp = result.touchpoints
+    assert tp["touch_type"].tolist() == ["email_send", "email_open", "email_click"]
+    assert tp["campaign"].eq("Spring").all()
+    assert result.files[0]["skipped_actions"] == 2
+    assert any("bounced: 1" in w and "unsubscribe: 1" in w for w in result.warnings)
+    assert result.quarantine["reason"].tolist() == ["email action not mapped (options.actions)"]
+    # a configured mapping extends the defaults
+    src = source(tmp_path, "email_activity", body, options={"actions": {"forwarded": ""}})
+    result = read_source(src)
+    assert len(result.quarantine) == 0 and result.files[0]["skipped_actions"] == 3
 
 
 def test_webinar_registrants_zoom_times(tmp_path: Path) -> None:

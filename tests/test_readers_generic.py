@@ -21,6 +21,7 @@ COLUMNS = {
     "campaign": ["utm_campaign"],
     "email": ["email"],
 }
+NO_EMAIL = {k: v for k, v in COLUMNS.items() if k != "email"}
 
 
 def generic(tmp_path: Path, path: str, **kw: object) -> SourceConfig:
@@ -148,7 +149,7 @@ def test_csv_row_numbers_count_title_blank_and_multiline_rows(tmp_path: Path) ->
         "2026-11-03,c3,x,plain\n",
         encoding="cp1252",
     )
-    result = read_source(generic(tmp_path, "a.csv"))
+    result = read_source(generic(tmp_path, "a.csv", columns=NO_EMAIL))
     assert result.touchpoints["source_row"].tolist() == [4, 8]
     assert result.quarantine[["source_row", "reason"]].values.tolist() == [
         [7, "wrong number of fields"]
@@ -160,7 +161,7 @@ def test_non_utf8_text_falls_back_to_cp1252_with_a_warning(tmp_path: Path) -> No
     (tmp_path / "a.csv").write_bytes(
         "when,client_id,kind,utm_campaign\n2026-11-01,c1,x,Café\n".encode("cp1252")
     )
-    result = read_source(generic(tmp_path, "a.csv"))
+    result = read_source(generic(tmp_path, "a.csv", columns=NO_EMAIL))
     assert result.touchpoints["campaign"].item() == "Café"
     assert any("cp1252" in w for w in result.warnings)
 
@@ -170,3 +171,11 @@ def test_read_result_defaults_are_empty_canonical_tables() -> None:
     assert result.touchpoints.empty and result.accounts.empty and result.contacts.empty
     assert "crm_account_id" in result.accounts.columns
     assert "crm_contact_id" in result.contacts.columns
+
+
+def test_a_mapping_that_matches_no_file_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("when,client_id,kind,utm_campaign,e-mail\n2026-11-01,c1,x,b,\n")
+    with pytest.raises(ConfigError) as err:
+        read_source(generic(tmp_path, "a.csv"))
+    text = str(err.value)
+    assert "email = ['email'] names no column of the files (did you mean 'e-mail'?)" in text

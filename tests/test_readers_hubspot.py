@@ -111,6 +111,17 @@ def test_contacts_conversion_dates_option(tmp_path: Path) -> None:
         read_source(source(tmp_path, "hubspot_contacts", CONTACTS, options=bad))
 
 
+def test_default_lead_date_column_missing_is_an_error_not_zero_leads(tmp_path: Path) -> None:
+    body = "Record ID,Email,Create Date\n101,ann@example.com,2026-01-05 08:00\n"
+    with pytest.raises(ValidationError, match="names the column 'Became a Lead Date'"):
+        read_source(source(tmp_path, "hubspot_contacts", body))
+    # saying so explicitly reads the contacts without leads
+    result = read_source(
+        source(tmp_path, "hubspot_contacts", body, options={"conversion_dates": {}})
+    )
+    assert len(result.conversions) == 0 and len(result.identity_links) == 1
+
+
 def test_companies_become_accounts(tmp_path: Path) -> None:
     result = read_source(source(tmp_path, "hubspot_companies", COMPANIES))
     accounts = result.accounts
@@ -162,7 +173,109 @@ def test_engagements_touch_types_and_demo(tmp_path: Path) -> None:
     assert tp["attr_owner"].eq("Dana").all()
     assert tp["ts"].iloc[0] == pd.Timestamp("2026-11-04 16:00", tz="UTC")
     q = result.quarantine.sort_values("source_row")
-    assert q[["source_row", "reason"]].values.tolist() == [
-        [5, "activity type not mapped (options.activity_types)"],
-        [6, "unparseable HubSpot date"],
+    assert q[["source_row", "reason"]].values.tolist() == [[6, "unparseable HubSpot date"]]
+    # a note is a known activity, not a touch: skipped and counted, not quarantined
+    assert result.files[0]["not_touches"] == 1
+    assert any("NOTE: 1" in w for w in result.warnings)
+    odd = ENGAGEMENTS.replace("4,NOTE,", "4,SMS,")
+    result = read_source(source(tmp_path, "hubspot_engagements", odd))
+    assert result.quarantine[["source_row", "reason", "value"]].values.tolist()[0] == [
+        5,
+        "activity type not mapped (options.activity_types)",
+        "SMS",
     ]
+
+
+CALLS = (
+    "Record ID,Activity date,Call Title,Call outcome,Activity assigned to,Associated Contact,"
+    "Associated Company,Associated Deal IDs\n"
+    "11,2026-11-04 11:00,Intro call,Connected,Dana,Ann Lee (ann@example.com),Acme,9001\n"
+    "12,2026-11-05 11:00,Follow-up,No answer,Dana,102,Acme,\n"
+)
+MEETINGS = (
+    "Record ID,Activity date,Meeting name,Meeting outcome,Associated Contact IDs\n"
+    "21,2026-11-06 14:00,Demo of Pro,Completed,101\n"
+    "22,2026-11-07 14:00,Kick-off,Completed,101\n"
+)
+
+
+def test_per_object_activity_exports_take_the_type_from_the_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "activities"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(CALLS)
+    (folder / "meetings.csv").write_text(MEETINGS)
+    (folder / "notes.csv").write_text("Record ID,Activity date,Note body\n31,2026-11-08,hi\n")
+    src = SourceConfig(
+        name="acts",
+        format="hubspot_engagements",
+        path="activities/*.csv",
+        base_dir=tmp_path,
+        timezone="America/New_York",
+    )
+    result = read_source(src)
+    tp = result.touchpoints
+    assert tp["touch_type"].tolist() == ["sales_call", "sales_call", "demo", "meeting"]
+    assert tp["event_name"].tolist() == ["CALL", "CALL", "MEETING", "MEETING"]
+    assert tp["attr_subject"].tolist() == ["Intro call", "Follow-up", "Demo of Pro", "Kick-off"]
+    assert tp["attr_outcome"].tolist()[:2] == ["Connected", "No answer"]
+    # an association written as a name with an e-mail identifies the person by e-mail
+    assert tp["email"].iloc[0] == sha256_hex("ann@example.com")
+    assert tp["crm_contact_id"].tolist()[1:] == ["102", "101", "101"]
+    assert pd.isna(tp["crm_account_id"]).all()  # company names, not ids
+    assert tp["attr_deal_id"].iloc[0] == "9001"
+    assert tp["ts"].iloc[0] == pd.Timestamp("2026-11-04 16:00", tz="UTC")
+    assert [f.get("activity_type") for f in result.files] == ["CALL", "MEETING", "NOTE"]
+    assert result.files[2]["not_touches"] == 1 and len(result.quarantine) == 0
+
+
+def test_per_object_export_type_from_the_option_or_an_error(tmp_path: Path) -> None:
+    (tmp_path / "export_1.csv").write_text(CALLS)
+    src = SourceConfig(
+        name="acts", format="hubspot_engagements", path="export_1.csv", base_dir=tmp_path
+    )
+    with pytest.raises(ValidationError, match="set options.activity_type"):
+        read_source(src)
+    src = SourceConfig(
+        name="acts",
+        format="hubspot_engagements",
+        path="export_1.csv",
+        base_dir=tmp_path,
+        options={"activity_type": "call"},
+    )
+    assert read_source(src).touchpoints["touch_type"].tolist() == ["sales_call"] * 2
+
+
+def test_unknown_columns_become_attributes_usable_in_segments(tmp_path: Path) -> None:
+    from workbench.attributes import person_attributes
+
+    companies = (
+        "Record ID,Company name,Segment,Customer Tier,Owner Phone\n"
+        "501,Acme,Enterprise,Gold,555-0100\n502,Beta,SMB,Silver,555-0101\n"
+    )
+    result = read_source(source(tmp_path, "hubspot_companies", companies))
+    accounts = result.accounts
+    assert accounts["attr_segment"].tolist() == ["Enterprise", "SMB"]
+    assert accounts["attr_customer_tier"].tolist() == ["Gold", "Silver"]
+    assert "attr_owner_phone" not in accounts.columns
+    assert any("Owner Phone" in w for w in result.warnings)
+    people = pd.DataFrame({"person_id": ["p1", "p2", "p3"], "account_id": ["501", "502", None]})
+    attrs = person_attributes(people, accounts=accounts)
+    assert attrs["segment"].tolist()[:2] == ["Enterprise", "SMB"]
+    assert attrs.query("segment == 'Enterprise'")["person_id"].tolist() == ["p1"]
+    deals = DEALS.replace("Deal Type\n", "Deal Type,Region\n").replace(
+        "newbusiness\n", "newbusiness,EMEA\n"
+    )
+    conv = read_source(source(tmp_path, "hubspot_deals", deals)).conversions
+    assert conv["attr_region"].eq("EMEA").all()
+    contacts = (
+        "Record ID,First Name,Email,Persona,Became a Lead Date\n101,Ann,a@b.com,Buyer,2026-01-01\n"
+    )
+    conv = read_source(source(tmp_path, "hubspot_contacts", contacts)).conversions
+    assert conv["attr_persona"].tolist() == ["Buyer"]
+    assert "attr_first_name" not in conv.columns and "attr_became_a_lead_date" not in conv.columns
+
+
+def test_won_deals_without_a_close_date_column_are_an_error(tmp_path: Path) -> None:
+    body = "Record ID,Deal Stage,Amount,Create Date\n1,closedwon,10,2026-01-01 10:00\n"
+    with pytest.raises(ValidationError, match="no file has a 'Close Date' column"):
+        read_source(source(tmp_path, "hubspot_deals", body))

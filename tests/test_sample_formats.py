@@ -80,12 +80,24 @@ CSV_HEADERS = [
         "Associated Contact IDs,Associated Company ID,Product Line,Deal Type",
     ),
     (
-        "hubspot/engagements.csv",
+        "hubspot/activities/calls.csv",
         0,
-        "Activity ID,Activity Type,Activity Date,Associated Contact ID,Associated Company ID,"
-        "Activity Assigned To,Subject,Outcome",
+        "Record ID,Activity date,Call Title,Call outcome,Activity assigned to,Associated Contact,"
+        "Associated Contact IDs,Associated Company,Associated Company IDs",
     ),
-    ("email/mailchimp_activity.csv", 0, "Email Address,Campaign Title,Action,Timestamp,URL"),
+    (
+        "hubspot/activities/meetings.csv",
+        0,
+        "Record ID,Activity date,Meeting name,Meeting outcome,Activity assigned to,"
+        "Associated Contact,Associated Contact IDs,Associated Company,Associated Company IDs",
+    ),
+    (
+        "hubspot/activities/emails.csv",
+        0,
+        "Record ID,Activity date,Email subject,Activity assigned to,Associated Contact,"
+        "Associated Contact IDs,Associated Company,Associated Company IDs",
+    ),
+    ("email/mailchimp_activity.csv", 0, "email_address,campaign_name,action,timestamp,url"),
     (
         "webinar/registrants.csv",
         0,

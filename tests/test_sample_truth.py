@@ -78,7 +78,7 @@ def _raw_identifiers(out, events: list[dict]) -> set[tuple[str, str]]:
     ):
         ids |= {(kind, v) for v in contacts[col] if v}
     for rel, col in (
-        ("email/mailchimp_activity.csv", "Email Address"),
+        ("email/mailchimp_activity.csv", "email_address"),
         ("webinar/registrants.csv", "Email"),
         ("webinar/attendees.csv", "Email"),
         ("offline/badge_scans.csv", "Email"),
@@ -250,7 +250,11 @@ def test_deliberate_mess_is_present_and_counted(sample, ga4):
     meta = pd.read_csv(out / "meta/ads_manager_export.csv")
     assert (meta["Amount spent (USD)"] < 0).sum() == mess["negative_spend_rows"] == 1
     assert contacts["Email"].str.endswith("@northwind-analytics.com").sum() >= 2
-    assert mail["Email Address"].str.endswith("@northwind-analytics.com").any()
+    assert mail["email_address"].str.endswith("@northwind-analytics.com").any()
+    assert set(mail["action"]) == {"Delivered", "Opened", "Clicked"}
+    mirrors = deals[deals["Pipeline"] == "Ecommerce Pipeline"]
+    assert len(mirrors) == mess["hubspot_mirrored_web_orders"] > 0
+    assert mirrors["Deal Name"].str.fullmatch(r"Web order ORD-\d{4}-\d+").all()
     users = {e["user_id"] for e in events if e["user_id"]}
     assert "test-user-001" in users
     # exactly one device on which several different people logged in
@@ -267,13 +271,19 @@ def test_deliberate_mess_is_present_and_counted(sample, ga4):
 
 def test_hubspot_times_are_naive_new_york_local(sample):
     out, _ = sample
-    eng = pd.read_csv(out / "hubspot/engagements.csv", dtype=str)
+    eng = pd.concat(
+        [
+            pd.read_csv(out / f"hubspot/activities/{name}.csv", dtype=str)
+            for name in ("calls", "meetings", "emails")
+        ],
+        ignore_index=True,
+    )
     ids = _truth(out, "identifiers.csv")
     contact_person = ids[ids["id_type"] == "crm_contact_id"].set_index("id_value")["person_id"]
-    local = pd.to_datetime(eng["Activity Date"], format="%Y-%m-%d %H:%M")
+    local = pd.to_datetime(eng["Activity date"], format="%Y-%m-%d %H:%M")
     utc = local.dt.tz_localize(NY).dt.tz_convert("UTC").dt.tz_localize(None)
     key_raw = set(
-        zip(contact_person.loc[eng["Associated Contact ID"]].to_numpy(), utc, strict=True)
+        zip(contact_person.loc[eng["Associated Contact IDs"]].to_numpy(), utc, strict=True)
     )
     touches = _truth(out, "touches.csv")
     sales = touches[touches["channel"] == "Sales"]

@@ -44,10 +44,12 @@ def person_attributes(
         The stitched people table (``person_id``, ``account_id``, flags).
     accounts
         CRM companies keyed by ``crm_account_id`` (company_name, industry,
-        employees, employee_band, country).
+        employees, employee_band, country, and any ``attr_*`` column such as a
+        company ``attr_segment``, named without the prefix when that name is free).
     conversions
         Stitched conversions; each ``attr_*`` column contributes the person's
-        latest non-missing value, named without the prefix (``product_line``).
+        latest non-missing value, named without the prefix (``product_line``), or
+        with it when an account column already has that name.
     derived
         Derived attributes from the config (see the module docstring).
 
@@ -62,20 +64,30 @@ def person_attributes(
     out = people[keep].drop_duplicates(PERSON_ID).reset_index(drop=True)
     if accounts is not None and len(accounts) and "crm_account_id" in accounts.columns:
         cols = [c for c in _ACCOUNT_COLUMNS if c in accounts.columns]
+        extra = [c for c in accounts.columns if c.startswith(ATTRIBUTE_PREFIX)]
         acc = (
             accounts.drop_duplicates("crm_account_id", keep="last")
-            .rename(columns={"crm_account_id": ACCOUNT_ID})[[ACCOUNT_ID, *cols]]
+            .rename(columns={"crm_account_id": ACCOUNT_ID})[[ACCOUNT_ID, *cols, *extra]]
             .astype({ACCOUNT_ID: "string"})
         )
+        acc = acc.rename(columns=_unprefixed(extra, set(acc.columns)))
         out = out.astype({ACCOUNT_ID: "string"}).merge(acc, on=ACCOUNT_ID, how="left")
     if conversions is not None and len(conversions):
         attrs = [c for c in conversions.columns if c.startswith(ATTRIBUTE_PREFIX)]
         if attrs:
             latest = _latest_values(conversions, attrs)
+            clash = [c for c in latest.columns if c != PERSON_ID and c in out.columns]
+            latest = latest.rename(columns={c: ATTRIBUTE_PREFIX + c for c in clash})
             out = out.merge(latest, on=PERSON_ID, how="left")
     if derived:
         out = derive_attributes(out, derived)
     return out
+
+
+def _unprefixed(columns: list[str], taken: set[str]) -> dict[str, str]:
+    """``attr_x`` -> ``x`` for the columns whose short name is still free."""
+    short = {c: c[len(ATTRIBUTE_PREFIX) :] for c in columns}
+    return {c: s for c, s in short.items() if s and s not in taken}
 
 
 def _latest_values(conversions: pd.DataFrame, attrs: list[str]) -> pd.DataFrame:

@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(p)
     p.add_argument("--out", type=Path, default=None, help="output folder (default from config)")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when a source loses more than options.max_quarantine_share to one reason",
+    )
 
     p = sub.add_parser("attribute", help="run attribution models and compare them")
     _config_arg(p)
@@ -66,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated models",
     )
     p.add_argument("--conversion-types", default=None, help="comma-separated conversion types")
+    p.add_argument(
+        "--segment", default=None, help="a [segments] name (as in the notebooks; default all)"
+    )
     p.add_argument("--out", type=Path, default=None, help="credits table (.csv or .parquet)")
 
     p = sub.add_parser("report", help="render the parameterized notebooks to HTML")
@@ -137,7 +145,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _prepare(args: argparse.Namespace) -> int:
     from workbench.commands import run_prepare
 
-    return run_prepare(config=args.config, out=args.out, quiet=args.quiet)
+    return run_prepare(config=args.config, out=args.out, quiet=args.quiet, strict=args.strict)
 
 
 @_command("attribute")

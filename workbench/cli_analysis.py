@@ -41,7 +41,7 @@ from workbench.export import export_conversions
 from workbench.export.values import FULL_MODEL
 from workbench.paths import default_config_path
 from workbench.schema import CHANNEL, CONVERSION_TYPE
-from workbench.workspace import Workspace, resolve_paths
+from workbench.workspace import ALL, Workspace, resolve_paths
 
 __all__ = ["run_attribute", "run_export"]
 
@@ -144,11 +144,13 @@ def _write_table(frame: pd.DataFrame, out: Path) -> None:
 
 # --- workbench attribute --------------------------------------------------------------
 def _aggregated_credits(args: argparse.Namespace, cfg: Config | None) -> pd.DataFrame:
-    if args.conversion_types:
-        raise WorkbenchError(
-            "--conversion-types selects prepared journeys; it cannot filter a path-aggregated "
-            "table (--paths): drop one of the two"
-        )
+    segment = getattr(args, "segment", None)
+    for flag, given in (("--conversion-types", args.conversion_types), ("--segment", segment)):
+        if given:
+            raise WorkbenchError(
+                f"{flag} selects prepared journeys; it cannot filter a path-aggregated "
+                "table (--paths): drop one of the two"
+            )
     models, chosen = _requested_models(args, cfg)
     table = _read_table(args.paths, "--paths")
     timed = [m for m in models if MODELS[m].needs_timestamps]
@@ -206,7 +208,8 @@ def _journey_credits(args: argparse.Namespace) -> tuple[pd.DataFrame, Config]:
                 f"--conversion-types {', '.join(unknown)}: not in the prepared conversions; "
                 f"known: {', '.join(known)}"
             )
-    js = ws.journeys(conversion_types=types)
+    segment = getattr(args, "segment", None) or ALL
+    js = ws.journeys(conversion_types=types, segment=segment)
     if not len(js.touches):
         raise WorkbenchError("the prepared journeys have no touches: nothing to attribute")
     converted = js.journeys["converted"].fillna(False).astype(bool)
@@ -214,6 +217,7 @@ def _journey_credits(args: argparse.Namespace) -> tuple[pd.DataFrame, Config]:
     print(
         f"{len(js.journeys):,} journeys, {int(converted.sum()):,} converted "
         f"(conversion types: {', '.join(shown)})"
+        + (f" in segment {ws.segment_label(segment)!r}" if segment != ALL else "")
     )
     options = _model_options(cfg, models)
     return _run(run_models, js.touches, js.journeys, models, **options), cfg

@@ -62,7 +62,9 @@ def _summary_lines(summary: object) -> list[str]:
     return lines
 
 
-def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -> int:
+def run_prepare(
+    *, config: Path | None, out: Path | None, quiet: bool = False, strict: bool = False
+) -> int:
     """``workbench prepare``: read, validate, group channels, stitch, write Parquet."""
     import pandas as pd
 
@@ -74,7 +76,7 @@ def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -
     started = time.perf_counter()
     earlier = out_dir / "identities.parquet"
     previous = pd.read_parquet(earlier) if earlier.is_file() else None
-    prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous)
+    prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous, strict=strict)
     write_prepared(prepared, out_dir)
     _echo(
         f"prepared {len(cfg.sources)} sources in {time.perf_counter() - started:.1f}s -> {out_dir}"

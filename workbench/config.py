@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError
 from workbench.paths import default_config_path
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
@@ -28,6 +29,7 @@ __all__ = [
     "SourceConfig",
     "load_config",
     "parse_config",
+    "unknown_key_messages",
 ]
 
 #: Source formats a reader exists for (``format = ...`` in ``[[sources]]``).
@@ -45,6 +47,7 @@ FORMATS: tuple[str, ...] = (
     "meta_spend",
     "offline_events",
     "segment",
+    "spend",
     "webinar_attendees",
     "webinar_registrants",
 )
@@ -69,6 +72,7 @@ _ROOT_KEYS = {
     "segments",
     "attribution",
     "reports",
+    "conversions",
 }
 _PROJECT_KEYS = {
     "name",
@@ -145,6 +149,7 @@ class SourceConfig:
     allow_outside_data_dir: bool = False
     min_date: str = DEFAULT_MIN_DATE
     max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
+    default_phone_region: str = "US"
 
     def files(self) -> list[Path]:
         """Files matching ``path`` (a glob relative to the data dir), sorted."""
@@ -177,6 +182,7 @@ class IdentityConfig:
     limits: dict[str, dict[str, int]] = field(default_factory=dict)
     priority: tuple[str, ...] = ID_TYPES
     max_component_size: int = 50
+    phone_region: str = "US"
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,7 @@ class Config:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
+    conversions: dict[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
         """Return the source called ``name``."""
@@ -249,14 +256,7 @@ class _Problems:
         self.items.append(message)
 
     def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
-                did = f" (did you mean {hint[0]!r}?)" if hint else ""
-                self.add(
-                    f"unknown key {key!r} in {where}{did}; allowed keys: "
-                    + ", ".join(sorted(allowed))
-                )
+        self.items.extend(unknown_key_messages(table, allowed, where))
 
     def choice(self, value: Any, allowed: tuple[str, ...], key: str) -> None:
         if value not in allowed:
@@ -274,6 +274,18 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise ConfigError(self.items, context=self.file)
+
+
+def unknown_key_messages(table: Any, allowed: Any, where: str) -> list[str]:
+    """One message per key of ``table`` not in ``allowed``, with a did-you-mean hint."""
+    known = sorted(allowed)
+    out = []
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            out.append(f"unknown key {key!r} in {where}{did}; allowed keys: " + ", ".join(known))
+    return out
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -329,8 +341,9 @@ def parse_config(
     truth = project.get("truth_dir")
     window = _parse_window(p, project, "project", (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS))
 
+    region = str(project.get("default_phone_region", "US"))
     sources = tuple(
-        _parse_source(p, s, i, dirs["data_dir"], tz, window)
+        replace(_parse_source(p, s, i, dirs["data_dir"], tz, window), default_phone_region=region)
         for i, s in enumerate(_list_of_tables(p, data.get("sources", []), "sources"))
     )
     names = [s.name for s in sources]
@@ -343,12 +356,12 @@ def parse_config(
         currency=str(project.get("currency", "USD")),
         timezone=tz,
         truth_dir=_resolve(base, truth) if truth else None,
-        default_phone_region=str(project.get("default_phone_region", "US")),
+        default_phone_region=region,
         min_date=window[0],
         max_future_days=window[1],
         exchange_rates=_parse_rates(p, project.get("exchange_rates", {})),
         sources=sources,
-        identity=_parse_identity(p, data.get("identity", {})),
+        identity=replace(_parse_identity(p, data.get("identity", {})), phone_region=region),
         journeys=_parse_journeys(p, data.get("journeys", {})),
         channel_rules=tuple(
             _parse_rule(p, r, i)
@@ -359,8 +372,9 @@ def parse_config(
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
         attributes=_parse_attributes(p, data.get("attributes", {})),
-        attribution=dict(data.get("attribution", {})),
+        attribution=_parse_attribution(p, data.get("attribution", {})),
         reports=dict(data.get("reports", {})),
+        conversions=parse_definitions(p, data.get("conversions", {}), names),
         **dirs,
     )
     p.raise_if_any()
@@ -471,6 +485,14 @@ def _parse_source(
         else:
             p.add(
                 f"{where}.columns.{canon} = {spec!r}; expected a column name or a list of aliases"
+            )
+    for canon in dict(raw.get("constants", {})):
+        if table in TABLES and canon not in TABLES[table] and not str(canon).startswith("attr_"):
+            hint = difflib.get_close_matches(str(canon), TABLES[table].names, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            p.add(
+                f"{where}.constants.{canon}: {canon!r} is not a column of the {table} table{did}; "
+                f"allowed: {', '.join(TABLES[table].names)} (or attr_<name> for attributes)"
             )
     enabled = raw.get("enabled", True)
     p.typed(enabled, bool, f"{where}.enabled", "true or false")
@@ -618,6 +640,21 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
             description=str(spec.get("description", "")),
         )
     return out
+
+
+def _parse_attribution(p: _Problems, raw: Any) -> dict[str, Any]:
+    """``[attribution]``: ``models``, ``min_conversions``, ``platform_windows`` and the
+    keyword options of the models and of the path builder (``half_life_days`` ...)."""
+    from workbench.attribution.registry import _INPUT_OPTIONS, MODELS, _model_options
+
+    if not isinstance(raw, dict):
+        p.add(f"attribution = {raw!r}; expected a table [attribution]")
+        return {}
+    allowed = {"models", "min_conversions", "platform_windows", *_INPUT_OPTIONS}
+    for spec in MODELS.values():
+        allowed |= _model_options(spec)
+    p.unknown_keys(raw, allowed, "[attribution]")
+    return dict(raw)
 
 
 def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -208,9 +208,10 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
             reason[bad] = REASON_CODE["invalid"]
     ok = reason == 0
     reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
-    if block.test_ids:
-        tested = (low.isin(block.test_ids) | text.str.lower().isin(block.test_ids)).to_numpy(bool)
-        reason[(reason == 0) & tested] = REASON_CODE["test_id"]
+    if block.test_ids or block.test_patterns is not None:
+        reason[(reason == 0) & block.is_test(low, text)] = REASON_CODE["test_id"]
+    if id_type == "email" and block.internal_hashes:
+        internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
     vcodes, values = pd.factorize(text.where(kept))
@@ -240,6 +241,25 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
 
 
 # --- graph ------------------------------------------------------------------
+def _link_emails(links: pd.DataFrame | None) -> pd.DataFrame:
+    """``email`` / ``email_domain`` of the identity links whose side a or b is an e-mail."""
+    if links is None or "email_domain" not in links.columns:
+        return pd.DataFrame()
+    parts = []
+    for side in ("a", "b"):
+        is_email = links[f"id_type_{side}"].astype("string").str.strip().str.lower() == "email"
+        sel = is_email.fillna(False).to_numpy(bool)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "email": links[f"id_value_{side}"][sel],
+                    "email_domain": links["email_domain"][sel],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def _check_links(links: pd.DataFrame) -> None:
     missing = [c for c in _LINK_COLUMNS if c not in links.columns]
     if missing:
@@ -274,7 +294,8 @@ def build_graph(
     IdentityGraph
     """
     config = config or IdentityConfig()
-    block = Blocklist.from_config(config)
+    block = Blocklist.from_config(config, phone_region=config.phone_region)
+    block = block.with_rows([*tables.values(), _link_emails(links)])
     types = effective_priority(config)
     if links is None:
         links = pd.DataFrame({c: pd.Series(dtype="string") for c in (*_LINK_COLUMNS, "link_type")})

@@ -8,13 +8,18 @@ The rules, as Segment Unify and RudderStack have them:
   :data:`workbench.identifiers.DEFAULT_BLOCKED_VALUES` and all-zero ids
   (reason ``placeholder``), the configured ``blocked_values``
   (``blocked_value``) and ``test_ids`` (``test_id``); all compared
-  case-insensitively. A test id also marks its rows, and the identifiers
-  linked to it, as internal. Test e-mails may be listed in clear text;
-  they are hashed like the data.
+  case-insensitively, in clear text and in their normalized, hashed form
+  (``test@example.com`` also blocks its SHA-256 e-mail digest, a phone
+  number its E.164 digest), so they work on hashed data. A test id also
+  marks its rows, and the identifiers linked to it, as internal.
+  ``test_ids`` may be glob patterns (``TEST-*``, ``qa_*``, ``*@example.com``):
+  patterns match clear-text values; a pattern ``*@domain`` (any local part)
+  also matches hashed e-mails through the ``email_domain`` column the readers
+  keep (the e-mail's domain, taken before hashing).
 * **Internal e-mail domains** mark e-mails of those domains (and
   sub-domains) internal when the address is seen in clear text, and so
-  are rows whose optional ``email_domain`` column holds such a domain
-  (hashed e-mails carry no domain).
+  are rows whose ``email_domain`` column holds such a domain, and the hashed
+  e-mails seen on those rows.
 * **Limits**: ``limits[T][O] = n`` allows an identifier of type ``T`` to
   be linked directly (same row or same link) to at most ``n`` distinct
   identifiers of type ``O``. An identifier over a limit is **shared**:
@@ -26,6 +31,9 @@ The rules, as Segment Unify and RudderStack have them:
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.config import IdentityConfig
-from workbench.identifiers import DEFAULT_BLOCKED_VALUES, sha256_hex
+from workbench.identifiers import DEFAULT_BLOCKED_VALUES, normalize_phone, sha256_hex
 from workbench.schema import CLICK_ID_TYPES
 
 __all__ = [
@@ -86,24 +94,83 @@ def effective_limits(config: IdentityConfig) -> dict[str, dict[str, int]]:
     return out
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _hashed_forms(values: set[str], phone_region: str) -> set[str]:
+    """The SHA-256 forms the readers store for e-mail- and phone-like ``values``."""
+    out = {sha256_hex(v) for v in values if "@" in v}
+    phones = [v for v in values if "@" not in v and re.fullmatch(r"\+?[\d\s().\-]{7,}", v)]
+    if phones:
+        hashed = normalize_phone(pd.Series(phones, dtype="string"), default_region=phone_region)
+        out |= {h for h in hashed.dropna()}
+    return out
+
+
+def _pattern(globs: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+
+
 @dataclass
 class Blocklist:
-    """Values that never become nodes, test ids and internal e-mail domains."""
+    """Values that never become nodes, test ids and internal e-mail domains.
+
+    ``test_patterns`` match clear-text values; ``test_domains`` match the
+    ``email_domain`` column; ``test_hashes`` / ``internal_hashes`` are hashed
+    e-mails found on such rows by :meth:`with_rows`.
+    """
 
     placeholders: frozenset[str]
     blocked: frozenset[str]
     test_ids: frozenset[str]
     internal_domains: tuple[str, ...]
+    test_patterns: re.Pattern[str] | None = None
+    test_domains: re.Pattern[str] | None = None
+    internal_hashes: frozenset[str] = frozenset()
 
     @classmethod
-    def from_config(cls, config: IdentityConfig) -> Blocklist:
-        tests = {str(v).strip().lower() for v in config.test_ids}
-        tests |= {sha256_hex(v) for v in tests if "@" in v}
+    def from_config(cls, config: IdentityConfig, *, phone_region: str = "US") -> Blocklist:
+        given = {str(v).strip().lower() for v in config.test_ids}
+        globs = sorted(v for v in given if _GLOB.search(v))
+        tests = given - set(globs)
+        blocked = {str(v).strip().lower() for v in config.blocked_values}
+        domains = sorted(g.split("@", 1)[1] for g in globs if re.fullmatch(r"\*@[^@]+", g))
         return cls(
             placeholders=frozenset(v.lower() for v in DEFAULT_BLOCKED_VALUES),
-            blocked=frozenset(str(v).strip().lower() for v in config.blocked_values),
-            test_ids=frozenset(tests),
+            blocked=frozenset(blocked | _hashed_forms(blocked, phone_region)),
+            test_ids=frozenset(tests | _hashed_forms(tests, phone_region)),
             internal_domains=tuple(d.lower().lstrip("@") for d in config.internal_email_domains),
+            test_patterns=_pattern(globs),
+            test_domains=_pattern(domains),
+        )
+
+    def is_test(self, low: pd.Series, hashed: pd.Series) -> np.ndarray:
+        """Values that are test ids: listed (clear or hashed) or matching a pattern."""
+        out = np.array(low.isin(self.test_ids) | hashed.str.lower().isin(self.test_ids), bool)
+        if self.test_patterns is not None:
+            out |= low.str.fullmatch(self.test_patterns.pattern).fillna(False).to_numpy(bool)
+        return out
+
+    def with_rows(self, frames: list[pd.DataFrame]) -> Blocklist:
+        """Add the hashed e-mails of rows whose ``email_domain`` is a test or internal domain."""
+        tests, internal = set(), set()
+        for frame in frames:
+            if "email_domain" not in frame.columns or "email" not in frame.columns:
+                continue
+            # match the distinct domains once, then gather per row
+            codes, uniques = pd.factorize(frame["email_domain"].astype("string"))
+            domain = pd.Series(uniques, dtype="string").str.strip().str.lower()
+            email = frame["email"].astype("string").str.strip().str.lower()
+            if self.test_domains is not None:
+                hit = domain.str.fullmatch(self.test_domains.pattern).fillna(False)
+                rows = np.append(hit.to_numpy(bool), False)[codes]
+                tests |= set(email[rows].dropna())
+            rows = np.append(self.is_internal_domain(domain), False)[codes]
+            internal |= set(email[rows].dropna())
+        return dataclasses.replace(
+            self,
+            test_ids=self.test_ids | frozenset(tests),
+            internal_hashes=self.internal_hashes | frozenset(internal),
         )
 
     def is_internal_domain(self, domains: pd.Series) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.config import Config
-from workbench.errors import WorkbenchError
+from workbench.errors import ValidationError, WorkbenchError
 from workbench.quarantine import Quarantine, quarantine_summary
 from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
 from workbench.validation import conform, quarantine_rows
@@ -102,6 +102,7 @@ def prepare(
     *,
     progress: Callable[[str], None] | None = None,
     previous: pd.DataFrame | None = None,
+    strict: bool = False,
 ) -> Prepared:
     """Read, validate, channel-group and stitch every enabled source of ``config``.
 
@@ -114,6 +115,10 @@ def prepare(
     previous
         The ``identities`` table of an earlier run: people keep their
         ``person_id`` when new data arrives (see :func:`workbench.stitching.stitch`).
+    strict
+        Fail (:class:`~workbench.errors.ValidationError`) instead of warning when a
+        source loses more than its ``options.max_quarantine_share`` of rows to one
+        quarantine reason (see :mod:`workbench.quarantine_checks`).
 
     Returns
     -------
@@ -121,7 +126,9 @@ def prepare(
     """
     from workbench.channels import assign_channels
     from workbench.currency import unify_currencies
+    from workbench.quarantine_checks import quarantine_alerts
     from workbench.readers import read_source
+    from workbench.readers.options import check_options
     from workbench.stitching import stitch
 
     say = progress or _progress_noop
@@ -136,6 +143,8 @@ def prepare(
         raise WorkbenchError(
             f"{config.path or 'config'}: no enabled [[sources]]; add at least one export"
         )
+    check_options(sources, context=str(config.path or "config"))
+    alerts: list[str] = []
     for i, source in enumerate(sources, 1):
         started = time.perf_counter()
         say(f"[{i}/{len(sources)}] reading {source.name} ({source.format})")
@@ -153,6 +162,8 @@ def prepare(
         if accounts is not None and len(accounts):
             parts["accounts"].append(accounts)
         quarantine.extend(result.quarantine)
+        read = sum(int(f.get("rows", 0)) for f in result.files)
+        alerts += quarantine_alerts(source, result.quarantine, read)
         warnings.extend(result.warnings)
         for entry in result.files:
             files.append({"source": source.name, "format": source.format, **entry})
@@ -161,6 +172,9 @@ def prepare(
             f"in {time.perf_counter() - started:.1f}s"
         )
 
+    if alerts and strict:
+        raise ValidationError(alerts, context=f"{config.path or 'config'} (prepare --strict)")
+    warnings[:0] = alerts
     touchpoints = _concat(parts["touchpoints"], TOUCHPOINTS)
     conversions = _concat(parts["conversions"], CONVERSIONS)
     links = _concat(parts["identity_links"], IDENTITY_LINKS)
@@ -180,10 +194,11 @@ def prepare(
 
     say("stitching identities")
     stitched = stitch(touchpoints, conversions, links, config.identity, previous=previous)
+    defined = define_conversions(stitched, config, quarantine)
 
     return Prepared(
         touchpoints=stitched.touchpoints,
-        conversions=stitched.conversions,
+        conversions=defined,
         spend=spend,
         identities=stitched.identities,
         identity_links=links,
@@ -196,6 +211,24 @@ def prepare(
         diagnostics=dict(stitched.diagnostics),
         warnings=warnings,
     )
+
+
+def define_conversions(stitched, config: Config, quarantine: Quarantine) -> pd.DataFrame:
+    """Apply the config's ``[conversions]`` definitions (see :mod:`workbench.conversion_defs`).
+
+    The merged duplicates go to ``stitched.diagnostics["conversion_dedup"]`` and the
+    people's conversion counts are recounted.
+    """
+    from workbench.conversion_defs import apply_definitions
+
+    if not config.conversions:
+        return stitched.conversions
+    defined, dedup = apply_definitions(stitched.conversions, config.conversions, quarantine)
+    stitched.diagnostics["conversion_dedup"] = dedup
+    counts = defined["person_id"].value_counts()
+    people = stitched.people
+    people["conversions"] = people["person_id"].map(counts).fillna(0).astype("int64")
+    return defined
 
 
 def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:

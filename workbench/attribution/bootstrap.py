@@ -26,8 +26,8 @@ from workbench.attribution.registry import (
     DEFAULT_MODELS,
     MODELS,
     prepare_model,
+    secondary_paths,
     split_options,
-    to_paths,
 )
 from workbench.schema import CHANNEL
 
@@ -105,7 +105,7 @@ def bootstrap_credits(
         raise ValueError(f"level must be in (0, 1); got {level}")
     names = list(DEFAULT_MODELS) if models is None else list(models)
     input_opts, model_opts = split_options(options, names)
-    paths = to_paths(touches, journeys, **input_opts)
+    paths = secondary_paths(touches, journeys, **input_opts)
     if models is None and paths.source == "aggregated":
         names = [m for m in names if not MODELS[m].needs_timestamps]
     prepared = {m: prepare_model(paths, m, **model_opts[m]) for m in names}

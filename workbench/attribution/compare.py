@@ -23,7 +23,7 @@ import pandas as pd
 
 from workbench.attribution.base import CREDIT_COLUMNS
 from workbench.attribution.inputs import Paths
-from workbench.attribution.registry import to_paths
+from workbench.attribution.registry import secondary_paths
 from workbench.errors import ValidationError
 from workbench.schema import CHANNEL, CURRENCY, SPEND
 
@@ -124,7 +124,7 @@ def channel_roles(
         ``start_share, assist_share, close_share``, and ``role``: ``opener``,
         ``assister`` or ``closer`` (largest share, ties in that order) or ``none``.
     """
-    paths = to_paths(touches, journeys, **columns)
+    paths = secondary_paths(touches, journeys, **columns)
     n = paths.n_channels
     conv_mask = paths.conversions > 0
     p = paths.subset(conv_mask)

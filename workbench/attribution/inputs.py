@@ -60,10 +60,14 @@ __all__ = [
     "DAYS_TO_CONVERSION",
     "DEFAULT_SEP",
     "POSITION",
+    "TOUCHLESS_WARNING",
     "Paths",
     "paths_from_journeys",
     "touch_days_before",
 ]
+
+#: Start of the warning for converted journeys without touches (a ``warnings`` filter regex).
+TOUCHLESS_WARNING = r"\d+ converted journey\(s\) have no touches"
 
 #: Column names of the journey tables, taken from the schema (never re-spelled).
 POSITION = JOURNEY_TOUCHES["position"].name
@@ -451,7 +455,7 @@ conversion_ts, lead_ts, opportunity_ts
     )
 
     lost = conv[empty] > 0
-    if lost.any():
+    if lost.any():  # message matched by TOUCHLESS_WARNING
         warnings.warn(
             f"{int(lost.sum())} converted journey(s) have no touches and get no credit "
             f"(value {val[empty][lost].sum():g}); they are listed in Paths.dropped",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,7 +31,7 @@ from workbench.attribution.base import (
     credits_frame,
 )
 from workbench.attribution.fractribution import TRANSFORMS, prepare_fractribution
-from workbench.attribution.inputs import Paths, paths_from_journeys
+from workbench.attribution.inputs import TOUCHLESS_WARNING, Paths, paths_from_journeys
 from workbench.attribution.markov import ORDERS, prepare_markov
 from workbench.attribution.rules import RULES, prepare_rule
 from workbench.attribution.shapley import prepare_shapley, prepare_shapley_ordered
@@ -44,6 +45,7 @@ __all__ = [
     "prepare_model",
     "run_models",
     "run_models_detailed",
+    "secondary_paths",
     "split_options",
     "to_paths",
     "touch_credits",
@@ -147,6 +149,17 @@ def to_paths(touches: pd.DataFrame | Paths, journeys: pd.DataFrame | None, **opt
     if journeys is None:
         raise ValueError("journeys is required with a touches frame")
     return paths_from_journeys(touches, journeys, **options)
+
+
+def secondary_paths(
+    touches: pd.DataFrame | Paths, journeys: pd.DataFrame | None, **options
+) -> Paths:
+    """:func:`to_paths` for analyses that follow a credit run on the same journeys
+    (channel roles, bootstrap): converted journeys without touches are listed in
+    ``Paths.dropped`` without repeating the credit run's warning about them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=TOUCHLESS_WARNING, category=UserWarning)
+        return to_paths(touches, journeys, **options)
 
 
 def _resolve_models(models: Iterable[str] | None, paths: Paths) -> list[str]:

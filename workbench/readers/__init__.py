@@ -36,9 +36,11 @@ from workbench.readers import (  # noqa: F401 - imported to register the readers
     generic,
     hubspot,
     segment,
+    spend,
 )
 from workbench.readers._common import source_files
 from workbench.readers.base import READERS, ReadResult, register
+from workbench.readers.options import check_options
 
 __all__ = ["READERS", "ReadResult", "read_source", "register"]
 
@@ -60,5 +62,6 @@ def read_source(source: SourceConfig) -> ReadResult:
             f"source {source.name!r}: no reader for format {source.format!r}; "
             f"available: {', '.join(sorted(READERS))}"
         )
+    check_options([source], context=f"source {source.name!r}")
     source_files(source)
     return reader(source)

@@ -51,6 +51,7 @@ __all__ = [
     "bool_option",
     "clean_ids",
     "click_ids",
+    "email_domain",
     "email_hash",
     "finish",
     "first_links",
@@ -139,9 +140,24 @@ def email_hash(values: pd.Series) -> pd.Series:
     return normalize_email(values.astype("string"))
 
 
+def email_domain(values: pd.Series) -> pd.Series:
+    """The lower-case domain of clear-text e-mails, kept before hashing (missing for digests).
+
+    Readers store it as ``email_domain`` next to the hashed ``email`` so that
+    ``[identity] internal_email_domains`` and ``test_ids`` patterns like
+    ``*@example.com`` work on hashed data.
+    """
+    text = normalize_email(values.astype("string"), hashed=False)
+    return text.str.extract(r"@([^@]+)$", expand=False).astype("string")
+
+
 def phone_hash(values: pd.Series, source: SourceConfig) -> pd.Series:
-    """E.164-normalized, SHA-256 hashed phones; region from ``options.phone_region`` or US."""
-    region = str(source.options.get("phone_region", "US"))
+    """E.164-normalized, SHA-256 hashed phones.
+
+    The region of numbers without a country code is ``options.phone_region``, else
+    ``[project].default_phone_region`` (``"US"`` when unset).
+    """
+    region = str(source.options.get("phone_region", source.default_phone_region))
     return normalize_phone(values.astype("string"), default_region=region)
 
 
@@ -264,6 +280,7 @@ def star_links(
     *,
     link_type: str,
     ts: str | None = None,
+    carry: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Identity links from one centre identifier to several others on the same row.
 
@@ -278,6 +295,8 @@ def star_links(
         side is missing give no link.
     link_type, ts
         The link type, and the column holding when the pair was observed.
+    carry
+        Further columns of ``frame`` copied onto every link (e.g. ``email_domain``).
     """
     center_type, center_col = center
     parts = []
@@ -298,6 +317,7 @@ def star_links(
                     SOURCE: sub[SOURCE],
                     SOURCE_FILE: sub[SOURCE_FILE],
                     SOURCE_ROW: sub[SOURCE_ROW],
+                    **{c: sub[c] for c in carry},
                 }
             )
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import re
 import warnings
@@ -25,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.config import SourceConfig
-from workbench.errors import ValidationError
+from workbench.config import SourceConfig, unknown_key_messages
+from workbench.errors import ConfigError, ValidationError
 from workbench.quarantine import Quarantine
 from workbench.readers._damage import (
     REASON_QUOTE_STORM,
@@ -46,6 +47,7 @@ __all__ = [
     "Export",
     "Field",
     "decode_bytes",
+    "mapping_errors",
     "missing_columns_error",
     "parse_dates",
     "read_export",
@@ -93,10 +95,13 @@ class Export:
     matched: dict[str, str] = field(default_factory=dict)
     blank_rows: int = 0
     warnings: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().casefold()
+    """Header text as compared: case, spaces and underscores ignored (``campaign_name`` =
+    ``Campaign Name``)."""
+    return re.sub(r"[\s_]+", "", name.replace("\ufeff", "")).casefold()
 
 
 def _matches(header: str, alias: str) -> bool:
@@ -459,6 +464,7 @@ def read_export(
         matched=found,
         blank_rows=blank_rows,
         warnings=notes,
+        header=list(raw.columns),
     )
 
 
@@ -480,10 +486,12 @@ def read_exports(
 
     frames, infos, notes = [], [], []
     missing: dict[str, list[str]] = {}
+    headers: list[list[str]] = []
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         export = read_export(path, source, fields, quarantine, file=file)
         frames.append(export.frame)
+        headers.append(export.header)
         notes += export.warnings
         infos.append(
             {
@@ -517,14 +525,49 @@ def read_exports(
             for info in infos:
                 info["duplicate_rows"] = int(counts.get(info["file"], 0))
             rows = rows.loc[~dup].reset_index(drop=True)
-    n_files = len(frames)
-    for key, files in missing.items():
-        which = "all files" if len(files) == n_files else ", ".join(files)
+    mapping_errors(source, fields, headers)
+    if missing:
+        n_files = len(frames)
+        parts = [
+            f"{key!r}" + ("" if len(files) == n_files else f" ({', '.join(files)})")
+            for key, files in missing.items()
+        ]
         notes.append(
-            f"source {source.name!r}: optional column {key!r} is missing from {which}; "
-            "its values are left empty"
+            f"source {source.name!r}: {len(missing)} optional column(s) not in the files, "
+            f"left empty: {', '.join(parts)}"
         )
     return rows, infos, notes
+
+
+def mapping_errors(
+    source: SourceConfig, fields: Sequence[Field], headers: Sequence[Sequence[str]]
+) -> None:
+    """Reject ``[sources.columns]`` entries that map nothing, with did-you-mean hints.
+
+    A key must be one of the format's columns (``fields``), and at least one file's
+    header must hold one of the names it gives; otherwise the mapping would silently
+    leave the column empty (a typo like ``"Link clickz"`` gave zero clicks).
+
+    Raises
+    ------
+    ConfigError
+        Listing every such mapping.
+    """
+    keys = {f.key for f in fields}
+    where = f"[sources.columns] of source {source.name!r} (format {source.format!r})"
+    problems = unknown_key_messages({k: 1 for k in source.columns if k not in keys}, keys, where)
+    cells = list(dict.fromkeys(c for header in headers for c in header))
+    for key, names in source.columns.items():
+        if key not in keys or any(_matches(c, n) for c in cells for n in names):
+            continue
+        hints = [h for n in names for h in difflib.get_close_matches(n, cells, n=1, cutoff=0.6)]
+        did = f" (did you mean {hints[0]!r}?)" if hints else ""
+        problems.append(
+            f"{where}: {key} = {names!r} names no column of the files{did}; columns found: "
+            + ", ".join(cells[:30])
+        )
+    if problems:
+        raise ConfigError(problems)
 
 
 def parse_dates(

@@ -5,10 +5,15 @@ All three key their touches by the hashed email (``email``); ``channel`` and
 platform defaults ``mailchimp`` / ``zoom`` and none for offline events.
 
 ``email_activity`` (Mailchimp)
-    ``Action`` mapped by ``options.actions`` (default ``{sent = "email_send",
-    open = "email_open", click = "email_click"}``, compared lower-case);
-    other actions (bounces, unsubscribes) are quarantined as ``"email action
-    not mapped"``. ``campaign`` = ``Campaign Title``; clicks carry the URL's
+    ``Action`` mapped by ``options.actions`` (compared case-insensitively,
+    spaces trimmed). The default (:data:`DEFAULT_EMAIL_ACTIONS`) knows the common
+    spellings: ``sent`` / ``send`` / ``delivered`` -> ``email_send``, ``open`` /
+    ``opened`` -> ``email_open``, ``click`` / ``clicked`` -> ``email_click``, and
+    ``bounce(d)`` / ``unsubscribe(d)`` -> ``""``: recognized, but not a touch, so
+    skipped and counted (``files[...]["skipped_actions"]`` and a warning). A
+    given ``options.actions`` is added to the defaults (map an action to ``""``
+    to skip it). Other actions are quarantined as ``"email action not mapped"``.
+    ``campaign`` = ``Campaign Title``; clicks carry the URL's
     ``utm_source`` / ``utm_medium`` as ``traffic_source`` / ``traffic_medium``
     and the URL in ``attr_url``. ``Timestamp`` is naive UTC unless the
     source's ``timezone`` says otherwise.
@@ -37,6 +42,7 @@ import pandas as pd
 from workbench.config import SourceConfig
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
+    email_domain,
     email_hash,
     finish,
     mapping_option,
@@ -45,7 +51,7 @@ from workbench.readers._common import (
     url_param,
 )
 from workbench.readers._tabular import Field, read_exports
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import (
     CAMPAIGN,
     CHANNEL,
@@ -103,7 +109,20 @@ OFFLINE_FIELDS = (
 
 #: How Zoom writes times in its reports.
 ZOOM_TIME_FORMAT = "%b %d, %Y %I:%M:%S %p"
-DEFAULT_EMAIL_ACTIONS = {"sent": "email_send", "open": "email_open", "click": "email_click"}
+#: Default ``options.actions``: action -> touch type (``""``: recognized, not a touch).
+DEFAULT_EMAIL_ACTIONS = {
+    "sent": "email_send",
+    "send": "email_send",
+    "delivered": "email_send",
+    "open": "email_open",
+    "opened": "email_open",
+    "click": "email_click",
+    "clicked": "email_click",
+    "bounce": "",
+    "bounced": "",
+    "unsubscribe": "",
+    "unsubscribed": "",
+}
 _PROVENANCE = [SOURCE, SOURCE_FILE, SOURCE_ROW]
 
 
@@ -119,19 +138,29 @@ def _base(
         CHANNEL: source.channel,
         PLATFORM: source.platform or platform,
         "email": email_hash(rows[email]),
+        "email_domain": email_domain(rows[email]),
         **{c: rows[c] for c in _PROVENANCE},
     }
 
 
-@register("email_activity")
+@register("email_activity", options=("actions", *TABULAR_OPTIONS))
 def read_email_activity(source: SourceConfig) -> ReadResult:
     """Mailchimp activity export -> ``email_send`` / ``email_open`` / ``email_click`` touches."""
-    actions = {
-        k.lower(): v for k, v in mapping_option(source, "actions", DEFAULT_EMAIL_ACTIONS).items()
-    }
+    given = mapping_option(source, "actions", {})
+    actions = {k.strip().lower(): v for k, v in {**DEFAULT_EMAIL_ACTIONS, **given}.items()}
     q = Quarantine()
     rows, files, notes = read_exports(source, EMAIL_FIELDS, q)
     touch_type = rows["Action"].str.strip().str.lower().map(actions).astype("string")
+    skipped = (touch_type == "").fillna(False).astype(bool)
+    for info in files:
+        info["skipped_actions"] = int((skipped & (rows[SOURCE_FILE] == info["file"])).sum())
+    if skipped.any():
+        kinds = rows.loc[skipped, "Action"].str.strip().str.lower().value_counts()
+        notes.append(
+            f"source {source.name!r}: skipped {int(skipped.sum())} row(s) whose action is not a "
+            "touch (" + ", ".join(f"{k}: {n}" for k, n in kinds.items()) + ")"
+        )
+    rows, touch_type = rows.loc[~skipped], touch_type.loc[~skipped]
     unmapped = touch_type.isna()
     q.add(
         rows,
@@ -170,7 +199,7 @@ def _zoom_times(
     )
 
 
-@register("webinar_registrants")
+@register("webinar_registrants", options=TABULAR_OPTIONS)
 def read_webinar_registrants(source: SourceConfig) -> ReadResult:
     """Zoom registrants report -> ``webinar_registration`` touches."""
     q = Quarantine()
@@ -189,7 +218,7 @@ def read_webinar_registrants(source: SourceConfig) -> ReadResult:
     return finish(source, q, touchpoints=touches, files=files, warnings=notes)
 
 
-@register("webinar_attendees")
+@register("webinar_attendees", options=TABULAR_OPTIONS)
 def read_webinar_attendees(source: SourceConfig) -> ReadResult:
     """Zoom attendees report -> ``webinar_attendance`` touches (Attended = Yes only)."""
     q = Quarantine()
@@ -228,7 +257,7 @@ def read_webinar_attendees(source: SourceConfig) -> ReadResult:
     return finish(source, q, touchpoints=touches, files=files, warnings=notes)
 
 
-@register("offline_events")
+@register("offline_events", options=TABULAR_OPTIONS)
 def read_offline_events(source: SourceConfig) -> ReadResult:
     """Trade-show badge scans -> ``offline_event`` touches keyed by hashed email."""
     q = Quarantine()

@@ -39,7 +39,7 @@ from workbench.config import SourceConfig
 from workbench.quarantine import Quarantine
 from workbench.readers._common import clean_ids, finish, parse_number, parse_times
 from workbench.readers._tabular import Field, parse_dates, read_exports
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import CAMPAIGN, CHANNEL, CURRENCY, PLATFORM, TOUCH_TYPE, TS
 
 __all__ = [
@@ -120,7 +120,7 @@ _DEVICES = {
 _PROVENANCE = ["source", "source_file", "source_row"]
 
 
-@register("google_ads_clicks")
+@register("google_ads_clicks", options=TABULAR_OPTIONS)
 def read_google_ads_clicks(source: SourceConfig) -> ReadResult:
     """Google Ads click view -> ``ad_click`` touches keyed by gclid (see module docs)."""
     q = Quarantine()
@@ -195,7 +195,7 @@ def _spend_frame(
     return out.loc[ok & ~bad]
 
 
-@register("google_ads_spend")
+@register("google_ads_spend", options=TABULAR_OPTIONS)
 def read_google_ads_spend(source: SourceConfig) -> ReadResult:
     """Google Ads campaign report -> daily spend rows; ``Total`` rows skipped and counted."""
     q = Quarantine()
@@ -232,7 +232,7 @@ def _header_currency(header: object) -> str | None:
     return match.group(1).upper() if match else None
 
 
-@register("meta_spend")
+@register("meta_spend", options=TABULAR_OPTIONS)
 def read_meta_spend(source: SourceConfig) -> ReadResult:
     """Meta Ads Manager export -> daily spend rows (multi-day rows quarantined)."""
     q = Quarantine()
@@ -279,7 +279,7 @@ def read_meta_spend(source: SourceConfig) -> ReadResult:
     return finish(source, q, spend=spend, files=files, warnings=notes)
 
 
-@register("linkedin_spend")
+@register("linkedin_spend", options=TABULAR_OPTIONS)
 def read_linkedin_spend(source: SourceConfig) -> ReadResult:
     """LinkedIn Campaign Manager export (UTF-16 TSV with preamble) -> daily spend rows."""
     q = Quarantine()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,8 +14,12 @@ from workbench.validation import conform, empty_table
 
 __all__ = [
     "ACCOUNT_COLUMNS",
+    "COMMON_OPTIONS",
     "CONTACT_COLUMNS",
     "READERS",
+    "READER_COLUMNS",
+    "READER_OPTIONS",
+    "TABULAR_OPTIONS",
     "ReadResult",
     "Reader",
     "empty_accounts",
@@ -164,12 +168,32 @@ Reader = Callable[[SourceConfig], ReadResult]
 #: Readers by ``format`` name; filled by :func:`register` in each reader module.
 READERS: dict[str, Reader] = {}
 
+#: ``[sources.options]`` keys every reader accepts (see :mod:`workbench.readers.options`).
+COMMON_OPTIONS: tuple[str, ...] = ("max_quarantine_share", "phone_region")
+#: Options of every reader built on :func:`workbench.readers._tabular.read_exports`.
+TABULAR_OPTIONS: tuple[str, ...] = ("keep_duplicate_rows",)
+#: The ``[sources.options]`` keys each format accepts, filled by :func:`register`.
+READER_OPTIONS: dict[str, frozenset[str]] = {}
+#: Formats whose reader reads ``[sources.columns]`` (header aliases), filled by :func:`register`.
+READER_COLUMNS: set[str] = set()
 
-def register(fmt: str) -> Callable[[Reader], Reader]:
-    """Decorator: register a reader function for the config ``format`` name ``fmt``."""
+
+def register(
+    fmt: str, *, options: Iterable[str] = (), columns: bool = True
+) -> Callable[[Reader], Reader]:
+    """Decorator: register a reader function for the config ``format`` name ``fmt``.
+
+    ``options`` declares the ``[sources.options]`` keys the reader reads (besides
+    :data:`COMMON_OPTIONS`); any other key is a config error with a did-you-mean.
+    ``columns = False`` says the reader has no header to map (``[sources.columns]``
+    is then an error).
+    """
 
     def deco(func: Reader) -> Reader:
         READERS[fmt] = func
+        READER_OPTIONS[fmt] = frozenset(COMMON_OPTIONS) | frozenset(options)
+        if columns:
+            READER_COLUMNS.add(fmt)
         return func
 
     return deco

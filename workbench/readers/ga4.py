@@ -417,7 +417,11 @@ def _plausible_times(
     return pd.Series(~(bad | dropped), index=events.index)
 
 
-@register("ga4")
+@register(
+    "ga4",
+    options=("conversion_events", "pageviews", "session_timeout_minutes", "identifiers"),
+    columns=False,
+)
 def read_ga4(source: SourceConfig) -> ReadResult:
     """Read a GA4 BigQuery export source (NDJSON or Parquet files); see the module docs."""
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)

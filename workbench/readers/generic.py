@@ -14,7 +14,9 @@ named formats, see :mod:`workbench.readers._tabular`).
 
 * Aliases absorb schema drift between files (``client_id`` in one,
   ``clientId`` in another); a warning says which column each file used when
-  they differ, and which files lack an optional column.
+  they differ, and which files lack an optional column. A mapping that matches
+  no column in any file is a :class:`~workbench.errors.ConfigError` with a
+  did-you-mean (a typo must not leave a column silently empty).
 * A column the table cannot do without (non-nullable, e.g. ``ts`` and
   ``touch_type`` for touchpoints, ``date`` / ``platform`` / ``spend`` for
   spend), not given as a constant, must be in every file: otherwise
@@ -39,6 +41,7 @@ from workbench.identifiers import normalize_fbclid
 from workbench.quarantine import Quarantine
 from workbench.readers._common import (
     clean_ids,
+    email_domain,
     email_hash,
     finish,
     parse_number,
@@ -49,12 +52,13 @@ from workbench.readers._common import (
 )
 from workbench.readers._tabular import (
     Field,
+    mapping_errors,
     missing_columns_error,
     parse_dates,
     read_export,
     resolve_fields,
 )
-from workbench.readers.base import ReadResult, register
+from workbench.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import ID_TYPES, SOURCE, SOURCE_FILE, SOURCE_ROW, TABLES, TS, Table
 
 __all__ = ["read_generic"]
@@ -92,13 +96,16 @@ def _load(
 ) -> tuple[pd.DataFrame, list[dict[str, object]], list[str]]:
     frames, files, notes = [], [], []
     used: dict[str, dict[str, list[str]]] = {}
+    headers: list[list[str]] = []
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         if path.suffix.lower() in _PARQUET:
             frame, found = _read_parquet(path, file, source, fields)
+            headers.append([str(c) for c in pq.read_schema(path).names])
             info: dict[str, object] = {"file": file, "rows": len(frame)}
         else:
             export = read_export(path, source, fields, q, file=file)
+            headers.append(export.header)
             frame, found = export.frame, export.matched
             notes += export.warnings
             info = {
@@ -112,6 +119,7 @@ def _load(
         files.append(info)
         for spec in fields:
             used.setdefault(spec.key, {}).setdefault(found.get(spec.key, ""), []).append(file)
+    mapping_errors(source, fields, headers)
     for key, by_name in used.items():
         absent = by_name.pop("", [])
         if absent:
@@ -132,6 +140,8 @@ def _identifiers(frame: pd.DataFrame, source: SourceConfig) -> None:
         if id_type not in frame.columns:
             continue
         if id_type == "email":
+            if "email_domain" not in frame.columns:
+                frame["email_domain"] = email_domain(frame[id_type])
             frame[id_type] = email_hash(frame[id_type])
         elif id_type == "phone":
             frame[id_type] = phone_hash(frame[id_type], source)
@@ -142,10 +152,12 @@ def _identifiers(frame: pd.DataFrame, source: SourceConfig) -> None:
 
 
 def _link_values(frame: pd.DataFrame, source: SourceConfig) -> None:
+    domain = pd.Series(pd.NA, index=frame.index, dtype="string")
     for side in ("a", "b"):
         kind = frame[f"id_type_{side}"].astype("string").str.strip().str.lower()
         value = frame[f"id_value_{side}"].astype("string")
         frame[f"id_type_{side}"] = kind
+        domain = domain.fillna(email_domain(value.where(kind == "email")))
         out = clean_ids(value)
         for id_type, func in (
             ("email", email_hash),
@@ -155,9 +167,11 @@ def _link_values(frame: pd.DataFrame, source: SourceConfig) -> None:
             if mask.any():
                 out[mask] = func(value[mask])
         frame[f"id_value_{side}"] = out
+    if "email_domain" not in frame.columns:
+        frame["email_domain"] = domain
 
 
-@register("csv")
+@register("csv", options=TABULAR_OPTIONS)
 def read_generic(source: SourceConfig) -> ReadResult:
     """Read a generic CSV/Parquet source into its configured canonical table."""
     if source.table not in ("touchpoints", "conversions", "spend", "identity_links"):

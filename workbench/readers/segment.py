@@ -73,6 +73,7 @@ from workbench.readers._common import (
     bool_option,
     clean_ids,
     click_ids,
+    email_domain,
     email_hash,
     finish,
     first_links,
@@ -305,6 +306,7 @@ def _prepare(calls: pd.DataFrame, source: SourceConfig, quarantine: Quarantine) 
     calls["anonymous_id"] = clean_ids(calls["anonymous_id"])
     calls["user_id"] = clean_ids(calls["user_id"])
     calls["email"] = email_hash(calls["trait_email"].fillna(calls["ctx_email"]))
+    calls["email_domain"] = email_domain(calls["trait_email"].fillna(calls["ctx_email"]))
     calls["phone"] = phone_hash(calls["trait_phone"].fillna(calls["ctx_phone"]), source)
     calls[SOURCE] = source.name
     return calls
@@ -335,6 +337,7 @@ def _touches(calls: pd.DataFrame, touch_type: pd.Series) -> pd.DataFrame:
             "user_id": t["user_id"],
             "email": t["email"],
             "session_id": t["session_id"],
+            "email_domain": t["email_domain"],
             SOURCE: t[SOURCE],
             SOURCE_FILE: t[SOURCE_FILE],
             SOURCE_ROW: t[SOURCE_ROW],
@@ -367,6 +370,7 @@ def _conversions(calls: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
             "user_id": c["user_id"],
             "email": c["email"],
             "session_id": c["session_id"],
+            "email_domain": c["email_domain"],
             "event_name": c["event"],
             SOURCE: c[SOURCE],
             SOURCE_FILE: c[SOURCE_FILE],
@@ -388,6 +392,7 @@ def _pairs(calls: pd.DataFrame, a: str, a_col: str, b: str, b_col: str, link: st
             SOURCE: sub[SOURCE],
             SOURCE_FILE: sub[SOURCE_FILE],
             SOURCE_ROW: sub[SOURCE_ROW],
+            "email_domain": sub["email_domain"],
         }
     )
 
@@ -409,7 +414,17 @@ def _links(calls: pd.DataFrame) -> pd.DataFrame:
     return first_links(pd.concat(parts, ignore_index=True))
 
 
-@register("segment")
+@register(
+    "segment",
+    options=(
+        "conversion_events",
+        "touch_events",
+        "identifiers",
+        "sessions",
+        "session_timeout_minutes",
+    ),
+    columns=False,
+)
 def read_segment(source: SourceConfig) -> ReadResult:
     """Read Segment-spec JSON lines; see the module docs for what each call becomes."""
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)

@@ -1,9 +1,18 @@
-"""HubSpot exports: contacts, companies, deals and engagements.
+"""HubSpot exports: contacts, companies, deals and per-object activity files.
 
 Dates are naive local times of the portal (``America/New_York``), formatted
 ``YYYY-MM-DD HH:MM`` as the HubSpot UI exports them. A person is a contact
 from the moment the company learns who they are (first form, webinar
 registration, badge scan or sales touch; or imported before 2026).
+
+As in many real portals, a shop integration mirrors every web order into an
+``Ecommerce Pipeline`` deal (closed won, same amount, a little later than the
+purchase): the same purchase then exists twice, once in GA4 and once in the CRM
+(the config's ``[conversions]`` definitions merge them). Sales activities are
+exported per object, as HubSpot exports them: ``activities/calls.csv``,
+``activities/meetings.csv``, ``activities/emails.csv`` (no ``Activity Type``
+column; the file says what it holds; associations as names with e-mails and
+as ids).
 """
 
 from __future__ import annotations
@@ -15,12 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.sample._text import append_csv, frame, local_us, ts_text
+from workbench.sample._text import append_csv, frame, local_us, money_text, ts_text
 from workbench.sample.causal import KNOWN_HOW, Outcomes
 from workbench.sample.journeys import DAY, ROLE
 from workbench.sample.model import SALES_KINDS
 from workbench.sample.population import Population
-from workbench.sample.sessions import Ga4Data
+from workbench.sample.sessions import EVENT_NAMES, Ga4Data
 from workbench.sample.vocab import (
     CHANNELS,
     GEO_PROFILES,
@@ -75,16 +84,31 @@ _DEALS = [
     "Product Line",
     "Deal Type",
 ]
-_ENGAGEMENTS = [
-    "Activity ID",
-    "Activity Type",
-    "Activity Date",
-    "Associated Contact ID",
-    "Associated Company ID",
-    "Activity Assigned To",
-    "Subject",
-    "Outcome",
-]
+#: Per-object activity exports: file -> (title column, outcome column or None).
+ACTIVITY_FILES: dict[str, tuple[str, str | None]] = {
+    "calls": ("Call Title", "Call outcome"),
+    "meetings": ("Meeting name", "Meeting outcome"),
+    "emails": ("Email subject", None),
+}
+#: Mirrored web orders: hours between the purchase and the deal's close date.
+MIRROR_DELAY_HOURS = (1, 2, 3, 5)
+
+
+def _activity_columns(name: str) -> list[str]:
+    title, outcome = ACTIVITY_FILES[name]
+    return [
+        "Record ID",
+        "Activity date",
+        title,
+        *([outcome] if outcome else []),
+        "Activity assigned to",
+        "Associated Contact",
+        "Associated Contact IDs",
+        "Associated Company",
+        "Associated Company IDs",
+    ]
+
+
 #: HubSpot "Original Source" label per channel of the visitor's first session.
 _SOURCE_LABEL = np.array(
     [
@@ -134,7 +158,10 @@ class CrmWriter:
     def __init__(self, root: Path) -> None:
         self.folder = root / "hubspot"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.rows = {"contacts": 0, "companies": 0, "deals": 0, "engagements": 0}
+        (self.folder / "activities").mkdir(exist_ok=True)
+        self.rows = {"contacts": 0, "companies": 0, "deals": 0}
+        self.rows.update({f"activities/{k}": 0 for k in ACTIVITY_FILES})
+        self.mirrored_orders = 0
         self.missing_email = 0
         self.bad_dates = 0
         self.ebook_without_client_id = 0
@@ -144,7 +171,7 @@ class CrmWriter:
             ("contacts", _CONTACTS),
             ("companies", _COMPANIES),
             ("deals", _DEALS),
-            ("engagements", _ENGAGEMENTS),
+            *((f"activities/{k}", _activity_columns(k)) for k in ACTIVITY_FILES),
         ):
             append_csv(self.folder / f"{name}.csv", pd.DataFrame(columns=cols), header=True)
 
@@ -218,7 +245,8 @@ class CrmWriter:
 
         self._companies(rng, pop, out, p, known_ts, has_company)
         self._deals(rng, pop, out, p, known_ts, mess=mess)
-        self._engagements(out, pop)
+        self._mirrored_orders(p, company, ga4)
+        self._engagements(out, pop, email)
 
         ids = [
             ("crm_contact_id", contact_ids(pidx), pidx),
@@ -326,13 +354,53 @@ class CrmWriter:
             self.bad_dates += 1
         self._append("deals", table)
 
-    def _engagements(self, out: Outcomes, pop: Population) -> None:
+    def _mirrored_orders(self, p: pd.DataFrame, company: np.ndarray, ga4: Ga4Data) -> None:
+        """``Ecommerce Pipeline`` deals mirroring the web orders of CRM contacts (no rng)."""
+        ev = ga4.events
+        txn = ev["transaction_id"].to_numpy().astype(str)
+        sel = (ev["name"].to_numpy() == EVENT_NAMES.index("purchase")) & np.char.startswith(
+            txn, "ORD"
+        )
+        orders = ev.loc[sel]
+        pidx = p["pidx"].to_numpy()
+        pos = np.searchsorted(pidx, orders["pidx"].to_numpy())
+        pos = np.minimum(pos, max(len(pidx) - 1, 0))
+        known = (pidx[pos] == orders["pidx"].to_numpy()) if len(pidx) else pos < 0
+        orders, pos, order_id = orders[known], pos[known], txn[sel][known]
+        if not len(orders):
+            return
+        ts = orders["ts"].to_numpy()
+        delay = np.array(MIRROR_DELAY_HOURS, dtype=np.int64)[(ts // 1_000_000) % 4] * 3_600_000_000
+        table = frame(
+            {
+                "Record ID": (
+                    22_000_000_000 + np.arange(len(orders)) + self.mirrored_orders
+                ).astype(str),
+                "Deal Name": "Web order " + order_id.astype(object),
+                "Pipeline": "Ecommerce Pipeline",
+                "Deal Stage": "closedwon",
+                "Amount": money_text(orders["value"].to_numpy()),
+                "Currency": "USD",
+                "Create Date": _local(ts + delay // 2),
+                "Close Date": _local(ts + delay),
+                "Associated Contact IDs": contact_ids(pidx[pos]),
+                "Associated Company ID": company[pos],
+                "Product Line": "",
+                "Deal Type": "newbusiness",
+            }
+        )
+        self.mirrored_orders += len(table)
+        self._append("deals", table)
+
+    def _engagements(self, out: Outcomes, pop: Population, email: np.ndarray) -> None:
         t = out.touches
         sel = ((t["ch"] == _SALES) & (t["phase"] == 0)).to_numpy()
         e = t[sel]
         kind = np.array(SALES_KINDS)[e["sub"].to_numpy()]
         tidx = e["tidx"].to_numpy()
-        aidx = pop.people["aidx"].to_numpy()[e["p"].to_numpy()]
+        people = pop.people
+        ppos = e["p"].to_numpy()
+        aidx = people["aidx"].to_numpy()[ppos]
         call_subjects = np.array(["Discovery call", "Follow-up call", "Check-in call"])
         meeting_subjects = np.array(["Pricing and rollout review", "Security and data review"])
         subject = np.select(
@@ -348,18 +416,26 @@ class CrmWriter:
         outcome = np.select(
             [kind == "call", kind == "email"], [call_outcomes[tidx % 4], ""], "Completed"
         )
-        table = frame(
-            {
-                "Activity ID": (60_000_000_000 + tidx).astype(str),
-                "Activity Type": np.select(
-                    [kind == "call", kind == "email"], ["CALL", "EMAIL"], "MEETING"
-                ),
-                "Activity Date": _local(e["ts"].to_numpy()),
-                "Associated Contact ID": contact_ids(e["pidx"].to_numpy()),
-                "Associated Company ID": company_ids(aidx),
-                "Activity Assigned To": np.array(SALES_REPS)[aidx % len(SALES_REPS)],
-                "Subject": subject,
-                "Outcome": outcome,
-            }
-        )
-        self._append("engagements", table.sort_values("Activity ID", kind="stable"))
+        first = people["first"].to_numpy().astype(object)[ppos]
+        name = first + " " + people["last"].to_numpy().astype(object)[ppos]
+        address = people["email"].to_numpy().astype(object)[ppos]
+        known_email = np.isin(address, email[email != ""])
+        contact = np.where(known_email, name + " (" + address + ")", name)
+        accounts = pop.accounts.set_index("aidx")["company"]
+        file_of = np.select([kind == "call", kind == "email"], ["calls", "emails"], "meetings")
+        for key, (title, outcome_col) in ACTIVITY_FILES.items():
+            mine = file_of == key
+            table = frame(
+                {
+                    "Record ID": (60_000_000_000 + tidx[mine]).astype(str),
+                    "Activity date": _local(e["ts"].to_numpy()[mine]),
+                    title: subject[mine],
+                    **({outcome_col: outcome[mine]} if outcome_col else {}),
+                    "Activity assigned to": np.array(SALES_REPS)[aidx[mine] % len(SALES_REPS)],
+                    "Associated Contact": contact[mine],
+                    "Associated Contact IDs": contact_ids(e["pidx"].to_numpy()[mine]),
+                    "Associated Company": accounts.reindex(aidx[mine]).fillna("").to_numpy(),
+                    "Associated Company IDs": company_ids(aidx[mine]),
+                }
+            )
+            self._append(f"activities/{key}", table.sort_values("Record ID", kind="stable"))

@@ -1,9 +1,12 @@
 """Mailchimp e-mail activity, Zoom webinar reports and trade-show badge scans.
 
-- Mailchimp: every nurture e-mail touch gives a ``sent`` row (up to 36 h before),
-  an ``open`` row (the touch) and, when clicked, a ``click`` row with the tagged
-  URL; monthly newsletters add ``sent`` rows to every known contact (no causal
-  effect). Times are naive UTC.
+- Mailchimp activity as a warehouse sync exports it (snake_case headers
+  ``email_address,campaign_name,action,timestamp,url`` and past-tense actions,
+  not the Mailchimp UI spellings the reader was built on): every nurture e-mail
+  touch gives a ``Delivered`` row (up to 36 h before), an ``Opened`` row (the
+  touch) and, when clicked, a ``Clicked`` row with the tagged URL; monthly
+  newsletters add ``Delivered`` rows to every known contact (no causal effect).
+  Times are naive UTC.
 - Zoom: a registrant row per webinar touch and an attendee-report row
   (``Attended`` Yes / No); times naive New York in Zoom's 12-hour format.
 - Badge scans: one row per trade-show touch, naive New York time.
@@ -33,7 +36,9 @@ from workbench.sample.vocab import (
 __all__ = ["OtherWriter", "webinar_ids"]
 
 _EMAIL, _WEBINAR, _EVENTS = channel_code("Email"), channel_code("Webinar"), channel_code("Events")
-_MAILCHIMP = ["Email Address", "Campaign Title", "Action", "Timestamp", "URL"]
+_MAILCHIMP = ["email_address", "campaign_name", "action", "timestamp", "url"]
+#: Action spellings written (sent, open, click in the Mailchimp UI export).
+_ACTIONS = {"sent": "Delivered", "open": "Opened", "click": "Clicked"}
 _REGISTRANTS = [
     "Webinar ID",
     "Topic",
@@ -153,11 +158,11 @@ class OtherWriter:
         self.email_duplicates += int(dup.sum())
         table = frame(
             {
-                "Email Address": df["email"].to_numpy(),
-                "Campaign Title": df["title"].to_numpy(),
-                "Action": df["action"].to_numpy(),
-                "Timestamp": ts_text(df["ts"].to_numpy(), unit="s"),
-                "URL": df["url"].to_numpy(),
+                "email_address": df["email"].to_numpy(),
+                "campaign_name": df["title"].to_numpy(),
+                "action": df["action"].map(_ACTIONS).to_numpy(),
+                "timestamp": ts_text(df["ts"].to_numpy(), unit="s"),
+                "url": df["url"].to_numpy(),
             }
         )
         self._append("mailchimp", table)
