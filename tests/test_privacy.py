@@ -63,16 +63,23 @@ def _truth(sample: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]
     return email_of_user.to_dict(), phone_of_email.to_dict(), dict.fromkeys(emails, "")
 
 
+def _column(row: dict[str, str], name: str) -> str:
+    """The header of ``row`` spelling ``name`` (any case, spaces or underscores)."""
+    key = name.replace(" ", "").lower()
+    return next(h for h in row if h.replace("_", "").replace(" ", "").lower() == key)
+
+
 def _plant(sample: Path, email_of_user: dict[str, str], phone_of_email: dict[str, str]) -> int:
     """Put raw e-mails and phones where real exports carry them; return how many."""
     planted = 0
     mail = sample / "email" / "mailchimp_activity.csv"
     rows = list(csv.DictReader(mail.open(newline="")))
+    url, address = (_column(rows[0], name) for name in ("url", "email address"))
     for row in rows:
-        if row["URL"]:
-            email = row["Email Address"]
+        if row[url]:
+            email = row[address]
             phone = phone_of_email.get(email.lower(), "+1 415 555 0123")
-            row["URL"] += f"&email={quote(email)}&phone={quote(phone)}"
+            row[url] += f"&email={quote(email)}&phone={quote(phone)}"
             planted += 1
     with mail.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -132,7 +132,7 @@ def test_duplicate_header_column_is_an_error_when_read_and_a_warning_otherwise(t
     with pytest.raises(ValidationError, match="'campaign' more than once"):
         read_source(generic(tmp_path, "t.csv", "when,id,kind,campaign,campaign\n"))
     result = read_source(
-        generic(tmp_path, "t.csv", "when,id,kind,notes,notes\n2026-11-01,a,visit,x,y\n")
+        generic(tmp_path, "t.csv", "when,id,kind,campaign,notes,notes\n2026-11-01,a,visit,c,x,y\n")
     )
     assert any("'notes' more than once" in w for w in result.warnings)
 
