@@ -63,19 +63,31 @@ def _summary_lines(summary: object) -> list[str]:
 
 
 def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -> int:
-    """``workbench prepare``: read, validate, group channels, stitch, write Parquet."""
-    import pandas as pd
+    """``workbench prepare``: read, validate, group channels, stitch, check, write Parquet.
 
+    Holds the folder's lock throughout, checks the config against the data
+    (an error stops before anything is written; what will be empty is printed)
+    and switches the new set in atomically with its manifest (:mod:`workbench.store`).
+    """
+    from workbench.config_check import check_config, raise_for_errors, summary_lines
     from workbench.prepare import prepare, write_prepared
     from workbench.quarantine import quarantine_summary
+    from workbench.store import prepare_lock, read_previous_identities, recover
 
     cfg = load_config(config)
     out_dir = Path(out) if out is not None else cfg.processed_dir
     started = time.perf_counter()
-    earlier = out_dir / "identities.parquet"
-    previous = pd.read_parquet(earlier) if earlier.is_file() else None
-    prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous)
-    write_prepared(prepared, out_dir)
+    with prepare_lock(out_dir):
+        notes = recover(out_dir)
+        previous, corrupt = read_previous_identities(out_dir)
+        notes += [corrupt] if corrupt else []
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
+        prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous)
+        findings = check_config(cfg, prepared)
+        raise_for_errors(findings, config_path=cfg.path)
+        empty = summary_lines(findings)
+        write_prepared(prepared, out_dir, config_path=cfg.path, extra={"config_check": empty})
     _echo(
         f"prepared {len(cfg.sources)} sources in {time.perf_counter() - started:.1f}s -> {out_dir}"
     )
@@ -87,6 +99,10 @@ def run_prepare(*, config: Path | None, out: Path | None, quiet: bool = False) -
         _echo("  quarantined by reason:")
         for source, reason, rows in q.itertuples(index=False):
             _echo(f"    {rows:>6,}  {source}: {reason}")
+    if empty:
+        _echo("what will be empty in the reports, and why:")
+        for line in empty:
+            _echo(f"  - {line}")
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
