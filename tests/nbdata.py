@@ -11,7 +11,6 @@ after a deliberate change (other outputs are stripped)::
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ def build_small_project(
 ) -> tuple[Path, Path]:
     """Write sample, config and prepared tables under ``folder``; return (config, processed)."""
     from workbench.config import load_config
+    from workbench.demo import with_project_paths
     from workbench.paths import default_config_path
     from workbench.prepare import prepare, write_prepared
     from workbench.sample import generate_sample
@@ -34,18 +34,16 @@ def build_small_project(
     sample = folder / "sample"
     processed = folder / "processed"
     generate_sample(sample, people=people, seed=seed)
-    text = default_config_path().read_text(encoding="utf-8")
-    for key, value in (
-        ("data_dir", sample),
-        ("processed_dir", processed),
-        ("truth_dir", sample / "_truth"),
-        ("reports_dir", folder / "reports"),
-    ):
-        text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value.as_posix()}"', text)
-        assert n == 1, f"workbench.toml has no single {key} line"
+    text = with_project_paths(
+        default_config_path().read_text(encoding="utf-8"),
+        data_dir=sample,
+        processed_dir=processed,
+        truth_dir=sample / "_truth",
+        reports_dir=folder / "reports",
+    )
     config = folder / "workbench.toml"
     config.write_text(text, encoding="utf-8")
-    write_prepared(prepare(load_config(config)), processed)
+    write_prepared(prepare(load_config(config)), processed, config_path=config)
     return config, processed
 
 

@@ -133,15 +133,19 @@ def report_jobs(
 
     Every notebook that declares ``config`` gets the config file's path, and one
     that declares ``interactive`` gets ``False`` (headless runs never need widgets).
-    ``params`` (from ``-p NAME=VALUE``) override scheduled values.
+    ``params`` (from ``-p NAME=VALUE``) go to the notebooks that declare them and
+    replace the scheduled values there (see
+    :func:`~workbench.report.schedule.override_jobs`). A segment value that is
+    not ``all`` or a ``[segments]`` name is refused here, before anything runs.
     """
     from workbench.report import (
         ReportJob,
         expand_schedule,
-        job_slug,
         load_schedule,
         read_parameters,
     )
+    from workbench.report.schedule import check_segment_values, override_jobs
+    from workbench.workspace import ALL
 
     if schedule is not None:
         jobs = load_schedule(schedule)
@@ -157,7 +161,8 @@ def report_jobs(
                 f"--notebook {', '.join(unknown)}: not in the schedule; known: {', '.join(known)}"
             )
         jobs = [j for j in jobs if j.notebook.stem in notebooks]
-    given = dict(params or {})
+    jobs = override_jobs(jobs, dict(params or {}))
+    check_segment_values(jobs, list(cfg.segments), all_name=ALL)
     out = []
     for job in jobs:
         declared = {p.name for p in read_parameters(job.notebook)}
@@ -166,8 +171,7 @@ def report_jobs(
             auto["config"] = str(Path(cfg.path).resolve())
         if "interactive" in declared:
             auto["interactive"] = False
-        name = job_slug(job.name, given) if given else job.name
-        out.append(ReportJob(job.notebook, {**auto, **job.parameters, **given}, name=name))
+        out.append(ReportJob(job.notebook, {**auto, **job.parameters}, name=job.name))
     return out
 
 
@@ -184,8 +188,15 @@ REPORT_ORDER = ("executive_summary", "data_health", "journey_map", "dropoffs", "
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """``workbench report``: render the notebooks headlessly to self-contained HTML."""
+    """``workbench report``: render the notebooks headlessly to self-contained HTML.
+
+    Before anything runs: the jobs and parameters are validated, and the
+    config's ``processed_dir`` must hold a complete set prepared from this
+    config (``--allow-other-config`` accepts another config's tables).
+    """
+    from workbench.prepare import TABLE_FILES
     from workbench.report import run_reports
+    from workbench.store import check_prepared
 
     cfg = load_config(args.config)
     jobs = report_jobs(
@@ -193,6 +204,14 @@ def run_report(args: argparse.Namespace) -> int:
     )
     if not jobs:
         raise WorkbenchError("nothing to render: the schedule names no notebook")
+    notes = check_prepared(
+        cfg.processed_dir,
+        Path(cfg.path).resolve() if cfg.path else None,
+        table_files=TABLE_FILES,
+        allow_other_config=bool(getattr(args, "allow_other_config", False)),
+    )
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
     summary = run_reports(
         jobs,
@@ -209,14 +228,19 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
-    """``workbench demo``: sample data -> prepare -> every report, in one command."""
-    from workbench.paths import default_config_path
+    """``workbench demo``: sample data -> prepare -> every report, in its own folders.
+
+    Writes only under ``data/demo/`` and ``reports/demo/`` (see
+    :mod:`workbench.demo`); the last line printed is the path of the index page.
+    """
+    from workbench.demo import DEMO_DIR, write_demo_config
 
     started = time.perf_counter()
-    run_sample(out=None, people=people, seed=seed)
-    run_prepare(config=default_config_path(), out=None, quiet=quiet)
+    config = write_demo_config()
+    run_sample(out=DEMO_DIR / "sample", people=people, seed=seed)
+    run_prepare(config=config, out=None, quiet=quiet)
     args = argparse.Namespace(
-        config=default_config_path(),
+        config=config,
         schedule=None,
         notebook=None,
         param=[],
@@ -227,5 +251,9 @@ def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
         show_code=False,
     )
     code = run_report(args)
-    _echo(f"demo finished in {time.perf_counter() - started:.0f}s")
+    _echo(
+        f"demo finished in {time.perf_counter() - started:.0f}s; the demo's files are in "
+        f"{DEMO_DIR} and {load_config(config).reports_dir}"
+    )
+    _echo(str(load_config(config).reports_dir / "index.html"))
     return code
