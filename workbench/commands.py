@@ -227,22 +227,34 @@ def run_report(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
+def run_demo(
+    *,
+    people: int,
+    seed: int,
+    quiet: bool = False,
+    folder: Path | None = None,
+    reports_dir: Path | None = None,
+    notebooks: list[str] | None = None,
+) -> int:
     """``workbench demo``: sample data -> prepare -> every report, in its own folders.
 
-    Writes only under ``data/demo/`` and ``reports/demo/`` (see
-    :mod:`workbench.demo`); the last line printed is the path of the index page.
+    Writes only under ``folder`` (default ``data/demo/``) and ``reports_dir``
+    (default ``reports/demo/``), see :mod:`workbench.demo`, so a user's project
+    is never overwritten; the last line printed is the path of the index page.
+    ``notebooks`` limits the reports (tests).
     """
-    from workbench.demo import DEMO_DIR, write_demo_config
+    from workbench.demo import DEMO_DIR, DEMO_REPORTS_DIR, write_demo_config
 
     started = time.perf_counter()
-    config = write_demo_config()
-    run_sample(out=DEMO_DIR / "sample", people=people, seed=seed)
+    folder = Path(folder) if folder is not None else DEMO_DIR
+    config = write_demo_config(folder, reports_dir or DEMO_REPORTS_DIR)
+    cfg = load_config(config)
+    run_sample(out=cfg.data_dir, people=people, seed=seed)
     run_prepare(config=config, out=None, quiet=quiet)
     args = argparse.Namespace(
         config=config,
         schedule=None,
-        notebook=None,
+        notebook=notebooks,
         param=[],
         out=None,
         run_id=None,
@@ -252,8 +264,8 @@ def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
     )
     code = run_report(args)
     _echo(
-        f"demo finished in {time.perf_counter() - started:.0f}s; the demo's files are in "
-        f"{DEMO_DIR} and {load_config(config).reports_dir}"
+        f"demo finished in {time.perf_counter() - started:.0f}s; its data is in {folder}, "
+        f"its reports in {cfg.reports_dir}; the index page:"
     )
-    _echo(str(load_config(config).reports_dir / "index.html"))
+    _echo(str(cfg.reports_dir / "index.html"))
     return code
