@@ -151,3 +151,18 @@ def test_no_conversions_hint_for_a_config_without_event_sources(tmp_path):
     cfg = type(cfg)(**{**cfg.__dict__, "sources": ()})
     (finding,) = [f for f in check_config(cfg, prepared) if f.section == "conversions"]
     assert "add a source with conversions" in finding.message
+
+
+def test_scheduled_segments_missing_from_segments_are_listed(
+    small_project, sample_tables, tmp_path
+):
+    config = _edit(
+        small_project[0],
+        tmp_path,
+        "s.toml",
+        lambda t: t.replace("[segments.smb]", "[segments.small]"),
+    )
+    findings = check_config(load_config(config), sample_tables)
+    reports = [f.message for f in findings if f.section == "[reports]"]
+    assert reports and all("`workbench report` will refuse" in m for m in reports)
+    assert any("journey_map: segment = 'smb'" in m for m in reports)

@@ -229,3 +229,15 @@ def test_a_corrupt_previous_identities_file_is_set_aside_with_a_warning(
     aside = list(tmp_path.glob("p-identities.corrupt-*.parquet"))
     assert len(aside) == 1 and aside[0].read_bytes() == b"PAR1 this is not parquet"
     assert len(load_prepared(out).identities) > 0
+
+
+def test_a_symlinked_processed_folder_stays_a_symlink(two_projects, old_set, tmp_path):
+    _, _, old, _ = two_projects
+    target = tmp_path / "other_disk" / "tables"
+    shutil.copytree(old_set, target)
+    link = tmp_path / "p"
+    link.symlink_to(target, target_is_directory=True)
+    assert _prepare(old, link) == 0
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert verify_manifest(link) == []
+    assert not list(target.parent.glob(".tables.new-*"))

@@ -69,6 +69,7 @@ def check_config(config: Config, prepared: Prepared) -> list[Finding]:
     found += problems
     found += _segments(config, prepared, people)
     found += _truth(config, prepared)
+    found += _schedule(config)
     return found
 
 
@@ -314,5 +315,24 @@ def _truth(config: Config, prepared: Prepared) -> list[Finding]:
                 "identifiers occur in this data): its truthfulness scores would be wrong; "
                 "remove truth_dir or point it at this sample's _truth folder",
             )
+        ]
+    return []
+
+
+def _schedule(config: Config) -> list[Finding]:
+    """Scheduled ``segment`` values that ``[segments]`` does not define."""
+    from workbench.report.schedule import check_segment_values, expand_schedule
+    from workbench.workspace import ALL
+
+    if not any(k not in ("notebooks_dir", "shared") for k in config.reports):
+        return []
+    try:
+        jobs = expand_schedule(config)
+        check_segment_values(jobs, list(config.segments), all_name=ALL)
+    except WorkbenchError as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+        return [
+            Finding("empty", "[reports]", f"{p}; `workbench report` will refuse to run")
+            for p in problems
         ]
     return []

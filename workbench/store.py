@@ -176,6 +176,8 @@ def write_set(
     ``.gitkeep``, notes) are carried over. Returns the files' final paths.
     """
     out_dir = Path(out_dir).absolute()
+    if out_dir.is_symlink():  # e.g. tables on another disk: switch the folder it points to
+        out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
     if stage.exists():
