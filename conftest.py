@@ -19,6 +19,11 @@ import pytest
 _HERE = Path(__file__).resolve().parent
 _BUILT: list[Path] = []
 
+# nbval compares checked cells with tests/notebook_outputs/, never with outputs saved in
+# the tracked notebooks (JupyterLab autosave): see tests/nbval_outputs.py
+sys.path.insert(0, str(_HERE / "tests"))
+pytest_plugins = ("nbval_outputs",)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or os.environ.get("WORKBENCH_PROCESSED_DIR"):
@@ -27,7 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
     notebooks = _HERE / "notebooks"
     if not any(a == notebooks or notebooks in a.parents or a in notebooks.parents for a in args):
         return
-    sys.path.insert(0, str(_HERE / "tests"))
     from nbdata import build_small_project
 
     folder = Path(tempfile.mkdtemp(prefix="workbench-nb-"))

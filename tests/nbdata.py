@@ -2,8 +2,9 @@
 
 ``build_small_project(folder)`` writes the synthetic sample (few people, fixed
 seed), a config pointing at it and the prepared tables. Run this module to
-refresh the stored outputs of the notebook cells marked ``# NBVAL_CHECK_OUTPUT``
-after a deliberate change (other outputs are stripped)::
+refresh the expected outputs of the notebook cells marked ``# NBVAL_CHECK_OUTPUT``
+after a deliberate change; they are stored in ``tests/notebook_outputs/`` (see
+``tests/nbval_outputs.py``) and every output is stripped from the notebooks::
 
     python tests/nbdata.py
 """
@@ -11,14 +12,12 @@ after a deliberate change (other outputs are stripped)::
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
 
 PEOPLE = 1000
 SEED = 11
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
 def build_small_project(
@@ -26,6 +25,7 @@ def build_small_project(
 ) -> tuple[Path, Path]:
     """Write sample, config and prepared tables under ``folder``; return (config, processed)."""
     from workbench.config import load_config
+    from workbench.demo import with_project_paths
     from workbench.paths import default_config_path
     from workbench.prepare import prepare, write_prepared
     from workbench.sample import generate_sample
@@ -34,25 +34,25 @@ def build_small_project(
     sample = folder / "sample"
     processed = folder / "processed"
     generate_sample(sample, people=people, seed=seed)
-    text = default_config_path().read_text(encoding="utf-8")
-    for key, value in (
-        ("data_dir", sample),
-        ("processed_dir", processed),
-        ("truth_dir", sample / "_truth"),
-        ("reports_dir", folder / "reports"),
-    ):
-        text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value.as_posix()}"', text)
-        assert n == 1, f"workbench.toml has no single {key} line"
+    text = with_project_paths(
+        default_config_path().read_text(encoding="utf-8"),
+        data_dir=sample,
+        processed_dir=processed,
+        truth_dir=sample / "_truth",
+        reports_dir=folder / "reports",
+    )
     config = folder / "workbench.toml"
     config.write_text(text, encoding="utf-8")
-    write_prepared(prepare(load_config(config)), processed)
+    write_prepared(prepare(load_config(config)), processed, config_path=config)
     return config, processed
 
 
 def refresh_notebook_outputs() -> None:  # pragma: no cover - maintenance tool
-    """Execute every notebook on the small project and keep only checked outputs."""
+    """Execute every notebook on the small project; store the checked cells' outputs in
+    ``tests/notebook_outputs/`` and strip every output from the notebooks themselves."""
     import nbformat
     from nbclient import NotebookClient
+    from nbval_outputs import save_checked_outputs
 
     from workbench.paths import NOTEBOOKS_DIR
 
@@ -65,16 +65,16 @@ def refresh_notebook_outputs() -> None:  # pragma: no cover - maintenance tool
             NotebookClient(
                 nb, kernel_name="python3", resources={"metadata": {"path": tmp}}
             ).execute()
+            stored = save_checked_outputs(nb, path)
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
-                if CHECK_MARK not in cell.source:
-                    cell.outputs = []
-                    cell.execution_count = None
+                cell.outputs = []
+                cell.execution_count = None
                 cell.metadata.pop("execution", None)
             nb.metadata.pop("widgets", None)  # widget state of the interactive cell
             nbformat.write(nb, path)
-            print(f"refreshed {path.name}")
+            print(f"refreshed {path.name} (checked outputs in {stored})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -116,7 +116,7 @@ def test_ill_typed_parameter_fails_clearly(small_project, tmp_path, capsys):
     assert "period_days" in capsys.readouterr().err
 
 
-def test_unknown_segment_fails_in_the_notebook_and_is_reported(small_project, tmp_path, capsys):
+def test_unknown_segment_fails_before_any_notebook_runs(small_project, tmp_path, capsys):
     config, _ = small_project
     out = tmp_path / "reports"
     code = _report_cli(
@@ -130,10 +130,10 @@ def test_unknown_segment_fails_in_the_notebook_and_is_reported(small_project, tm
         "journey_map",
         "--quiet",
     )
-    assert code == 1
+    assert code == 2
     err = capsys.readouterr().err
     assert "martians" in err and "known segments" in err
-    assert (out / "bad").is_dir()
+    assert not out.exists()
 
 
 @pytest.mark.browser

@@ -88,8 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("--log-file", type=Path, default=None, help="append progress to this file")
+    p.add_argument(
+        "--allow-other-config",
+        action="store_true",
+        help="use prepared tables even if another config produced them",
+    )
 
-    p = sub.add_parser("demo", help="sample data -> prepare -> every report, in one command")
+    p = sub.add_parser(
+        "demo", help="sample data -> prepare -> every report, in data/demo/ and reports/demo/"
+    )
     p.add_argument("--people", type=int, default=3000, help="number of people (default 3000)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")

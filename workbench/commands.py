@@ -65,19 +65,31 @@ def _summary_lines(summary: object) -> list[str]:
 def run_prepare(
     *, config: Path | None, out: Path | None, quiet: bool = False, strict: bool = False
 ) -> int:
-    """``workbench prepare``: read, validate, group channels, stitch, write Parquet."""
-    import pandas as pd
+    """``workbench prepare``: read, validate, group channels, stitch, check, write Parquet.
 
+    Holds the folder's lock throughout, checks the config against the data
+    (an error stops before anything is written; what will be empty is printed)
+    and switches the new set in atomically with its manifest (:mod:`workbench.store`).
+    """
+    from workbench.config_check import check_config, raise_for_errors, summary_lines
     from workbench.prepare import prepare, write_prepared
     from workbench.quarantine import quarantine_summary
+    from workbench.store import prepare_lock, read_previous_identities, recover
 
     cfg = load_config(config)
     out_dir = Path(out) if out is not None else cfg.processed_dir
     started = time.perf_counter()
-    earlier = out_dir / "identities.parquet"
-    previous = pd.read_parquet(earlier) if earlier.is_file() else None
-    prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous, strict=strict)
-    write_prepared(prepared, out_dir)
+    with prepare_lock(out_dir):
+        notes = recover(out_dir)
+        previous, corrupt = read_previous_identities(out_dir)
+        notes += [corrupt] if corrupt else []
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
+        prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous, strict=strict)
+        findings = check_config(cfg, prepared)
+        raise_for_errors(findings, config_path=cfg.path)
+        empty = summary_lines(findings)
+        write_prepared(prepared, out_dir, config_path=cfg.path, extra={"config_check": empty})
     _echo(
         f"prepared {len(cfg.sources)} sources in {time.perf_counter() - started:.1f}s -> {out_dir}"
     )
@@ -89,6 +101,10 @@ def run_prepare(
         _echo("  quarantined by reason:")
         for source, reason, rows in q.itertuples(index=False):
             _echo(f"    {rows:>6,}  {source}: {reason}")
+    if empty:
+        _echo("what will be empty in the reports, and why:")
+        for line in empty:
+            _echo(f"  - {line}")
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
@@ -119,15 +135,19 @@ def report_jobs(
 
     Every notebook that declares ``config`` gets the config file's path, and one
     that declares ``interactive`` gets ``False`` (headless runs never need widgets).
-    ``params`` (from ``-p NAME=VALUE``) override scheduled values.
+    ``params`` (from ``-p NAME=VALUE``) go to the notebooks that declare them and
+    replace the scheduled values there (see
+    :func:`~workbench.report.schedule.override_jobs`). A segment value that is
+    not ``all`` or a ``[segments]`` name is refused here, before anything runs.
     """
     from workbench.report import (
         ReportJob,
         expand_schedule,
-        job_slug,
         load_schedule,
         read_parameters,
     )
+    from workbench.report.schedule import check_segment_values, override_jobs
+    from workbench.workspace import ALL
 
     if schedule is not None:
         jobs = load_schedule(schedule)
@@ -143,7 +163,8 @@ def report_jobs(
                 f"--notebook {', '.join(unknown)}: not in the schedule; known: {', '.join(known)}"
             )
         jobs = [j for j in jobs if j.notebook.stem in notebooks]
-    given = dict(params or {})
+    jobs = override_jobs(jobs, dict(params or {}))
+    check_segment_values(jobs, list(cfg.segments), all_name=ALL)
     out = []
     for job in jobs:
         declared = {p.name for p in read_parameters(job.notebook)}
@@ -152,8 +173,7 @@ def report_jobs(
             auto["config"] = str(Path(cfg.path).resolve())
         if "interactive" in declared:
             auto["interactive"] = False
-        name = job_slug(job.name, given) if given else job.name
-        out.append(ReportJob(job.notebook, {**auto, **job.parameters, **given}, name=name))
+        out.append(ReportJob(job.notebook, {**auto, **job.parameters}, name=job.name))
     return out
 
 
@@ -170,8 +190,15 @@ REPORT_ORDER = ("executive_summary", "data_health", "journey_map", "dropoffs", "
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """``workbench report``: render the notebooks headlessly to self-contained HTML."""
+    """``workbench report``: render the notebooks headlessly to self-contained HTML.
+
+    Before anything runs: the jobs and parameters are validated, and the
+    config's ``processed_dir`` must hold a complete set prepared from this
+    config (``--allow-other-config`` accepts another config's tables).
+    """
+    from workbench.prepare import TABLE_FILES
     from workbench.report import run_reports
+    from workbench.store import check_prepared
 
     cfg = load_config(args.config)
     jobs = report_jobs(
@@ -179,6 +206,14 @@ def run_report(args: argparse.Namespace) -> int:
     )
     if not jobs:
         raise WorkbenchError("nothing to render: the schedule names no notebook")
+    notes = check_prepared(
+        cfg.processed_dir,
+        Path(cfg.path).resolve() if cfg.path else None,
+        table_files=TABLE_FILES,
+        allow_other_config=bool(getattr(args, "allow_other_config", False)),
+    )
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
     summary = run_reports(
         jobs,
@@ -194,17 +229,34 @@ def run_report(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
-    """``workbench demo``: sample data -> prepare -> every report, in one command."""
-    from workbench.paths import default_config_path
+def run_demo(
+    *,
+    people: int,
+    seed: int,
+    quiet: bool = False,
+    folder: Path | None = None,
+    reports_dir: Path | None = None,
+    notebooks: list[str] | None = None,
+) -> int:
+    """``workbench demo``: sample data -> prepare -> every report, in its own folders.
+
+    Writes only under ``folder`` (default ``data/demo/``) and ``reports_dir``
+    (default ``reports/demo/``), see :mod:`workbench.demo`, so a user's project
+    is never overwritten; the last line printed is the path of the index page.
+    ``notebooks`` limits the reports (tests).
+    """
+    from workbench.demo import DEMO_DIR, DEMO_REPORTS_DIR, write_demo_config
 
     started = time.perf_counter()
-    run_sample(out=None, people=people, seed=seed)
-    run_prepare(config=default_config_path(), out=None, quiet=quiet)
+    folder = Path(folder) if folder is not None else DEMO_DIR
+    config = write_demo_config(folder, reports_dir or DEMO_REPORTS_DIR)
+    cfg = load_config(config)
+    run_sample(out=cfg.data_dir, people=people, seed=seed)
+    run_prepare(config=config, out=None, quiet=quiet)
     args = argparse.Namespace(
-        config=default_config_path(),
+        config=config,
         schedule=None,
-        notebook=None,
+        notebook=notebooks,
         param=[],
         out=None,
         run_id=None,
@@ -213,5 +265,9 @@ def run_demo(*, people: int, seed: int, quiet: bool = False) -> int:
         show_code=False,
     )
     code = run_report(args)
-    _echo(f"demo finished in {time.perf_counter() - started:.0f}s")
+    _echo(
+        f"demo finished in {time.perf_counter() - started:.0f}s; its data is in {folder}, "
+        f"its reports in {cfg.reports_dir}; the index page:"
+    )
+    _echo(str(cfg.reports_dir / "index.html"))
     return code

@@ -3,7 +3,7 @@
 :func:`prepare` reads every configured source, validates and quarantines rows,
 assigns channels, stitches identities and returns a :class:`Prepared` bundle;
 :func:`write_prepared` / :func:`load_prepared` store and reload it as Parquet
-files in ``data/processed/``.
+files in ``data/processed/`` (atomically, with a manifest: :mod:`workbench.store`).
 """
 
 from __future__ import annotations
@@ -301,10 +301,31 @@ def _source_table(files: list[dict[str, object]]) -> pd.DataFrame:
     return frame[cols]
 
 
-def write_prepared(prepared: Prepared, out_dir: Path) -> list[Path]:
-    """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_prepared(
+    prepared: Prepared,
+    out_dir: Path,
+    *,
+    config_path: Path | None = None,
+    extra: dict[str, object] | None = None,
+) -> list[Path]:
+    """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths.
+
+    The set is written into a new sibling folder and switched in atomically,
+    with ``_manifest.json`` (the files, and ``config_path``'s path and hash)
+    written last (see :mod:`workbench.store`): readers of ``out_dir`` see the
+    complete old set or the complete new set. ``extra`` is added to the manifest.
+    """
+    from workbench.store import write_set
+
+    return write_set(
+        Path(out_dir),
+        lambda folder: _write_tables(prepared, folder),
+        config_path=config_path,
+        extra=extra,
+    )
+
+
+def _write_tables(prepared: Prepared, out_dir: Path) -> list[Path]:
     written = []
     for name in TABLE_FILES:
         frame = getattr(prepared, name)
@@ -322,6 +343,7 @@ def write_prepared(prepared: Prepared, out_dir: Path) -> list[Path]:
         "quarantine": quarantine_summary(prepared.quarantine).to_dict(orient="records"),
     }
     (out_dir / "prepare_meta.json").write_text(json.dumps(meta, indent=2, default=str))
+    written.append(out_dir / "prepare_meta.json")
     return written
 
 
@@ -331,14 +353,23 @@ def load_prepared(out_dir: Path) -> Prepared:
     Raises
     ------
     WorkbenchError
-        When the folder has not been prepared yet (naming the command to run).
+        When the folder has not been prepared yet (naming the command to run),
+        or a file its ``_manifest.json`` lists is missing or has another size.
     """
+    from workbench.store import MANIFEST_FILE, verify_manifest
+
     out_dir = Path(out_dir)
     missing = [n for n in TABLE_FILES if not (out_dir / f"{n}.parquet").is_file()]
     if missing:
         raise WorkbenchError(
             f"{out_dir} has no prepared tables ({', '.join(missing)} missing); "
             "run `workbench prepare` first"
+        )
+    damaged = verify_manifest(out_dir) if (out_dir / MANIFEST_FILE).is_file() else []
+    if damaged:
+        raise WorkbenchError(
+            f"the prepared tables in {out_dir} are incomplete ({'; '.join(damaged[:3])}); "
+            "run `workbench prepare` again"
         )
     tables = {n: pd.read_parquet(out_dir / f"{n}.parquet") for n in TABLE_FILES}
     diagnostics = {

@@ -4,6 +4,8 @@ The output opens offline: the JupyterLab CSS is inlined, images are embedded
 as ``data:`` URIs, and the template's CDN scripts (require.js, MathJax,
 Mermaid, widget manager) are removed. Code inputs and prompts are hidden
 unless ``show_code=True``. LaTeX is shown as its source text (no MathJax).
+Pages read on a phone: the viewport is the device width, tables scroll
+sideways inside their own box and figures scale down to the screen.
 """
 
 from __future__ import annotations
@@ -36,6 +38,26 @@ _TEMPLATE = r"""
 .wb-failed pre { white-space: pre-wrap; background: #fff; padding: 6px; margin: 6px 0 0; }
 </style>
 {%- endblock extra_css -%}
+{%- block notebook_css -%}
+{{ super() }}
+<style type="text/css">
+/* Readable on a phone (390 px): nothing is wider than the screen. Tables scroll
+   sideways inside their own box, figures shrink to the width, long text wraps. */
+.jp-RenderedHTMLCommon table, .jp-OutputArea-output table {
+  display: block; max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.jp-OutputArea-output img, .jp-RenderedHTMLCommon img, .jp-RenderedImage img {
+  max-width: 100%; height: auto; }
+.jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; overflow-x: auto; }
+.jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (max-width: 600px) {
+  body, .jp-Notebook { padding: 4px !important; margin: 0; }
+  .jp-InputPrompt, .jp-OutputPrompt { display: none; }
+  .jp-Cell, .jp-RenderedHTMLCommon { padding-left: 0; padding-right: 0; }
+  .jp-RenderedHTMLCommon { font-size: 15px; }
+  .wb-header { font-size: 12px; }
+}
+</style>
+{%- endblock notebook_css -%}
 {%- block body_header -%}
 {{ super() }}
 {{ resources.get('wb_header_html', '') }}

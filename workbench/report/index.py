@@ -62,6 +62,8 @@ a { color: #1a5fb4; }
 tr.row-failed td { background: #fff8f7; }
 .err { color: #b3261e; font-size: 13px; }
 .empty { color: #666; font-style: italic; }
+@media (max-width: 600px) { body { margin: 8px auto; padding: 0 8px; }
+  table { display: block; overflow-x: auto; } }
 """
 
 

@@ -45,10 +45,13 @@ from workbench.report.params import Param, check_values, read_parameters
 
 __all__ = [
     "RESERVED_KEYS",
+    "SEGMENT_PARAMETERS",
     "ReportJob",
+    "check_segment_values",
     "expand_schedule",
     "job_slug",
     "load_schedule",
+    "override_jobs",
 ]
 
 #: Top-level schedule keys that are not notebook names.
@@ -352,3 +355,102 @@ def _slug_value(value: Any) -> str:
 def _digest(value: Any) -> str:
     blob = json.dumps(value, sort_keys=True, default=str).encode()
     return hashlib.sha1(blob, usedforsecurity=False).hexdigest()[:8]
+
+
+def override_jobs(jobs: list[ReportJob], given: Mapping[str, Any]) -> list[ReportJob]:
+    """Apply ``-p NAME=VALUE`` overrides to scheduled jobs.
+
+    Each value goes to the jobs whose notebook declares the parameter and
+    REPLACES the scheduled values there (it is not crossed with them): runs that
+    become identical are kept once, and names are rebuilt from the parameters
+    that still differ between a notebook's runs plus the overridden ones
+    (``--notebook journey_map -p segment=smb`` gives one
+    ``journey_map__segment-smb``). Jobs of notebooks that declare none of the
+    names are unchanged.
+
+    Raises
+    ------
+    ValidationError
+        A name no selected notebook declares (with a suggestion), or a value
+        that does not convert to a declaring notebook's type.
+    """
+    if not given:
+        return list(jobs)
+    declared = {job.notebook: read_parameters(job.notebook) for job in jobs}
+    names = sorted({p.name for params in declared.values() for p in params})
+    problems = []
+    for name in given:
+        if name not in names:
+            hint = difflib.get_close_matches(str(name), names, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            problems.append(
+                f"-p {name}: no selected notebook declares {name!r}{did}; declared parameters: "
+                + ", ".join(names)
+            )
+    changed: list[tuple[ReportJob, dict[str, Any], list[str]]] = []
+    seen: set[tuple[Path, str]] = set()
+    for job in jobs:
+        params = declared[job.notebook]
+        mine = {k: v for k, v in given.items() if k in {p.name for p in params}}
+        converted = _collect(problems, params, mine, f"-p ({job.notebook.stem})") or {}
+        merged = {**job.parameters, **converted}
+        key = (job.notebook, json.dumps(merged, sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            changed.append((job, merged, [p.name for p in params if p.name in converted]))
+    if problems:
+        raise ValidationError(problems)
+    return [
+        ReportJob(job.notebook, merged, name=_override_name(job, merged, keys, changed))
+        if keys
+        else job
+        for job, merged, keys in changed
+    ]
+
+
+def _override_name(
+    job: ReportJob,
+    merged: dict[str, Any],
+    keys: list[str],
+    changed: list[tuple[ReportJob, dict[str, Any], list[str]]],
+) -> str:
+    siblings = [m for j, m, _ in changed if j.notebook == job.notebook]
+    varying = [
+        k
+        for k in merged
+        if len({json.dumps(s.get(k, "\0"), sort_keys=True, default=str) for s in siblings}) > 1
+    ]
+    order = [k for k in merged if k in keys or k in varying]
+    return job_slug(job.notebook.stem, {k: merged[k] for k in order})
+
+
+#: Notebook parameters whose value names a segment of the config.
+SEGMENT_PARAMETERS = ("segment", "focus_segment")
+
+
+def check_segment_values(jobs: list[ReportJob], segments: list[str], *, all_name: str) -> None:
+    """Refuse, before anything runs, a job whose segment parameter names no segment.
+
+    Only values set by the schedule or ``-p`` are checked (not notebook defaults).
+
+    Raises
+    ------
+    ValidationError
+        Listing each report, parameter and value, with the known segments.
+    """
+    known = [all_name, *segments]
+    problems = []
+    for job in jobs:
+        for name in SEGMENT_PARAMETERS:
+            value = job.parameters.get(name)
+            if isinstance(value, str) and value not in known:
+                hint = difflib.get_close_matches(value, known, n=1)
+                did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                message = (
+                    f"{job.notebook.stem}: {name} = {value!r} is not a segment of the config{did}; "
+                    f"known segments: {', '.join(known)} (define it under [segments.{value}])"
+                )
+                if message not in problems:
+                    problems.append(message)
+    if problems:
+        raise ValidationError(problems, context="reports not run")
