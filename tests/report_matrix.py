@@ -168,7 +168,7 @@ FORBIDDEN = (
     re.compile(r"Traceback|Error\b|Warning\b|/tmp/|site-packages"),
     re.compile(r"(?<![\w-])(nan|NaN|inf|-inf|NaT|None)(?![\w-])"),
     re.compile(r"Empty DataFrame|dtype:|<Figure size|<Axes"),
-    re.compile(r"\b1 (journeys|days|conversions|sources|touches|people)\b"),
+    re.compile(r"(?<![\d.,])1 (journeys|days|conversions|sources|touches|people)\b"),
 )
 
 

@@ -27,6 +27,7 @@ def test_every_report_renders_cleanly(projects, shape, capsys):
     config, notebooks = projects[shape]
     out = config.parent / "reports"
     args = ["report", "--config", str(config), "--out", str(out), "--run-id", "m", "--quiet"]
+    args += [arg for name in notebooks for arg in ("--notebook", name)]
     code = main(args)
     assert code == 0, capsys.readouterr()
     assert report_problems(out / "m", notebooks) == []

@@ -50,7 +50,7 @@ def short_path(path: str, *, max_chars: int = 60, sep: str = " > ") -> str:
     if len(text) <= max_chars:
         return text
     steps = text.split(sep)
-    head, tail = steps[: 2], steps[-1]
+    head, tail = steps[:2], steps[-1]
     return f"{sep.join(head)}{sep}…{sep}{tail} ({len(steps)} touches)"
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "KNOWN_WARNINGS",
     "LABELS",
     "bullets",
     "chart",
@@ -46,6 +47,7 @@ __all__ = [
     "metric_table",
     "missing",
     "plural",
+    "quiet_known_warnings",
     "say",
     "table",
 ]
@@ -65,8 +67,8 @@ LABELS: dict[str, str] = {
     "share_of_journeys": "share of journeys",
     "share_of_conversions": "share of conversions",
     "path_length": "touches",
-    "completion_rate": "completed",
-    "drop_off_rate": "dropped off",
+    "completion_rate": "completion rate",
+    "drop_off_rate": "drop-off rate",
     "median_days_from_previous": "median days from previous stage",
     "journeys_with": "journeys with it",
     "rate_with": "conversion rate with",
@@ -158,7 +160,9 @@ def say(template: str, *, show: bool = True, **values: Any) -> Any:
     from IPython.display import HTML
 
     safe = {
-        k: html.escape(fmt_count(v) if isinstance(v, _NUMBER) and not isinstance(v, bool) else str(v))
+        k: html.escape(
+            fmt_count(v) if isinstance(v, _NUMBER) and not isinstance(v, bool) else str(v)
+        )
         for k, v in values.items()
     }
     body = _inline_markup(html.escape(template, quote=False)).format(**safe)
@@ -187,7 +191,9 @@ def has_rows(data: Any) -> bool:
 
 def _guess_format(name: str, values: pd.Series) -> Callable[[Any], str] | None:
     if pd.api.types.is_bool_dtype(values):
-        return lambda v: "yes" if v is True or v == 1 else ("no" if _finite(v) or v is False else DASH)
+        return lambda v: (
+            "yes" if v is True or v == 1 else ("no" if _finite(v) or v is False else DASH)
+        )
     if pd.api.types.is_datetime64_any_dtype(values):
         return lambda v: f"{v:%Y-%m-%d}" if not pd.isna(v) else DASH
     if not pd.api.types.is_numeric_dtype(values):
@@ -262,9 +268,7 @@ def table(
     return _show(styler, show)
 
 
-def chart(
-    figure_or_axes: Any, *, empty: str = "", show: bool = True
-) -> Any:
+def chart(figure_or_axes: Any, *, empty: str = "", show: bool = True) -> Any:
     """Show a figure without its empty axes; one sentence instead when none has data.
 
     The displayed image carries ``{"workbench": {"axes": n, "axes_with_data": n}}``
@@ -346,3 +350,21 @@ def metric_table(
     text.insert(0, "", [label(m) for m in wide.index])
     fmt = dict.fromkeys(text.columns, "text")
     return table(text, formats=fmt, labels={c: c for c in text.columns}, show=show)
+
+
+#: Warnings a report turns into sentences of its own (so their text never reaches the page).
+KNOWN_WARNINGS: tuple[str, ...] = (
+    r".*converted journey\(s\) have no touches and get no credit.*",
+    r".*(constrained_layout|tight_layout) not applied.*",
+    r"No artists with labels found to put in legend.*",
+)
+
+
+def quiet_known_warnings() -> None:
+    """Silence :data:`KNOWN_WARNINGS` for the rest of the session (a report's setup cell).
+
+    Each one is said in a sentence by the report instead (for example, converted journeys
+    without a touch are counted in the counting-rules line of the attribution report).
+    """
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)

@@ -51,7 +51,11 @@ def no_conversions(ws: Workspace, js: JourneySet) -> Gap | None:
         return (
             "The data holds {n} of type {found}, but `[journeys] conversion_types` "
             "counts only {counted}; add the types you want counted.",
-            {"n": plural(len(conv), "conversion"), "found": ", ".join(types), "counted": ", ".join(counted)},
+            {
+                "n": plural(len(conv), "conversion"),
+                "found": ", ".join(types),
+                "counted": ", ".join(counted),
+            },
         )
     return (
         "No journey converted in this period and segment; widen `period_days` or "
@@ -66,7 +70,7 @@ def no_spend(ws: Workspace) -> Gap | None:
         return None
     return (
         "No ad spend was read, so platform claims, cost per acquisition and return on ad "
-        "spend are not shown; add a spend export (`format = \"google_ads_spend\"`, "
+        'spend are not shown; add a spend export (`format = "google_ads_spend"`, '
         '`"meta_spend"` or `"linkedin_spend"`) to `[[sources]]`.',
         {},
     )
@@ -110,22 +114,36 @@ def counting_rules(ws: Workspace, js: JourneySet, *, period_days: int = 0) -> Ga
     s = js.settings
     unit = "account" if s.get("unit") == "account" else "person"
     counted = s.get("conversion_types")
-    conversions = ", ".join(counted) if counted else "every conversion type"
-    touches = ", ".join(s["touch_types"]) if s.get("touch_types") else "every touch type"
+    conversions = (
+        ", ".join(c.replace("_", " ") for c in counted) if counted else "every conversion type"
+    )
+    touches = (
+        ", ".join(t.replace("_", " ") for t in s["touch_types"])
+        if s.get("touch_types")
+        else "every touch type"
+    )
     excluded = js.excluded
     left = ""
     if excluded is not None and not excluded.empty and "rows" in excluded.columns:
-        parts = (
-            excluded.groupby("reason", sort=False)["rows"].sum().loc[lambda r: r > 0]
+        parts = excluded.groupby("reason", sort=False)["rows"].sum().loc[lambda r: r > 0]
+        left = (
+            "; left out: "
+            + "; ".join(f"{fmt_count(n)} rows ({reason})" for reason, n in parts.items())
+            if len(parts)
+            else ""
         )
-        left = "; left out: " + "; ".join(
-            f"{fmt_count(n)} rows ({reason})" for reason, n in parts.items()
-        ) if len(parts) else ""
     j = js.journeys
+    bare = int((j["converted"] & (j["n_touches"] == 0)).sum()) if "n_touches" in j else 0
+    untouched = (
+        f" {plural(bare, 'converted journey')} without a touch in the lookback "
+        f"{'gets' if bare == 1 else 'get'} no attribution credit."
+        if bare
+        else ""
+    )
     return (
         "**Period** {period}. **Counting:** one journey per {unit} and conversion "
         "({journeys}, {converted}); conversions counted: {conversions}; touches counted: "
-        "{touches}, at most {lookback} before the conversion{left}.",
+        "{touches}, at most {lookback} before the conversion{left}.{untouched}",
         {
             "period": period_text(ws, period_days),
             "unit": unit,
@@ -135,6 +153,7 @@ def counting_rules(ws: Workspace, js: JourneySet, *, period_days: int = 0) -> Ga
             "touches": touches,
             "lookback": plural(s.get("lookback_days", 0), "day"),
             "left": left,
+            "untouched": untouched,
         },
     )
 
