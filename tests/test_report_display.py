@@ -133,3 +133,17 @@ def test_chart_drops_empty_axes_and_replaces_an_empty_figure_by_a_sentence():
     sentence = chart(empty, empty="No webinar in these journeys.", show=False)
     assert "No webinar in these journeys." in sentence.data
     assert chart(Figure().subplots(), show=False) is None
+
+
+def test_a_chart_of_flat_bars_is_empty():
+    ax = Figure().subplots()
+    ax.bar(["a", "b"], [0, 0])
+    assert chart(ax, empty="Nothing converted.", show=False).data.count("Nothing converted.") == 1
+    ax = Figure().subplots()
+    ax.bar(["a", "b"], [0, 2])
+    assert chart(ax, show=False) is ax.figure
+
+
+def test_say_renders_italic_from_the_template_only():
+    html = say("level *{level}*", level="*x*", show=False).data
+    assert "<em>*x*</em>" in html

@@ -62,6 +62,7 @@ LABELS: dict[str, str] = {
     "median_path_length": "median touches per journey",
     "mean_path_length": "mean touches per journey",
     "zero_touch_conversions": "conversions without a touch",
+    "median_path_length_converted": "median touches per converted journey",
     "mean_channels": "channels per journey",
     "median_duration_days": "median days to convert",
     "share_of_journeys": "share of journeys",
@@ -136,8 +137,9 @@ def label(name: Any) -> str:
 
 
 def _inline_markup(template: str) -> str:
-    """``**bold**`` and ```code``` of a trusted template, as HTML."""
+    """``**bold**``, ``*italic*`` and ```code``` of a trusted template, as HTML."""
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", template)
+    text = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<em>\1</em>", text)
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
@@ -293,7 +295,17 @@ def _axes_has_data(ax: Any) -> bool:
     """Axes with drawn data (lines, bars, patches, images, collections), not only text."""
     if getattr(ax, "name", "") == "colorbar" or _is_colorbar(ax):
         return True
-    return bool(ax.has_data())
+    if not ax.has_data():
+        return False
+    if ax.lines or ax.collections or ax.images:
+        return True
+    # bars only: an axes whose every bar is flat (all zero) shows nothing
+    from matplotlib.patches import Rectangle
+
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    if len(bars) < len(ax.patches):
+        return True
+    return any(b.get_height() != 0 and b.get_width() != 0 for b in bars)
 
 
 def _is_colorbar(ax: Any) -> bool:
