@@ -36,6 +36,8 @@ path = "ga4/events_*.ndjson" # glob under data_dir
 timezone = "UTC"             # timezone of naive timestamps in this export
 """
 
+#: A segment label that would run script if a report did not escape it.
+HOSTILE = "Nobody <script>alert(1)</script>"
 SPEND_SOURCES = ("google_ads_spend", "meta_spend", "linkedin_spend")
 SEGMENT_NOTEBOOKS = ("journey_map", "dropoffs", "attribution")
 ALL_NOTEBOOKS = ("executive_summary", "data_health", "journey_map", "dropoffs", "attribution")
@@ -123,7 +125,7 @@ def build_projects(folder: Path, shapes: list[str]) -> dict[str, tuple[Path, tup
     sample = folder / "sample"
     if any(not s.startswith("ga4_") or s == "ga4_purchases" for s in shapes):
         generate_sample(sample, people=PEOPLE, seed=SEED)
-    empty = '\n[segments.nobody]\nlabel = "Nobody"\nfilter = "customer_type == \'none\'"\n'
+    empty = f'\n[segments.nobody]\nlabel = "{HOSTILE}"\nfilter = "customer_type == \'none\'"\n'
     enterprise = '\n[segments.enterprise]\nlabel = "Enterprise"\nfilter = "customer_type == \'enterprise\'"\n'
     out: dict[str, tuple[Path, tuple[str, ...]]] = {}
     for shape in shapes:
@@ -191,7 +193,10 @@ def report_problems(run_dir: Path, notebooks: tuple[str, ...]) -> list[str]:
             problems.append(f"{name}: no report")
             continue
         for html_path in found:
-            text = visible_text(html_path.read_text(encoding="utf-8"))
+            raw = html_path.read_text(encoding="utf-8")
+            if "<script>alert(1)" in raw:
+                problems.append(f"{html_path.name}: a segment label reached the HTML unescaped")
+            text = visible_text(raw)
             text = text.split("executed notebook", 1)[-1]  # past the run header
             for pattern in FORBIDDEN:
                 for match in pattern.finditer(text):

@@ -264,6 +264,9 @@ def table(
     shown = frame.rename(columns=names)
     styler = shown.style.format({names[c]: f for c, f in fmt.items()}, escape="html")
     styler = styler.format_index(escape="html", axis=1).hide(axis="index")
+    text_cols = [names[c] for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text_cols:  # words read from the left, numbers line up on the right
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
     if gradient:
         shaded = [names[c] for c in gradient if c in names]
         styler = styler.background_gradient(subset=shaded, axis=None, cmap="Blues")
