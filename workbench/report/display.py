@@ -41,7 +41,6 @@ __all__ = [
     "fmt_money",
     "fmt_pct",
     "fmt_ratio",
-    "has_rows",
     "label",
     "metric_format",
     "metric_table",
@@ -177,18 +176,6 @@ def missing(what: str, how: str = "", *, show: bool = True, **values: Any) -> An
     if not sentence.endswith("."):
         sentence += "."
     return say(sentence, show=show, **values)
-
-
-def has_rows(data: Any) -> bool:
-    """Whether ``data`` (a frame, series, sequence or None) holds anything to show."""
-    if data is None:
-        return False
-    if isinstance(data, pd.DataFrame | pd.Series):
-        return not data.empty
-    try:
-        return len(data) > 0
-    except TypeError:
-        return True
 
 
 def _guess_format(name: str, values: pd.Series) -> Callable[[Any], str] | None:
