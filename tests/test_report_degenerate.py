@@ -202,3 +202,13 @@ def test_empty_figures_are_sentences():
     fig = Figure()
     fig.subplots().barh([], [])
     assert "nothing" in chart(fig, empty="nothing", show=False).data
+
+
+def test_long_paths_are_shortened_for_bar_labels():
+    from workbench.plots.paths import short_path
+
+    long = " > ".join(["Direct"] * 20)
+    assert short_path(long) == "Direct > Direct > … > Direct (20 touches)"
+    assert short_path("Direct > Email") == "Direct > Email"
+    ax = plot_top_paths(top_paths(tables(_one_channel())[0], n=3))
+    assert all(len(t.get_text()) <= 60 for t in ax.get_yticklabels())
