@@ -212,3 +212,13 @@ def test_long_paths_are_shortened_for_bar_labels():
     assert short_path("Direct > Email") == "Direct > Email"
     ax = plot_top_paths(top_paths(tables(_one_channel())[0], n=3))
     assert all(len(t.get_text()) <= 60 for t in ax.get_yticklabels())
+
+
+def test_path_lengths_without_conversions_carry_no_zero_percent_labels():
+    journeys, _ = tables(_no_conversions())
+    ax = plot_path_lengths(path_length_distribution(journeys))
+    assert not [t for t in ax.texts if "conv." in t.get_text()]
+    assert ax.get_title().endswith("(none converted)")
+    journeys, _ = tables()
+    ax = plot_path_lengths(path_length_distribution(journeys))
+    assert any("conv." in t.get_text() for t in ax.texts)

@@ -94,8 +94,9 @@ def plot_path_lengths(
     ax = _axes(ax)
     x = np.arange(len(dist))
     bars = ax.bar(x, dist["share_of_journeys"], color=_BAR)
+    labelled = bool((dist["conversion_rate"].fillna(0) > 0).any())  # all 0%: say nothing
     for bar, rate in zip(bars, dist["conversion_rate"], strict=True):
-        if rate == rate:
+        if labelled and rate == rate:
             ax.annotate(
                 f"{rate:.0%} conv.",
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -107,7 +108,11 @@ def plot_path_lengths(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Touches in the journey")
     ax.set_ylabel("Share of journeys")
-    ax.set_title(title or "How many touches journeys have (label: share that converts)")
+    ax.set_title(
+        title
+        or "How many touches journeys have"
+        + (" (label: share that converts)" if labelled else " (none converted)")
+    )
     return ax
 
 
