@@ -254,6 +254,8 @@ def table(
     text_cols = [names[c] for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if text_cols:  # words read from the left, numbers line up on the right
         styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+        heads = [{"selector": "th", "props": "text-align: left"}]
+        styler = styler.set_table_styles(dict.fromkeys(text_cols, heads), overwrite=False)
     if gradient:
         shaded = [names[c] for c in gradient if c in names]
         styler = styler.background_gradient(subset=shaded, axis=None, cmap="Blues")
