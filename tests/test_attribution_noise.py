@@ -51,3 +51,22 @@ def test_count_rule_only_without_a_measured_interval():
 def test_no_credit_at_all_gives_an_empty_table():
     out = noisy_channels(CREDITS.iloc[:0], None, model="markov:1")
     assert out.empty and list(out.columns)[:2] == ["channel", "conversions"]
+
+
+def test_spread_and_interval_charts_say_why_a_channel_is_greyed():
+    from workbench.attribution import compare_models
+    from workbench.plots.attribution import plot_bootstrap_intervals, plot_credit_spread
+
+    comparison = compare_models(CREDITS).assign(few_conversions=[True, False, False])
+    note = "Grey italic channels: credit too uncertain to act on (wide bootstrap interval)"
+    ax = plot_credit_spread(comparison, flag_note=note)
+    assert note in ax.get_xlabel() and "too few conversions" not in ax.get_xlabel()
+    ci = pd.DataFrame(
+        {"model": "markov:1", "channel": ["Email", "Search"], "conversions": [20.0, 40.0],
+         "conversions_low": [16.0, 10.0], "conversions_high": [24.0, 70.0],
+         "few_conversions": [False, True]}
+    )  # fmt: skip
+    ax = plot_bootstrap_intervals(ci, model="markov:1", flag_note=note)
+    assert note in ax.get_xlabel()
+    grey = [t.get_text() for t in ax.get_yticklabels() if t.get_fontstyle() == "italic"]
+    assert grey == ["Search"]
