@@ -7,6 +7,7 @@ spend ...). Nothing here is hard-coded: every number comes from its input.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from workbench.attribution import model_label
@@ -24,6 +25,15 @@ __all__ = [
 
 def _pct(x: float) -> str:
     return f"{x:.0%}" if x >= 0.01 or x == 0 else f"{x:.1%}"
+
+
+def _count(x: float, one: str, many: str) -> str:
+    n = round(float(x)) if x == x else 0
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _days(x: float) -> str:
+    return _count(x, "day", "days")
 
 
 def starter_sentence(
@@ -56,7 +66,7 @@ def overclaim_sentence(counting: pd.DataFrame, claims: pd.DataFrame) -> str | No
     from :func:`workbench.attribution.platform_reported`.
     """
     row = counting[counting["metric"] == "conversions"]
-    if row.empty or not row["deduplicated"].iloc[0]:
+    if row.empty or not row["deduplicated"].iloc[0] or not row["claimed"].iloc[0] > 0:
         return None
     r = row.iloc[0]
     top = claims.sort_values("conversions", ascending=False).iloc[0] if len(claims) else None
@@ -76,6 +86,7 @@ def lift_sentence(lift: pd.DataFrame, *, min_journeys: int = 20) -> str | None:
         lift["significant"].fillna(False).astype(bool)
         & (lift["journeys_with"] >= min_journeys)
         & (lift["lift"] > 1)
+        & np.isfinite(lift["lift"].astype(float))
     ]
     if ok.empty:
         return None
@@ -111,8 +122,7 @@ def window_sentence(recommended: pd.DataFrame) -> str | None:
     if rows.empty:
         return None
     parts = [
-        f"{r['segment']} {int(r['recommended_days'])} days (median journey "
-        f"{r['median_days']:.0f} days)"
+        f"{r['segment']} {_days(r['recommended_days'])} (median journey {_days(r['median_days'])})"
         for r in rows.to_dict("records")
     ]
     return "Attribution window that covers 90% of conversions: " + "; ".join(parts) + "."
@@ -128,8 +138,8 @@ def segment_sentence(comparison: pd.DataFrame) -> str | None:
     if not need <= set(wide.columns) or len(wide) < 2:
         return None
     parts = [
-        f"{seg}: {row['median_path_length_converted']:.0f} touches over "
-        f"{row['median_duration_days']:.0f} days, {_pct(row['conversion_rate'])} convert"
+        f"{seg}: {_count(row['median_path_length_converted'], 'touch', 'touches')} over "
+        f"{_days(row['median_duration_days'])}, {_pct(row['conversion_rate'])} convert"
         for seg, row in wide.iterrows()
         if pd.notna(row["median_path_length_converted"])
     ]

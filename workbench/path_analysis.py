@@ -461,9 +461,9 @@ def flow(
         col = grid[:, k]
         counts = np.bincount(col[col >= 0], minlength=len(vocab))
         rank = np.lexsort((names[: len(vocab)].astype(str), -counts))
-        keep = np.zeros(len(vocab), dtype=bool)
+        keep = np.zeros(len(vocab) + 1, dtype=bool)  # a spare slot: no touch at all indexes 0
         keep[rank[: max(top_n, 0)]] = True
-        keep &= counts > 0
+        keep[: len(vocab)] &= counts > 0
         ended = np.where(conv, e_conv, e_not)
         col = np.where(col < 0, ended, np.where(keep[np.maximum(col, 0)], col, other))
         grid[:, k] = col

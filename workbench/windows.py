@@ -186,5 +186,18 @@ def recommend_window(
                 "p90_days": float(np.quantile(d, 0.9)) if len(d) else np.nan,
             }
         )
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=list(WINDOW_COLUMNS))  # no segments: no rows
     return out.astype({"segment": "string", "conversions": "int64", "meets_target": bool})
+
+
+#: Columns of :func:`recommend_window`.
+WINDOW_COLUMNS = (
+    "segment",
+    "conversions",
+    "conversions_with_touches",
+    "recommended_days",
+    "coverage_at_recommended",
+    "meets_target",
+    "median_days",
+    "p90_days",
+)

@@ -243,9 +243,17 @@ def _stage_times(
     out = journeys
     for conversion_type, column in STAGE_COLUMNS.items():
         rows = conversions[conversions["conversion_type"] == conversion_type]
-        first = rows.groupby(unit_col, observed=True)[TS].min()
-        stamp = out["person_id"].astype("string").map(first)
-        stamp = pd.to_datetime(stamp, utc=True)
+        first = rows.groupby(unit_col, observed=True)[TS].min().dropna()
+        if first.empty:  # no lead/opportunity at all (GA4-only, web-only projects)
+            out = out.assign(**{column: _missing_times(out.index)})
+            continue
+        first.index = first.index.astype("string")
+        stamp = pd.to_datetime(out["person_id"].astype("string").map(first), utc=True)
         late = stamp > out["conversion_ts"]
         out = out.assign(**{column: stamp.mask(late.fillna(True))})
     return out
+
+
+def _missing_times(index: pd.Index) -> pd.Series:
+    """An all-missing UTC timestamp column."""
+    return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")

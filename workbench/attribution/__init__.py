@@ -40,6 +40,7 @@ from workbench.attribution.compare import (
 )
 from workbench.attribution.inputs import Paths, paths_from_journeys
 from workbench.attribution.markov import markov_transition_matrix
+from workbench.attribution.noise import NOISE_COLUMNS, noisy_channels
 from workbench.attribution.platform import (
     DEFAULT_CLICK_WINDOWS,
     click_window_claims,
@@ -63,6 +64,7 @@ __all__ = [
     "DEFAULT_CLICK_WINDOWS",
     "DEFAULT_MODELS",
     "MODELS",
+    "NOISE_COLUMNS",
     "TOUCH_CREDIT_COLUMNS",
     "AttributionResult",
     "Paths",
@@ -77,6 +79,7 @@ __all__ = [
     "low_conversion_warnings",
     "markov_transition_matrix",
     "model_label",
+    "noisy_channels",
     "paths_from_aggregated",
     "paths_from_journeys",
     "platform_reported",

@@ -37,16 +37,16 @@ def spread_channel_credits(
     out = skeleton[[JOURNEY_ID, "position", CHANNEL]].copy()
     for credit_col, column in (("credit", "conversions"), ("value_credit", "value")):
         x = skeleton[credit_col].to_numpy(dtype=np.float64).clip(0.0)
-        row_target = np.bincount(j_idx, weights=x)
+        row_target = np.bincount(j_idx, weights=x).astype(np.float64)  # float when empty
         col_target = (
             per_channel[column].reindex(channels).fillna(0.0).clip(lower=0.0).to_numpy(copy=True)
         )
         if col_target.sum() > 0:
             col_target *= row_target.sum() / col_target.sum()
         for _ in range(max_iter):
-            col = np.bincount(c_idx, weights=x, minlength=len(channels))
+            col = np.bincount(c_idx, weights=x, minlength=len(channels)).astype(np.float64)
             x *= np.divide(col_target, col, out=np.zeros_like(col), where=col > 0)[c_idx]
-            row = np.bincount(j_idx, weights=x, minlength=len(row_target))
+            row = np.bincount(j_idx, weights=x, minlength=len(row_target)).astype(np.float64)
             x *= np.divide(row_target, row, out=np.zeros_like(row), where=row > 0)[j_idx]
             gap = np.abs(np.bincount(c_idx, weights=x, minlength=len(channels)) - col_target)
             if gap.sum() <= 1e-9 * max(row_target.sum(), 1.0):

@@ -240,13 +240,15 @@ def plot_credit_spread(
     *,
     metric: str = "conversions",
     title: str | None = None,
+    flag_note: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Range bars: the lowest to the highest share each channel gets across models.
 
     ``comparison`` is the output of :func:`~workbench.attribution.compare_models`
     (``share_min`` / ``share_max``, or ``value_share_*`` with ``metric="value"``).
-    Channels flagged ``few_conversions`` get a grey italic label and a note. Sorted by
+    Channels flagged ``few_conversions`` get a grey italic label and a note (``flag_note``
+    says why when the flag is not the count rule). Sorted by
     the middle of the range, largest on top; labels give the range and its width in
     percentage points.
     """
@@ -273,7 +275,7 @@ def plot_credit_spread(
     label = f"Share of credited {_NOUN[metric]}: lowest to highest across the models"
     return _finish(
         ax,
-        label + (f"\n{_FEW_NOTE} in at least one model" if any(flags) else ""),
+        label + (f"\n{flag_note or _FEW_NOTE + ' in at least one model'}" if any(flags) else ""),
         title or "How much the models disagree on each channel's share",
         margin=0.3,
     )
@@ -526,6 +528,7 @@ def plot_bootstrap_intervals(
     metric: str = "conversions",
     share: bool = True,
     title: str | None = None,
+    flag_note: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Bars of one model's credit per channel with bootstrap interval lines.
@@ -544,7 +547,7 @@ def plot_bootstrap_intervals(
         slightly conservative interval of the share.
 
     Channels are sorted by their estimate, largest on top; ``few_conversions``
-    channels get a grey italic label and a note.
+    channels get a grey italic label and a note (``flag_note`` says why, if not the count).
     """
     _check_metric(metric, ("conversions", "value"))
     data = ci.loc[ci["model"] == model]
@@ -573,6 +576,8 @@ def plot_bootstrap_intervals(
     flags = data["few_conversions"].to_numpy(dtype=bool).tolist()
     _flag_ticks(ax, flags)
     label = f"{'Share of credited' if share else 'Credited'} {_NOUN[metric]}; lines: bootstrap"
-    label += " interval (range of plausible values)" + (f"\n{_FEW_NOTE}" if any(flags) else "")
+    label += " interval (range of plausible values)" + (
+        f"\n{flag_note or _FEW_NOTE}" if any(flags) else ""
+    )
     title = title or f"Credit per channel under {model_label(model)}, with its uncertainty"
     return _finish(ax, label, title, None if share else _thousands(), margin=0.3)

@@ -171,6 +171,7 @@ def plot_channel_mix(
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     what = "touches" if share == "touch_share" else "journeys touched"
     ax.set_xlabel(f"Share of {what}")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, title="Channel")
+    if ax.get_legend_handles_labels()[0]:  # no touches: no channel, no legend
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, title="Channel")
     ax.set_title(title or f"Channel mix by segment (share of {what})")
     return ax

@@ -31,6 +31,7 @@ __all__ = [
     "plot_time_to_convert",
     "plot_top_paths",
     "plot_transition_matrix",
+    "short_path",
 ]
 
 _BAR = "#4C78A8"
@@ -41,6 +42,16 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
     if ax is not None:
         return ax
     return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def short_path(path: str, *, max_chars: int = 60, sep: str = " > ") -> str:
+    """A path label that fits beside a bar: ``A > B > … > Z (12 touches)`` when long."""
+    text = str(path)
+    if len(text) <= max_chars:
+        return text
+    steps = text.split(sep)
+    head, tail = steps[:2], steps[-1]
+    return f"{sep.join(head)}{sep}…{sep}{tail} ({len(steps)} touches)"
 
 
 def plot_top_paths(
@@ -66,7 +77,7 @@ def plot_top_paths(
     for bar, n, rate in zip(bars, data["journeys"], data["conversion_rate"], strict=True):
         text = f"  {n:,} journeys, {rate:.0%} convert" if rate == rate else f"  {n:,}"
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8)
-    ax.set_yticks(y, data["path"].tolist(), fontsize=8)
+    ax.set_yticks(y, [short_path(p) for p in data["path"]], fontsize=8)
     ax.set_xlabel("Journeys")
     ax.set_title(title or "Most common paths (touches in order, ' > ' between them)")
     ax.margins(x=0.25)
@@ -83,8 +94,9 @@ def plot_path_lengths(
     ax = _axes(ax)
     x = np.arange(len(dist))
     bars = ax.bar(x, dist["share_of_journeys"], color=_BAR)
+    labelled = bool((dist["conversion_rate"].fillna(0) > 0).any())  # all 0%: say nothing
     for bar, rate in zip(bars, dist["conversion_rate"], strict=True):
-        if rate == rate:
+        if labelled and rate == rate:
             ax.annotate(
                 f"{rate:.0%} conv.",
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -96,7 +108,11 @@ def plot_path_lengths(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Touches in the journey")
     ax.set_ylabel("Share of journeys")
-    ax.set_title(title or "How many touches journeys have (label: share that converts)")
+    ax.set_title(
+        title
+        or "How many touches journeys have"
+        + (" (label: share that converts)" if labelled else " (none converted)")
+    )
     return ax
 
 
