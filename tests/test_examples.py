@@ -113,7 +113,7 @@ def _data(shape: str, sample: Path, raw: Path) -> None:
         for name in ("web_events.ndjson", "app_events.ndjson"):
             shutil.copy(GA4_REAL / name, raw / "ga4" / name)
     elif shape == "ga4_hubspot":
-        _copy(sample, raw, "ga4/*.ndjson", "hubspot/*.csv")
+        _copy(sample, raw, "ga4/*.ndjson", "hubspot/*.csv", "hubspot/activities/*.csv")
     elif shape == "segment_orders":
         _segment_and_orders(sample, raw)
     elif shape == "ads_spend_only":

@@ -12,16 +12,11 @@ from workbench.cli import main
 pytestmark = pytest.mark.slow
 
 
-class NotebookCrash(AssertionError):
-    """A notebook failed while rendering (h1's notebook robustness work fixes these)."""
-
-
 #: the real GA4 slice renders like the sample's GA4 (same example); the robustness
 #: matrix covers it, so it is not rendered here twice
 RENDERED = sorted(shape for shape in CASES if shape != "ga4_only_real")
 
 
-@pytest.mark.xfail(strict=False, reason="needs h1 notebook robustness", raises=NotebookCrash)
 @pytest.mark.parametrize("shape", RENDERED)
 def test_example_renders_every_report(shape, sample, prepared, tmp_path_factory, capsys):  # noqa: F811
     config, code, captured = _prepare(shape, sample, prepared, tmp_path_factory, capsys)
@@ -33,8 +28,7 @@ def test_example_renders_every_report(shape, sample, prepared, tmp_path_factory,
     )
     run = json.loads((out / "r" / "run.json").read_text(encoding="utf-8"))
     failed = [f"{r['name']}: {r['error']}" for r in run["reports"] if r["status"] != "ok"]
-    if failed:
-        raise NotebookCrash("; ".join(failed))
+    assert not failed, "; ".join(failed)
     assert code == 0
     assert {r["notebook"] for r in run["reports"]} == {
         "executive_summary",
