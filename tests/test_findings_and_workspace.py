@@ -251,3 +251,17 @@ def test_largest_people_are_listed_whatever_their_size(workspace):
     assert sizes[0] == workspace.prepared.people["identifiers"].max()
     # listed although none of them is over the alert threshold
     assert not top["alert"].any()
+
+
+def test_data_range_of_a_spend_only_project_spans_its_spend_days():
+    from types import SimpleNamespace
+
+    from workbench.workspace import Workspace
+
+    empty = pd.DataFrame({"ts": pd.Series([], dtype="datetime64[us, UTC]")})
+    spend = pd.DataFrame({"date": pd.to_datetime(["2026-03-02", "2026-03-01"])})
+    prepared = SimpleNamespace(touchpoints=empty, conversions=empty, spend=spend)
+    ws = Workspace(config=None, prepared=prepared, people=pd.DataFrame())  # type: ignore[arg-type]
+    first, last = ws.data_range()
+    assert first == pd.Timestamp("2026-03-01", tz="UTC")
+    assert last == pd.Timestamp("2026-03-03", tz="UTC") - pd.Timedelta("1us")

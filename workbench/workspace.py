@@ -84,12 +84,16 @@ class Workspace:
 
         CRM exports often carry old records (a contact created years ago), so the
         start is the first touchpoint (the first conversion when there is none);
-        the end includes conversions that close after the last touch.
+        the end includes conversions that close after the last touch. A project
+        with spend only (no touch, no conversion) spans its spend days.
         """
         touches = self.prepared.touchpoints[TS].dropna()
         conversions = self.prepared.conversions[TS].dropna()
         if touches.empty and conversions.empty:
-            raise WorkbenchError("the prepared tables hold no timestamped rows")
+            days = pd.to_datetime(self.prepared.spend.get("date"), utc=True).dropna()
+            if days.empty:
+                raise WorkbenchError("the prepared tables hold no timestamped rows")
+            return days.min(), days.max() + pd.Timedelta(days=1) - pd.Timedelta("1us")
         first = touches.min() if len(touches) else conversions.min()
         return first, pd.concat([touches, conversions]).max()
 
