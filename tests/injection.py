@@ -2,9 +2,9 @@
 
 ``plant_payloads(sample_dir, config_path)`` rewrites a generated sample's exports and its
 config so every text field that reaches a report carries a script payload (ids, campaign
-names, page titles and paths, webinar topics, e-mail titles, trade-show names, segment
-labels, channel-rule and source names, the project name). ``executable_payloads(html,
-template_scripts)`` lists what in a page could run: scripts the template does not ship,
+names, ad groups, page titles and paths, webinar topics, e-mail titles, trade-show names,
+CRM industries, segment labels, channel-rule and source names, the project name).
+``executable_payloads(html, template_scripts)`` lists what in a page could run: scripts the template does not ship,
 ``on*`` attributes, ``javascript:`` URLs. ``BrowserProbe`` opens pages in headless
 Chromium over the DevTools pipe (no Playwright, no websocket library) and records every
 JavaScript dialog.
@@ -46,7 +46,7 @@ def _value_map() -> dict[str, str]:
     values += [e.slug for e in vocab.EMAIL_CAMPAIGNS] + [e.title for e in vocab.EMAIL_CAMPAIGNS]
     values += [title for _, title in vocab.PAGES]
     values += list(vocab.WEBINAR_TOPICS) + [name for name, _, _ in vocab.TRADE_SHOWS]
-    values += [g for c in vocab.CAMPAIGNS for g in c.ad_groups]
+    values += [g for c in vocab.CAMPAIGNS for g in c.ad_groups] + list(vocab.INDUSTRIES)
     return {v: hostile(v, i) for i, v in enumerate(dict.fromkeys(values))}
 
 

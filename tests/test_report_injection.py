@@ -33,7 +33,7 @@ from workbench.report.html import notebook_to_html
 
 pytestmark = pytest.mark.slow
 
-PEOPLE = 250
+PEOPLE = 120
 
 
 @pytest.fixture(scope="module")
