@@ -5,28 +5,18 @@ Needs a headless Chromium (``apt-get install chromium``); skipped without one.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from injection import find_chromium
 from PIL import Image
 
 from workbench.report import ReportJob, run_reports
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def find_chromium() -> str | None:
-    for name in _CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 def screenshot(browser: str, page: Path, png: Path, profile: Path) -> Path:
