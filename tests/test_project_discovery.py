@@ -122,3 +122,12 @@ def test_kernel_option_reaches_the_runner(tmp_path, monkeypatch, small_project):
         commands.run_report(argparse.Namespace(**{**vars(args), "out": tmp_path}))
     assert seen["kernel_name"] == "other-env"
     assert Path(seen["cwd"]) == Path(config).resolve().parent
+
+
+def test_demo_outside_a_clone_says_what_to_do_instead(tmp_path, monkeypatch):
+    import workbench.demo as demo
+
+    monkeypatch.setattr(demo, "default_config_path", lambda: tmp_path / "workbench.toml")
+    with pytest.raises(WorkbenchError, match="runs in a clone .*workbench init DIR"):
+        demo.write_demo_config(tmp_path / "demo", tmp_path / "reports")
+    assert not (tmp_path / "demo").exists()
