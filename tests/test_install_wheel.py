@@ -1,6 +1,6 @@
 """The issue-14 promise: a non-editable install works outside the repository.
 
-Builds the wheel the way ``pip install .`` does, installs it (``--no-deps``) into a
+Builds the wheel the way ``pip install .`` does (from a copy of the sources), installs it (``--no-deps``) into a
 fresh venv whose dependencies come from this environment (a ``.pth`` file naming
 this environment's site-packages, so nothing is downloaded and this environment's
 editable ``workbench`` is not visible), then runs, in a new folder outside the
@@ -14,6 +14,7 @@ Takes a few minutes (the wheel build reuses pip's cache); marked slow.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -32,6 +33,16 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def _source_copy(target: Path) -> Path:
+    """What the wheel is built from, copied so the build leaves nothing in the checkout."""
+    skip = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for folder in ("workbench", "notebooks"):
+        shutil.copytree(PROJECT_ROOT / folder, target / folder, ignore=skip)
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(PROJECT_ROOT / name, target / name)
+    return target
+
+
 def test_wheel_install_runs_init_sample_prepare_report(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -42,7 +53,10 @@ def test_wheel_install_runs_init_sample_prepare_report(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONPATH", None)
-    _run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(PROJECT_ROOT)], tmp_path, env)
+    # the dependencies' data files (nbconvert's HTML templates) are this environment's
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+    source = _source_copy(tmp_path / "src")
+    _run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(source)], tmp_path, env)
 
     where = _run([str(python), "-c", "import workbench; print(workbench.__file__)"], tmp_path, env)
     assert Path(where.strip()).is_relative_to(site), "the wheel's workbench must be the one used"
