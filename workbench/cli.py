@@ -1,6 +1,6 @@
 """The ``workbench`` command line.
 
-Subcommands: ``sample``, ``prepare``, ``attribute``, ``report``, ``demo``,
+Subcommands: ``init``, ``sample``, ``prepare``, ``attribute``, ``report``, ``demo``,
 ``export-conversions``. Each is a thin wrapper over the Python API; user
 mistakes (a bad config key, a missing file, a bad parameter) print one line
 ``error: ...`` and exit with status 2, never a bare traceback.
@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="write a new project: workbench.toml, notebooks/, data/raw/")
+    p.add_argument("dir", nargs="?", type=Path, default=Path("."), help="folder (default .)")
+    p.add_argument(
+        "--no-notebooks", action="store_true", help="do not copy the notebooks (reports still run)"
+    )
 
     p = sub.add_parser("sample", help="write the synthetic sample exports with ground truth")
     p.add_argument("--out", type=Path, default=None, help="output folder (default data/sample)")
@@ -85,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
     p.add_argument("--run-id", default=None, help="name of the run folder")
+    _kernel_arg(p)
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("--log-file", type=Path, default=None, help="append progress to this file")
@@ -100,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=3000, help="number of people (default 3000)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
+    _kernel_arg(p)
 
     p = sub.add_parser("export-conversions", help="write modeled conversions for ad platforms")
     _config_arg(p)
@@ -121,7 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", type=Path, default=None, help="config file (default workbench.toml)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $WORKBENCH_CONFIG, else workbench.toml in the current "
+        "folder or the nearest folder above it)",
+    )
+
+
+def _kernel_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kernel",
+        default=None,
+        metavar="NAME",
+        help="Jupyter kernel that runs the notebooks (default python3: this interpreter)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,6 +162,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+@_command("init")
+def _init(args: argparse.Namespace) -> int:
+    from workbench.scaffold import init_project
+
+    written = init_project(args.dir, notebooks=not args.no_notebooks)
+    print(f"wrote a new project in {written[0].parent}:")
+    for path in written:
+        print(f"  {path.relative_to(written[0].parent).as_posix()}")
+    print("next: cd into it, then `workbench sample && workbench prepare && workbench report`")
+    return 0
 
 
 @_command("sample")
@@ -173,7 +208,7 @@ def _report(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from workbench.commands import run_demo
 
-    return run_demo(people=args.people, seed=args.seed, quiet=args.quiet)
+    return run_demo(people=args.people, seed=args.seed, quiet=args.quiet, kernel=args.kernel)
 
 
 @_command("export-conversions")

@@ -36,10 +36,10 @@ from workbench.attribution import (
 from workbench.attribution.aggregated import AGG_NULLS, AGG_VALUE
 from workbench.config import Config, load_config
 from workbench.csv_safety import write_csv
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import ConfigError, ValidationError, WorkbenchError
 from workbench.export import export_conversions
 from workbench.export.values import FULL_MODEL
-from workbench.paths import default_config_path
+from workbench.paths import find_config
 from workbench.schema import CHANNEL, CONVERSION_TYPE
 from workbench.workspace import ALL, Workspace, resolve_paths
 
@@ -288,7 +288,11 @@ def _optional_config(config: Path | None) -> Config | None:
     cfg_path, _ = resolve_paths(config or "")
     if cfg_path is not None:
         return load_config(cfg_path)
-    return load_config(None) if default_config_path().is_file() else None
+    try:
+        found = find_config()
+    except ConfigError:
+        return None
+    return load_config(found)
 
 
 # --- workbench export-conversions -----------------------------------------------------

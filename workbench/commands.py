@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from workbench.cli_analysis import run_attribute, run_export
 from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
-from workbench.paths import SAMPLE_DIR
+from workbench.paths import find_config, notebooks_dir, project_dir
 
 if TYPE_CHECKING:
     from workbench.report import ReportJob
@@ -38,7 +38,7 @@ def run_sample(*, out: Path | None, people: int, seed: int) -> int:
 
     if people < 1:
         raise WorkbenchError(f"--people {people}: expected a whole number >= 1")
-    out_dir = Path(out) if out is not None else SAMPLE_DIR
+    out_dir = Path(out) if out is not None else _sample_dir()
     started = time.perf_counter()
     summary = generate_sample(out_dir, people=people, seed=seed)
     _echo(
@@ -48,6 +48,31 @@ def run_sample(*, out: Path | None, people: int, seed: int) -> int:
     for line in _summary_lines(summary):
         _echo(f"  {line}")
     return 0
+
+
+def _sample_dir() -> Path:
+    """Where ``workbench sample`` writes by default: the found config's ``data_dir``.
+
+    Without a config: ``data/sample`` in the current folder. A ``data_dir`` that
+    already holds files the sample did not write (no ``_truth/`` folder) is
+    refused, so a project's own exports are never mixed with or replaced by
+    synthetic ones.
+    """
+    from workbench.errors import ConfigError
+
+    try:
+        found = find_config()
+    except ConfigError:
+        return project_dir() / "data" / "sample"
+    cfg = load_config(found)
+    folder = cfg.data_dir
+    theirs = [p for p in folder.iterdir() if p.name != ".gitkeep"] if folder.is_dir() else []
+    if theirs and not (folder / "_truth").is_dir():
+        raise WorkbenchError(
+            f"{folder} (data_dir of {cfg.path}) already holds files the sample did not "
+            f"write (e.g. {theirs[0].name}); pass --out FOLDER to write the sample elsewhere"
+        )
+    return folder
 
 
 def _summary_lines(summary: object) -> list[str]:
@@ -131,7 +156,8 @@ def report_jobs(
     params: dict[str, object] | None = None,
 ) -> list[ReportJob]:
     """The report runs for a config: from ``schedule``, else the config's ``[reports]``,
-    else every notebook in ``notebooks/`` with its defaults.
+    else every notebook with its defaults: the project's ``notebooks/`` (beside the
+    config) when it holds notebooks, else the ones shipped in the package.
 
     Every notebook that declares ``config`` gets the config file's path, and one
     that declares ``interactive`` gets ``False`` (headless runs never need widgets).
@@ -154,7 +180,7 @@ def report_jobs(
     elif any(k not in ("notebooks_dir", "shared") for k in cfg.reports):
         jobs = expand_schedule(cfg, base_dir=cfg.path.parent if cfg.path else None)
     else:
-        jobs = [ReportJob(nb) for nb in _default_notebooks()]
+        jobs = [ReportJob(nb) for nb in _default_notebooks(cfg)]
     if notebooks:
         known = sorted({j.notebook.stem for j in jobs})
         unknown = [n for n in notebooks if n not in known]
@@ -177,10 +203,9 @@ def report_jobs(
     return out
 
 
-def _default_notebooks() -> list[Path]:
-    from workbench.paths import NOTEBOOKS_DIR
-
-    found = sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb") if not p.name.startswith("_"))
+def _default_notebooks(cfg: Config) -> list[Path]:
+    folder = notebooks_dir(Path(cfg.path).resolve().parent if cfg.path else None)
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
     order = {name: i for i, name in enumerate(REPORT_ORDER)}
     return sorted(found, key=lambda p: (order.get(p.stem, len(order)), p.stem))
 
@@ -217,6 +242,8 @@ def run_report(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
     summary = run_reports(
         jobs,
+        kernel_name=getattr(args, "kernel", None) or "python3",
+        cwd=Path(cfg.path).resolve().parent if cfg.path else Path.cwd(),
         out_dir=out_dir,
         run_id=args.run_id,
         quiet=args.quiet,
@@ -237,13 +264,14 @@ def run_demo(
     folder: Path | None = None,
     reports_dir: Path | None = None,
     notebooks: list[str] | None = None,
+    kernel: str | None = None,
 ) -> int:
     """``workbench demo``: sample data -> prepare -> every report, in its own folders.
 
     Writes only under ``folder`` (default ``data/demo/``) and ``reports_dir``
     (default ``reports/demo/``), see :mod:`workbench.demo`, so a user's project
     is never overwritten; the last line printed is the path of the index page.
-    ``notebooks`` limits the reports (tests).
+    ``notebooks`` limits the reports (tests); ``kernel`` names the Jupyter kernel.
     """
     from workbench.demo import DEMO_DIR, DEMO_REPORTS_DIR, write_demo_config
 
@@ -263,6 +291,7 @@ def run_demo(
         quiet=quiet,
         log_file=None,
         show_code=False,
+        kernel=kernel,
     )
     code = run_report(args)
     _echo(

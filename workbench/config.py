@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError
-from workbench.paths import default_config_path
+from workbench.paths import find_config
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
 __all__ = [
@@ -298,14 +298,17 @@ def load_config(path: str | Path | None = None) -> Config:
     Parameters
     ----------
     path
-        The config file; defaults to ``workbench.toml`` at the project root.
+        The config file; default: ``$WORKBENCH_CONFIG``, else the ``workbench.toml``
+        in the current folder or the nearest folder above it
+        (:func:`workbench.paths.find_config`).
 
     Raises
     ------
     ConfigError
-        When the file is missing, is not valid TOML, or has bad keys/values.
+        When the file is missing (or none is found), is not valid TOML, or has bad
+        keys/values.
     """
-    file = Path(path) if path is not None else default_config_path()
+    file = Path(path) if path is not None else find_config()
     if not file.is_file():
         raise ConfigError(f"config file {str(file)!r} does not exist")
     try:

@@ -47,10 +47,17 @@ def with_project_paths(text: str, **paths: Path) -> str:
 
 def write_demo_config(folder: Path = DEMO_DIR, reports_dir: Path = DEMO_REPORTS_DIR) -> Path:
     """Write ``<folder>/workbench.toml``: the bundled config pointed into ``folder``."""
+    bundled = default_config_path()
+    if not bundled.is_file():
+        raise WorkbenchError(
+            f"workbench demo runs in a clone of the repository (it needs {bundled}); in an "
+            "installed workbench run `workbench init DIR`, then in DIR `workbench sample && "
+            "workbench prepare && workbench report`"
+        )
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     text = with_project_paths(
-        default_config_path().read_text(encoding="utf-8"),
+        bundled.read_text(encoding="utf-8"),
         data_dir=folder / "sample",
         processed_dir=folder / "processed",
         truth_dir=folder / "sample" / "_truth",

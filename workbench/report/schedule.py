@@ -40,7 +40,7 @@ from typing import Any
 
 from workbench.config import Config
 from workbench.errors import ValidationError
-from workbench.paths import NOTEBOOKS_DIR
+from workbench.paths import notebooks_dir as project_notebooks
 from workbench.report.params import Param, check_values, read_parameters
 
 __all__ = [
@@ -132,7 +132,9 @@ def expand_schedule(
         ``reports`` table is used.
     notebooks_dir
         Where ``<name>.ipynb`` files live. Defaults to the spec's
-        ``notebooks_dir`` (relative to ``base_dir``), else ``notebooks/``.
+        ``notebooks_dir`` (relative to ``base_dir``), else ``base_dir``'s
+        ``notebooks/`` if it holds notebooks, else the packaged ones
+        (:func:`workbench.paths.notebooks_dir`).
     base_dir
         Folder that a relative ``notebooks_dir`` in the spec is resolved against.
     where
@@ -218,10 +220,10 @@ def _notebooks_dir(
         return Path(explicit)
     value = spec.get("notebooks_dir")
     if value is None:
-        return NOTEBOOKS_DIR
+        return project_notebooks(base_dir)
     if not isinstance(value, str):
         problems.append(f"{where}: notebooks_dir = {value!r}; expected a folder path string")
-        return NOTEBOOKS_DIR
+        return project_notebooks(base_dir)
     path = Path(value)
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
