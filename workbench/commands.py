@@ -222,6 +222,7 @@ def run_report(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         log_file=args.log_file,
         show_code=args.show_code,
+        workers=getattr(args, "jobs", None),
     )
     ok = sum(r.status == "ok" for r in summary.results)
     _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")
