@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.cli_analysis import run_attribute, run_export
 from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
 from workbench.paths import SAMPLE_DIR
@@ -26,6 +25,23 @@ __all__ = [
     "run_report",
     "run_sample",
 ]
+
+
+def run_attribute(args: argparse.Namespace) -> int:
+    """``workbench attribute`` (:func:`workbench.cli_analysis.run_attribute`, loaded on use)."""
+    from workbench.cli_analysis import run_attribute as run
+
+    return run(args)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``workbench export-conversions`` (:func:`workbench.cli_analysis.run_export`, on use).
+
+    Loading the analysis modules on use keeps ``workbench report`` from importing them.
+    """
+    from workbench.cli_analysis import run_export as run
+
+    return run(args)
 
 
 def _echo(message: str) -> None:
