@@ -82,6 +82,7 @@ def time_empty_runs(n: int, folder: Path, repeat: int) -> float:
                 str(folder / f"empty_out_{i}.ipynb"),
                 parameters={"x": i},
                 kernel_name="python3",
+                language="python",
                 progress_bar=False,
                 log_output=False,
                 cwd=str(folder),
@@ -106,9 +107,12 @@ def main() -> None:
             run_prepare(config=config, out=None, quiet=True)
         n = len(report_jobs(cfg, schedule=None, notebooks=None, params={}))
         workers = default_workers(n)
-        auto = time_reports(config, folder / "reports", None, args.repeat)
-        one = time_reports(config, folder / "reports", 1, args.repeat)
         empty = time_empty_runs(n, folder, args.repeat)
+        print(f"  {n} empty papermill runs: {empty:.1f} s", flush=True)
+        auto = time_reports(config, folder / "reports", None, args.repeat)
+        print(f"  workbench report ({workers} workers): {auto:.1f} s", flush=True)
+        one = time_reports(config, folder / "reports", 1, args.repeat)
+        print(f"  workbench report --jobs 1: {one:.1f} s", flush=True)
 
     rows = {
         "reports": n,

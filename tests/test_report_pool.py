@@ -38,7 +38,8 @@ def _build(folder: Path) -> list[ReportJob]:
         folder / "setter.ipynb",
         "value: int = 1  # a number",
         "LEAK = value * 10\nimport matplotlib as mpl, os\n"
-        "mpl.rcParams['lines.linewidth'] = 9.0\nos.chdir('/')\nprint('set', LEAK)",
+        "mpl.rcParams['lines.linewidth'] = 9.0\nos.chdir('/')\nprint('set', LEAK)\n"
+        "import warnings\nwarnings.filterwarnings('error', message='pool-test')",
         "import matplotlib.pyplot as plt\nfig = plt.figure()  # left open on purpose",
     )
     checker = _notebook(
@@ -48,7 +49,9 @@ def _build(folder: Path) -> list[ReportJob]:
         "import matplotlib as mpl, matplotlib.pyplot as plt, os\n"
         "print('linewidth', mpl.rcParams['lines.linewidth'])\n"
         "print('open figures', len(plt.get_fignums()))\n"
-        "print('cwd is project', os.getcwd() == PROJECT)",
+        "print('cwd is project', os.getcwd() == PROJECT)\n"
+        "import warnings\n"
+        "print('filter', any(getattr(f[1], 'pattern', '') == 'pool-test' for f in warnings.filters))",
     )
     broken = _notebook(
         folder / "broken.ipynb",
@@ -99,7 +102,7 @@ def test_no_state_leaks_between_notebooks_in_one_kernel(runs):
     assert checker.ok
     assert _printed(checker) == [
         "stream: False value 5\n",
-        "stream: linewidth 1.5\nopen figures 0\ncwd is project True\n",
+        "stream: linewidth 1.5\nopen figures 0\ncwd is project True\nfilter False\n",
     ]
 
 

@@ -10,8 +10,8 @@ Parameters are injected exactly as Papermill does
 
 Between two notebooks the kernel is reset so nothing leaks from one report
 into the next: the user namespace is cleared (``%reset -f``), every
-matplotlib figure is closed, ``matplotlib.rcParams`` are restored to the
-state after warm-up and the working directory is restored. Imported modules
+matplotlib figure is closed, ``matplotlib.rcParams`` and the warning filters
+are restored to their state after warm-up and so is the working directory. Imported modules
 stay imported (that is the point); a kernel that timed out or died is
 replaced by a fresh one before it runs the next notebook.
 
@@ -71,6 +71,7 @@ def _warm_code(modules: Sequence[str]) -> str:
     lines = ["import importlib as _wb_il"]
     for name in modules:
         lines.append(f"try:\n    _wb_il.import_module({name!r})\nexcept Exception:\n    pass")
+    lines.append("import warnings as _wb_w\n_wb_w._workbench_pool_filters = list(_wb_w.filters)")
     lines.append(
         "try:\n"
         "    import matplotlib as _wb_mpl\n"
@@ -97,6 +98,9 @@ def _reset_code(cwd: Path) -> str:
             "    _wb_rc = getattr(_wb_mpl, '_workbench_pool_rc', None)",
             "    if _wb_rc is not None:",
             "        _wb_mpl.rcParams.update(_wb_rc)",
+            "import warnings as _wb_w",
+            "_wb_w.filters[:] = _wb_w._workbench_pool_filters",
+            "getattr(_wb_w, '_filters_mutated', lambda: None)()",
             "get_ipython().run_line_magic('reset', '-f')",
         ]
     )
