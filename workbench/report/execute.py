@@ -181,7 +181,8 @@ def run_reports(
     log_file
         Append timestamped progress and failure lines to this file.
     progress
-        Called with each :class:`JobResult` as soon as that job is done. When
+        Called with each :class:`JobResult` in job order, as soon as that job
+        and every job before it are done. When
         not given (and not ``quiet``) one line per report is printed to stdout.
     kernel_name
         The Jupyter kernel; ``python3`` is the interpreter running this code.
@@ -244,21 +245,28 @@ def run_reports(
     converted = [replace(j, parameters=p) for j, p in zip(jobs, prepared, strict=True)]
     order = {id(j): i for i, j in enumerate(converted)}
 
+    finished: dict[int, JobResult] = {}
+
     def done(result: JobResult) -> None:
+        """Record a result; report results in job order (a later job may finish first)."""
         with lock:
-            results.append(result)
-            results.sort(key=lambda r: order[id(r.job)])
-            manifest["reports"] = [_manifest_entry(r, run_dir) for r in results]
-            write_manifest(run_dir, manifest)
-            line = result.line(f"[{len(results)}/{len(jobs)}]")
-            log.write(line)
-            if progress is not None:
-                progress(result)
-            elif not quiet:
-                print(line, flush=True)
-            if not result.ok:
-                log.write(result.failure_text())
-                print(result.failure_text(), file=sys.stderr, flush=True)
+            finished[order[id(result.job)]] = result
+            while len(results) in finished:
+                _report_progress(finished[len(results)], len(results) + 1)
+
+    def _report_progress(result: JobResult, position: int) -> None:
+        results.append(result)
+        manifest["reports"].append(_manifest_entry(result, run_dir))
+        write_manifest(run_dir, manifest)
+        line = result.line(f"[{position}/{len(jobs)}]")
+        log.write(line)
+        if progress is not None:
+            progress(result)
+        elif not quiet:
+            print(line, flush=True)
+        if not result.ok:
+            log.write(result.failure_text())
+            print(result.failure_text(), file=sys.stderr, flush=True)
 
     try:
         with _kernel_env():
