@@ -29,6 +29,17 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
     return deco
 
 
+def _positive_int(text: str) -> int:
+    """An integer of at least 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -95,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("--log-file", type=Path, default=None, help="append progress to this file")
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="notebooks run at once, each in a warm kernel (default: the available cores; "
+        "1 = one by one)",
+    )
     p.add_argument(
         "--allow-other-config",
         action="store_true",

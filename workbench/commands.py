@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.cli_analysis import run_attribute, run_export
 from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
 from workbench.paths import find_config, notebooks_dir, project_dir
@@ -26,6 +25,23 @@ __all__ = [
     "run_report",
     "run_sample",
 ]
+
+
+def run_attribute(args: argparse.Namespace) -> int:
+    """``workbench attribute`` (:func:`workbench.cli_analysis.run_attribute`, loaded on use)."""
+    from workbench.cli_analysis import run_attribute as run
+
+    return run(args)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``workbench export-conversions`` (:func:`workbench.cli_analysis.run_export`, on use).
+
+    Loading the analysis modules on use keeps ``workbench report`` from importing them.
+    """
+    from workbench.cli_analysis import run_export as run
+
+    return run(args)
 
 
 def _echo(message: str) -> None:
@@ -249,6 +265,7 @@ def run_report(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         log_file=args.log_file,
         show_code=args.show_code,
+        workers=getattr(args, "jobs", None),
     )
     ok = sum(r.status == "ok" for r in summary.results)
     _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")

@@ -1,10 +1,12 @@
-"""Run report jobs: execute notebooks with Papermill and export self-contained HTML.
+"""Run report jobs: execute notebooks in warm kernels and export self-contained HTML.
 
 :func:`run_reports` validates every job first (unknown or ill-typed
 parameters, missing notebooks, missing kernel) and raises one
 :class:`~workbench.errors.ValidationError` before anything runs or any file
-is written. Then each notebook is executed in turn into
-``<out_dir>/<run-id>/<name>.ipynb`` and exported to ``<name>.html`` beside it.
+is written. Then the notebooks are executed, ``workers`` at a time, in a pool
+of kernels reused across reports (:mod:`workbench.report.pool`; parameters
+injected as Papermill does) into ``<out_dir>/<run-id>/<name>.ipynb`` and
+exported to ``<name>.html`` beside it.
 A failing notebook does not stop the others: it keeps its partially executed
 notebook and an HTML page marked FAILED, and the run's exit code is 1.
 Finally ``<out_dir>/index.html`` is rewritten to list every run.
@@ -12,12 +14,14 @@ Finally ``<out_dir>/index.html`` is rewritten to list every run.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as _dt
 import html
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +36,7 @@ from workbench.paths import PROJECT_ROOT, REPORTS_DIR
 from workbench.report.html import notebook_to_html
 from workbench.report.index import MANIFEST_NAME, write_index, write_manifest
 from workbench.report.params import check_values, read_parameters
+from workbench.report.pool import KernelPool, NotebookFailure, default_workers
 from workbench.report.publish import notebook_title, read_published
 from workbench.report.schedule import ReportJob
 
@@ -158,6 +163,7 @@ def run_reports(
     cwd: str | Path = PROJECT_ROOT,
     show_code: bool = False,
     write_index_page: bool = True,
+    workers: int | None = None,
 ) -> RunSummary:
     """Execute report notebooks and write HTML reports plus the index.
 
@@ -175,7 +181,8 @@ def run_reports(
     log_file
         Append timestamped progress and failure lines to this file.
     progress
-        Called with each :class:`JobResult` as soon as that job is done. When
+        Called with each :class:`JobResult` in job order, as soon as that job
+        and every job before it are done. When
         not given (and not ``quiet``) one line per report is printed to stdout.
     kernel_name
         The Jupyter kernel; ``python3`` is the interpreter running this code.
@@ -187,6 +194,10 @@ def run_reports(
         Show code cells' input in the HTML (hidden by default).
     write_index_page
         Rewrite ``<out_dir>/index.html`` at the end.
+    workers
+        Notebooks run at the same time, each in its own warm kernel reused
+        across reports (see :mod:`workbench.report.pool`); default: the
+        available cores (at most one per report). 1 runs them one by one.
 
     Returns
     -------
@@ -230,25 +241,46 @@ def run_reports(
     log.write(f"run {run_id} started: {len(jobs)} report(s) into {run_dir}")
     t_run = time.perf_counter()
     results: list[JobResult] = []
+    lock = threading.Lock()
+    converted = [replace(j, parameters=p) for j, p in zip(jobs, prepared, strict=True)]
+    order = {id(j): i for i, j in enumerate(converted)}
+
+    finished: dict[int, JobResult] = {}
+
+    def done(result: JobResult) -> None:
+        """Record a result; report results in job order (a later job may finish first)."""
+        with lock:
+            finished[order[id(result.job)]] = result
+            while len(results) in finished:
+                _report_progress(finished[len(results)], len(results) + 1)
+
+    def _report_progress(result: JobResult, position: int) -> None:
+        results.append(result)
+        manifest["reports"].append(_manifest_entry(result, run_dir))
+        write_manifest(run_dir, manifest)
+        line = result.line(f"[{position}/{len(jobs)}]")
+        log.write(line)
+        if progress is not None:
+            progress(result)
+        elif not quiet:
+            print(line, flush=True)
+        if not result.ok:
+            log.write(result.failure_text())
+            print(result.failure_text(), file=sys.stderr, flush=True)
+
     try:
         with _kernel_env():
-            for i, (job, params) in enumerate(zip(jobs, prepared, strict=True), start=1):
-                job = replace(job, parameters=params)  # the converted values, as run
-                result = _run_one(
-                    job, run_dir, kernel_name, timeout, Path(cwd).resolve(), show_code, run_id
-                )
-                results.append(result)
-                manifest["reports"].append(_manifest_entry(result, run_dir))
-                write_manifest(run_dir, manifest)
-                line = result.line(f"[{i}/{len(jobs)}]")
-                log.write(line)
-                if progress is not None:
-                    progress(result)
-                elif not quiet:
-                    print(line, flush=True)
-                if not result.ok:
-                    log.write(result.failure_text())
-                    print(result.failure_text(), file=sys.stderr, flush=True)
+            run_in_pool(
+                converted,
+                done,
+                run_dir=run_dir,
+                run_id=run_id,
+                workers=workers,
+                kernel_name=kernel_name,
+                timeout=timeout,
+                cwd=Path(cwd).resolve(),
+                show_code=show_code,
+            )
     except KeyboardInterrupt:
         log.write(f"run {run_id} interrupted after {len(results)} of {len(jobs)} report(s)")
         if write_index_page:
@@ -326,50 +358,70 @@ def _check_kernel(kernel_name: str) -> str | None:
     return None
 
 
-def _run_one(
-    job: ReportJob,
+def run_in_pool(
+    jobs: Sequence[ReportJob],
+    done: Callable[[JobResult], None],
+    *,
     run_dir: Path,
+    run_id: str,
+    workers: int | None,
     kernel_name: str,
     timeout: float,
     cwd: Path,
     show_code: bool,
-    run_id: str,
-) -> JobResult:
-    import papermill
+) -> None:
+    """Execute ``jobs`` in a :class:`~workbench.report.pool.KernelPool`; ``done`` gets each result.
+
+    ``done`` is called as each report finishes (in completion order, from one
+    thread at a time). HTML exports run in a helper thread, one at a time, so
+    the kernels keep working meanwhile.
+    """
     from jupyter_client.kernelspec import KernelSpecManager
-    from papermill.exceptions import PapermillExecutionError
 
     spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    pool = KernelPool(
+        default_workers(len(jobs)) if workers is None else workers,
+        kernel_name=kernel_name,
+        cwd=cwd,
+        timeout=timeout,
+        extra_arguments=_kernel_arguments(spec),
+    )
+    export = asyncio.Lock()
+
+    async def execute(run: Callable[..., Any], job: ReportJob) -> None:
+        nb = nbformat.read(job.notebook, as_version=4)
+        error: str | None = None
+        t0 = time.perf_counter()
+        try:
+            await run(nb, job.parameters, spec.language)
+        except NotebookFailure as exc:
+            error = f"{exc.ename}: {_clip(str(exc.evalue))}" if exc.evalue else str(exc.ename)
+        except Exception as exc:  # noqa: BLE001 - any failure of one notebook must not stop the run
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            error = f"{type(exc).__name__}: {_clip(first)}".rstrip(": ")
+        seconds = time.perf_counter() - t0
+        async with export:
+            result = await asyncio.to_thread(
+                _finish_one, job, nb, error, seconds, run_dir, show_code, run_id
+            )
+        done(result)
+
+    pool.map(list(jobs), execute)
+
+
+def _finish_one(
+    job: ReportJob,
+    nb: nbformat.NotebookNode,
+    error: str | None,
+    seconds: float,
+    run_dir: Path,
+    show_code: bool,
+    run_id: str,
+) -> JobResult:
+    """Keep the executed notebook beside its HTML page; describe the outcome."""
     ipynb = run_dir / f"{job.name}.ipynb"
     html_path = run_dir / f"{job.name}.html"
-    error: str | None = None
-    t0 = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            str(job.notebook.resolve()),
-            str(ipynb),
-            parameters=job.parameters,
-            kernel_name=kernel_name,
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-            language=spec.language,
-            execution_timeout=timeout,
-            extra_arguments=_kernel_arguments(spec),
-        )
-    except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {_clip(str(exc.evalue))}" if exc.evalue else str(exc.ename)
-    except Exception as exc:  # noqa: BLE001 - any failure of one notebook must not stop the run
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        error = f"{type(exc).__name__}: {_clip(first)}".rstrip(": ")
-    seconds = time.perf_counter() - t0
-
-    if ipynb.is_file():
-        nb = nbformat.read(ipynb, as_version=4)
-    else:  # the kernel never started: keep the source notebook so the failure is visible
-        nb = nbformat.read(job.notebook, as_version=4)
-        nbformat.write(nb, ipynb)
+    nbformat.write(nb, ipynb)
     failed_cell = _find_failed_cell(nb) if error else None
     meta = read_published(nb)
     title = notebook_title(nb, default=job.notebook.stem)

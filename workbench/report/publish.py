@@ -21,9 +21,10 @@ import datetime as _dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # nbformat loads jsonschema (slow): notebooks calling publish() skip it
+    import nbformat
 
 __all__ = [
     "META_MIME",
@@ -108,6 +109,8 @@ def notebook_title(notebook: nbformat.NotebookNode | str | Path, default: str = 
 
 def _load(notebook: nbformat.NotebookNode | str | Path) -> nbformat.NotebookNode:
     if isinstance(notebook, str | Path):
+        import nbformat
+
         return nbformat.read(Path(notebook), as_version=4)
     return notebook
 
