@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workbench import __version__
+from workbench.attribution.registry import DEFAULT_MODELS
 from workbench.errors import WorkbenchError
 
 __all__ = ["build_parser", "main"]
@@ -66,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nulls-col", default="total_null", help="non-converting count column")
     p.add_argument(
         "--models",
-        default="first,last,last_non_direct,linear,time_decay,position,w_shaped,markov:1,"
-        "markov:2,shapley,fractribution",
-        help="comma-separated models",
+        default=None,
+        help="comma-separated models (default: [attribution] models of the config, else "
+        + ",".join(DEFAULT_MODELS)
+        + ")",
     )
     p.add_argument("--conversion-types", default=None, help="comma-separated conversion types")
     p.add_argument(
@@ -166,7 +168,18 @@ def _attribute(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from workbench.commands import run_report
 
-    return run_report(args)
+    return run_report(
+        config=args.config,
+        schedule=args.schedule,
+        notebooks=args.notebook,
+        params=args.param,
+        out=args.out,
+        run_id=args.run_id,
+        quiet=args.quiet,
+        log_file=args.log_file,
+        show_code=args.show_code,
+        allow_other_config=args.allow_other_config,
+    )
 
 
 @_command("demo")

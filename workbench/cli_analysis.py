@@ -13,7 +13,6 @@ exported through :func:`workbench.attribution.spread_channel_credits`.
 from __future__ import annotations
 
 import argparse
-import inspect
 import re
 import shutil
 import sys
@@ -34,6 +33,7 @@ from workbench.attribution import (
     spread_channel_credits,
 )
 from workbench.attribution.aggregated import AGG_NULLS, AGG_VALUE
+from workbench.attribution.settings import model_options, resolve_models
 from workbench.config import Config, load_config
 from workbench.csv_safety import write_csv
 from workbench.errors import ValidationError, WorkbenchError
@@ -54,55 +54,23 @@ def _note(message: str) -> None:
 
 
 # --- models and options ---------------------------------------------------------------
-def _models_given(args: argparse.Namespace) -> bool:
-    """Whether ``--models`` was set (differs from the parser's default)."""
-    from workbench.cli import build_parser
-
-    return args.models != build_parser().parse_args(["attribute"]).models
-
-
-def _parse_models(text: str | Iterable[str], where: str) -> list[str]:
-    items = text.split(",") if isinstance(text, str) else [str(t) for t in text]
-    names = list(dict.fromkeys(n.strip() for n in items if n.strip()))
-    if not names:
-        raise WorkbenchError(f"{where}: no model named; allowed: {', '.join(MODELS)}")
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        raise WorkbenchError(
-            f"{where}: unknown model(s) {', '.join(unknown)}; allowed: {', '.join(MODELS)}"
-        )
-    return names
-
-
 def _requested_models(args: argparse.Namespace, cfg: Config | None) -> tuple[list[str], bool]:
     """Model names and whether the user chose them (``--models``) or they are defaults."""
-    if _models_given(args):
-        return _parse_models(args.models, "--models"), True
-    configured = cfg.attribution.get("models") if cfg is not None else None
-    if configured:
-        return _parse_models(configured, "[attribution].models"), False
-    return _parse_models(args.models, "--models"), False
+    chosen = bool(args.models and args.models.strip(","))
+    where = "--models" if chosen else "[attribution].models"
+    try:
+        return resolve_models(args.models, cfg.attribution if cfg else None), chosen
+    except ValueError as exc:
+        raise WorkbenchError(f"{where}: {exc}") from None
 
 
 def _model_options(cfg: Config | None, models: Iterable[str]) -> dict[str, Any]:
-    """The config's ``[attribution]`` options that at least one of ``models`` accepts."""
-    accepted: set[str] = set()
-    for m in models:
-        spec = MODELS[m]
-        accepted |= {
-            p.name
-            for p in inspect.signature(spec.prepare).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in spec.fixed
-        }
-    options = cfg.attribution if cfg is not None else {}
-    return {k: v for k, v in options.items() if k in accepted}
+    """The config's ``[attribution]`` options that the path builder or a model accepts."""
+    return model_options(cfg.attribution if cfg is not None else None, models)
 
 
 def _min_conversions(cfg: Config | None) -> float:
-    value = (cfg.attribution if cfg is not None else {}).get("min_conversions", 30)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WorkbenchError(f"[attribution].min_conversions = {value!r}: expected a number")
-    return float(value)
+    return cfg.attribution.min_conversions if cfg is not None else 30.0
 
 
 def _run(call, *args, **kwargs):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -189,20 +188,33 @@ def _default_notebooks() -> list[Path]:
 REPORT_ORDER = ("executive_summary", "data_health", "journey_map", "dropoffs", "attribution")
 
 
-def run_report(args: argparse.Namespace) -> int:
+def run_report(
+    *,
+    config: Path | None = None,
+    schedule: Path | None = None,
+    notebooks: list[str] | None = None,
+    params: list[str] | None = None,
+    out: Path | None = None,
+    run_id: str | None = None,
+    quiet: bool = False,
+    log_file: Path | None = None,
+    show_code: bool = False,
+    allow_other_config: bool = False,
+) -> int:
     """``workbench report``: render the notebooks headlessly to self-contained HTML.
 
     Before anything runs: the jobs and parameters are validated, and the
     config's ``processed_dir`` must hold a complete set prepared from this
-    config (``--allow-other-config`` accepts another config's tables).
+    config (``allow_other_config`` accepts another config's tables). ``params``
+    are ``NAME=VALUE`` texts (``-p``).
     """
     from workbench.prepare import TABLE_FILES
     from workbench.report import run_reports
     from workbench.store import check_prepared
 
-    cfg = load_config(args.config)
+    cfg = load_config(config)
     jobs = report_jobs(
-        cfg, schedule=args.schedule, notebooks=args.notebook, params=_parse_params(args.param)
+        cfg, schedule=schedule, notebooks=notebooks, params=_parse_params(list(params or []))
     )
     if not jobs:
         raise WorkbenchError("nothing to render: the schedule names no notebook")
@@ -210,18 +222,18 @@ def run_report(args: argparse.Namespace) -> int:
         cfg.processed_dir,
         Path(cfg.path).resolve() if cfg.path else None,
         table_files=TABLE_FILES,
-        allow_other_config=bool(getattr(args, "allow_other_config", False)),
+        allow_other_config=allow_other_config,
     )
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
+    out_dir = Path(out) if out is not None else cfg.reports_dir
     summary = run_reports(
         jobs,
         out_dir=out_dir,
-        run_id=args.run_id,
-        quiet=args.quiet,
-        log_file=args.log_file,
-        show_code=args.show_code,
+        run_id=run_id,
+        quiet=quiet,
+        log_file=log_file,
+        show_code=show_code,
     )
     ok = sum(r.status == "ok" for r in summary.results)
     _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")
@@ -253,18 +265,7 @@ def run_demo(
     cfg = load_config(config)
     run_sample(out=cfg.data_dir, people=people, seed=seed)
     run_prepare(config=config, out=None, quiet=quiet)
-    args = argparse.Namespace(
-        config=config,
-        schedule=None,
-        notebook=notebooks,
-        param=[],
-        out=None,
-        run_id=None,
-        quiet=quiet,
-        log_file=None,
-        show_code=False,
-    )
-    code = run_report(args)
+    code = run_report(config=config, notebooks=notebooks, quiet=quiet)
     _echo(
         f"demo finished in {time.perf_counter() - started:.0f}s; its data is in {folder}, "
         f"its reports in {cfg.reports_dir}; the index page:"

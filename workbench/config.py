@@ -21,6 +21,7 @@ from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
 __all__ = [
     "FORMATS",
+    "AttributionConfig",
     "ChannelRule",
     "Config",
     "IdentityConfig",
@@ -208,6 +209,30 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
+class AttributionConfig:
+    """``[attribution]``: which models run and with which options.
+
+    Consumed through :mod:`workbench.attribution.settings` by ``workbench attribute``,
+    the attribution report and the executive summary alike.
+
+    Attributes
+    ----------
+    models
+        Model names; ``None`` means :data:`workbench.attribution.DEFAULT_MODELS`.
+    min_conversions
+        Credit below this many conversions is flagged as thin (when no bootstrap
+        interval was measured).
+    options
+        Keyword options of the models and of the path builder (``half_life_days``,
+        ``position_weights`` ...), by name.
+    """
+
+    models: tuple[str, ...] | None = None
+    min_conversions: float = 30.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -230,7 +255,7 @@ class Config:
     stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
-    attribution: dict[str, Any] = field(default_factory=dict)
+    attribution: AttributionConfig = AttributionConfig()
     reports: dict[str, Any] = field(default_factory=dict)
     conversions: dict[str, Any] = field(default_factory=dict)
 
@@ -642,19 +667,34 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
     return out
 
 
-def _parse_attribution(p: _Problems, raw: Any) -> dict[str, Any]:
-    """``[attribution]``: ``models``, ``min_conversions``, ``platform_windows`` and the
-    keyword options of the models and of the path builder (``half_life_days`` ...)."""
-    from workbench.attribution.registry import _INPUT_OPTIONS, MODELS, _model_options
+def _parse_attribution(p: _Problems, raw: Any) -> AttributionConfig:
+    """``[attribution]``: ``models``, ``min_conversions`` and the keyword options of the
+    models and of the path builder (``half_life_days`` ...)."""
+    from workbench.attribution.settings import accepted_options, known_models
 
     if not isinstance(raw, dict):
         p.add(f"attribution = {raw!r}; expected a table [attribution]")
-        return {}
-    allowed = {"models", "min_conversions", "platform_windows", *_INPUT_OPTIONS}
-    for spec in MODELS.values():
-        allowed |= _model_options(spec)
-    p.unknown_keys(raw, allowed, "[attribution]")
-    return dict(raw)
+        return AttributionConfig()
+    p.unknown_keys(raw, {"models", "min_conversions", *accepted_options()}, "[attribution]")
+    models = raw.get("models")
+    if models is not None:
+        if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+            p.add(f"attribution.models = {models!r}; expected a list of model names")
+            models = None
+        else:
+            for m in models:
+                p.choice(m, known_models(), "attribution.models[]")
+            if not models:
+                p.add("attribution.models = []; name at least one model")
+    floor = raw.get("min_conversions", 30)
+    if p.typed(floor, (int, float), "attribution.min_conversions", "a number >= 0") and floor < 0:
+        p.add(f"attribution.min_conversions = {floor}; expected a number >= 0")
+    options = {k: v for k, v in raw.items() if k not in ("models", "min_conversions")}
+    return AttributionConfig(
+        models=tuple(models) if models else None,
+        min_conversions=float(floor) if isinstance(floor, int | float) else 30.0,
+        options=options,
+    )
 
 
 def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

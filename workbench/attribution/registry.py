@@ -96,12 +96,13 @@ def _build_registry() -> dict[str, ModelSpec]:
 MODELS: dict[str, ModelSpec] = _build_registry()
 
 #: Models run when ``models`` is not given (minus those needing timestamps on
-#: aggregated input).
+#: aggregated input): the one default list of ``workbench attribute``, the
+#: ``[attribution] models`` key, the attribution report and the executive summary.
 DEFAULT_MODELS: tuple[str, ...] = (
     *RULES,
     "markov:1",
+    "markov:2",
     "shapley",
-    "shapley_ordered",
     "fractribution",
 )
 
