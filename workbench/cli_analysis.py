@@ -295,8 +295,10 @@ def _exportable(conversions: pd.DataFrame, types: Iterable[str] | None) -> pd.Da
 
 
 def _default_export_path(processed_dir: Path, platform: str, model: str) -> Path:
-    """``<processed_dir>/exports/<platform>_conversions_<model>`` like ``export_conversions``
-    (in the config's processed folder; characters unsafe in file names become ``_``)."""
+    """``<processed_dir>/exports/<platform>_conversions_<model>`` like ``export_conversions``.
+
+    In the config's processed folder; characters unsafe in file names become ``_``).
+    """
     suffix = ".csv" if platform == "google_ads" else ".json"
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", model)
     return Path(processed_dir) / "exports" / f"{platform}_conversions_{safe}{suffix}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,10 +128,12 @@ def report_jobs(
     *,
     schedule: Path | None = None,
     notebooks: list[str] | None = None,
-    params: dict[str, object] | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> list[ReportJob]:
-    """The report runs for a config: from ``schedule``, else the config's ``[reports]``,
-    else every notebook in ``notebooks/`` with its defaults.
+    """The report runs for a config.
+
+    From ``schedule``, else the config's ``[reports]``, else every notebook in
+    ``notebooks/`` with its defaults.
 
     Every notebook that declares ``config`` gets the config file's path, and one
     that declares ``interactive`` gets ``False`` (headless runs never need widgets).

@@ -624,9 +624,10 @@ def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
                 re.compile(str(raw[key]))
             except re.error as exc:
                 p.add(f"{where}.{key} = {raw[key]!r} is not a valid regular expression ({exc})")
-    return ChannelRule(
-        **{k: (str(v) if v is not None else None) for k, v in raw.items() if k in _RULE_KEYS}
-    )
+    fields: dict[str, Any] = {
+        k: (str(v) if v is not None else None) for k, v in raw.items() if k in _RULE_KEYS
+    }
+    return ChannelRule(**fields)
 
 
 def _parse_stages(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
@@ -668,8 +669,11 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
 
 
 def _parse_attribution(p: _Problems, raw: Any) -> AttributionConfig:
-    """``[attribution]``: ``models``, ``min_conversions`` and the keyword options of the
-    models and of the path builder (``half_life_days`` ...)."""
+    """Parse ``[attribution]``.
+
+    ``models``, ``min_conversions`` and the keyword options of the models and of
+    the path builder (``half_life_days`` ...).
+    """
     from workbench.attribution.settings import accepted_options, known_models
 
     if not isinstance(raw, dict):

@@ -88,8 +88,10 @@ _PLACEHOLDER_RE = "(?:" + "|".join(PLACEHOLDER_PATTERNS) + ")"
 def placeholder_mask(
     values: pd.Series, blocked: tuple[str, ...] | frozenset[str] = DEFAULT_BLOCKED_VALUES
 ) -> pd.Series:
-    """True where a value is a placeholder (:data:`DEFAULT_BLOCKED_VALUES` or
-    :data:`PLACEHOLDER_PATTERNS`) or missing."""
+    """True where a value is a placeholder or missing.
+
+    Placeholders: :data:`DEFAULT_BLOCKED_VALUES` and :data:`PLACEHOLDER_PATTERNS`.
+    """
     lowered = values.astype("string").str.strip().str.lower()
     listed = lowered.isin([b.lower() for b in blocked])
     shaped = lowered.str.fullmatch(_PLACEHOLDER_RE)

@@ -236,8 +236,9 @@ def _unit_column(unit: str) -> str:
 def _stage_times(
     journeys: pd.DataFrame, conversions: pd.DataFrame, *, unit_col: str
 ) -> pd.DataFrame:
-    """Add ``lead_ts`` and ``opportunity_ts``: the unit's first lead / opportunity conversion
-    at or before the journey's conversion (missing otherwise), so the W-shaped model can find
+    """Add ``lead_ts`` and ``opportunity_ts``.
+
+    The unit's first lead / opportunity conversion at or before the journey's conversion (missing otherwise), so the W-shaped model can find
     the lead-creation and opportunity-creation touches.
     """
     out = journeys

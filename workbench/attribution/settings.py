@@ -50,8 +50,10 @@ def accepted_options(models: Iterable[str] | None = None) -> set[str]:
 def resolve_models(
     requested: str | Iterable[str] | None, config: AttributionConfig | None = None
 ) -> list[str]:
-    """The models to run: ``requested`` when it names any, else the config's
-    ``[attribution] models``, else :data:`~workbench.attribution.registry.DEFAULT_MODELS`.
+    """The models to run, from the request, the config or the default.
+
+    ``requested`` when it names any, else the config's ``[attribution] models``,
+    else :data:`~workbench.attribution.registry.DEFAULT_MODELS`.
 
     ``requested`` may be a comma-separated text (the CLI's ``--models``) or a list
     (a notebook parameter). Duplicates are dropped, order kept.

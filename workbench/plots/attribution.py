@@ -110,7 +110,7 @@ def _thousands() -> FuncFormatter:
 def _finish(
     ax: Axes, xlabel: str, title: str, formatter: Formatter | None = None, margin: float = 0.0
 ) -> Axes:
-    """x formatter (percent by default), room for the labels, x from 0, grid, labels."""
+    """X formatter (percent by default), room for the labels, x from 0, grid, labels."""
     ax.xaxis.set_major_formatter(formatter or PercentFormatter(1.0))
     if margin:
         ax.margins(x=margin)
@@ -123,7 +123,7 @@ def _finish(
 
 
 def _rows(n: int) -> np.ndarray:
-    """y positions of ``n`` rows, the first on top."""
+    """Y positions of ``n`` rows, the first on top."""
     return np.arange(n, dtype=float)[::-1]
 
 
