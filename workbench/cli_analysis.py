@@ -41,7 +41,7 @@ from workbench.export import export_conversions
 from workbench.export.values import FULL_MODEL
 from workbench.paths import default_config_path
 from workbench.schema import CHANNEL, CONVERSION_TYPE
-from workbench.workspace import ALL, Workspace, resolve_paths
+from workbench.workspace import ALL, Workspace, drop_internal, resolve_paths
 
 __all__ = ["run_attribute", "run_export"]
 
@@ -286,9 +286,8 @@ def _touch_credits(ws: Workspace, model: str, journeys, touches) -> pd.DataFrame
 
 
 def _exportable(conversions: pd.DataFrame, types: Iterable[str] | None) -> pd.DataFrame:
+    conversions, _ = drop_internal(conversions)
     keep = np.ones(len(conversions), dtype=bool)
-    if "is_internal" in conversions.columns:
-        keep &= ~conversions["is_internal"].fillna(False).astype(bool).to_numpy()
     if types:
         keep &= conversions[CONVERSION_TYPE].astype(str).isin(list(types)).to_numpy()
     return conversions.loc[keep].reset_index(drop=True)

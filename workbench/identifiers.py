@@ -1,7 +1,7 @@
 """Normalize and hash identifiers so the same person matches across sources.
 
 Emails: trimmed, lower-cased, then SHA-256. Phones: parsed to E.164 (with the
-``phonenumbers`` library), then SHA-256. Click ids: ``fbc`` cookies
+``phonenumbers`` API, installed as ``phonenumberslite``), then SHA-256. Click ids: ``fbc`` cookies
 (``fb.1.<ts>.<fbclid>``) are reduced to their fbclid. Blocked placeholder
 values (:data:`DEFAULT_BLOCKED_VALUES` such as ``"null"``, ``"[object Object]"``,
 ``"(none)"``, and :data:`PLACEHOLDER_PATTERNS`: all-zero ids, values without a
