@@ -16,6 +16,7 @@ from pathlib import Path
 from workbench import __version__
 from workbench.attribution.registry import DEFAULT_MODELS
 from workbench.errors import WorkbenchError
+from workbench.platforms import PLATFORMS
 
 __all__ = ["build_parser", "main"]
 
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export-conversions", help="write modeled conversions for ad platforms")
     _config_arg(p)
-    p.add_argument("--platform", required=True, choices=["google_ads", "meta", "linkedin"])
+    p.add_argument("--platform", required=True, choices=list(PLATFORMS))
     p.add_argument("--model", default="full", help="value model: full, or an attribution model")
     p.add_argument("--since", default=None, help="only conversions on or after this date")
     p.add_argument(

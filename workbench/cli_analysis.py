@@ -13,7 +13,6 @@ exported through :func:`workbench.attribution.spread_channel_credits`.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
@@ -38,6 +37,7 @@ from workbench.config import Config, load_config
 from workbench.csv_safety import write_csv
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.export import export_conversions
+from workbench.export.pipeline import default_export_path
 from workbench.export.values import FULL_MODEL
 from workbench.paths import default_config_path
 from workbench.schema import CHANNEL, CONVERSION_TYPE
@@ -293,16 +293,6 @@ def _exportable(conversions: pd.DataFrame, types: Iterable[str] | None) -> pd.Da
     return conversions.loc[keep].reset_index(drop=True)
 
 
-def _default_export_path(processed_dir: Path, platform: str, model: str) -> Path:
-    """``<processed_dir>/exports/<platform>_conversions_<model>`` like ``export_conversions``.
-
-    In the config's processed folder; characters unsafe in file names become ``_``).
-    """
-    suffix = ".csv" if platform == "google_ads" else ".json"
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", model)
-    return Path(processed_dir) / "exports" / f"{platform}_conversions_{safe}{suffix}"
-
-
 def run_export(args: argparse.Namespace) -> int:
     """``workbench export-conversions``: value conversions by a model, write upload files.
 
@@ -338,7 +328,7 @@ def run_export(args: argparse.Namespace) -> int:
         js = ws.journeys()
         credits = _touch_credits(ws, model, js.journeys, js.touches)
         modeled = {"credits": credits, "journeys": js.journeys, "touches": js.touches}
-    out = args.out or _default_export_path(cfg.processed_dir, args.platform, model)
+    out = args.out or default_export_path(args.platform, model, cfg.processed_dir)
     result = export_conversions(
         conversions,
         platform=args.platform,
