@@ -96,3 +96,24 @@ def test_cli_and_attribution_report_give_identical_credits(small_project, tmp_pa
     # the options reached the models: time decay with a 3-day half-life differs from linear
     per = left.pivot(index="channel", columns="model", values="conversions")
     assert not per["time_decay"].equals(per["linear"])
+
+
+def test_reports_section_is_typed_and_checked():
+    cfg = parse_config(
+        {
+            "reports": {
+                "notebooks_dir": "notebooks",
+                "shared": {"period_days": 30},
+                "journey_map": {"segment": ["all", "smb"]},
+                "attribution": [{"segment": "all"}, {"segment": "smb", "n_boot": 0}],
+            }
+        }
+    )
+    assert cfg.reports.notebooks_dir == "notebooks"
+    assert set(cfg.reports.runs) == {"journey_map", "attribution"}
+    assert cfg.reports.schedule()["attribution"][1] == {"segment": "smb", "n_boot": 0}
+    with pytest.raises(ConfigError) as err:
+        parse_config({"reports": {"notebook_dir": "nb", "shared": 3}})
+    text = str(err.value)
+    assert "unknown key 'notebook_dir'" in text and "did you mean 'notebooks_dir'" in text
+    assert "reports.shared = 3" in text

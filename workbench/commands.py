@@ -153,7 +153,7 @@ def report_jobs(
 
     if schedule is not None:
         jobs = load_schedule(schedule)
-    elif any(k not in ("notebooks_dir", "shared") for k in cfg.reports):
+    elif cfg.reports.runs:
         jobs = expand_schedule(cfg, base_dir=cfg.path.parent if cfg.path else None)
     else:
         jobs = [ReportJob(nb) for nb in _default_notebooks()]

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.config_sections import (
+    AttributionConfig,
+    ReportsConfig,
+    parse_attribution,
+    parse_reports,
+)
 from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError
 from workbench.paths import default_config_path
@@ -26,6 +32,7 @@ __all__ = [
     "Config",
     "IdentityConfig",
     "JourneyConfig",
+    "ReportsConfig",
     "SegmentConfig",
     "SourceConfig",
     "load_config",
@@ -209,30 +216,6 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
-class AttributionConfig:
-    """``[attribution]``: which models run and with which options.
-
-    Consumed through :mod:`workbench.attribution.settings` by ``workbench attribute``,
-    the attribution report and the executive summary alike.
-
-    Attributes
-    ----------
-    models
-        Model names; ``None`` means :data:`workbench.attribution.DEFAULT_MODELS`.
-    min_conversions
-        Credit below this many conversions is flagged as thin (when no bootstrap
-        interval was measured).
-    options
-        Keyword options of the models and of the path builder (``half_life_days``,
-        ``position_weights`` ...), by name.
-    """
-
-    models: tuple[str, ...] | None = None
-    min_conversions: float = 30.0
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -256,7 +239,7 @@ class Config:
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: AttributionConfig = AttributionConfig()
-    reports: dict[str, Any] = field(default_factory=dict)
+    reports: ReportsConfig = ReportsConfig()
     conversions: dict[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
@@ -397,8 +380,8 @@ def parse_config(
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
         attributes=_parse_attributes(p, data.get("attributes", {})),
-        attribution=_parse_attribution(p, data.get("attribution", {})),
-        reports=dict(data.get("reports", {})),
+        attribution=parse_attribution(p, data.get("attribution", {})),
+        reports=parse_reports(p, data.get("reports", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
         **dirs,
     )
@@ -666,39 +649,6 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
             description=str(spec.get("description", "")),
         )
     return out
-
-
-def _parse_attribution(p: _Problems, raw: Any) -> AttributionConfig:
-    """Parse ``[attribution]``.
-
-    ``models``, ``min_conversions`` and the keyword options of the models and of
-    the path builder (``half_life_days`` ...).
-    """
-    from workbench.attribution.settings import accepted_options, known_models
-
-    if not isinstance(raw, dict):
-        p.add(f"attribution = {raw!r}; expected a table [attribution]")
-        return AttributionConfig()
-    p.unknown_keys(raw, {"models", "min_conversions", *accepted_options()}, "[attribution]")
-    models = raw.get("models")
-    if models is not None:
-        if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-            p.add(f"attribution.models = {models!r}; expected a list of model names")
-            models = None
-        else:
-            for m in models:
-                p.choice(m, known_models(), "attribution.models[]")
-            if not models:
-                p.add("attribution.models = []; name at least one model")
-    floor = raw.get("min_conversions", 30)
-    if p.typed(floor, (int, float), "attribution.min_conversions", "a number >= 0") and floor < 0:
-        p.add(f"attribution.min_conversions = {floor}; expected a number >= 0")
-    options = {k: v for k, v in raw.items() if k not in ("models", "min_conversions")}
-    return AttributionConfig(
-        models=tuple(models) if models else None,
-        min_conversions=float(floor) if isinstance(floor, int | float) else 30.0,
-        options=options,
-    )
 
 
 def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -325,7 +325,7 @@ def _schedule(config: Config) -> list[Finding]:
     from workbench.report.schedule import check_segment_values, expand_schedule
     from workbench.workspace import ALL
 
-    if not any(k not in ("notebooks_dir", "shared") for k in config.reports):
+    if not config.reports.runs:
         return []
     try:
         jobs = expand_schedule(config)
