@@ -228,7 +228,7 @@ def test_attribute_on_prepared_journeys(project, tmp_path, capsys):
     assert converted > 0
     printed = capsys.readouterr().out
     assert f"{len(journeys):,} journeys, {converted:,} converted" in printed
-    config_models = load_config(project).attribution["models"]
+    config_models = list(load_config(project).attribution.models)
     per_model = credits.groupby("model", sort=False)["conversions"].sum()
     assert list(per_model.index) == config_models
     assert per_model.to_numpy() == pytest.approx([converted] * len(config_models))

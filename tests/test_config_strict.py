@@ -86,7 +86,7 @@ def test_attribution_keys_are_checked() -> None:
     with pytest.raises(ConfigError, match="did you mean 'half_life_days'"):
         parse_config({"attribution": {"half_life_day": 7}})
     cfg = parse_config({"attribution": {"half_life_days": 7, "min_conversions": 10}})
-    assert cfg.attribution["half_life_days"] == 7
+    assert cfg.attribution.options["half_life_days"] == 7
 
 
 def test_default_phone_region_is_used_by_the_readers(tmp_path: Path) -> None:

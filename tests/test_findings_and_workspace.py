@@ -265,3 +265,30 @@ def test_data_range_of_a_spend_only_project_spans_its_spend_days():
     first, last = ws.data_range()
     assert first == pd.Timestamp("2026-03-01", tz="UTC")
     assert last == pd.Timestamp("2026-03-03", tz="UTC") - pd.Timedelta("1us")
+
+
+def test_build_journeys_gives_the_workspace_w_shaped_credit(workspace):
+    """Stage times are part of journey cutting: build_journeys alone credits W-shaped alike."""
+    from workbench.attribution import run_models
+    from workbench.journeys import build_journeys
+    from workbench.workspace import drop_internal
+
+    ws_js = workspace.journeys()
+    jc = workspace.config.journeys
+    plain = build_journeys(
+        drop_internal(workspace.prepared.touchpoints)[0],
+        drop_internal(workspace.prepared.conversions)[0],
+        lookback_days=jc.lookback_days,
+        unit=jc.unit,
+        touch_types=jc.touch_types,
+        collapse_repeats=jc.collapse_repeats,
+        path_level=jc.path_level,
+        conversion_types=jc.conversion_types,
+        period=workspace.period(),
+        attributes=workspace.people.drop(columns=["account_id"], errors="ignore"),
+    )
+    assert plain.journeys["lead_ts"].notna().any()
+    pd.testing.assert_series_equal(plain.journeys["lead_ts"], ws_js.journeys["lead_ts"])
+    ours = run_models(plain.touches, plain.journeys, models=["w_shaped"])
+    theirs = run_models(ws_js.touches, ws_js.journeys, models=["w_shaped"])
+    pd.testing.assert_frame_equal(ours, theirs)

@@ -27,6 +27,7 @@ from workbench.attribution import (
     spread_channel_credits,
 )
 from workbench.funnels import friction_points, stage_funnel
+from workbench.journey_stages import add_stage_times
 from workbench.lift import touchpoint_lift
 from workbench.path_analysis import (
     flow,
@@ -51,7 +52,6 @@ from workbench.report.display import chart
 from workbench.schema import SPEND
 from workbench.segments import compare_segments, segment_channel_mix
 from workbench.windows import recommend_window, window_cutoffs
-from workbench.workspace import _stage_times
 
 MODELS = ["first", "last", "linear", "w_shaped", "markov:1", "shapley", "fractribution"]
 SEGMENTS = {"smb": "customer_type == 'smb'", "nobody": "customer_type == 'none'"}
@@ -189,11 +189,11 @@ def test_stage_times_without_any_lead_or_opportunity_are_missing_timestamps():
         {"person_id": ["p1"], "conversion_type": ["purchase"],
          "ts": pd.to_datetime(["2026-02-01"], utc=True)}
     )  # fmt: skip
-    out = _stage_times(journeys, conversions, unit_col="person_id")
+    out = add_stage_times(journeys, conversions, unit="person")
     assert out["lead_ts"].isna().all() and out["opportunity_ts"].isna().all()
     assert isinstance(out["lead_ts"].dtype, pd.DatetimeTZDtype)
     lead = conversions.assign(conversion_type="lead", person_id="p2")
-    out = _stage_times(journeys, lead, unit_col="person_id")
+    out = add_stage_times(journeys, lead, unit="person")
     assert out["lead_ts"].notna().sum() == 1  # p2's lead precedes j2's conversion
     assert out.loc[out["person_id"] == "p2", "lead_ts"].iloc[0] == lead["ts"].iloc[0]
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workbench import __version__
+from workbench.attribution.registry import DEFAULT_MODELS
 from workbench.errors import WorkbenchError
+from workbench.platforms import PLATFORMS
 
 __all__ = ["build_parser", "main"]
 
@@ -83,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nulls-col", default="total_null", help="non-converting count column")
     p.add_argument(
         "--models",
-        default="first,last,last_non_direct,linear,time_decay,position,w_shaped,markov:1,"
-        "markov:2,shapley,fractribution",
-        help="comma-separated models",
+        default=None,
+        help="comma-separated models (default: [attribution] models of the config, else "
+        + ",".join(DEFAULT_MODELS)
+        + ")",
     )
     p.add_argument("--conversion-types", default=None, help="comma-separated conversion types")
     p.add_argument(
@@ -130,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export-conversions", help="write modeled conversions for ad platforms")
     _config_arg(p)
-    p.add_argument("--platform", required=True, choices=["google_ads", "meta", "linkedin"])
+    p.add_argument("--platform", required=True, choices=list(PLATFORMS))
     p.add_argument("--model", default="full", help="value model: full, or an attribution model")
     p.add_argument("--since", default=None, help="only conversions on or after this date")
     p.add_argument(
@@ -220,7 +223,20 @@ def _attribute(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from workbench.commands import run_report
 
-    return run_report(args)
+    return run_report(
+        config=args.config,
+        schedule=args.schedule,
+        notebooks=args.notebook,
+        params=args.param,
+        out=args.out,
+        run_id=args.run_id,
+        quiet=args.quiet,
+        log_file=args.log_file,
+        show_code=args.show_code,
+        allow_other_config=args.allow_other_config,
+        kernel=args.kernel,
+        workers=args.jobs,
+    )
 
 
 @_command("demo")

@@ -13,8 +13,6 @@ exported through :func:`workbench.attribution.spread_channel_credits`.
 from __future__ import annotations
 
 import argparse
-import inspect
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
@@ -34,14 +32,16 @@ from workbench.attribution import (
     spread_channel_credits,
 )
 from workbench.attribution.aggregated import AGG_NULLS, AGG_VALUE
+from workbench.attribution.settings import model_options, resolve_models
 from workbench.config import Config, load_config
 from workbench.csv_safety import write_csv
 from workbench.errors import ConfigError, ValidationError, WorkbenchError
 from workbench.export import export_conversions
+from workbench.export.pipeline import default_export_path
 from workbench.export.values import FULL_MODEL
 from workbench.paths import find_config
 from workbench.schema import CHANNEL, CONVERSION_TYPE
-from workbench.workspace import ALL, Workspace, resolve_paths
+from workbench.workspace import ALL, Workspace, drop_internal, resolve_paths
 
 __all__ = ["run_attribute", "run_export"]
 
@@ -54,55 +54,23 @@ def _note(message: str) -> None:
 
 
 # --- models and options ---------------------------------------------------------------
-def _models_given(args: argparse.Namespace) -> bool:
-    """Whether ``--models`` was set (differs from the parser's default)."""
-    from workbench.cli import build_parser
-
-    return args.models != build_parser().parse_args(["attribute"]).models
-
-
-def _parse_models(text: str | Iterable[str], where: str) -> list[str]:
-    items = text.split(",") if isinstance(text, str) else [str(t) for t in text]
-    names = list(dict.fromkeys(n.strip() for n in items if n.strip()))
-    if not names:
-        raise WorkbenchError(f"{where}: no model named; allowed: {', '.join(MODELS)}")
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        raise WorkbenchError(
-            f"{where}: unknown model(s) {', '.join(unknown)}; allowed: {', '.join(MODELS)}"
-        )
-    return names
-
-
 def _requested_models(args: argparse.Namespace, cfg: Config | None) -> tuple[list[str], bool]:
     """Model names and whether the user chose them (``--models``) or they are defaults."""
-    if _models_given(args):
-        return _parse_models(args.models, "--models"), True
-    configured = cfg.attribution.get("models") if cfg is not None else None
-    if configured:
-        return _parse_models(configured, "[attribution].models"), False
-    return _parse_models(args.models, "--models"), False
+    chosen = bool(args.models and args.models.strip(","))
+    where = "--models" if chosen else "[attribution].models"
+    try:
+        return resolve_models(args.models, cfg.attribution if cfg else None), chosen
+    except ValueError as exc:
+        raise WorkbenchError(f"{where}: {exc}") from None
 
 
 def _model_options(cfg: Config | None, models: Iterable[str]) -> dict[str, Any]:
-    """The config's ``[attribution]`` options that at least one of ``models`` accepts."""
-    accepted: set[str] = set()
-    for m in models:
-        spec = MODELS[m]
-        accepted |= {
-            p.name
-            for p in inspect.signature(spec.prepare).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in spec.fixed
-        }
-    options = cfg.attribution if cfg is not None else {}
-    return {k: v for k, v in options.items() if k in accepted}
+    """The config's ``[attribution]`` options that the path builder or a model accepts."""
+    return model_options(cfg.attribution if cfg is not None else None, models)
 
 
 def _min_conversions(cfg: Config | None) -> float:
-    value = (cfg.attribution if cfg is not None else {}).get("min_conversions", 30)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WorkbenchError(f"[attribution].min_conversions = {value!r}: expected a number")
-    return float(value)
+    return cfg.attribution.min_conversions if cfg is not None else 30.0
 
 
 def _run(call, *args, **kwargs):
@@ -322,20 +290,11 @@ def _touch_credits(ws: Workspace, model: str, journeys, touches) -> pd.DataFrame
 
 
 def _exportable(conversions: pd.DataFrame, types: Iterable[str] | None) -> pd.DataFrame:
+    conversions, _ = drop_internal(conversions)
     keep = np.ones(len(conversions), dtype=bool)
-    if "is_internal" in conversions.columns:
-        keep &= ~conversions["is_internal"].fillna(False).astype(bool).to_numpy()
     if types:
         keep &= conversions[CONVERSION_TYPE].astype(str).isin(list(types)).to_numpy()
     return conversions.loc[keep].reset_index(drop=True)
-
-
-def _default_export_path(processed_dir: Path, platform: str, model: str) -> Path:
-    """``<processed_dir>/exports/<platform>_conversions_<model>`` like ``export_conversions``
-    (in the config's processed folder; characters unsafe in file names become ``_``)."""
-    suffix = ".csv" if platform == "google_ads" else ".json"
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", model)
-    return Path(processed_dir) / "exports" / f"{platform}_conversions_{safe}{suffix}"
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -373,7 +332,7 @@ def run_export(args: argparse.Namespace) -> int:
         js = ws.journeys()
         credits = _touch_credits(ws, model, js.journeys, js.touches)
         modeled = {"credits": credits, "journeys": js.journeys, "touches": js.touches}
-    out = args.out or _default_export_path(cfg.processed_dir, args.platform, model)
+    out = args.out or default_export_path(args.platform, model, cfg.processed_dir)
     result = export_conversions(
         conversions,
         platform=args.platform,

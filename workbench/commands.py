@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,11 +169,13 @@ def report_jobs(
     *,
     schedule: Path | None = None,
     notebooks: list[str] | None = None,
-    params: dict[str, object] | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> list[ReportJob]:
-    """The report runs for a config: from ``schedule``, else the config's ``[reports]``,
-    else every notebook with its defaults: the project's ``notebooks/`` (beside the
-    config) when it holds notebooks, else the ones shipped in the package.
+    """The report runs for a config.
+
+    From ``schedule``, else the config's ``[reports]``, else every notebook with
+    its defaults: the project's ``notebooks/`` (beside the config) when it holds
+    notebooks, else the ones shipped in the package.
 
     Every notebook that declares ``config`` gets the config file's path, and one
     that declares ``interactive`` gets ``False`` (headless runs never need widgets).
@@ -193,7 +195,7 @@ def report_jobs(
 
     if schedule is not None:
         jobs = load_schedule(schedule)
-    elif any(k not in ("notebooks_dir", "shared") for k in cfg.reports):
+    elif cfg.reports.runs:
         jobs = expand_schedule(cfg, base_dir=cfg.path.parent if cfg.path else None)
     else:
         jobs = [ReportJob(nb) for nb in _default_notebooks(cfg)]
@@ -230,20 +232,35 @@ def _default_notebooks(cfg: Config) -> list[Path]:
 REPORT_ORDER = ("executive_summary", "data_health", "journey_map", "dropoffs", "attribution")
 
 
-def run_report(args: argparse.Namespace) -> int:
+def run_report(
+    *,
+    config: Path | None = None,
+    schedule: Path | None = None,
+    notebooks: list[str] | None = None,
+    params: list[str] | None = None,
+    out: Path | None = None,
+    run_id: str | None = None,
+    quiet: bool = False,
+    log_file: Path | None = None,
+    show_code: bool = False,
+    allow_other_config: bool = False,
+    kernel: str | None = None,
+    workers: int | None = None,
+) -> int:
     """``workbench report``: render the notebooks headlessly to self-contained HTML.
 
     Before anything runs: the jobs and parameters are validated, and the
     config's ``processed_dir`` must hold a complete set prepared from this
-    config (``--allow-other-config`` accepts another config's tables).
+    config (``allow_other_config`` accepts another config's tables). ``params``
+    are ``NAME=VALUE`` texts (``-p``).
     """
     from workbench.prepare import TABLE_FILES
     from workbench.report import run_reports
     from workbench.store import check_prepared
 
-    cfg = load_config(args.config)
+    cfg = load_config(config)
     jobs = report_jobs(
-        cfg, schedule=args.schedule, notebooks=args.notebook, params=_parse_params(args.param)
+        cfg, schedule=schedule, notebooks=notebooks, params=_parse_params(list(params or []))
     )
     if not jobs:
         raise WorkbenchError("nothing to render: the schedule names no notebook")
@@ -251,21 +268,21 @@ def run_report(args: argparse.Namespace) -> int:
         cfg.processed_dir,
         Path(cfg.path).resolve() if cfg.path else None,
         table_files=TABLE_FILES,
-        allow_other_config=bool(getattr(args, "allow_other_config", False)),
+        allow_other_config=allow_other_config,
     )
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    out_dir = Path(args.out) if args.out is not None else cfg.reports_dir
+    out_dir = Path(out) if out is not None else cfg.reports_dir
     summary = run_reports(
         jobs,
-        kernel_name=getattr(args, "kernel", None) or "python3",
+        kernel_name=kernel or "python3",
         cwd=Path(cfg.path).resolve().parent if cfg.path else Path.cwd(),
         out_dir=out_dir,
-        run_id=args.run_id,
-        quiet=args.quiet,
-        log_file=args.log_file,
-        show_code=args.show_code,
-        workers=getattr(args, "jobs", None),
+        run_id=run_id,
+        quiet=quiet,
+        log_file=log_file,
+        show_code=show_code,
+        workers=workers,
     )
     ok = sum(r.status == "ok" for r in summary.results)
     _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")
@@ -298,19 +315,7 @@ def run_demo(
     cfg = load_config(config)
     run_sample(out=cfg.data_dir, people=people, seed=seed)
     run_prepare(config=config, out=None, quiet=quiet)
-    args = argparse.Namespace(
-        config=config,
-        schedule=None,
-        notebook=notebooks,
-        param=[],
-        out=None,
-        run_id=None,
-        quiet=quiet,
-        log_file=None,
-        show_code=False,
-        kernel=kernel,
-    )
-    code = run_report(args)
+    code = run_report(config=config, notebooks=notebooks, quiet=quiet, kernel=kernel)
     _echo(
         f"demo finished in {time.perf_counter() - started:.0f}s; its data is in {folder}, "
         f"its reports in {cfg.reports_dir}; the index page:"

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.config_sections import (
+    AttributionConfig,
+    ReportsConfig,
+    parse_attribution,
+    parse_reports,
+)
 from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError
 from workbench.paths import find_config
@@ -21,10 +27,12 @@ from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
 __all__ = [
     "FORMATS",
+    "AttributionConfig",
     "ChannelRule",
     "Config",
     "IdentityConfig",
     "JourneyConfig",
+    "ReportsConfig",
     "SegmentConfig",
     "SourceConfig",
     "load_config",
@@ -230,8 +238,8 @@ class Config:
     stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
-    attribution: dict[str, Any] = field(default_factory=dict)
-    reports: dict[str, Any] = field(default_factory=dict)
+    attribution: AttributionConfig = AttributionConfig()
+    reports: ReportsConfig = ReportsConfig()
     conversions: dict[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
@@ -375,8 +383,8 @@ def parse_config(
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
         attributes=_parse_attributes(p, data.get("attributes", {})),
-        attribution=_parse_attribution(p, data.get("attribution", {})),
-        reports=dict(data.get("reports", {})),
+        attribution=parse_attribution(p, data.get("attribution", {})),
+        reports=parse_reports(p, data.get("reports", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
         **dirs,
     )
@@ -602,9 +610,10 @@ def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
                 re.compile(str(raw[key]))
             except re.error as exc:
                 p.add(f"{where}.{key} = {raw[key]!r} is not a valid regular expression ({exc})")
-    return ChannelRule(
-        **{k: (str(v) if v is not None else None) for k, v in raw.items() if k in _RULE_KEYS}
-    )
+    fields: dict[str, Any] = {
+        k: (str(v) if v is not None else None) for k, v in raw.items() if k in _RULE_KEYS
+    }
+    return ChannelRule(**fields)
 
 
 def _parse_stages(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
@@ -643,21 +652,6 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
             description=str(spec.get("description", "")),
         )
     return out
-
-
-def _parse_attribution(p: _Problems, raw: Any) -> dict[str, Any]:
-    """``[attribution]``: ``models``, ``min_conversions``, ``platform_windows`` and the
-    keyword options of the models and of the path builder (``half_life_days`` ...)."""
-    from workbench.attribution.registry import _INPUT_OPTIONS, MODELS, _model_options
-
-    if not isinstance(raw, dict):
-        p.add(f"attribution = {raw!r}; expected a table [attribution]")
-        return {}
-    allowed = {"models", "min_conversions", "platform_windows", *_INPUT_OPTIONS}
-    for spec in MODELS.values():
-        allowed |= _model_options(spec)
-    p.unknown_keys(raw, allowed, "[attribution]")
-    return dict(raw)
 
 
 def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -232,6 +232,7 @@ def _attributes(config: Config, prepared: Prepared) -> tuple[pd.DataFrame | None
 
 
 def _segments(config: Config, prepared: Prepared, people: pd.DataFrame | None) -> list[Finding]:
+    from workbench.segments import segment_mask
     from workbench.workspace import ALL, Workspace
 
     if not config.segments:
@@ -263,7 +264,7 @@ def _segments(config: Config, prepared: Prepared, people: pd.DataFrame | None) -
     out = []
     for name, seg in config.segments.items():
         try:
-            hits = int(journeys.eval(seg.filter).astype("boolean").fillna(False).sum())
+            hits = int(segment_mask(journeys, seg).sum())
         except Exception as exc:  # noqa: BLE001 - any failure is a config problem
             out.append(
                 Finding(
@@ -324,7 +325,7 @@ def _schedule(config: Config) -> list[Finding]:
     from workbench.report.schedule import check_segment_values, expand_schedule
     from workbench.workspace import ALL
 
-    if not any(k not in ("notebooks_dir", "shared") for k in config.reports):
+    if not config.reports.runs:
         return []
     try:
         jobs = expand_schedule(config)

@@ -335,9 +335,11 @@ def _quarantine_left_out(
     merged_by: np.ndarray,
     rejected_by: np.ndarray,
 ) -> None:
-    """Quarantine each conversion no definition kept, once, with the most telling reason:
-    merged as a duplicate, else rejected by the filters of the definitions that took it,
-    else taken by none."""
+    """Quarantine each conversion no definition kept, once, with the most telling reason.
+
+    Merged as a duplicate, else rejected by the filters of the definitions that took it,
+    else taken by none.
+    """
     left = ~kept
     merged = left & (merged_by != "")
     for name in sorted(set(merged_by[merged])):

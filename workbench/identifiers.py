@@ -1,7 +1,7 @@
 """Normalize and hash identifiers so the same person matches across sources.
 
 Emails: trimmed, lower-cased, then SHA-256. Phones: parsed to E.164 (with the
-``phonenumbers`` library), then SHA-256. Click ids: ``fbc`` cookies
+``phonenumbers`` API, installed as ``phonenumberslite``), then SHA-256. Click ids: ``fbc`` cookies
 (``fb.1.<ts>.<fbclid>``) are reduced to their fbclid. Blocked placeholder
 values (:data:`DEFAULT_BLOCKED_VALUES` such as ``"null"``, ``"[object Object]"``,
 ``"(none)"``, and :data:`PLACEHOLDER_PATTERNS`: all-zero ids, values without a
@@ -88,8 +88,10 @@ _PLACEHOLDER_RE = "(?:" + "|".join(PLACEHOLDER_PATTERNS) + ")"
 def placeholder_mask(
     values: pd.Series, blocked: tuple[str, ...] | frozenset[str] = DEFAULT_BLOCKED_VALUES
 ) -> pd.Series:
-    """True where a value is a placeholder (:data:`DEFAULT_BLOCKED_VALUES` or
-    :data:`PLACEHOLDER_PATTERNS`) or missing."""
+    """True where a value is a placeholder or missing.
+
+    Placeholders: :data:`DEFAULT_BLOCKED_VALUES` and :data:`PLACEHOLDER_PATTERNS`.
+    """
     lowered = values.astype("string").str.strip().str.lower()
     listed = lowered.isin([b.lower() for b in blocked])
     shaped = lowered.str.fullmatch(_PLACEHOLDER_RE)

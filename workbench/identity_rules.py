@@ -130,6 +130,7 @@ class Blocklist:
 
     @classmethod
     def from_config(cls, config: IdentityConfig, *, phone_region: str = "US") -> Blocklist:
+        """The blocklist of an ``[identity]`` section (test ids, internal domains)."""
         given = {str(v).strip().lower() for v in config.test_ids}
         globs = sorted(v for v in given if _GLOB.search(v))
         tests = given - set(globs)

@@ -54,6 +54,7 @@ from workbench.journey_index import (
     ts_from_us,
     ts_us,
 )
+from workbench.journey_stages import add_stage_times
 from workbench.schema import (
     ACCOUNT_ID,
     CAMPAIGN,
@@ -347,7 +348,8 @@ def build_journeys(
     Returns
     -------
     JourneySet
-        ``journeys`` (JOURNEYS columns, then attribute columns), ``touches``
+        ``journeys`` (JOURNEYS columns, then attribute columns, then ``lead_ts`` and
+        ``opportunity_ts`` from :func:`~workbench.journey_stages.add_stage_times`), ``touches``
         (JOURNEY_TOUCHES columns), ``excluded`` (table, reason, rows).
     """
     settings = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS}
@@ -490,6 +492,7 @@ def build_journeys(
     )
     units = _unit_table(conversions, attributes, tp, idx, unit, unit_ids, c_codes, c_known, c_all)
     journeys = _attach(journeys, units, conversions, attributes, code, crow, unit)
+    journeys = add_stage_times(journeys, conversions, unit=unit)
     return JourneySet(journeys, touches, excl.frame(), settings)
 
 

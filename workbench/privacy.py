@@ -64,8 +64,10 @@ def _email_digest(match: re.Match[str]) -> str:
 
 
 def _phone_digest(raw: str, region: str, *, keep_unlike: bool = True) -> str:
-    """The digest of a phone, ``""`` when it does not parse; with ``keep_unlike``, text
-    without 7-15 digits is not a phone and is kept as it is."""
+    """The digest of a phone, ``""`` when it does not parse.
+
+    With ``keep_unlike``, text without 7-15 digits is not a phone and is kept as it is.
+    """
     text = unquote_plus(raw)
     digits = sum(ch.isdigit() for ch in text)
     if keep_unlike and not 7 <= digits <= 15:
@@ -129,9 +131,11 @@ def hash_email_ids(values: pd.Series) -> pd.Series:
 def scrub_frame(
     frame: pd.DataFrame, *, region: str = "US", skip: Iterable[str] = _SKIP
 ) -> pd.DataFrame:
-    """Scrub every text column of ``frame``: identifiers by :func:`hash_email_ids`, the
-    other text columns by :func:`scrub_values`. ``skip`` names columns left alone
-    (already hashed ``email`` / ``phone``, provenance)."""
+    """Scrub every text column of ``frame``.
+
+    Identifiers by :func:`hash_email_ids`, the other text columns by :func:`scrub_values`. ``skip`` names columns left alone
+    (already hashed ``email`` / ``phone``, provenance).
+    """
     skip = set(skip)
     out = frame
     for column in frame.columns:

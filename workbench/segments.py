@@ -43,6 +43,7 @@ __all__ = [
     "deal_size_band",
     "filter_journeys",
     "segment_channel_mix",
+    "segment_mask",
     "segment_masks",
     "segment_top_paths",
 ]
@@ -88,7 +89,19 @@ def _items(segments: Segments) -> list[tuple[str, SegmentSpec]]:
     return out
 
 
-def _mask(journeys: pd.DataFrame, spec: SegmentSpec) -> np.ndarray:
+def segment_mask(journeys: pd.DataFrame, spec: SegmentSpec) -> np.ndarray:
+    """Which journeys a segment holds: the one segment filter of the package.
+
+    ``spec`` is a :class:`~workbench.config.SegmentConfig`, a pandas query text, a
+    boolean Series/array or a callable of the journeys; missing results count as
+    not in the segment.
+
+    Raises
+    ------
+    Exception
+        Whatever evaluating the filter raises (unknown column, syntax error), or
+        TypeError when it does not give one value per journey.
+    """
     if isinstance(spec, SegmentConfig):
         spec = spec.filter
     if isinstance(spec, str):
@@ -124,7 +137,7 @@ def segment_masks(
     problems = []
     for name, spec in _items(segments):
         try:
-            out[name] = _mask(journeys, spec)
+            out[name] = segment_mask(journeys, spec)
         except Exception as exc:  # noqa: BLE001 - reported with the segment's name
             text = spec.filter if isinstance(spec, SegmentConfig) else spec
             problems.append(

@@ -1,4 +1,4 @@
-"""Attribution windows: how long before a conversion do its touches start?
+"""Attribution windows: how long before a conversion do its touches start.
 
 Attribution tools give credit only to touches within a lookback window (GA4:
 30 or 90 days; ad platforms: 1, 7 or 28 days). This module measures, on the

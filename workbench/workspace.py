@@ -22,8 +22,9 @@ from workbench.errors import WorkbenchError
 from workbench.journeys import JourneySet, build_journeys, touch_journey_index
 from workbench.prepare import Prepared, load_prepared
 from workbench.schema import JOURNEY_ID, TS
+from workbench.segments import segment_mask
 
-__all__ = ["ALL", "Workspace", "resolve_paths"]
+__all__ = ["ALL", "INTERNAL_REASON", "Workspace", "drop_internal", "resolve_paths"]
 
 #: The segment name meaning "every journey".
 ALL = "all"
@@ -165,12 +166,12 @@ class Workspace:
         tp, conv = self.prepared.touchpoints, self.prepared.conversions
         dropped = []
         if not include_internal:
-            for name, frame in (("touchpoints", tp), ("conversions", conv)):
-                if "is_internal" in frame.columns:
-                    internal = frame["is_internal"].fillna(False).astype(bool)
-                    dropped.append((name, "internal or test person", int(internal.sum())))
-            tp = _external(tp)
-            conv = _external(conv)
+            tp, n_tp = drop_internal(tp)
+            conv, n_conv = drop_internal(conv)
+            dropped = [
+                (name, INTERNAL_REASON, n)
+                for name, n in (("touchpoints", n_tp), ("conversions", n_conv))
+            ]
         js = build_journeys(
             tp,
             conv,
@@ -186,13 +187,12 @@ class Workspace:
             if (unit or jc.unit) == "person"
             else None,
         )
-        js.journeys = _stage_times(js.journeys, conv, unit_col=_unit_column(unit or jc.unit))
         extra = pd.DataFrame(dropped, columns=["table", "reason", "rows"])
         excluded = pd.concat([js.excluded, extra[extra["rows"] > 0]], ignore_index=True)
         journeys, touches = js.journeys, js.touches
         if seg is not None:
             try:
-                mask = journeys.eval(seg.filter).astype("boolean").fillna(False).to_numpy(bool)
+                mask = segment_mask(journeys, seg)
             except Exception as exc:  # noqa: BLE001 - any failure is a config problem
                 raise WorkbenchError(
                     f"segments.{seg.name}.filter = {seg.filter!r} cannot be evaluated on the "
@@ -222,42 +222,22 @@ class Workspace:
         return pd.read_csv(path) if path.is_file() else None
 
 
-def _external(frame: pd.DataFrame) -> pd.DataFrame:
-    if "is_internal" not in frame.columns:
-        return frame
-    internal = frame["is_internal"].fillna(False).astype(bool)
-    return frame.loc[~internal.to_numpy()] if internal.any() else frame
+#: The reason internal and test people's rows are left out of journeys.
+INTERNAL_REASON = "internal or test person"
 
 
-#: Journey columns holding when the unit became a lead / an opportunity (for W-shaped).
-STAGE_COLUMNS: dict[str, str] = {"lead": "lead_ts", "opportunity": "opportunity_ts"}
+def drop_internal(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of ``frame`` not flagged ``is_internal`` (internal or test people).
 
+    The one internal-person filter of the journeys, the reports and the exports.
 
-def _unit_column(unit: str) -> str:
-    return "account_id" if unit == "account" else "person_id"
-
-
-def _stage_times(
-    journeys: pd.DataFrame, conversions: pd.DataFrame, *, unit_col: str
-) -> pd.DataFrame:
-    """Add ``lead_ts`` and ``opportunity_ts``: the unit's first lead / opportunity conversion
-    at or before the journey's conversion (missing otherwise), so the W-shaped model can find
-    the lead-creation and opportunity-creation touches.
+    Returns
+    -------
+    tuple
+        The kept rows (``frame`` itself when none is flagged) and how many were dropped.
     """
-    out = journeys
-    for conversion_type, column in STAGE_COLUMNS.items():
-        rows = conversions[conversions["conversion_type"] == conversion_type]
-        first = rows.groupby(unit_col, observed=True)[TS].min().dropna()
-        if first.empty:  # no lead/opportunity at all (GA4-only, web-only projects)
-            out = out.assign(**{column: _missing_times(out.index)})
-            continue
-        first.index = first.index.astype("string")
-        stamp = pd.to_datetime(out["person_id"].astype("string").map(first), utc=True)
-        late = stamp > out["conversion_ts"]
-        out = out.assign(**{column: stamp.mask(late.fillna(True))})
-    return out
-
-
-def _missing_times(index: pd.Index) -> pd.Series:
-    """An all-missing UTC timestamp column."""
-    return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    if "is_internal" not in frame.columns:
+        return frame, 0
+    internal = frame["is_internal"].fillna(False).astype(bool).to_numpy()
+    n = int(internal.sum())
+    return (frame.loc[~internal] if n else frame), n

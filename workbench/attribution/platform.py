@@ -33,6 +33,7 @@ from workbench.attribution.inputs import (
     touch_days_before,
 )
 from workbench.errors import ValidationError
+from workbench.platforms import DEFAULT_CLICK_WINDOWS
 from workbench.schema import CHANNEL, JOURNEY_ID, PLATFORM, SPEND, TOUCH_TYPE, TS, VALUE
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "platform_reported",
 ]
 
-#: Click-through windows (days) platforms use by default.
-DEFAULT_CLICK_WINDOWS: Mapping[str, float] = {"google_ads": 30, "meta": 7, "linkedin": 30}
 #: Columns shared by both claim frames.
 CLAIM_COLUMNS: tuple[str, ...] = (PLATFORM, "conversions", "value")
 

@@ -96,12 +96,13 @@ def _build_registry() -> dict[str, ModelSpec]:
 MODELS: dict[str, ModelSpec] = _build_registry()
 
 #: Models run when ``models`` is not given (minus those needing timestamps on
-#: aggregated input).
+#: aggregated input): the one default list of ``workbench attribute``, the
+#: ``[attribution] models`` key, the attribution report and the executive summary.
 DEFAULT_MODELS: tuple[str, ...] = (
     *RULES,
     "markov:1",
+    "markov:2",
     "shapley",
-    "shapley_ordered",
     "fractribution",
 )
 
@@ -154,9 +155,11 @@ def to_paths(touches: pd.DataFrame | Paths, journeys: pd.DataFrame | None, **opt
 def secondary_paths(
     touches: pd.DataFrame | Paths, journeys: pd.DataFrame | None, **options
 ) -> Paths:
-    """:func:`to_paths` for analyses that follow a credit run on the same journeys
-    (channel roles, bootstrap): converted journeys without touches are listed in
-    ``Paths.dropped`` without repeating the credit run's warning about them."""
+    """:func:`to_paths` for analyses that follow a credit run on the same journeys.
+
+    For channel roles and bootstrap: converted journeys without touches are listed in
+    ``Paths.dropped`` without repeating the credit run's warning about them.
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=TOUCHLESS_WARNING, category=UserWarning)
         return to_paths(touches, journeys, **options)

@@ -143,7 +143,7 @@ def google_variants(prepared: pd.DataFrame, *, timezone: str) -> dict[str, pd.Da
 
 
 def google_csv(frame: pd.DataFrame, *, timezone: str) -> str:
-    """The text of one Google import file: parameters row, header, rows (``\\n`` line ends)."""
+    r"""The text of one Google import file: parameters row, header, rows (``\\n`` line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([f"Parameters:TimeZone={google_timezone_parameter(timezone)}"])

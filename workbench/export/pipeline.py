@@ -56,7 +56,13 @@ from workbench.schema import (
     VALUE,
 )
 
-__all__ = ["PREPARED_COLUMNS", "ExportResult", "export_conversions", "prepare_rows"]
+__all__ = [
+    "PREPARED_COLUMNS",
+    "ExportResult",
+    "default_export_path",
+    "export_conversions",
+    "prepare_rows",
+]
 
 #: Columns of the prepared (and of the sent) rows, in order.
 PREPARED_COLUMNS: tuple[str, ...] = (
@@ -319,9 +325,17 @@ def prepare_rows(
     return prepared, warnings
 
 
-def _default_out(platform: str, model: str) -> Path:
+def default_export_path(platform: str, model: str, processed_dir: str | Path | None = None) -> Path:
+    """Where an export goes unless told: ``<processed_dir>/exports/<platform>_conversions_<model>``.
+
+    ``.csv`` for Google Ads, ``.json`` otherwise; characters unsafe in file names
+    (``markov:2``) become ``_``. ``processed_dir`` defaults to the project's
+    ``data/processed``; ``workbench export-conversions`` passes the config's.
+    """
     suffix = ".csv" if platform == "google_ads" else ".json"
-    return PROCESSED_DIR / "exports" / f"{platform}_conversions_{model}{suffix}"
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", model)
+    folder = Path(processed_dir) if processed_dir is not None else PROCESSED_DIR
+    return folder / "exports" / f"{platform}_conversions_{safe}{suffix}"
 
 
 def _payload_files(
@@ -421,7 +435,7 @@ def export_conversions(
         :data:`~workbench.export.rules.CONVERSION_TYPE_EVENTS`; Google falls back
         to the type, LinkedIn to a placeholder URN).
     out
-        File to write; default ``data/processed/exports/<platform>_conversions_<model>``.
+        File to write; default :func:`default_export_path` (in ``data/processed``).
         Google iOS / enhanced-lead rows go to sibling files (see
         :mod:`workbench.export.google_ads`).
     channel_platforms
@@ -485,7 +499,7 @@ def export_conversions(
             f"conversion rule URN is the placeholder {LINKEDIN_URN_PLACEHOLDER!r}; replace it "
             "with your rule's urn:lla:llaPartnerConversion:<id> (conversion_name=) before sending"
         )
-    path = Path(out) if out is not None else _default_out(platform, model)
+    path = Path(out) if out is not None else default_export_path(platform, model)
     files, strings, hashed = _payload_files(
         accepted, platform=platform, out=path, timezone=timezone
     )

@@ -1,7 +1,8 @@
 """The ad platforms' documented rules for conversion uploads, in one place.
 
 Every number and name the export package relies on lives here, next to the
-document it comes from. Sources (checked 2026):
+document it comes from; the platform names, labels, click ids and channel map
+shared with the rest of the package live in :mod:`workbench.platforms`. Sources (checked 2026):
 
 ``[G-OCI]``
     Google Ads Help, "Import conversions from ad clicks into Google Ads using
@@ -58,6 +59,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.platforms import (
+    DEFAULT_CHANNEL_PLATFORMS,
+    PLATFORM_ALIASES,
+    PLATFORM_CLICK_IDS,
+    PLATFORM_LABELS,
+    PLATFORMS,
+)
+
 __all__ = [
     "CONVERSION_TYPE_EVENTS",
     "DEFAULT_CHANNEL_PLATFORMS",
@@ -74,8 +83,6 @@ __all__ = [
     "PlatformRules",
 ]
 
-#: Platforms the export writes for, in display order.
-PLATFORMS: tuple[str, ...] = ("google_ads", "meta", "linkedin")
 
 #: A SHA-256 digest as every platform wants it: 64 lowercase hex characters
 #: ([G-EC4L], [M-CIP], [L-CAPI]).
@@ -118,10 +125,10 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
     # full 90 days; actions configured with a shorter window reject older ones.
     "google_ads": PlatformRules(
         name="google_ads",
-        label="Google Ads",
+        label=PLATFORM_LABELS["google_ads"],
         max_age_days=90,
         click_window_days=90,
-        click_id_types=("gclid", "gbraid", "wbraid"),
+        click_id_types=PLATFORM_CLICK_IDS["google_ads"],
         batch_size=None,
     ),
     # [M-API]: "If any event_time in data is greater than 7 days in the past,
@@ -129,47 +136,22 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
     # request. Click window: Meta's default attribution setting is 7-day click.
     "meta": PlatformRules(
         name="meta",
-        label="Meta",
+        label=PLATFORM_LABELS["meta"],
         max_age_days=7,
         click_window_days=7,
-        click_id_types=("fbclid",),
+        click_id_types=PLATFORM_CLICK_IDS["meta"],
         batch_size=1000,
     ),
     # [L-CAPI]: conversionHappenedAt must be within the past 90 days; batches
     # of up to 5,000 events. [L-RULE]: post-click window defaults to 30 days.
     "linkedin": PlatformRules(
         name="linkedin",
-        label="LinkedIn",
+        label=PLATFORM_LABELS["linkedin"],
         max_age_days=90,
         click_window_days=30,
-        click_id_types=("li_fat_id",),
+        click_id_types=PLATFORM_CLICK_IDS["linkedin"],
         batch_size=5000,
     ),
-}
-
-#: Default channel group -> platform, used for touches without a ``platform``.
-#: Channels not listed belong to no ad platform (organic, email, direct ...).
-DEFAULT_CHANNEL_PLATFORMS: dict[str, str] = {
-    "Paid Search": "google_ads",
-    "Paid Search - Brand": "google_ads",
-    "Paid Search - Generic": "google_ads",
-    "Display": "google_ads",
-    "Display - Retargeting": "google_ads",
-    "Paid Social - Meta": "meta",
-    "Paid Social - LinkedIn": "linkedin",
-}
-
-#: Spellings of platform names seen in exports, mapped to the platform keys.
-PLATFORM_ALIASES: dict[str, str] = {
-    "google": "google_ads",
-    "google ads": "google_ads",
-    "google_ads": "google_ads",
-    "adwords": "google_ads",
-    "meta": "meta",
-    "facebook": "meta",
-    "instagram": "meta",
-    "linkedin": "linkedin",
-    "linkedin ads": "linkedin",
 }
 
 #: Default event name per conversion type for each platform (override with

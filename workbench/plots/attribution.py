@@ -31,8 +31,8 @@ from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
 from workbench.attribution.markov import CONVERSION_STATE, NULL_STATE, START_STATE
 from workbench.attribution.registry import model_label
-from workbench.export.rules import DEFAULT_CHANNEL_PLATFORMS, PLATFORM_RULES
 from workbench.path_analysis import OTHER
+from workbench.platforms import DEFAULT_CHANNEL_PLATFORMS, platform_label
 from workbench.plots.colors import channel_color, text_color
 from workbench.plots.paths import plot_transition_matrix
 from workbench.schema import CHANNEL, PLATFORM
@@ -75,12 +75,6 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
     return Figure(figsize=size, layout="constrained").add_subplot()
 
 
-def _platform_label(platform: str) -> str:
-    if platform in PLATFORM_RULES:
-        return PLATFORM_RULES[platform].label
-    return platform.replace("_", " ").title()
-
-
 def _platform_color(platform: str) -> str:
     return channel_color(_PLATFORM_CHANNEL.get(platform, platform))
 
@@ -110,7 +104,7 @@ def _thousands() -> FuncFormatter:
 def _finish(
     ax: Axes, xlabel: str, title: str, formatter: Formatter | None = None, margin: float = 0.0
 ) -> Axes:
-    """x formatter (percent by default), room for the labels, x from 0, grid, labels."""
+    """X formatter (percent by default), room for the labels, x from 0, grid, labels."""
     ax.xaxis.set_major_formatter(formatter or PercentFormatter(1.0))
     if margin:
         ax.margins(x=margin)
@@ -123,7 +117,7 @@ def _finish(
 
 
 def _rows(n: int) -> np.ndarray:
-    """y positions of ``n`` rows, the first on top."""
+    """Y positions of ``n`` rows, the first on top."""
     return np.arange(n, dtype=float)[::-1]
 
 
@@ -337,7 +331,7 @@ def plot_platform_claims(
         message = f"  {_number(claimed)}: no real {noun} to compare with"
     note = ax.text(claimed, 1.0, message, va="center", fontsize=9, fontweight="bold")
     note.set_gid("ratio")
-    labels = [_platform_label(p) for p in names] + [
+    labels = [platform_label(p) for p in names] + [
         "All platforms added up",
         f"Real {noun}\n(each counted once)",
     ]

@@ -121,7 +121,7 @@ def channel_color(name: object) -> str:
 def channel_palette(names: Iterable[object]) -> dict[str, str]:
     """``{name: colour}`` for each distinct name, in first-seen order.
 
-    Pass it as ``palette=`` to seaborn or look colours up when drawing.
+    Look colours up in it when drawing.
     """
     out: dict[str, str] = {}
     for name in names:

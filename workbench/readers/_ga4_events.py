@@ -134,8 +134,9 @@ _NUMERIC_KEYS = (
 
 @functools.cache
 def modes(user_properties: bool = False) -> tuple[Mode, ...]:
-    """Parse modes, most common first: numbers as numbers; INT64 as strings (``bq
-    extract``); the same two with ``"null"`` strings fixed; everything as text.
+    """Parse modes, most common first.
+
+    Numbers as numbers; INT64 as strings (``bq extract``); the same two with ``"null"`` strings fixed; everything as text.
 
     ``user_properties`` adds that list to the schema (only parsed when needed).
     """
@@ -239,8 +240,10 @@ def _key_values(
 
 
 def _params(table: pa.Table, n: int, identifiers: tuple[str, ...]) -> dict[str, _Column]:
-    """The wanted event parameters, and the identifier keys of ``event_params`` and
-    ``user_properties`` (see the module docstring for the column names)."""
+    """The wanted event parameters and identifier keys.
+
+    Identifier keys of ``event_params`` and ``user_properties`` (see the module docstring for the column names).
+    """
     extra = tuple(k for k in identifiers if k not in TEXT_PARAMS)
     found = _key_values(table, "event_params", n, TEXT_PARAMS + extra, NUMBER_PARAMS)
     out: dict[str, _Column] = {key: found[key] for key in TEXT_PARAMS}

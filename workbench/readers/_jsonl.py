@@ -95,7 +95,7 @@ def null_strings_fix(data: bytes) -> bytes:
 
 
 def quote_numbers_fix(keys: Sequence[str]) -> Callable[[bytes], bytes]:
-    """A fix that quotes bare numbers after the given keys and turns ``"null"`` into ``null``.
+    r"""A fix that quotes bare numbers after the given keys and turns ``"null"`` into ``null``.
 
     A key inside a JSON string is escaped (``\\"key\\"``), so only real keys match.
     """
@@ -325,7 +325,7 @@ def _assemble(
 
 
 def _line_ends(body: bytes) -> np.ndarray:
-    """Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
+    r"""Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
 
     Like ``body.split(b"\\n")`` without a trailing empty line, but without
     copying the lines: the newlines are found with numpy, a block at a time.

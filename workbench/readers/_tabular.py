@@ -99,8 +99,10 @@ class Export:
 
 
 def _norm(name: str) -> str:
-    """Header text as compared: case, spaces and underscores ignored (``campaign_name`` =
-    ``Campaign Name``)."""
+    """Header text as compared: case, spaces and underscores ignored.
+
+    ``campaign_name`` = ``Campaign Name``.
+    """
     return re.sub(r"[\s_]+", "", name.replace("\ufeff", "")).casefold()
 
 
@@ -121,7 +123,7 @@ def _utf16_without_bom(head: bytes) -> bool:
 
 
 def decode_bytes(raw: bytes, source: SourceConfig, file: str) -> tuple[str, str, list[str]]:
-    """Decode a file: ``source.encoding``, else its BOM, else UTF-8, else cp1252 (with a warning).
+    r"""Decode a file: ``source.encoding``, else its BOM, else UTF-8, else cp1252 (with a warning).
 
     Returns the text (line ends normalized to ``\\n``), the encoding used and warnings.
     """

@@ -396,8 +396,10 @@ def _usable(events: pd.DataFrame, quarantine: Quarantine, source: SourceConfig) 
 def _plausible_times(
     events: pd.DataFrame, quarantine: Quarantine, source: SourceConfig
 ) -> pd.Series:
-    """False for events whose ``event_timestamp`` has the wrong unit, is 0/-1, or lies
-    outside the plausible window (each quarantined with its own reason)."""
+    """False for events whose ``event_timestamp`` is unusable.
+
+    That is: it has the wrong unit, is 0/-1, or lies outside the plausible window (each quarantined with its own reason).
+    """
     from workbench.readers._guards import (
         REASON_EPOCH_PLACEHOLDER,
         REASON_EPOCH_UNIT,

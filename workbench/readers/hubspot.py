@@ -442,8 +442,9 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
 def _file_types(
     rows: pd.DataFrame, files: list[dict[str, object]], source: SourceConfig
 ) -> pd.Series:
-    """Each row's activity type: its ``Activity Type`` cell, else ``options.activity_type``,
-    else the type named by its file (``calls.csv`` -> ``CALL``, see :data:`FILE_ACTIVITY_TYPES`).
+    """Each row's activity type.
+
+    Its ``Activity Type`` cell, else ``options.activity_type``, else the type named by its file (``calls.csv`` -> ``CALL``, see :data:`FILE_ACTIVITY_TYPES`).
 
     Raises
     ------
@@ -480,8 +481,10 @@ def _file_types(
 
 
 def _contact_refs(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``(crm_contact_id, email)`` of association cells: ids (``"101;104"``) or names with
-    e-mails (``"Ann Lee (ann@example.com)"``, as per-object exports write them)."""
+    """``(crm_contact_id, email)`` of association cells.
+
+    Cells hold ids (``"101;104"``) or names with e-mails (``"Ann Lee (ann@example.com)"``, as per-object exports write them).
+    """
     text = values.astype("string")
     ids = crm_ids(text.where(text.str.match(r"^\s*\d", na=False)))
     mail = text.str.extract(r"([^\s(<;,]+@[^\s)>;,]+)", expand=False).astype("string")

@@ -155,7 +155,7 @@ def expand_schedule(
         if base_dir is None and spec.path is not None:
             base_dir = Path(spec.path).resolve().parent
         where = f"{spec.path or 'config'} [reports]"
-        spec = spec.reports
+        spec = spec.reports.schedule()
     problems: list[str] = []
     if not isinstance(spec, Mapping):
         raise ValidationError(f"{where}: a schedule must be a table, got {spec!r}")

@@ -176,7 +176,7 @@ def append_csv(
     preamble: str = "",
     sep: str = ",",
 ) -> int:
-    """Append ``frame`` to a UTF-8 CSV (creating it with ``preamble`` + header if asked).
+    r"""Append ``frame`` to a UTF-8 CSV (creating it with ``preamble`` + header if asked).
 
     Text is assembled with Arrow string kernels (fast for millions of rows);
     fields are quoted only when they contain the separator, a quote or a line

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.platforms import DEFAULT_CLICK_WINDOWS
 from workbench.sample.vocab import CHANNELS
 
 __all__ = [
@@ -256,5 +257,5 @@ LANDING_WEIGHTS: np.ndarray = np.array(
         [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0],  # email (unused)
     ]
 )
-#: Self-reported conversion click windows (days) per ad platform.
-PLATFORM_WINDOW_DAYS: dict[str, int] = {"google_ads": 30, "meta": 7, "linkedin": 30}
+#: Self-reported conversion click windows (days) per ad platform (the platforms' defaults).
+PLATFORM_WINDOW_DAYS: dict[str, int] = {p: int(d) for p, d in DEFAULT_CLICK_WINDOWS.items()}

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workbench.platforms import PLATFORMS
 from workbench.sample._text import append_csv, frame
 from workbench.sample.journeys import DAY, MATCH_TYPES
 from workbench.sample.model import PLATFORM_WINDOW_DAYS
@@ -163,7 +164,7 @@ class AdsWriter:
         """Self-reported conversions per platform (before any malformed rows)."""
         platform = np.array([c.platform for c in CAMPAIGNS])
         totals = self.conversions.sum(axis=(1, 2))
-        return {p: float(totals[platform == p].sum()) for p in ("google_ads", "meta", "linkedin")}
+        return {p: float(totals[platform == p].sum()) for p in PLATFORMS}
 
     def finish(self, rng: np.random.Generator) -> None:
         """Write the three spend reports (daily per campaign / ad set)."""

@@ -346,7 +346,7 @@ class Ga4Writer:
         }
 
     def _lines(self, ev: pd.DataFrame, idx: np.ndarray, ctx: dict) -> pa.Array:
-        """The NDJSON lines (each ending in ``\\n``) of events ``idx``."""
+        r"""The NDJSON lines (each ending in ``\\n``) of events ``idx``."""
         name = ev["name"].to_numpy()[idx]
         s = pa.array(ev["s"].to_numpy()[idx])
         d = ev["dev"].to_numpy()[idx]
@@ -474,7 +474,7 @@ class Ga4Writer:
 
 
 def _write_slice(fh, arr: pa.Array) -> None:
-    """Write the bytes of a string array slice (lines already end with ``\\n``)."""
+    r"""Write the bytes of a string array slice (lines already end with ``\\n``)."""
     if len(arr) == 0:
         return
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)
