@@ -13,6 +13,8 @@ from workbench.errors import WorkbenchError
 from workbench.paths import find_config, notebooks_dir, project_dir
 
 if TYPE_CHECKING:
+    import argparse
+
     from workbench.report import ReportJob
 
 __all__ = [

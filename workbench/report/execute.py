@@ -293,13 +293,13 @@ def run_reports(
     write_manifest(run_dir, manifest)
     index_path = write_index(out) if write_index_page else None
     n_failed = sum(not r.ok for r in results)
-    done = (
+    closing = (
         f"run {run_id} finished in {seconds:.1f} s: {len(results) - n_failed} ok, "
         f"{n_failed} FAILED; reports in {run_dir}"
     )
-    log.write(done)
+    log.write(closing)
     if not quiet:
-        print(done + (f"; index: {index_path}" if index_path else ""), flush=True)
+        print(closing + (f"; index: {index_path}" if index_path else ""), flush=True)
     return RunSummary(
         run_id=run_id,
         results=results,
