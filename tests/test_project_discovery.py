@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
@@ -119,7 +118,9 @@ def test_kernel_option_reaches_the_runner(tmp_path, monkeypatch, small_project):
 
     monkeypatch.setattr(workbench.report, "run_reports", fake_run)
     with pytest.raises(WorkbenchError, match="stop"):
-        commands.run_report(argparse.Namespace(**{**vars(args), "out": tmp_path}))
+        commands.run_report(
+            config=args.config, notebooks=args.notebook, out=tmp_path, kernel=args.kernel
+        )
     assert seen["kernel_name"] == "other-env"
     assert Path(seen["cwd"]) == Path(config).resolve().parent
 
