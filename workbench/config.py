@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.conversion_defs import parse_definitions
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, ValidationError
+from workbench.journey_rules import JourneyRules, parse_journey_rules
 from workbench.paths import default_config_path
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
@@ -73,6 +74,7 @@ _ROOT_KEYS = {
     "attribution",
     "reports",
     "conversions",
+    "experiments",
 }
 _PROJECT_KEYS = {
     "name",
@@ -121,6 +123,8 @@ _JOURNEY_KEYS = {
     "path_level",
     "conversion_types",
     "unit",
+    "merge",
+    "exclude",
 }
 _RULE_KEYS = {"channel", "source", "medium", "campaign", "touch_type", "click_id", "platform"}
 _STAGE_KEYS = {"touch_types", "pages", "conversion_types", "events"}
@@ -226,6 +230,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     identity: IdentityConfig = IdentityConfig()
     journeys: JourneyConfig = JourneyConfig()
+    journey_rules: JourneyRules = JourneyRules()
     channel_rules: tuple[ChannelRule, ...] = ()
     stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
@@ -233,6 +238,8 @@ class Config:
     attribution: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
     conversions: dict[str, Any] = field(default_factory=dict)
+    experiments: tuple[dict[str, Any], ...] = ()
+    experiments_path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
         """Return the source called ``name``."""
@@ -363,6 +370,7 @@ def parse_config(
         sources=sources,
         identity=replace(_parse_identity(p, data.get("identity", {})), phone_region=region),
         journeys=_parse_journeys(p, data.get("journeys", {})),
+        journey_rules=_parse_journey_rules(p, data.get("journeys", {})),
         channel_rules=tuple(
             _parse_rule(p, r, i)
             for i, r in enumerate(
@@ -375,6 +383,7 @@ def parse_config(
         attribution=_parse_attribution(p, data.get("attribution", {})),
         reports=dict(data.get("reports", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
+        **_parse_experiments(p, data.get("experiments", []), base),
         **dirs,
     )
     p.raise_if_any()
@@ -579,6 +588,29 @@ def _parse_journeys(p: _Problems, raw: dict[str, Any]) -> JourneyConfig:
         conversion_types=tuple(conv) if conv else None,
         unit=str(unit),
     )
+
+
+def _parse_experiments(p: _Problems, raw: Any, base: Path) -> dict[str, Any]:
+    """``experiments = "file.csv"`` or ``[[experiments]]`` tables (checked here)."""
+    from workbench.attribution.calibration import experiments_frame  # heavy import
+
+    if isinstance(raw, str):
+        return {"experiments_path": _resolve(base, raw)}
+    rows = _list_of_tables(p, raw, "experiments")
+    try:
+        experiments_frame(rows, where="[[experiments]]")
+    except ValidationError as exc:
+        for message in exc.problems:
+            p.add(message)
+    return {"experiments": tuple(dict(r) for r in rows)}
+
+
+def _parse_journey_rules(p: _Problems, raw: dict[str, Any]) -> JourneyRules:
+    raw = raw if isinstance(raw, dict) else {}
+    rules, problems = parse_journey_rules(raw.get("merge", {}), raw.get("exclude", {}))
+    for message in problems:
+        p.add(message)
+    return rules
 
 
 def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
