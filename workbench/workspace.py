@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.attributes import person_attributes
+from workbench.attribution.calibration import experiments_frame, read_experiments
 from workbench.config import Config, SegmentConfig, load_config
 from workbench.errors import WorkbenchError
-from workbench.attribution.calibration import experiments_frame, read_experiments
 from workbench.journey_rules import apply_journey_rules
 from workbench.journeys import JourneySet, build_journeys, touch_journey_index
 from workbench.prepare import Prepared, load_prepared
@@ -172,8 +172,7 @@ class Workspace:
             conv = _external(conv)
         tp, rule_counts = self._rules_applied(tp, conv, include_internal)
         dropped += [
-            ("touchpoints", f"{r.step}: {r.rule}", int(r.touches))
-            for r in rule_counts.itertuples()
+            ("touchpoints", f"{r.step}: {r.rule}", int(r.touches)) for r in rule_counts.itertuples()
         ]
         js = build_journeys(
             tp,

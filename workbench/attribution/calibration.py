@@ -62,14 +62,23 @@ COMPARISON_COLUMNS = (
     "within_interval",
 )
 #: Columns of :func:`calibrate_credits`: the credit columns plus the interval.
-CALIBRATED_COLUMNS = ("model", CHANNEL, "conversions", "value", "conversions_low", "conversions_high")
+CALIBRATED_COLUMNS = (
+    "model",
+    CHANNEL,
+    "conversions",
+    "value",
+    "conversions_low",
+    "conversions_high",
+)
 #: Prefix of a calibrated model's name.
 CALIBRATED_PREFIX = "calibrated:"
 
 _REQUIRED = ("name", "start", "end", "incremental", "low", "high")
 
 
-def experiments_frame(rows: Iterable[Mapping[str, Any]], *, where: str = "experiments") -> pd.DataFrame:
+def experiments_frame(
+    rows: Iterable[Mapping[str, Any]], *, where: str = "experiments"
+) -> pd.DataFrame:
     """Validate experiment rows (config tables or CSV records) into a typed frame.
 
     Every problem is collected and raised together, naming the row and the column.
@@ -108,7 +117,10 @@ def experiments_frame(rows: Iterable[Mapping[str, Any]], *, where: str = "experi
                 problems.append(f"{at}: end {rec['end']} is not after start {rec['start']}")
         out.append(rec)
     names = [r["name"] for r in out]
-    problems += [f"{where}: name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    problems += [
+        f"{where}: name {n!r} is used twice"
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
     if problems:
         raise ValidationError(problems, context=where)
     frame = pd.DataFrame(out, columns=list(EXPERIMENT_COLUMNS))
@@ -116,7 +128,9 @@ def experiments_frame(rows: Iterable[Mapping[str, Any]], *, where: str = "experi
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+    return (
+        value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+    )
 
 
 def _text(value: Any) -> str | None:
