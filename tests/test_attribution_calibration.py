@@ -11,6 +11,7 @@ from workbench.attribution.calibration import (
     experiment_comparison,
     experiments_frame,
     read_experiments,
+    recommend_model,
 )
 from workbench.config import parse_config
 from workbench.errors import ConfigError, ValidationError
@@ -123,3 +124,26 @@ def test_experiments_are_validated_from_config_and_csv(tmp_path):
         "e,Paid Search,,2024-01-01,2024-02-01,10,5,15\n"
     )
     assert read_experiments(csv)["incremental"].tolist() == [10.0]
+
+
+def test_recommendation_names_the_model_closest_to_the_evidence():
+    credits = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"],
+            "channel": ["X", "Y", "X", "Y"],
+            "conversions": [9.0, 1.0, 5.0, 5.0],
+            "value": 0.0,
+        }
+    )
+    truth = pd.DataFrame({"channel": ["X", "Y"], "conversions_lost": [6, 4],
+                          "revenue_lost": [1, 1]})  # fmt: skip
+    rec = recommend_model(credits, truth=truth)
+    # TV: a = 0.5 * (0.3 + 0.3) = 0.3; b = 0.5 * (0.1 + 0.1) = 0.1
+    assert rec["model"].tolist() == ["b", "a"]
+    assert rec["distance"].tolist() == pytest.approx([0.1, 0.3])
+    assert rec["recommended"].tolist() == [True, False] and set(rec["evidence"]) == {"truth"}
+    cmp = pd.DataFrame({"model": ["a", "b"], "credited": [9.0, 5.0], "incremental": [8.0, 8.0]})
+    by_exp = recommend_model(credits, comparison=cmp)
+    assert by_exp["model"].tolist() == ["a", "b"]
+    assert by_exp["distance"].tolist() == pytest.approx([1 / 8, 3 / 8])
+    assert recommend_model(credits).empty

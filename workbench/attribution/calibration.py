@@ -41,10 +41,12 @@ __all__ = [
     "CALIBRATED_PREFIX",
     "COMPARISON_COLUMNS",
     "EXPERIMENT_COLUMNS",
+    "RECOMMENDATION_COLUMNS",
     "calibrate_credits",
     "experiment_comparison",
     "experiments_frame",
     "read_experiments",
+    "recommend_model",
 ]
 
 #: Columns of an experiments table.
@@ -70,6 +72,8 @@ CALIBRATED_COLUMNS = (
     "conversions_low",
     "conversions_high",
 )
+#: Columns of :func:`recommend_model`.
+RECOMMENDATION_COLUMNS = ("model", "distance", "evidence", "recommended")
 #: Prefix of a calibrated model's name.
 CALIBRATED_PREFIX = "calibrated:"
 
@@ -265,3 +269,42 @@ def _calibrate_one(base: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return frame
+
+
+def recommend_model(
+    credits: pd.DataFrame,
+    *,
+    truth: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The model closest to the available evidence, with the distance of every model.
+
+    With ``truth`` (the sample's ``channel_contribution.csv``) the distance is the
+    total-variation distance of channel shares (:func:`~workbench.attribution.compare.
+    truthfulness`); otherwise, with an experiment ``comparison``, it is the mean over
+    experiments of ``|credited - incremental| / incremental``. Without either the frame
+    is empty: no model can be recommended from the data alone.
+
+    Returns
+    -------
+    DataFrame
+        ``model, distance, evidence, recommended`` sorted by distance; ``evidence`` is
+        ``"truth"`` or ``"experiments"``; exactly one row is ``recommended``.
+    """
+    from workbench.attribution.compare import truthfulness  # compare imports registry
+
+    if truth is not None:
+        scores = truthfulness(credits, truth)
+        out = pd.DataFrame({"model": scores["model"], "distance": scores["tv_conversions"]})
+        evidence = "truth"
+    elif comparison is not None and len(comparison):
+        ok = comparison[comparison["incremental"] > 0]
+        err = (ok["credited"] - ok["incremental"]).abs() / ok["incremental"]
+        out = err.groupby(ok["model"], sort=False).mean().rename("distance").reset_index()
+        evidence = "experiments"
+    else:
+        return pd.DataFrame({c: [] for c in RECOMMENDATION_COLUMNS})
+    out = out.sort_values("distance", kind="stable").reset_index(drop=True)
+    out["evidence"] = evidence
+    out["recommended"] = out.index == 0
+    return out[list(RECOMMENDATION_COLUMNS)]
