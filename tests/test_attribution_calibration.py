@@ -147,3 +147,9 @@ def test_recommendation_names_the_model_closest_to_the_evidence():
     assert by_exp["model"].tolist() == ["a", "b"]
     assert by_exp["distance"].tolist() == pytest.approx([1 / 8, 3 / 8])
     assert recommend_model(credits).empty
+
+
+def test_calibrated_models_have_readable_labels():
+    from workbench.attribution import model_label
+
+    assert model_label("calibrated:markov:1") == "Markov chain (order 1), calibrated to lift tests"

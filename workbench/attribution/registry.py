@@ -327,6 +327,8 @@ def model_label(model: str) -> str:
     if model in _MODEL_LABELS:
         return _MODEL_LABELS[model]
     kind, _, arg = str(model).partition(":")
+    if kind == "calibrated" and arg:
+        return f"{model_label(arg)}, calibrated to lift tests"
     if kind == "markov" and arg:
         return f"Markov chain (order {arg})"
     if kind == "fractribution" and arg:
