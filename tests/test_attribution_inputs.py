@@ -75,10 +75,13 @@ def test_journeys_become_sorted_integer_paths(tables):
 def test_journey_without_touches_is_reported_not_silently_dropped(tables):
     touches, journeys = tables
     with pytest.warns(
-        UserWarning, match=r"1 converted journey\(s\) have no touches and get no credit \(value 9\)"
+        UserWarning,
+        match=r"1 converted journey\(s\) have no touches: credited to '\(no known touch\)' "
+        r"\(value 9\)",
     ):
         p = paths_from_journeys(touches, journeys)
     assert p.dropped["journey_id"].tolist() == ["j4"]
+    assert (p.touchless_conversions, p.touchless_value) == (1.0, 9.0)
     assert "without touches" in p.dropped["reason"].iloc[0]
 
 

@@ -101,11 +101,14 @@ def test_journeys_and_attribute_use_the_same_conversions(project, tmp_path, caps
     assert ends["conversion_id"].is_unique
     out = tmp_path / "credits.csv"
     argv = ["attribute", "--config", str(cfg.path), "--models", "last", "--out", str(out)]
-    touchless = int((ends["n_touches"] == 0).sum())  # nothing to credit, and said so
+    touchless = int((ends["n_touches"] == 0).sum())  # credited to "(no known touch)", said so
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert run_attribute(build_parser().parse_args(argv)) == 0
     said = [w for w in caught if "have no touches" in str(w.message)]
     assert len(said) == (1 if touchless else 0)
     assert f"{len(js.journeys):,} journeys, {len(real):,} converted" in capsys.readouterr().out
-    assert pd.read_csv(out)["conversions"].sum() == pytest.approx(len(real) - touchless)
+    credits = pd.read_csv(out)
+    assert credits["conversions"].sum() == pytest.approx(len(real))
+    unknown = credits.loc[credits["channel"] == "(no known touch)", "conversions"].sum()
+    assert unknown == pytest.approx(touchless)

@@ -339,3 +339,21 @@ def test_webinar_attendees_convert_far_more_often(sample):
         assert table.loc[True].sum() >= 10, (level, table)
         assert rate[True] >= min_lift * rate[False] > 0, (level, rate)
         assert _greater(table.to_numpy()) < alpha, (level, table)
+
+
+def test_sample_writes_lift_tests_for_two_channels_as_experiments(sample):
+    from workbench.attribution.calibration import EXPERIMENT_COLUMNS, read_experiments
+
+    out = sample[0]
+    path = out / "_truth" / "experiments.csv"
+    assert list(pd.read_csv(path).columns) == list(EXPERIMENT_COLUMNS)
+    exps = read_experiments(path)  # validates low <= incremental <= high, dates, names
+    assert len(exps) == 2 and set(exps["channel"]) <= set(CHANNELS)
+    assert (exps["high"] > exps["low"]).all()  # a real interval, from sampling noise
+    truth = pd.read_csv(out / "_truth/channel_contribution.csv").set_index("channel")
+    assert (exps["start"] < exps["end"]).all()
+    # a holdout of the causal model estimates the truth's lost conversions: the estimate is
+    # within 4 standard errors (the 95 % interval spans about 4 of them) of the truth
+    for row in exps.itertuples():
+        true = truth.loc[row.channel, "conversions_lost"]
+        assert abs(row.incremental - true) <= (row.high - row.low), row.channel

@@ -21,7 +21,8 @@ from workbench.config_sections import (
     parse_reports,
 )
 from workbench.conversion_defs import parse_definitions
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, ValidationError
+from workbench.journey_rules import JourneyRules, parse_journey_rules
 from workbench.paths import find_config
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
@@ -81,6 +82,7 @@ _ROOT_KEYS = {
     "attribution",
     "reports",
     "conversions",
+    "experiments",
 }
 _PROJECT_KEYS = {
     "name",
@@ -129,6 +131,8 @@ _JOURNEY_KEYS = {
     "path_level",
     "conversion_types",
     "unit",
+    "merge",
+    "exclude",
 }
 _RULE_KEYS = {"channel", "source", "medium", "campaign", "touch_type", "click_id", "platform"}
 _STAGE_KEYS = {"touch_types", "pages", "conversion_types", "events"}
@@ -234,6 +238,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     identity: IdentityConfig = IdentityConfig()
     journeys: JourneyConfig = JourneyConfig()
+    journey_rules: JourneyRules = JourneyRules()
     channel_rules: tuple[ChannelRule, ...] = ()
     stages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
@@ -241,6 +246,8 @@ class Config:
     attribution: AttributionConfig = AttributionConfig()
     reports: ReportsConfig = ReportsConfig()
     conversions: dict[str, Any] = field(default_factory=dict)
+    experiments: tuple[dict[str, Any], ...] = ()
+    experiments_path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
         """Return the source called ``name``."""
@@ -341,7 +348,7 @@ def parse_config(
     p.unknown_keys(project, _PROJECT_KEYS, "[project]")
     tz = project.get("timezone", "UTC")
     _check_tz(p, tz, "project.timezone")
-    dirs = {
+    dirs: dict[str, Any] = {
         k: _resolve(base, project.get(k, default))
         for k, default in (
             ("data_dir", "data/raw"),
@@ -374,6 +381,7 @@ def parse_config(
         sources=sources,
         identity=replace(_parse_identity(p, data.get("identity", {})), phone_region=region),
         journeys=_parse_journeys(p, data.get("journeys", {})),
+        journey_rules=_parse_journey_rules(p, data.get("journeys", {})),
         channel_rules=tuple(
             _parse_rule(p, r, i)
             for i, r in enumerate(
@@ -386,6 +394,7 @@ def parse_config(
         attribution=parse_attribution(p, data.get("attribution", {})),
         reports=parse_reports(p, data.get("reports", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
+        **_parse_experiments(p, data.get("experiments", []), base),
         **dirs,
     )
     p.raise_if_any()
@@ -590,6 +599,29 @@ def _parse_journeys(p: _Problems, raw: dict[str, Any]) -> JourneyConfig:
         conversion_types=tuple(conv) if conv else None,
         unit=str(unit),
     )
+
+
+def _parse_experiments(p: _Problems, raw: Any, base: Path) -> dict[str, Any]:
+    """``experiments = "file.csv"`` or ``[[experiments]]`` tables (checked here)."""
+    from workbench.attribution.calibration import experiments_frame  # heavy import
+
+    if isinstance(raw, str):
+        return {"experiments_path": _resolve(base, raw)}
+    rows = _list_of_tables(p, raw, "experiments")
+    try:
+        experiments_frame(rows, where="[[experiments]]")
+    except ValidationError as exc:
+        for message in exc.problems:
+            p.add(message)
+    return {"experiments": tuple(dict(r) for r in rows)}
+
+
+def _parse_journey_rules(p: _Problems, raw: dict[str, Any]) -> JourneyRules:
+    raw = raw if isinstance(raw, dict) else {}
+    rules, problems = parse_journey_rules(raw.get("merge", {}), raw.get("exclude", {}))
+    for message in problems:
+        p.add(message)
+    return rules
 
 
 def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:

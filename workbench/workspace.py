@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.attributes import person_attributes
+from workbench.attribution.calibration import experiments_frame, read_experiments
 from workbench.config import Config, SegmentConfig, load_config
 from workbench.errors import WorkbenchError
+from workbench.journey_rules import apply_journey_rules
 from workbench.journeys import JourneySet, build_journeys, touch_journey_index
 from workbench.prepare import Prepared, load_prepared
 from workbench.schema import JOURNEY_ID, TS
@@ -53,6 +55,7 @@ class Workspace:
     prepared: Prepared
     people: pd.DataFrame
     _cache: dict[tuple, JourneySet] = field(default_factory=dict, repr=False)
+    _rules_cache: dict[bool, tuple] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -172,6 +175,10 @@ class Workspace:
                 (name, INTERNAL_REASON, n)
                 for name, n in (("touchpoints", n_tp), ("conversions", n_conv))
             ]
+        tp, rule_counts = self._rules_applied(tp, conv, include_internal)
+        dropped += [
+            ("touchpoints", f"{r.step}: {r.rule}", int(r.touches)) for r in rule_counts.itertuples()
+        ]
         js = build_journeys(
             tp,
             conv,
@@ -208,6 +215,31 @@ class Workspace:
         )
         self._cache[key] = out
         return out
+
+    def _rules_applied(
+        self, tp: pd.DataFrame, conv: pd.DataFrame, include_internal: bool
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if include_internal not in self._rules_cache:
+            rules = self.config.journey_rules
+            self._rules_cache[include_internal] = apply_journey_rules(tp, conv, rules)
+        return self._rules_cache[include_internal]
+
+    def journey_rule_counts(self, *, include_internal: bool = False) -> pd.DataFrame:
+        """Touches merged and excluded by the journey rules, one row per rule.
+
+        The ``[journeys.merge]`` / ``[journeys.exclude]`` rules; columns ``step,
+        rule, touches``, for the data-health report.
+        """
+        tp, conv = self.prepared.touchpoints, self.prepared.conversions
+        if not include_internal:
+            tp, conv = drop_internal(tp)[0], drop_internal(conv)[0]
+        return self._rules_applied(tp, conv, include_internal)[1].copy()
+
+    def experiments(self) -> pd.DataFrame:
+        """The config's lift-test experiments (``[[experiments]]`` or the CSV it names)."""
+        if self.config.experiments_path is not None:
+            return read_experiments(self.config.experiments_path)
+        return experiments_frame(list(self.config.experiments), where="[[experiments]]")
 
     def touch_index(self, js: JourneySet) -> pd.Series:
         """Row position in ``js.journeys`` of each touch of ``js.touches``."""

@@ -10,7 +10,8 @@ touches of all paths as one integer array of channel codes in CSR layout (``code
     path per journey; ``conversions`` is 1 for a converted journey and 0 otherwise,
     ``nulls`` the complement. Journeys without any touch cannot be credited to a channel;
     they are kept out of the paths, listed in :attr:`Paths.dropped` with a reason (hand
-    it to the quarantine) and announced by a ``UserWarning`` when they converted.
+    it to the quarantine) and announced by a ``UserWarning`` when they converted; every
+    model credits their conversions to ``"(no known touch)"`` (:data:`NO_KNOWN_TOUCH`).
 :func:`~workbench.attribution.aggregated.paths_from_aggregated`
     From the path-aggregated interchange table of ChannelAttribution and fractribution:
     one row per path string (channels joined by ``sep``, default ``" > "``) with total
@@ -59,12 +60,16 @@ __all__ = [
     "CONVERTED",
     "DAYS_TO_CONVERSION",
     "DEFAULT_SEP",
+    "NO_KNOWN_TOUCH",
     "POSITION",
     "TOUCHLESS_WARNING",
     "Paths",
     "paths_from_journeys",
     "touch_days_before",
 ]
+
+#: Channel credited with the conversions of journeys without any known touch.
+NO_KNOWN_TOUCH = "(no known touch)"
 
 #: Start of the warning for converted journeys without touches (a ``warnings`` filter regex).
 TOUCHLESS_WARNING = r"\d+ converted journey\(s\) have no touches"
@@ -111,6 +116,9 @@ class Paths:
         ``"journeys"`` or ``"aggregated"``.
     dropped
         Journeys that could not become paths: columns ``journey_id, reason``.
+    touchless_conversions, touchless_value
+        Conversions (and their value) of the dropped converted journeys: every model
+        credits them to :data:`NO_KNOWN_TOUCH`, so credits sum to the conversions counted.
     """
 
     channels: tuple[str, ...]
@@ -128,6 +136,8 @@ class Paths:
     dropped: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame({JOURNEY_ID: [], "reason": []}, dtype=object)
     )
+    touchless_conversions: float = 0.0
+    touchless_value: float = 0.0
 
     @property
     def n_paths(self) -> int:
@@ -457,8 +467,8 @@ conversion_ts, lead_ts, opportunity_ts
     lost = conv[empty] > 0
     if lost.any():  # message matched by TOUCHLESS_WARNING
         warnings.warn(
-            f"{int(lost.sum())} converted journey(s) have no touches and get no credit "
-            f"(value {val[empty][lost].sum():g}); they are listed in Paths.dropped",
+            f"{int(lost.sum())} converted journey(s) have no touches: credited to "
+            f"{NO_KNOWN_TOUCH!r} (value {val[empty][lost].sum():g}); listed in Paths.dropped",
             UserWarning,
             stacklevel=2,
         )
@@ -527,6 +537,8 @@ conversion_ts, lead_ts, opportunity_ts
         opportunity_index=None if opp_idx is None else opp_idx[has],
         source="journeys",
         dropped=dropped,
+        touchless_conversions=float(conv[empty].sum()),
+        touchless_value=float(val[empty][conv[empty] > 0].sum()),
     )
 
 

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.attribution.base import (
@@ -31,7 +32,12 @@ from workbench.attribution.base import (
     credits_frame,
 )
 from workbench.attribution.fractribution import TRANSFORMS, prepare_fractribution
-from workbench.attribution.inputs import TOUCHLESS_WARNING, Paths, paths_from_journeys
+from workbench.attribution.inputs import (
+    NO_KNOWN_TOUCH,
+    TOUCHLESS_WARNING,
+    Paths,
+    paths_from_journeys,
+)
 from workbench.attribution.markov import ORDERS, prepare_markov
 from workbench.attribution.rules import RULES, prepare_rule
 from workbench.attribution.shapley import prepare_shapley, prepare_shapley_ordered
@@ -212,9 +218,14 @@ def attribute(
     """
     prepared = prepare_model(paths, model, **options)
     conv, value = prepared.channel_credits(paths.conversions, paths.nulls, paths.value)
+    channels = paths.channels
+    if paths.touchless_conversions > 0:
+        channels = (*channels, NO_KNOWN_TOUCH)
+        conv = np.append(conv, paths.touchless_conversions)
+        value = np.append(value, paths.touchless_value)
     return AttributionResult(
         model=model,
-        credits=credits_frame(model, paths.channels, conv, value),
+        credits=credits_frame(model, channels, conv, value),
         touch_credits=prepared.touch_credits(model) if with_touches else None,
         details=prepared.details() if with_details else {},
     )
@@ -319,6 +330,8 @@ def model_label(model: str) -> str:
     if model in _MODEL_LABELS:
         return _MODEL_LABELS[model]
     kind, _, arg = str(model).partition(":")
+    if kind == "calibrated" and arg:
+        return f"{model_label(arg)}, calibrated to lift tests"
     if kind == "markov" and arg:
         return f"Markov chain (order {arg})"
     if kind == "fractribution" and arg:

@@ -25,6 +25,7 @@ import pandas as pd
 from workbench.sample._text import frame
 from workbench.sample.causal import decide
 from workbench.sample.journeys import build_journeys
+from workbench.sample.lift_tests import LiftTests
 from workbench.sample.population import KIOSK_SLOT, make_population
 from workbench.sample.sessions import build_ga4, purchase_times
 from workbench.sample.truth import TruthWriter
@@ -167,6 +168,7 @@ def generate_sample(
     crm = CrmWriter(out)
     other = OtherWriter(out)
     truth = TruthWriter(out, touches=truth_touches)
+    lifts = LiftTests(seed)
     n_accounts = 0
     n_internal = 0
     test_purchases = 0
@@ -196,6 +198,7 @@ def generate_sample(
             other.add_chunk(rng, pop, out_c),
         ]
         truth.add_chunk(pop, out_c, ga4, pd.concat(ids, ignore_index=True), crm.chunk_companies)
+        lifts.add_chunk(units["converted"].to_numpy(bool), out_c.lost, units["conv_ts"].to_numpy())
 
         t = out_c.touches
         n_accounts += len(pop.accounts)
@@ -238,6 +241,7 @@ def generate_sample(
         "deliberate mess: " + ", ".join(f"{k} {v}" for k, v in mess.items()),
     ]
     truth.finish(summary_lines)
+    truth.rows["experiments.csv"] = lifts.write(truth.folder)
 
     files = {f"ga4/{name}": n for name, n in sorted(ga4_writer.rows.items())}
     files["google_ads/click_view.csv"] = ads.click_rows
