@@ -270,14 +270,21 @@ def test_data_range_of_a_spend_only_project_spans_its_spend_days():
 def test_build_journeys_gives_the_workspace_w_shaped_credit(workspace):
     """Stage times are part of journey cutting: build_journeys alone credits W-shaped alike."""
     from workbench.attribution import run_models
+    from workbench.journey_rules import apply_journey_rules
     from workbench.journeys import build_journeys
     from workbench.workspace import drop_internal
 
     ws_js = workspace.journeys()
     jc = workspace.config.journeys
-    plain = build_journeys(
+    conversions = drop_internal(workspace.prepared.conversions)[0]
+    touches, _ = apply_journey_rules(
         drop_internal(workspace.prepared.touchpoints)[0],
-        drop_internal(workspace.prepared.conversions)[0],
+        conversions,
+        workspace.config.journey_rules,
+    )
+    plain = build_journeys(
+        touches,
+        conversions,
         lookback_days=jc.lookback_days,
         unit=jc.unit,
         touch_types=jc.touch_types,
