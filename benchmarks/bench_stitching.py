@@ -5,10 +5,11 @@ identifier structure (seeded), then times, in the same run and on the same
 data:
 
 * **baseline** (the leanest known one-process way): hash every identifier's
-  Arrow string to a 64-bit integer (Arrow ``dictionary_encode`` + numpy hash of
-  the distinct values), factorize the integers, build the row and link edges
-  and run ``scipy.sparse.csgraph.connected_components`` -- the least work any
-  correct stitcher must do;
+  Arrow string buffers to integer codes in C++ (``pyarrow.compute.dictionary_encode``
+  over all columns of one identifier type at once; xxhash is not installed),
+  build the row and link edges and run
+  ``scipy.sparse.csgraph.connected_components`` -- the least work any correct
+  stitcher must do;
 * **stitch**: :func:`workbench.stitching.stitch` (blocking, limits, stable
   ids, accounts, output columns, identities, diagnostics).
 
@@ -134,77 +135,67 @@ def synthesize(n_rows: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     return {"touchpoints": touchpoints, "conversions": conversions, "links": links}
 
 
-def _hash64(values: pd.Series) -> np.ndarray:
-    """64-bit integer per string, computed on the Arrow buffers (missing -> 0).
-
-    Dictionary-encode the Arrow column in C++, then hash only the (few) distinct
-    values with numpy's bytes hash; the long column is mapped by one gather.
-    """
+def _arrow(values: pd.Series) -> list[pa.Array]:
+    """The Arrow chunks of a string column (zero-copy for Arrow-backed strings)."""
     arr = getattr(values.array, "_pa_array", None)
     if arr is None:
         arr = pa.chunked_array([pa.array(values.astype("string"), type=pa.string())])
-    enc = pc.dictionary_encode(arr).unify_dictionaries()
-    if enc.num_chunks == 0:
-        return np.zeros(len(values), dtype=np.uint64)
-    dictionary = enc.chunk(0).dictionary
-    uniq_hash = pd.util.hash_array(dictionary.to_numpy(zero_copy_only=False)) | np.uint64(1)
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    codes = pc.fill_null(idx, -1).to_numpy()
-    return np.append(uniq_hash, np.uint64(0))[codes]
+    return [c.cast(pa.string()) for c in arr.chunks]
 
 
 def baseline(data: dict[str, pd.DataFrame]) -> int:
-    """Leanest known stitcher: hash to 64-bit ints, factorize ints, connected components.
+    """Leanest known stitcher: integer codes hashed in Arrow, connected components.
 
-    Per identifier type, every column holding it (touchpoints, conversions, link
-    sides) is hashed to 64-bit integers from its Arrow buffers (``_hash64``), the
-    type is mixed into the hash, all integer keys are factorized once with
-    ``pd.factorize`` on ``uint64`` (no string comparisons), and row and link
-    edges go into a CSR matrix for ``scipy.sparse.csgraph.connected_components``.
-    No cleaning, blocking, limits or output ids: the floor any stitcher must pay.
+    Per identifier type, the Arrow chunks of every column holding it
+    (touchpoints, conversions, link sides) are dictionary-encoded in one C++
+    hash pass (exact integer codes, no Python strings, no pandas
+    string factorize), offset per type into one node space, and the row and
+    link edges go into a CSR matrix for
+    ``scipy.sparse.csgraph.connected_components``. No cleaning, blocking,
+    limits or output ids: the floor any stitcher must pay.
     """
     tp, cv, ln = data["touchpoints"], data["conversions"], data["links"]
     types = [t for t in ID_COLUMNS if t != "crm_account_id"]
-    salt = {t: np.uint64((i + 1) * 0x9E3779B97F4A7C15 % (1 << 64)) for i, t in enumerate(types)}
     ta, tb = ln["id_type_a"].to_numpy(), ln["id_type_b"].to_numpy()
-    la, lb = _hash64(ln["id_value_a"]), _hash64(ln["id_value_b"])
-    keys_a = np.zeros(len(ln), np.uint64)
-    keys_b = np.zeros(len(ln), np.uint64)
+    link_a = np.full(len(ln), -1, dtype=np.int64)
+    link_b = np.full(len(ln), -1, dtype=np.int64)
+    row_nodes: dict[str, list[np.ndarray]] = {"tp": [], "cv": []}
+    offset = 0
     for t in types:
         sa, sb = ta == t, tb == t
-        keys_a[sa] = np.where(la[sa] > 0, la[sa] ^ salt[t], 0)
-        keys_b[sb] = np.where(lb[sb] > 0, lb[sb] ^ salt[t], 0)
-    row_keys = []
-    for frame in (tp, cv):
-        cols = [t for t in types if t in frame]
-        hashed = [_hash64(frame[t]) for t in cols]
-        row_keys.append(
-            [np.where(h > 0, h ^ salt[t], 0) for h, t in zip(hashed, cols, strict=True)]
-        )
-    every = np.concatenate([keys_a, keys_b, *[k for ks in row_keys for k in ks]])
-    codes, uniques = pd.factorize(every)
-    zero = np.flatnonzero(uniques == 0)
-    if len(zero):
-        codes[codes == zero[0]] = -1
-    pos = 2 * len(ln)
-    ea, eb = [codes[: len(ln)]], [codes[len(ln) : pos]]
-    for ks in row_keys:
-        cols = []
-        for k in ks:
-            cols.append(codes[pos : pos + len(k)])
-            pos += len(k)
+        parts = {"tp": tp.get(t), "cv": cv.get(t)}
+        parts = {k: v for k, v in parts.items() if v is not None}
+        parts["a"] = ln["id_value_a"][sa]
+        parts["b"] = ln["id_value_b"][sb]
+        chunks = {k: _arrow(v) for k, v in parts.items()}
+        enc = pc.dictionary_encode(pa.chunked_array([c for cs in chunks.values() for c in cs]))
+        enc = enc.unify_dictionaries()
+        idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
+        codes = pc.fill_null(idx, -1).to_numpy().astype(np.int64)
+        n_unique = len(enc.chunk(0).dictionary) if enc.num_chunks else 0
+        codes = np.where(codes >= 0, codes + offset, -1)
+        pos = 0
+        for k, v in parts.items():
+            mine = codes[pos : pos + len(v)]
+            pos += len(v)
+            if k in row_nodes:
+                row_nodes[k].append(mine)
+        link_a[sa] = codes[pos - len(parts["a"]) - len(parts["b"]) : pos - len(parts["b"])]
+        link_b[sb] = codes[pos - len(parts["b"]) : pos]
+        offset += n_unique
+    ea, eb = [link_a], [link_b]
+    for cols in row_nodes.values():
         for i in range(len(cols)):  # every pair of a row's identifiers
             for j in range(i + 1, len(cols)):
                 ea.append(cols[i])
                 eb.append(cols[j])
     a, b = np.concatenate(ea), np.concatenate(eb)
     keep = (a >= 0) & (b >= 0)
-    n_nodes = len(uniques)
     graph = csr_array(
-        (np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(n_nodes, n_nodes)
+        (np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(offset, offset)
     )
     n, _ = connected_components(graph, directed=False)
-    return int(n) - len(zero)
+    return int(n)
 
 
 def full_stitch(data: dict[str, pd.DataFrame]) -> int:
