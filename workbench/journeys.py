@@ -44,7 +44,6 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
-from workbench.intcodes import factorize_strings
 from workbench.journey_index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journey_index import (
     UnitTimeIndex,
@@ -264,10 +263,12 @@ def _select(
 
 def _unit_codes(t_units: pd.Series, c_units: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Codes of touch and conversion units into the sorted unit ids (-1 = no id)."""
-    t_codes, t_uniq = factorize_strings(t_units)
-    both = pa.chunked_array([_text(t_uniq).combine_chunks(), _text(c_units).combine_chunks()])
-    codes, units = factorize_strings(_series(both))
-    units = _text(units)
+    t_codes, t_uniq = pd.factorize(t_units)
+    both = pa.chunked_array(
+        [_text(pd.Series(t_uniq)).combine_chunks(), _text(c_units).combine_chunks()]
+    )
+    codes, units = pd.factorize(_series(both))
+    units = _text(pd.Series(units))
     rank = np.empty(len(units), dtype=np.int64)
     rank[pc.array_sort_indices(units).to_numpy()] = np.arange(len(units))
     c_codes = codes[len(t_uniq) :]
