@@ -42,6 +42,7 @@ from workbench.identity_rules import (
     apply_limits,
     effective_limits,
 )
+from workbench.intcodes import factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -182,12 +183,11 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
     part_codes, part_uniques, part_occ = [], [], []
     for part in parts:
-        codes, uniques = pd.factorize(_as_string(part))
+        codes, uniques = factorize_strings(part)
         part_codes.append(codes)
-        part_uniques.append(pd.Series(uniques, dtype="string"))
+        part_uniques.append(uniques)
         part_occ.append(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-    ucodes, uvals = pd.factorize(pd.concat(part_uniques, ignore_index=True))
-    raw = pd.Series(uvals, dtype="string")
+    ucodes, raw = factorize_strings(pd.concat(part_uniques, ignore_index=True))
     starts = np.cumsum([0] + [len(u) for u in part_uniques])
     occ = np.bincount(ucodes, weights=np.concatenate(part_occ), minlength=len(raw))
 
@@ -214,8 +214,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
-    vcodes, values = pd.factorize(text.where(kept))
-    values = pd.Series(values, dtype="string")
+    vcodes, values = factorize_strings(text.where(kept))
     internal_v = np.zeros(len(values), dtype=bool)
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)

@@ -367,7 +367,10 @@ def build_journeys(
         conversions, unit_col, CONVERSION_TYPE, conversion_types, start, end, "conversions", excl
     )
     rows = None if keep.all() else np.flatnonzero(keep)
-    tp = touchpoints if rows is None else touchpoints.iloc[rows]
+    # only the columns read below: ``iloc`` on the wide table would copy every column
+    wanted = [unit_col, level_col, CHANNEL, ACCOUNT_ID]
+    narrow = touchpoints[[c for c in dict.fromkeys(wanted) if c in touchpoints.columns]]
+    tp = narrow if rows is None else narrow.iloc[rows]
     t_ts = t_all if rows is None else t_all[rows]
     c_units = conversions[unit_col].astype("string")
     t_codes, c_codes, unit_ids = _unit_codes(tp[unit_col], c_units)

@@ -260,7 +260,8 @@ def _spend_channels(
     """
     from workbench.channels import assign_channels
 
-    seen = touchpoints.dropna(subset=["campaign", CHANNEL])
+    # select the two columns first: dropna on the wide table copies every column
+    seen = touchpoints[["campaign", CHANNEL]].dropna()
     top = (
         seen.groupby(["campaign", CHANNEL], observed=True)
         .size()

@@ -1,0 +1,45 @@
+"""Arrow string factorize equals pandas factorize (issue 16: same codes, same ids)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from workbench.intcodes import factorize_strings
+
+
+def _random_strings(seed: int, n: int) -> list[str | None]:
+    rng = np.random.default_rng(seed)
+    vocab = np.array(["a", "b", "", " a", "A", "é", "x" * 30, "GA1.123", "null"])
+    out: list[str | None] = list(vocab[rng.integers(0, len(vocab), n)])
+    for i in np.flatnonzero(rng.random(n) < 0.2):
+        out[i] = None
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("dtype", ["string", "string[pyarrow]", "object"])
+def test_factorize_strings_matches_pandas(seed, dtype):
+    values = pd.Series(_random_strings(seed, 200), dtype=dtype)
+    codes, uniques = factorize_strings(values)
+    want_codes, want_uniques = pd.factorize(values)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert list(uniques) == list(want_uniques)
+    assert codes.dtype == np.int64
+
+
+def test_factorize_strings_across_chunks_keeps_first_appearance_order():
+    chunks = pa.chunked_array([["b", "a", None], ["c", "a", "b"], ["d"]])
+    values = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    codes, uniques = factorize_strings(values)
+    assert codes.tolist() == [0, 1, -1, 2, 1, 0, 3]
+    assert list(uniques) == ["b", "a", "c", "d"]
+
+
+def test_factorize_strings_empty_and_all_missing():
+    codes, uniques = factorize_strings(pd.Series([], dtype="string"))
+    assert len(codes) == 0 and len(uniques) == 0
+    codes, uniques = factorize_strings(pd.Series([None, None], dtype="string"))
+    assert codes.tolist() == [-1, -1] and len(uniques) == 0

@@ -1,0 +1,49 @@
+"""Integer codes for string columns, computed in Arrow instead of pandas.
+
+:func:`factorize_strings` is a drop-in for ``pd.factorize`` on a string
+column: the same codes (first appearance order, ``-1`` where missing) and the
+same uniques, but the hashing runs in Arrow's C++ ``dictionary_encode`` on the
+column's own buffers, without materialising Python strings (issue 16: pandas
+string factorize was a quarter of the end-to-end time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """The column as an Arrow large_string ``ChunkedArray`` (zero-copy for Arrow strings)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and uniques of a string column, like ``pd.factorize``.
+
+    Parameters
+    ----------
+    values : pd.Series
+        Strings (any pandas string or object dtype); missing values get ``-1``.
+
+    Returns
+    -------
+    codes : np.ndarray
+        ``int64`` per row: index into ``uniques`` in first-appearance order, ``-1`` if missing.
+    uniques : pd.Series
+        The distinct non-missing values, ``string`` dtype.
+    """
+    data = _arrow_strings(values)
+    if len(data) == 0 or data.num_chunks == 0:
+        return np.zeros(len(values), dtype=np.int64), pd.Series([], dtype="string")
+    encoded = pc.dictionary_encode(data).unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
+    uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
+    return codes, uniques.astype("string")
