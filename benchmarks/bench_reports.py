@@ -37,28 +37,19 @@ from workbench.demo import write_demo_config
 from workbench.report.pool import default_workers
 
 
-def _report_args(config: Path, out: Path, run_id: str, jobs: int | None):
-    return argparse.Namespace(
-        config=config,
-        schedule=None,
-        notebook=None,
-        param=[],
-        out=out,
-        run_id=run_id,
-        quiet=True,
-        log_file=None,
-        show_code=False,
-        jobs=jobs,
-    )
-
-
 def time_reports(config: Path, out: Path, jobs: int | None, repeat: int) -> float:
     """Fastest wall time of ``workbench report`` (quiet) with ``jobs`` workers."""
     best = float("inf")
     for i in range(repeat):
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
-            code = run_report(_report_args(config, out, f"bench-{jobs or 'auto'}-{i}", jobs))
+            code = run_report(
+                config=config,
+                out=out,
+                run_id=f"bench-{jobs or 'auto'}-{i}",
+                quiet=True,
+                workers=jobs,
+            )
         best = min(best, time.perf_counter() - t0)
         if code != 0:
             raise SystemExit(f"workbench report failed (exit {code}); see {out}")
