@@ -189,7 +189,7 @@ def test_plot_component_sizes_switches_to_log_scale():
 def test_plot_identifiers_per_person(result):
     ax = plot_identifiers_per_person(result.diagnostics)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["anonymous_id", "email", "user_id"]  # bottom to top
+    assert labels == ["anonymous id", "email", "user id"]  # bottom to top, readable
     one, two, more = ax.containers
     assert [b.get_width() for b in one] == [3, 1, 2]
     assert [b.get_width() for b in two] == [1, 0, 0]

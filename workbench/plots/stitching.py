@@ -136,7 +136,7 @@ def plot_identifiers_per_person(
         widths = table[bucket].to_numpy()
         ax.barh(y, widths, left=left, color=color, label=label)
         left = left + widths
-    ax.set_yticks(y, list(table.index))
+    ax.set_yticks(y, [str(t).replace("_", " ") for t in table.index])  # "anonymous id"
     ax.set_title("How many identifiers of each kind one person has")
     ax.set_xlabel("People")
     ax.set_ylabel("Identifier type")
