@@ -25,12 +25,12 @@ import pandas as pd
 
 from workbench.config import Config
 from workbench.errors import ConfigError, WorkbenchError
+from workbench.platforms import SPEND_FORMATS
 from workbench.prepare import Prepared
 from workbench.schema import CONVERSION_TYPE, TOUCH_TYPE
 
 __all__ = ["Finding", "check_config", "raise_for_errors", "summary_lines"]
 
-_SPEND_FORMATS = ("google_ads_spend", "meta_spend", "linkedin_spend")
 _CONVERSION_EVENT_FORMATS = ("ga4", "segment")
 _SHOWN = 8
 
@@ -199,7 +199,7 @@ def _spend(config: Config, prepared: Prepared) -> list[Finding]:
             "spend",
             "no ad spend was read: cost per acquisition, ROAS and the platform claims in the "
             "attribution report will be empty; add a source with format = "
-            + " / ".join(_SPEND_FORMATS),
+            + " / ".join(SPEND_FORMATS),
         )
     ]
 

@@ -16,8 +16,12 @@ __all__ = [
     "PLATFORM_ALIASES",
     "PLATFORM_CLICK_IDS",
     "PLATFORM_LABELS",
+    "SPEND_FORMATS",
     "platform_label",
 ]
+
+#: Source formats that read ad spend (``[[sources]] format``), named in hints.
+SPEND_FORMATS: tuple[str, ...] = ("google_ads_spend", "meta_spend", "linkedin_spend", "spend")
 
 #: Ad platforms, in display order.
 PLATFORMS: tuple[str, ...] = ("google_ads", "meta", "linkedin")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workbench.platforms import SPEND_FORMATS
 from workbench.report.display import fmt_count, plural, say
 
 if TYPE_CHECKING:
@@ -70,9 +71,8 @@ def no_spend(ws: Workspace) -> Gap | None:
         return None
     return (
         "No ad spend was read, so platform claims, cost per acquisition and return on ad "
-        'spend are not shown; add a spend export (`format = "google_ads_spend"`, '
-        '`"meta_spend"` or `"linkedin_spend"`) to `[[sources]]`.',
-        {},
+        "spend are not shown; add a spend export (`format = {formats}`) to `[[sources]]`.",
+        {"formats": " | ".join(f'"{f}"' for f in SPEND_FORMATS)},
     )
 
 
