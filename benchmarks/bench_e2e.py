@@ -4,7 +4,7 @@ Times, in the same process and on the same synthesized rows (the identifier
 structure of ``bench_stitching.synthesize`` plus a channel and timestamps
 spread over a year):
 
-* **project**: :func:`workbench.stitching.stitch`, :func:`workbench.journeys.build_journeys`
+* **project**: :func:`workbench.identity.stitch.stitch`, :func:`workbench.journeys.build.build_journeys`
   (90-day lookback), :func:`workbench.attribution.paths_from_journeys` and
   :func:`workbench.attribution.attribute` for ``first``, ``last``, ``linear``,
   ``time_decay``, ``position`` and ``markov:1`` (no per-touch credits, no details);
@@ -47,8 +47,8 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.attribution import attribute, paths_from_journeys
 from workbench.config import IdentityConfig
-from workbench.journeys import build_journeys
-from workbench.stitching import stitch
+from workbench.identity.stitch import stitch
+from workbench.journeys.build import build_journeys
 
 CHANNELS = np.array([f"Channel {i}" for i in range(10)])
 RULE_MODELS = ("first", "last", "linear", "time_decay", "position")

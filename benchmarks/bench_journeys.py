@@ -1,4 +1,4 @@
-"""Benchmark :func:`workbench.journeys.build_journeys` against a numpy baseline.
+"""Benchmark :func:`workbench.journeys.build.build_journeys` against a numpy baseline.
 
 The baseline is the leanest known way to do the grouping, written as plain
 numpy on the same rows in the same process: integer person codes from Arrow's
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from _common import measure_sampled_rss
 
-from workbench.journeys import build_journeys
+from workbench.journeys.build import build_journeys
 
 CHANNELS = np.array(
     [

@@ -74,13 +74,15 @@ from _common import ROOT, machine_facts, measure_peak_rss, results_path, write_r
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-from workbench.channels import assign_channels
 from workbench.config import Config, load_config
-from workbench.journeys import journeys_from_config
+from workbench.identity.stitch import stitch
+from workbench.ingest.channels import assign_channels
+from workbench.ingest.quarantine import Quarantine
+from workbench.ingest.readers import read_source
+from workbench.ingest.readers.base import ReadResult
+from workbench.ingest.validation import quarantine_rows
+from workbench.journeys.build import journeys_from_config
 from workbench.prepare import _concat
-from workbench.quarantine import Quarantine
-from workbench.readers import read_source
-from workbench.readers.base import ReadResult
 from workbench.schema import (
     CHANNEL,
     CONVERSIONS,
@@ -89,8 +91,6 @@ from workbench.schema import (
     SPEND,
     TOUCHPOINTS,
 )
-from workbench.stitching import stitch
-from workbench.validation import quarantine_rows
 
 T0 = pd.Timestamp("2026-01-01", tz="UTC").value // 1000  # microseconds
 YEAR_US = 365 * 86_400 * 1_000_000

@@ -19,7 +19,7 @@ and prints both (wall and CPU seconds, fastest of ``--repeat``) and their
 ratio. With ``--duckdb`` (when duckdb is installed) DuckDB's ``read_json`` of
 the same files with the same columns is timed as a reference parser: faster,
 but lenient (trailing commas, ``NaN``, type coercions) and without line
-numbers, so the reader does not use it (see :mod:`workbench.readers._jsonl`).
+numbers, so the reader does not use it (see :mod:`workbench.ingest.readers._jsonl`).
 Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
@@ -41,9 +41,9 @@ import pyarrow.json as pj
 from _common import best_of, machine_facts, results_path, write_result
 
 from workbench.config import SourceConfig
+from workbench.ingest.readers import read_source
+from workbench.ingest.readers._ga4_events import MODES
 from workbench.paths import PROJECT_ROOT
-from workbench.readers import read_source
-from workbench.readers._ga4_events import MODES
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "ga4_real" / "web_events.ndjson"
 _CUT = b'{"event_name": "page_view", "event_\n'

@@ -32,8 +32,8 @@ from pathlib import Path
 import nbformat
 from _common import machine_facts, results_path, write_result
 
-from workbench.commands import load_config, report_jobs, run_prepare, run_report, run_sample
-from workbench.demo import write_demo_config
+from workbench.cli.commands import load_config, report_jobs, run_prepare, run_report, run_sample
+from workbench.cli.demo import write_demo_config
 from workbench.report.pool import default_workers
 
 

@@ -6,7 +6,7 @@ its peak memory in a fresh interpreter (peak resident size minus the resident
 size after the imports). With ``--score`` it also reads the sample with every
 configured reader, stitches it and scores the stitching against the sample's
 ground truth (pairwise precision and recall over identifiers, as
-``tests/test_stitching_accuracy.py`` does). Results go to
+``tests/identity/test_stitch_accuracy.py`` does). Results go to
 ``benchmarks/results/bench_sample.json`` (git-ignored).
 
 Usage::
@@ -75,13 +75,13 @@ def _child(people: int, seed: int, chunk: int) -> None:
 
 def score(out: Path) -> dict[str, float]:
     """Read, stitch and score the sample in ``out`` against its ``_truth/identifiers.csv``."""
-    from workbench import readers
     from workbench.config import load_config
     from workbench.identifiers import normalize_email, normalize_fbclid, normalize_phone
+    from workbench.identity.diagnostics import pairwise_scores
+    from workbench.identity.stitch import stitch
+    from workbench.ingest import readers
+    from workbench.ingest.validation import conform
     from workbench.schema import CONVERSIONS, IDENTITY_LINKS, TOUCHPOINTS
-    from workbench.stitch_diagnostics import pairwise_scores
-    from workbench.stitching import stitch
-    from workbench.validation import conform
 
     config = load_config(ROOT / "workbench.toml")
     parts: dict[str, list[pd.DataFrame]] = {"touchpoints": [], "conversions": [], "links": []}

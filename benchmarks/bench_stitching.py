@@ -10,7 +10,7 @@ data:
   build the row and link edges and run
   ``scipy.sparse.csgraph.connected_components`` -- the least work any correct
   stitcher must do;
-* **stitch**: :func:`workbench.stitching.stitch` (blocking, limits, stable
+* **stitch**: :func:`workbench.identity.stitch.stitch` (blocking, limits, stable
   ids, accounts, output columns, identities, diagnostics).
 
 Times are the fastest of ``--repeat`` in-process runs on the same data. Peak
@@ -46,7 +46,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
-from workbench.stitching import stitch
+from workbench.identity.stitch import stitch
 
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 

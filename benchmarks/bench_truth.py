@@ -31,11 +31,11 @@ from workbench.attribution.calibration import (
     experiment_comparison,
     read_experiments,
 )
-from workbench.demo import with_project_paths
-from workbench.journey_rules import JourneyRules
+from workbench.cli.demo import with_project_paths
+from workbench.journeys.rules import JourneyRules
+from workbench.notebook.workspace import Workspace
 from workbench.paths import default_config_path
 from workbench.sample import generate_sample
-from workbench.workspace import Workspace
 
 _NO_RULES = JourneyRules(
     merge_ad_clicks=False,

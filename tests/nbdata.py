@@ -24,8 +24,8 @@ def build_small_project(
     folder: Path, *, people: int = PEOPLE, seed: int = SEED
 ) -> tuple[Path, Path]:
     """Write sample, config and prepared tables under ``folder``; return (config, processed)."""
+    from workbench.cli.demo import with_project_paths
     from workbench.config import load_config
-    from workbench.demo import with_project_paths
     from workbench.paths import default_config_path
     from workbench.prepare import prepare, write_prepared
     from workbench.sample import generate_sample

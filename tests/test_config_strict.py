@@ -9,9 +9,9 @@ import pytest
 from workbench.config import SourceConfig, parse_config
 from workbench.errors import ConfigError
 from workbench.identifiers import sha256_hex
-from workbench.readers import read_source
-from workbench.readers.base import READER_OPTIONS
-from workbench.readers.options import check_options
+from workbench.ingest.readers import read_source
+from workbench.ingest.readers.base import READER_OPTIONS
+from workbench.ingest.readers.options import check_options
 
 META = (
     "Reporting starts,Reporting ends,Campaign name,Amount spent (USD),Link clicks\n"

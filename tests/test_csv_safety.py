@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.cli import build_parser
-from workbench.cli_analysis import run_attribute
+from workbench.cli.analysis import run_attribute
+from workbench.cli.main import build_parser
 from workbench.csv_safety import formula_safe, write_csv
 from workbench.export import export_conversions
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.cli import main
-from workbench.demo import with_project_paths
+from workbench.cli.demo import with_project_paths
+from workbench.cli.main import main
 from workbench.paths import PROJECT_ROOT
 from workbench.store import read_manifest
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from test_examples import CASES, _prepare, prepared, sample  # noqa: F401 - fixtures
 
-from workbench.cli import main
+from workbench.cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -20,9 +20,9 @@ from workbench.config_sections import (
     parse_attribution,
     parse_reports,
 )
-from workbench.conversion_defs import parse_definitions
 from workbench.errors import ConfigError, ValidationError
-from workbench.journey_rules import JourneyRules, parse_journey_rules
+from workbench.ingest.conversions import parse_definitions
+from workbench.journeys.rules import JourneyRules, parse_journey_rules
 from workbench.paths import find_config
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 

@@ -18,9 +18,9 @@ import pandas as pd
 
 from workbench.config import Config
 from workbench.errors import ValidationError, WorkbenchError
-from workbench.quarantine import Quarantine, quarantine_summary
+from workbench.ingest.quarantine import Quarantine, quarantine_summary
+from workbench.ingest.validation import conform, quarantine_rows
 from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
-from workbench.validation import conform, quarantine_rows
 
 __all__ = ["TABLE_FILES", "Prepared", "load_prepared", "prepare", "write_prepared"]
 
@@ -114,22 +114,22 @@ def prepare(
         Called with a short message as each stage starts (for the CLI).
     previous
         The ``identities`` table of an earlier run: people keep their
-        ``person_id`` when new data arrives (see :func:`workbench.stitching.stitch`).
+        ``person_id`` when new data arrives (see :func:`workbench.identity.stitch.stitch`).
     strict
         Fail (:class:`~workbench.errors.ValidationError`) instead of warning when a
         source loses more than its ``options.max_quarantine_share`` of rows to one
-        quarantine reason (see :mod:`workbench.quarantine_checks`).
+        quarantine reason (see :mod:`workbench.ingest.quarantine_checks`).
 
     Returns
     -------
     Prepared
     """
-    from workbench.channels import assign_channels
-    from workbench.currency import unify_currencies
-    from workbench.quarantine_checks import quarantine_alerts
-    from workbench.readers import read_source
-    from workbench.readers.options import check_options
-    from workbench.stitching import stitch
+    from workbench.identity.stitch import stitch
+    from workbench.ingest.channels import assign_channels
+    from workbench.ingest.currency import unify_currencies
+    from workbench.ingest.quarantine_checks import quarantine_alerts
+    from workbench.ingest.readers import read_source
+    from workbench.ingest.readers.options import check_options
 
     say = progress or _progress_noop
     parts: dict[str, list[pd.DataFrame]] = {
@@ -214,12 +214,12 @@ def prepare(
 
 
 def define_conversions(stitched, config: Config, quarantine: Quarantine) -> pd.DataFrame:
-    """Apply the config's ``[conversions]`` definitions (see :mod:`workbench.conversion_defs`).
+    """Apply the config's ``[conversions]`` definitions (see :mod:`workbench.ingest.conversions`).
 
     The merged duplicates go to ``stitched.diagnostics["conversion_dedup"]`` and the
     people's conversion counts are recounted.
     """
-    from workbench.conversion_defs import apply_definitions
+    from workbench.ingest.conversions import apply_definitions
 
     if not config.conversions:
         return stitched.conversions
@@ -258,7 +258,7 @@ def _spend_channels(
     platform (:data:`PLATFORM_TRAFFIC`) under the same channel rules; spend of a
     platform not listed there (and of an unseen campaign) is "Unassigned".
     """
-    from workbench.channels import assign_channels
+    from workbench.ingest.channels import assign_channels
 
     # select the two columns first: dropna on the wide table copies every column
     seen = touchpoints[["campaign", CHANNEL]].dropna()

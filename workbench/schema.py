@@ -22,7 +22,7 @@ identities
 quarantine
     Rows that could not be used, with the reason and where they came from.
 journeys / journey_touches
-    Output of journey building (see :mod:`workbench.journeys`).
+    Output of journey building (see :mod:`workbench.journeys.build`).
 """
 
 from __future__ import annotations

@@ -29,9 +29,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
+from workbench.analysis.paths import OTHER
 from workbench.attribution.markov import CONVERSION_STATE, NULL_STATE, START_STATE
 from workbench.attribution.registry import model_label
-from workbench.path_analysis import OTHER
 from workbench.platforms import DEFAULT_CHANNEL_PLATFORMS, platform_label
 from workbench.plots.colors import channel_color, text_color
 from workbench.plots.paths import plot_transition_matrix

@@ -1,6 +1,6 @@
 """Figures of stage funnels, friction points and touchpoint lift.
 
-(see :mod:`workbench.funnels` and :mod:`workbench.lift`). Every function draws
+(see :mod:`workbench.analysis.funnels` and :mod:`workbench.analysis.lift`). Every function draws
 on the given Axes or, when ``ax`` is None, on a new
 :class:`matplotlib.figure.Figure` (no pyplot state is touched; in a notebook
 show it with ``ax.figure``). Channel colours come from
@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from workbench.analysis.segments import ALL_JOURNEYS
 from workbench.plots.colors import channel_color
-from workbench.segments import ALL_JOURNEYS
 
 __all__ = ["plot_friction", "plot_funnel", "plot_lift"]
 
@@ -40,7 +40,7 @@ def plot_funnel(
 ) -> Axes:
     """Bars of journeys reaching each stage, with the share kept and lost between stages.
 
-    ``funnel`` is the output of :func:`~workbench.funnels.stage_funnel`; one
+    ``funnel`` is the output of :func:`~workbench.analysis.funnels.stage_funnel`; one
     segment is drawn. Labels: journeys (share of step 1); between bars, the
     drop-off to the next step.
     """
@@ -87,7 +87,7 @@ def plot_friction(
 ) -> Axes:
     """Horizontal bars: journeys lost at each step transition, biggest loss on top.
 
-    ``friction`` is the output of :func:`~workbench.funnels.friction_points`.
+    ``friction`` is the output of :func:`~workbench.analysis.funnels.friction_points`.
     """
     data = friction.loc[friction["segment"] == segment].sort_values("rank")
     ax = _axes(ax, (9, 0.5 * len(data) + 1.5))
@@ -114,7 +114,7 @@ def plot_lift(
 ) -> Axes:
     """Dot-and-whisker chart of lift (rate with / rate without) with its interval.
 
-    ``lift`` is the output of :func:`~workbench.lift.touchpoint_lift`; the top
+    ``lift`` is the output of :func:`~workbench.analysis.lift.touchpoint_lift`; the top
     ``n`` rows are drawn on a log scale, with the dashed line at 1 meaning "no
     difference". Channel touchpoints use their channel colour. Labels give
     both conversion rates. Lifts of 0 or infinity (a group without any

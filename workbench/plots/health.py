@@ -14,7 +14,7 @@ def plot_quarantine(
 ) -> Axes:
     """Horizontal bars of quarantined rows per source and reason.
 
-    ``summary`` from :func:`workbench.quarantine.quarantine_summary`
+    ``summary`` from :func:`workbench.ingest.quarantine.quarantine_summary`
     (``source, reason, rows``).
     """
     if ax is None:

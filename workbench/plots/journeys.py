@@ -1,4 +1,4 @@
-"""Figures of journeys and segments (see :mod:`workbench.journeys`, :mod:`workbench.segments`).
+"""Figures of journeys and segments (see :mod:`workbench.journeys.build`, :mod:`workbench.analysis.segments`).
 
 Every function draws on the given Axes or, when ``ax`` is None, on a new
 :class:`matplotlib.figure.Figure` (no pyplot state is touched; in a notebook
@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from workbench.analysis.segments import ALL_JOURNEYS
 from workbench.plots.colors import channel_color
 from workbench.schema import CHANNEL, JOURNEY_ID
-from workbench.segments import ALL_JOURNEYS
 
 __all__ = [
     "plot_channel_mix",
@@ -104,7 +104,7 @@ def plot_segment_comparison(
 ) -> Axes:
     """Horizontal bars of one metric per segment; ``"All journeys"`` as a dashed reference.
 
-    ``comparison`` is the output of :func:`~workbench.segments.compare_segments`.
+    ``comparison`` is the output of :func:`~workbench.analysis.segments.compare_segments`.
     """
     data = comparison.loc[comparison["metric"] == metric]
     ax = _axes(ax, (8, 0.45 * len(data) + 1.5))
@@ -142,7 +142,7 @@ def plot_channel_mix(
 ) -> Axes:
     """100% stacked bars: each segment's channel mix (share of touches by default).
 
-    ``mix`` is the output of :func:`~workbench.segments.segment_channel_mix`;
+    ``mix`` is the output of :func:`~workbench.analysis.segments.segment_channel_mix`;
     ``share`` may also be ``"journey_share"`` (share of journeys touched; then
     the bars need not add up to 100%).
     """

@@ -1,4 +1,4 @@
-"""Figures of path analysis (see :mod:`workbench.path_analysis`).
+"""Figures of path analysis (see :mod:`workbench.analysis.paths`).
 
 Every function draws on the given Axes or, when ``ax`` is None, on a new
 :class:`matplotlib.figure.Figure` (no pyplot state is touched; in a notebook
@@ -21,7 +21,13 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import PercentFormatter
 
-from workbench.path_analysis import END_CONVERTED, END_NOT_CONVERTED, OTHER, OTHER_PATHS, flow_nodes
+from workbench.analysis.paths import (
+    END_CONVERTED,
+    END_NOT_CONVERTED,
+    OTHER,
+    OTHER_PATHS,
+    flow_nodes,
+)
 from workbench.plots.colors import channel_color
 
 __all__ = [
@@ -66,7 +72,7 @@ def plot_top_paths(
     Parameters
     ----------
     top
-        Output of :func:`~workbench.path_analysis.top_paths`.
+        Output of :func:`~workbench.analysis.paths.top_paths`.
     show_other
         Also draw the ``"(other paths)"`` row.
     """
@@ -89,7 +95,7 @@ def plot_path_lengths(
 ) -> Axes:
     """Bars: share of journeys by number of touches, labelled with the conversion rate.
 
-    ``dist`` is the output of :func:`~workbench.path_analysis.path_length_distribution`.
+    ``dist`` is the output of :func:`~workbench.analysis.paths.path_length_distribution`.
     """
     ax = _axes(ax)
     x = np.arange(len(dist))
@@ -121,7 +127,7 @@ def plot_time_to_convert(
 ) -> Axes:
     """Bars: share of conversions by days from first touch; line: cumulative share.
 
-    ``dist`` is the output of :func:`~workbench.path_analysis.time_to_convert_distribution`.
+    ``dist`` is the output of :func:`~workbench.analysis.paths.time_to_convert_distribution`.
     """
     ax = _axes(ax)
     x = np.arange(len(dist))
@@ -146,7 +152,7 @@ def plot_transition_matrix(
 ) -> Axes:
     """Heatmap: from which touch (rows) people go to which next touch (columns).
 
-    ``transitions`` is :func:`~workbench.path_analysis.transition_matrix`; each
+    ``transitions`` is :func:`~workbench.analysis.paths.transition_matrix`; each
     cell shows the share of the row's transitions (rows sum to 100%).
     """
     wide = transitions.pivot_table(
@@ -179,8 +185,8 @@ def plot_next_touches(
 ) -> Axes:
     """Bars: the share of journeys by the touch ``step`` after (or before) the anchor.
 
-    ``neighbours`` is :func:`~workbench.path_analysis.next_touches` or
-    :func:`~workbench.path_analysis.previous_touches`.
+    ``neighbours`` is :func:`~workbench.analysis.paths.next_touches` or
+    :func:`~workbench.analysis.paths.previous_touches`.
     """
     ax = _axes(ax)
     data = neighbours.loc[neighbours["step"] == step].sort_values("share")
@@ -230,7 +236,7 @@ def plot_flow(
     Parameters
     ----------
     links
-        Output of :func:`~workbench.path_analysis.flow`; each column (step)
+        Output of :func:`~workbench.analysis.paths.flow`; each column (step)
         holds every journey, so all node columns have the same height.
     node_width
         Width of the node bars (steps are 1 apart).

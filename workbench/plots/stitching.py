@@ -1,4 +1,4 @@
-"""Figures of identity stitching diagnostics (see :mod:`workbench.stitch_diagnostics`)."""
+"""Figures of identity stitching diagnostics (see :mod:`workbench.identity.diagnostics`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures of attribution-window analysis (see :mod:`workbench.windows`).
+"""Figures of attribution-window analysis (see :mod:`workbench.analysis.windows`).
 
 Every function draws on the given Axes or, when ``ax`` is None, on a new
 :class:`matplotlib.figure.Figure` (no pyplot state is touched; in a notebook
@@ -39,7 +39,7 @@ def plot_lag_distribution(
 ) -> Axes:
     """Bars: share of conversions per lag bin; line: cumulative share.
 
-    ``dist`` is :func:`~workbench.windows.lag_distribution`; ``measure`` picks
+    ``dist`` is :func:`~workbench.analysis.windows.lag_distribution`; ``measure`` picks
     ``"days"`` or ``"touches"`` from first touch to conversion.
     """
     data = dist.loc[dist["measure"] == measure]
@@ -63,7 +63,7 @@ def plot_window_cutoffs(
 ) -> Axes:
     """Lines: what each attribution window would cut off, by window length.
 
-    ``cutoffs`` is :func:`~workbench.windows.window_cutoffs`.
+    ``cutoffs`` is :func:`~workbench.analysis.windows.window_cutoffs`.
     """
     ax = _axes(ax)
     x = np.arange(len(cutoffs))
@@ -84,7 +84,7 @@ def plot_recommended_windows(
 ) -> Axes:
     """Horizontal bars: recommended window per segment, labelled with its coverage.
 
-    ``recommended`` is :func:`~workbench.windows.recommend_window`; segments
+    ``recommended`` is :func:`~workbench.analysis.windows.recommend_window`; segments
     where no candidate reaches the target are shown empty and labelled so.
     """
     ax = _axes(ax, (8, 0.5 * len(recommended) + 1.5))

@@ -15,8 +15,8 @@ from workbench.platforms import SPEND_FORMATS
 from workbench.report.display import fmt_count, plural, say
 
 if TYPE_CHECKING:
-    from workbench.journeys import JourneySet
-    from workbench.workspace import Workspace
+    from workbench.journeys.build import JourneySet
+    from workbench.notebook.workspace import Workspace
 
 __all__ = [
     "Gap",

@@ -40,7 +40,7 @@ WARM_IMPORTS = (
     "numpy",
     "pandas",
     "matplotlib.pyplot",
-    "workbench.workspace",
+    "workbench.notebook.workspace",
     "workbench.report.display",
 )
 

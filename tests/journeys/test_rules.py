@@ -1,0 +1,195 @@
+"""Journey rules: merges (one interaction = one touch) and exclusions, on tiny hand-built touches."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workbench.config import parse_config
+from workbench.errors import ConfigError
+from workbench.journeys.rules import (
+    JourneyRules,
+    apply_journey_rules,
+    exclude_touches,
+    merge_interactions,
+)
+
+
+def _tp(rows: list[dict]) -> pd.DataFrame:
+    cols = ["person_id", "ts", "touch_type", "channel", "platform", "campaign", "page",
+            "traffic_medium", "session_id", "gclid"]  # fmt: skip
+    df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows])
+    df["ts"] = pd.to_datetime(df["ts"], utc=True, format="ISO8601")
+    return df.astype({c: "string" for c in cols if c != "ts"})
+
+
+def _conv(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["person_id", "ts", "conversion_type", "session_id"])
+    df["ts"] = pd.to_datetime(df["ts"], utc=True, format="ISO8601")
+    return df
+
+
+NONE = _conv([])
+
+
+def _count(counts: pd.DataFrame, needle: str) -> int:
+    return int(counts.loc[counts["rule"].str.contains(needle, regex=False), "touches"].sum())
+
+
+def test_ad_click_and_its_session_are_one_touch_with_the_clicks_platform_and_campaign():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
+             "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
+            {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
+             "channel": "Paid Search", "page": "/pricing", "gclid": "G1"},
+            # consent refused: no session carries G2, the click stays a touch
+            {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "ad_click",
+             "channel": "Paid Search", "platform": "google_ads", "campaign": "Generic",
+             "gclid": "G2"},
+        ]
+    )  # fmt: skip
+    out, counts = merge_interactions(tp)
+    assert list(out["touch_type"]) == ["session", "ad_click"]
+    session = out.iloc[0]
+    assert (session["page"], session["platform"], session["campaign"]) == (
+        "/pricing",
+        "google_ads",
+        "Brand",
+    )
+    assert out.iloc[1]["person_id"] == "p2"
+    assert _count(counts, "ad click") == 1
+
+
+def test_email_click_and_the_session_it_opened_are_one_touch_within_the_window():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "email_click",
+             "channel": "Email", "campaign": "Spring"},
+            {"person_id": "p1", "ts": "2024-01-01 10:01", "touch_type": "session",
+             "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
+            # too late for the second click (window 30 min): both stay
+            {"person_id": "p1", "ts": "2024-01-03 10:00", "touch_type": "email_click",
+             "channel": "Email", "campaign": "Spring"},
+            {"person_id": "p1", "ts": "2024-01-03 11:00", "touch_type": "session",
+             "channel": "Email", "campaign": "spring", "traffic_medium": "email"},
+            # another person's session never merges with p1's click
+            {"person_id": "p2", "ts": "2024-01-03 10:02", "touch_type": "session",
+             "channel": "Email", "campaign": "spring", "traffic_medium": "email"},
+        ]
+    )  # fmt: skip
+    out, counts = merge_interactions(tp, JourneyRules(email_click_window_minutes=30))
+    assert list(out["touch_type"]) == ["session", "email_click", "session", "session"]
+    assert _count(counts, "e-mail click") == 1
+    wide, wide_counts = merge_interactions(tp, JourneyRules(email_click_window_minutes=90))
+    assert _count(wide_counts, "e-mail click") == 2
+    assert list(wide["touch_type"]) == ["session"] * 3
+
+
+def test_email_click_does_not_merge_with_an_unrelated_session():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "email_click",
+             "campaign": "Spring"},
+            {"person_id": "p1", "ts": "2024-01-01 10:05", "touch_type": "session",
+             "channel": "Organic Search", "campaign": "(organic)", "traffic_medium": "organic"},
+        ]
+    )  # fmt: skip
+    out, counts = merge_interactions(tp)
+    assert len(out) == 2 and _count(counts, "e-mail click") == 0
+
+
+def test_product_usage_of_registered_users_is_excluded_but_marketing_visits_stay():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01", "touch_type": "session", "channel": "Direct",
+             "page": "/app/dashboard"},  # before sign-up: kept
+            {"person_id": "p1", "ts": "2024-01-05", "touch_type": "session", "channel": "Direct",
+             "page": "/app/dashboard"},  # registered, direct, product page: excluded
+            {"person_id": "p1", "ts": "2024-01-06", "touch_type": "session",
+             "channel": "Paid Search", "page": "/app/dashboard"},  # paid: kept
+            {"person_id": "p1", "ts": "2024-01-07", "touch_type": "session", "channel": "Direct",
+             "page": "/pricing"},  # not a product page: kept
+        ]
+    )  # fmt: skip
+    conv = _conv([{"person_id": "p1", "ts": "2024-01-02", "conversion_type": "signup"}])
+    out, counts = exclude_touches(tp, conv)
+    assert list(out["ts"].dt.day) == [1, 6, 7]
+    assert _count(counts, "product page") == 1
+
+
+def test_email_opens_are_out_by_default_and_can_be_kept():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01", "touch_type": "email_open", "channel": "Email"},
+            {"person_id": "p1", "ts": "2024-01-02", "touch_type": "email_click", "channel": "Email"},
+        ]
+    )  # fmt: skip
+    out, counts = exclude_touches(tp, NONE)
+    assert list(out["touch_type"]) == ["email_click"]
+    assert _count(counts, "e-mail open") == 1
+    kept, counts = exclude_touches(tp, NONE, JourneyRules(email_opens=False))
+    assert len(kept) == 2 and _count(counts, "e-mail open") == 0
+
+
+def test_host_page_and_touch_type_rules_count_each_touch_once():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01", "touch_type": "session",
+             "page": "https://kiosk.example.com/"},
+            {"person_id": "p1", "ts": "2024-01-02", "touch_type": "session", "page": "/qa/test"},
+            {"person_id": "p1", "ts": "2024-01-03", "touch_type": "crm_stage"},
+            {"person_id": "p1", "ts": "2024-01-04", "touch_type": "session", "page": "/blog/x"},
+        ]
+    )  # fmt: skip
+    rules = JourneyRules(hosts=("kiosk.example.com",), pages=("/qa/.*", "https?://kiosk.*"),
+                         touch_types=("crm_stage",))  # fmt: skip
+    out, counts = exclude_touches(tp, NONE, rules)
+    assert list(out["page"]) == ["/blog/x"]
+    by_rule = dict(zip(counts["rule"], counts["touches"], strict=True))
+    assert by_rule["host name excluded"] == 1  # the kiosk page counts under host only
+    assert by_rule["page excluded"] == 1
+    assert by_rule["touch type excluded"] == 1
+    assert counts["touches"].sum() == 3
+
+
+def test_touches_after_the_conversion_in_its_session_are_excluded():
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "session",
+             "session_id": "s1", "page": "/pricing"},
+            {"person_id": "p1", "ts": "2024-01-01 10:10", "touch_type": "pageview",
+             "session_id": "s1", "page": "/thank-you"},
+        ]
+    )  # fmt: skip
+    conv = _conv([{"person_id": "p1", "ts": "2024-01-01 10:05", "conversion_type": "purchase",
+                   "session_id": "s1"}])  # fmt: skip
+    out, counts = exclude_touches(tp, conv)
+    assert list(out["page"]) == ["/pricing"]
+    assert _count(counts, "after the conversion") == 1
+    kept, _ = exclude_touches(tp, conv, JourneyRules(after_conversion=False))
+    assert len(kept) == 2
+
+
+def test_apply_returns_one_tidy_counts_frame():
+    tp = _tp([{"person_id": "p1", "ts": "2024-01-01", "touch_type": "email_open"}])
+    out, counts = apply_journey_rules(tp, NONE)
+    assert out.empty
+    assert list(counts.columns) == ["step", "rule", "touches"]
+    assert set(counts["step"]) == {"merge", "exclude"}
+    assert counts["touches"].sum() == 1
+
+
+def test_config_sections_parse_and_reject_unknown_keys():
+    cfg = parse_config(
+        {"journeys": {"merge": {"email_click_window_minutes": 10},
+                      "exclude": {"email_opens": False, "hosts": ["qa.example.com"]}}}
+    )  # fmt: skip
+    assert cfg.journey_rules.email_click_window_minutes == 10
+    assert cfg.journey_rules.email_opens is False
+    assert cfg.journey_rules.hosts == ("qa.example.com",)
+    with pytest.raises(ConfigError) as err:
+        parse_config({"journeys": {"exclude": {"host": ["x"], "pages": ["("]}}})
+    text = str(err.value)
+    assert "unknown key 'host'" in text and "did you mean 'hosts'" in text
+    assert "not a valid regex" in text

@@ -1,0 +1,541 @@
+"""The identity graph: identifiers as integer nodes, co-occurrences as edges.
+
+This module turns the identifier columns of the touchpoints and conversions
+tables and the identity links into a graph and cuts it into connected
+components; :mod:`workbench.identity.stitch` turns components into people.
+
+Nodes
+    One node per ``(id_type, id_value)`` for the person identifier types
+    (:data:`workbench.schema.ID_TYPES`). ``crm_account_id`` is not a node: an
+    account groups many people, so it is recorded next to the graph and only
+    used to give people an ``account_id``. Values are compared exactly after
+    trimming white space; raw e-mail addresses (containing ``@``) are
+    normalized and hashed with :func:`workbench.identifiers.normalize_email`
+    so they meet the hashed ones.
+Edges
+    Every pair of identifiers in the same row of touchpoints / conversions,
+    and every identity link.
+
+Merge protection
+    Blocked values, internal e-mail domains and per-type link limits: see
+    :mod:`workbench.identity.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
+
+from workbench.config import IdentityConfig
+from workbench.errors import ValidationError
+from workbench.identifiers import normalize_email, placeholder_mask
+from workbench.identity.rules import (
+    BLOCK_REASONS,
+    DEFAULT_LIMITS,
+    REASON_CODE,
+    Blocklist,
+    apply_limits,
+    effective_limits,
+)
+from workbench.intcodes import factorize_strings
+from workbench.schema import ID_TYPES
+
+__all__ = [
+    "ACCOUNT_ID_TYPE",
+    "BLOCK_REASONS",
+    "DEFAULT_LIMITS",
+    "KNOWN_ID_TYPES",
+    "IdentityGraph",
+    "build_graph",
+    "effective_limits",
+    "effective_priority",
+]
+
+#: The identifier column that names a CRM account (not a person identifier).
+ACCOUNT_ID_TYPE = "crm_account_id"
+
+#: Identifier types that make a person "known" (more than an anonymous cookie/device/click).
+KNOWN_ID_TYPES: tuple[str, ...] = ("crm_contact_id", "user_id", "email", "phone")
+
+_LINK_COLUMNS = ("id_type_a", "id_value_a", "id_type_b", "id_value_b")
+
+
+def effective_priority(config: IdentityConfig) -> tuple[str, ...]:
+    """``config.priority`` followed by any identifier types it leaves out (schema order)."""
+    given = tuple(t for t in dict.fromkeys(config.priority) if t in ID_TYPES)
+    return given + tuple(t for t in ID_TYPES if t not in given)
+
+
+@dataclass
+class IdentityGraph:
+    """Identifiers as integer nodes, their components, and what was held back.
+
+    Node ids are grouped by type in priority order: the nodes of
+    ``types[i]`` are ``offsets[i] .. offsets[i + 1] - 1``, so a smaller node
+    id never has a lower-priority type.
+
+    Attributes
+    ----------
+    types
+        Identifier types in priority order.
+    offsets
+        Start of each type's node ids (length ``len(types) + 1``).
+    values
+        Per type, the identifier values of its nodes (string arrays).
+    labels
+        Connected component of every node.
+    n_components
+        Number of components (people).
+    shared
+        Whether a node was over a limit (its edges were dropped).
+    internal
+        Whether a node is an internal/test identifier.
+    occurrences
+        Rows (touchpoints, conversions, links) each node appears in.
+    row_nodes
+        Per table name, per type, the node of every row (``-1`` when absent).
+    row_internal
+        Per table name, whether each row carries a test id or internal e-mail.
+    row_accounts
+        Per table name, the account code of every row (``-1`` when absent).
+    accounts
+        Account id values (codes index into it).
+    link_accounts
+        ``(node, account code)`` pairs from identity links.
+    blocked
+        ``id_type, reason, detail, identifiers, rows``: what merges nobody.
+    shared_detail
+        ``id_type, id_value, other_type, linked, limit, rows``: each shared identifier.
+    links
+        ``link_type, links, used``: identity links by type, and how many became edges
+        (or person-account links).
+    link_id_types
+        ``link_type, id_type_a, id_type_b, links, used``: the same counts per link
+        type and pair of identifier types (``a`` and ``b`` sorted by name).
+    n_edges, n_edges_dropped
+        Edges kept for the components, and dropped because of shared identifiers.
+    """
+
+    types: tuple[str, ...]
+    offsets: np.ndarray
+    values: list[pd.Series]
+    labels: np.ndarray
+    n_components: int
+    shared: np.ndarray
+    internal: np.ndarray
+    occurrences: np.ndarray
+    row_nodes: dict[str, dict[str, np.ndarray]]
+    row_internal: dict[str, np.ndarray]
+    row_accounts: dict[str, np.ndarray]
+    accounts: pd.Series
+    link_accounts: tuple[np.ndarray, np.ndarray]
+    blocked: pd.DataFrame
+    shared_detail: pd.DataFrame
+    links: pd.DataFrame
+    n_edges: int = 0
+    n_edges_dropped: int = 0
+    node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of identifiers (nodes)."""
+        return int(self.offsets[-1])
+
+    def node_values(self, nodes: np.ndarray) -> np.ndarray:
+        """Identifier values of ``nodes`` (object array of str)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        return _node_values(nodes, self.node_type, self.offsets, self.values)
+
+
+# --- value encoding ---------------------------------------------------------
+@dataclass
+class _Encoded:
+    codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked)
+    values: pd.Series  # kept values
+    internal: np.ndarray  # per kept value
+    occurrences: np.ndarray  # per kept value: rows (all parts) it appears in
+    test_rows: list[np.ndarray | None]  # per part, row carries a test id (None: no row does)
+    internal_rows: list[np.ndarray | None]  # per part, row carries an internal e-mail
+    blocked: list[tuple[str, int, int]]  # (reason, identifiers, rows)
+
+
+def _as_string(values: pd.Series) -> pd.Series:
+    return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+
+
+def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: int = 0) -> _Encoded:
+    """Factorize the values of one identifier type across parts, blocking bad values.
+
+    Each part is factorized on its own; cleaning and blocking look at the
+    unique values only, and each long column is then mapped with one gather
+    to ``base + code`` (``-1`` where missing or blocked).
+    """
+    if not any(part.notna().any() for part in parts):
+        none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
+        flags = [np.zeros(len(p), dtype=bool) for p in parts]
+        empty = pd.Series(dtype="string")
+        return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
+    part_codes, part_uniques, part_occ = [], [], []
+    for part in parts:
+        codes, uniques = factorize_strings(part)
+        part_codes.append(codes)
+        part_uniques.append(uniques)
+        part_occ.append(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    ucodes, raw = factorize_strings(pd.concat(part_uniques, ignore_index=True))
+    starts = np.cumsum([0] + [len(u) for u in part_uniques])
+    occ = np.bincount(ucodes, weights=np.concatenate(part_occ), minlength=len(raw))
+
+    text = raw.str.strip()
+    reason = np.zeros(len(raw), dtype=np.int8)
+    internal = np.zeros(len(raw), dtype=bool)
+    low = text.str.lower()
+    is_placeholder = placeholder_mask(text, block.placeholders)
+    reason[is_placeholder.to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
+    if id_type == "email":
+        clear = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
+        if clear.any():
+            sub = text[clear]
+            internal[clear] = block.is_internal_domain(sub.str.rsplit("@", n=1).str[-1])
+            text = text.copy()
+            text[clear] = normalize_email(sub)
+            bad = clear & text.isna().to_numpy(dtype=bool) & (reason == 0)
+            reason[bad] = REASON_CODE["invalid"]
+    ok = reason == 0
+    reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
+    if block.test_ids or block.test_patterns is not None:
+        reason[(reason == 0) & block.is_test(low, text)] = REASON_CODE["test_id"]
+    if id_type == "email" and block.internal_hashes:
+        internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
+
+    kept = reason == 0
+    vcodes, values = factorize_strings(text.where(kept))
+    internal_v = np.zeros(len(values), dtype=bool)
+    internal_v[vcodes[kept & internal]] = True
+    occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
+    node = np.where(vcodes >= 0, vcodes + base, -1).astype(np.int64)
+    is_test = reason == REASON_CODE["test_id"]
+
+    def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
+        # codes == -1 picks the appended ``missing``: one pass over the long column
+        return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
+
+    out_codes, test_rows, internal_rows = [], [], []
+    for i, codes in enumerate(part_codes):
+        local = ucodes[starts[i] : starts[i + 1]]
+        out_codes.append(gather(node[local], codes, -1))
+        test_rows.append(gather(is_test[local], codes, False) if is_test.any() else None)
+        internal_rows.append(gather(internal[local], codes, False) if internal.any() else None)
+    blocked = []
+    for name, code in REASON_CODE.items():
+        sel = reason == code
+        if sel.any():
+            blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
+    return _Encoded(out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked)
+
+
+# --- graph ------------------------------------------------------------------
+def _link_emails(links: pd.DataFrame | None) -> pd.DataFrame:
+    """``email`` / ``email_domain`` of the identity links whose side a or b is an e-mail."""
+    if links is None or "email_domain" not in links.columns:
+        return pd.DataFrame()
+    parts = []
+    for side in ("a", "b"):
+        is_email = links[f"id_type_{side}"].astype("string").str.strip().str.lower() == "email"
+        sel = is_email.fillna(False).to_numpy(bool)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "email": links[f"id_value_{side}"][sel],
+                    "email_domain": links["email_domain"][sel],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _check_links(links: pd.DataFrame) -> None:
+    missing = [c for c in _LINK_COLUMNS if c not in links.columns]
+    if missing:
+        raise ValidationError(
+            f"identity_links: missing column(s) {', '.join(missing)}; expected columns "
+            + ", ".join(_LINK_COLUMNS)
+            + ", link_type (see workbench.schema.IDENTITY_LINKS)",
+            context="stitching",
+        )
+
+
+def build_graph(
+    tables: Mapping[str, pd.DataFrame],
+    links: pd.DataFrame | None,
+    config: IdentityConfig | None = None,
+) -> IdentityGraph:
+    """Encode identifiers, build edges, apply merge protection, find components.
+
+    Parameters
+    ----------
+    tables
+        Wide tables by name (``touchpoints``, ``conversions``) whose columns
+        include identifier types; absent identifier columns count as missing.
+    links
+        Identity links (``id_type_a, id_value_a, id_type_b, id_value_b,
+        link_type``) or ``None``.
+    config
+        Merge protection settings; ``None`` means defaults.
+
+    Returns
+    -------
+    IdentityGraph
+    """
+    config = config or IdentityConfig()
+    block = Blocklist.from_config(config, phone_region=config.phone_region)
+    block = block.with_rows([*tables.values(), _link_emails(links)])
+    types = effective_priority(config)
+    if links is None:
+        links = pd.DataFrame({c: pd.Series(dtype="string") for c in (*_LINK_COLUMNS, "link_type")})
+    _check_links(links)
+    type_a = _as_string(links["id_type_a"]).str.strip().str.lower()
+    type_b = _as_string(links["id_type_b"]).str.strip().str.lower()
+    n_links = len(links)
+
+    offsets = [0]
+    values: list[pd.Series] = []
+    internal_parts: list[np.ndarray] = []
+    occurrence_parts: list[np.ndarray] = []
+    row_nodes: dict[str, dict[str, np.ndarray]] = {name: {} for name in tables}
+    row_internal = {name: np.zeros(len(t), dtype=bool) for name, t in tables.items()}
+    link_a = np.full(n_links, -1, dtype=np.int64)
+    link_b = np.full(n_links, -1, dtype=np.int64)
+    link_test = np.zeros(n_links, dtype=bool)
+    blocked_rows: list[tuple[str, str, str, int, int]] = []
+
+    for id_type in (*types, ACCOUNT_ID_TYPE):
+        names = [n for n, t in tables.items() if id_type in t.columns]
+        sel_a = type_a.eq(id_type).fillna(False).to_numpy(dtype=bool)
+        sel_b = type_b.eq(id_type).fillna(False).to_numpy(dtype=bool)
+        parts = [tables[n][id_type] for n in names]
+        parts += [links["id_value_a"][sel_a], links["id_value_b"][sel_b]]
+        base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
+        enc = _encode(parts, id_type, block, base)
+        blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
+        for i, n in enumerate(names):
+            for flags in (enc.test_rows[i], enc.internal_rows[i]):
+                if flags is not None:
+                    row_internal[n] |= flags
+        if enc.test_rows[-2] is not None:
+            link_test[sel_a] |= enc.test_rows[-2]
+        if enc.test_rows[-1] is not None:
+            link_test[sel_b] |= enc.test_rows[-1]
+        if id_type == ACCOUNT_ID_TYPE:
+            accounts = enc.values
+            row_accounts = {n: enc.codes[i] for i, n in enumerate(names)}
+            acct_a, acct_b = enc.codes[-2], enc.codes[-1]
+            continue
+        for i, n in enumerate(names):
+            if (enc.codes[i] >= 0).any():
+                row_nodes[n][id_type] = enc.codes[i]
+        link_a[sel_a] = enc.codes[-2]
+        link_b[sel_b] = enc.codes[-1]
+        values.append(enc.values)
+        internal_parts.append(enc.internal)
+        occurrence_parts.append(enc.occurrences)
+        offsets.append(base + len(enc.values))
+    for name, t in tables.items():
+        row_accounts.setdefault(name, np.full(len(t), -1, dtype=np.int64))
+        if "email_domain" in t.columns:
+            row_internal[name] |= block.is_internal_domain(t["email_domain"])
+
+    n_nodes = offsets[-1]
+    offsets_arr = np.asarray(offsets, dtype=np.int64)
+    node_type = np.repeat(np.arange(len(types), dtype=np.int16), np.diff(offsets_arr))
+    internal = np.concatenate(internal_parts) if internal_parts else np.zeros(0, dtype=bool)
+
+    known = set(types) | {ACCOUNT_ID_TYPE}
+    unknown = ~(type_a.isin(known) & type_b.isin(known)).fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        bad = pd.concat([type_a[~type_a.isin(known)], type_b[~type_b.isin(known)]])
+        for t, n in bad.fillna("(missing)").value_counts().sort_index().items():
+            blocked_rows.append((str(t), "unknown_id_type", "", 0, int(n)))
+
+    # account links: one side a person identifier, the other an account
+    la_acct = type_a.eq(ACCOUNT_ID_TYPE).fillna(False).to_numpy(dtype=bool)
+    lb_acct = type_b.eq(ACCOUNT_ID_TYPE).fillna(False).to_numpy(dtype=bool)
+    acc_a = np.full(n_links, -1, dtype=np.int64)
+    acc_b = np.full(n_links, -1, dtype=np.int64)
+    acc_a[la_acct], acc_b[lb_acct] = acct_a, acct_b
+    link_node = np.concatenate([link_a[lb_acct], link_b[la_acct]])
+    link_acct = np.concatenate([acc_b[lb_acct], acc_a[la_acct]])
+    keep = (link_node >= 0) & (link_acct >= 0)
+    link_accounts = (link_node[keep], link_acct[keep])
+
+    # internal identifiers: all identifiers in an internal row or linked to a test id
+    for name in tables:
+        flag = row_internal[name]
+        if flag.any():
+            for nodes in row_nodes[name].values():
+                hit = nodes[flag]
+                internal[hit[hit >= 0]] = True
+    for a, b in ((link_a, link_b), (link_b, link_a)):
+        hit = b[link_test & (a < 0)]
+        internal[hit[hit >= 0]] = True
+
+    # edges
+    ea, eb = [], []
+    for name in tables:
+        cols = list(row_nodes[name].values())
+        for i in range(len(cols)):
+            for j in range(i + 1, len(cols)):
+                both = (cols[i] >= 0) & (cols[j] >= 0)
+                ea.append(cols[i][both])
+                eb.append(cols[j][both])
+    both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
+    ea.append(link_a[both])
+    eb.append(link_b[both])
+    a = np.concatenate(ea) if ea else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(eb) if eb else np.zeros(0, dtype=np.int64)
+
+    occurrences = (
+        np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int64)
+    )
+
+    shared, shared_detail = apply_limits(a, b, node_type, types, effective_limits(config), n_nodes)
+    keep = ~(shared[a] | shared[b])
+    n_dropped = int((~keep).sum())
+    a, b = a[keep], b[keep]
+    if len(shared_detail):
+        shared_detail["rows"] = occurrences[shared_detail["node"].to_numpy()]
+        sv = _node_values(shared_detail["node"].to_numpy(), node_type, offsets_arr, values)
+        shared_detail.insert(1, "id_value", pd.array(sv, dtype="string"))
+        summary = (
+            shared_detail.groupby(["id_type", "other_type", "limit"], sort=True)
+            .agg(identifiers=("node", "nunique"), rows=("rows", "sum"))
+            .reset_index()
+        )
+        for row in summary.itertuples(index=False):
+            blocked_rows.append(
+                (
+                    row.id_type,
+                    "over_limit",
+                    f"linked to more than {row.limit} {row.other_type}",
+                    int(row.identifiers),
+                    int(row.rows),
+                )
+            )
+        shared_detail = shared_detail[list(_empty_shared().columns)].reset_index(drop=True)
+    else:
+        shared_detail = _empty_shared()
+
+    labels, n_comp = _components(a, b, n_nodes)
+    used = both & ~(shared[np.maximum(link_a, 0)] | shared[np.maximum(link_b, 0)])
+    used |= ((link_a >= 0) & (acc_b >= 0)) | ((link_b >= 0) & (acc_a >= 0))
+    if "link_type" in links.columns:
+        link_types = _as_string(links["link_type"]).fillna("(missing)")
+    else:
+        link_types = pd.Series("(missing)", index=links.index, dtype="string")
+    link_table = _link_table(pd.DataFrame({"link_type": link_types.to_numpy()}), used)
+    pair = pd.DataFrame({"a": type_a.fillna("(missing)"), "b": type_b.fillna("(missing)")})
+    swap = (pair["a"] > pair["b"]).to_numpy(dtype=bool)
+    by_types = pd.DataFrame(
+        {
+            "link_type": link_types.to_numpy(),
+            "id_type_a": np.where(swap, pair["b"], pair["a"]),
+            "id_type_b": np.where(swap, pair["a"], pair["b"]),
+        }
+    )
+    link_id_types = _link_table(by_types, used)
+
+    return IdentityGraph(
+        types=types,
+        offsets=offsets_arr,
+        values=values,
+        labels=labels,
+        n_components=n_comp,
+        shared=shared,
+        internal=internal,
+        occurrences=occurrences,
+        row_nodes=row_nodes,
+        row_internal=row_internal,
+        row_accounts=row_accounts,
+        accounts=accounts,
+        link_accounts=link_accounts,
+        blocked=_blocked_frame(blocked_rows),
+        shared_detail=shared_detail,
+        links=link_table,
+        link_id_types=link_id_types,
+        n_edges=len(a),
+        n_edges_dropped=n_dropped,
+        node_type=node_type,
+    )
+
+
+def _node_values(
+    nodes: np.ndarray, node_type: np.ndarray, offsets: np.ndarray, values: list[pd.Series]
+) -> np.ndarray:
+    out = np.empty(len(nodes), dtype=object)
+    kinds = node_type[nodes]
+    for i in np.unique(kinds):
+        sel = kinds == i
+        out[sel] = values[i].to_numpy(dtype=object)[nodes[sel] - offsets[i]]
+    return out
+
+
+def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray, int]:
+    if n_nodes == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    index_dtype = np.int32 if n_nodes < 2**31 - 1 else np.int64
+    graph = csr_array(
+        (np.ones(len(a), dtype=np.int8), (a.astype(index_dtype), b.astype(index_dtype))),
+        shape=(n_nodes, n_nodes),
+    )
+    n_comp, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64), int(n_comp)
+
+
+def _empty_shared() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id_type": pd.Series(dtype="string"),
+            "id_value": pd.Series(dtype="string"),
+            "other_type": pd.Series(dtype="string"),
+            "linked": pd.Series(dtype="int64"),
+            "limit": pd.Series(dtype="int64"),
+            "rows": pd.Series(dtype="int64"),
+        }
+    )
+
+
+def _blocked_frame(rows: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["id_type", "reason", "detail", "identifiers", "rows"])
+    order = {r: i for i, r in enumerate(BLOCK_REASONS)}
+    frame = frame.assign(_o=frame["reason"].map(order)).sort_values(["id_type", "_o", "detail"])
+    frame = frame.drop(columns="_o").reset_index(drop=True)
+    return frame.astype(
+        {
+            "id_type": "string",
+            "reason": "string",
+            "detail": "string",
+            "identifiers": "int64",
+            "rows": "int64",
+        }
+    )
+
+
+def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFrame:
+    """``<key columns>, links, used``: link counts per distinct key (sorted)."""
+    if keys is None:
+        keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
+        used = np.zeros(0, dtype=bool)
+    names = list(keys.columns)
+    table = (
+        keys.assign(used=used)
+        .groupby(names, sort=True)
+        .agg(links=("used", "size"), used=("used", "sum"))
+        .reset_index()
+    )
+    table = table.astype({n: "string" for n in names})
+    return table.astype({"links": "int64", "used": "int64"})

@@ -1,0 +1,431 @@
+"""Identity stitching: give every touchpoint and conversion a stable ``person_id``.
+
+:func:`stitch` builds the identity graph (:mod:`workbench.identity.graph`:
+co-occurring identifiers and identity links, with blocked values and
+per-type limits), takes its connected components as people, and writes
+``person_id`` / ``account_id`` / ``is_internal`` onto the touchpoints and
+conversions, the ``identities`` table, a ``people`` table and diagnostics
+(:mod:`workbench.identity.diagnostics`).
+
+Identifier priority
+-------------------
+``IdentityConfig.priority`` (default :data:`workbench.schema.ID_TYPES`:
+crm_contact_id, user_id, email, phone, device_id, anonymous_id, click ids)
+is used in three places:
+
+* the **anchor** of a person, which names it, is its identifier of the
+  highest-priority type, and among those the smallest value (code-point order);
+* a row whose identifiers ended in different people (because one of them is
+  shared and lost its edges) belongs to the person of its highest-priority
+  non-shared identifier;
+* with ``previous``, which earlier person id a merged person keeps (below).
+
+Stable ids
+----------
+``person_id = "p_" + sha256("<anchor type>:<anchor value>")[:16]``: a function
+of the component's content only, so the same input always gives the same ids
+and adding data that does not touch a person leaves its id unchanged. When new
+data adds a higher-priority identifier to a person, or merges two people, the
+anchor (and so the id) may change. Pass the previous run's ``identities`` as
+``previous`` to keep ids: a person whose identifiers had ids before keeps the
+id of its best previously-known identifier (by the priority order above), so a
+merge of two existing people keeps the id of the one holding the better
+anchor and the other id is retired. If a previous person is split, the part
+holding its best identifier keeps the id; the others get fresh ids.
+
+People, accounts, known and internal
+------------------------------------
+* Rows without any usable identifier get a missing ``person_id``.
+* A person's ``account_id`` is the ``crm_account_id`` it is linked to by the
+  most observations (rows of touchpoints/conversions carrying both, and
+  identity links); ties go to the smallest id. A row's ``account_id`` is its
+  person's, or the row's own ``crm_account_id`` when the person has none.
+* A person is **known** when it has an identifier of a type in
+  :data:`~workbench.identity.graph.KNOWN_ID_TYPES` (crm_contact_id, user_id,
+  email, phone), i.e. more than anonymous cookies, devices and click ids.
+* A person is **internal** when any of its identifiers is an internal e-mail,
+  was seen in a row with a test id or internal e-mail, or was linked to a test
+  id. Rows get ``is_internal`` = their person's flag (or their own, when they
+  have no person), so test and employee traffic can be filtered out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.config import IdentityConfig
+from workbench.errors import ValidationError
+from workbench.identity.graph import (
+    KNOWN_ID_TYPES,
+    IdentityGraph,
+    build_graph,
+)
+from workbench.schema import ACCOUNT_ID, IDENTITIES, PERSON_ID
+
+__all__ = ["PEOPLE_COLUMNS", "StitchResult", "person_ids_for", "stitch"]
+
+#: Columns of :attr:`StitchResult.people`.
+PEOPLE_COLUMNS: tuple[str, ...] = (
+    PERSON_ID,
+    ACCOUNT_ID,
+    "anchor_type",
+    "anchor_value",
+    "identifiers",
+    "touchpoints",
+    "conversions",
+    "is_known",
+    "is_internal",
+    "is_shared",
+)
+IS_INTERNAL = "is_internal"
+
+
+@dataclass
+class StitchResult:
+    """What :func:`stitch` returns.
+
+    Attributes
+    ----------
+    touchpoints, conversions
+        The inputs with ``person_id``, ``account_id`` (string, may be missing)
+        and ``is_internal`` (bool) columns set.
+    identities
+        :data:`workbench.schema.IDENTITIES`: one row per identifier kept
+        (shared ones included, each as its own person).
+    people
+        One row per person, columns :data:`PEOPLE_COLUMNS`.
+    diagnostics
+        Tidy frames by name; see :func:`workbench.identity.diagnostics.diagnostics`.
+    """
+
+    touchpoints: pd.DataFrame
+    conversions: pd.DataFrame
+    identities: pd.DataFrame
+    people: pd.DataFrame
+    diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A pandas ``string`` Series over a pyarrow string array (no Python objects)."""
+    if values.type != pa.large_string() and values.type != pa.string():
+        values = values.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(values))
+
+
+def _concat_strings(parts: list[pd.Series]) -> pa.ChunkedArray:
+    """Concatenate string Series into one pyarrow array without Python objects."""
+    chunks = []
+    for part in parts:
+        arr = pa.array(part.array)
+        chunks += arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    chunks = [c.cast(pa.large_string()) for c in chunks]
+    return pa.chunked_array(chunks, type=pa.large_string())
+
+
+def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
+    """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
+    if len(ids) == 0:
+        return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
+    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
+    return _strings(pc.take(ids, idx))
+
+
+def person_ids_for(types: np.ndarray | pd.Series, values: np.ndarray | pd.Series) -> np.ndarray:
+    """Person ids for anchors: ``"p_" + sha256("<type>:<value>")[:16]``.
+
+    Parameters
+    ----------
+    types, values
+        Aligned anchor identifier types and values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of str.
+    """
+    sha = hashlib.sha256
+    return np.array(
+        [
+            "p_" + sha(f"{t}:{v}".encode()).hexdigest()[:16]
+            for t, v in zip(_pylist(types), _pylist(values), strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def _pylist(values: np.ndarray | pd.Series) -> list:
+    """Plain Python list (iterating an Arrow-backed Series element by element is slow)."""
+    return values.tolist() if isinstance(values, (np.ndarray, pd.Series)) else list(values)
+
+
+def _best_nodes(nodes: np.ndarray, groups: np.ndarray, n_groups: int, graph: IdentityGraph):
+    """Per group, the best of ``nodes`` (highest-priority type, then smallest value).
+
+    Returns an array of length ``n_groups`` with a node id or ``-1``. Node ids
+    are ordered by type priority, so the type is settled with integer minima;
+    strings are compared only where a group has several candidates of its best type.
+    """
+    best = np.full(n_groups, -1, dtype=np.int64)
+    if len(nodes) == 0:
+        return best
+    big = np.iinfo(np.int64).max
+    first = np.full(n_groups, big, dtype=np.int64)
+    np.minimum.at(first, groups, nodes)
+    has = first < big
+    best_type = np.full(n_groups, -1, dtype=np.int64)
+    best_type[has] = graph.node_type[first[has]]
+    cand = graph.node_type[nodes] == best_type[groups]
+    cnodes, cgroups = nodes[cand], groups[cand]
+    counts = np.bincount(cgroups, minlength=n_groups)
+    best[has] = first[has]
+    multi = counts[cgroups] > 1
+    if multi.any():
+        frame = pd.DataFrame(
+            {
+                "g": cgroups[multi],
+                "node": cnodes[multi],
+                "value": pd.array(graph.node_values(cnodes[multi]), dtype="string"),
+            }
+        )
+        top = frame.sort_values(["g", "value"], kind="stable").drop_duplicates("g")
+        best[top["g"].to_numpy()] = top["node"].to_numpy()
+    return best
+
+
+def _gather(values: np.ndarray, index: np.ndarray, fill) -> np.ndarray:
+    """``values[index]`` with ``fill`` where ``index < 0``."""
+    out = np.full(len(index), fill, dtype=values.dtype)
+    ok = index >= 0
+    out[ok] = values[index[ok]]
+    return out
+
+
+def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
+    """Component of each row: its highest-priority non-shared identifier, else any."""
+    comp = np.full(n_rows, -1, dtype=np.int64)
+    nodes_by_type = graph.row_nodes.get(name, {})
+    # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
+    passes = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
+    if graph.shared.any():
+        passes.append(np.append(graph.labels, -1))
+    for lookup in passes:
+        for id_type in graph.types:
+            nodes = nodes_by_type.get(id_type)
+            if nodes is not None:
+                comp = np.where(comp >= 0, comp, lookup[nodes])
+    return comp
+
+
+def _previous_ids(
+    graph: IdentityGraph, previous: pd.DataFrame, fresh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``previous`` ids; returns (ids per component, inherited flag)."""
+    missing = [c for c in ("id_type", "id_value", PERSON_ID) if c not in previous.columns]
+    if missing:
+        raise ValidationError(
+            f"previous identities: missing column(s) {', '.join(missing)}; expected the "
+            "identities table of an earlier run (id_type, id_value, person_id)",
+            context="stitching",
+        )
+    prev = previous.dropna(subset=["id_type", "id_value", PERSON_ID])
+    pid_codes, pid_values = pd.factorize(prev[PERSON_ID].astype("string"))
+    node_pid = np.full(graph.n_nodes, -1, dtype=np.int64)
+    ptypes = prev["id_type"].astype("string").to_numpy()
+    pvalues = prev["id_value"].astype("string")
+    for i, id_type in enumerate(graph.types):
+        sel = ptypes == id_type
+        if not sel.any():
+            continue
+        pos = pd.Index(graph.values[i]).get_indexer(pvalues[sel])
+        ok = pos >= 0
+        node_pid[pos[ok] + graph.offsets[i]] = pid_codes[sel][ok]
+    nodes = np.flatnonzero(node_pid >= 0)
+    ids = fresh.copy()
+    inherited = np.zeros(graph.n_components, dtype=bool)
+    if len(nodes) == 0:
+        return ids, inherited
+    best = _best_nodes(nodes, graph.labels[nodes], graph.n_components, graph)
+    comps = np.flatnonzero(best >= 0)
+    claim = node_pid[best[comps]]
+    # a previous person split in several components: the one holding its best node keeps it
+    keeper = _best_nodes(best[comps], claim, len(pid_values), graph)
+    wins = keeper[claim] == best[comps]
+    ids[comps[wins]] = np.asarray(pid_values, dtype=object)[claim[wins]]
+    inherited[comps[wins]] = True
+    return ids, inherited
+
+
+def _dedupe_ids(
+    ids: np.ndarray, inherited: np.ndarray, types: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """Re-hash fresh ids that collide with an inherited one (rare; deterministic salt)."""
+    salt = 0
+    while True:
+        dup = pd.Series(ids).duplicated(keep=False).to_numpy() & ~inherited
+        if not dup.any():
+            return ids
+        salt += 1
+        ids[dup] = person_ids_for(types[dup], [f"{v}#{salt}" for v in values[dup]])
+
+
+def _accounts(graph: IdentityGraph, row_comps: dict[str, np.ndarray]) -> np.ndarray:
+    """Account code per component: most observations, then smallest account id."""
+    n_acct = len(graph.accounts)
+    out = np.full(graph.n_components, -1, dtype=np.int64)
+    if n_acct == 0:
+        return out
+    comp_parts, acct_parts = [], []
+    for name, comps in row_comps.items():
+        acct = graph.row_accounts[name]
+        both = (comps >= 0) & (acct >= 0)
+        comp_parts.append(comps[both])
+        acct_parts.append(acct[both])
+    nodes, acct = graph.link_accounts
+    comp_parts.append(graph.labels[nodes])
+    acct_parts.append(acct)
+    comp = np.concatenate(comp_parts)
+    acct = np.concatenate(acct_parts)
+    if len(comp) == 0:
+        return out
+    keys, counts = np.unique(comp * np.int64(n_acct) + acct, return_counts=True)
+    frame = pd.DataFrame(
+        {
+            "comp": keys // n_acct,
+            "acct": keys % n_acct,
+            "n": counts,
+        }
+    )
+    frame["value"] = graph.accounts.to_numpy()[frame["acct"].to_numpy()]
+    top = frame.sort_values(["comp", "n", "value"], ascending=[True, False, True]).drop_duplicates(
+        "comp"
+    )
+    out[top["comp"].to_numpy()] = top["acct"].to_numpy()
+    return out
+
+
+def stitch(
+    touchpoints: pd.DataFrame,
+    conversions: pd.DataFrame,
+    identity_links: pd.DataFrame | None,
+    config: IdentityConfig | None = None,
+    previous: pd.DataFrame | None = None,
+) -> StitchResult:
+    """Resolve identities into people (see the module docstring for every rule).
+
+    Parameters
+    ----------
+    touchpoints, conversions
+        Canonical tables; identifier columns (:data:`workbench.schema.ID_TYPES`
+        and ``crm_account_id``) are optional, missing where absent.
+    identity_links
+        Canonical identity links, or ``None``.
+    config
+        Merge protection (blocked values, test ids, internal domains, limits,
+        priority, max component size); ``None`` uses the defaults.
+    previous
+        The ``identities`` table of an earlier run (``id_type``, ``id_value``,
+        ``person_id``): people keep their earlier ids.
+
+    Returns
+    -------
+    StitchResult
+
+    Raises
+    ------
+    ValidationError
+        When ``identity_links`` or ``previous`` lack their columns.
+    """
+    from workbench.identity.diagnostics import diagnostics
+
+    config = config or IdentityConfig()
+    tables = {"touchpoints": touchpoints, "conversions": conversions}
+    graph = build_graph(tables, identity_links, config)
+    n_comp = graph.n_components
+
+    # people: anchors and stable ids
+    all_nodes = np.arange(graph.n_nodes, dtype=np.int64)
+    anchor = _best_nodes(all_nodes, graph.labels, n_comp, graph)
+    anchor_type = np.asarray(graph.types, dtype=object)[graph.node_type[anchor]]
+    anchor_value = graph.node_values(anchor)
+    ids = person_ids_for(anchor_type, anchor_value)
+    inherited = np.zeros(n_comp, dtype=bool)
+    if previous is not None and len(previous):
+        ids, inherited = _previous_ids(graph, previous, ids)
+    ids = _dedupe_ids(ids, inherited, anchor_type, anchor_value)
+    id_array = pa.array(ids, type=pa.large_string())
+
+    row_comps = {name: _row_components(graph, name, len(t)) for name, t in tables.items()}
+    acct_code = _accounts(graph, row_comps)
+    acct_values = pa.array(graph.accounts.to_numpy(dtype=object), type=pa.large_string())
+
+    known_types = np.isin(np.asarray(graph.types), KNOWN_ID_TYPES)
+    node_known = known_types[graph.node_type] if graph.n_nodes else np.zeros(0, dtype=bool)
+    is_known = np.bincount(graph.labels[node_known], minlength=n_comp) > 0
+    is_internal = np.bincount(graph.labels[graph.internal], minlength=n_comp) > 0
+    is_shared = np.bincount(graph.labels[graph.shared], minlength=n_comp) > 0
+    size = np.bincount(graph.labels, minlength=n_comp)
+
+    outputs = {}
+    row_counts = {}
+    row_stats: dict[str, tuple[int, int, int]] = {}
+    for name, frame in tables.items():
+        comps = row_comps[name]
+        own = graph.row_accounts[name]
+        acct = _gather(acct_code, comps, -1)
+        acct = np.where(acct >= 0, acct, own)
+        internal = _gather(is_internal, comps, False) | graph.row_internal[name]
+        out = frame.copy(deep=False)
+        person = _take(id_array, comps)
+        person.index = frame.index
+        account = _take(acct_values, acct)
+        account.index = frame.index
+        out[PERSON_ID] = person
+        out[ACCOUNT_ID] = account
+        out[IS_INTERNAL] = internal
+        outputs[name] = out
+        row_counts[name] = np.bincount(comps[comps >= 0], minlength=n_comp)
+        row_stats[name] = (
+            len(comps),
+            int((comps >= 0).sum()),
+            int(_gather(is_known, comps, False).sum()),
+        )
+
+    people = pd.DataFrame(
+        {
+            PERSON_ID: _strings(id_array),
+            ACCOUNT_ID: _take(acct_values, acct_code),
+            "anchor_type": pd.array(anchor_type, dtype="string"),
+            "anchor_value": pd.array(anchor_value, dtype="string"),
+            "identifiers": size.astype(np.int64),
+            "touchpoints": row_counts["touchpoints"].astype(np.int64),
+            "conversions": row_counts["conversions"].astype(np.int64),
+            "is_known": is_known,
+            "is_internal": is_internal,
+            "is_shared": is_shared,
+        }
+    )
+
+    type_names = pa.array(list(graph.types), type=pa.large_string())
+    identities = pd.DataFrame(
+        {
+            "id_type": _strings(pc.take(type_names, pa.array(graph.node_type.astype(np.int64)))),
+            "id_value": _strings(_concat_strings(graph.values)),
+            PERSON_ID: _take(id_array, graph.labels),
+            ACCOUNT_ID: _take(acct_values, acct_code[graph.labels]),
+        }
+    )[IDENTITIES.names]
+
+    diag = diagnostics(graph, people, row_stats, config)
+    return StitchResult(
+        touchpoints=outputs["touchpoints"],
+        conversions=outputs["conversions"],
+        identities=identities,
+        people=people,
+        diagnostics=diag,
+    )

@@ -1,0 +1,437 @@
+"""Load GA4 BigQuery exports (NDJSON or Parquet) into one flat frame, one row per event.
+
+The nested ``event_params`` list is flattened with pyarrow compute (no Python
+loop per event): the list is exploded once, the wanted keys are filtered, and
+each key becomes a column. A parameter's value is whichever slot is filled,
+coalesced in the order ``string_value``, ``int_value``, ``double_value``,
+``float_value`` for text (so ``ga_session_id`` reads the same whether it was
+exported as an int or a string) and ``double_value``, ``float_value``,
+``int_value``, ``string_value`` for numbers.
+
+Files are parsed in parallel in batches of consecutive files (about 64 MB; a
+large file alone) and each batch is reduced to the flat columns in its worker
+thread, so the nested tables never pile up; pandas work happens once for all
+files.
+
+Identifier parameters (the reader's ``options.identifiers``) are read the same
+way from ``event_params`` and, only when some are configured, from
+``user_properties`` (same list-of-key/value layout): each configured key ``k``
+becomes the text columns ``ident_param.k`` and ``ident_user.k``.
+``session_traffic_source_last_click`` (newer exports) is read into
+``last_click.<record>.<field>`` columns (see :data:`LAST_CLICK`).
+
+Exports differ in how they write numbers (``bq extract`` writes INT64 values as
+JSON strings, other tools as numbers, and some samples even write
+``"ecommerce": "null"``); :data:`MODES` lists the schemas tried, see
+:mod:`workbench.ingest.readers._jsonl`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from workbench.ingest.quarantine import Quarantine
+from workbench.ingest.readers._common import clean_ids
+from workbench.ingest.readers._jsonl import (
+    JsonLines,
+    Mode,
+    arrow_column,
+    as_number,
+    as_text,
+    mark_duplicates,
+    null_strings_fix,
+    quote_numbers_fix,
+    read_json_lines,
+)
+from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
+from workbench.timestamps import parse_unix
+
+__all__ = ["LAST_CLICK", "MODES", "NUMBER_PARAMS", "TEXT_PARAMS", "load_events", "modes"]
+
+#: Event parameters read as text (one column each, named like the key).
+TEXT_PARAMS: tuple[str, ...] = (
+    "ga_session_id",
+    "page_location",
+    "firebase_screen_class",
+    "source",
+    "medium",
+    "campaign",
+    "currency",
+    "transaction_id",
+)
+#: Event parameters read as numbers (column ``param_<key>``).
+NUMBER_PARAMS: tuple[str, ...] = ("value",)
+
+_STRUCTS: dict[str, tuple[str, ...]] = {
+    "traffic_source": ("name", "medium", "source"),
+    "collected_traffic_source": (
+        "manual_campaign_name",
+        "manual_source",
+        "manual_medium",
+        "gclid",
+    ),
+    "device": ("category",),
+}
+#: ``session_traffic_source_last_click`` records and fields read (all text).
+LAST_CLICK: dict[str, tuple[str, ...]] = {
+    "manual_campaign": ("campaign_name", "source", "medium"),
+    "google_ads_campaign": ("campaign_name",),
+    "cross_channel_campaign": ("campaign_name", "source", "medium", "default_channel_group"),
+}
+_TEXT_TOP = ("event_name", "user_id", "user_pseudo_id", "platform")
+_HASH = "_line_hash"
+_SLOTS = ("string_value", "int_value", "double_value", "float_value")
+#: JSON files are parsed and reduced to their columns in batches of about this size
+#: (consecutive files), in parallel: per-file column work dominates for small daily files.
+_BATCH_BYTES = 64 << 20
+
+
+def _schema(ints: pa.DataType, floats: pa.DataType, user_properties: bool) -> pa.Schema:
+    value = pa.struct(
+        [
+            ("string_value", pa.string()),
+            ("int_value", ints),
+            ("float_value", floats),
+            ("double_value", floats),
+        ]
+    )
+    fields = [
+        ("event_timestamp", ints),
+        ("event_name", pa.string()),
+        ("event_params", pa.list_(pa.struct([("key", pa.string()), ("value", value)]))),
+        ("user_id", pa.string()),
+        ("user_pseudo_id", pa.string()),
+        ("platform", pa.string()),
+        ("ecommerce", pa.struct([("purchase_revenue", floats), ("transaction_id", pa.string())])),
+    ]
+    fields += [(name, pa.struct([(f, pa.string()) for f in sub])) for name, sub in _STRUCTS.items()]
+    last_click = [(r, pa.struct([(f, pa.string()) for f in sub])) for r, sub in LAST_CLICK.items()]
+    fields.append(("session_traffic_source_last_click", pa.struct(last_click)))
+    if user_properties:
+        fields.append(("user_properties", fields[2][1]))
+    return pa.schema(fields)
+
+
+_NUMERIC_KEYS = (
+    "event_timestamp",
+    "int_value",
+    "float_value",
+    "double_value",
+    "purchase_revenue",
+    "user_id",
+    "user_pseudo_id",
+)
+
+
+@functools.cache
+def modes(user_properties: bool = False) -> tuple[Mode, ...]:
+    """Parse modes, most common first.
+
+    Numbers as numbers; INT64 as strings (``bq extract``); the same two with ``"null"`` strings fixed; everything as text.
+
+    ``user_properties`` adds that list to the schema (only parsed when needed).
+    """
+    up = user_properties
+    return (
+        Mode(_schema(pa.int64(), pa.float64(), up)),
+        Mode(_schema(pa.string(), pa.float64(), up)),
+        Mode(_schema(pa.int64(), pa.float64(), up), null_strings_fix),
+        Mode(_schema(pa.string(), pa.float64(), up), null_strings_fix),
+        Mode(_schema(pa.string(), pa.string(), up), quote_numbers_fix(_NUMERIC_KEYS)),
+    )
+
+
+#: The parse modes without ``user_properties`` (see :func:`modes`).
+MODES: tuple[Mode, ...] = modes(False)
+
+
+def _slot(value: pa.Array, name: str) -> pa.Array | None:
+    if value.type.get_field_index(name) < 0:
+        return None
+    arr = pc.struct_field(value, name)
+    return None if pa.types.is_null(arr.type) else arr
+
+
+def _first_per_event(parents: np.ndarray, n: int) -> pa.Array:
+    """Take-indices (null where absent) of the first of ``parents`` (sorted) for each event."""
+    pos = np.full(n, -1, dtype=np.int64)
+    if len(parents):
+        first = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        pos[parents[first]] = first
+    return pa.array(pos, mask=pos < 0)
+
+
+#: One event column: text as an Arrow string array, numbers as float64.
+_Column = pa.Array | pa.ChunkedArray | np.ndarray
+
+
+def _text(arr: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array | pa.ChunkedArray:
+    """An Arrow column as ``string`` (numbers formatted; all missing if ``arr`` is None)."""
+    if arr is None or pa.types.is_null(arr.type):
+        return pa.nulls(n, pa.string())
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return arr
+
+
+def _number(arr: pa.Array | pa.ChunkedArray | None, n: int) -> np.ndarray:
+    """:func:`workbench.ingest.readers._jsonl.as_number`, as a float64 array."""
+    return as_number(arr, n).to_numpy(dtype="float64")
+
+
+def _key_values(
+    table: pa.Table, column: str, n: int, text_keys: tuple[str, ...], number_keys: tuple[str, ...]
+) -> dict[str, _Column]:
+    """One column per wanted key of a key/value list (first occurrence in the event wins).
+
+    ``column`` is ``event_params`` or ``user_properties``. Only the wanted keys
+    are kept after the list is exploded, so the rest of the work is on a few
+    values per event. Keys absent from every event give all-missing columns.
+    """
+    out: dict[str, _Column] = {key: _text(None, n) for key in text_keys}
+    out.update({key: _number(None, n) for key in number_keys})
+    col = table.column(column) if column in table.column_names else None
+    if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
+        return out
+    arr = col.combine_chunks()
+    flat = pc.list_flatten(arr)
+    parent = pc.list_parent_indices(arr)
+    keys = pc.struct_field(flat, "key")
+    sel = pc.is_in(keys, value_set=pa.array(text_keys + number_keys, type=pa.string()))
+    flat, parent, keys = flat.filter(sel), parent.filter(sel), keys.filter(sel)
+    if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
+        value = pc.struct_field(flat, "value")
+        slots = {s: _slot(value, s) for s in _SLOTS}
+    else:
+        slots = dict.fromkeys(_SLOTS)
+    texts = [
+        s if pa.types.is_string(s.type) else pc.cast(s, pa.string())
+        for s in (slots[k] for k in ("string_value", "int_value", "double_value", "float_value"))
+        if s is not None
+    ]
+    text = pc.coalesce(*texts) if texts else None
+    parent_np = parent.to_numpy()
+    encoded = pc.dictionary_encode(keys)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    names = encoded.dictionary.to_pylist()
+    for key in text_keys + number_keys:
+        if key not in names:
+            continue
+        hit = np.flatnonzero(codes == names.index(key))
+        take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
+        if key in text_keys:
+            out[key] = _text(pc.take(text, take) if text is not None else None, n)
+            continue
+        number = out[key]
+        for name in ("double_value", "float_value", "int_value", "string_value"):
+            if slots[name] is not None:
+                number = np.where(np.isnan(number), _number(pc.take(slots[name], take), n), number)
+        out[key] = number
+    return out
+
+
+def _params(table: pa.Table, n: int, identifiers: tuple[str, ...]) -> dict[str, _Column]:
+    """The wanted event parameters and identifier keys.
+
+    Identifier keys of ``event_params`` and ``user_properties`` (see the module docstring for the column names).
+    """
+    extra = tuple(k for k in identifiers if k not in TEXT_PARAMS)
+    found = _key_values(table, "event_params", n, TEXT_PARAMS + extra, NUMBER_PARAMS)
+    out: dict[str, _Column] = {key: found[key] for key in TEXT_PARAMS}
+    out.update({f"param_{key}": found[key] for key in NUMBER_PARAMS})
+    if identifiers:
+        props = _key_values(table, "user_properties", n, identifiers, ())
+        for key in identifiers:
+            out[f"ident_param.{key}"] = found[key]
+            out[f"ident_user.{key}"] = props[key]
+    return out
+
+
+def _columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, _Column]:
+    """The event columns of one parsed table, still in Arrow (text) or numpy (numbers).
+
+    Pure Arrow/numpy work, so files are reduced to these few columns in the
+    worker threads and the big nested tables are dropped early.
+    """
+    n = table.num_rows
+    data: dict[str, _Column] = {
+        "event_timestamp": _number(arrow_column(table, ("event_timestamp",)), n)
+    }
+    for name in _TEXT_TOP:
+        data[name] = _text(arrow_column(table, (name,)), n)
+    for name, subs in _STRUCTS.items():
+        for sub in subs:
+            data[f"{name}.{sub}"] = _text(arrow_column(table, (name, sub)), n)
+    data["purchase_revenue"] = _number(arrow_column(table, ("ecommerce", "purchase_revenue")), n)
+    data["ecommerce_transaction_id"] = _text(
+        arrow_column(table, ("ecommerce", "transaction_id")), n
+    )
+    for record, subs in LAST_CLICK.items():
+        for sub in subs:
+            path = ("session_traffic_source_last_click", record, sub)
+            data[f"last_click.{record}.{sub}"] = _text(arrow_column(table, path), n)
+    data.update(_params(table, n, identifiers))
+    return data
+
+
+def _frame(parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """One row per event from the :func:`_columns` of one or more tables, in order."""
+    data: dict[str, pd.Series] = {
+        SOURCE_FILE: pd.Series(files, dtype="string"),
+        SOURCE_ROW: pd.Series(rows, dtype="int64"),
+    }
+    for name in parts[0]:
+        chunks = [p[name] for p in parts]
+        if isinstance(chunks[0], np.ndarray):
+            numbers = pd.Series(np.concatenate(chunks), dtype="float64")
+            if name == "event_timestamp":
+                data[TS] = parse_unix(numbers).reset_index(drop=True)
+                data[name] = numbers  # kept for the unit check (readers/_guards.py)
+            else:
+                data[name] = numbers
+        else:
+            arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
+            data[name] = as_text(pa.chunked_array(arrays, type=pa.string()), len(files))
+    frame = pd.DataFrame(data)
+    for name in ("user_id", "user_pseudo_id"):
+        frame[name] = clean_ids(frame[name])
+    return frame
+
+
+def _read_parquet(
+    path: Path, file: str, identifiers: tuple[str, ...]
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    wanted = ["event_timestamp", "event_name", "event_params", *_TEXT_TOP[1:], "ecommerce"]
+    wanted += [*_STRUCTS, "session_traffic_source_last_click"]
+    wanted += ["user_properties"] if identifiers else []
+    present = set(pq.read_schema(path).names)
+    table = pq.read_table(path, columns=[c for c in dict.fromkeys(wanted) if c in present])
+    rows = np.arange(1, table.num_rows + 1)
+    frame = _frame([_columns(table, identifiers)], np.full(table.num_rows, file), rows)
+    # a Parquet "duplicate" is a row identical in every field read
+    frame[_HASH] = pd.util.hash_pandas_object(
+        frame.drop(columns=[SOURCE_FILE, SOURCE_ROW]), index=False
+    ).to_numpy()
+    return frame, {"file": file, "rows": len(frame), "malformed": 0}
+
+
+def _read_batch(
+    batch: list[tuple[Path, str]], source: str, identifiers: tuple[str, ...]
+) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
+    """Parse a batch of files and reduce them to their event columns (in a worker thread).
+
+    Each file goes into its own quarantine; the nested tables are dropped once
+    reduced. ``identifiers``: the identifier keys to read (see :func:`load_events`).
+    """
+    parse_modes = modes(bool(identifiers))
+    done = []
+    for path, file in batch:
+        own = Quarantine()
+        done.append(
+            (
+                read_json_lines(path, modes=parse_modes, quarantine=own, source=source, file=file),
+                own,
+            )
+        )
+    columns = _reduce([lines.table for lines, _ in done], identifiers)
+    for lines, _ in done:
+        lines.table = lines.table.schema.empty_table()
+    return done, columns
+
+
+def _reduce(tables: list[pa.Table], identifiers: tuple[str, ...]) -> dict[str, _Column]:
+    """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
+    if len({t.schema for t in tables}) > 1:
+        tables = [t.cast(modes(bool(identifiers))[-1].schema) for t in tables]
+    return _columns(pa.concat_tables(tables), identifiers)
+
+
+def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """Consecutive files grouped to about :data:`_BATCH_BYTES` each (a large file alone)."""
+    batches: list[list[tuple[Path, str]]] = []
+    size = _BATCH_BYTES
+    for path, file in files:
+        if size >= _BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append((path, file))
+        size += path.stat().st_size
+    return batches
+
+
+def load_events(
+    paths: list[tuple[Path, str]],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    identifiers: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Read every file (``(path, name)`` pairs) into one flat event frame.
+
+    ``*.parquet`` files are read with pyarrow.parquet, everything else as
+    (optionally gzipped) JSON lines. Repeated events (identical lines, or
+    Parquet rows identical in every field read), within a file or across
+    files, are quarantined as ``"duplicate event"``. Returns the events and
+    per-file counts. ``identifiers``: parameter / user property keys read as
+    ``ident_param.<key>`` and ``ident_user.<key>`` text columns.
+    """
+    frames, infos = [], []
+    json_files = [(p, f) for p, f in paths if p.suffix.lower() != ".parquet"]
+    batches = _batches(json_files)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = list(pool.map(lambda batch: _read_batch(batch, source, identifiers), batches))
+    parts = [columns for _, columns in done]
+    by_file = {
+        file: result
+        for batch, (results, _) in zip(batches, done, strict=True)
+        for (_, file), result in zip(batch, results, strict=True)
+    }
+    del done
+    kept: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for path, file in paths:
+        if path.suffix.lower() == ".parquet":
+            frame, info = _read_parquet(path, file, identifiers)
+            frames.append(frame)
+        else:
+            lines, own = by_file.pop(file)
+            quarantine.extend(own.to_frame())  # file order
+            kept.append((file, lines.rows, lines.hashes))
+            info = {
+                "file": file,
+                "rows": lines.lines,
+                "duplicates": lines.duplicates,
+                "malformed": lines.malformed,
+            }
+        infos.append(info)
+    if kept or not frames:
+        # one frame for all JSON files
+        parts = parts or [_columns(MODES[0].schema.empty_table(), identifiers)]
+        counts = [len(rows) for _, rows, _ in kept]
+        files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
+        rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])
+        frame = _frame(parts, files, rows)
+        frame[_HASH] = np.concatenate([h for _, _, h in kept] or [np.zeros(0, dtype=np.uint64)])
+        frames.insert(0, frame)
+        del parts
+    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    dup = mark_duplicates(
+        events[_HASH].to_numpy(),
+        events[SOURCE_ROW].to_numpy(),
+        events[SOURCE_FILE].to_numpy(dtype=object),
+        quarantine,
+        source=source,
+    )
+    repeats = events.loc[dup, SOURCE_FILE].value_counts()
+    for info in infos:
+        info["duplicates"] = int(info.get("duplicates", 0)) + int(repeats.get(info["file"], 0))
+    events = events.loc[~dup].drop(columns=_HASH).reset_index(drop=True)
+    return events, infos

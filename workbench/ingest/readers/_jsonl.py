@@ -1,0 +1,457 @@
+"""Read JSON-lines exports fast and forgivingly (GA4 BigQuery NDJSON, Segment).
+
+Parsing is done by :func:`pyarrow.json.read_json` with an explicit schema
+(only the fields a reader needs; other fields are skipped), in chunks of about
+8 MB on a thread pool. Lines are found with numpy and hashed (for
+de-duplication) from zero-copy slices of the file; nothing is parsed per line
+in Python. (DuckDB's ``read_json`` tokenizes faster, but it accepts trailing
+commas, ``NaN`` and type coercions that this reader quarantines, and cannot
+isolate bad lines; with the checks that would need it is no faster.) The slow
+paths run only when a file needs them:
+
+* **Malformed lines** (invalid JSON, not an object, several objects on one
+  line, invalid UTF-8) make their chunk's parse fail; the chunk is split
+  around the row the parser names (or bisected) until each bad line is
+  isolated and quarantined as ``"unparseable JSON"`` with its line number and
+  the parser's message; the good lines are kept.
+* **Type drift** (``"int_value": "123"`` in one export and ``123`` in another,
+  ``"ecommerce": "null"``): the reader gives a list of :class:`Mode` s, each a
+  schema plus an optional byte-level fix; a part of the file whose parse fails
+  with a type conflict is retried in the next mode. Tables parsed in different
+  modes are cast to the last mode's schema before they are joined.
+* **Duplicate lines** (byte-identical) in a file are quarantined as
+  ``"duplicate event"`` naming the line they repeat; identity is judged by a
+  64-bit hash of the line. The hashes of the kept lines are returned so the
+  reader can drop repeats across files the same way (:func:`mark_duplicates`).
+
+Line numbers are 1-based physical lines of the (decompressed) file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from workbench.ingest.quarantine import Quarantine
+from workbench.ingest.readers._damage import quarantine_damage, read_raw, truncation_damage
+from workbench.schema import SOURCE_FILE, SOURCE_ROW
+
+__all__ = [
+    "JsonLines",
+    "Mode",
+    "arrow_column",
+    "as_number",
+    "as_text",
+    "mark_duplicates",
+    "null_strings_fix",
+    "number_column",
+    "quote_numbers_fix",
+    "read_json_lines",
+    "text_column",
+]
+
+_CHUNK_BYTES = 8 << 20
+_SNIFF_BYTES = 64 << 10
+_SCAN_BYTES = 4 << 20
+_ROW_SUFFIX = re.compile(r"\s*in row (\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way to parse: an explicit schema and an optional fix applied to the bytes first."""
+
+    schema: pa.Schema
+    fix: Callable[[bytes], bytes] | None = None
+
+
+@dataclass
+class JsonLines:
+    """What :func:`read_json_lines` read from one file."""
+
+    table: pa.Table
+    rows: np.ndarray
+    hashes: np.ndarray
+    lines: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+
+
+def null_strings_fix(data: bytes) -> bytes:
+    """Replace the JSON string ``"null"`` used as a value by a real ``null``."""
+    if b'"null"' not in data:
+        return data
+    return data.replace(b': "null"', b": null").replace(b':"null"', b":null")
+
+
+def quote_numbers_fix(keys: Sequence[str]) -> Callable[[bytes], bytes]:
+    r"""A fix that quotes bare numbers after the given keys and turns ``"null"`` into ``null``.
+
+    A key inside a JSON string is escaped (``\\"key\\"``), so only real keys match.
+    """
+    names = b"|".join(re.escape(k.encode()) for k in keys)
+    pattern = re.compile(rb'"(' + names + rb')":(\s*)(-?[0-9][0-9.eE+\-]*)')
+
+    def fix(data: bytes) -> bytes:
+        return pattern.sub(rb'"\1":\2"\3"', null_strings_fix(data))
+
+    return fix
+
+
+def arrow_column(table: pa.Table, path: tuple[str, ...]) -> pa.ChunkedArray | pa.Array | None:
+    """The nested column at ``path`` (e.g. ``("device", "category")``), or None if absent."""
+    if path[0] not in table.column_names:
+        return None
+    arr = table.column(path[0])
+    for name in path[1:]:
+        if not pa.types.is_struct(arr.type) or arr.type.get_field_index(name) < 0:
+            return None
+        arr = pc.struct_field(arr, name)
+    return arr
+
+
+def as_text(arr: pa.ChunkedArray | pa.Array | None, n: int) -> pd.Series:
+    """An arrow column as a ``string`` Series (numbers formatted; all missing if ``arr`` is None)."""
+    if arr is None or pa.types.is_null(arr.type):
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return pd.Series(arr.to_pandas(), dtype="string").reset_index(drop=True)
+
+
+def as_number(arr: pa.ChunkedArray | pa.Array | None, n: int) -> pd.Series:
+    """An arrow column as float64 (text parsed; unparseable -> NaN)."""
+    if arr is None or pa.types.is_null(arr.type):
+        return pd.Series(np.nan, index=range(n), dtype="float64")
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        return pd.Series(pc.cast(arr, pa.float64(), safe=False).to_pandas(), dtype="float64")
+    values = pd.Series(arr.to_pandas(), dtype="string").str.strip()
+    return pd.to_numeric(values, errors="coerce").astype("float64").reset_index(drop=True)
+
+
+def text_column(table: pa.Table, path: tuple[str, ...], n: int) -> pd.Series:
+    """:func:`as_text` of :func:`arrow_column`."""
+    return as_text(arrow_column(table, path), n)
+
+
+def number_column(table: pa.Table, path: tuple[str, ...], n: int) -> pd.Series:
+    """:func:`as_number` of :func:`arrow_column`."""
+    return as_number(arrow_column(table, path), n)
+
+
+def mark_duplicates(
+    hashes: np.ndarray,
+    rows: np.ndarray,
+    files: np.ndarray,
+    quarantine: Quarantine,
+    *,
+    source: str,
+    what: str = "line",
+    exclude: np.ndarray | None = None,
+    reason: str = "duplicate event",
+) -> np.ndarray:
+    """Mask of repeated lines/rows: same hash as an earlier one (in this order).
+
+    ``rows`` and ``files`` give each entry's line number and file. Each repeat
+    is quarantined with ``reason`` (default ``"duplicate event"``) and the
+    value ``"identical to <what> <file>:<row>"`` naming the first occurrence.
+    """
+    dup = pd.Series(hashes).duplicated().to_numpy(copy=True)
+    if exclude is not None:
+        dup &= ~exclude
+    n_dup = int(dup.sum())
+    if n_dup:
+        first = pd.Series(np.arange(len(hashes))).groupby(hashes).transform("first").to_numpy()
+        first = first[dup]
+        frame = pd.DataFrame(
+            {
+                SOURCE_FILE: files[dup],
+                SOURCE_ROW: rows[dup],
+                "value": [
+                    f"identical to {what} {f}:{r}"
+                    for f, r in zip(files[first].tolist(), rows[first].tolist(), strict=True)
+                ],
+            }
+        )
+        quarantine.add(
+            frame,
+            np.ones(n_dup, dtype=bool),
+            reason=reason,
+            source=source,
+            values=frame["value"],
+        )
+    return dup
+
+
+def _read_bytes(path: Path) -> tuple[bytes, str | None]:
+    """The file's bytes (gunzipped, BOM removed) and a note when the archive is damaged."""
+    raw, problem = read_raw(path)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    return raw, problem
+
+
+def _row_hint(exc: Exception) -> int | None:
+    match = _ROW_SUFFIX.search(str(exc).splitlines()[0]) if str(exc) else None
+    return int(match.group(1)) if match else None
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = text.removeprefix("JSON parse error: ")
+    if "Column() changed from object to" in text:
+        return "the line is not a JSON object"
+    return _ROW_SUFFIX.sub("", text).rstrip(". ")
+
+
+def _is_conflict(message: str) -> bool:
+    """A type conflict in a nested field (not a line that is not a JSON object at all)."""
+    return ("changed from" in message and "Column()" not in message) or (
+        "Failed to convert JSON" in message
+    )
+
+
+def _try(
+    data: bytes | memoryview, mode: Mode, fix: bool
+) -> tuple[pa.Table | None, str | None, int | None]:
+    """Parse ``data`` as one block -> (table, None, None) or (None, error, row of the error)."""
+    if fix and mode.fix is not None:
+        data = mode.fix(bytes(data))
+    # pyarrow (<= 26) crashes on a block whose first value is ``null``; an extra
+    # leading ``{}`` row (dropped below) makes it read that line like anywhere
+    # else in a block: as a row of nulls
+    head = bytes(data[:4096]).lstrip() or bytes(data).lstrip()
+    shift = int(head.startswith(b"null"))
+    if shift:
+        data = b"{}\n" + bytes(data)
+    try:
+        table = pj.read_json(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 64),
+            parse_options=pj.ParseOptions(
+                explicit_schema=mode.schema, unexpected_field_behavior="ignore"
+            ),
+        )
+    except (pa.ArrowException, UnicodeDecodeError, ValueError) as exc:
+        row = _row_hint(exc)
+        return None, _message(exc), None if row is None else max(row - shift, 0)
+    try:
+        table.validate(full=True)
+    except pa.ArrowInvalid:
+        return None, "invalid UTF-8", None
+    return table.slice(shift), None, None
+
+
+def _sniff(raw: bytes, modes: Sequence[Mode]) -> int:
+    """Index of the first mode that parses the file's first lines without a type conflict."""
+    head = raw[:_SNIFF_BYTES]
+    if len(raw) > len(head) and b"\n" in head:
+        head = head[: head.rindex(b"\n")]
+    for i, mode in enumerate(modes):
+        _, error, _ = _try(head, mode, fix=True)
+        if error is None or not _is_conflict(error):
+            return i
+    return 0
+
+
+_Part = tuple[int, int, pa.Table, int]
+
+
+class _Parser:
+    """Parses line ranges of one file body; bisects ranges that fail."""
+
+    def __init__(
+        self, body: bytes, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
+    ) -> None:
+        self.view = memoryview(body)
+        self.starts = starts
+        self.nonblank = np.concatenate([[0], np.cumsum(~blank)])
+        self.modes = modes
+        self.base = base
+
+    def parse(self, a: int, b: int, mode: int) -> tuple[list[_Part], list[tuple[int, str]]]:
+        """Parse lines ``a`` to ``b`` (exclusive) -> (parsed parts, bad lines with reasons)."""
+        expected = int(self.nonblank[b] - self.nonblank[a])
+        data = self.view[self.starts[a] : self.starts[b]]
+        while True:
+            table, error, row = _try(data, self.modes[mode], fix=mode != self.base)
+            if table is not None and table.num_rows == expected:
+                return [(a, b, table, mode)], []
+            if error is not None and _is_conflict(error) and mode + 1 < len(self.modes):
+                mode += 1
+                continue
+            break
+        if b - a == 1:
+            return [], [(a, error or "more than one JSON value on the line")]
+        cuts = [a, (a + b) // 2, b]
+        if row is not None:
+            # the error names the row (non-blank line) within this block: cut around it
+            line = int(np.searchsorted(self.nonblank, self.nonblank[a] + row + 1) - 1)
+            if a <= line < b:
+                cuts = sorted({a, line, line + 1, b})
+        parts: list[_Part] = []
+        bad: list[tuple[int, str]] = []
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            if hi > lo:
+                more, more_bad = self.parse(lo, hi, mode)
+                parts += more
+                bad += more_bad
+        return parts, bad
+
+
+def _assemble(
+    parts: list[_Part], blank: np.ndarray, modes: Sequence[Mode]
+) -> tuple[pa.Table, np.ndarray]:
+    """Join the parsed parts (cast to a common schema) and the line index of each row."""
+    if not parts:
+        return modes[-1].schema.empty_table(), np.zeros(0, dtype=np.int64)
+    used = {m for _, _, _, m in parts}
+    tables = [t for _, _, t, _ in parts]
+    if len(used) > 1:
+        target = modes[max(used)].schema
+        tables = [t.cast(target) if t.schema != target else t for t in tables]
+    idx = np.concatenate([np.flatnonzero(~blank[a:b]) + a for a, b, _, _ in parts])
+    return pa.concat_tables(tables), idx
+
+
+def _line_ends(body: bytes) -> np.ndarray:
+    r"""Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
+
+    Like ``body.split(b"\\n")`` without a trailing empty line, but without
+    copying the lines: the newlines are found with numpy, a block at a time.
+    """
+    data = np.frombuffer(body, dtype=np.uint8)
+    found = np.empty(min(len(data), _SCAN_BYTES), dtype=bool)
+    parts = [np.zeros(0, dtype=np.int64)]
+    for at in range(0, len(data), _SCAN_BYTES):
+        block = data[at : at + _SCAN_BYTES]
+        np.equal(block, 10, out=found[: len(block)])
+        parts.append(np.flatnonzero(found[: len(block)]) + at)
+    ends = np.concatenate(parts)
+    if body and not body.endswith(b"\n"):
+        ends = np.append(ends, len(body))
+    return ends
+
+
+def _line_hashes(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each line's bytes (for finding identical lines).
+
+    Hashes zero-copy slices of ``body`` (CPython's bytes hash of a read-only
+    buffer); the iteration runs in C (``map``), not in Python bytecode.
+    """
+    view = memoryview(body)
+    spans = map(slice, starts.tolist(), ends.tolist())
+    hashes = np.fromiter(map(hash, map(view.__getitem__, spans)), dtype=np.int64, count=len(ends))
+    return hashes.view(np.uint64)
+
+
+def read_json_lines(
+    path: Path,
+    *,
+    modes: Sequence[Mode],
+    quarantine: Quarantine,
+    source: str,
+    file: str,
+) -> JsonLines:
+    """Parse one JSON-lines file; quarantine malformed and duplicate lines.
+
+    The file is parsed in chunks of about 8 MB on a thread pool; a chunk that
+    fails is bisected to isolate its bad lines.
+
+    Parameters
+    ----------
+    path
+        The file (``.gz`` is decompressed).
+    modes
+        Parse modes in order of preference; the last must accept everything
+        the others accept (its schema is the common one).
+    quarantine, source, file
+        Where bad lines go, and the names used for them.
+
+    Returns
+    -------
+    JsonLines
+        The parsed table (one row per kept line, in file order) and the line
+        number of each row.
+    """
+    raw, problem = _read_bytes(path)
+    if problem is not None:
+        damage = truncation_damage(raw, problem, file)
+        quarantine_damage(damage, quarantine, source=source, file=file)
+    base = _sniff(raw, modes)
+    body = modes[base].fix(raw) if modes[base].fix is not None else raw  # type: ignore[misc]
+    del raw
+    ends = _line_ends(body)
+    n = len(ends)
+    lineno = np.arange(1, n + 1, dtype=np.int64)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    starts[1:] = ends + 1
+    lengths = ends - starts[:-1]
+    blank = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(lengths < 16).tolist():
+        blank[i] = not body[starts[i] : ends[i]].strip()
+    hashes = _line_hashes(body, starts[:-1], ends)
+    names = np.full(n, file, dtype=object)
+    dup = mark_duplicates(hashes, lineno, names, quarantine, source=source, exclude=blank)
+    bounds = np.unique(
+        np.concatenate(
+            [
+                [0],
+                np.searchsorted(starts, np.arange(1, 1 + len(body) // _CHUNK_BYTES) * _CHUNK_BYTES),
+                [n],
+            ]
+        )
+    )
+    parser = _Parser(body, starts, blank, modes, base)
+    ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    if len(ranges) > 1:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            results = list(pool.map(lambda r: parser.parse(r[0], r[1], base), ranges))
+    else:
+        results = [parser.parse(a, b, base) for a, b in ranges]
+    parts = [p for res in results for p in res[0]]
+    bad = [b for res in results for b in res[1] if not dup[b[0]]]
+    table, idx = _assemble(parts, blank, modes)
+    keep = ~dup[idx]
+    if not keep.all():
+        table, idx = table.filter(pa.array(keep)), idx[keep]
+    if bad:
+        view = parser.view
+        frame = pd.DataFrame(
+            {
+                SOURCE_ROW: lineno[[i for i, _ in bad]],
+                "value": [
+                    f"{detail}: "
+                    + bytes(view[starts[i] : min(starts[i + 1] - 1, starts[i] + 160)]).decode(
+                        "utf-8", errors="replace"
+                    )
+                    for i, detail in bad
+                ],
+            }
+        )
+        quarantine.add(
+            frame,
+            np.ones(len(frame), dtype=bool),
+            reason="unparseable JSON",
+            source=source,
+            file=file,
+            values=frame["value"],
+        )
+    return JsonLines(
+        table=table,
+        rows=lineno[idx],
+        hashes=hashes[idx],
+        lines=int(n - blank.sum()),
+        duplicates=int(dup.sum()),
+        malformed=len(bad),
+    )

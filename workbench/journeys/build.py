@@ -1,0 +1,595 @@
+"""Cut customer journeys from stitched touchpoints and conversions.
+
+A **converting journey** belongs to one conversion: the unit's (person's or
+account's) touches with ``conversion_ts - lookback <= ts <= conversion_ts`` that
+come strictly after the unit's previous conversion *of the same type*. Touches
+can therefore belong to a ``lead`` journey and to a later ``deal_won`` journey
+of the same person. A conversion without any touch in its window is kept as a
+zero-touch journey with path ``"(no touch)"``.
+
+A **non-converting journey** exists for every unit that has touches in the
+period but no selected conversion in it: one journey per unit, made of its
+touches in the period that fall within ``lookback_days`` before its *last*
+touch in the period. The same lookback thus caps both kinds of journey, so
+path lengths, durations and conversion rates compare like with like.
+
+The period is half-open, ``[start, end)``: conversions with ``ts`` in it become
+journeys; the touches of a converting journey may start up to ``lookback_days``
+before ``start``. Everything not used is counted in :attr:`JourneySet.excluded`
+with a reason; nothing is dropped silently.
+
+Ordering and ids: touches are ordered by time; touches of one unit with the
+same timestamp keep their input order. Journeys are ordered by unit id, then
+end time. ``journey_id`` is ``"j"`` + 16 hex digits of a fixed-key 64-bit hash
+of (unit kind, unit id, conversion type, conversion time, conversion id,
+duplicate number) -- or (unit kind, unit id, ``"(none)"``) for a non-converting
+journey -- so it is the same in every run on the same data.
+
+The hot path is vectorized: one sort of the touches by (unit, time), one
+binary search per journey bound over the sorted keys, and Arrow kernels for the
+string columns and the path labels. There is no Python loop per unit or journey.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
+from workbench.errors import ValidationError
+from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
+from workbench.journeys.index import (
+    UnitTimeIndex,
+    conversion_windows,
+    journey_ids,
+    open_windows,
+    period_us,
+    ts_from_us,
+    ts_us,
+)
+from workbench.journeys.stages import add_stage_times
+from workbench.schema import (
+    ACCOUNT_ID,
+    CAMPAIGN,
+    CHANNEL,
+    CONVERSION_ID,
+    CONVERSION_TYPE,
+    CONVERSIONS,
+    JOURNEY_ID,
+    JOURNEY_TOUCHES,
+    JOURNEYS,
+    PERSON_ID,
+    PLATFORM,
+    TOUCH_TYPE,
+    TS,
+    VALUE,
+)
+
+__all__ = [
+    "LEVEL_COLUMNS",
+    "NOT_SET",
+    "NO_TOUCH",
+    "PATH_SEP",
+    "UNASSIGNED",
+    "JourneySet",
+    "build_journeys",
+    "journeys_from_config",
+    "paths_from_touches",
+    "touch_journey_index",
+]
+
+#: Separator between touch labels in ``path``.
+PATH_SEP = " > "
+#: Path of a conversion without any touch in its window.
+NO_TOUCH = "(no touch)"
+#: Label of a touch whose path-level value (campaign, platform ...) is missing.
+NOT_SET = "(not set)"
+#: Channel of a touch without channel (GA4's name for the same thing).
+UNASSIGNED = "Unassigned"
+#: Touch column behind each ``path_level``.
+LEVEL_COLUMNS: dict[str, str] = {
+    "channel": CHANNEL,
+    "platform": PLATFORM,
+    "campaign": CAMPAIGN,
+    "touch_type": TOUCH_TYPE,
+}
+
+_US_PER_DAY = 86_400 * 1_000_000
+_TOUCH_TEXT = (CHANNEL, TOUCH_TYPE, CAMPAIGN, PLATFORM, "page", "event_name")
+_NOT_SETTINGS = ("touchpoints", "conversions", "attributes")
+
+
+@dataclass
+class JourneySet:
+    """Output of :func:`build_journeys`.
+
+    Attributes
+    ----------
+    journeys
+        One row per journey (:data:`workbench.schema.JOURNEYS` columns, then
+        attribute columns carried from the conversions/``attributes``).
+    touches
+        One row per touch of a journey (:data:`workbench.schema.JOURNEY_TOUCHES`).
+    excluded
+        Rows not used, counted by reason: columns ``table``, ``reason``, ``rows``.
+    settings
+        The arguments the journeys were built with.
+    """
+
+    journeys: pd.DataFrame
+    touches: pd.DataFrame
+    excluded: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Headline counts as a long frame with columns ``metric``, ``value``."""
+        j, ex = self.journeys, self.excluded.groupby("table")["rows"].sum()
+        rows = {
+            "journeys": len(j),
+            "converted_journeys": int(j["converted"].sum()),
+            "zero_touch_journeys": int((j["n_touches"] == 0).sum()),
+            "journey_touches": len(self.touches),
+            "excluded_touchpoints": int(ex.get("touchpoints", 0)),
+            "excluded_conversions": int(ex.get("conversions", 0)),
+        }
+        return pd.DataFrame({"metric": list(rows), "value": list(rows.values())})
+
+
+class _Excluded(list):
+    def add(self, table: str, reason: str, mask: np.ndarray) -> None:
+        if n := int(np.count_nonzero(mask)):
+            self.append((table, reason, n))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self, columns=["table", "reason", "rows"])
+        return df.astype({"table": "string", "reason": "string", "rows": "int64"})
+
+
+def _chunked(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """``arr`` as a large_string chunked array (no copy when it already is one)."""
+    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return arr.cast(pa.large_string())
+
+
+def _text(values: pd.Series) -> pa.ChunkedArray:
+    """A column as an Arrow large_string chunked array (zero-copy for Arrow strings).
+
+    Goes through the array's ``__arrow_array__``: ``pa.chunked_array(series)``
+    only works where the Series exports ``__arrow_c_stream__`` (pandas >= 3).
+    """
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    return _chunked(pa.array(values.array, type=pa.large_string(), from_pandas=True))
+
+
+def _series(arr: pa.ChunkedArray | pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(_chunked(arr)))
+
+
+def _validate(
+    touchpoints: pd.DataFrame,
+    conversions: pd.DataFrame,
+    unit: str,
+    path_level: str,
+    lookback_days: float,
+    period: Any,
+    attributes: pd.DataFrame | None,
+) -> None:
+    unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
+    level_col = LEVEL_COLUMNS.get(path_level, CHANNEL)
+    checks = [
+        (unit in JOURNEY_UNITS, f"unit = {unit!r}; allowed: {', '.join(JOURNEY_UNITS)}"),
+        (
+            path_level in PATH_LEVELS,
+            f"path_level = {path_level!r}; allowed: {', '.join(PATH_LEVELS)}",
+        ),
+        (lookback_days > 0, f"lookback_days = {lookback_days!r}; expected a number of days > 0"),
+        (
+            period is None or (isinstance(period, tuple | list) and len(period) == 2),
+            f"period = {period!r}; expected (start, end) with None for an open end",
+        ),
+    ]
+    needs = {
+        "touchpoints": (touchpoints, (unit_col, TS, TOUCH_TYPE, CHANNEL, level_col)),
+        "conversions": (conversions, (unit_col, TS, CONVERSION_TYPE)),
+    }
+    for name, (df, cols) in needs.items():
+        checks += [
+            (
+                col in df.columns,
+                f"{name} table: column {col!r} is missing (needed for unit={unit!r}, path_level="
+                f"{path_level!r}); present: {', '.join(map(str, df.columns))}",
+            )
+            for col in dict.fromkeys(cols)
+        ]
+        checks.append(
+            (
+                TS not in df.columns or isinstance(df[TS].dtype, pd.DatetimeTZDtype),
+                f"{name} table: column {TS!r} has dtype {df[TS].dtype if TS in df else None}; "
+                "expected tz-aware UTC datetimes (use workbench.timestamps.parse_timestamps)",
+            )
+        )
+    if attributes is not None:
+        ok = unit_col in attributes.columns
+        checks.append((ok, f"attributes table: column {unit_col!r} is missing"))
+        dup = attributes[unit_col][attributes[unit_col].duplicated()] if ok else []
+        checks.append(
+            (not len(dup), f"attributes table: {unit_col!r} repeats, e.g. {list(dup)[:3]}")
+        )
+    if problems := [msg for ok, msg in checks if not ok]:
+        raise ValidationError(problems, context="build_journeys")
+
+
+def _attribute_columns(conversions: pd.DataFrame) -> list[str]:
+    skip = set(CONVERSIONS.names) | set(JOURNEYS.names) | {PERSON_ID, ACCOUNT_ID}
+    return [c for c in conversions.columns if c not in skip]
+
+
+def _select(
+    df: pd.DataFrame,
+    unit_col: str,
+    type_col: str,
+    types: Any,
+    lo: int | None,
+    hi: int | None,
+    table: str,
+    excl: _Excluded,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask."""
+    keep = (df[unit_col].notna() & df[TS].notna()).to_numpy(dtype=bool, copy=True)
+    excl.add(table, f"no {unit_col} or no timestamp", ~keep)
+    ts = np.where(keep, ts_us(df[TS].fillna(pd.Timestamp(0, tz="UTC"))), 0)
+    known = keep & ((ts < hi) if hi is not None else True)
+    what = "touch" if table == "touchpoints" else "conversion"
+    if types is not None:
+        sel = df[type_col].isin(list(types)).to_numpy()
+        excl.add(table, f"{what} type not selected", keep & ~sel)
+        keep &= sel
+    inside = np.ones(len(keep), dtype=bool)
+    if lo is not None:
+        inside &= ts >= lo
+    if hi is not None:
+        inside &= ts < hi
+    where = "the period and its lookback" if table == "touchpoints" else "the period"
+    excl.add(table, f"{what} outside {where}", keep & ~inside)
+    return keep & inside, ts, known
+
+
+def _unit_codes(t_units: pd.Series, c_units: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Codes of touch and conversion units into the sorted unit ids (-1 = no id)."""
+    t_codes, t_uniq = pd.factorize(t_units)
+    both = pa.chunked_array(
+        [_text(pd.Series(t_uniq)).combine_chunks(), _text(c_units).combine_chunks()]
+    )
+    codes, units = pd.factorize(_series(both))
+    units = _text(pd.Series(units))
+    rank = np.empty(len(units), dtype=np.int64)
+    rank[pc.array_sort_indices(units).to_numpy()] = np.arange(len(units))
+    c_codes = codes[len(t_uniq) :]
+    c_codes = np.where(c_codes >= 0, rank[np.maximum(c_codes, 0)], -1) if len(units) else c_codes
+    return (
+        rank[codes[t_codes]] if len(t_codes) else t_codes,
+        c_codes,
+        _series(units.take(np.argsort(rank))),
+    )
+
+
+def _join_paths(offsets: np.ndarray, labels: pa.Array) -> pa.Array:
+    """Labels joined by ``PATH_SEP`` per [offsets[i], offsets[i+1]); empty -> NO_TOUCH."""
+    large = pa.large_string()
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large))
+    joined = pc.binary_join(lists, pa.scalar(PATH_SEP, large))
+    return pc.if_else(pa.array(np.diff(offsets) == 0), pa.scalar(NO_TOUCH, large), joined)
+
+
+def _codes_of(values: pd.Series, missing: str) -> tuple[np.ndarray, list[str]]:
+    codes, vocab = pd.factorize(values)
+    names = [*map(str, vocab), missing]
+    return np.where(codes < 0, len(names) - 1, codes), names
+
+
+def _pick(names: list[str], codes: np.ndarray, at: np.ndarray, empty: np.ndarray) -> pd.Series:
+    if not len(codes):
+        return _series(pa.nulls(len(empty), pa.large_string()))
+    arr = pa.array(names, type=pa.large_string()).take(pa.array(codes[at], mask=empty))
+    return _series(arr)
+
+
+def build_journeys(
+    touchpoints: pd.DataFrame,
+    conversions: pd.DataFrame,
+    *,
+    lookback_days: float = 90,
+    unit: str = "person",
+    touch_types: tuple[str, ...] | list[str] | None = None,
+    collapse_repeats: bool = False,
+    path_level: str = "channel",
+    conversion_types: tuple[str, ...] | list[str] | None = None,
+    period: tuple[Any, Any] | None = None,
+    attributes: pd.DataFrame | None = None,
+) -> JourneySet:
+    """Build converting and non-converting journeys (see the module docstring).
+
+    Parameters
+    ----------
+    touchpoints, conversions
+        Canonical tables after stitching (``person_id``/``account_id`` filled).
+    lookback_days
+        Window before each conversion (and before a non-converter's last touch).
+    unit
+        ``"person"`` or ``"account"``; the ``person_id`` column of the output
+        holds the unit's id (the account id when ``unit="account"``).
+    touch_types
+        Keep only these touch types (all when None).
+    collapse_repeats
+        Drop a touch whose label equals the previous touch's label in the same
+        journey (the first touch of each run is kept) -- in ``touches``,
+        ``n_touches`` and ``path`` alike.
+    path_level
+        What a touch is called in ``path`` and ``label``: channel, platform,
+        campaign or touch_type.
+    conversion_types
+        Conversions that end journeys (all when None).
+    period
+        ``(start, end)``, half-open, either may be None; naive values are UTC.
+    attributes
+        Optional per-unit attributes (one row per ``person_id``/``account_id``).
+        Attribute columns are filled from, in order: the conversion row itself,
+        this table, and the unit's latest non-missing value on any conversion
+        before the period end.
+
+    Returns
+    -------
+    JourneySet
+        ``journeys`` (JOURNEYS columns, then attribute columns, then ``lead_ts`` and
+        ``opportunity_ts`` from :func:`~workbench.journeys.stages.add_stage_times`), ``touches``
+        (JOURNEY_TOUCHES columns), ``excluded`` (table, reason, rows).
+    """
+    settings = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS}
+    _validate(touchpoints, conversions, unit, path_level, lookback_days, period, attributes)
+    unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
+    level_col = LEVEL_COLUMNS[path_level]
+    start, end = period_us(period)
+    look = int(round(lookback_days * _US_PER_DAY))
+    excl = _Excluded()
+    t_lo = None if start is None else start - look
+    keep, t_all, _ = _select(
+        touchpoints, unit_col, TOUCH_TYPE, touch_types, t_lo, end, "touchpoints", excl
+    )
+    ckeep, c_all, c_known = _select(
+        conversions, unit_col, CONVERSION_TYPE, conversion_types, start, end, "conversions", excl
+    )
+    rows = None if keep.all() else np.flatnonzero(keep)
+    # only the columns read below: ``iloc`` on the wide table would copy every column
+    wanted = [unit_col, level_col, CHANNEL, ACCOUNT_ID]
+    narrow = touchpoints[[c for c in dict.fromkeys(wanted) if c in touchpoints.columns]]
+    tp = narrow if rows is None else narrow.iloc[rows]
+    t_ts = t_all if rows is None else t_all[rows]
+    c_units = conversions[unit_col].astype("string")
+    t_codes, c_codes, unit_ids = _unit_codes(tp[unit_col], c_units)
+    idx = UnitTimeIndex(t_codes, t_ts, len(unit_ids), _KEY_BITS)
+
+    # converting journeys, sorted by (unit, type, ts, conversion id, row)
+    c_rows = np.flatnonzero(ckeep)
+    types = conversions[CONVERSION_TYPE].astype("string").iloc[c_rows]
+    typ, type_names = pd.factorize(types.to_numpy(dtype=object), sort=True)
+    has_cid = CONVERSION_ID in conversions.columns
+    cid_txt = _text(conversions[CONVERSION_ID]) if has_cid else None
+    cid = pd.factorize(cid_txt.take(c_rows).to_numpy(), sort=True)[0] if has_cid else typ * 0
+    o = np.lexsort((c_rows, cid, c_all[c_rows], typ, c_codes[c_rows]))
+    c_rows, typ, cid = c_rows[o], typ[o], cid[o]
+    cc, ct = c_codes[c_rows], c_all[c_rows]
+    lo_c, hi_c, occ = conversion_windows(idx, cc, ct, typ, cid, look)
+    nc, lo_n, hi_n, last_n = open_windows(idx, len(unit_ids), cc, start, end, look)
+
+    # all journeys, ordered by unit then end time
+    n_c = len(cc)
+    code = np.concatenate([cc, nc])
+    conv = np.arange(len(code)) < n_c
+    end_ts = np.concatenate([ct, last_n])
+    typ = np.concatenate([typ, np.full(len(nc), len(type_names))])
+    occ = np.concatenate([occ, np.zeros(len(nc), dtype=np.int64)])
+    jo = np.lexsort((occ, typ, end_ts, code))
+    code, conv, end_ts, typ, occ = code[jo], conv[jo], end_ts[jo], typ[jo], occ[jo]
+    lo = np.concatenate([lo_c, lo_n])[jo]
+    hi = np.concatenate([hi_c, hi_n])[jo]
+    crow = np.concatenate([c_rows, np.full(len(nc), -1)])[jo]
+    n_j = len(code)
+    n_sorted = len(t_ts)
+    covered = np.cumsum(
+        np.bincount(lo, minlength=n_sorted + 1) - np.bincount(hi, minlength=n_sorted + 1)
+    )[:n_sorted]
+    excl.add("touchpoints", "outside every journey window", covered == 0)
+
+    # expand journeys to their touches
+    lengths = hi - lo
+    offsets = np.zeros(n_j + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    jid = np.repeat(np.arange(n_j), lengths)
+    src = idx.order[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]
+    lab_codes, lab_names = _codes_of(tp[level_col], UNASSIGNED if level_col == CHANNEL else NOT_SET)
+    lab = lab_codes[src]
+    if collapse_repeats and len(lab):
+        k = np.ones(len(lab), dtype=bool)
+        k[1:] = (lab[1:] != lab[:-1]) | (jid[1:] != jid[:-1])
+        src, lab, jid = src[k], lab[k], jid[k]
+        lengths = np.bincount(jid, minlength=n_j)
+        np.cumsum(lengths, out=offsets[1:])
+    n_t = len(src)
+    if level_col == CHANNEL:
+        ch, ch_names = lab, lab_names
+    else:
+        ch_codes, ch_names = _codes_of(tp[CHANNEL], UNASSIGNED)
+        ch = ch_codes[src]
+    t_touch = t_ts[src]
+
+    # journey ids: hash of the natural key
+    unit_txt = _text(unit_ids).take(code)
+    type_txt = pa.array([*map(str, type_names), "(none)"], type=pa.large_string())
+    cid_j = cid_txt.take(pa.array(crow, mask=~conv)) if has_cid else pa.nulls(n_j, pa.string())
+    ids = journey_ids(unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
+
+    # touches table
+    take_idx = pa.array(src if rows is None else rows[src])
+
+    def _take(col: str) -> pa.ChunkedArray:
+        if col not in touchpoints.columns:
+            return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
+        return _text(touchpoints[col]).take(take_idx)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
+    label = pa.array(lab_names, type=pa.large_string()).take(pa.array(lab))
+    text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
+    touches = pd.DataFrame(
+        {
+            JOURNEY_ID: _series(ids.take(pa.array(jid))),
+            "position": np.arange(n_t) - offsets[jid],
+            TS: ts_from_us(t_touch),
+            "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
+            "label": _series(label),
+            **{col: _series(arr) for col, arr in text.items()},
+        }
+    )[JOURNEY_TOUCHES.names]
+
+    # journeys table
+    empty = lengths == 0
+    starts = offsets[:-1]
+    first_i = np.minimum(starts, max(n_t - 1, 0))
+    last_i = np.maximum(offsets[1:] - 1, 0)
+    first_ts = np.where(empty, 0, t_touch[first_i] if n_t else 0)
+    n_channels = np.zeros(n_j, dtype=np.int64)
+    if n_t and len(ch_names) <= 62:
+        bits = np.bitwise_or.reduceat(np.left_shift(1, ch.astype(np.int64)), starts[~empty])
+        n_channels[~empty] = np.bitwise_count(bits.astype(np.uint64))
+    elif n_t:
+        pair = np.unique(jid.astype(np.int64) * len(ch_names) + ch)
+        n_channels = np.bincount(pair // len(ch_names), minlength=n_j)
+    value = np.zeros(len(conversions) + 1)
+    if VALUE in conversions.columns:
+        value[:-1] = pd.to_numeric(conversions[VALUE], errors="coerce").fillna(0).to_numpy(float)
+    journeys = pd.DataFrame(
+        {
+            JOURNEY_ID: _series(ids),
+            PERSON_ID: _series(unit_txt),
+            "converted": conv,
+            CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
+            "conversion_ts": ts_from_us(end_ts, ~conv),
+            VALUE: value[crow],
+            "n_touches": lengths.astype(np.int64),
+            "first_channel": _pick(ch_names, ch, first_i, empty),
+            "last_channel": _pick(ch_names, ch, last_i, empty),
+            "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
+            "path": _series(_join_paths(offsets, label)),
+            CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
+            "first_ts": ts_from_us(first_ts, empty),
+            "n_channels": n_channels.astype(np.int64),
+        }
+    )
+    units = _unit_table(conversions, attributes, tp, idx, unit, unit_ids, c_codes, c_known, c_all)
+    journeys = _attach(journeys, units, conversions, attributes, code, crow, unit)
+    journeys = add_stage_times(journeys, conversions, unit=unit)
+    return JourneySet(journeys, touches, excl.frame(), settings)
+
+
+def _unit_table(
+    conversions: pd.DataFrame,
+    attributes: pd.DataFrame | None,
+    tp: pd.DataFrame,
+    idx: UnitTimeIndex,
+    unit: str,
+    unit_ids: pd.Series,
+    c_codes: np.ndarray,
+    c_known: np.ndarray,
+    c_ts: np.ndarray,
+) -> pd.DataFrame:
+    """Per unit code, the latest known attribute values (and person's account).
+
+    Precedence: the ``attributes`` table, then the latest non-missing value on
+    the unit's conversions before the period end, then (account only) the
+    latest account seen on the person's touches.
+    """
+    unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
+    cols = _attribute_columns(conversions)
+    person_acc = unit == "person" and ACCOUNT_ID in conversions.columns
+    m = c_known & (c_codes >= 0)
+    o = np.argsort(c_ts[m], kind="stable")
+    out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
+    if unit == "person" and ACCOUNT_ID in tp.columns:
+        p = np.flatnonzero(tp[ACCOUNT_ID].notna().to_numpy()[idx.order])
+        p = p[np.r_[idx.codes[p][1:] != idx.codes[p][:-1], True]] if len(p) else p
+        acc = tp[ACCOUNT_ID].iloc[idx.order[p]].astype("string").set_axis(idx.codes[p])
+        out = out.combine_first(acc.to_frame(ACCOUNT_ID))
+    if attributes is not None:
+        a_codes = pd.Index(unit_ids).get_indexer(attributes[unit_col].astype("string"))
+        skip = (set(JOURNEYS.names) - {ACCOUNT_ID}) | {unit_col}
+        keep = [c for c in attributes.columns if c not in skip]
+        out = attributes.loc[a_codes >= 0, keep].set_axis(a_codes[a_codes >= 0]).combine_first(out)
+    return out
+
+
+def _attach(
+    journeys: pd.DataFrame,
+    units: pd.DataFrame,
+    conversions: pd.DataFrame,
+    attributes: pd.DataFrame | None,
+    code: np.ndarray,
+    crow: np.ndarray,
+    unit: str,
+) -> pd.DataFrame:
+    """Set ``account_id``; append attribute columns (conversion row first, then unit)."""
+    conv = crow >= 0
+    base = units.reindex(code).set_axis(journeys.index)
+    order = _attribute_columns(conversions)
+    if attributes is not None:
+        order += [c for c in attributes.columns if c in base.columns and c not in order]
+    for col in [ACCOUNT_ID, *order]:
+        values = base[col] if col in base.columns else pd.Series(pd.NA, index=journeys.index)
+        if col in conversions.columns and len(conversions):
+            own = conversions[col].take(np.maximum(crow, 0)).set_axis(journeys.index).where(conv)
+            values = own.where(own.notna(), values)
+        journeys[col] = values
+    own_acc = journeys[PERSON_ID] if unit == "account" else journeys[ACCOUNT_ID]
+    journeys[ACCOUNT_ID] = own_acc.astype("string")
+    return journeys[JOURNEYS.names + order]
+
+
+def journeys_from_config(
+    touchpoints: pd.DataFrame, conversions: pd.DataFrame, config: JourneyConfig, **kwargs: Any
+) -> JourneySet:
+    """:func:`build_journeys` with the settings of a ``[journeys]`` config section.
+
+    ``kwargs`` go to :func:`build_journeys` (``period``, ``attributes``).
+    """
+    return build_journeys(touchpoints, conversions, **dataclasses.asdict(config), **kwargs)
+
+
+def touch_journey_index(touches: pd.DataFrame, journeys: pd.DataFrame) -> np.ndarray:
+    """Row position in ``journeys`` of each touch's journey (-1 when not there)."""
+    return pd.Index(journeys[JOURNEY_ID]).get_indexer(touches[JOURNEY_ID])
+
+
+def paths_from_touches(
+    touches: pd.DataFrame, journeys: pd.DataFrame, *, label_col: str = "label"
+) -> pd.Series:
+    """Join the touches' labels per journey into paths, aligned with ``journeys``.
+
+    Touches are ordered by ``position`` within each journey; journeys without
+    touches get ``"(no touch)"``; missing labels read ``"(not set)"``.
+    """
+    j = touch_journey_index(touches, journeys)
+    valid = np.flatnonzero(j >= 0)
+    order = valid[np.lexsort((touches["position"].to_numpy()[valid], j[valid]))]
+    lengths = np.bincount(j[order], minlength=len(journeys))
+    offsets = np.zeros(len(journeys) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    labels = pc.fill_null(_text(touches[label_col]).take(pa.array(order)), NOT_SET)
+    path = _join_paths(offsets, labels.combine_chunks())
+    return pd.Series(_series(path).to_numpy(), index=journeys.index, name="path", dtype="string")

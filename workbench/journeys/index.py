@@ -1,0 +1,188 @@
+"""Touches sorted by (unit, time) for journey windows, and stable journey ids.
+
+:class:`UnitTimeIndex` sorts the touches once by (unit code, time);
+:func:`conversion_windows` and :func:`open_windows` turn journey bounds into
+ranges ``[lo, hi)`` of sorted positions with one vectorized binary search per
+bound. :func:`journey_ids` hashes each journey's natural key into ``"j"`` + 16
+hex digits with a fixed key, so an id is the same in every run on the same data.
+Times are int64 microseconds since the epoch, UTC (:func:`ts_us`,
+:func:`ts_from_us`, :func:`period_us`). Used by
+:func:`workbench.journeys.build.build_journeys`; no Python loop per unit or journey.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "KEY_BITS",
+    "UnitTimeIndex",
+    "conversion_windows",
+    "journey_ids",
+    "open_windows",
+    "period_us",
+    "ts_from_us",
+    "ts_us",
+]
+
+#: Bits of a sort key (unit code + time bucket).
+KEY_BITS = 62
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_HASH_KEY = "journeyworkbench"  # 16 characters, fixed: ids never change
+
+
+def ts_us(values: pd.Series) -> np.ndarray:
+    """Tz-aware timestamps as int64 microseconds since the epoch (UTC)."""
+    naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return naive.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def ts_from_us(us: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """Inverse of :func:`ts_us` (UTC); NaT where ``missing``."""
+    us = us.astype(np.int64)
+    if missing is not None:
+        us = np.where(missing, np.iinfo(np.int64).min, us)  # the int64 value of NaT
+    return pd.Series(us.view("datetime64[us]")).dt.tz_localize("UTC")
+
+
+def period_us(period: Any) -> tuple[int | None, int | None]:
+    """``(start, end)`` in microseconds (naive values are UTC; None stays None)."""
+
+    def us(x: Any) -> int | None:
+        if x is None:
+            return None
+        t = pd.Timestamp(x)
+        return int((t.tz_localize("UTC") if t.tzinfo is None else t).value) // 1000
+
+    return (None, None) if period is None else (us(period[0]), us(period[1]))
+
+
+class UnitTimeIndex:
+    """Touches sorted by (unit code, time), with an exact binary search per (unit, time).
+
+    Sort keys are ``code << bits | (us since the first touch) >> shift``, with
+    ``shift`` just large enough for the key to fit in ``key_bits`` bits. Touches
+    sharing a key are ordered by exact time, then input order (stable tie-break),
+    and searches finish with a vectorized binary search inside such runs.
+    """
+
+    def __init__(
+        self, codes: np.ndarray, ts: np.ndarray, n_units: int, key_bits: int = KEY_BITS
+    ) -> None:
+        self.tmin = int(ts.min()) if len(ts) else 0
+        self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
+        self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
+        self.bits = self.span.bit_length() - self.shift
+        key = (codes.astype(np.int64) << self.bits) | ((ts - self.tmin) >> self.shift)
+        order = np.argsort(key)
+        keys = key[order]
+        tie = np.r_[False, keys[1:] == keys[:-1]]
+        if tie.any():  # same unit and time bucket: exact time, then input order
+            sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+            order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
+        self.order, self.keys, self.ts = order, keys, ts[order]
+        self.codes = keys >> self.bits
+
+    def search(self, codes: np.ndarray, t: np.ndarray, side: str) -> np.ndarray:
+        """First sorted position of unit ``codes`` with ts >= t (left) / > t (right)."""
+        rel = np.clip(t, self.tmin, self.tmin + self.span) - self.tmin
+        key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
+        lo = np.searchsorted(self.keys, key, side="left")
+        hi = np.searchsorted(self.keys, key, side="right")
+        before = np.less if side == "left" else np.less_equal
+        while (active := lo < hi).any():  # binary search within same-key runs
+            mid = (lo + hi) // 2
+            go = active & before(self.ts[np.minimum(mid, len(self.ts) - 1)], t)
+            lo, hi = np.where(go, mid + 1, lo), np.where(active & ~go, mid, hi)
+        return lo
+
+
+def conversion_windows(
+    idx: UnitTimeIndex,
+    code: np.ndarray,
+    ts: np.ndarray,
+    typ: np.ndarray,
+    cid: np.ndarray,
+    look: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Touch ranges [lo, hi) of conversions sorted by (unit, type, ts, id); duplicate numbers."""
+    same = np.zeros(len(code), dtype=bool)
+    same[1:] = (code[1:] == code[:-1]) & (typ[1:] == typ[:-1])
+    prev = np.roll(ts, 1)
+    hi = idx.search(code, ts, "right")
+    lo = idx.search(code, ts - look, "left")
+    lo = np.where(same, np.maximum(lo, idx.search(code, np.where(same, prev, ts), "right")), lo)
+    dup = same & (prev == ts) & (np.roll(cid, 1) == cid)
+    first = np.flatnonzero(~dup)
+    occ = np.arange(len(code)) - first[np.cumsum(~dup) - 1] if len(code) else np.zeros(0, int)
+    return np.minimum(lo, hi), hi, occ.astype(np.int64)
+
+
+def open_windows(
+    idx: UnitTimeIndex,
+    n_units: int,
+    converted: np.ndarray,
+    start: int | None,
+    end: int | None,
+    look: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Non-converting journeys: unit code, [lo, hi) and last touch time."""
+    has_touch = np.zeros(n_units, dtype=bool)
+    has_touch[idx.codes] = True
+    has_touch[converted] = False
+    code = np.flatnonzero(has_touch)
+    big = np.iinfo(np.int64).max // 2
+    lo = idx.search(code, np.full(len(code), -big if start is None else start), "left")
+    hi = idx.search(code, np.full(len(code), big if end is None else end), "left")
+    keep = hi > lo
+    code, lo, hi = code[keep], lo[keep], hi[keep]
+    last = idx.ts[hi - 1] if len(code) else np.zeros(0, dtype=np.int64)
+    return code, np.maximum(lo, idx.search(code, last - look, "left")), hi, last
+
+
+def journey_ids(
+    unit: str,
+    unit_ids: pa.ChunkedArray | pa.Array,
+    types: pa.ChunkedArray | pa.Array,
+    end_ts: np.ndarray,
+    conversion_ids: pa.ChunkedArray | pa.Array,
+    occ: np.ndarray,
+    converted: np.ndarray,
+) -> pa.Array:
+    """``"j"`` + 16 hex digits of a fixed-key hash of each journey's natural key.
+
+    The key is (unit kind, unit id, conversion type, conversion time, conversion
+    id, duplicate number ``occ``), or (unit kind, unit id, ``types`` entry) for a
+    non-converting journey (``converted`` false).
+    """
+    open_ = pa.array(~converted)
+    key = pc.binary_join_element_wise(
+        pa.array([unit] * len(converted), pa.large_string()),
+        unit_ids,
+        types,
+        pc.if_else(open_, "", pa.array(end_ts).cast(pa.large_string())),
+        pc.fill_null(pc.cast(conversion_ids, pa.large_string()), ""),
+        pc.if_else(open_, "", pa.array(occ).cast(pa.large_string())),
+        pa.scalar("|", pa.large_string()),
+    )
+    return _hex_ids(pa.chunked_array([key]).cast(pa.large_string()))
+
+
+def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
+    text = pd.Series(pd.arrays.ArrowStringArray(keys))
+    h = pd.util.hash_pandas_object(text, index=False, hash_key=_HASH_KEY).to_numpy()
+    hs = np.sort(h)
+    if (hs[1:] == hs[:-1]).any():  # pragma: no cover - 64-bit collision
+        raise RuntimeError("journey id hash collision; please report this data set")
+    b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
+    out = np.empty((len(h), 17), dtype=np.uint8)
+    out[:, 0] = ord("j")
+    out[:, 1::2] = _HEX[b >> 4]
+    out[:, 2::2] = _HEX[b & 15]
+    return pa.array(out.reshape(-1).view("S17"), type=pa.binary(17)).cast(pa.large_string())
