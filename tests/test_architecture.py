@@ -42,14 +42,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("workbench.config", "workbench.attribution.calibration"): (
         "[[experiments]] rows are checked by the calibration's own reader"
     ),
-    (
-        "workbench.config",
-        "workbench.ingest.conversions",
-    ): "parse_definitions (moves to config_sections next)",
-    (
-        "workbench.config",
-        "workbench.journeys.rules",
-    ): "parse_journey_rules (moves to config_sections next)",
 }
 
 

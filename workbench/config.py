@@ -16,13 +16,15 @@ from typing import Any
 
 from workbench.config_sections import (
     AttributionConfig,
+    JourneyRules,
     ReportsConfig,
     parse_attribution,
+    parse_definitions,
+    parse_journey_rules,
     parse_reports,
+    unknown_key_messages,
 )
 from workbench.errors import ConfigError, ValidationError
-from workbench.ingest.conversions import parse_definitions
-from workbench.journeys.rules import JourneyRules, parse_journey_rules
 from workbench.paths import find_config
 from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
 
@@ -289,18 +291,6 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise ConfigError(self.items, context=self.file)
-
-
-def unknown_key_messages(table: Any, allowed: Any, where: str) -> list[str]:
-    """One message per key of ``table`` not in ``allowed``, with a did-you-mean hint."""
-    known = sorted(allowed)
-    out = []
-    for key in table:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            out.append(f"unknown key {key!r} in {where}{did}; allowed keys: " + ", ".join(known))
-    return out
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:

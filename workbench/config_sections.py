@@ -1,16 +1,35 @@
-"""The ``[attribution]`` and ``[reports]`` sections of ``workbench.toml``.
+"""Typed sections of ``workbench.toml`` that later stages apply.
 
-Typed like the other sections (:mod:`workbench.config`, which re-exports these
-classes and calls the parsers); every problem is added to the config's problem
-list, unknown keys with a did-you-mean hint.
+``[attribution]``, ``[reports]``, ``[journeys.merge]`` / ``[journeys.exclude]`` and
+``[conversions.NAME]``: parsed here, in the foundation, so :mod:`workbench.config` reads
+every section without importing a stage; the stages that apply them
+(:mod:`workbench.attribution.settings`, :mod:`workbench.journeys.rules`,
+:mod:`workbench.ingest.conversions`) import the types from here. Every problem is added to
+the config's problem list, unknown keys with a did-you-mean hint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-__all__ = ["AttributionConfig", "Problems", "ReportsConfig", "parse_attribution", "parse_reports"]
+from workbench.schema import CONVERSION_TYPES, VALUE
+
+__all__ = [
+    "AttributionConfig",
+    "ConversionDefinition",
+    "JourneyRules",
+    "Problems",
+    "ReportsConfig",
+    "parse_attribution",
+    "parse_definitions",
+    "parse_journey_rules",
+    "parse_reports",
+    "unknown_key_messages",
+]
 
 
 class Problems(Protocol):
@@ -151,3 +170,178 @@ def parse_reports(p: Problems, raw: Any) -> ReportsConfig:
     return ReportsConfig(
         notebooks_dir=folder if isinstance(folder, str) else None, shared=shared, runs=runs
     )
+
+
+# --- shared -------------------------------------------------------------------------
+def unknown_key_messages(table: Any, allowed: Any, where: str) -> list[str]:
+    """One message per key of ``table`` not in ``allowed``, with a did-you-mean hint."""
+    known = sorted(allowed)
+    out = []
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            out.append(f"unknown key {key!r} in {where}{did}; allowed keys: " + ", ".join(known))
+    return out
+
+
+# --- [journeys.merge] and [journeys.exclude] (applied by workbench.journeys.rules) ------
+@dataclass(frozen=True)
+class JourneyRules:
+    """The merge and exclusion rules (see the module docstring)."""
+
+    merge_ad_clicks: bool = True
+    merge_email_clicks: bool = True
+    email_click_window_minutes: float = 30.0
+    hosts: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    touch_types: tuple[str, ...] = ()
+    product_pages: tuple[str, ...] = (
+        r"/app(/.*)?",
+        r"/login(/.*)?",
+        r"/account(/.*)?",
+        r"/dashboard(/.*)?",
+        r"/settings(/.*)?",
+    )
+    registered_after: tuple[str, ...] = ("signup",)
+    direct_channels: tuple[str, ...] = ("Direct",)
+    email_opens: bool = True
+    after_conversion: bool = True
+
+
+_MERGE_KEYS = {"ad_clicks", "email_clicks", "email_click_window_minutes"}
+_EXCLUDE_KEYS = {
+    "hosts",
+    "pages",
+    "touch_types",
+    "product_pages",
+    "registered_after",
+    "direct_channels",
+    "email_opens",
+    "after_conversion",
+}
+
+
+def parse_journey_rules(merge: Any, exclude: Any) -> tuple[JourneyRules, list[str]]:
+    """Rules from the ``[journeys.merge]`` and ``[journeys.exclude]`` tables.
+
+    Returns the rules and the list of problems (unknown keys with did-you-mean,
+    wrong types, bad regexes); the caller raises them with the rest of the config.
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for name, raw, keys in (("merge", merge, _MERGE_KEYS), ("exclude", exclude, _EXCLUDE_KEYS)):
+        if not isinstance(raw, dict):
+            problems.append(f"journeys.{name} = {raw!r}; expected a table")
+            continue
+        problems += unknown_key_messages(raw, keys, f"[journeys.{name}]")
+        for key in keys & set(raw):
+            field_name = {"ad_clicks": "merge_ad_clicks", "email_clicks": "merge_email_clicks"}
+            values[field_name.get(key, key)] = raw[key]
+    defaults = JourneyRules()
+    out: dict[str, Any] = {}
+    for f in fields(JourneyRules):
+        if f.name not in values:
+            continue
+        value, default = values[f.name], getattr(defaults, f.name)
+        key = f"journeys.*.{f.name}"
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                problems.append(f"{key} = {value!r} has the wrong type; expected true or false")
+                continue
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                problems.append(f"{key} = {value!r}; expected a number of minutes >= 0")
+                continue
+            value = float(value)
+        else:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(f"{key} = {value!r}; expected a list of strings")
+                continue
+            value = tuple(value)
+            if f.name in ("pages", "product_pages"):
+                for pattern in value:
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        problems.append(f"{key}: {pattern!r} is not a valid regex ({exc})")
+        out[f.name] = value
+    return JourneyRules(**out), problems
+
+
+# --- [conversions.NAME] (applied by workbench.ingest.conversions) ---------------------
+_CONVERSION_KEYS = {"type", "sources", "types", "filter", "value", "dedup_window_hours", "value_tolerance",
+         "prefer"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ConversionDefinition:
+    """One ``[conversions.NAME]`` section (see the module docs)."""
+
+    name: str
+    type: str
+    sources: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    filter: str = ""
+    value: str = VALUE
+    dedup_window_hours: float = 0.0
+    value_tolerance: float = 0.01
+    prefer: tuple[str, ...] = ()
+
+
+def _texts(p: Any, spec: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = spec.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        p.add(f"{where}.{key} = {value!r}; expected a list of names")
+        return ()
+    return tuple(value)
+
+
+def _number(p: Any, spec: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        p.add(f"{where}.{key} = {value!r}; expected a number >= 0")
+        return default
+    return float(value)
+
+
+def parse_definitions(p: Any, raw: Any, source_names: list[str]) -> dict[str, ConversionDefinition]:
+    """Validate the ``[conversions]`` tables; problems go to the config's collector ``p``."""
+    if not isinstance(raw, dict):
+        p.add(f"conversions = {raw!r}; expected tables [conversions.NAME]")
+        return {}
+    out: dict[str, ConversionDefinition] = {}
+    for name, spec in raw.items():
+        where = f"conversions.{name}"
+        if not isinstance(spec, dict):
+            p.add(f"{where} = {spec!r}; expected a table with type, sources, filter, ...")
+            continue
+        p.unknown_keys(spec, _CONVERSION_KEYS, f"[{where}]")
+        ctype = spec.get("type", name)
+        p.choice(ctype, CONVERSION_TYPES, f"{where}.type")
+        types = _texts(p, spec, "types", where) or (str(ctype),)
+        for t in types:
+            p.choice(t, CONVERSION_TYPES, f"{where}.types[]")
+        sources = _texts(p, spec, "sources", where)
+        prefer = _texts(p, spec, "prefer", where)
+        for key, names in (("sources", sources), ("prefer", prefer)):
+            for s in names:
+                if s not in source_names:
+                    p.choice(s, tuple(source_names), f"{where}.{key}[]")
+        for key in ("filter", "value"):
+            if key in spec and not isinstance(spec[key], str):
+                p.add(f"{where}.{key} = {spec[key]!r}; expected a text")
+        out[name] = ConversionDefinition(
+            name=name,
+            type=str(ctype),
+            sources=sources,
+            types=types,
+            filter=str(spec.get("filter", "")),
+            value=str(spec.get("value", VALUE)),
+            dedup_window_hours=_number(p, spec, "dedup_window_hours", 0.0, where),
+            value_tolerance=_number(p, spec, "value_tolerance", 0.01, where),
+            prefer=prefer or sources,
+        )
+    return out

@@ -31,18 +31,17 @@ row per merged duplicate (which row was kept instead, time and value gaps).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from workbench.config_sections import ConversionDefinition, parse_definitions
 from workbench.errors import ConfigError
 from workbench.ingest.quarantine import Quarantine
 from workbench.schema import (
     CONVERSION_ID,
     CONVERSION_TYPE,
-    CONVERSION_TYPES,
     PERSON_ID,
     SOURCE,
     SOURCE_FILE,
@@ -61,9 +60,6 @@ __all__ = [
     "parse_definitions",
 ]
 
-_KEYS = {"type", "sources", "types", "filter", "value", "dedup_window_hours", "value_tolerance",
-         "prefer"}  # fmt: skip
-
 #: Columns of the ``conversion_dedup`` table.
 DEDUP_COLUMNS: tuple[str, ...] = (
     "definition",
@@ -78,80 +74,6 @@ DEDUP_COLUMNS: tuple[str, ...] = (
     "dropped_value",
     "kept_value",
 )
-
-
-@dataclass(frozen=True)
-class ConversionDefinition:
-    """One ``[conversions.NAME]`` section (see the module docs)."""
-
-    name: str
-    type: str
-    sources: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    filter: str = ""
-    value: str = VALUE
-    dedup_window_hours: float = 0.0
-    value_tolerance: float = 0.01
-    prefer: tuple[str, ...] = ()
-
-
-# --- parsing ----------------------------------------------------------------------------
-def _texts(p: Any, spec: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = spec.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        p.add(f"{where}.{key} = {value!r}; expected a list of names")
-        return ()
-    return tuple(value)
-
-
-def _number(p: Any, spec: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        p.add(f"{where}.{key} = {value!r}; expected a number >= 0")
-        return default
-    return float(value)
-
-
-def parse_definitions(p: Any, raw: Any, source_names: list[str]) -> dict[str, ConversionDefinition]:
-    """Validate the ``[conversions]`` tables; problems go to the config's collector ``p``."""
-    if not isinstance(raw, dict):
-        p.add(f"conversions = {raw!r}; expected tables [conversions.NAME]")
-        return {}
-    out: dict[str, ConversionDefinition] = {}
-    for name, spec in raw.items():
-        where = f"conversions.{name}"
-        if not isinstance(spec, dict):
-            p.add(f"{where} = {spec!r}; expected a table with type, sources, filter, ...")
-            continue
-        p.unknown_keys(spec, _KEYS, f"[{where}]")
-        ctype = spec.get("type", name)
-        p.choice(ctype, CONVERSION_TYPES, f"{where}.type")
-        types = _texts(p, spec, "types", where) or (str(ctype),)
-        for t in types:
-            p.choice(t, CONVERSION_TYPES, f"{where}.types[]")
-        sources = _texts(p, spec, "sources", where)
-        prefer = _texts(p, spec, "prefer", where)
-        for key, names in (("sources", sources), ("prefer", prefer)):
-            for s in names:
-                if s not in source_names:
-                    p.choice(s, tuple(source_names), f"{where}.{key}[]")
-        for key in ("filter", "value"):
-            if key in spec and not isinstance(spec[key], str):
-                p.add(f"{where}.{key} = {spec[key]!r}; expected a text")
-        out[name] = ConversionDefinition(
-            name=name,
-            type=str(ctype),
-            sources=sources,
-            types=types,
-            filter=str(spec.get("filter", "")),
-            value=str(spec.get("value", VALUE)),
-            dedup_window_hours=_number(p, spec, "dedup_window_hours", 0.0, where),
-            value_tolerance=_number(p, spec, "value_tolerance", 0.01, where),
-            prefer=prefer or sources,
-        )
-    return out
 
 
 # --- applying -----------------------------------------------------------------------------

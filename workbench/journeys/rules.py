@@ -41,13 +41,10 @@ rules an analyst would configure, and every rule can be switched off.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
+from workbench.config_sections import JourneyRules, parse_journey_rules
 from workbench.schema import CAMPAIGN, CHANNEL, CLICK_ID_TYPES, PERSON_ID, PLATFORM, TOUCH_TYPE, TS
 
 __all__ = [
@@ -66,91 +63,6 @@ RULE_COLUMNS = ("step", "rule", "touches")
 AD_CLICK_RULE = "ad click + session with the same click id"
 EMAIL_CLICK_RULE = "e-mail click + the session it opened"
 _SESSION = "session"
-
-
-@dataclass(frozen=True)
-class JourneyRules:
-    """The merge and exclusion rules (see the module docstring)."""
-
-    merge_ad_clicks: bool = True
-    merge_email_clicks: bool = True
-    email_click_window_minutes: float = 30.0
-    hosts: tuple[str, ...] = ()
-    pages: tuple[str, ...] = ()
-    touch_types: tuple[str, ...] = ()
-    product_pages: tuple[str, ...] = (
-        r"/app(/.*)?",
-        r"/login(/.*)?",
-        r"/account(/.*)?",
-        r"/dashboard(/.*)?",
-        r"/settings(/.*)?",
-    )
-    registered_after: tuple[str, ...] = ("signup",)
-    direct_channels: tuple[str, ...] = ("Direct",)
-    email_opens: bool = True
-    after_conversion: bool = True
-
-
-_MERGE_KEYS = {"ad_clicks", "email_clicks", "email_click_window_minutes"}
-_EXCLUDE_KEYS = {
-    "hosts",
-    "pages",
-    "touch_types",
-    "product_pages",
-    "registered_after",
-    "direct_channels",
-    "email_opens",
-    "after_conversion",
-}
-
-
-def parse_journey_rules(merge: Any, exclude: Any) -> tuple[JourneyRules, list[str]]:
-    """Rules from the ``[journeys.merge]`` and ``[journeys.exclude]`` tables.
-
-    Returns the rules and the list of problems (unknown keys with did-you-mean,
-    wrong types, bad regexes); the caller raises them with the rest of the config.
-    """
-    from workbench.config import unknown_key_messages  # config imports this module
-
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for name, raw, keys in (("merge", merge, _MERGE_KEYS), ("exclude", exclude, _EXCLUDE_KEYS)):
-        if not isinstance(raw, dict):
-            problems.append(f"journeys.{name} = {raw!r}; expected a table")
-            continue
-        problems += unknown_key_messages(raw, keys, f"[journeys.{name}]")
-        for key in keys & set(raw):
-            field_name = {"ad_clicks": "merge_ad_clicks", "email_clicks": "merge_email_clicks"}
-            values[field_name.get(key, key)] = raw[key]
-    defaults = JourneyRules()
-    out: dict[str, Any] = {}
-    for f in fields(JourneyRules):
-        if f.name not in values:
-            continue
-        value, default = values[f.name], getattr(defaults, f.name)
-        key = f"journeys.*.{f.name}"
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                problems.append(f"{key} = {value!r} has the wrong type; expected true or false")
-                continue
-        elif isinstance(default, float):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                problems.append(f"{key} = {value!r}; expected a number of minutes >= 0")
-                continue
-            value = float(value)
-        else:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                problems.append(f"{key} = {value!r}; expected a list of strings")
-                continue
-            value = tuple(value)
-            if f.name in ("pages", "product_pages"):
-                for pattern in value:
-                    try:
-                        re.compile(pattern)
-                    except re.error as exc:
-                        problems.append(f"{key}: {pattern!r} is not a valid regex ({exc})")
-        out[f.name] = value
-    return JourneyRules(**out), problems
 
 
 def _counts(rows: list[tuple[str, str, int]]) -> pd.DataFrame:

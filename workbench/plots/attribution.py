@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
@@ -33,6 +32,7 @@ from workbench.analysis.paths import OTHER
 from workbench.attribution.markov import CONVERSION_STATE, NULL_STATE, START_STATE
 from workbench.attribution.registry import model_label
 from workbench.platforms import DEFAULT_CHANNEL_PLATFORMS, platform_label
+from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color, text_color
 from workbench.plots.paths import plot_transition_matrix
 from workbench.schema import CHANNEL, PLATFORM
@@ -67,12 +67,6 @@ _PLATFORM_CHANNEL = {p: c for c, p in reversed(DEFAULT_CHANNEL_PLATFORMS.items()
 #: Marker style of the dot plots and placement of legends (outside, top right).
 _DOT = {"s": 48, "edgecolors": "white", "linewidths": 0.6, "zorder": 3}
 _OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False, "fontsize": 8}
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def _platform_color(platform: str) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from workbench.analysis.segments import ALL_JOURNEYS
+from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color
 
 __all__ = ["plot_friction", "plot_funnel", "plot_lift"]
@@ -23,12 +23,6 @@ __all__ = ["plot_friction", "plot_funnel", "plot_lift"]
 _STAGE_COLORS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 _LOST = "#E45756"
 _NEUTRAL = "#4C78A8"
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def plot_funnel(

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from workbench.analysis.segments import ALL_JOURNEYS
+from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color
 from workbench.schema import CHANNEL, JOURNEY_ID
 
@@ -45,12 +45,6 @@ _METRIC_NAMES = {
     "touches": "Touches",
     "mean_channels": "Mean channels per journey",
 }
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def plot_journey_timelines(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import PercentFormatter
@@ -28,6 +27,7 @@ from workbench.analysis.paths import (
     OTHER_PATHS,
     flow_nodes,
 )
+from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color
 
 __all__ = [
@@ -42,12 +42,6 @@ __all__ = [
 
 _BAR = "#4C78A8"
 _LAST = {OTHER: 1, END_CONVERTED: 2, END_NOT_CONVERTED: 3, "Converted": 0, "Not converted": 4}
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def short_path(path: str, *, max_chars: int = 60, sep: str = " > ") -> str:

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+
+from workbench.plots._helpers import axes_or_new as _axes
 
 __all__ = ["plot_component_sizes", "plot_identifiers_per_person"]
 
@@ -20,12 +21,6 @@ def _frame(data: pd.DataFrame | Mapping[str, pd.DataFrame], name: str) -> pd.Dat
     if isinstance(data, Mapping):
         return data[name]
     return data
-
-
-def _axes(ax: Axes | None) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
 
 
 def plot_component_sizes(
@@ -60,7 +55,7 @@ def plot_component_sizes(
         One bar per size, labelled with its number of people.
     """
     frame = _frame(data, "component_sizes")
-    ax = _axes(ax)
+    ax = _axes(ax, (8, 4.5))
     sizes = frame["size"].to_numpy(dtype=np.int64)
     counts = frame["components"].to_numpy(dtype=np.int64)
     pooled = sizes >= cap
@@ -119,7 +114,7 @@ def plot_identifiers_per_person(
         Three bar containers (labels ``1``, ``2``, ``3 or more``), one bar per type.
     """
     frame = _frame(data, "identifiers_per_person")
-    ax = _axes(ax)
+    ax = _axes(ax, (8, 4.5))
     n = frame["identifiers"].clip(upper=3)
     table = (
         frame.assign(bucket=n)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
+
+from workbench.plots._helpers import axes_or_new as _axes
 
 __all__ = ["plot_lag_distribution", "plot_recommended_windows", "plot_window_cutoffs"]
 
@@ -22,12 +23,6 @@ _SERIES = {
     "share_conversions_lost": ("Conversions missing every touch", "#E45756"),
     "share_touches_cut": ("Touches left out", "#F58518"),
 }
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 5)) -> Axes:
-    if ax is not None:
-        return ax
-    return Figure(figsize=size, layout="constrained").add_subplot()
 
 
 def plot_lag_distribution(
