@@ -23,7 +23,7 @@ segment can be read against the overall figure.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -69,8 +69,10 @@ SEGMENT_METRICS: tuple[str, ...] = (
     "mean_channels",
 )
 
-SegmentSpec = SegmentConfig | str | pd.Series | np.ndarray | Callable[[pd.DataFrame], Any]
-Segments = Mapping[str, SegmentSpec] | Iterable[SegmentConfig] | None
+SegmentSpec: TypeAlias = (
+    SegmentConfig | str | pd.Series | np.ndarray | Callable[[pd.DataFrame], Any]
+)
+Segments: TypeAlias = Mapping[str, SegmentSpec] | Iterable[SegmentConfig] | None
 
 
 def _items(segments: Segments) -> list[tuple[str, SegmentSpec]]:
@@ -80,7 +82,7 @@ def _items(segments: Segments) -> list[tuple[str, SegmentSpec]]:
         pairs = list(segments.items())
     else:
         pairs = [(s.name, s) for s in segments]
-    out = []
+    out: list[tuple[str, SegmentSpec]] = []
     for name, spec in pairs:
         if isinstance(spec, SegmentConfig):
             out.append((spec.label or spec.name, spec))

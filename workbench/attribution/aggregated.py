@@ -94,7 +94,7 @@ def paths_from_aggregated(
         problems.append(
             f"aggregated paths: column {value!r} is > 0 on paths without conversions; "
             f"expected value only with conversions: "
-            f"{_examples(table, orphan, [path, conversions, value])}"
+            f"{_examples(table, orphan, [path, conversions, str(value)])}"
         )
     text = table[path].astype("str")
     empty = (table[path].isna() | (text.str.strip().str.len() == 0)).to_numpy()

@@ -120,7 +120,7 @@ def bootstrap_credits(
         b = min(chunk, n_boot - lo)
         conv, nulls, value = poisson_weights(paths, rng, b)
         for m, model in prepared.items():
-            if m in matrices:  # fixed shares: all replicates in one product
+            if isinstance(model, ShareModel):  # fixed shares: all replicates in one product
                 idx = model.path_index
                 reps[m][0, lo : lo + b] = (matrices[m] @ conv[:, idx].T).T
                 reps[m][1, lo : lo + b] = (matrices[m] @ value[:, idx].T).T

@@ -37,7 +37,7 @@ def with_project_paths(text: str, **paths: Path) -> str:
     for key, value in paths.items():
         text, n = re.subn(
             rf'(?m)^{re.escape(key)} = "[^"]*"',
-            lambda _m, k=key, v=value: f'{k} = "{Path(v).as_posix()}"',
+            lambda _m, k=key, v=value: f'{k} = "{Path(v).as_posix()}"',  # type: ignore[misc]
             text,
         )
         if n != 1:

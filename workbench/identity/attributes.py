@@ -15,6 +15,7 @@ first match wins, ``default`` otherwise), e.g.::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,7 +127,9 @@ def derive_attributes(
                 continue
             conditions.append(np.asarray(pd.Series(mask).fillna(False), dtype=bool))
             values.append(value)
-        chosen = np.select(conditions, values, default=default) if conditions else default
+        chosen = (
+            np.select(conditions, values, default=cast(Any, default)) if conditions else default
+        )
         out[name] = pd.Series(chosen, index=out.index, dtype="string")
     if problems:
         raise ConfigError(problems, context="[attributes]")

@@ -13,6 +13,8 @@ Two kinds of problems are handled differently:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -156,7 +158,7 @@ def _no_identifier(df: pd.DataFrame) -> pd.Series:
     return pd.Series(none, index=df.index)
 
 
-def _non_finite(table: Table) -> object:
+def _non_finite(table: Table) -> Callable[[pd.DataFrame], pd.Series]:
     """Predicate: a number column of ``table`` holds inf/-inf (``inf``, ``1e309`` in a file)."""
     floats = [c.name for c in table.columns if c.kind == "float"]
 
@@ -171,7 +173,7 @@ def _non_finite(table: Table) -> object:
 
 
 #: Row-level rules per table: (reason, column, predicate selecting bad rows).
-ROW_RULES: dict[str, list[tuple[str, str | None, object]]] = {
+ROW_RULES: dict[str, list[tuple[str, str | None, Callable[[pd.DataFrame], pd.Series]]]] = {
     TOUCHPOINTS.name: [
         ("unparseable or missing timestamp", TS, lambda d: d[TS].isna()),
         ("missing every identifier", None, _no_identifier),
@@ -216,7 +218,7 @@ def quarantine_rows(
     """
     keep = np.ones(len(df), dtype=bool)
     for reason, column, predicate in ROW_RULES.get(table.name, []):
-        bad = np.asarray(predicate(df).fillna(False), dtype=bool) & keep  # type: ignore[operator]
+        bad = predicate(df).fillna(False).to_numpy(dtype=bool) & keep
         if bad.any():
             quarantine.add(df, bad, reason=reason, source=source, file=file, column=column)
             keep &= ~bad

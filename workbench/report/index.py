@@ -180,7 +180,8 @@ def _report_row(run_id: str, report: dict[str, Any]) -> str:
     e = html.escape
     name = str(report.get("name") or "report")
     title = str(report.get("title") or report.get("notebook") or name)
-    meta = report.get("meta") if isinstance(report.get("meta"), dict) else {}
+    raw_meta = report.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     if report.get("html"):
         link = f'<a href="{_href(run_id, report["html"])}">{e(title)}</a>'
     else:

@@ -287,10 +287,11 @@ def _comments_by_line(source: str) -> dict[int, str]:
 def _normalize_type(node: ast.expr) -> str:
     """Spell an annotation canonically: ``Optional[int]`` and ``None | int`` become ``int | None``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
         try:
-            node = ast.parse(node.value, mode="eval").body
+            node = ast.parse(text, mode="eval").body
         except SyntaxError:
-            return node.value
+            return text
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         left, right = _normalize_type(node.left), _normalize_type(node.right)
         if right == "None" and left != "None":

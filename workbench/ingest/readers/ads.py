@@ -32,6 +32,7 @@ the header row; LinkedIn's UTF-16 tab-separated files are detected by their BOM.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
 
@@ -238,8 +239,8 @@ def read_meta_spend(source: SourceConfig) -> ReadResult:
     q = Quarantine()
     rows, files, notes = read_exports(source, META_SPEND_FIELDS, q)
     for info in files:
-        matched = info["columns"]
-        currency = _header_currency(matched.get("Amount spent (USD)"))  # type: ignore[union-attr]
+        matched = cast(dict[str, str], info["columns"])
+        currency = _header_currency(matched.get("Amount spent (USD)"))
         if currency:
             mine = rows["source_file"] == info["file"]
             rows.loc[mine, "Currency"] = rows.loc[mine, "Currency"].fillna(currency)

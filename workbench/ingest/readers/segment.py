@@ -62,6 +62,7 @@ canonical row rules.
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -238,8 +239,8 @@ def _load(
 ) -> tuple[pd.DataFrame, list[dict]]:
     frames, files = [], []
     columns = dict(_COLUMNS)
-    for prefix, (path, _) in _IDENTIFIER_PLACES.items():
-        columns.update({f"{prefix}.{k}": (*path, k) for k in identifiers})
+    for prefix, (place, _) in _IDENTIFIER_PLACES.items():
+        columns.update({f"{prefix}.{k}": (*place, k) for k in identifiers})
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         lines = read_json_lines(
@@ -269,7 +270,7 @@ def _load(
     )
     counts = calls.loc[repeat, SOURCE_FILE].value_counts()
     for info in files:
-        info["duplicates"] = int(info["duplicates"]) + int(counts.get(info["file"], 0))
+        info["duplicates"] = int(cast(int, info["duplicates"])) + int(counts.get(info["file"], 0))
     return calls.loc[~repeat].drop(columns="_hash").reset_index(drop=True), files
 
 
