@@ -8,7 +8,6 @@ allowed values. The sections are documented in the README and in the bundled
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,12 +23,31 @@ from workbench.config_sections import (
     parse_reports,
     unknown_key_messages,
 )
+from workbench.config_sources import (
+    DECIMAL_SEPARATORS,
+    DEFAULT_MAX_FUTURE_DAYS,
+    DEFAULT_MIN_DATE,
+    FORMATS,
+    GENERIC_TABLES,
+    ConfigProblems,
+    SourceConfig,
+    check_tz,
+    list_of_tables,
+    parse_rates,
+    parse_source,
+    parse_window,
+    resolve_path,
+)
 from workbench.errors import ConfigError, ValidationError
 from workbench.paths import find_config
-from workbench.schema import CONVERSION_TYPES, ID_TYPES, TABLES, TOUCH_TYPES
+from workbench.schema import CONVERSION_TYPES, ID_TYPES, TOUCH_TYPES
 
 __all__ = [
+    "DECIMAL_SEPARATORS",
+    "DEFAULT_MAX_FUTURE_DAYS",
+    "DEFAULT_MIN_DATE",
     "FORMATS",
+    "GENERIC_TABLES",
     "AttributionConfig",
     "ChannelRule",
     "Config",
@@ -43,34 +61,10 @@ __all__ = [
     "unknown_key_messages",
 ]
 
-#: Source formats a reader exists for (``format = ...`` in ``[[sources]]``).
-FORMATS: tuple[str, ...] = (
-    "csv",
-    "email_activity",
-    "ga4",
-    "google_ads_clicks",
-    "google_ads_spend",
-    "hubspot_companies",
-    "hubspot_contacts",
-    "hubspot_deals",
-    "hubspot_engagements",
-    "linkedin_spend",
-    "meta_spend",
-    "offline_events",
-    "segment",
-    "spend",
-    "webinar_attendees",
-    "webinar_registrants",
-)
 PATH_LEVELS = ("channel", "platform", "campaign", "touch_type")
 #: Earliest plausible timestamp (``[project] min_date``): older rows are quarantined.
-DEFAULT_MIN_DATE = "2005-01-01"
-#: How far ahead of now a timestamp may lie (``[project] max_future_days``).
-DEFAULT_MAX_FUTURE_DAYS = 1.0
-DECIMAL_SEPARATORS = (".", ",")
 JOURNEY_UNITS = ("person", "account")
 STAGES = ("awareness", "consideration", "decision", "conversion", "retention")
-GENERIC_TABLES = ("touchpoints", "conversions", "spend", "identity_links")
 
 _ROOT_KEYS = {
     "project",
@@ -99,25 +93,6 @@ _PROJECT_KEYS = {
     "max_future_days",
     "exchange_rates",
 }
-_SOURCE_KEYS = {
-    "name",
-    "format",
-    "path",
-    "timezone",
-    "table",
-    "columns",
-    "constants",
-    "options",
-    "channel",
-    "platform",
-    "encoding",
-    "ts_format",
-    "enabled",
-    "decimal",
-    "allow_outside_data_dir",
-    "min_date",
-    "max_future_days",
-}
 _IDENTITY_KEYS = {
     "blocked_values",
     "test_ids",
@@ -139,38 +114,6 @@ _JOURNEY_KEYS = {
 _RULE_KEYS = {"channel", "source", "medium", "campaign", "touch_type", "click_id", "platform"}
 _STAGE_KEYS = {"touch_types", "pages", "conversion_types", "events"}
 _SEGMENT_KEYS = {"label", "filter", "description"}
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """One ``[[sources]]`` entry: where an export lives and how to read it."""
-
-    name: str
-    format: str
-    path: str
-    base_dir: Path
-    timezone: str = "UTC"
-    table: str | None = None
-    columns: dict[str, list[str]] = field(default_factory=dict)
-    constants: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    channel: str | None = None
-    platform: str | None = None
-    encoding: str | None = None
-    ts_format: str | None = None
-    enabled: bool = True
-    decimal: str = "."
-    allow_outside_data_dir: bool = False
-    min_date: str = DEFAULT_MIN_DATE
-    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
-    default_phone_region: str = "US"
-
-    def files(self) -> list[Path]:
-        """Files matching ``path`` (a glob relative to the data dir), sorted."""
-        pattern = Path(self.path)
-        if pattern.is_absolute():
-            return sorted(Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))))
-        return sorted(self.base_dir.glob(self.path))
 
 
 @dataclass(frozen=True)
@@ -262,41 +205,6 @@ class Config:
         )
 
 
-class _Problems:
-    """Collects config problems; raises them together."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[str] = []
-
-    def add(self, message: str) -> None:
-        self.items.append(message)
-
-    def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        self.items.extend(unknown_key_messages(table, allowed, where))
-
-    def choice(self, value: Any, allowed: tuple[str, ...], key: str) -> None:
-        if value not in allowed:
-            self.add(f"{key} = {value!r} is not allowed; allowed values: " + ", ".join(allowed))
-
-    def typed(self, value: Any, kind: type | tuple[type, ...], key: str, expected: str) -> bool:
-        if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
-            ok = False
-        else:
-            ok = isinstance(value, kind)
-        if not ok:
-            self.add(f"{key} = {value!r} has the wrong type; expected {expected}")
-        return ok
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ConfigError(self.items, context=self.file)
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
 def load_config(path: str | Path | None = None) -> Config:
     """Read and validate a ``workbench.toml``.
 
@@ -331,15 +239,15 @@ def parse_config(
     Relative paths are resolved against ``base_dir`` (the config file's folder).
     """
     base = Path(base_dir)
-    p = _Problems(str(path) if path else "config")
+    p = ConfigProblems(str(path) if path else "config")
     p.unknown_keys(data, _ROOT_KEYS, "the top level")
 
     project = data.get("project", {})
     p.unknown_keys(project, _PROJECT_KEYS, "[project]")
     tz = project.get("timezone", "UTC")
-    _check_tz(p, tz, "project.timezone")
+    check_tz(p, tz, "project.timezone")
     dirs: dict[str, Any] = {
-        k: _resolve(base, project.get(k, default))
+        k: resolve_path(base, project.get(k, default))
         for k, default in (
             ("data_dir", "data/raw"),
             ("processed_dir", "data/processed"),
@@ -347,12 +255,12 @@ def parse_config(
         )
     }
     truth = project.get("truth_dir")
-    window = _parse_window(p, project, "project", (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS))
+    window = parse_window(p, project, "project", (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS))
 
     region = str(project.get("default_phone_region", "US"))
     sources = tuple(
-        replace(_parse_source(p, s, i, dirs["data_dir"], tz, window), default_phone_region=region)
-        for i, s in enumerate(_list_of_tables(p, data.get("sources", []), "sources"))
+        replace(parse_source(p, s, i, dirs["data_dir"], tz, window), default_phone_region=region)
+        for i, s in enumerate(list_of_tables(p, data.get("sources", []), "sources"))
     )
     names = [s.name for s in sources]
     for dup in sorted({n for n in names if names.count(n) > 1}):
@@ -363,20 +271,18 @@ def parse_config(
         name=str(project.get("name", "Journey Workbench project")),
         currency=str(project.get("currency", "USD")),
         timezone=tz,
-        truth_dir=_resolve(base, truth) if truth else None,
+        truth_dir=resolve_path(base, truth) if truth else None,
         default_phone_region=region,
         min_date=window[0],
         max_future_days=window[1],
-        exchange_rates=_parse_rates(p, project.get("exchange_rates", {})),
+        exchange_rates=parse_rates(p, project.get("exchange_rates", {})),
         sources=sources,
         identity=replace(_parse_identity(p, data.get("identity", {})), phone_region=region),
         journeys=_parse_journeys(p, data.get("journeys", {})),
         journey_rules=_parse_journey_rules(p, data.get("journeys", {})),
         channel_rules=tuple(
             _parse_rule(p, r, i)
-            for i, r in enumerate(
-                _list_of_tables(p, data.get("channel_rules", []), "channel_rules")
-            )
+            for i, r in enumerate(list_of_tables(p, data.get("channel_rules", []), "channel_rules"))
         ),
         stages=_parse_stages(p, data.get("stages", {})),
         segments=_parse_segments(p, data.get("segments", {})),
@@ -391,149 +297,7 @@ def parse_config(
     return config
 
 
-def _resolve(base: Path, value: str) -> Path:
-    path = Path(value)
-    return path if path.is_absolute() else (base / path)
-
-
-def _check_tz(p: _Problems, tz: Any, key: str) -> None:
-    from zoneinfo import ZoneInfo
-
-    try:
-        ZoneInfo(str(tz))
-    except Exception:  # noqa: BLE001 - any failure means "not a timezone"
-        p.add(f"{key} = {tz!r} is not a known IANA timezone (e.g. 'UTC', 'America/New_York')")
-
-
-def _list_of_tables(p: _Problems, value: Any, key: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        p.add(f"{key} must be an array of tables ([[{key}]]), got {value!r}")
-        return []
-    return value
-
-
-def _parse_window(
-    p: _Problems, raw: dict[str, Any], where: str, default: tuple[str, float]
-) -> tuple[str, float]:
-    """``min_date`` (a date) and ``max_future_days`` (>= 0) of ``raw``, else ``default``."""
-    import datetime as dt
-
-    min_date, future = default
-    value = raw.get("min_date", min_date)
-    try:
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        dt.date.fromisoformat(text[:10])
-        min_date = text[:10]
-    except ValueError:
-        p.add(f"{where}.min_date = {value!r}; expected a date like 2005-01-01")
-    value = raw.get("max_future_days", future)
-    if p.typed(value, (int, float), f"{where}.max_future_days", "a number of days >= 0"):
-        if value < 0:
-            p.add(f"{where}.max_future_days = {value}; expected a number of days >= 0")
-        else:
-            future = float(value)
-    return min_date, future
-
-
-def _parse_rates(p: _Problems, raw: Any) -> dict[str, float]:
-    """``[project] exchange_rates``: ISO code -> units of the project currency per unit."""
-    import math
-    import re
-
-    if not isinstance(raw, dict):
-        p.add(f"project.exchange_rates = {raw!r}; expected a table like {{ EUR = 1.08 }}")
-        return {}
-    out: dict[str, float] = {}
-    for code, rate in raw.items():
-        key = f"project.exchange_rates.{code}"
-        if not re.fullmatch(r"[A-Za-z]{3}", str(code)):
-            p.add(f"{key}: {code!r} is not a 3-letter ISO 4217 currency code")
-        elif p.typed(rate, (int, float), key, "a positive number (project currency per unit)"):
-            if not (math.isfinite(rate) and rate > 0):
-                p.add(f"{key} = {rate}; expected a positive number (project currency per unit)")
-            else:
-                out[str(code).upper()] = float(rate)
-    return out
-
-
-def _parse_source(
-    p: _Problems,
-    raw: dict[str, Any],
-    i: int,
-    data_dir: Path,
-    default_tz: str,
-    window: tuple[str, float] = (DEFAULT_MIN_DATE, DEFAULT_MAX_FUTURE_DAYS),
-) -> SourceConfig:
-    where = f"sources[{i}]" + (f" ({raw['name']})" if "name" in raw else "")
-    p.unknown_keys(raw, _SOURCE_KEYS, where)
-    for key in ("name", "format", "path"):
-        if key not in raw:
-            p.add(f"{where}: missing required key {key!r}")
-    fmt = raw.get("format", "csv")
-    p.choice(fmt, FORMATS, f"{where}.format")
-    tz = raw.get("timezone", default_tz)
-    _check_tz(p, tz, f"{where}.timezone")
-    table = raw.get("table")
-    if fmt == "csv":
-        if table is None:
-            p.add(f"{where}: format 'csv' needs table = one of " + ", ".join(GENERIC_TABLES))
-        else:
-            p.choice(table, GENERIC_TABLES, f"{where}.table")
-        if not raw.get("columns"):
-            p.add(f"{where}: format 'csv' needs a [sources.columns] mapping")
-    columns: dict[str, list[str]] = {}
-    for canon, spec in dict(raw.get("columns", {})).items():
-        if table in TABLES and canon not in TABLES[table] and not str(canon).startswith("attr_"):
-            p.add(
-                f"{where}.columns.{canon}: {canon!r} is not a column of the {table} table; "
-                f"allowed: {', '.join(TABLES[table].names)} (or attr_<name> for attributes)"
-            )
-        if isinstance(spec, str):
-            columns[canon] = [spec]
-        elif isinstance(spec, list) and all(isinstance(s, str) for s in spec):
-            columns[canon] = list(spec)
-        else:
-            p.add(
-                f"{where}.columns.{canon} = {spec!r}; expected a column name or a list of aliases"
-            )
-    for canon in dict(raw.get("constants", {})):
-        if table in TABLES and canon not in TABLES[table] and not str(canon).startswith("attr_"):
-            hint = difflib.get_close_matches(str(canon), TABLES[table].names, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            p.add(
-                f"{where}.constants.{canon}: {canon!r} is not a column of the {table} table{did}; "
-                f"allowed: {', '.join(TABLES[table].names)} (or attr_<name> for attributes)"
-            )
-    enabled = raw.get("enabled", True)
-    p.typed(enabled, bool, f"{where}.enabled", "true or false")
-    decimal = raw.get("decimal", ".")
-    p.choice(decimal, DECIMAL_SEPARATORS, f"{where}.decimal")
-    outside = raw.get("allow_outside_data_dir", False)
-    p.typed(outside, bool, f"{where}.allow_outside_data_dir", "true or false")
-    min_date, future = _parse_window(p, raw, where, window)
-    return SourceConfig(
-        name=str(raw.get("name", f"source{i}")),
-        format=str(fmt),
-        path=str(raw.get("path", "")),
-        base_dir=data_dir,
-        timezone=str(tz),
-        table=table,
-        columns=columns,
-        constants=dict(raw.get("constants", {})),
-        options=dict(raw.get("options", {})),
-        channel=raw.get("channel"),
-        platform=raw.get("platform"),
-        encoding=raw.get("encoding"),
-        ts_format=raw.get("ts_format"),
-        enabled=bool(enabled),
-        decimal=str(decimal),
-        allow_outside_data_dir=outside is True,
-        min_date=min_date,
-        max_future_days=future,
-    )
-
-
-def _parse_identity(p: _Problems, raw: dict[str, Any]) -> IdentityConfig:
+def _parse_identity(p: ConfigProblems, raw: dict[str, Any]) -> IdentityConfig:
     p.unknown_keys(raw, _IDENTITY_KEYS, "[identity]")
     limits: dict[str, dict[str, int]] = {}
     for id_type, inner in dict(raw.get("limits", {})).items():
@@ -563,7 +327,7 @@ def _parse_identity(p: _Problems, raw: dict[str, Any]) -> IdentityConfig:
     )
 
 
-def _parse_journeys(p: _Problems, raw: dict[str, Any]) -> JourneyConfig:
+def _parse_journeys(p: ConfigProblems, raw: dict[str, Any]) -> JourneyConfig:
     p.unknown_keys(raw, _JOURNEY_KEYS, "[journeys]")
     lookback = raw.get("lookback_days", 90)
     if p.typed(lookback, int, "journeys.lookback_days", "a whole number of days >= 1"):
@@ -591,13 +355,13 @@ def _parse_journeys(p: _Problems, raw: dict[str, Any]) -> JourneyConfig:
     )
 
 
-def _parse_experiments(p: _Problems, raw: Any, base: Path) -> dict[str, Any]:
+def _parse_experiments(p: ConfigProblems, raw: Any, base: Path) -> dict[str, Any]:
     """``experiments = "file.csv"`` or ``[[experiments]]`` tables (checked here)."""
     from workbench.attribution.calibration import experiments_frame  # heavy import
 
     if isinstance(raw, str):
-        return {"experiments_path": _resolve(base, raw)}
-    rows = _list_of_tables(p, raw, "experiments")
+        return {"experiments_path": resolve_path(base, raw)}
+    rows = list_of_tables(p, raw, "experiments")
     try:
         experiments_frame(rows, where="[[experiments]]")
     except ValidationError as exc:
@@ -606,7 +370,7 @@ def _parse_experiments(p: _Problems, raw: Any, base: Path) -> dict[str, Any]:
     return {"experiments": tuple(dict(r) for r in rows)}
 
 
-def _parse_journey_rules(p: _Problems, raw: dict[str, Any]) -> JourneyRules:
+def _parse_journey_rules(p: ConfigProblems, raw: dict[str, Any]) -> JourneyRules:
     raw = raw if isinstance(raw, dict) else {}
     rules, problems = parse_journey_rules(raw.get("merge", {}), raw.get("exclude", {}))
     for message in problems:
@@ -614,7 +378,7 @@ def _parse_journey_rules(p: _Problems, raw: dict[str, Any]) -> JourneyRules:
     return rules
 
 
-def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
+def _parse_rule(p: ConfigProblems, raw: dict[str, Any], i: int) -> ChannelRule:
     import re
 
     where = f"channel_rules[{i}]"
@@ -638,7 +402,7 @@ def _parse_rule(p: _Problems, raw: dict[str, Any], i: int) -> ChannelRule:
     return ChannelRule(**fields)
 
 
-def _parse_stages(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+def _parse_stages(p: ConfigProblems, raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = {}
     for stage, spec in raw.items():
         p.choice(stage, STAGES, f"stages.{stage}")
@@ -654,7 +418,7 @@ def _parse_stages(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, list
     return out
 
 
-def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfig]:
+def _parse_segments(p: ConfigProblems, raw: dict[str, Any]) -> dict[str, SegmentConfig]:
     out: dict[str, SegmentConfig] = {}
     for name, spec in raw.items():
         if not isinstance(spec, dict):
@@ -676,7 +440,7 @@ def _parse_segments(p: _Problems, raw: dict[str, Any]) -> dict[str, SegmentConfi
     return out
 
 
-def _parse_attributes(p: _Problems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+def _parse_attributes(p: ConfigProblems, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
     """``[attributes.NAME]``: value = "pandas query", checked in order; ``default`` last."""
     out: dict[str, dict[str, str]] = {}
     for name, cases in raw.items():

@@ -33,7 +33,7 @@ __all__ = [
 
 
 class Problems(Protocol):
-    """The config's problem collector (``workbench.config._Problems``)."""
+    """The config's problem collector (:class:`workbench.config_sources.ConfigProblems`)."""
 
     def add(self, message: str) -> None:
         """Record one problem."""
