@@ -34,6 +34,7 @@ from workbench.sample.model import (
     WEBINAR_DELTA,
 )
 from workbench.sample.population import CONSENT_REFUSAL, Population
+from workbench.sample.product_b import segment_anonymous_ids
 from workbench.sample.sessions import EVENT_NAMES, Ga4Data
 from workbench.sample.vocab import (
     CAMPAIGNS,
@@ -228,6 +229,8 @@ class TruthWriter:
         device = np.full(len(t), "", dtype=object)
         device[web] = dev.loc[didx[web]].to_numpy()
         device[web & (device == "")] = "(cookieless)"
+        pb = t["product_b"].to_numpy(bool) if "product_b" in t else np.zeros(len(t), dtype=bool)
+        device[pb] = segment_anonymous_ids(didx[pb])
         phase = np.where(
             t["seg"].to_numpy() == 2,
             "internal",
@@ -243,7 +246,8 @@ class TruthWriter:
                 "touch_type": kind,
                 "detail": detail,
                 "phase": phase,
-                "ga4_session": t["web"].to_numpy(),
+                "ga4_session": t["web"].to_numpy() & ~pb,
+                "product_b_session": pb,
                 "device_id": device,
                 "logit_increment": np.round(t["delta"].to_numpy(), 4),
             }
@@ -377,7 +381,9 @@ stitching and attribution against what really happened.
   (some are typed with capitals in Zoom / badge scans: each spelling is listed).
   The shared kiosk's `user_pseudo_id` is listed once per person who used it.
 - `touches.csv`: every model touch (`phase` journey / post_conversion / internal)
-  with its channel, GA4 device and `logit_increment` (its term in the score below).
+  with its channel, device (GA4 `user_pseudo_id`, or product B's Segment
+  `anonymousId` when `product_b_session`) and `logit_increment` (its term in the
+  score below).
 - `conversions.csv`: purchases (SMB, GA4), deals won (enterprise, HubSpot), and the
   secondary outcomes lead, signup and opportunity; `counted` marks the real
   conversions used for the channel contributions (not QA test purchases).
