@@ -1,4 +1,4 @@
-"""Real-world variants of the sample: product B (Segment) and GA4 broken-clock events.
+"""Real-world variants of the sample: product B (Segment), GA4 broken clocks, Apple Mail opens.
 
 The sample routes some marketing sessions of people with a known e-mail to product B
 (:mod:`workbench.sample.product_b`). Read with the bundled config's ``product_b``
@@ -108,3 +108,16 @@ def test_broken_clock_copies_are_quarantined_with_their_reason(product_b):
     assert n > 5
     assert (reasons == "event_timestamp 0 or negative").sum() == n
     assert result.touchpoints["ts"].min() >= pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def test_apple_mail_machine_opens_are_opens_without_a_touch(product_b):
+    out, summary, _ = product_b
+    rows = pd.read_csv(out / "email/mailchimp_activity.csv", dtype=str).drop_duplicates()
+    opens = rows[rows["action"] == "Opened"]
+    touches = pd.read_csv(out / "_truth/touches.csv", dtype=str)
+    real = touches[(touches["channel"] == "Email") & (touches["phase"] == "journey")]
+    machine = summary.mess["mailchimp_machine_opens"]
+    assert machine > len(real) * 0.3
+    assert len(opens) == len(real) + machine
+    # a machine open follows its delivery within 20 minutes; newsletters get them too
+    assert opens["campaign_name"].str.startswith("Monthly newsletter").any()

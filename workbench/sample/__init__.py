@@ -228,6 +228,7 @@ def generate_sample(
         "ga4_zero_or_negative_timestamps": ga4_writer.bad_clock,
         "ga4_cookieless_events": ga4_writer.cookieless,
         "mailchimp_duplicate_rows": other.email_duplicates,
+        "mailchimp_machine_opens": other.machine_opens,
         "hubspot_contacts_without_email": crm.missing_email,
         "hubspot_unparseable_dates": crm.bad_dates,
         "hubspot_ebook_contacts_without_ga_client_id": crm.ebook_without_client_id,
