@@ -159,7 +159,6 @@ class ProductBWriter:
         self.rows: dict[str, int] = {}
         self.calls = 0
         self.sessions = 0
-        self.first = True
 
     def add_chunk(self, rng: np.random.Generator, pop: Population, out: Outcomes) -> pd.DataFrame:
         """Append one chunk's calls; returns ``id_type, id_value, pidx`` of the identifiers."""
