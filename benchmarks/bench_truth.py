@@ -6,7 +6,12 @@ distance (TV, see docs/attribution.md) of every model to ``_truth/channel_contri
 the best default model, and the best calibrated model (``calibrated:MODEL`` with the
 sample's simulated lift tests, ``_truth/experiments.csv``). ``--no-rules`` also scores
 the journeys built without the journey rules (no merges, no exclusions, the previous
-touch types) for comparison. Nothing is asserted; numbers are printed and written to
+touch types) for comparison; ``--oracle`` also scores the journeys the causal model
+itself used (``_truth/touches.csv``, see ``benchmarks/_oracle.py``), separating what
+the models miss from what the data pipeline adds. Per run the largest per-channel
+errors of the best model are printed, the calibrated models are also scored with
+noise-free experiments (the true conversions lost of the tested channels), and every
+figure is also given against the Shapley truth (``conversions_shapley``). Nothing is asserted; numbers are printed and written to
 ``benchmarks/results/bench_truth.json``. Usage::
 
     .venv/bin/python benchmarks/bench_truth.py --seeds 7 8 9 --people 3000
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 from _common import results_path, write_result
+from _oracle import oracle_journeys
 
 from workbench.attribution import run_models, truthfulness
 from workbench.attribution.calibration import (
@@ -31,6 +37,7 @@ from workbench.attribution.calibration import (
     experiment_comparison,
     read_experiments,
 )
+from workbench.attribution.settings import model_options, resolve_models
 from workbench.cli.demo import with_project_paths
 from workbench.journeys.rules import JourneyRules
 from workbench.notebook.workspace import Workspace
@@ -49,8 +56,8 @@ _OLD_TOUCH_TYPES = ("session", "email_open", "email_click", "webinar_registratio
                     "form_submit")  # fmt: skip
 
 
-def _prepare(folder: Path, people: int, seed: int) -> Path:
-    generate_sample(folder / "sample", people=people, seed=seed, truth_touches=False)
+def _prepare(folder: Path, people: int, seed: int, touches: bool = False) -> Path:
+    generate_sample(folder / "sample", people=people, seed=seed, truth_touches=touches)
     text = with_project_paths(
         default_config_path().read_text(encoding="utf-8"),
         data_dir=folder / "sample",
@@ -65,23 +72,54 @@ def _prepare(folder: Path, people: int, seed: int) -> Path:
     return config
 
 
-def _score(ws: Workspace, experiments: pd.DataFrame) -> dict[str, object]:
-    models = list(ws.config.attribution.get("models", [])) or None
-    js = ws.journeys()
+def _score(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    truth: pd.DataFrame,
+    experiments: pd.DataFrame,
+    ws: Workspace,
+) -> dict[str, object]:
+    models = resolve_models(None, ws.config.attribution)
+    options = model_options(ws.config.attribution, models)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        credits = run_models(js.touches, js.journeys, models)
-        cmp = experiment_comparison(js.touches, js.journeys, experiments, models)
-    truth = ws.truth_contribution()
+        credits = run_models(touches, journeys, models, **options)
+        cmp = experiment_comparison(touches, journeys, experiments, models, **options)
     plain = truthfulness(credits, truth)
     calibrated = truthfulness(calibrate_credits(credits, cmp), truth)
+    # the same calibration with noise-free experiments: the true conversions lost
+    lost = truth.set_index("channel")["conversions_lost"].astype(float)
+    exact = cmp.assign(incremental=cmp["channel"].map(lost).to_numpy())
+    exact = exact.assign(low=exact["incremental"], high=exact["incremental"])
+    calibrated_exact = truthfulness(calibrate_credits(credits, exact), truth)
+    best = plain["model"].iloc[0]
+    # the second truth definition: Shapley shares of each conversion (_truth README)
+    shapley = truth.assign(conversions_lost=truth["conversions_shapley"])
+    plain_sh = truthfulness(credits, shapley)
+    calibrated_sh = truthfulness(calibrate_credits(credits, cmp), shapley)
     return {
         "tv_per_model": dict(zip(plain["model"], plain["tv_conversions"].round(4), strict=True)),
-        "best_model": plain["model"].iloc[0],
+        "best_model": best,
         "best_tv": float(plain["tv_conversions"].iloc[0]),
         "best_calibrated": calibrated["model"].iloc[0],
         "best_calibrated_tv": float(calibrated["tv_conversions"].iloc[0]),
+        "best_calibrated_exact": calibrated_exact["model"].iloc[0],
+        "best_calibrated_exact_tv": float(calibrated_exact["tv_conversions"].iloc[0]),
+        "best_tv_shapley_truth": float(plain_sh["tv_conversions"].iloc[0]),
+        "best_model_shapley_truth": plain_sh["model"].iloc[0],
+        "best_calibrated_tv_shapley_truth": float(calibrated_sh["tv_conversions"].iloc[0]),
+        "best_errors": _errors(credits[credits["model"] == best], truth),
     }
+
+
+def _errors(credits: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Signed share error per channel (credit share - true share), largest first."""
+    got = credits.groupby("channel")["conversions"].sum()
+    true = truth.set_index("channel")["conversions_lost"].astype(float)
+    idx = got.index.union(true.index)
+    diff = got.reindex(idx).fillna(0) / got.sum() - true.reindex(idx).fillna(0) / true.sum()
+    diff = diff.reindex(diff.abs().sort_values(ascending=False).index)
+    return {str(k): round(float(v), 4) for k, v in diff.items()}
 
 
 def main() -> None:
@@ -89,29 +127,53 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
     parser.add_argument("--people", type=int, default=3000)
     parser.add_argument("--no-rules", action="store_true", help="also score without the rules")
+    parser.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also score the true journeys (_truth/touches.csv, benchmarks/_oracle.py)",
+    )
     args = parser.parse_args()
     rows = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix="bench_truth_") as tmp:
-            config = _prepare(Path(tmp), args.people, seed)
+            config = _prepare(Path(tmp), args.people, seed, args.oracle)
             ws = Workspace.load(config)
-            experiments = read_experiments(Path(tmp) / "sample" / "_truth" / "experiments.csv")
-            runs = {"rules": ws}
+            truth_dir = Path(tmp) / "sample" / "_truth"
+            experiments = read_experiments(truth_dir / "experiments.csv")
+            truth = ws.truth_contribution()
+            js = ws.journeys()
+            runs = {"rules": (js.touches, js.journeys)}
             if args.no_rules:
                 journeys = dataclasses.replace(ws.config.journeys, touch_types=_OLD_TOUCH_TYPES)
                 cfg = dataclasses.replace(ws.config, journey_rules=_NO_RULES, journeys=journeys)
-                runs["no_rules"] = dataclasses.replace(ws, config=cfg, _cache={}, _rules_cache={})
-            for name, w in runs.items():
-                r = {"seed": seed, "journeys": name, **_score(w, experiments)}
+                bare = dataclasses.replace(ws, config=cfg, _cache={}, _rules_cache={}).journeys()
+                runs["no_rules"] = (bare.touches, bare.journeys)
+            if args.oracle:
+                runs["oracle"] = oracle_journeys(truth_dir)
+            for name, (touches, journeys) in runs.items():
+                r = {
+                    "seed": seed,
+                    "journeys": name,
+                    **_score(touches, journeys, truth, experiments, ws),
+                }
                 rows.append(r)
                 print(
                     f"seed {seed} {name:8s}: best default {r['best_model']} "
                     f"TV {r['best_tv']:.1%}; best calibrated {r['best_calibrated']} "
-                    f"TV {r['best_calibrated_tv']:.1%}",
+                    f"TV {r['best_calibrated_tv']:.1%} (with noise-free experiments "
+                    f"{r['best_calibrated_exact']} {r['best_calibrated_exact_tv']:.1%})",
                     flush=True,
                 )
+                print(
+                    f"    against the Shapley truth: best default {r['best_model_shapley_truth']} "
+                    f"TV {r['best_tv_shapley_truth']:.1%}, best calibrated "
+                    f"TV {r['best_calibrated_tv_shapley_truth']:.1%}"
+                )
+                top = list(r["best_errors"].items())[:6]
+                print("    largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
     frame = pd.DataFrame(rows)
-    summary = frame.groupby("journeys")[["best_tv", "best_calibrated_tv"]].agg(["mean", "max"])
+    cols = ["best_tv", "best_calibrated_tv", "best_calibrated_exact_tv", "best_tv_shapley_truth"]
+    summary = frame.groupby("journeys")[cols].agg(["mean", "max"])
     print(summary.to_string())
     write_result({"people": args.people, "runs": rows}, results_path("bench_truth.json"))
 

@@ -1,4 +1,4 @@
-"""Tests of workbench.journeys: windows, ordering, ids, attributes, exclusions."""
+"""Tests of workbench.journeys.build: windows, ordering, ids, attributes, exclusions."""
 
 from __future__ import annotations
 

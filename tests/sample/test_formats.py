@@ -124,7 +124,8 @@ CSV_HEADERS = [
     (
         "_truth/channel_contribution.csv",
         0,
-        "channel,conversions,conversions_lost,revenue_lost,share_conversions,share_revenue",
+        "channel,conversions,conversions_lost,revenue_lost,share_conversions,share_revenue,"
+        "conversions_shapley,share_shapley",
     ),
 ]
 

@@ -85,6 +85,16 @@ def _raw_identifiers(out, events: list[dict]) -> set[tuple[str, str]]:
     ):
         df = pd.read_csv(out / rel, dtype=str, keep_default_na=False)
         ids |= {("email", v) for v in df[col] if v}
+    for path in sorted((out / "segment").glob("*.jsonl")):  # product B (Segment)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            call = json.loads(line)
+            ids.add(("anonymous_id", call["anonymousId"]))
+            if call.get("traits", {}).get("email"):
+                ids.add(("email", call["traits"]["email"]))
+            url = call.get("context", {}).get("page", {}).get("url", "")
+            for key, values in parse_qs(urlsplit(url).query).items():
+                if key in ("gclid", "fbclid", "li_fat_id"):
+                    ids |= {(key, v) for v in values}
     return ids
 
 
@@ -157,7 +167,9 @@ def test_cross_device_people_are_linked_by_login_or_form_or_not_at_all(sample, g
     out, _ = sample
     events, _, _ = ga4
     ids = _truth(out, "identifiers.csv")
-    anon = ids[ids["id_type"] == "anonymous_id"]
+    ga4_browsers = {e["user_pseudo_id"] for e in events if e["user_pseudo_id"]}
+    # GA4 browsers (product B's Segment anonymousIds are linked by its identify calls)
+    anon = ids[(ids["id_type"] == "anonymous_id") & ids["id_value"].isin(ga4_browsers)]
     per_person = anon.groupby("person_id")["id_value"].nunique()
     # people who never log in mostly keep to one browser; product users use several
     share = (per_person >= 2).mean()

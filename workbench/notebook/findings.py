@@ -13,6 +13,8 @@ import pandas as pd
 from workbench.attribution import model_label
 
 __all__ = [
+    "MODEL_QUESTIONS",
+    "evidence_sentence",
     "friction_sentence",
     "lift_sentence",
     "overclaim_sentence",
@@ -159,4 +161,43 @@ def truth_sentence(scores: pd.DataFrame) -> str | None:
         f"Against the known causal truth, {model_label(best['model'])} is closest (misallocates "
         f"{_pct(best['tv_conversions'])} of credit) and {model_label(worst['model'])} furthest "
         f"({_pct(worst['tv_conversions'])})."
+    )
+
+
+#: What each model family answers: said when no evidence can pick a model.
+MODEL_QUESTIONS = (
+    "rule-based models (first, last, linear, position, time decay, W-shaped) describe the "
+    "path: who opened and who closed it; data-driven models (Markov removal effects, "
+    "Shapley, fractribution) estimate from converting and non-converting paths how much "
+    "each channel's presence goes with conversion; only an experiment (a lift test or a "
+    "holdout) measures what a channel causes"
+)
+
+
+def evidence_sentence(evidence: pd.DataFrame) -> str:
+    """The model closest to the evidence with every model's distance, or why none is named.
+
+    ``evidence`` from :func:`workbench.attribution.calibration.recommend_model`
+    (``model, distance, evidence, recommended``); empty when there is neither a
+    ground truth nor an experiment, and the sentence then says what each model family
+    answers (:data:`MODEL_QUESTIONS`).
+    """
+    if evidence.empty:
+        return (
+            "No evidence picks a model (no ground truth and no lift test in [[experiments]]): "
+            + MODEL_QUESTIONS
+            + "."
+        )
+    ranked = evidence.sort_values("distance", kind="stable")
+    best = ranked.iloc[0]
+    if best["evidence"] == "truth":
+        what, unit = "the known causal truth", "of credit misallocated"
+    else:
+        what, unit = "the lift tests", "mean relative error against the tests"
+    values = [_pct(d) for d in ranked["distance"]]
+    others = ", ".join(
+        f"{model_label(m)} {v}" for m, v in zip(ranked["model"][1:], values[1:], strict=True)
+    )
+    return f"Closest to {what}: {model_label(best['model'])} ({values[0]} {unit})" + (
+        f"; then {others}." if others else "."
     )

@@ -2,7 +2,7 @@
 
 :func:`generate_sample` writes the folder described in ``docs/formats.md``
 (GA4 BigQuery NDJSON, Google Ads, Meta, LinkedIn, HubSpot, Mailchimp, Zoom,
-badge scans) and ``_truth/`` (who is behind every identifier and each
+badge scans, and product B's Segment calls: :mod:`~workbench.sample.product_b`) and ``_truth/`` (who is behind every identifier and each
 channel's causal contribution). The same ``seed`` / ``people`` /
 ``chunk_people`` always give byte-identical files.
 
@@ -27,6 +27,7 @@ from workbench.sample.causal import decide
 from workbench.sample.journeys import build_journeys
 from workbench.sample.lift_tests import LiftTests
 from workbench.sample.population import KIOSK_SLOT, make_population
+from workbench.sample.product_b import ProductBWriter, assign_product_b
 from workbench.sample.sessions import build_ga4, purchase_times
 from workbench.sample.truth import TruthWriter
 from workbench.sample.vocab import CHANNELS
@@ -116,7 +117,12 @@ def _clean(out: Path) -> None:
     """Remove files a previous run wrote (only the generator's own files)."""
     for rel in _OWNED_FILES:
         (out / rel).unlink(missing_ok=True)
-    for pattern in ("ga4/events_*.ndjson", "_truth/*.csv", "_truth/README.md"):
+    for pattern in (
+        "ga4/events_*.ndjson",
+        "segment/product_b_*.jsonl",
+        "_truth/*.csv",
+        "_truth/README.md",
+    ):
         for path in sorted(out.glob(pattern)):
             path.unlink()
 
@@ -167,6 +173,7 @@ def generate_sample(
     ads = AdsWriter(out)
     crm = CrmWriter(out)
     other = OtherWriter(out)
+    product_b = ProductBWriter(out)
     truth = TruthWriter(out, touches=truth_touches)
     lifts = LiftTests(seed)
     n_accounts = 0
@@ -182,6 +189,8 @@ def generate_sample(
         first = chunk == 0
         pop = make_population(rng, start, n, n_internal=min(6, n // 3) if first else 0)
         out_c = decide(rng, pop, build_journeys(rng, pop), kiosk=first)
+        rng_b = np.random.default_rng([seed, chunk, 5])  # product B's own stream
+        assign_product_b(rng_b, pop, out_c)
         ga4 = build_ga4(rng, pop, out_c.touches)
         _exact_purchase_times(out_c, ga4)
 
@@ -196,6 +205,7 @@ def generate_sample(
             ads.add_chunk(out_c.touches, pop.devices, conversions),
             crm.add_chunk(rng, pop, out_c, ga4, mess=first),
             other.add_chunk(rng, pop, out_c),
+            product_b.add_chunk(rng_b, pop, out_c),
         ]
         truth.add_chunk(pop, out_c, ga4, pd.concat(ids, ignore_index=True), crm.chunk_companies)
         lifts.add_chunk(units["converted"].to_numpy(bool), out_c.lost, units["conv_ts"].to_numpy())
@@ -215,8 +225,10 @@ def generate_sample(
     mess = {
         "ga4_duplicate_lines": ga4_writer.duplicates,
         "ga4_truncated_lines": ga4_writer.truncated,
+        "ga4_zero_or_negative_timestamps": ga4_writer.bad_clock,
         "ga4_cookieless_events": ga4_writer.cookieless,
         "mailchimp_duplicate_rows": other.email_duplicates,
+        "mailchimp_machine_opens": other.machine_opens,
         "hubspot_contacts_without_email": crm.missing_email,
         "hubspot_unparseable_dates": crm.bad_dates,
         "hubspot_ebook_contacts_without_ga_client_id": crm.ebook_without_client_id,
@@ -230,6 +242,7 @@ def generate_sample(
         "webinar_attendees_without_email": other.guests_without_email,
         "badge_scans_without_email": other.scans_without_email,
         "emails_with_changed_case": other.email_case_variants,
+        "product_b_segment_sessions": product_b.sessions,
     }
     summary_lines = [
         f"people {people:,} ({multi_device:,} used 2+ devices; {never_linked:,} have a browser "
@@ -250,6 +263,7 @@ def generate_sample(
     files.update(
         {str(p.relative_to(out).as_posix()): other.rows[k] for k, p in other.paths.items()}
     )
+    files.update({f"segment/{k}": v for k, v in sorted(product_b.rows.items())})
     files.update({f"_truth/{k}": v for k, v in truth.rows.items()})
     return SampleSummary(
         out_dir=out,

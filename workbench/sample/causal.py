@@ -35,6 +35,7 @@ from workbench.sample.model import (
     WEBINAR_DELTA,
 )
 from workbench.sample.population import DEVICE_SLOTS, KIOSK_SLOT, Population
+from workbench.sample.shapley import shapley_values
 from workbench.sample.vocab import CHANNELS, PERIOD_END, PERIOD_START, TEST_USER_IDS, channel_code
 
 __all__ = ["KNOWN_HOW", "OPEN_STAGES", "Outcomes", "decide", "sigmoid"]
@@ -81,6 +82,10 @@ class Outcomes:
         One row per person: conversion, user id, CRM dates.
     kiosk_didx
         Device index of the shared kiosk (-1 when none in this chunk).
+    shapley
+        ``(units x channels)`` Shapley value of each converted unit's conversion
+        (:mod:`workbench.sample.shapley`): each row sums to 1 when marketing caused
+        the conversion, 0 when it would have happened anyway.
     """
 
     touches: pd.DataFrame
@@ -91,6 +96,7 @@ class Outcomes:
     deals: pd.DataFrame
     state: pd.DataFrame
     kiosk_didx: int
+    shapley: np.ndarray | None = None
 
 
 def _rank_within(keys: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -159,7 +165,8 @@ def _score(rng: np.random.Generator, pop: Population, t: pd.DataFrame):
         }
     )
     touched = (counts > 0) & converted[:, None]
-    return delta, table, lost, prob[:, None] - prob_without, touched
+    shapley = shapley_values(b, contrib, u, converted)
+    return delta, table, lost, prob[:, None] - prob_without, touched, shapley
 
 
 def _post_sessions(
@@ -180,7 +187,7 @@ def decide(
     t = journeys.copy()
     t["has_compare"] &= t["web"]
     t["has_pricing"] &= t["web"]
-    delta, units, lost, exp_lost, touched = _score(rng, pop, t)
+    delta, units, lost, exp_lost, touched, shapley = _score(rng, pop, t)
     t["delta"] = delta
     people = pop.people
     p_unit = people["unit"].to_numpy()
@@ -273,7 +280,7 @@ def decide(
     t.loc[qa, "role"] = ROLE["test_purchase"]
 
     state = _state(rng, pop, t, units, deals, conv_p, conv_ts_p, trial_ts, has_user)
-    return Outcomes(t, units, lost, exp_lost, touched, deals, state, kiosk_didx)
+    return Outcomes(t, units, lost, exp_lost, touched, deals, state, kiosk_didx, shapley)
 
 
 def _post_frame(

@@ -28,7 +28,7 @@ from workbench.sample.vocab import (
     SITE,
 )
 
-__all__ = ["EVENT_NAMES", "Ga4Data", "build_ga4", "purchase_times"]
+__all__ = ["EVENT_NAMES", "Ga4Data", "build_ga4", "purchase_times", "session_traffic"]
 
 EVENT_NAMES: tuple[str, ...] = (
     "first_visit",
@@ -77,7 +77,7 @@ class Ga4Data:
     devices: pd.DataFrame
 
 
-def _traffic(t: pd.DataFrame) -> dict[str, np.ndarray]:
+def session_traffic(t: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per session: source, medium, campaign, term, content, ids, landing query, referrer."""
     n = len(t)
     ch = t["ch"].to_numpy()
@@ -226,11 +226,14 @@ def build_ga4(rng: np.random.Generator, pop: Population, touches: pd.DataFrame) 
         ``sessions`` (one row per session), ``events`` (one row per event, sorted
         by time) and ``devices`` (one row per device that sent events).
     """
-    t = touches[touches["web"].to_numpy()].reset_index(drop=True)
+    web = touches["web"].to_numpy(bool)
+    if "product_b" in touches:  # product B's sessions are tracked by Segment, not GA4
+        web = web & ~touches["product_b"].to_numpy(bool)
+    t = touches[web].reset_index(drop=True)
     people = pop.people
     ts0 = t["session_ts"].to_numpy()
     didx = t["didx"].to_numpy()
-    traffic = _traffic(t)
+    traffic = session_traffic(t)
 
     # devices: first session, session numbers, first-touch traffic source
     order = np.lexsort((ts0, didx))

@@ -34,6 +34,7 @@ from workbench.sample.model import (
     WEBINAR_DELTA,
 )
 from workbench.sample.population import CONSENT_REFUSAL, Population
+from workbench.sample.product_b import segment_anonymous_ids
 from workbench.sample.sessions import EVENT_NAMES, Ga4Data
 from workbench.sample.vocab import (
     CAMPAIGNS,
@@ -71,6 +72,8 @@ _CONTRIB = [
     "revenue_lost",
     "share_conversions",
     "share_revenue",
+    "conversions_shapley",
+    "share_shapley",
 ]
 
 
@@ -97,6 +100,8 @@ class TruthWriter:
         self.revenue_lost = np.zeros(c)
         self.exp_lost = np.zeros(c)
         self.exp_revenue = np.zeros(c)
+        self.shapley = np.zeros(c)
+        self.baseline = 0
         self.conversions = 0
         self.revenue = 0.0
         self.units = 0
@@ -175,6 +180,9 @@ class TruthWriter:
         self.revenue_lost += (out.lost * value[:, None]).sum(axis=0)
         self.exp_lost += out.exp_lost.sum(axis=0)
         self.exp_revenue += (out.exp_lost * value[:, None]).sum(axis=0)
+        if out.shapley is not None:
+            self.shapley += out.shapley.sum(axis=0)
+            self.baseline += int(converted.sum() - round(out.shapley.sum()))
         self._webinar_accounts(out)
         self.first = False
 
@@ -228,6 +236,8 @@ class TruthWriter:
         device = np.full(len(t), "", dtype=object)
         device[web] = dev.loc[didx[web]].to_numpy()
         device[web & (device == "")] = "(cookieless)"
+        pb = t["product_b"].to_numpy(bool) if "product_b" in t else np.zeros(len(t), dtype=bool)
+        device[pb] = segment_anonymous_ids(didx[pb])
         phase = np.where(
             t["seg"].to_numpy() == 2,
             "internal",
@@ -243,7 +253,8 @@ class TruthWriter:
                 "touch_type": kind,
                 "detail": detail,
                 "phase": phase,
-                "ga4_session": t["web"].to_numpy(),
+                "ga4_session": t["web"].to_numpy() & ~pb,
+                "product_b_session": pb,
                 "device_id": device,
                 "logit_increment": np.round(t["delta"].to_numpy(), 4),
             }
@@ -315,9 +326,12 @@ class TruthWriter:
                     "revenue_lost": money_text(revenue),
                     "share_conversions": np.round(_shares(lost), 6),
                     "share_revenue": np.round(_shares(revenue), 6),
+                    "conversions_shapley": np.round(self.shapley, 3),
+                    "share_shapley": np.round(_shares(self.shapley), 6),
                 }
             )
-            self.rows[name] = append_csv(self.folder / name, table[_CONTRIB], header=True)
+            cols = _CONTRIB if decimals == 0 else _CONTRIB[:-2]  # Shapley: realized outcomes
+            self.rows[name] = append_csv(self.folder / name, table[cols], header=True)
         (self.folder / "README.md").write_text(self._readme(summary_lines), encoding="utf-8")
 
     def _readme(self, summary_lines: list[str]) -> str:
@@ -330,6 +344,7 @@ class TruthWriter:
         return README.format(
             units=self.units,
             conversions=self.conversions,
+            baseline=self.baseline,
             revenue=self.revenue,
             base_smb=BASE_LOGIT[0],
             base_ent=BASE_LOGIT[1],
@@ -377,7 +392,9 @@ stitching and attribution against what really happened.
   (some are typed with capitals in Zoom / badge scans: each spelling is listed).
   The shared kiosk's `user_pseudo_id` is listed once per person who used it.
 - `touches.csv`: every model touch (`phase` journey / post_conversion / internal)
-  with its channel, GA4 device and `logit_increment` (its term in the score below).
+  with its channel, device (GA4 `user_pseudo_id`, or product B's Segment
+  `anonymousId` when `product_b_session`) and `logit_increment` (its term in the
+  score below).
 - `conversions.csv`: purchases (SMB, GA4), deals won (enterprise, HubSpot), and the
   secondary outcomes lead, signup and opportunity; `counted` marks the real
   conversions used for the channel contributions (not QA test purchases).
@@ -385,8 +402,14 @@ stitching and attribution against what really happened.
   journey touched the channel; `conversions_lost` / `revenue_lost` = conversions
   and revenue that would not have happened without the channel (see below);
   shares are of the column totals (interactions make the lost counts overlap, so
-  they do not add up to the total conversions).
-- `channel_contribution_expected.csv`: the same, as model expectations
+  they do not add up to the total conversions). `conversions_shapley` /
+  `share_shapley` are the second truth definition: each converted unit's outcome
+  split among its channels by the Shapley value (same uniforms); a unit's values
+  sum to 1 when marketing caused the conversion and to 0 when it would have
+  happened anyway, so the column sums to the incremental conversions
+  ({baseline} of the {conversions} conversions would have happened without any
+  marketing touch).
+- `channel_contribution_expected.csv`: the removal columns as model expectations
   `sum sigmoid(s) - sigmoid(s without channel)` instead of realized counts.
 
 ## What links a person's identifiers in the exports

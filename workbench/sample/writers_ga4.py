@@ -132,6 +132,7 @@ class Ga4Writer:
         self.rows: dict[str, int] = {}
         self.duplicates = 0
         self.truncated = 0
+        self.bad_clock = 0
         self.cookieless = 0
         self.events = 0
         pages = [p for p, _ in PAGES]
@@ -148,9 +149,15 @@ class Ga4Writer:
         people: pd.DataFrame,
         *,
         duplicate_rate: float = 0.004,
+        bad_clock_rate: float = 0.004,
         truncate_one: bool = False,
     ) -> pd.DataFrame:
-        """Write one chunk; returns the identifiers written (``id_type, id_value, pidx``)."""
+        """Write one chunk; returns the identifiers written (``id_type, id_value, pidx``).
+
+        A share ``bad_clock_rate`` of the later page views of a session is sent twice,
+        the copy with ``event_timestamp`` 0 or -1 (an SDK retry with a broken clock:
+        BigQuery still files it under the real ``event_date``).
+        """
         ev = data.events
         n = len(ev)
         if n == 0:
@@ -160,14 +167,22 @@ class Ga4Writer:
         self.events += n
         day = (ev["ts"].to_numpy() // DAY).astype("datetime64[D]")
         dup = rng.random(n) < duplicate_rate
+        later_view = (ev["name"].to_numpy() == _EV["page_view"]) & ~ev["landing"].to_numpy(bool)
+        bad = (rng.random(n) < bad_clock_rate) & later_view
+        bad_ts = np.where(rng.random(n) < 0.5, 0, -1)
         trunc_at = -1
         if truncate_one:
             views = np.flatnonzero((ev["name"].to_numpy() == _EV["page_view"]) & ~dup)
             trunc_at = int(views[len(views) // 2]) if len(views) else -1
         for a in range(0, n, _BATCH_EVENTS):
             b = min(n, a + _BATCH_EVENTS)
-            idx = np.repeat(np.arange(a, b), 1 + dup[a:b])
-            lines = self._lines(ev, idx, ctx)
+            count = 1 + dup[a:b] + bad[a:b]
+            idx = np.repeat(np.arange(a, b), count)
+            last = np.cumsum(count) - 1
+            broken = np.zeros(len(idx), dtype=bool)
+            broken[last[bad[a:b]]] = True
+            lines = self._lines(ev, idx, ctx, np.where(broken, bad_ts[idx], 1))
+            self.bad_clock += int(broken.sum())
             if a <= trunc_at < b:
                 pos = int(np.flatnonzero(idx == trunc_at)[0])
                 text = lines[pos].as_py()
@@ -345,8 +360,14 @@ class Ga4Writer:
             "ses_triple": ses_triple.ravel(),
         }
 
-    def _lines(self, ev: pd.DataFrame, idx: np.ndarray, ctx: dict) -> pa.Array:
-        r"""The NDJSON lines (each ending in ``\\n``) of events ``idx``."""
+    def _lines(
+        self, ev: pd.DataFrame, idx: np.ndarray, ctx: dict, clock: np.ndarray | None = None
+    ) -> pa.Array:
+        r"""The NDJSON lines (each ending in ``\\n``) of events ``idx``.
+
+        ``clock`` (per row): ``event_timestamp`` written instead of the event's time where
+        it is 0 or -1 (a broken device clock); 1 keeps the time.
+        """
         name = ev["name"].to_numpy()[idx]
         s = pa.array(ev["s"].to_numpy()[idx])
         d = ev["dev"].to_numpy()[idx]
@@ -409,7 +430,7 @@ class Ga4Writer:
             '{"event_date": "',
             ctx["day_txt"].take(pa.array(ctx["day_inv"][idx])),
             '", "event_timestamp": ',
-            _int(ts),
+            _int(ts if clock is None else np.where(clock <= 0, clock, ts)),
             ', "event_name": "',
             self._names.take(pa.array(name)),
             '", "event_params": [' + _head("page_location", "string") + '"',

@@ -6,7 +6,10 @@
   touch gives a ``Delivered`` row (up to 36 h before), an ``Opened`` row (the
   touch) and, when clicked, a ``Clicked`` row with the tagged URL; monthly
   newsletters add ``Delivered`` rows to every known contact (no causal effect).
-  Times are naive UTC.
+  Apple Mail Privacy Protection: the mail app of a share :data:`APPLE_MAIL_SHARE`
+  of recipients pre-loads every delivered message, so each of their deliveries
+  also gets a machine ``Opened`` row 1-20 minutes later (no causal effect: it is
+  not a model touch). Times are naive UTC.
 - Zoom: a registrant row per webinar touch and an attendee-report row
   (``Attended`` Yes / No); times naive New York in Zoom's 12-hour format.
 - Badge scans: one row per trade-show touch, naive New York time.
@@ -33,7 +36,10 @@ from workbench.sample.vocab import (
     channel_code,
 )
 
-__all__ = ["OtherWriter", "webinar_ids"]
+__all__ = ["APPLE_MAIL_SHARE", "OtherWriter", "webinar_ids"]
+
+#: Share of people whose mail app pre-loads messages (Apple Mail Privacy Protection).
+APPLE_MAIL_SHARE = 0.45
 
 _EMAIL, _WEBINAR, _EVENTS = channel_code("Email"), channel_code("Webinar"), channel_code("Events")
 _MAILCHIMP = ["email_address", "campaign_name", "action", "timestamp", "url"]
@@ -95,6 +101,7 @@ class OtherWriter:
         self.guests_without_email = 0
         self.scans_without_email = 0
         self.email_case_variants = 0
+        self.machine_opens = 0
         for key, cols in (
             ("mailchimp", _MAILCHIMP),
             ("registrants", _REGISTRANTS),
@@ -152,6 +159,7 @@ class OtherWriter:
             for a, b, c, d, u, o in parts
         ]  # fmt: skip
         df = pd.concat(frames, ignore_index=True)
+        df = pd.concat([df, self._machine_opens(rng, people, df)], ignore_index=True)
         df = df.sort_values(["ts", "email", "order"], kind="stable", ignore_index=True)
         dup = rng.random(len(df)) < 0.01
         df = df.iloc[np.repeat(np.arange(len(df)), 1 + dup)]
@@ -169,6 +177,17 @@ class OtherWriter:
         pidx = people.set_index("email")["pidx"]
         emails = np.unique(df["email"].to_numpy().astype(str))
         return frame({"id_type": "email", "id_value": emails, "pidx": pidx.loc[emails].to_numpy()})
+
+    def _machine_opens(
+        self, rng: np.random.Generator, people: pd.DataFrame, df: pd.DataFrame
+    ) -> pd.DataFrame:
+        """An ``open`` 1-20 minutes after each delivery to an Apple Mail user (MPP)."""
+        apple = pd.Series(rng.random(len(people)) < APPLE_MAIL_SHARE, index=people["email"])
+        sent = df[(df["action"] == "sent").to_numpy()]
+        sent = sent[apple.reindex(sent["email"]).fillna(False).to_numpy(bool)]
+        delay = (rng.uniform(1.0, 20.0, len(sent)) * MIN).astype(np.int64)
+        self.machine_opens += len(sent)
+        return sent.assign(action="open", ts=sent["ts"].to_numpy() + delay, url="", order=1)
 
     def _zoom(self, rng: np.random.Generator, pop: Population, out: Outcomes) -> pd.DataFrame:
         people, t = pop.people, out.touches

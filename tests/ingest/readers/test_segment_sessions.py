@@ -153,3 +153,27 @@ def test_a_file_without_page_or_track_calls_has_no_sessions(tmp_path: Path) -> N
     result = _read(tmp_path, [identify])
     assert result.touchpoints.empty
     assert result.identity_links["link_type"].tolist() == ["identify"]
+
+
+def test_a_track_call_on_the_landing_page_keeps_its_session(tmp_path: Path) -> None:
+    """analytics.js repeats the landing page's external referrer on later calls of that page."""
+    url = f"{SITE}/?utm_source=google&utm_medium=cpc&utm_campaign=x"
+    google = "https://www.google.com/"
+    track = {
+        "type": "track",
+        "event": "Report Exported",
+        "anonymousId": "b1",
+        "timestamp": "2026-11-02T10:01:00Z",
+        "context": {"page": {"url": url, "referrer": google}},
+    }
+    calls = [
+        _page("b1", "10:00", url, referrer=google),
+        track,
+        _page("b1", "10:02", f"{SITE}/roi", referrer=url),
+        # back from Google on the same URL: the previous call was another page, a new visit
+        _page("b1", "10:05", url, referrer=google),
+    ]
+    tp = _read(tmp_path, calls).touchpoints
+    sessions = tp[tp["touch_type"] == "session"]
+    assert len(sessions) == 2
+    assert sorted(sessions["ts"].dt.strftime("%H:%M")) == ["10:00", "10:05"]

@@ -13,7 +13,10 @@ are sorted by time, and a call starts a new session when
   arrived with, or
 * it has an external referrer: ``context.page.referrer`` (else
   ``properties.referrer``) whose host differs from the page URL's host
-  (a leading ``www.`` is ignored on both).
+  (a leading ``www.`` is ignored on both), unless the call repeats the
+  previous call's page URL and referrer: analytics.js sends the landing page's
+  referrer with every later call on that page (a ``track`` after the landing
+  ``page`` call is the same page view, not a new visit).
 
 Each session becomes one ``session`` touch at its first call, with
 ``session_id`` = ``"<anonymousId>:~<start unix seconds>"`` (the same form as
@@ -96,6 +99,9 @@ def _call_facts(calls: pd.DataFrame) -> pd.DataFrame:
     out["page"] = calls["ctx_path"].fillna(calls["prop_path"]).fillna(page["path"])
     external = ref["host"].notna() & (page["host"].isna() | (ref["host"] != page["host"]))
     out["referrer_host"] = ref["host"].where(external.fillna(False))
+    out["view"] = (
+        url.fillna("") + "\t" + calls["ctx_referrer"].fillna(calls["prop_referrer"]).fillna("")
+    )
     return out
 
 
@@ -111,7 +117,9 @@ def _starts(facts: pd.DataFrame, ts: pd.Series, timeout: pd.Timedelta) -> np.nda
     key = facts["campaign_key"].reset_index(drop=True)
     last = key.groupby(codes).ffill().groupby(codes).shift()
     new_campaign = (key.notna() & (key != last).fillna(True)).to_numpy(dtype=bool)
-    external = facts["referrer_host"].notna().to_numpy(dtype=bool)
+    view = facts["view"].to_numpy(dtype=object)
+    same_view = np.r_[False, view[1:] == view[:-1]] & ~new_visitor
+    external = facts["referrer_host"].notna().to_numpy(dtype=bool) & ~same_view
     return new_visitor | gap | new_campaign | external
 
 
