@@ -137,6 +137,9 @@ class Alternating(NamedTuple):
         Median wall seconds per name.
     ratio : float
         Median over the rounds of ``seconds[project] / seconds[baseline]`` in that round.
+    cpu_ratio : float
+        The same with CPU seconds of the process (all threads): less sensitive to other
+        processes on a loaded machine, but counts parallel sections once per thread.
     rounds : int
         How many rounds ran.
     results : dict
@@ -145,6 +148,7 @@ class Alternating(NamedTuple):
 
     seconds: dict[str, float]
     ratio: float
+    cpu_ratio: float
     rounds: int
     results: dict[str, Any]
 
@@ -161,18 +165,24 @@ def alternating(
     import statistics
 
     times: dict[str, list[float]] = {"project": [], "baseline": []}
+    cpu: dict[str, list[float]] = {"project": [], "baseline": []}
     results: dict[str, Any] = {}
     pairs = [("baseline", baseline), ("project", project)]
     for r in range(rounds):
         for name, fn in pairs if r % 2 == 0 else pairs[::-1]:
             gc.collect()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             results[name] = fn()
             times[name].append(time.perf_counter() - t0)
-    ratios = [p / b for p, b in zip(times["project"], times["baseline"], strict=True)]
+            cpu[name].append(time.process_time() - c0)
+
+    def median_ratio(t: dict[str, list[float]]) -> float:
+        return statistics.median(p / b for p, b in zip(t["project"], t["baseline"], strict=True))
+
     return Alternating(
         {k: statistics.median(v) for k, v in times.items()},
-        statistics.median(ratios),
+        median_ratio(times),
+        median_ratio(cpu),
         rounds,
         results,
     )

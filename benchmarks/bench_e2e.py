@@ -260,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n:>12,} {'project':>9} {p_s:>9.2f} {p_mb:>9.0f}")
         print(
             f"{n:>12,} ratio project/baseline: time {timed.ratio:.2f}x "
-            f"(median of {timed.rounds} rounds), peak {p_mb / b_mb:.2f}x"
+            f"(CPU {timed.cpu_ratio:.2f}x; medians of {timed.rounds} rounds), "
+            f"peak {p_mb / b_mb:.2f}x"
         )
         del data
         gc.collect()

@@ -126,7 +126,8 @@ def main(sizes: list[int], lookback_days: int = 90, rounds: int = 5) -> None:
         print(f"{n:>12,} {'lexsort baseline':>16} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
         print(
             f"{n:>12,} {'build_journeys':>16} {j_secs:>9.2f} {timed.ratio:>11.2f} "
-            f"{j_mem:>9.0f}   ({len(js.journeys):,} journeys, {len(js.touches):,} touches)"
+            f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
+            f"{len(js.touches):,} touches)"
         )
         del touchpoints, conversions, js
 

@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             "stitch_peak_extra_mb": memory["stitch"],
             "stitch_people": people,
             "ratio": round(ratio, 2),
+            "cpu_ratio": round(timed.cpu_ratio, 2),
             "target_ratio": 1.5,
             "repeat": args.repeat,
         }
@@ -266,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{n:>11,} rows: baseline {base_s:.2f}s (peak +{memory['baseline']} MB), "
             f"stitch {stitch_s:.2f}s (peak +{memory['stitch']} MB), ratio {ratio:.2f}x "
+            f"(CPU {timed.cpu_ratio:.2f}x) "
             f"[{people:,} people, {components:,} baseline components]",
             flush=True,
         )
