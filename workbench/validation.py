@@ -61,7 +61,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     Canonical columns come first in schema order; extra columns (attributes)
     are kept after them in their original order.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never written into: no data copy
     n = len(out)
     for col in table.columns:
         if col.name not in out.columns:
