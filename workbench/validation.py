@@ -35,6 +35,7 @@ __all__ = [
     "ROW_RULES",
     "conform",
     "empty_table",
+    "quarantine_mask",
     "quarantine_rows",
     "validate_table",
 ]
@@ -214,10 +215,26 @@ def quarantine_rows(
     Each row is quarantined once, under the first rule it breaks (rules are
     checked in the order of :data:`ROW_RULES`).
     """
+    keep = quarantine_mask(df, table, quarantine, source=source, file=file)
+    return df if keep.all() else df.loc[keep]
+
+
+def quarantine_mask(
+    df: pd.DataFrame,
+    table: Table,
+    quarantine: Quarantine,
+    *,
+    source: str,
+    file: str | None = None,
+) -> np.ndarray:
+    """:func:`quarantine_rows` without the filtering: the mask of the rows kept.
+
+    For callers that drop rows for several reasons at once and copy the table once.
+    """
     keep = np.ones(len(df), dtype=bool)
     for reason, column, predicate in ROW_RULES.get(table.name, []):
         bad = np.asarray(predicate(df).fillna(False), dtype=bool) & keep  # type: ignore[operator]
         if bad.any():
             quarantine.add(df, bad, reason=reason, source=source, file=file, column=column)
             keep &= ~bad
-    return df if keep.all() else df.loc[keep]
+    return keep
