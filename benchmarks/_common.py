@@ -3,7 +3,9 @@
 Importing this module puts the repository root on ``sys.path`` (so a script run as
 ``python benchmarks/bench_x.py`` imports the checkout's ``workbench``), then offers:
 
-* timing: :func:`best_of` (fastest wall and CPU time of ``repeat`` runs);
+* timing: :func:`best_of` (fastest wall and CPU time of ``repeat`` runs) and
+  :func:`alternating` (project and baseline run in turns; median seconds and the
+  median of the per-round ratios, robust on a shared, loaded machine);
 * memory, three methods that the benchmarks use on purpose and that do not give
   the same numbers:
 
@@ -41,7 +43,9 @@ from typing import Any, NamedTuple
 __all__ = [
     "RESULTS",
     "ROOT",
+    "Alternating",
     "Timing",
+    "alternating",
     "best_of",
     "child_peak_mb",
     "machine_facts",
@@ -122,6 +126,66 @@ def best_of(
         wall = min(wall, time.perf_counter() - t0)
         cpu = min(cpu, time.process_time() - c0)
     return Timing(wall, cpu, out)
+
+
+class Alternating(NamedTuple):
+    """The outcome of :func:`alternating`.
+
+    Attributes
+    ----------
+    seconds : dict
+        Median wall seconds per name.
+    ratio : float
+        Median over the rounds of ``seconds[project] / seconds[baseline]`` in that round.
+    cpu_ratio : float
+        The same with CPU seconds of the process (all threads): less sensitive to other
+        processes on a loaded machine, but counts parallel sections once per thread.
+    rounds : int
+        How many rounds ran.
+    results : dict
+        What each function returned in the last round.
+    """
+
+    seconds: dict[str, float]
+    ratio: float
+    cpu_ratio: float
+    rounds: int
+    results: dict[str, Any]
+
+
+def alternating(
+    project: Callable[[], Any], baseline: Callable[[], Any], rounds: int = 5
+) -> Alternating:
+    """Run ``baseline`` and ``project`` in turns, ``rounds`` times each, in this process.
+
+    The order flips every round and the garbage collector runs (untimed) before
+    each call, so drifting load from other processes hits both alike; the ratio
+    is the median of the per-round ratios project / baseline.
+    """
+    import statistics
+
+    times: dict[str, list[float]] = {"project": [], "baseline": []}
+    cpu: dict[str, list[float]] = {"project": [], "baseline": []}
+    results: dict[str, Any] = {}
+    pairs = [("baseline", baseline), ("project", project)]
+    for r in range(rounds):
+        for name, fn in pairs if r % 2 == 0 else pairs[::-1]:
+            gc.collect()
+            t0, c0 = time.perf_counter(), time.process_time()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+
+    def median_ratio(t: dict[str, list[float]]) -> float:
+        return statistics.median(p / b for p, b in zip(t["project"], t["baseline"], strict=True))
+
+    return Alternating(
+        {k: statistics.median(v) for k, v in times.items()},
+        median_ratio(times),
+        median_ratio(cpu),
+        rounds,
+        results,
+    )
 
 
 def rss_bytes() -> int:

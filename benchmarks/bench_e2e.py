@@ -24,7 +24,10 @@ identifier limits, stable ids, tables), so the ratio project / baseline is an
 upper bound on waste. On 50,000 rows the baseline's credits agree with the
 project's within a few percent per channel (same totals); the differences come
 from the project's identifier limits splitting shared devices.
-Peak memory is the sampled resident growth during each run (psutil).
+Seconds are medians of ``--repeat`` rounds in which baseline and project run
+in turns (order flipped each round); the ratio is the median of the per-round
+ratios project / baseline. Peak memory is the sampled resident growth during
+one more run of each (psutil).
 
 Usage::
 
@@ -40,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import measure_sampled_rss
+from _common import alternating, measure_sampled_rss
 from bench_stitching import ID_COLUMNS, _arrow, synthesize
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
@@ -243,16 +246,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5, help="alternating rounds; medians kept")
     args = parser.parse_args(argv)
     print(f"{'rows':>12} {'step':>9} {'seconds':>9} {'peak MB':>9}")
     for n in args.rows:
         data = make_data(n, args.seed)
-        b_s, b_mb, _ = measure_sampled_rss(lambda d=data: baseline(d))
+        timed = alternating(lambda d=data: project(d), lambda d=data: baseline(d), args.repeat)
+        b_s, p_s = timed.seconds["baseline"], timed.seconds["project"]
+        _, b_mb, _ = measure_sampled_rss(lambda d=data: baseline(d))
         gc.collect()
-        p_s, p_mb, _ = measure_sampled_rss(lambda d=data: project(d))
+        _, p_mb, _ = measure_sampled_rss(lambda d=data: project(d))
         print(f"{n:>12,} {'baseline':>9} {b_s:>9.2f} {b_mb:>9.0f}")
         print(f"{n:>12,} {'project':>9} {p_s:>9.2f} {p_mb:>9.0f}")
-        print(f"{n:>12,} ratio project/baseline: time {p_s / b_s:.2f}x, peak {p_mb / b_mb:.2f}x")
+        print(
+            f"{n:>12,} ratio project/baseline: time {timed.ratio:.2f}x "
+            f"(CPU {timed.cpu_ratio:.2f}x; medians of {timed.rounds} rounds), "
+            f"peak {p_mb / b_mb:.2f}x"
+        )
         del data
         gc.collect()
     return 0

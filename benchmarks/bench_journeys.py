@@ -7,11 +7,13 @@ person's group (start, count, first and last timestamp); printed ratios are
 project / baseline. ``build_journeys`` additionally cuts a lookback window per
 conversion, builds stable ids, the ``" > "`` paths and both output tables.
 
-Run: ``.venv/bin/python benchmarks/bench_journeys.py [rows ...] [--lookback=DAYS]``
-(default 1,000,000 and 10,000,000 rows, 90 days; the data spans a year, so
-``--lookback=365`` puts nearly every touch into a journey). Prints seconds, the ratio to the
-baseline and the peak resident memory above the starting point of each step,
-sampled every 5 ms with psutil (0 when psutil is missing).
+Run: ``.venv/bin/python benchmarks/bench_journeys.py [rows ...] [--lookback=DAYS] [--repeat=N]``
+(default 1,000,000 and 10,000,000 rows, 90 days, 5 rounds; the data spans a year, so
+``--lookback=365`` puts nearly every touch into a journey). Baseline and
+``build_journeys`` run in turns (order flipped each round) in the same process;
+prints median seconds, the median of the per-round ratios build_journeys /
+baseline, and the peak resident memory above the starting point of one more run
+of each step, sampled every 5 ms with psutil (0 when psutil is missing).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import measure_sampled_rss
+from _common import alternating, measure_sampled_rss
 
 from workbench.journeys.build import build_journeys
 
@@ -108,26 +110,33 @@ def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"start": starts, "n": n, "first": first, "last": last}
 
 
-def main(sizes: list[int], lookback_days: int = 90) -> None:
-    print(f"lookback {lookback_days} days")
+def main(sizes: list[int], lookback_days: int = 90, rounds: int = 5) -> None:
+    print(f"lookback {lookback_days} days, {rounds} alternating rounds")
     print(f"{'rows':>12} {'step':>16} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}")
     for n in sizes:
         touchpoints, conversions = make_data(n)
-        b_secs, b_mem, _ = measure_sampled_rss(lambda tp=touchpoints: baseline(tp))
-        j_secs, j_mem, js = measure_sampled_rss(
-            lambda tp=touchpoints, cv=conversions: build_journeys(
-                tp, cv, lookback_days=lookback_days
-            )
-        )
+
+        def project(tp=touchpoints, cv=conversions):
+            return build_journeys(tp, cv, lookback_days=lookback_days)
+
+        timed = alternating(project, lambda tp=touchpoints: baseline(tp), rounds)
+        b_secs, j_secs = timed.seconds["baseline"], timed.seconds["project"]
+        _, b_mem, _ = measure_sampled_rss(lambda tp=touchpoints: baseline(tp))
+        _, j_mem, js = measure_sampled_rss(project)
         print(f"{n:>12,} {'lexsort baseline':>16} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
         print(
-            f"{n:>12,} {'build_journeys':>16} {j_secs:>9.2f} {j_secs / b_secs:>11.2f} "
-            f"{j_mem:>9.0f}   ({len(js.journeys):,} journeys, {len(js.touches):,} touches)"
+            f"{n:>12,} {'build_journeys':>16} {j_secs:>9.2f} {timed.ratio:>11.2f} "
+            f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
+            f"{len(js.touches):,} touches)"
         )
         del touchpoints, conversions, js
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--lookback=")]
-    look = [int(a.split("=")[1]) for a in sys.argv[1:] if a.startswith("--lookback=")]
-    main([int(a) for a in args] or [1_000_000, 10_000_000], *look)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    main(
+        [int(a) for a in args] or [1_000_000, 10_000_000],
+        int(opts.get("lookback", 90)),
+        int(opts.get("repeat", 5)),
+    )

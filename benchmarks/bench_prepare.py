@@ -471,6 +471,17 @@ def run_stages(
     }
 
 
+def input_arrow_mb(results: dict[str, ReadResult]) -> float:
+    """Size of every canonical table of ``results`` as Arrow buffers (MiB, like the peaks)."""
+    total = 0
+    for result in results.values():
+        for name in ("touchpoints", "conversions", "identity_links", "spend"):
+            frame = getattr(result, name)
+            if len(frame):
+                total += pa.Table.from_pandas(frame, preserve_index=False).nbytes
+    return total / 2**20
+
+
 def run_read(config: Config, people: int, seed: int, stages: list[dict[str, Any]]) -> dict:
     """Generate the sample, time ``read_source`` of each source, then prepare's stages."""
     from workbench.sample import generate_sample
@@ -508,17 +519,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n:,} synthetic canonical touchpoints", flush=True)
         t0 = time.perf_counter()
         data = synthesize(n, args.seed)
-        print(f"  synthesized in {time.perf_counter() - t0:.1f} s", flush=True)
+        arrow_mb = input_arrow_mb(data)
+        print(
+            f"  synthesized in {time.perf_counter() - t0:.1f} s; input {arrow_mb:,.0f} MB as Arrow",
+            flush=True,
+        )
         stages: list[dict[str, Any]] = []
         summary = run_stages(data, config, stages)
         total = sum(s["seconds"] for s in stages if s["stage"] in _PREPARE_STAGES)
+        peak = max(s["peak_extra_mb"] for s in stages if s["stage"] in _PREPARE_STAGES)
         print(
             f"  prepare stages total {total:.2f} s; stitch = {summary['stitch_over_baseline']:.2f}"
-            f" x baseline (target 3); {summary}",
+            f" x baseline (target 3); largest stage peak {peak:,.0f} MB = "
+            f"{peak / arrow_mb:.2f} x the input's Arrow size (target 1.5); {summary}",
             flush=True,
         )
         runs.append(
             {"mode": "synthetic", "rows": n, "prepare_seconds": round(total, 2), **summary}
+            | {"input_arrow_mb": round(arrow_mb, 1), "peak_over_input": round(peak / arrow_mb, 2)}
             | {"stages": stages}
         )
         del data

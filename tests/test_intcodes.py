@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench.intcodes import factorize_strings
+from workbench.intcodes import factorize_parts, factorize_strings
 
 
 def _random_strings(seed: int, n: int) -> list[str | None]:
@@ -43,3 +43,19 @@ def test_factorize_strings_empty_and_all_missing():
     assert len(codes) == 0 and len(uniques) == 0
     codes, uniques = factorize_strings(pd.Series([None, None], dtype="string"))
     assert codes.tolist() == [-1, -1] and len(uniques) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_factorize_parts_is_pandas_factorize_of_the_parts_concatenated(seed):
+    sizes = [0, 50, 1, 120][seed:] + [30]
+    parts = [
+        pd.Series(_random_strings(seed * 10 + i, n), dtype=["string", "object"][i % 2])
+        for i, n in enumerate(sizes)
+    ]
+    codes, uniques = factorize_parts(parts)
+    want_codes, want_uniques = pd.factorize(
+        pd.concat([p.astype("string") for p in parts], ignore_index=True)
+    )
+    np.testing.assert_array_equal(np.concatenate(codes), want_codes)
+    assert [len(c) for c in codes] == sizes
+    assert list(uniques) == list(want_uniques)

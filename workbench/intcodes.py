@@ -47,3 +47,29 @@ def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return codes, uniques.astype("string")
+
+
+def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series]:
+    """Codes of several string columns into one set of uniques, in one hash pass.
+
+    The same as :func:`factorize_strings` of the columns concatenated (first
+    appearance across ``parts`` in order), with the codes split back per part.
+
+    Returns
+    -------
+    codes : list of np.ndarray
+        ``int64`` per row of each part, ``-1`` where missing.
+    uniques : pd.Series
+        The distinct non-missing values, ``string`` dtype.
+    """
+    chunks = [c for part in parts for c in _arrow_strings(part).chunks]
+    if not chunks:
+        return [np.zeros(len(p), dtype=np.int64) for p in parts], pd.Series([], dtype="string")
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+    encoded = encoded.unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
+    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques

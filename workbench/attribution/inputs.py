@@ -43,6 +43,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.errors import ValidationError
 from workbench.schema import (
@@ -280,13 +282,45 @@ def _utc_ns(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _row_of(keys: pd.Series, lookup: pd.Series) -> np.ndarray:
-    """Row of ``keys`` (unique) holding each value of ``lookup``; -1 where absent."""
+def _row_of(keys: pd.Series, lookup: pd.Series, counts: pd.Series | None = None) -> np.ndarray:
+    """Row of ``keys`` (unique) holding each value of ``lookup``; -1 where absent.
+
+    ``counts`` (e.g. the journeys' ``n_touches``) is a guess of how many lookups each key
+    has, in key order, as :func:`workbench.journeys.build.build_journeys` writes them: when
+    ``lookup`` equals ``keys`` repeated that way (checked value by value, without hashing)
+    the rows follow from the counts; otherwise the keys are hashed.
+    """
+    if counts is not None:
+        guess = _rows_from_counts(keys, lookup, counts)
+        if guess is not None:
+            return guess
     codes, _ = pd.factorize(pd.concat([keys, lookup], ignore_index=True))
     n = len(keys)
     row = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
     row[codes[:n]] = np.arange(n)
     return row[codes[n:]]  # codes of missing lookups are -1 -> row[-1] == -1
+
+
+def _rows_from_counts(keys: pd.Series, lookup: pd.Series, counts: pd.Series) -> np.ndarray | None:
+    """``repeat(arange(len(keys)), counts)`` when ``lookup`` equals ``keys`` repeated so.
+
+    Only for string keys (compared as Arrow strings); ``None`` when the guess does not hold.
+    """
+    n = pd.to_numeric(counts, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if not (np.isfinite(n).all() and (n >= 0).all() and int(n.sum()) == len(lookup)):
+        return None
+    if not (_is_text(keys) and _is_text(lookup)):
+        return None
+    rows = np.repeat(np.arange(len(keys)), n.astype(np.int64))
+    large = pa.large_string()
+    want = pa.array(keys.array, type=large, from_pandas=True).take(pa.array(rows))
+    got = pa.array(lookup.array, type=large, from_pandas=True)
+    same = pc.all(pc.fill_null(pc.equal(want, got), False)).as_py()
+    return rows if same or len(rows) == 0 else None
+
+
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
 
 
 def touch_days_before(
@@ -395,7 +429,8 @@ conversion_ts, lead_ts, opportunity_ts
         )
 
     # touches -------------------------------------------------------------------
-    t_j = _row_of(journeys[journey_id], touches[journey_id]) if not dup.any() else None
+    counts = journeys["n_touches"] if "n_touches" in journeys.columns else None
+    t_j = _row_of(journeys[journey_id], touches[journey_id], counts) if not dup.any() else None
     if not dup.any():
         unknown = t_j < 0
         if unknown.any():
@@ -404,7 +439,9 @@ conversion_ts, lead_ts, opportunity_ts
                 f"{_examples(touches, unknown, [journey_id, position])}"
             )
     chan = touches[channel]
-    bad_chan = (chan.isna() | (chan.astype("str").str.strip().str.len() == 0)).to_numpy()
+    codes_all, uniques = pd.factorize(chan.astype("str"), sort=True)
+    blank = pd.Series(uniques).str.strip().str.len().to_numpy() == 0  # checked once per name
+    bad_chan = (codes_all < 0) | np.append(blank, False)[codes_all]
     if bad_chan.any():
         problems.append(
             f"journey_touches: column {channel!r} must be a non-empty channel name; got "
@@ -442,7 +479,6 @@ conversion_ts, lead_ts, opportunity_ts
     def take(a: np.ndarray) -> np.ndarray:
         return a if order is None else a[order]
 
-    codes_all, uniques = pd.factorize(chan.astype("str"), sort=True)
     codes = take(codes_all.astype(np.int32))
     t_j = take(t_j)
     pos = take(pos)
@@ -475,8 +511,9 @@ conversion_ts, lead_ts, opportunity_ts
 
     # days before conversion ------------------------------------------------------
     days = None
-    if ts in touches.columns and conversion_ts in journeys.columns:
-        days = (_utc_ns(journeys[conversion_ts])[t_j] - take(_utc_ns(touches[ts]))) / _NS_PER_DAY
+    t_ns = take(_utc_ns(touches[ts])) if ts in touches.columns else None  # parsed once
+    if t_ns is not None and conversion_ts in journeys.columns:
+        days = (_utc_ns(journeys[conversion_ts])[t_j] - t_ns) / _NS_PER_DAY
     if days_to_conversion in touches.columns:
         fallback = take(
             pd.to_numeric(touches[days_to_conversion], errors="coerce").to_numpy(
@@ -508,6 +545,7 @@ conversion_ts, lead_ts, opportunity_ts
         lead_touch_types,
         t_j,
         take,
+        t_ns,
         starts,
         index_in_path,
     )
@@ -520,6 +558,7 @@ conversion_ts, lead_ts, opportunity_ts
         opportunity_touch_types,
         t_j,
         take,
+        t_ns,
         starts,
         index_in_path,
     )
@@ -551,19 +590,21 @@ def _marker_index(
     marker_types: Sequence[str],
     t_j: np.ndarray,
     take,
+    t_ns: np.ndarray | None,
     starts: np.ndarray,
     index_in_path: np.ndarray,
 ) -> np.ndarray | None:
     """Per journey: index in the path of the marker touch, -1 when not found.
 
     ``marker_ts`` (journeys) gives the last touch at or before it; journeys without it use
-    the first touch whose type is one of ``marker_types``.
+    the first touch whose type is one of ``marker_types``. ``t_ns``: touch times in path
+    order (``None`` without a ``ts`` column).
     """
     n_j = len(journeys)
     out = np.full(n_j, -1, dtype=np.int64)
     if len(starts) == 0:
         return out
-    have_ts = marker_ts in journeys.columns and ts in touches.columns
+    have_ts = marker_ts in journeys.columns and t_ns is not None
     have_types = touch_type in touches.columns and len(marker_types) > 0
     if not have_ts and not have_types:
         return out
@@ -572,7 +613,6 @@ def _marker_index(
     if have_ts:
         m_ns = _utc_ns(journeys[marker_ts])
         use_ts = ~np.isnan(m_ns)
-        t_ns = take(_utc_ns(touches[ts]))
         flag = t_ns <= m_ns[t_j]
         last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)

@@ -42,7 +42,7 @@ from workbench.identity.rules import (
     apply_limits,
     effective_limits,
 )
-from workbench.intcodes import factorize_strings
+from workbench.intcodes import factorize_parts, factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -172,24 +172,19 @@ def _as_string(values: pd.Series) -> pd.Series:
 def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: int = 0) -> _Encoded:
     """Factorize the values of one identifier type across parts, blocking bad values.
 
-    Each part is factorized on its own; cleaning and blocking look at the
-    unique values only, and each long column is then mapped with one gather
-    to ``base + code`` (``-1`` where missing or blocked).
+    The parts are factorized together in one hash pass; cleaning and blocking
+    look at the unique values only, and each long column is then mapped with one
+    gather to ``base + code`` (``-1`` where missing or blocked).
     """
     if not any(part.notna().any() for part in parts):
         none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
         empty = pd.Series(dtype="string")
         return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
-    part_codes, part_uniques, part_occ = [], [], []
-    for part in parts:
-        codes, uniques = factorize_strings(part)
-        part_codes.append(codes)
-        part_uniques.append(uniques)
-        part_occ.append(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-    ucodes, raw = factorize_strings(pd.concat(part_uniques, ignore_index=True))
-    starts = np.cumsum([0] + [len(u) for u in part_uniques])
-    occ = np.bincount(ucodes, weights=np.concatenate(part_occ), minlength=len(raw))
+    part_codes, raw = factorize_parts(list(parts))  # one hash pass over every part
+    occ = np.zeros(len(raw), dtype=np.int64)
+    for codes in part_codes:
+        occ += np.bincount(codes[codes >= 0], minlength=len(raw))
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -226,11 +221,10 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
     out_codes, test_rows, internal_rows = [], [], []
-    for i, codes in enumerate(part_codes):
-        local = ucodes[starts[i] : starts[i + 1]]
-        out_codes.append(gather(node[local], codes, -1))
-        test_rows.append(gather(is_test[local], codes, False) if is_test.any() else None)
-        internal_rows.append(gather(internal[local], codes, False) if internal.any() else None)
+    for codes in part_codes:
+        out_codes.append(gather(node, codes, -1))
+        test_rows.append(gather(is_test, codes, False) if is_test.any() else None)
+        internal_rows.append(gather(internal, codes, False) if internal.any() else None)
     blocked = []
     for name, code in REASON_CODE.items():
         sel = reason == code

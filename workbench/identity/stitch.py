@@ -214,11 +214,15 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     passes = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
     if graph.shared.any():
         passes.append(np.append(graph.labels, -1))
+    todo = np.arange(n_rows)  # rows still without a component: each step looks at fewer
     for lookup in passes:
         for id_type in graph.types:
             nodes = nodes_by_type.get(id_type)
-            if nodes is not None:
-                comp = np.where(comp >= 0, comp, lookup[nodes])
+            if nodes is not None and len(todo):
+                found = lookup[nodes[todo]]
+                hit = found >= 0
+                comp[todo[hit]] = found[hit]
+                todo = todo[~hit]
     return comp
 
 

@@ -150,6 +150,6 @@ def scrub_frame(
             new = scrub_values(values, region=region)
         if new is not values:
             if out is frame:
-                out = frame.copy()
+                out = frame.copy(deep=False)  # the column is replaced: copy no other column
             out[column] = new.astype(values.dtype) if values.dtype != object else new
     return out

@@ -7,6 +7,8 @@ through a :class:`Quarantine`, whose table ends up in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -50,7 +52,7 @@ class Quarantine:
     """
 
     def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
+        self._parts: list[pd.DataFrame | _Rows] = []
 
     def add(
         self,
@@ -84,44 +86,35 @@ class Quarantine:
         -------
         int
             Number of rows quarantined.
+
+        Notes
+        -----
+        Only the selected cells are kept here; the table is built (and raw e-mails and
+        phones in the values scrubbed) once for many additions, in :meth:`to_frame`.
         """
         mask = np.asarray(mask, dtype=bool)
         n = int(mask.sum())
         if n == 0:
             return 0
-        rows = df.loc[mask]
+        at = np.flatnonzero(mask)
         if values is None and column is not None and column in df.columns:
-            values = rows[column]
+            values = df[column].iloc[at]
         elif values is not None:
             values = values[mask] if len(values) == len(df) else values
-        if values is not None:  # a kept value never holds a raw e-mail or phone
-            values = scrub_values(values.astype("string"))
-        if file is None and SOURCE_FILE in rows.columns:
-            files = rows[SOURCE_FILE].astype("string").to_numpy()
+        if file is None and SOURCE_FILE in df.columns:
+            files = df[SOURCE_FILE].iloc[at].astype("string").to_numpy(dtype=object)
         else:
             files = np.full(n, file, dtype=object)
-        part = pd.DataFrame(
-            {
-                SOURCE: pd.array([source] * n, dtype="string"),
-                SOURCE_FILE: pd.array(files, dtype="string"),
-                SOURCE_ROW: pd.array(
-                    rows[row_col].to_numpy() if row_col in rows.columns else [pd.NA] * n,
-                    dtype="Int64",
-                ),
-                "column": pd.array([column] * n, dtype="string"),
-                "reason": pd.array([reason] * n, dtype="string"),
-                "value": pd.array(
-                    values.astype("string").to_numpy() if values is not None else [pd.NA] * n,
-                    dtype="string",
-                ),
-            }
-        )
-        self._parts.append(part)
+        rows = df[row_col].iloc[at].to_numpy() if row_col in df.columns else None
+        text = None if values is None else values.astype("string").to_numpy(dtype=object)
+        self._parts.append(_Rows(source, files, rows, column, reason, text))
         return n
 
-    def extend(self, frame: pd.DataFrame) -> None:
-        """Append an already-built quarantine table."""
-        if len(frame):
+    def extend(self, frame: pd.DataFrame | Quarantine) -> None:
+        """Append an already-built quarantine table, or the rows of another quarantine."""
+        if isinstance(frame, Quarantine):
+            self._parts.extend(frame._parts)
+        elif len(frame):
             self._parts.append(frame[QUARANTINE.names])
 
     def __len__(self) -> int:
@@ -131,7 +124,62 @@ class Quarantine:
         """Return every quarantined row as one canonical table."""
         if not self._parts:
             return empty_quarantine()
-        return pd.concat([empty_quarantine(), *self._parts], ignore_index=True)
+        frames, run = [], []
+        for part in self._parts:
+            if isinstance(part, _Rows):
+                run.append(part)
+                continue
+            if run:
+                frames.append(_build(run))
+                run = []
+            frames.append(part)
+        if run:
+            frames.append(_build(run))
+        self._parts = frames  # built once
+        return pd.concat([empty_quarantine(), *frames], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The cells of one :meth:`Quarantine.add`, before they become table rows."""
+
+    source: str
+    files: np.ndarray
+    rows: np.ndarray | None
+    column: str | None
+    reason: str
+    values: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def _build(parts: list[_Rows]) -> pd.DataFrame:
+    """One quarantine table from many additions (values scrubbed in one pass)."""
+    sizes = [len(p) for p in parts]
+    n = sum(sizes)
+
+    def repeat(values: list) -> pd.arrays.StringArray:
+        return pd.array(np.repeat(np.array(values, dtype=object), sizes), dtype="string")
+
+    rows = [
+        pd.array(p.rows if p.rows is not None else [pd.NA] * len(p), dtype="Int64") for p in parts
+    ]
+    values = np.concatenate(
+        [p.values if p.values is not None else np.full(len(p), None, object) for p in parts]
+    )
+    text = scrub_values(pd.Series(pd.array(values, dtype="string")))
+    return pd.DataFrame(
+        {
+            SOURCE: repeat([p.source for p in parts]),
+            SOURCE_FILE: pd.array(np.concatenate([p.files for p in parts]), dtype="string"),
+            SOURCE_ROW: pd.array(type(rows[0])._concat_same_type(rows), dtype="Int64"),
+            "column": repeat([p.column for p in parts]),
+            "reason": repeat([p.reason for p in parts]),
+            "value": pd.array(text.to_numpy(dtype=object), dtype="string"),
+        },
+        index=pd.RangeIndex(n),
+    )
 
 
 def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,7 @@ __all__ = [
     "ROW_RULES",
     "conform",
     "empty_table",
+    "quarantine_mask",
     "quarantine_rows",
     "validate_table",
 ]
@@ -63,7 +64,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     Canonical columns come first in schema order; extra columns (attributes)
     are kept after them in their original order.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never written into: no data copy
     n = len(out)
     for col in table.columns:
         if col.name not in out.columns:
@@ -216,10 +217,26 @@ def quarantine_rows(
     Each row is quarantined once, under the first rule it breaks (rules are
     checked in the order of :data:`ROW_RULES`).
     """
+    keep = quarantine_mask(df, table, quarantine, source=source, file=file)
+    return df if keep.all() else df.loc[keep]
+
+
+def quarantine_mask(
+    df: pd.DataFrame,
+    table: Table,
+    quarantine: Quarantine,
+    *,
+    source: str,
+    file: str | None = None,
+) -> np.ndarray:
+    """:func:`quarantine_rows` without the filtering: the mask of the rows kept.
+
+    For callers that drop rows for several reasons at once and copy the table once.
+    """
     keep = np.ones(len(df), dtype=bool)
     for reason, column, predicate in ROW_RULES.get(table.name, []):
         bad = predicate(df).fillna(False).to_numpy(dtype=bool) & keep
         if bad.any():
             quarantine.add(df, bad, reason=reason, source=source, file=file, column=column)
             keep &= ~bad
-    return df if keep.all() else df.loc[keep]
+    return keep

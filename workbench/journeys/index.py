@@ -171,7 +171,9 @@ def journey_ids(
         pc.if_else(open_, "", pa.array(occ).cast(pa.large_string())),
         pa.scalar("|", pa.large_string()),
     )
-    return _hex_ids(pa.chunked_array([key]).cast(pa.large_string()))
+    # ``pa.chunked_array([key])`` on a ChunkedArray would rebuild it from Python strings
+    key = key if isinstance(key, pa.ChunkedArray) else pa.chunked_array([key])
+    return _hex_ids(key.cast(pa.large_string()))
 
 
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:

@@ -31,9 +31,9 @@ from workbench.identifiers import (
 from workbench.ingest.privacy import scrub_frame, scrub_text
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._damage import REASON_TRUNCATED
-from workbench.ingest.readers._guards import check_day_month_order, plausible_rows
+from workbench.ingest.readers._guards import check_day_month_order, plausible_mask
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.validation import conform, quarantine_rows
+from workbench.ingest.validation import conform, quarantine_mask
 from workbench.schema import (
     CLICK_ID_TYPES,
     CONVERSIONS,
@@ -372,7 +372,7 @@ def finish(
     """Conform the tables, quarantine rows breaking the row rules, build the result.
 
     Rows dated outside the source's plausible window are quarantined
-    (:func:`workbench.ingest.readers._guards.plausible_rows`), and e-mails and phones
+    (:func:`workbench.ingest.readers._guards.plausible_mask`), and e-mails and phones
     left in text columns, attributes and warnings are replaced by their
     digests (:func:`workbench.ingest.privacy.scrub_frame`).
 
@@ -392,9 +392,10 @@ def finish(
         if SOURCE not in df.columns:
             df = df.assign(**{SOURCE: source.name})
         conformed = conform(df, table)
-        kept = quarantine_rows(conformed, table, quarantine, source=source.name)
+        keep = quarantine_mask(conformed, table, quarantine, source=source.name)
         column = "date" if table is SPEND else TS
-        kept = plausible_rows(kept, column, source, quarantine)
+        keep = plausible_mask(conformed, column, source, quarantine, keep=keep)
+        kept = conformed if keep.all() else conformed.loc[keep]  # one copy for both rules
         tables[table.name] = scrub_frame(kept, region=region).reset_index(drop=True)
     _time_span(files or [], tables)
     empty = [

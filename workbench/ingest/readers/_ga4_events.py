@@ -403,7 +403,7 @@ def load_events(
             frames.append(frame)
         else:
             lines, own = by_file.pop(file)
-            quarantine.extend(own.to_frame())  # file order
+            quarantine.extend(own)  # file order; the table is built once, at the end
             kept.append((file, lines.rows, lines.hashes))
             info = {
                 "file": file,

@@ -30,6 +30,7 @@ __all__ = [
     "REASON_FUTURE",
     "check_day_month_order",
     "epoch_unit_problems",
+    "plausible_mask",
     "plausible_rows",
     "time_window",
 ]
@@ -73,18 +74,38 @@ def plausible_rows(
     quarantined, each with its own reason and the offending time as value.
     Missing times are left to the caller's rules.
     """
+    ok = plausible_mask(frame, column, source, quarantine, now=now)
+    return frame if ok.all() else frame.loc[ok]
+
+
+def plausible_mask(
+    frame: pd.DataFrame,
+    column: str,
+    source: SourceConfig,
+    quarantine: Quarantine,
+    *,
+    now: pd.Timestamp | None = None,
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`plausible_rows` without the filtering: the mask of the rows kept.
+
+    Only the rows selected by ``keep`` (all when ``None``) are judged, so rows an
+    earlier rule already quarantined are not quarantined twice; the result is
+    ``keep`` without the implausible rows.
+    """
+    ok = np.ones(len(frame), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
     if column not in frame.columns or not len(frame):
-        return frame
+        return ok
     floor, ceiling = time_window(source, now)
     times = pd.to_datetime(frame[column], errors="coerce")
     if isinstance(times.dtype, pd.DatetimeTZDtype):
         times = times.dt.tz_convert("UTC")
     else:  # a date column (spend): naive days
         floor, ceiling = floor.tz_localize(None), ceiling.tz_localize(None)
-    early = (times < floor).fillna(False).to_numpy(dtype=bool)
-    late = (times > ceiling).fillna(False).to_numpy(dtype=bool)
+    early = (times < floor).fillna(False).to_numpy(dtype=bool) & ok
+    late = (times > ceiling).fillna(False).to_numpy(dtype=bool) & ok
     if not (early.any() or late.any()):
-        return frame
+        return ok
     shown = times.astype("string")
     for mask, reason, setting in (
         (early, REASON_BEFORE_MIN_DATE, f"min_date {source.min_date}"),
@@ -98,7 +119,7 @@ def plausible_rows(
             column=column,
             values=shown + f" ({setting})",
         )
-    return frame.loc[~(early | late)]
+    return ok & ~(early | late)
 
 
 def epoch_unit_problems(numbers: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:

@@ -64,6 +64,7 @@ __all__ = [
 _CHUNK_BYTES = 8 << 20
 _SNIFF_BYTES = 64 << 10
 _SCAN_BYTES = 4 << 20
+_MAX_SUSPECTS = 1000  # lines parsed on their own per file (more when above 1% of its lines)
 _ROW_SUFFIX = re.compile(r"\s*in row (\d+)\s*$")
 
 
@@ -166,13 +167,13 @@ def mark_duplicates(
     is quarantined with ``reason`` (default ``"duplicate event"``) and the
     value ``"identical to <what> <file>:<row>"`` naming the first occurrence.
     """
-    dup = pd.Series(hashes).duplicated().to_numpy(copy=True)
-    if exclude is not None:
-        dup &= ~exclude
+    repeat = pd.Series(hashes).duplicated().to_numpy()
+    dup = repeat & ~exclude if exclude is not None else repeat.copy()
     n_dup = int(dup.sum())
     if n_dup:
-        first = pd.Series(np.arange(len(hashes))).groupby(hashes).transform("first").to_numpy()
-        first = first[dup]
+        # first occurrence of each repeat: look the repeats up among the first sightings
+        seen = np.flatnonzero(~repeat)
+        first = seen[pd.Index(hashes[seen]).get_indexer(hashes[dup])]
         frame = pd.DataFrame(
             {
                 SOURCE_FILE: files[dup],
@@ -299,6 +300,12 @@ class _Parser:
             line = int(np.searchsorted(self.nonblank, self.nonblank[a] + row + 1) - 1)
             if a <= line < b:
                 cuts = sorted({a, line, line + 1, b})
+        return self.parse_pieces(cuts, mode)
+
+    def parse_pieces(
+        self, cuts: Sequence[int], mode: int
+    ) -> tuple[list[_Part], list[tuple[int, str]]]:
+        """:meth:`parse` of each non-empty range ``cuts[i]:cuts[i + 1]``, in order."""
         parts: list[_Part] = []
         bad: list[tuple[int, str]] = []
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
@@ -307,6 +314,21 @@ class _Parser:
                 parts += more
                 bad += more_bad
         return parts, bad
+
+    def parse_around(
+        self, a: int, b: int, mode: int, suspects: np.ndarray
+    ) -> tuple[list[_Part], list[tuple[int, str]]]:
+        """:meth:`parse` of lines ``a:b`` with each suspect line (sorted indices) on its own.
+
+        A bad line fails its whole block, so finding it by bisection re-parses the
+        block around it; parsing the lines that look broken apart up front (see
+        :func:`_suspect_lines`) lets the rest parse in one go. The outcome is the same.
+        """
+        inside = suspects[(suspects >= a) & (suspects < b)]
+        if not len(inside):
+            return self.parse(a, b, mode)
+        cuts = sorted({a, b, *inside.tolist(), *(inside + 1).tolist()})
+        return self.parse_pieces(cuts, mode)
 
 
 def _assemble(
@@ -341,6 +363,28 @@ def _line_ends(body: bytes) -> np.ndarray:
     if body and not body.endswith(b"\n"):
         ends = np.append(ends, len(body))
     return ends
+
+
+def _suspect_lines(
+    body: bytes, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
+) -> np.ndarray:
+    """Indices of the non-blank lines that do not start with ``{`` and end with ``}``.
+
+    Such a line (cut, not an object) fails the parse of any block holding it;
+    a trailing carriage return is allowed. Lines padded with other white space are only
+    suspected (they parse fine on their own).
+    """
+    if not len(ends):
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer(body, dtype=np.uint8)
+    has = ends > starts
+    last = np.where(has, ends - 1, 0)
+    cr = has & (data[last] == 13)
+    last = np.where(cr, last - 1, last)
+    has_last = last >= starts
+    first_ok = has & (data[np.where(has, starts, 0)] == ord("{"))
+    last_ok = has_last & (data[np.where(has_last, last, 0)] == ord("}"))
+    return np.flatnonzero(~blank & ~(first_ok & last_ok))
 
 
 def _line_hashes(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -414,11 +458,18 @@ def read_json_lines(
     )
     parser = _Parser(body, starts, blank, modes, base)
     ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    suspects = _suspect_lines(body, starts[:-1], ends, blank)
+    if len(suspects) > max(_MAX_SUSPECTS, n // 100):  # mostly odd lines: bisect as before
+        suspects = suspects[:0]
+
+    def parse(r: tuple[int, int]) -> tuple[list[_Part], list[tuple[int, str]]]:
+        return parser.parse_around(r[0], r[1], base, suspects)
+
     if len(ranges) > 1:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            results = list(pool.map(lambda r: parser.parse(r[0], r[1], base), ranges))
+            results = list(pool.map(parse, ranges))
     else:
-        results = [parser.parse(a, b, base) for a, b in ranges]
+        results = [parse(r) for r in ranges]
     parts = [p for res in results for p in res[0]]
     bad = [b for res in results for b in res[1] if not dup[b[0]]]
     table, idx = _assemble(parts, blank, modes)
