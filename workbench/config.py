@@ -16,8 +16,10 @@ from typing import Any
 
 from workbench.config_sections import (
     AttributionConfig,
+    EngineConfig,
     ReportsConfig,
     parse_attribution,
+    parse_engine,
     parse_reports,
 )
 from workbench.conversion_defs import parse_definitions
@@ -31,6 +33,7 @@ __all__ = [
     "AttributionConfig",
     "ChannelRule",
     "Config",
+    "EngineConfig",
     "IdentityConfig",
     "JourneyConfig",
     "ReportsConfig",
@@ -81,6 +84,7 @@ _ROOT_KEYS = {
     "segments",
     "attribution",
     "reports",
+    "engine",
     "conversions",
     "experiments",
 }
@@ -245,6 +249,7 @@ class Config:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: AttributionConfig = AttributionConfig()
     reports: ReportsConfig = ReportsConfig()
+    engine: EngineConfig = EngineConfig()
     conversions: dict[str, Any] = field(default_factory=dict)
     experiments: tuple[dict[str, Any], ...] = ()
     experiments_path: Path | None = None
@@ -393,6 +398,7 @@ def parse_config(
         attributes=_parse_attributes(p, data.get("attributes", {})),
         attribution=parse_attribution(p, data.get("attribution", {})),
         reports=parse_reports(p, data.get("reports", {})),
+        engine=parse_engine(p, data.get("engine", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
         **_parse_experiments(p, data.get("experiments", []), base),
         **dirs,

@@ -1,4 +1,4 @@
-"""The ``[attribution]`` and ``[reports]`` sections of ``workbench.toml``.
+"""The ``[attribution]``, ``[reports]`` and ``[engine]`` sections of ``workbench.toml``.
 
 Typed like the other sections (:mod:`workbench.config`, which re-exports these
 classes and calls the parsers); every problem is added to the config's problem
@@ -10,7 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["AttributionConfig", "Problems", "ReportsConfig", "parse_attribution", "parse_reports"]
+__all__ = [
+    "ENGINES",
+    "AttributionConfig",
+    "EngineConfig",
+    "Problems",
+    "ReportsConfig",
+    "parse_attribution",
+    "parse_engine",
+    "parse_reports",
+]
+
+#: The engines ``workbench prepare`` can run on (``[engine] kind`` / ``--engine``).
+ENGINES: tuple[str, ...] = ("local", "spark")
 
 
 class Problems(Protocol):
@@ -151,3 +163,53 @@ def parse_reports(p: Problems, raw: Any) -> ReportsConfig:
     return ReportsConfig(
         notebooks_dir=folder if isinstance(folder, str) else None, shared=shared, runs=runs
     )
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """``[engine]``: where ``workbench prepare`` runs (see ``docs/scale-out.md``).
+
+    Attributes
+    ----------
+    kind
+        ``"local"`` (one Python process, the default) or ``"spark"``.
+    master
+        The Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn`` ...);
+        ``None`` takes the one ``spark-submit`` or the cluster gives, else ``local[*]``.
+    conf
+        Extra Spark settings passed through unchanged (``"spark.executor.memory" = "8g"``).
+    """
+
+    kind: str = "local"
+    master: str | None = None
+    conf: dict[str, str] = field(default_factory=dict)
+
+
+def parse_engine(p: Problems, raw: Any) -> EngineConfig:
+    """Parse ``[engine]``: ``kind``, ``master`` and the ``[engine.conf]`` table."""
+    if not isinstance(raw, dict):
+        p.add(f"engine = {raw!r}; expected a table [engine]")
+        return EngineConfig()
+    p.unknown_keys(raw, {"kind", "master", "conf"}, "[engine]")
+    kind = raw.get("kind", "local")
+    if p.typed(kind, str, "engine.kind", "a string"):
+        p.choice(kind, ENGINES, "engine.kind")
+    master = raw.get("master")
+    if master is not None and not p.typed(master, str, "engine.master", "a Spark master URL"):
+        master = None
+    conf = raw.get("conf", {})
+    if not isinstance(conf, dict):
+        p.add(f"engine.conf = {conf!r}; expected a table [engine.conf] of Spark settings")
+        conf = {}
+    return EngineConfig(
+        kind=kind if kind in ENGINES else "local",
+        master=master,
+        conf={str(k): _conf_text(v) for k, v in conf.items()},
+    )
+
+
+def _conf_text(value: Any) -> str:
+    """A Spark setting as Spark spells it (``true``/``false`` for booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
