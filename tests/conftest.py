@@ -32,7 +32,11 @@ def spark():
 
     session = spark_session(
         "local[2]",
-        {"spark.sql.shuffle.partitions": "4", "spark.default.parallelism": "2"},
+        {
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.sql.adaptive.enabled": "false",
+        },
     )
     yield session
     session.stop()

@@ -60,14 +60,23 @@ def small_star(edges: Any) -> Any:
 
 
 def _is_stars(edges: Any) -> bool:
-    """Whether every ``u`` has one ``v`` and no ``v`` is itself a ``u`` (a forest of stars)."""
+    """Whether every ``u`` has one ``v`` and no ``v`` is itself a ``u`` (a forest of stars).
+
+    One Spark job: per node, its distinct out-neighbours and whether it is a centre.
+    """
     from pyspark.sql import functions as F
 
-    per_u = edges.groupBy("u").agg(F.countDistinct("v").alias("n"))
-    if per_u.where(F.col("n") > 1).limit(1).count():
-        return False
-    centres = edges.select(F.col("v").alias("u")).distinct()
-    return centres.join(edges.select("u").distinct(), "u").limit(1).count() == 0
+    out = edges.select("u", "v", F.lit(False).alias("centre"))
+    into = edges.select(
+        F.col("v").alias("u"), F.lit(None).cast("long").alias("v"), F.lit(True).alias("centre")
+    )
+    nodes = (
+        out.union(into)
+        .groupBy("u")
+        .agg(F.countDistinct("v").alias("n"), F.max("centre").alias("centre"))
+    )
+    bad = nodes.where((F.col("n") > 1) | ((F.col("n") > 0) & F.col("centre")))
+    return bad.limit(1).count() == 0
 
 
 def _checkpoint(frame: Any) -> Any:
