@@ -144,7 +144,7 @@ def run_prepare(
         findings = check_config(cfg, prepared)
         raise_for_errors(findings, config_path=cfg.path)
         empty = summary_lines(findings)
-        extra = {"config_check": empty}
+        extra: dict[str, object] = {"config_check": empty}
         if kind == "spark":
             from workbench.spark.engine import write_spark_prepared
 

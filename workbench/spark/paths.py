@@ -122,9 +122,11 @@ def spark_path_table(
     """
     from pyspark.sql import functions as F
 
-    from workbench.spark.tasks import map_objects
+    from workbench.spark.tasks import map_objects, parts_for
 
-    n = buckets or 4 * spark.sparkContext.defaultParallelism
+    n = buckets or max(
+        4 * spark.sparkContext.defaultParallelism, parts_for(spark, len(touchpoints))
+    )
     key = ACCOUNT_ID if config.journeys.unit == "account" else PERSON_ID
     end = _period_end(touchpoints, conversions)
     tb, cb = _buckets(touchpoints, key, n), _buckets(conversions, key, n)

@@ -24,6 +24,9 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
+    # the driver holds the canonical tables and ships them to tasks in parts
+    "spark.driver.memory": "4g",
+    "spark.driver.maxResultSize": "4g",
 }
 
 _INSTALL = 'pip install "journey-workbench[spark]"'

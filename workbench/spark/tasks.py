@@ -17,7 +17,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["from_blob", "map_frames", "map_objects", "to_blob"]
+__all__ = ["PART_ROWS", "from_blob", "map_frames", "map_objects", "parts_for", "to_blob"]
+
+#: At most this many rows travel to a task in one part (each part is one row of a
+#: DataFrame that Spark keeps on the driver until its task runs).
+PART_ROWS = 100_000
 
 _SCHEMA = "part long, blob binary"
 
@@ -36,6 +40,11 @@ def from_blob(blob: bytes) -> pd.DataFrame:
     return pa.ipc.open_stream(io.BytesIO(blob)).read_all().to_pandas()
 
 
+def parts_for(spark: Any, rows: int) -> int:
+    """How many parts ``rows`` rows go in: the parallelism, more for large frames."""
+    return max(spark.sparkContext.defaultParallelism, -(-rows // PART_ROWS))
+
+
 def _parts(frame: pd.DataFrame, n_parts: int) -> list[pd.DataFrame]:
     size = max(1, -(-len(frame) // max(1, n_parts)))
     return [frame.iloc[i : i + size] for i in range(0, max(len(frame), 1), size)]
@@ -52,7 +61,7 @@ def map_frames(
 
     ``func`` must treat rows independently (as channel grouping does).
     """
-    n = parts or spark.sparkContext.defaultParallelism
+    n = parts or parts_for(spark, len(frame))
     blobs = [(i, to_blob(p)) for i, p in enumerate(_parts(frame, n))]
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
