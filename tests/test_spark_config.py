@@ -129,3 +129,35 @@ def test_prepare_does_not_import_the_spark_engine():
         for a in (n.names if isinstance(n, ast.Import) else [n])
     ]
     assert not [n for n in names if n and n.startswith("workbench.spark")]
+
+
+def _sentinel_engine(monkeypatch) -> list:
+    """Replace the Spark engine by one that records its call and stops with a known error."""
+    from workbench.spark import engine
+
+    calls: list = []
+
+    def fake(cfg, **kwargs):
+        calls.append(kwargs.get("master"))
+        raise WorkbenchError("spark engine reached")
+
+    monkeypatch.setattr(engine, "prepare_spark", fake)
+    return calls
+
+
+def test_engine_kind_in_the_config_chooses_spark(tmp_path, monkeypatch, capsys):
+    calls = _sentinel_engine(monkeypatch)
+    config = _config(tmp_path, '[engine]\nkind = "spark"\nmaster = "local[3]"\n')
+    assert main(["prepare", "--config", str(config)]) == 2
+    assert "spark engine reached" in capsys.readouterr().err
+    assert calls == [None]  # the config's master is applied inside the engine
+    assert main(["prepare", "--config", str(config), "--master", "local[1]"]) == 2
+    assert calls[-1] == "local[1]"
+
+
+def test_engine_flag_overrides_the_config(tmp_path, monkeypatch, capsys):
+    calls = _sentinel_engine(monkeypatch)
+    config = _config(tmp_path, '[engine]\nkind = "spark"\n')
+    main(["prepare", "--config", str(config), "--engine", "local"])
+    assert calls == []
+    assert "spark engine reached" not in capsys.readouterr().err

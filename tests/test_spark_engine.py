@@ -146,6 +146,14 @@ def test_attribution_on_both_path_tables_agrees(engines, tmp_path):
         np.testing.assert_allclose(a[col], b[col], rtol=1e-9, atol=1e-9)
 
 
+def test_workspace_reads_the_spark_tables_unchanged(engines):
+    _, _, out, ws = engines
+    spark_ws = Workspace.load(ws.config.path, out)
+    a, b = ws.journeys(), spark_ws.journeys()
+    pd.testing.assert_frame_equal(a.journeys, b.journeys)
+    pd.testing.assert_frame_equal(a.touches, b.touches)
+
+
 def test_manifest_lists_every_file_and_the_engine(engines):
     _, _, out, _ = engines
     manifest = json.loads((out / MANIFEST_FILE).read_text())
