@@ -103,4 +103,8 @@ def spark_session(
             "check the Java 17 runtime and the [engine] settings"
         ) from None
     spark.sparkContext.setLogLevel("ERROR")
+    folder = spark.sparkContext.getConf().get("spark.checkpoint.dir")
+    if folder and not spark.sparkContext.getCheckpointDir():
+        # reliable checkpoints for the stitching rounds (else local ones)
+        spark.sparkContext.setCheckpointDir(folder)
     return spark
