@@ -18,3 +18,25 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     from nbdata import build_small_project
 
     return build_small_project(tmp_path_factory.mktemp("project"))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] Spark session for the whole test run (skips without pyspark or Java)."""
+    import shutil
+
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("the Spark tests need Java (17)")
+    from workbench.spark.session import spark_session
+
+    session = spark_session(
+        "local[2]",
+        {
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.sql.adaptive.enabled": "false",
+        },
+    )
+    yield session
+    session.stop()

@@ -4,7 +4,7 @@ Stages, earliest first (a module may import its own stage, an earlier stage and 
 foundation, never a later stage):
 
 ``sample`` (writes raw exports) → ``ingest`` → ``identity`` → ``prepare`` → ``journeys``
-→ ``analysis`` → ``attribution`` → ``export`` → ``plots`` → ``notebook`` → ``report`` → ``cli``.
+→ ``analysis`` → ``attribution`` → ``spark`` → ``export`` → ``plots`` → ``notebook`` → ``report`` → ``cli``.
 
 The foundation (top-level modules: schema, errors, paths, config, ...) imports only the
 foundation. Every import counts, including the ones inside functions: a deferred import
@@ -28,6 +28,7 @@ STAGES = (
     "journeys",
     "analysis",
     "attribution",
+    "spark",
     "export",
     "plots",
     "notebook",

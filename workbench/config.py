@@ -15,10 +15,12 @@ from typing import Any
 
 from workbench.config_sections import (
     AttributionConfig,
+    EngineConfig,
     JourneyRules,
     ReportsConfig,
     parse_attribution,
     parse_definitions,
+    parse_engine,
     parse_journey_rules,
     parse_reports,
     unknown_key_messages,
@@ -51,6 +53,7 @@ __all__ = [
     "AttributionConfig",
     "ChannelRule",
     "Config",
+    "EngineConfig",
     "IdentityConfig",
     "JourneyConfig",
     "ReportsConfig",
@@ -77,6 +80,7 @@ _ROOT_KEYS = {
     "segments",
     "attribution",
     "reports",
+    "engine",
     "conversions",
     "experiments",
 }
@@ -190,6 +194,7 @@ class Config:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     attribution: AttributionConfig = AttributionConfig()
     reports: ReportsConfig = ReportsConfig()
+    engine: EngineConfig = EngineConfig()
     conversions: dict[str, Any] = field(default_factory=dict)
     experiments: tuple[dict[str, Any], ...] = ()
     experiments_path: Path | None = None
@@ -289,6 +294,7 @@ def parse_config(
         attributes=_parse_attributes(p, data.get("attributes", {})),
         attribution=parse_attribution(p, data.get("attribution", {})),
         reports=parse_reports(p, data.get("reports", {})),
+        engine=parse_engine(p, data.get("engine", {})),
         conversions=parse_definitions(p, data.get("conversions", {}), names),
         **_parse_experiments(p, data.get("experiments", []), base),
         **dirs,

@@ -1,6 +1,6 @@
 """Typed sections of ``workbench.toml`` that later stages apply.
 
-``[attribution]``, ``[reports]``, ``[journeys.merge]`` / ``[journeys.exclude]`` and
+``[attribution]``, ``[reports]``, ``[engine]``, ``[journeys.merge]`` / ``[journeys.exclude]`` and
 ``[conversions.NAME]``: parsed here, in the foundation, so :mod:`workbench.config` reads
 every section without importing a stage; the stages that apply them
 (:mod:`workbench.attribution.settings`, :mod:`workbench.journeys.rules`,
@@ -19,17 +19,23 @@ from typing import Any, Protocol
 from workbench.schema import CONVERSION_TYPES, VALUE
 
 __all__ = [
+    "ENGINES",
     "AttributionConfig",
     "ConversionDefinition",
+    "EngineConfig",
     "JourneyRules",
     "Problems",
     "ReportsConfig",
     "parse_attribution",
     "parse_definitions",
+    "parse_engine",
     "parse_journey_rules",
     "parse_reports",
     "unknown_key_messages",
 ]
+
+#: The engines ``workbench prepare`` can run on (``[engine] kind`` / ``--engine``).
+ENGINES: tuple[str, ...] = ("local", "spark")
 
 
 class Problems(Protocol):
@@ -345,3 +351,53 @@ def parse_definitions(p: Any, raw: Any, source_names: list[str]) -> dict[str, Co
             prefer=prefer or sources,
         )
     return out
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """``[engine]``: where ``workbench prepare`` runs (see ``docs/scale-out.md``).
+
+    Attributes
+    ----------
+    kind
+        ``"local"`` (one Python process, the default) or ``"spark"``.
+    master
+        The Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn`` ...);
+        ``None`` takes the one ``spark-submit`` or the cluster gives, else ``local[*]``.
+    conf
+        Extra Spark settings passed through unchanged (``"spark.executor.memory" = "8g"``).
+    """
+
+    kind: str = "local"
+    master: str | None = None
+    conf: dict[str, str] = field(default_factory=dict)
+
+
+def parse_engine(p: Problems, raw: Any) -> EngineConfig:
+    """Parse ``[engine]``: ``kind``, ``master`` and the ``[engine.conf]`` table."""
+    if not isinstance(raw, dict):
+        p.add(f"engine = {raw!r}; expected a table [engine]")
+        return EngineConfig()
+    p.unknown_keys(raw, {"kind", "master", "conf"}, "[engine]")
+    kind = raw.get("kind", "local")
+    if p.typed(kind, str, "engine.kind", "a string"):
+        p.choice(kind, ENGINES, "engine.kind")
+    master = raw.get("master")
+    if master is not None and not p.typed(master, str, "engine.master", "a Spark master URL"):
+        master = None
+    conf = raw.get("conf", {})
+    if not isinstance(conf, dict):
+        p.add(f"engine.conf = {conf!r}; expected a table [engine.conf] of Spark settings")
+        conf = {}
+    return EngineConfig(
+        kind=kind if kind in ENGINES else "local",
+        master=master,
+        conf={str(k): _conf_text(v) for k, v in conf.items()},
+    )
+
+
+def _conf_text(value: Any) -> str:
+    """A Spark setting as Spark spells it (``true``/``false`` for booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -38,6 +38,10 @@ class ValidationError(WorkbenchError):
             message = f"{head}{len(self.problems)} problems found:\n{lines}"
         super().__init__(message)
 
+    def __reduce__(self):
+        """Pickle with the problems and context (the error crosses process boundaries)."""
+        return (type(self), (self.problems, self.context))
+
 
 class ConfigError(ValidationError):
     """The configuration file has a bad key or value."""

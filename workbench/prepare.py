@@ -22,7 +22,7 @@ from workbench.ingest.quarantine import Quarantine, quarantine_summary
 from workbench.ingest.validation import conform, quarantine_rows
 from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
 
-__all__ = ["TABLE_FILES", "Prepared", "load_prepared", "prepare", "write_prepared"]
+__all__ = ["TABLE_FILES", "Prepared", "Steps", "load_prepared", "prepare", "write_prepared"]
 
 #: The Parquet files ``prepare`` writes, by table name.
 TABLE_FILES: tuple[str, ...] = (
@@ -93,6 +93,31 @@ class Prepared:
         )
 
 
+@dataclass(frozen=True)
+class Steps:
+    """The stages an engine may run elsewhere; ``None`` runs a stage in this process.
+
+    The rules stay in one place: an engine distributes the same functions
+    (e.g. ``workbench.spark``, chosen by the CLI), it does not reimplement them.
+
+    Attributes
+    ----------
+    read
+        Reads every source: ``read(sources) -> [ReadResult, ...]`` in the same order.
+    channels
+        ``channels(touchpoints, rules) -> touchpoints`` with the channel column set
+        (:func:`workbench.ingest.channels.assign_channels` semantics).
+    components
+        Connected components of the identity graph:
+        ``components(a, b, n_nodes) -> (labels, n_components)`` with labels numbered
+        like scipy's (see :func:`workbench.identity.graph.build_graph`).
+    """
+
+    read: Callable[[list], list] | None = None
+    channels: Callable[[pd.DataFrame, tuple], pd.DataFrame] | None = None
+    components: Callable | None = None
+
+
 def _progress_noop(message: str) -> None:
     return None
 
@@ -103,6 +128,7 @@ def prepare(
     progress: Callable[[str], None] | None = None,
     previous: pd.DataFrame | None = None,
     strict: bool = False,
+    steps: Steps | None = None,
 ) -> Prepared:
     """Read, validate, channel-group and stitch every enabled source of ``config``.
 
@@ -119,6 +145,8 @@ def prepare(
         Fail (:class:`~workbench.errors.ValidationError`) instead of warning when a
         source loses more than its ``options.max_quarantine_share`` of rows to one
         quarantine reason (see :mod:`workbench.ingest.quarantine_checks`).
+    steps
+        Stages run by another engine (:class:`Steps`); ``None``: all in this process.
 
     Returns
     -------
@@ -132,6 +160,7 @@ def prepare(
     from workbench.ingest.readers.options import check_options
 
     say = progress or _progress_noop
+    steps = steps or Steps()
     parts: dict[str, list[pd.DataFrame]] = {
         k: [] for k in ("touchpoints", "conversions", "identity_links", "spend", "accounts")
     }
@@ -145,10 +174,14 @@ def prepare(
         )
     check_options(sources, context=str(config.path or "config"))
     alerts: list[str] = []
+    if steps.read is not None:
+        say(f"reading {len(sources)} sources")
+        results = iter(steps.read(sources))
     for i, source in enumerate(sources, 1):
         started = time.perf_counter()
-        say(f"[{i}/{len(sources)}] reading {source.name} ({source.format})")
-        result = read_source(source)
+        if steps.read is None:
+            say(f"[{i}/{len(sources)}] reading {source.name} ({source.format})")
+        result = read_source(source) if steps.read is None else next(results)
         for name, table in (
             ("touchpoints", TOUCHPOINTS),
             ("conversions", CONVERSIONS),
@@ -188,12 +221,19 @@ def prepare(
     warnings.extend(notes)
 
     say("grouping channels")
-    touchpoints = assign_channels(touchpoints, config.channel_rules)
+    touchpoints = (steps.channels or assign_channels)(touchpoints, config.channel_rules)
     if len(spend):
         spend = _spend_channels(spend, touchpoints, config.channel_rules)
 
     say("stitching identities")
-    stitched = stitch(touchpoints, conversions, links, config.identity, previous=previous)
+    stitched = stitch(
+        touchpoints,
+        conversions,
+        links,
+        config.identity,
+        previous=previous,
+        components=steps.components,
+    )
     defined = define_conversions(stitched, config, quarantine)
 
     return Prepared(
@@ -308,19 +348,28 @@ def write_prepared(
     *,
     config_path: Path | None = None,
     extra: dict[str, object] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths.
 
     The set is written into a new sibling folder and switched in atomically,
     with ``_manifest.json`` (the files, and ``config_path``'s path and hash)
     written last (see :mod:`workbench.store`): readers of ``out_dir`` see the
-    complete old set or the complete new set. ``extra`` is added to the manifest.
+    complete old set or the complete new set. ``extra`` is added to the manifest;
+    ``tables`` (file name -> frame) are further Parquet files of the set.
     """
     from workbench.store import write_set
 
+    def write(folder: Path) -> list[Path]:
+        written = _write_tables(prepared, folder)
+        for name, frame in (tables or {}).items():
+            frame.to_parquet(folder / name, index=False)
+            written.append(folder / name)
+        return written
+
     return write_set(
         Path(out_dir),
-        lambda folder: _write_tables(prepared, folder),
+        write,
         config_path=config_path,
         extra=extra,
     )

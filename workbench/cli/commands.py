@@ -106,20 +106,30 @@ def _summary_lines(summary: object) -> list[str]:
 
 
 def run_prepare(
-    *, config: Path | None, out: Path | None, quiet: bool = False, strict: bool = False
+    *,
+    config: Path | None,
+    out: Path | None,
+    quiet: bool = False,
+    strict: bool = False,
+    engine: str | None = None,
+    master: str | None = None,
 ) -> int:
     """``workbench prepare``: read, validate, group channels, stitch, check, write Parquet.
 
     Holds the folder's lock throughout, checks the config against the data
     (an error stops before anything is written; what will be empty is printed)
     and switches the new set in atomically with its manifest (:mod:`workbench.store`).
+    ``engine`` (``--engine``, else ``[engine] kind``) is decided here and only here:
+    ``spark`` runs the stages on Spark (:mod:`workbench.spark.engine`, with
+    ``master`` over ``[engine] master``) and also writes the path table.
     """
-    from workbench.ingest.quarantine import quarantine_summary
-    from workbench.prepare import prepare, write_prepared
     from workbench.report.preflight import check_config, raise_for_errors, summary_lines
     from workbench.store import prepare_lock, read_previous_identities, recover
 
     cfg = load_config(config)
+    kind = engine or cfg.engine.kind
+    if kind != "spark" and master is not None:
+        raise WorkbenchError("--master is a Spark setting; use it with --engine spark")
     out_dir = Path(out) if out is not None else cfg.processed_dir
     started = time.perf_counter()
     with prepare_lock(out_dir):
@@ -128,14 +138,40 @@ def run_prepare(
         notes += [corrupt] if corrupt else []
         for note in notes:
             print(f"warning: {note}", file=sys.stderr)
-        prepared = prepare(cfg, progress=None if quiet else _echo, previous=previous, strict=strict)
+        say = None if quiet else _echo
+        run = _prepare_with(kind, cfg, master, say, previous, strict)
+        prepared = run.prepared if kind == "spark" else run
         findings = check_config(cfg, prepared)
         raise_for_errors(findings, config_path=cfg.path)
         empty = summary_lines(findings)
-        write_prepared(prepared, out_dir, config_path=cfg.path, extra={"config_check": empty})
-    _echo(
-        f"prepared {len(cfg.sources)} sources in {time.perf_counter() - started:.1f}s -> {out_dir}"
-    )
+        extra: dict[str, object] = {"config_check": empty}
+        if kind == "spark":
+            from workbench.spark.engine import write_spark_prepared
+
+            write_spark_prepared(run, out_dir, config_path=cfg.path, extra=extra)
+        else:
+            from workbench.prepare import write_prepared
+
+            write_prepared(prepared, out_dir, config_path=cfg.path, extra=extra)
+    _print_prepared(cfg, prepared, out_dir, time.perf_counter() - started, empty)
+    return 0
+
+
+def _prepare_with(kind: str, cfg: Config, master: str | None, say, previous, strict: bool):
+    """The local :class:`~workbench.prepare.Prepared`, or a Spark run (``SparkRun``)."""
+    if kind == "spark":
+        from workbench.spark.engine import prepare_spark
+
+        return prepare_spark(cfg, master=master, progress=say, previous=previous, strict=strict)
+    from workbench.prepare import prepare
+
+    return prepare(cfg, progress=say, previous=previous, strict=strict)
+
+
+def _print_prepared(cfg: Config, prepared, out_dir: Path, seconds: float, empty: list) -> None:
+    from workbench.ingest.quarantine import quarantine_summary
+
+    _echo(f"prepared {len(cfg.sources)} sources in {seconds:.1f}s -> {out_dir}")
     for metric, value in prepared.summary().itertuples(index=False):
         shown = f"{value:.1%}" if isinstance(value, float) else f"{value:,}"
         _echo(f"  {metric}: {shown}")
@@ -150,7 +186,6 @@ def run_prepare(
             _echo(f"  - {line}")
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return 0
 
 
 def _parse_params(items: list[str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.attribution.registry import DEFAULT_MODELS
+from workbench.config_sections import ENGINES
 from workbench.errors import WorkbenchError
 from workbench.platforms import PLATFORMS
 
@@ -73,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="fail when a source loses more than options.max_quarantine_share to one reason",
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="where to run: local (one process) or spark (default: [engine] kind, else local)",
+    )
+    p.add_argument(
+        "--master",
+        default=None,
+        help="Spark master URL for --engine spark, e.g. local[4] (default: [engine] master)",
     )
 
     p = sub.add_parser("attribute", help="run attribution models and compare them")
@@ -209,7 +221,14 @@ def _sample(args: argparse.Namespace) -> int:
 def _prepare(args: argparse.Namespace) -> int:
     from workbench.cli.commands import run_prepare
 
-    return run_prepare(config=args.config, out=args.out, quiet=args.quiet, strict=args.strict)
+    return run_prepare(
+        config=args.config,
+        out=args.out,
+        quiet=args.quiet,
+        strict=args.strict,
+        engine=args.engine,
+        master=args.master,
+    )
 
 
 @_command("attribute")

@@ -23,7 +23,7 @@ Merge protection
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -268,6 +268,8 @@ def build_graph(
     tables: Mapping[str, pd.DataFrame],
     links: pd.DataFrame | None,
     config: IdentityConfig | None = None,
+    *,
+    components: Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, int]] | None = None,
 ) -> IdentityGraph:
     """Encode identifiers, build edges, apply merge protection, find components.
 
@@ -281,6 +283,11 @@ def build_graph(
         link_type``) or ``None``.
     config
         Merge protection settings; ``None`` means defaults.
+    components
+        ``components(a, b, n_nodes) -> (labels, n_components)`` over the kept
+        edges; ``None`` uses scipy. Another engine's function must number the
+        components as scipy does (by their smallest node id), so that people
+        and their ids come out the same.
 
     Returns
     -------
@@ -424,7 +431,7 @@ def build_graph(
     else:
         shared_detail = _empty_shared()
 
-    labels, n_comp = _components(a, b, n_nodes)
+    labels, n_comp = (components or _components)(a, b, n_nodes)
     used = both & ~(shared[np.maximum(link_a, 0)] | shared[np.maximum(link_b, 0)])
     used |= ((link_a >= 0) & (acc_b >= 0)) | ((link_b >= 0) & (acc_a >= 0))
     if "link_type" in links.columns:

@@ -319,6 +319,7 @@ def stitch(
     identity_links: pd.DataFrame | None,
     config: IdentityConfig | None = None,
     previous: pd.DataFrame | None = None,
+    components=None,
 ) -> StitchResult:
     """Resolve identities into people (see the module docstring for every rule).
 
@@ -335,6 +336,9 @@ def stitch(
     previous
         The ``identities`` table of an earlier run (``id_type``, ``id_value``,
         ``person_id``): people keep their earlier ids.
+    components
+        Connected-components function for the graph (another engine's); ``None``
+        uses scipy (see :func:`workbench.identity.graph.build_graph`).
 
     Returns
     -------
@@ -349,7 +353,7 @@ def stitch(
 
     config = config or IdentityConfig()
     tables = {"touchpoints": touchpoints, "conversions": conversions}
-    graph = build_graph(tables, identity_links, config)
+    graph = build_graph(tables, identity_links, config, components=components)
     n_comp = graph.n_components
 
     # people: anchors and stable ids
