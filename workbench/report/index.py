@@ -210,6 +210,7 @@ def _report_row(run_id: str, report: dict[str, Any]) -> str:
     notebook = (
         f'<a href="{_href(run_id, report["ipynb"])}">.ipynb</a>' if report.get("ipynb") else ""
     )
+    notebook += _tables_links(run_id, report.get("tables"))
     return (
         f'<tr class="row-{"ok" if ok else "failed"}"><td>{first}</td>'
         f"<td>{params_html or '<span class=extra>defaults</span>'}</td>"
@@ -273,6 +274,31 @@ def _run_from_notebooks(folder: Path) -> dict[str, Any] | None:
         "workbench_version": None,
         "reports": reports,
     }
+
+
+def _tables_links(run_id: str, tables: Any) -> str:
+    """The report's BI tables (docs/outputs.md): each name linking its CSV, then Parquet.
+
+    Their schemas are in the ``README.md`` written beside them.
+    """
+    if not isinstance(tables, list) or not tables:
+        return ""
+    e = html.escape
+    items = []
+    readme = ""
+    for t in tables:
+        if not isinstance(t, dict) or not t.get("name"):
+            continue
+        if not readme and t.get("csv"):
+            readme = str(t["csv"]).rsplit("/", 1)[0] + "/README.md"
+        links = [
+            f'<a href="{_href(run_id, str(t[kind]))}">{kind}</a>'
+            for kind in ("csv", "parquet")
+            if t.get(kind)
+        ]
+        items.append(f"{e(str(t['name']))} ({', '.join(links)})")
+    schemas = f' (<a href="{_href(run_id, readme)}">schemas</a>)' if readme else ""
+    return f'<div class="extra tables">tables{schemas}: {"; ".join(items)}</div>'
 
 
 def _href(run_id: str, file: str) -> str:

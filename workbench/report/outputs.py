@@ -32,11 +32,13 @@ if TYPE_CHECKING:
     import nbformat
 
 __all__ = [
+    "SCHEMAS",
     "TABLES_DIR",
     "TABLE_MIME",
     "describe",
     "emit",
     "read_tables",
+    "schema_text",
     "strip_tables",
     "write_tables",
 ]
@@ -48,6 +50,141 @@ TABLE_MIME = "application/vnd.workbench.table+json"
 TABLES_DIR = "tables"
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+_LIFT = {
+    "rank": "1 = highest lift",
+    "touchpoint": "the touchpoint (a touch type, page pattern or channel)",
+    "kind": "what defines it (touch_type, page, channel ...)",
+    "journeys_with": "journeys with the touchpoint",
+    "conversions_with": "converted journeys among them",
+    "rate_with": "their conversion rate (0-1)",
+    "rate_with_low": "95% Wilson interval, low",
+    "rate_with_high": "95% Wilson interval, high",
+    "journeys_without": "journeys without it",
+    "conversions_without": "converted journeys among them",
+    "rate_without": "their conversion rate (0-1)",
+    "rate_without_low": "95% Wilson interval, low",
+    "rate_without_high": "95% Wilson interval, high",
+    "lift": "rate_with / rate_without",
+    "lift_low": "95% Katz interval of the lift, low",
+    "lift_high": "95% Katz interval of the lift, high",
+    "rate_difference": "rate_with - rate_without",
+    "significant": "whether the lift interval excludes 1",
+}
+
+#: Every table a report run writes: name -> (what it is, {column: meaning}). The
+#: columns are fixed (in this order); docs/outputs.md documents the same.
+SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
+    "journeys": (
+        "journey map: one row per journey of the report's segment and period",
+        {
+            "journey_id": "stable journey id",
+            "person_id": "pseudonymous person id (stitched identity)",
+            "account_id": "account (company) id, when known",
+            "converted": "whether the journey ends in a conversion",
+            "conversion_type": "the conversion's type (empty when not converted)",
+            "conversion_ts": "conversion time, UTC",
+            "value": "conversion value in the project currency (0 when not converted)",
+            "first_ts": "first touch time, UTC",
+            "n_touches": "touches in the journey",
+            "n_channels": "distinct channels touched",
+            "first_channel": "channel of the first touch",
+            "last_channel": "channel of the last touch",
+            "duration_days": "days from the first touch to the conversion (or last touch)",
+            "path": "the touches' path level values joined by ' > '",
+        },
+    ),
+    "top_paths": (
+        "journey map: every path, ranked as in the report (which shows the first 10)",
+        {
+            "rank": "1 = most conversions (most journeys when none converted)",
+            "path": "the path, steps joined by ' > '",
+            "path_length": "steps in the path",
+            "journeys": "journeys with this path",
+            "conversions": "converted journeys with this path",
+            "conversion_rate": "conversions / journeys (0-1)",
+            "value": "conversion value",
+            "share_of_journeys": "journeys / all journeys (0-1)",
+            "share_of_conversions": "conversions / all conversions (0-1)",
+        },
+    ),
+    "flow_links": (
+        "journey map: the links of the flow chart (first four steps)",
+        {
+            "step": "the step the link leaves (1 = first touch)",
+            "source": "node at that step",
+            "target": "node at the next step ('(converted)' / '(ended)' when it ends)",
+            "journeys": "journeys along the link",
+            "conversions": "converted journeys along the link",
+            "value": "their conversion value",
+        },
+    ),
+    "funnel_steps": (
+        "drop-offs: the stage funnel, per segment",
+        {
+            "segment": "segment label ('All journeys' for everyone)",
+            "step": "1 = first stage",
+            "stage": "stage name from [stages]",
+            "journeys": "journeys of the segment",
+            "entrants": "journeys entering the stage",
+            "new_entrants": "entrants that skipped earlier stages (open funnels)",
+            "completed": "entrants that reached the next stage",
+            "dropped": "entrants that did not",
+            "excluded": "entrants left out (closed funnel: not from the first stage)",
+            "completion_rate": "completed / entrants (0-1)",
+            "drop_off_rate": "dropped / entrants (0-1)",
+            "share_of_first_step": "entrants / first stage entrants (0-1)",
+            "share_of_journeys": "entrants / journeys (0-1)",
+            "median_days_from_previous": "median days from the previous stage",
+            "conversions": "converted journeys among the entrants",
+        },
+    ),
+    "touchpoint_lift": ("drop-offs: conversion lift of named touchpoints", _LIFT),
+    "credits_by_channel": (
+        "attribution: each model's credit per channel",
+        {
+            "model": "model name (first, last, linear, markov:1, shapley ...)",
+            "channel": "channel",
+            "conversions": "credited conversions (sums to the converted journeys per model)",
+            "value": "credited conversion value",
+        },
+    ),
+    "touch_credits": (
+        "attribution: each model's credit per touch of the converted journeys",
+        {
+            "journey_id": "journey (join with journeys)",
+            "position": "touch position in the journey (1 = first)",
+            "channel": "the touch's channel",
+            "model": "model name",
+            "credit": "conversions credited to this touch",
+            "value_credit": "value credited to this touch",
+        },
+    ),
+    "value_sent_back": (
+        "attribution: conversion value each platform would receive, per model",
+        {
+            "platform": "ad platform",
+            "model": "model name ('full' = the whole value of every touched conversion)",
+            "value_sent": "value sent under this model",
+            "value_claimed": "value the platform claims in its own reports",
+        },
+    ),
+    "quarantine_reasons": (
+        "data health: rows set aside, per source and reason",
+        {"source": "source name", "reason": "why the rows were set aside", "rows": "rows"},
+    ),
+    "sources": (
+        "data health: the exports read",
+        {
+            "source": "source name",
+            "format": "reader format",
+            "files": "files read",
+            "rows": "rows read",
+            "first_ts": "earliest time in the source, UTC",
+            "last_ts": "latest time in the source, UTC",
+        },
+    ),
+}
 
 
 def _encode(frame: pd.DataFrame) -> str:
@@ -69,10 +206,16 @@ def emit(name: str, frame: pd.DataFrame) -> None:
     name
         Lower-case file name (``top_paths``): one of the tables of docs/outputs.md.
     frame
-        A tidy frame with the documented columns (its index is dropped).
+        A frame holding the documented columns of :data:`SCHEMAS` (others are left
+        out; its index is dropped). An empty frame without columns writes an empty table.
     """
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"table name {name!r}: use lower-case letters, digits and _")
+    if name not in SCHEMAS:
+        raise ValueError(f"table {name!r} is not documented; known tables: {', '.join(SCHEMAS)}")
+    columns = list(SCHEMAS[name][1])
+    lacking = [c for c in columns if c not in frame.columns]
+    if lacking and len(frame.columns):
+        raise ValueError(f"table {name!r} lacks the column(s) {', '.join(lacking)}")
+    frame = frame.reindex(columns=columns)
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -152,13 +295,45 @@ def write_tables(nb: nbformat.NotebookNode, folder: str | Path) -> list[Path]:
         frame = tables[name]
         written.append(_write_parquet(frame, out / f"{name}.parquet"))
         written.append(write_csv(_csv_ready(frame), out / f"{name}.csv"))
+    written.append(_write_text(schema_text(sorted(tables)), out / "README.md"))
     return written
+
+
+def schema_text(names: list[str]) -> str:
+    """The schemas of the tables ``names`` as Markdown (written beside them as README.md)."""
+    lines = [
+        "# Tables of this report",
+        "",
+        "Each table is written as Parquet and as CSV (formula-safe: a text cell starting",
+        "with = + - @ gets a leading '). Times are UTC; money is in the project currency.",
+        "",
+    ]
+    for name in names:
+        what, columns = SCHEMAS[name]
+        lines += [f"## {name}", "", what, "", "| column | meaning |", "| --- | --- |"]
+        lines += [f"| `{c}` | {m} |" for c, m in columns.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _write_text(text: str, path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def describe(files: list[Path], run_dir: Path) -> list[dict[str, Any]]:
     """``[{"name", "parquet", "csv"}]`` with paths relative to ``run_dir`` (for the manifest)."""
     by_name: dict[str, dict[str, Any]] = {}
     for f in files:
+        if f.suffix not in (".csv", ".parquet"):
+            continue
         entry = by_name.setdefault(f.stem, {"name": f.stem})
         entry[f.suffix.lstrip(".")] = f.relative_to(run_dir).as_posix()
     return [by_name[k] for k in sorted(by_name)]
