@@ -210,7 +210,7 @@ def test_touch_credits_reconcile_with_channel_credits_through_residual_rows():
     assert sums.loc["(no known touch)"].tolist() == [1.0, 30.0]
     residual = out[out["journey_id"].isna()]
     assert sorted(residual["channel"]) == ["(no known touch)", "a", "b"]
-    assert (residual["position"] == 0).all()
+    assert (residual["position"] == -1).all()
     assert residual.set_index("channel").loc["a", "value_credit"] == 10.0
     assert (
         len(

@@ -62,7 +62,7 @@ def reconcile_touch_credits(
     """Per-touch credits plus one residual row per model and channel they do not carry.
 
     Summed per ``model, channel``, the result equals ``credits`` (conversions and
-    value). A residual row has no journey (``journey_id`` missing, ``position`` 0) and
+    value). A residual row has no journey (``journey_id`` missing, ``position`` -1) and
     holds what no touch can carry: the credit of ``(no known touch)`` (converted journeys
     without a known touch), and, for a channel-level model (Markov, Shapley), the part
     of a channel's credit the iterative fit of :func:`spread_channel_credits` could not
@@ -84,6 +84,6 @@ def reconcile_touch_credits(
     )
     rows = gap.loc[keep, ["credit", "value_credit"]].reset_index()
     rows[JOURNEY_ID] = pd.Series([pd.NA] * len(rows), dtype="string")
-    rows["position"] = 0
+    rows["position"] = -1
     out = pd.concat([touch_credits, rows[list(TOUCH_CREDIT_COLUMNS)]], ignore_index=True)
     return out[list(TOUCH_CREDIT_COLUMNS)]

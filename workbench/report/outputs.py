@@ -153,7 +153,7 @@ SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
         "attribution: each model's credit per touch of the converted journeys",
         {
             "journey_id": "journey (join with journeys); empty on a residual row",
-            "position": "touch position in the journey (1 = first); 0 on a residual row",
+            "position": "touch position in the journey (0 = first); -1 on a residual row",
             "channel": "the touch's channel",
             "model": "model name",
             "credit": "conversions credited to this touch",
