@@ -103,6 +103,11 @@ table.wb-interactive td.wb-num, table.wb-interactive th.wb-num { text-align: rig
 table.wb-interactive td.wb-text, table.wb-interactive th.wb-text { text-align: left; }
 .dt-container .dt-buttons .dt-button { font-size: 12px; padding: 2px 10px; }
 .dt-container .dt-search input { max-width: 60vw; }
+@media (max-width: 600px) {  /* a phone: long text keeps a readable width, the box scrolls */
+  table.wb-interactive { width: auto !important; }
+  table.wb-interactive td.wb-text { min-width: 9em; }
+  table.wb-interactive td.wb-num { white-space: nowrap; }
+}
 """
 
 
