@@ -435,7 +435,7 @@ def _finish_one(
     ipynb = run_dir / f"{job.name}.ipynb"
     html_path = run_dir / f"{job.name}.html"
     meta = read_published(nb)
-    written = write_tables(nb, run_dir / TABLES_DIR / job.name) if not error else []
+    written = write_tables(nb, run_dir / TABLES_DIR / str(job.name)) if not error else []
     tables = describe(written, run_dir)
     nb = strip_tables(nb)  # the tables are in their own files; the notebook stays small
     nbformat.write(nb, ipynb)
