@@ -16,17 +16,16 @@ a later emit of the same name replaces the earlier one.
 from __future__ import annotations
 
 import base64
-import copy
 import io
-import os
 import re
-import tempfile
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from workbench.csv_safety import write_csv
+from workbench.csv_safety import write_atomic, write_csv
+from workbench.report.publish import strip_outputs
 
 if TYPE_CHECKING:
     import nbformat
@@ -242,23 +241,7 @@ def read_tables(nb: nbformat.NotebookNode) -> dict[str, pd.DataFrame]:
 
 def strip_tables(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` without the :func:`emit` outputs."""
-    out = copy.deepcopy(nb)
-    for cell in out.cells:
-        if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if TABLE_MIME not in o.get("data", {})]
-    return out
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return strip_outputs(nb, TABLE_MIME)
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -291,12 +274,16 @@ def write_tables(nb: nbformat.NotebookNode, folder: str | Path) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name in sorted(tables):
-        frame = tables[name]
-        written.append(_write_parquet(frame, out / f"{name}.parquet"))
+    for name, frame in sorted(tables.items()):
+        written.append(write_atomic(out / f"{name}.parquet", partial(_parquet, frame)))
         written.append(write_csv(_csv_ready(frame), out / f"{name}.csv"))
-    written.append(_write_text(schema_text(sorted(tables)), out / "README.md"))
+    readme = schema_text(sorted(tables))
+    written.append(write_atomic(out / "README.md", lambda tmp: tmp.write_text(readme, "utf-8")))
     return written
+
+
+def _parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
 
 
 def schema_text(names: list[str]) -> str:
@@ -314,18 +301,6 @@ def schema_text(names: list[str]) -> str:
         lines += [f"| `{c}` | {m} |" for c, m in columns.items()]
         lines.append("")
     return "\n".join(lines)
-
-
-def _write_text(text: str, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def describe(files: list[Path], run_dir: Path) -> list[dict[str, Any]]:
