@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -200,6 +201,12 @@ def test_payloads_in_an_interactive_table_never_run(chromium, tmp_path, shots):
     assert f"campaign 0{PAYLOADS[0]}" in cells, "the CSV holds the text as it was"
     assert "'" + names[1] in cells and "'-2+3" in cells, "formula-safe"
     assert {r[2] for r in rows[1:]} == {"-5"}, "negative numbers stay numbers"
+    with page.expect_download() as info:
+        box.locator("button.buttons-excel").click()
+    assert info.value.suggested_filename == "table.xlsx"
+    with zipfile.ZipFile(info.value.path()) as xlsx:
+        sheet = xlsx.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "campaign 0&lt;script&gt;alert(1)&lt;/script&gt;" in sheet, "text, escaped as XML"
     page.screenshot(path=str(shots / "hostile_table.png"), full_page=False)
     found = page.evaluate(
         "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
