@@ -220,3 +220,13 @@ def test_touch_credits_reconcile_with_channel_credits_through_residual_rows():
         )
         == 3
     ), "nothing to add when the touches carry every credit"
+
+
+def test_report_command_takes_a_theme():
+    from workbench.cli import build_parser
+
+    args = build_parser().parse_args(["report", "--theme", "auto"])
+    assert args.theme == "auto"
+    assert build_parser().parse_args(["report"]).theme is None, "then [reports] theme"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--theme", "blue"])
