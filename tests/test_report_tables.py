@@ -230,3 +230,16 @@ def test_report_command_takes_a_theme():
     assert build_parser().parse_args(["report"]).theme is None, "then [reports] theme"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["report", "--theme", "blue"])
+
+
+def test_run_reports_refuses_an_unknown_theme_before_running(tmp_path):
+    from workbench.errors import ValidationError
+    from workbench.report import ReportJob, run_reports
+
+    source = tmp_path / "n.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1")]
+    nbformat.write(nb, source)
+    with pytest.raises(ValidationError, match="theme 'blue' is not allowed"):
+        run_reports([ReportJob(source)], out_dir=tmp_path / "reports", theme="blue")
+    assert not (tmp_path / "reports").exists()
