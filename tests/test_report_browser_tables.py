@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -77,7 +78,18 @@ def _open(chromium, page_file: Path, *, width=1280, dark=False):
     page.on("pageerror", lambda e: page.wb_errors.append(str(e)))
     page.goto(page_file.resolve().as_uri())
     page.wait_for_selector(f"table.{INTERACTIVE_CLASS}.dataTable", timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('table.{INTERACTIVE_CLASS}:not(.dataTable)').length === 0"
+    )
     return context, page
+
+
+def _sort(header, direction: str) -> None:
+    """Click a column header; wait until DataTables marks it sorted ``asc`` or ``desc``."""
+    from playwright.sync_api import expect
+
+    header.click()
+    expect(header).to_have_class(re.compile(rf"dt-ordering-{direction}"))
 
 
 def _container(page, header: str):
@@ -122,10 +134,10 @@ def test_sort_search_and_download_a_report_table(chromium, journey_map, shots):
     heads = box.locator("thead th").all_inner_texts()
     col = heads.index("n touches")
     header = box.locator("thead th").nth(col)
-    header.click()
+    _sort(header, "asc")
     ascending = [_number(t) for t in _column(box, col)]
-    assert ascending == sorted(ascending) and len(ascending) == 10
-    header.click()
+    assert ascending == sorted(ascending) and len(ascending) == 25, "one page of 25 rows"
+    _sort(header, "desc")
     descending = [_number(t) for t in _column(box, col)]
     assert descending == sorted(descending, reverse=True)
     assert descending[0] >= ascending[-1]
@@ -195,7 +207,7 @@ def test_payloads_in_an_interactive_table_never_run(chromium, tmp_path, shots):
     box.locator(".dt-search input").fill("onerror")
     assert all("onerror" in s for s in _column(box, 0))
     box.locator(".dt-search input").fill("")
-    box.locator("thead th", has_text="journeys").first.click()
+    _sort(box.locator("thead th", has_text="journeys").first, "asc")
     rows = _download_csv(page, box)
     cells = {r[0] for r in rows[1:]}
     assert f"campaign 0{PAYLOADS[0]}" in cells, "the CSV holds the text as it was"

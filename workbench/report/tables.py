@@ -63,7 +63,7 @@ _INIT_SCRIPT = r"""
     if (table.classList.contains("dataTable")) return;
     const name = table.dataset.name || "table";
     new DataTable(table, {
-      pageLength: Number(table.dataset.pageLength || 10),
+      pageLength: Number(table.dataset.pageLength || 25),
       lengthMenu: [10, 25, 50, 100, -1],
       order: [],
       autoWidth: false,
@@ -199,7 +199,7 @@ def interactive_table(
     *,
     name: str = "table",
     gradient: Sequence[str] = (),
-    page_length: int = 10,
+    page_length: int = 25,
 ) -> InteractiveTable:
     """A sortable, searchable, downloadable table; every cell and label escaped.
 
