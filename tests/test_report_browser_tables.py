@@ -130,9 +130,9 @@ def journey_map(small_project, tmp_path_factory):
 
 def test_sort_search_and_download_a_report_table(chromium, journey_map, shots):
     context, page = _open(chromium, journey_map)
-    box = _container(page, "duration days")  # journeys up close: every converted journey
+    box = _container(page, "duration (days)")  # journeys up close: every converted journey
     heads = box.locator("thead th").all_inner_texts()
-    col = heads.index("n touches")
+    col = heads.index("touches")
     header = box.locator("thead th").nth(col)
     _sort(header, "asc")
     ascending = [_number(t) for t in _column(box, col)]
@@ -168,7 +168,7 @@ def test_report_at_390px_and_dark(chromium, journey_map, shots):
     widest = page.evaluate("document.documentElement.scrollWidth")
     assert widest <= 400, f"the page scrolls sideways at 390 px ({widest} px)"
     page.screenshot(path=str(shots / "journey_map_390px.png"), full_page=False)
-    box = _container(page, "duration days")
+    box = _container(page, "duration (days)")
     box.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "journey_map_390px_table.png"), full_page=False)
     context.close()

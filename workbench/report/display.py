@@ -84,6 +84,9 @@ LABELS: dict[str, str] = {
     "first_ts": "first seen",
     "last_ts": "last seen",
     "id_type": "identifier type",
+    "conversion_ts": "converted at",
+    "n_touches": "touches",
+    "duration_days": "duration (days)",
 }
 
 _NUMBER = (int, float, Number)
