@@ -243,3 +243,14 @@ def test_run_reports_refuses_an_unknown_theme_before_running(tmp_path):
     with pytest.raises(ValidationError, match="theme 'blue' is not allowed"):
         run_reports([ReportJob(source)], out_dir=tmp_path / "reports", theme="blue")
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_index_follows_the_theme(tmp_path):
+    from workbench.report.index import write_index
+
+    light = write_index(tmp_path, theme="light").read_text(encoding="utf-8")
+    dark = write_index(tmp_path, theme="dark").read_text(encoding="utf-8")
+    auto = write_index(tmp_path, theme="auto").read_text(encoding="utf-8")
+    assert "background: #111" not in light
+    assert "background: #111" in dark and "prefers-color-scheme" not in dark
+    assert "@media (prefers-color-scheme: dark)" in auto and "background: #111" in auto

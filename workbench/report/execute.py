@@ -291,14 +291,14 @@ def run_reports(
     except KeyboardInterrupt:
         log.write(f"run {run_id} interrupted after {len(results)} of {len(jobs)} report(s)")
         if write_index_page:
-            write_index(out)  # list what finished; the run shows as incomplete
+            write_index(out, theme=theme)  # list what finished; the run shows as incomplete
         raise
 
     seconds = time.perf_counter() - t_run
     manifest["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["seconds"] = round(seconds, 2)
     write_manifest(run_dir, manifest)
-    index_path = write_index(out) if write_index_page else None
+    index_path = write_index(out, theme=theme) if write_index_page else None
     n_failed = sum(not r.ok for r in results)
     closing = (
         f"run {run_id} finished in {seconds:.1f} s: {len(results) - n_failed} ok, "

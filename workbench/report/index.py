@@ -66,6 +66,16 @@ tr.row-failed td { background: #fff8f7; }
   table { display: block; overflow-x: auto; } }
 """
 
+# The index in the dark theme (``[reports] theme``): always for "dark", by the reader's
+# system for "auto".
+_DARK_CSS = """
+body { color: #e4e4e4; background: #111; } h2 { border-color: #444; }
+p.sub, p.runmeta, .nb, .extra, .empty { color: #aaa; }
+th { background: #222; } th, td { border-color: #333; }
+code { background: #2a2a2a; } a { color: #7db4f0; }
+tr.row-failed td { background: #2a1513; }
+"""
+
 
 def write_manifest(run_dir: str | Path, manifest: dict[str, Any]) -> Path:
     """Atomically write ``run.json`` into ``run_dir``."""
@@ -108,9 +118,14 @@ def read_runs(reports_dir: str | Path = REPORTS_DIR) -> list[dict[str, Any]]:
 
 
 def write_index(
-    reports_dir: str | Path = REPORTS_DIR, *, title: str = "Journey Workbench reports"
+    reports_dir: str | Path = REPORTS_DIR,
+    *,
+    title: str = "Journey Workbench reports",
+    theme: str = "light",
 ) -> Path:
     """Write ``<reports_dir>/index.html`` listing every report of every run.
+
+    ``theme`` (``light``, ``dark`` or ``auto``) colours the page like the reports.
 
     Returns
     -------
@@ -135,7 +150,7 @@ def write_index(
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>{_CSS}{_theme_css(theme)}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -144,6 +159,14 @@ def write_index(
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
     return out
+
+
+def _theme_css(theme: str) -> str:
+    if theme == "dark":
+        return _DARK_CSS
+    if theme == "auto":
+        return f"@media (prefers-color-scheme: dark) {{ {_DARK_CSS} }}"
+    return ""
 
 
 def _run_section(run: dict[str, Any]) -> str:
