@@ -206,13 +206,13 @@ def emit(name: str, frame: pd.DataFrame) -> None:
         Lower-case file name (``top_paths``): one of the tables of docs/outputs.md.
     frame
         A frame holding the documented columns of :data:`SCHEMAS` (others are left
-        out; its index is dropped). An empty frame without columns writes an empty table.
+        out; its index is dropped). An empty frame writes an empty table with the columns.
     """
     if name not in SCHEMAS:
         raise ValueError(f"table {name!r} is not documented; known tables: {', '.join(SCHEMAS)}")
     columns = list(SCHEMAS[name][1])
     lacking = [c for c in columns if c not in frame.columns]
-    if lacking and len(frame.columns):
+    if lacking and len(frame):  # an empty table of a degenerate report gets the columns
         raise ValueError(f"table {name!r} lacks the column(s) {', '.join(lacking)}")
     frame = frame.reindex(columns=columns)
     try:
