@@ -20,6 +20,7 @@ from workbench.schema import CONVERSION_TYPES, VALUE
 
 __all__ = [
     "ENGINES",
+    "THEMES",
     "AttributionConfig",
     "ConversionDefinition",
     "EngineConfig",
@@ -36,6 +37,9 @@ __all__ = [
 
 #: The engines ``workbench prepare`` can run on (``[engine] kind`` / ``--engine``).
 ENGINES: tuple[str, ...] = ("local", "spark")
+
+#: The colour themes of the HTML reports; ``auto`` follows the reader's system setting.
+THEMES: tuple[str, ...] = ("light", "dark", "auto")
 
 
 class Problems(Protocol):
@@ -91,11 +95,15 @@ class ReportsConfig:
         Parameters given to every scheduled notebook that declares them.
     runs
         Notebook name -> its parameter grids (one table per grid).
+    theme
+        Colour theme of the HTML reports: one of :data:`THEMES` (``auto`` follows the
+        reader's ``prefers-color-scheme``).
     """
 
     notebooks_dir: str | None = None
     shared: dict[str, Any] = field(default_factory=dict)
     runs: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    theme: str = "light"
 
     def schedule(self) -> dict[str, Any]:
         """The section as a schedule mapping (the format of ``reports.toml``)."""
@@ -142,14 +150,26 @@ def parse_attribution(p: Problems, raw: Any) -> AttributionConfig:
     )
 
 
-_REPORT_KEYS = {"notebooks_dir", "shared"}
+_REPORT_KEYS = {"notebooks_dir", "shared", "theme"}
+
+
+def _parse_theme(p: Problems, value: Any) -> str:
+    """``[reports] theme``: one of :data:`THEMES`, with a did-you-mean hint otherwise."""
+    if value is None:
+        return "light"
+    if value in THEMES:
+        return str(value)
+    hint = difflib.get_close_matches(str(value), THEMES, n=1)
+    did = f" (did you mean {hint[0]!r}?)" if hint else ""
+    p.add(f"reports.theme = {value!r} is not allowed{did}; allowed values: {', '.join(THEMES)}")
+    return "light"
 
 
 def parse_reports(p: Problems, raw: Any) -> ReportsConfig:
     """Parse ``[reports]``.
 
-    ``notebooks_dir``, ``[reports.shared]`` and one table (or array of tables) per
-    notebook; any other plain key is an unknown key.
+    ``notebooks_dir``, ``theme``, ``[reports.shared]`` and one table (or array of
+    tables) per notebook; any other plain key is an unknown key.
     """
     if not isinstance(raw, dict):
         p.add(f"reports = {raw!r}; expected a table [reports]")
@@ -174,7 +194,10 @@ def parse_reports(p: Problems, raw: Any) -> ReportsConfig:
             plain[name] = spec
     p.unknown_keys(plain, _REPORT_KEYS, "[reports] (a notebook is a table [reports.NAME])")
     return ReportsConfig(
-        notebooks_dir=folder if isinstance(folder, str) else None, shared=shared, runs=runs
+        notebooks_dir=folder if isinstance(folder, str) else None,
+        shared=shared,
+        runs=runs,
+        theme=_parse_theme(p, raw.get("theme")),
     )
 
 

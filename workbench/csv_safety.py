@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "formula_like", "formula_safe", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "formula_like", "formula_safe", "write_atomic", "write_csv"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -86,17 +86,22 @@ def formula_safe(frame: pd.DataFrame, *, mandated: Iterable[str] = ()) -> pd.Dat
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, mandated: Iterable[str] = ()) -> Path:
-    """Write ``frame`` as a formula-safe CSV (no index), atomically (temp file + rename)."""
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write ``path`` atomically: ``write(temp)`` fills a temp file beside it, then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = formula_safe(frame, mandated=mandated).to_csv(index=False)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, mandated: Iterable[str] = ()) -> Path:
+    """Write ``frame`` as a formula-safe CSV (no index), atomically (temp file + rename)."""
+    text = formula_safe(frame, mandated=mandated).to_csv(index=False)
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))

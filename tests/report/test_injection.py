@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from injection import (
@@ -28,8 +29,10 @@ from injection import (
     script_texts,
 )
 
-from workbench.cli.main import main
+from workbench.cli import main
+from workbench.report.display import table
 from workbench.report.html import notebook_to_html
+from workbench.report.tables import INTERACTIVE_CLASS
 
 pytestmark = pytest.mark.slow
 
@@ -68,11 +71,16 @@ def hostile_project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def template_scripts(tmp_path_factory):
-    """The scripts a clean report ships (the template's own)."""
+    """The scripts a clean report ships (the template's own, and the interactive tables')."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), nbformat.v4.new_code_cell("1")]
+    clean = table(pd.DataFrame({"n": range(20)}), interactive=True, show=False).to_html()
+    cell = nbformat.v4.new_code_cell("1", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": clean})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), cell]
     page = notebook_to_html(nb, tmp_path_factory.mktemp("clean") / "clean.html")
-    return set(script_texts(page.read_text(encoding="utf-8")))
+    scripts = set(script_texts(page.read_text(encoding="utf-8")))
+    assert len(scripts) >= 2, "the table library's loader and its one init script"
+    return scripts
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +138,18 @@ def test_payloads_are_shown_as_text(pages):
     assert "Self-serve SMB<img src=x onerror=alert(1)>" in every  # a segment label
     assert "Paid Search - Brand<script>alert(1)</script>" in every  # a channel-rule name
     assert "badge_scans<script>alert(1)</script>" in every  # a source name
+
+
+def test_interactive_tables_show_payloads_as_text(pages):
+    """Campaign payloads reach the interactive (sortable, searchable) tables, escaped."""
+    shown = []
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for t in soup.find_all("table", class_=INTERACTIVE_CLASS):
+            assert not t.find_all(["script", "img", "svg"]), page.name
+            shown += [td.get_text() for td in t.find_all("td")]
+    assert any("<script>alert(1)</script>" in cell for cell in shown)
+    assert any("<img src=x onerror=alert(1)>" in cell for cell in shown)
 
 
 def test_shared_device_cookie_is_shown_not_run(pages):

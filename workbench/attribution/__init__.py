@@ -56,7 +56,7 @@ from workbench.attribution.registry import (
     run_models_detailed,
     touch_credits,
 )
-from workbench.attribution.spread import spread_channel_credits
+from workbench.attribution.spread import reconcile_touch_credits, spread_channel_credits
 
 __all__ = [
     "BOOTSTRAP_COLUMNS",
@@ -83,6 +83,7 @@ __all__ = [
     "paths_from_aggregated",
     "paths_from_journeys",
     "platform_reported",
+    "reconcile_touch_credits",
     "run_models",
     "run_models_detailed",
     "spread_channel_credits",

@@ -17,7 +17,7 @@ import pandas as pd
 from workbench.attribution.base import TOUCH_CREDIT_COLUMNS
 from workbench.schema import CHANNEL, JOURNEY_ID
 
-__all__ = ["spread_channel_credits"]
+__all__ = ["reconcile_touch_credits", "spread_channel_credits"]
 
 
 def spread_channel_credits(
@@ -54,3 +54,36 @@ def spread_channel_credits(
         out[credit_col] = x
     out["model"] = pd.Series([model] * len(out), dtype="str", index=out.index)
     return out[list(TOUCH_CREDIT_COLUMNS)].reset_index(drop=True)
+
+
+def reconcile_touch_credits(
+    touch_credits: pd.DataFrame, credits: pd.DataFrame, *, tolerance: float = 1e-6
+) -> pd.DataFrame:
+    """Per-touch credits plus one residual row per model and channel they do not carry.
+
+    Summed per ``model, channel``, the result equals ``credits`` (conversions and
+    value). A residual row has no journey (``journey_id`` missing, ``position`` -1) and
+    holds what no touch can carry: the credit of ``(no known touch)`` (converted journeys
+    without a known touch), and, for a channel-level model (Markov, Shapley), the part
+    of a channel's credit the iterative fit of :func:`spread_channel_credits` could not
+    place without breaking a journey's own total (each journey's touches keep exactly
+    its conversion and value).
+    """
+    keys = ["model", CHANNEL]
+    have = touch_credits.assign(**{CHANNEL: touch_credits[CHANNEL].astype(str)})
+    have = have.groupby(keys, sort=False)[["credit", "value_credit"]].sum()
+    want = credits.assign(**{CHANNEL: credits[CHANNEL].astype(str)})
+    want = want.groupby(keys, sort=False)[["conversions", "value"]].sum()
+    gap = want.join(have, how="outer").fillna(0.0)
+    gap["credit"] = gap["conversions"] - gap["credit"]
+    gap["value_credit"] = gap["value"] - gap["value_credit"]
+    scale = max(float(want["conversions"].abs().sum()), 1.0)
+    value_scale = max(float(want["value"].abs().sum()), 1.0)
+    keep = (gap["credit"].abs() > tolerance * scale) | (
+        gap["value_credit"].abs() > tolerance * value_scale
+    )
+    rows = gap.loc[keep, ["credit", "value_credit"]].reset_index()
+    rows[JOURNEY_ID] = pd.Series([pd.NA] * len(rows), dtype="string")
+    rows["position"] = -1
+    out = pd.concat([touch_credits, rows[list(TOUCH_CREDIT_COLUMNS)]], ignore_index=True)
+    return out[list(TOUCH_CREDIT_COLUMNS)]

@@ -283,6 +283,7 @@ def run_report(
     allow_other_config: bool = False,
     kernel: str | None = None,
     workers: int | None = None,
+    theme: str | None = None,
 ) -> int:
     """``workbench report``: render the notebooks headlessly to self-contained HTML.
 
@@ -320,6 +321,7 @@ def run_report(
         log_file=log_file,
         show_code=show_code,
         workers=workers,
+        theme=theme or cfg.reports.theme,
     )
     ok = sum(r.status == "ok" for r in summary.results)
     _echo(f"{ok} of {len(summary.results)} reports rendered in {summary.run_dir}")

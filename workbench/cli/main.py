@@ -15,7 +15,7 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.attribution.registry import DEFAULT_MODELS
-from workbench.config_sections import ENGINES
+from workbench.config_sections import ENGINES, THEMES
 from workbench.errors import WorkbenchError
 from workbench.platforms import PLATFORMS
 
@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", default=None, help="name of the run folder")
     _kernel_arg(p)
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
+    p.add_argument(
+        "--theme",
+        choices=THEMES,
+        default=None,
+        help="colours of the HTML reports (default: [reports] theme, else light; "
+        "auto follows the reader's system)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("--log-file", type=Path, default=None, help="append progress to this file")
     p.add_argument(
@@ -255,6 +262,7 @@ def _report(args: argparse.Namespace) -> int:
         allow_other_config=args.allow_other_config,
         kernel=args.kernel,
         workers=args.jobs,
+        theme=args.theme,
     )
 
 

@@ -9,7 +9,9 @@ every report follows the same rules:
 - words agree with their numbers (``plural``: "1 journey", "2 journeys");
 - sentences (``say``, ``missing``) are HTML: the template is trusted (it is written
   in the notebook) and may use ``**bold**`` and ```code```; every value is escaped;
-- tables (``table``) get readable column labels and formatted cells, rendered by a
+- tables (``table``) get readable column labels and formatted cells; long ones are
+  interactive in the HTML report (sort, search, CSV/Excel download: :mod:`workbench.report.tables`),
+  short ones are rendered by a
   pandas ``Styler`` that escapes every cell and label;
 - figures (``chart``) are shown only with data on every axes: an empty axes is
   removed, and a figure left without any is replaced by one sentence.
@@ -34,6 +36,7 @@ import pandas as pd
 __all__ = [
     "KNOWN_WARNINGS",
     "LABELS",
+    "STATIC_ROWS",
     "bullets",
     "chart",
     "fmt_count",
@@ -53,6 +56,9 @@ __all__ = [
 
 #: What an empty or missing value reads in a report.
 DASH = "–"
+
+#: Tables with more rows than this are interactive (sort, search, download) in reports.
+STATIC_ROWS = 8
 
 #: Readable labels of the column and metric names the analyses return.
 LABELS: dict[str, str] = {
@@ -78,6 +84,9 @@ LABELS: dict[str, str] = {
     "first_ts": "first seen",
     "last_ts": "last seen",
     "id_type": "identifier type",
+    "conversion_ts": "converted at",
+    "n_touches": "touches",
+    "duration_days": "duration (days)",
 }
 
 _NUMBER = (int, float, Number)
@@ -209,9 +218,15 @@ def table(
     index: bool = False,
     empty: str = "",
     gradient: tuple[str, ...] | list[str] = (),
+    interactive: bool | None = None,
+    name: str | None = None,
     show: bool = True,
 ) -> Any:
     """A readable table: formatted cells, readable labels, every cell and label escaped.
+
+    A long table (more than :data:`STATIC_ROWS` rows, or ``interactive=True``) is
+    interactive in the HTML report: sortable, searchable, with CSV and Excel downloads
+    (:mod:`workbench.report.tables`); a short one (key figures) stays a static table.
 
     Parameters
     ----------
@@ -227,7 +242,17 @@ def table(
         The sentence shown instead of an empty table (nothing when "").
     gradient
         Columns shaded by value (a blue background gradient over all of them).
+    interactive
+        Force an interactive (True) or static (False) table; None decides by length.
+    name
+        The table's name: the file name of its downloads, and, when given, the raw
+        ``data`` is also written with the report run's tables
+        (:func:`workbench.report.outputs.emit`, see docs/outputs.md).
     """
+    if name is not None:
+        from workbench.report.outputs import emit
+
+        emit(name, data if data is not None else pd.DataFrame())
     if data is None or data.empty:
         return missing(empty, show=show) if empty else None
     named = {
@@ -248,6 +273,13 @@ def table(
         chosen = named[given] if isinstance(given, str) else given
         fmt[col] = chosen or _guess_format(col, frame[col]) or str
     names = {c: (labels or {}).get(c, label(c)) for c in frame.columns}
+    if interactive or (interactive is None and len(frame) > STATIC_ROWS):
+        from workbench.report.tables import interactive_table
+
+        made = interactive_table(
+            frame, fmt, names, name=name or "table", gradient=[g for g in gradient if g in fmt]
+        )
+        return _show(made, show)
     shown = frame.rename(columns=names)
     styler = shown.style.format({names[c]: f for c, f in fmt.items()}, escape="html")
     styler = styler.format_index(escape="html", axis=1).hide(axis="index")
@@ -353,7 +385,8 @@ def metric_table(
     )
     text.insert(0, "", [label(m) for m in wide.index])
     fmt = dict.fromkeys(text.columns, "text")
-    return table(text, formats=fmt, labels={c: c for c in text.columns}, show=show)
+    labels = {c: c for c in text.columns}
+    return table(text, formats=fmt, labels=labels, interactive=False, show=show)
 
 
 #: Warnings a report turns into sentences of its own (so their text never reaches the page).

@@ -31,10 +31,12 @@ from typing import Any, Literal
 import nbformat
 
 import workbench
+from workbench.config_sections import THEMES
 from workbench.errors import ValidationError
 from workbench.paths import PROJECT_ROOT, REPORTS_DIR
 from workbench.report.html import notebook_to_html
 from workbench.report.index import MANIFEST_NAME, write_index, write_manifest
+from workbench.report.outputs import TABLES_DIR, describe, strip_tables, write_tables
 from workbench.report.params import check_values, read_parameters
 from workbench.report.pool import KernelPool, NotebookFailure, default_workers
 from workbench.report.publish import notebook_title, read_published
@@ -99,6 +101,7 @@ class JobResult:
     failed_cell: FailedCell | None = None
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    tables: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -164,6 +167,7 @@ def run_reports(
     show_code: bool = False,
     write_index_page: bool = True,
     workers: int | None = None,
+    theme: str = "light",
 ) -> RunSummary:
     """Execute report notebooks and write HTML reports plus the index.
 
@@ -198,6 +202,8 @@ def run_reports(
         Notebooks run at the same time, each in its own warm kernel reused
         across reports (see :mod:`workbench.report.pool`); default: the
         available cores (at most one per report). 1 runs them one by one.
+    theme
+        Colour theme of the HTML pages: ``light``, ``dark`` or ``auto``.
 
     Returns
     -------
@@ -213,7 +219,7 @@ def run_reports(
     out = Path(out_dir).resolve()  # papermill writes from inside ``cwd``: no relative paths
     explicit_id = run_id is not None
     run_id = run_id if run_id is not None else new_run_id()
-    prepared = _validate(jobs, kernel_name, run_id)
+    prepared = _validate(jobs, kernel_name, run_id, theme)
     run_dir = out / run_id
     if (run_dir / MANIFEST_NAME).exists():
         if explicit_id:
@@ -280,18 +286,19 @@ def run_reports(
                 timeout=timeout,
                 cwd=Path(cwd).resolve(),
                 show_code=show_code,
+                theme=theme,
             )
     except KeyboardInterrupt:
         log.write(f"run {run_id} interrupted after {len(results)} of {len(jobs)} report(s)")
         if write_index_page:
-            write_index(out)  # list what finished; the run shows as incomplete
+            write_index(out, theme=theme)  # list what finished; the run shows as incomplete
         raise
 
     seconds = time.perf_counter() - t_run
     manifest["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["seconds"] = round(seconds, 2)
     write_manifest(run_dir, manifest)
-    index_path = write_index(out) if write_index_page else None
+    index_path = write_index(out, theme=theme) if write_index_page else None
     n_failed = sum(not r.ok for r in results)
     closing = (
         f"run {run_id} finished in {seconds:.1f} s: {len(results) - n_failed} ok, "
@@ -309,9 +316,13 @@ def run_reports(
     )
 
 
-def _validate(jobs: list[ReportJob], kernel_name: str, run_id: str) -> list[dict[str, Any]]:
+def _validate(
+    jobs: list[ReportJob], kernel_name: str, run_id: str, theme: str = "light"
+) -> list[dict[str, Any]]:
     """Check everything that can be checked without running; return converted parameters."""
     problems: list[str] = []
+    if theme not in THEMES:
+        problems.append(f"theme {theme!r} is not allowed; allowed values: {', '.join(THEMES)}")
     if not _RUN_ID.fullmatch(run_id):
         problems.append(
             f"run id {run_id!r} must start with a letter or digit and contain only letters, "
@@ -369,6 +380,7 @@ def run_in_pool(
     timeout: float,
     cwd: Path,
     show_code: bool,
+    theme: str = "light",
 ) -> None:
     """Execute ``jobs`` in a :class:`~workbench.report.pool.KernelPool`; ``done`` gets each result.
 
@@ -402,7 +414,7 @@ def run_in_pool(
         seconds = time.perf_counter() - t0
         async with export:
             result = await asyncio.to_thread(
-                _finish_one, job, nb, error, seconds, run_dir, show_code, run_id
+                _finish_one, job, nb, error, seconds, run_dir, show_code, run_id, theme
             )
         done(result)
 
@@ -417,13 +429,17 @@ def _finish_one(
     run_dir: Path,
     show_code: bool,
     run_id: str,
+    theme: str = "light",
 ) -> JobResult:
-    """Keep the executed notebook beside its HTML page; describe the outcome."""
+    """Keep the executed notebook beside its HTML page and its tables; describe the outcome."""
     ipynb = run_dir / f"{job.name}.ipynb"
     html_path = run_dir / f"{job.name}.html"
+    meta = read_published(nb)
+    written = write_tables(nb, run_dir / TABLES_DIR / str(job.name)) if not error else []
+    tables = describe(written, run_dir)
+    nb = strip_tables(nb)  # the tables are in their own files; the notebook stays small
     nbformat.write(nb, ipynb)
     failed_cell = _find_failed_cell(nb) if error else None
-    meta = read_published(nb)
     title = notebook_title(nb, default=job.notebook.stem)
     status: Literal["ok", "failed"] = "failed" if error else "ok"
     partial = JobResult(job, status, None, ipynb, seconds, error, failed_cell, title, meta)
@@ -437,11 +453,16 @@ def _finish_one(
             title=title,
             header_html=_header_html(partial, run_id),
             resources_dir=job.notebook.resolve().parent,
+            theme=theme,
         )
     except Exception as exc:  # noqa: BLE001 - report the export failure, keep going
         error = (error + "; " if error else "") + f"HTML export failed: {type(exc).__name__}: {exc}"
-        return JobResult(job, "failed", None, ipynb, seconds, error, failed_cell, title, meta)
-    return JobResult(job, status, html_path, ipynb, seconds, error, failed_cell, title, meta)
+        return JobResult(
+            job, "failed", None, ipynb, seconds, error, failed_cell, title, meta, tables
+        )
+    return JobResult(
+        job, status, html_path, ipynb, seconds, error, failed_cell, title, meta, tables
+    )
 
 
 def _kernel_arguments(spec: Any) -> list[str]:
@@ -566,6 +587,7 @@ def _manifest_entry(result: JobResult, run_dir: Path) -> dict[str, Any]:
         ),
         "title": result.title,
         "meta": result.meta,
+        "tables": result.tables,
     }
 
 

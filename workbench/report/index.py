@@ -66,6 +66,16 @@ tr.row-failed td { background: #fff8f7; }
   table { display: block; overflow-x: auto; } }
 """
 
+# The index in the dark theme (``[reports] theme``): always for "dark", by the reader's
+# system for "auto".
+_DARK_CSS = """
+body { color: #e4e4e4; background: #111; } h2 { border-color: #444; }
+p.sub, p.runmeta, .nb, .extra, .empty { color: #aaa; }
+th { background: #222; } th, td { border-color: #333; }
+code { background: #2a2a2a; } a { color: #7db4f0; }
+tr.row-failed td { background: #2a1513; }
+"""
+
 
 def write_manifest(run_dir: str | Path, manifest: dict[str, Any]) -> Path:
     """Atomically write ``run.json`` into ``run_dir``."""
@@ -108,9 +118,14 @@ def read_runs(reports_dir: str | Path = REPORTS_DIR) -> list[dict[str, Any]]:
 
 
 def write_index(
-    reports_dir: str | Path = REPORTS_DIR, *, title: str = "Journey Workbench reports"
+    reports_dir: str | Path = REPORTS_DIR,
+    *,
+    title: str = "Journey Workbench reports",
+    theme: str = "light",
 ) -> Path:
     """Write ``<reports_dir>/index.html`` listing every report of every run.
+
+    ``theme`` (``light``, ``dark`` or ``auto``) colours the page like the reports.
 
     Returns
     -------
@@ -135,7 +150,7 @@ def write_index(
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>{_CSS}{_theme_css(theme)}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -144,6 +159,14 @@ def write_index(
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
     return out
+
+
+def _theme_css(theme: str) -> str:
+    if theme == "dark":
+        return _DARK_CSS
+    if theme == "auto":
+        return f"@media (prefers-color-scheme: dark) {{ {_DARK_CSS} }}"
+    return ""
 
 
 def _run_section(run: dict[str, Any]) -> str:
@@ -211,6 +234,7 @@ def _report_row(run_id: str, report: dict[str, Any]) -> str:
     notebook = (
         f'<a href="{_href(run_id, report["ipynb"])}">.ipynb</a>' if report.get("ipynb") else ""
     )
+    notebook += _tables_links(run_id, report.get("tables"))
     return (
         f'<tr class="row-{"ok" if ok else "failed"}"><td>{first}</td>'
         f"<td>{params_html or '<span class=extra>defaults</span>'}</td>"
@@ -274,6 +298,31 @@ def _run_from_notebooks(folder: Path) -> dict[str, Any] | None:
         "workbench_version": None,
         "reports": reports,
     }
+
+
+def _tables_links(run_id: str, tables: Any) -> str:
+    """The report's BI tables (docs/outputs.md): each name linking its CSV, then Parquet.
+
+    Their schemas are in the ``README.md`` written beside them.
+    """
+    if not isinstance(tables, list) or not tables:
+        return ""
+    e = html.escape
+    items = []
+    readme = ""
+    for t in tables:
+        if not isinstance(t, dict) or not t.get("name"):
+            continue
+        if not readme and t.get("csv"):
+            readme = str(t["csv"]).rsplit("/", 1)[0] + "/README.md"
+        links = [
+            f'<a href="{_href(run_id, str(t[kind]))}">{kind}</a>'
+            for kind in ("csv", "parquet")
+            if t.get(kind)
+        ]
+        items.append(f"{e(str(t['name']))} ({', '.join(links)})")
+    schemas = f' (<a href="{_href(run_id, readme)}">schemas</a>)' if readme else ""
+    return f'<div class="extra tables">tables{schemas}: {"; ".join(items)}</div>'
 
 
 def _href(run_id: str, file: str) -> str:

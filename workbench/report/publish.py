@@ -31,6 +31,7 @@ __all__ = [
     "notebook_title",
     "publish",
     "read_published",
+    "strip_outputs",
     "strip_published",
 ]
 
@@ -84,10 +85,15 @@ def read_published(notebook: nbformat.NotebookNode | str | Path) -> dict[str, An
 
 def strip_published(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` without the :func:`publish` outputs (for HTML export)."""
+    return strip_outputs(nb, META_MIME)
+
+
+def strip_outputs(nb: nbformat.NotebookNode, mime: str) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` without the outputs that carry the MIME type ``mime``."""
     out = copy.deepcopy(nb)
     for cell in out.cells:
         if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if META_MIME not in o.get("data", {})]
+            cell.outputs = [o for o in cell.outputs if mime not in o.get("data", {})]
     return out
 
 
