@@ -41,11 +41,13 @@ from workbench.path_analysis import (
 
 __all__ = [
     "ANCHOR_CONVERSION",
+    "DEFAULT_ANCHORS",
     "DIRECTIONS",
     "FLOW_COLUMNS",
     "JOURNEY_START",
     "START",
     "anchored_flow",
+    "flow_views",
 ]
 
 #: The anchor meaning "the conversion" (backward flows only).
@@ -69,6 +71,14 @@ FLOW_COLUMNS: tuple[str, ...] = (
 )
 
 Anchor = str | Mapping[str, str | Sequence[str]] | None
+
+#: The views the reports precompute: label -> (anchor, direction).
+DEFAULT_ANCHORS: dict[str, tuple[Anchor, str]] = {
+    "From the first touch": (None, "forward"),
+    "Back from the conversion": (ANCHOR_CONVERSION, "backward"),
+    "After a webinar": ({"touch_type": "webinar_attendance"}, "forward"),
+    "Before a demo": ({"touch_type": "demo"}, "backward"),
+}
 
 
 def _anchor_name(anchor: Anchor) -> str:
@@ -214,3 +224,40 @@ def _finish(links: pd.DataFrame, name: str, direction: str) -> pd.DataFrame:
     out["anchor"] = out["anchor"].astype("string")
     out["direction"] = out["direction"].astype("string")
     return out[list(FLOW_COLUMNS)].reset_index(drop=True)
+
+
+def flow_views(
+    journeys: pd.DataFrame,
+    touches: pd.DataFrame,
+    *,
+    anchors: Mapping[str, tuple[Anchor, str]] | None = None,
+    steps: Sequence[int] = (3, 4, 5),
+    label_col: str = "label",
+    top_n: int = 6,
+) -> dict[tuple[str, int], pd.DataFrame]:
+    """Every (anchor, steps) flow a report offers, for an interactive chart to switch between.
+
+    ``anchors`` maps a readable label to ``(anchor, direction)`` (default
+    :data:`DEFAULT_ANCHORS`); views without any journey are left out.
+
+    Returns
+    -------
+    dict
+        ``{(label, steps): links}`` with links from :func:`anchored_flow`, in the
+        order of ``anchors`` then ``steps``.
+    """
+    out = {}
+    for name, (anchor, direction) in (anchors or DEFAULT_ANCHORS).items():
+        for n in steps:
+            links = anchored_flow(
+                journeys,
+                touches,
+                anchor=anchor,
+                direction=direction,
+                steps=n,
+                label_col=label_col,
+                top_n=top_n,
+            )
+            if len(links):
+                out[(name, int(n))] = links
+    return out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from workbench.plots.interactive import add_chart_runtime
 from workbench.report.publish import notebook_title, strip_published
 
 __all__ = ["external_resources", "notebook_to_html"]
@@ -135,6 +136,7 @@ def notebook_to_html(
     if resources_dir is not None:
         resources["metadata"] = {"name": name, "path": str(resources_dir)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = add_chart_runtime(body)  # BokehJS once, only on pages with interactive charts
     out = Path(html_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
