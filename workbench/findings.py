@@ -13,6 +13,7 @@ import pandas as pd
 from workbench.attribution import model_label
 
 __all__ = [
+    "change_sentence",
     "friction_sentence",
     "lift_sentence",
     "overclaim_sentence",
@@ -159,4 +160,30 @@ def truth_sentence(scores: pd.DataFrame) -> str | None:
         f"Against the known causal truth, {model_label(best['model'])} is closest (misallocates "
         f"{_pct(best['tv_conversions'])} of credit) and {model_label(worst['model'])} furthest "
         f"({_pct(worst['tv_conversions'])})."
+    )
+
+
+def _signed_pct(x: float) -> str:
+    return "–" if x != x else f"{x:+.0%}"
+
+
+def change_sentence(metrics: pd.DataFrame, *, compare_label: str) -> str | None:
+    """Conversions, conversion rate and value against the comparison period.
+
+    ``metrics`` from :func:`workbench.comparisons.compare_metrics`; ``compare_label``
+    names the comparison window ("the previous period, 2026-01-01 to 2026-01-31").
+    """
+    if metrics.empty:
+        return None
+    m = metrics.set_index("metric")
+    if not m.loc["journeys", "previous"] > 0:
+        return f"{compare_label[:1].upper()}{compare_label[1:]} holds no journey, so no change can be stated."
+    conv, rate, value = m.loc["conversions"], m.loc["conversion_rate"], m.loc["value"]
+    pp = rate["change"] * 100
+    rate_change = "–" if pp != pp else f"{pp:+.1f} pp"
+    return (
+        f"Against {compare_label}: {_count(conv['current'], 'conversion', 'conversions')} "
+        f"vs {conv['previous']:,.0f} ({_signed_pct(conv['change'])}), conversion rate "
+        f"{_pct(rate['current'])} vs {_pct(rate['previous'])} ({rate_change}), value "
+        f"{value['current']:,.0f} vs {value['previous']:,.0f} ({_signed_pct(value['change'])})."
     )
