@@ -504,7 +504,7 @@ def interactive_credit(
     conversions, value``); ``labels`` maps model names to readable ones.
     """
     from bokeh.embed import json_item
-    from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem
+    from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem, NumeralTickFormatter
     from bokeh.palettes import Category10_10
     from bokeh.plotting import figure
 
@@ -571,7 +571,7 @@ def interactive_credit(
     )
     p.add_layout(Legend(items=items, location="center", click_policy="hide"), "right")
     p.xaxis.axis_label = "Share of conversions credited"
-    p.xaxis.formatter.use_scientific = False  # type: ignore[attr-defined]
+    p.xaxis.formatter = NumeralTickFormatter(format="0%")
     return InteractiveChart(
         json_item(p),
         note="Hover a dot for the model's credit; click a model in the legend to hide it.",
