@@ -68,9 +68,21 @@ def hostile_project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def template_scripts(tmp_path_factory):
-    """The scripts a clean report ships (the template's own)."""
+    """The scripts a clean report ships (the template's own, and the chart runtime).
+
+    The clean page holds one interactive chart, so BokehJS and the chart loader that
+    :func:`workbench.plots.interactive.add_chart_runtime` adds count as the template's.
+    """
+    from workbench.plots.interactive import InteractiveChart
+
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), nbformat.v4.new_code_cell("1")]
+    chart = nbformat.v4.new_code_cell("chart")
+    chart.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": InteractiveChart({"doc": {}}).to_html()}
+        )
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), nbformat.v4.new_code_cell("1"), chart]
     page = notebook_to_html(nb, tmp_path_factory.mktemp("clean") / "clean.html")
     return set(script_texts(page.read_text(encoding="utf-8")))
 
