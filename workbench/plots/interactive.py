@@ -157,7 +157,7 @@ def add_chart_runtime(page: str) -> str:
 
 
 def _lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    out = {}
+    out: dict[str, list[Any]] = {}
     for col in frame.columns:
         values = frame[col]
         if pd.api.types.is_float_dtype(values):
