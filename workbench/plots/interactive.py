@@ -407,14 +407,14 @@ def interactive_flow(
     anchors = list(dict.fromkeys(a for a, _ in views))
     steps = sorted({s for _, s in views})
     anchor = Select(
-        title="Anchor", value=anchors[0], options=anchors, name="flow-anchor", width=320
+        title="Anchor", value=anchors[0], options=anchors, name="flow-anchor", width=230
     )
     nsteps = Select(
         title="Steps",
         value=str(next(iter(views))[1]),
         options=[str(s) for s in steps],
         name="flow-steps",
-        width=120,
+        width=90,
     )
     switch = CustomJS(
         args={"views": stores, "shown": shown, "plot": p, "anchor": anchor, "steps": nsteps},
