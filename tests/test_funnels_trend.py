@@ -1,7 +1,8 @@
 """The trended (cohort) funnel and its figure, on the hand-built journeys of journey_fixtures.
 
-Cohorts by first touch (conversion for j5): j2 2026-01-20, j1 2026-02-19, j3 2026-02-23,
-j6 2026-02-28, j4 and j5 2026-03-01.
+Every fixture journey ends on 2026-03-01; here j2 is moved 35 days earlier (it ends on
+Sunday 2026-01-25) and j4 and j6 10 days earlier (Thursday 2026-02-19), touches and
+conversion alike. Cohorts are by the end of the journey (conversion, else last touch).
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ from workbench.errors import ValidationError
 from workbench.funnels import stage_funnel, trended_funnel
 from workbench.plots.funnels import plot_trended_funnel
 
-J, T = tables()
+
+def _shifted() -> tuple[pd.DataFrame, pd.DataFrame]:
+    journeys, touches = tables()
+    back = {"j2": 35, "j4": 10, "j6": 10}
+    jd = pd.to_timedelta(journeys["journey_id"].map(back).fillna(0), unit="D")
+    td = pd.to_timedelta(touches["journey_id"].map(back).fillna(0), unit="D")
+    journeys = journeys.assign(
+        conversion_ts=journeys["conversion_ts"] - jd, first_ts=journeys["first_ts"] - jd
+    )
+    return journeys, touches.assign(ts=touches["ts"] - td)
+
+
+J, T = _shifted()
 
 
 def ts(day: str) -> pd.Timestamp:
@@ -23,26 +36,25 @@ def ts(day: str) -> pd.Timestamp:
 
 def test_monthly_cohorts_hand_computed() -> None:
     trend = trended_funnel(J, T, STAGES, freq="month")
-    assert trend["period"].unique().tolist() == [
-        ts("2026-01-01"),
-        ts("2026-02-01"),
-        ts("2026-03-01"),
-    ]
-    feb = trend[trend["period"] == ts("2026-02-01")]
-    # j1, j3, j6 touch awareness; j1 and j6 attend a webinar; none reaches decision
-    assert feb["journeys"].unique().tolist() == [3]
-    assert feb["entrants"].tolist() == [3, 2, 0, 0]
-    assert feb["conversions"].tolist() == [1, 1, 0, 0]  # j1 converts
-    assert feb["share_of_journeys"].tolist() == pytest.approx([1, 2 / 3, 0, 0])
-    march = trend[trend["period"] == ts("2026-03-01")]
-    assert march["entrants"].tolist() == [1, 0, 0, 0]  # j4; j5 has no touch
-    assert march["share_of_journeys"].tolist() == pytest.approx([0.5, 0, 0, 0])
+    months = [ts("2026-01-01"), ts("2026-02-01"), ts("2026-03-01")]
+    assert trend["period"].unique().tolist() == months
+    by = {m: trend[trend["period"] == m] for m in months}
+    # January: j2 goes session > webinar > demo > deal won
+    assert by[months[0]]["entrants"].tolist() == [1, 1, 1, 1]
+    # February: j4 (a session) and j6 (ad click > webinar, not converted)
+    assert by[months[1]]["journeys"].unique().tolist() == [2]
+    assert by[months[1]]["entrants"].tolist() == [2, 1, 0, 0]
+    assert by[months[1]]["conversions"].tolist() == [0, 0, 0, 0]
+    # March: j1 (ad click > webinar > e-mail to /pricing), j3 (never considers), j5 (no touch)
+    assert by[months[2]]["entrants"].tolist() == [2, 1, 0, 0]
+    assert by[months[2]]["share_of_journeys"].tolist() == pytest.approx([2 / 3, 1 / 3, 0, 0])
+    assert by[months[2]]["conversions"].tolist() == [1, 1, 0, 0]  # j1 converts
 
 
 def test_weekly_cohorts_start_on_monday_and_add_up_to_the_whole_funnel() -> None:
     trend = trended_funnel(J, T, STAGES, freq="week")
     weeks = trend.groupby("period")["journeys"].first()
-    assert weeks.to_dict() == {ts("2026-01-19"): 1, ts("2026-02-16"): 1, ts("2026-02-23"): 4}
+    assert weeks.to_dict() == {ts("2026-01-19"): 1, ts("2026-02-16"): 2, ts("2026-02-23"): 3}
     whole = stage_funnel(J, T, STAGES)
     by_step = trend.groupby("step")["entrants"].sum().tolist()
     assert by_step == whole["entrants"].tolist() == [5, 3, 1, 1]
@@ -58,9 +70,9 @@ def test_trend_figure_draws_one_line_per_stage_with_the_shares() -> None:
     ax = plot_trended_funnel(trend)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines) == ["Awareness", "Consideration", "Decision", "Conversion"]
-    assert lines["Consideration"].get_ydata().tolist() == pytest.approx([1, 2 / 3, 0])
+    assert lines["Consideration"].get_ydata().tolist() == pytest.approx([1, 1 / 2, 1 / 3])
     assert len(lines["Awareness"].get_xdata()) == 3
     entrants = plot_trended_funnel(trend, metric="entrants")
-    assert entrants.get_lines()[0].get_ydata().tolist() == [1, 3, 1]
+    assert entrants.get_lines()[0].get_ydata().tolist() == [1, 2, 2]
     with pytest.raises(ValueError, match="expected one of"):
         plot_trended_funnel(trend, metric="rate")

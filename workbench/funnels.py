@@ -325,9 +325,12 @@ def trended_funnel(
 ) -> pd.DataFrame:
     """The stage funnel of each week's or month's cohort of journeys.
 
-    A journey belongs to the week (starting Monday, UTC) or calendar month of its
-    first touch (of its conversion when it has no touch); each cohort's funnel is
-    :func:`stage_funnel` over its journeys, so the cohorts add up to the whole.
+    A journey belongs to the week (starting Monday, UTC) or calendar month in which
+    it ends: its conversion, or its last touch when it did not convert -- the time
+    the reporting window selects journeys by, so every cohort is chosen the same
+    way (cohorts by first touch would hold only the long, converting journeys that
+    started before the window). Each cohort's funnel is :func:`stage_funnel` over
+    its journeys, so the cohorts add up to the whole.
 
     Parameters
     ----------
@@ -351,8 +354,17 @@ def trended_funnel(
         )
     cols = ["period", "step", "stage", "journeys", "entrants", "completion_rate"]
     cols += ["share_of_journeys", "conversions"]
-    when = journeys["first_ts"].fillna(journeys["conversion_ts"])
-    naive = pd.to_datetime(when, utc=True).dt.tz_localize(None)
+    j = touch_journey_index(touches, journeys)
+    ok = j >= 0
+    last = np.full(len(journeys), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, j[ok], _us(touches[TS])[ok])
+    last_touch = pd.Series(
+        pd.to_datetime(np.where(last > np.iinfo(np.int64).min, last, 0), unit="us", utc=True),
+        index=journeys.index,
+    ).where(last > np.iinfo(np.int64).min)
+    converted = journeys["converted"].to_numpy(dtype=bool)
+    when = pd.to_datetime(journeys["conversion_ts"], utc=True).where(converted, last_touch)
+    naive = when.dt.tz_localize(None)
     cohort = naive.dt.to_period(TREND_FREQUENCIES[freq]).dt.start_time.dt.tz_localize("UTC")
     starts = sorted(cohort.dropna().unique())
     if not starts:

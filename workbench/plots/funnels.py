@@ -193,7 +193,7 @@ def plot_trended_funnel(
             "entrants": "Journeys reaching the stage",
         }[metric]
     )
-    ax.set_xlabel("Cohort (first touch)")
+    ax.set_xlabel("Cohort (week or month the journeys end)")
     if len(trend):
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title(title or "Stage funnel by cohort")
