@@ -103,3 +103,14 @@ def test_no_matching_touch_gives_an_empty_frame_with_the_columns() -> None:
 def test_bad_arguments_are_named(kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         anchored_flow(J, T, **kwargs)
+
+
+def test_journeys_without_any_touch() -> None:
+    bare = T.iloc[0:0]
+    back = anchored_flow(J, bare, anchor="conversion", direction="backward", steps=1)
+    assert _links(back) == {
+        (1, START, "Converted"): (3, 3, 4500.0),  # j1, j2, j5
+    }
+    plain = anchored_flow(J, bare, steps=1)
+    assert flow_nodes(plain).groupby("step")["journeys"].sum().tolist() == [6, 6]
+    assert anchored_flow(J, bare, anchor={"channel": "Email"}).empty

@@ -481,9 +481,9 @@ def group_rare(grid: np.ndarray, n_labels: int, names: np.ndarray, top_n: int) -
         real = col < n_labels
         counts = np.bincount(col[real], minlength=n_labels)
         rank = np.lexsort((names[:n_labels].astype(str), -counts))
-        keep = np.zeros(n_labels, dtype=bool)
+        keep = np.zeros(n_labels + 1, dtype=bool)  # a spare slot: no label at all indexes 0
         keep[rank[: max(top_n, 0)]] = True
-        keep &= counts > 0
+        keep[:n_labels] &= counts > 0
         out[:, k] = np.where(real & ~keep[np.where(real, col, 0)], other, col)
     return out
 
