@@ -86,3 +86,38 @@ def test_parse_day() -> None:
     assert parse_day(" 2026-02-03 ", "start") == ts("2026-02-03")
     with pytest.raises(ValidationError, match="start = '2026-02-30'"):
         parse_day("2026-02-30", "start")
+
+
+def test_window_problems_need_no_data_and_match_resolve_window() -> None:
+    from workbench.periods import window_problems
+
+    assert window_problems(period_days=30, compare="previous_year") == []
+    assert window_problems(start="2026-01-01", compare="previous_period") == []
+    assert window_problems(compare="previous_period") == [
+        "compare = 'previous_period' needs a window with a start: set start or period_days"
+    ]
+    assert window_problems(start="2026-1-1") == [
+        "start = '2026-1-1': expected an ISO date YYYY-MM-DD (or \"\" for not set)"
+    ]
+
+
+def test_scheduled_reports_with_bad_periods_are_refused_before_running() -> None:
+    from pathlib import Path
+
+    from workbench.report.schedule import ReportJob, check_window_values
+
+    good = ReportJob(Path("dropoffs.ipynb"), {"period_days": 90, "compare": "previous_period"})
+    check_window_values([good, ReportJob(Path("journey_map.ipynb"), {"period_days": "soon"})])
+    bad = [
+        ReportJob(Path("dropoffs.ipynb"), {"trend_by": "day", "end": "2026-02-30"}),
+        ReportJob(Path("attribution.ipynb"), {"compare": "yesterday"}),
+    ]
+    with pytest.raises(ValidationError) as err:
+        check_window_values(bad)
+    text = str(err.value)
+    assert "dropoffs: end = '2026-02-30' is not a calendar date" in text
+    assert "dropoffs: trend_by = 'day': expected one of week, month" in text
+    assert (
+        "attribution: compare = 'yesterday': expected one of none, previous_period, previous_year"
+        in text
+    )

@@ -192,7 +192,7 @@ def report_jobs(
         load_schedule,
         read_parameters,
     )
-    from workbench.report.schedule import check_segment_values, override_jobs
+    from workbench.report.schedule import check_segment_values, check_window_values, override_jobs
     from workbench.workspace import ALL
 
     if schedule is not None:
@@ -211,6 +211,7 @@ def report_jobs(
         jobs = [j for j in jobs if j.notebook.stem in notebooks]
     jobs = override_jobs(jobs, dict(params or {}))
     check_segment_values(jobs, list(cfg.segments), all_name=ALL)
+    check_window_values(jobs)
     out = []
     for job in jobs:
         declared = {p.name for p in read_parameters(job.notebook)}

@@ -28,7 +28,7 @@ import pandas as pd
 
 from workbench.errors import ValidationError
 
-__all__ = ["COMPARE_CHOICES", "DateWindow", "parse_day", "resolve_window"]
+__all__ = ["COMPARE_CHOICES", "DateWindow", "parse_day", "resolve_window", "window_problems"]
 
 #: Allowed values of ``compare``.
 COMPARE_CHOICES: tuple[str, ...] = ("none", "previous_period", "previous_year")
@@ -101,6 +101,35 @@ def parse_day(value: str, name: str, problems: list[str] | None = None) -> pd.Ti
     return None
 
 
+def window_problems(
+    *, start: str = "", end: str = "", period_days: int = 0, compare: str = "none"
+) -> list[str]:
+    """Every problem of a window's parameters, as sentences (empty when they are fine).
+
+    Needs no data, so ``workbench report`` checks every scheduled job with it before
+    anything runs; :func:`resolve_window` raises these same problems.
+    """
+    problems: list[str] = []
+    first = parse_day(start, "start", problems)
+    last = parse_day(end, "end", problems)
+    if period_days < 0:
+        problems.append(f"period_days = {period_days}: expected 0 (all data) or more days")
+    if compare not in COMPARE_CHOICES:
+        problems.append(f"compare = {compare!r}: expected one of {', '.join(COMPARE_CHOICES)}")
+    elif compare != "none" and first is None and period_days <= 0 and not problems:
+        problems.append(
+            f"compare = {compare!r} needs a window with a start: set start or period_days"
+        )
+    if first is not None and last is not None and first > last:
+        problems.append(f"start = {start!r} is after end = {end!r}")
+    if first is not None and last is not None and period_days > 0:
+        problems.append(
+            f"start = {start!r}, end = {end!r} and period_days = {period_days} all set: "
+            "give start and end, or one of them with period_days"
+        )
+    return problems
+
+
 def resolve_window(
     *,
     data_end: pd.Timestamp,
@@ -130,22 +159,10 @@ def resolve_window(
     -------
     DateWindow
     """
-    problems: list[str] = []
-    first = parse_day(start, "start", problems)
-    last = parse_day(end, "end", problems)
-    if period_days < 0:
-        problems.append(f"period_days = {period_days}: expected 0 (all data) or more days")
-    if compare not in COMPARE_CHOICES:
-        problems.append(f"compare = {compare!r}: expected one of {', '.join(COMPARE_CHOICES)}")
-    if first is not None and last is not None and first > last:
-        problems.append(f"start = {start!r} is after end = {end!r}")
-    if first is not None and last is not None and period_days > 0:
-        problems.append(
-            f"start = {start!r}, end = {end!r} and period_days = {period_days} all set: "
-            "give start and end, or one of them with period_days"
-        )
+    problems = window_problems(start=start, end=end, period_days=period_days, compare=compare)
     if problems:
         raise ValidationError(problems, context="reporting window")
+    first, last = parse_day(start, "start"), parse_day(end, "end")
     days = pd.Timedelta(days=period_days) if period_days > 0 else None
     if last is not None:
         stop = last + _ONE_DAY
@@ -155,12 +172,7 @@ def resolve_window(
         stop = data_end + pd.Timedelta("1us")
     lo = first if first is not None else (stop - days if days is not None else None)
     c_start = c_stop = None
-    if compare != "none":
-        if lo is None:
-            raise ValidationError(
-                f"compare = {compare!r} needs a window with a start: set start or period_days",
-                context="reporting window",
-            )
+    if compare != "none" and lo is not None:
         if compare == "previous_period":
             c_start, c_stop = lo - (stop - lo), lo
         else:
