@@ -106,6 +106,14 @@ def test_funnel_and_credit_charts_carry_their_numbers() -> None:
         "funnel-bars"
     ]
     assert bars["entrants"] == [5, 3, 1, 1] and bars["stage"][0] == "Awareness"
+    assert "change" not in bars
+    from workbench.comparisons import compare_funnels
+
+    half = funnel.assign(entrants=[10, 6, 2, 1])
+    compared = compare_funnels(funnel, half)
+    chart = interactive_funnel(compared, segment="All journeys")
+    bars = _sources(_block(chart.to_html()))["funnel-bars"]
+    assert bars["before"] == [10, 6, 2, 1] and bars["change"] == [-0.5, -0.5, -0.5, 0.0]
     import pandas as pd
 
     credits = pd.DataFrame(
