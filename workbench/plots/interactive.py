@@ -24,9 +24,9 @@ page with the analysis.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -93,13 +93,14 @@ class InteractiveChart:
 
     def to_html(self) -> str:
         """``<div>`` + inert JSON block (+ an escaped note under the chart)."""
-        target = f"wb-ichart-{uuid.uuid4().hex[:12]}"
+        data = _escape_json(self.item)
+        target = f"wb-ichart-{hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()[:12]}"  # stable per chart
         note = f'<div class="wb-ichart-note">{html.escape(self.note)}</div>' if self.note else ""
         return (
             f'<div class="{CHART_CLASS}" id="{target}">(interactive chart: open the HTML '
             f"report in a browser)</div>{note}"
             f'<script type="application/json" class="{DATA_CLASS}" data-target="{target}">'
-            f"{_escape_json(self.item)}</script>"
+            f"{data}</script>"
         )
 
     def _repr_html_(self) -> str:
