@@ -5,7 +5,8 @@ config so every text field that reaches a report carries a script payload (ids, 
 names, ad groups, page titles and paths, webinar topics, e-mail titles, trade-show names,
 CRM industries, segment labels, channel-rule and source names, the project name).
 ``executable_payloads(html, template_scripts)`` lists what in a page could run: scripts the template does not ship,
-``on*`` attributes, ``javascript:`` URLs. ``BrowserProbe`` opens pages in headless
+``on*`` attributes, ``javascript:`` URLs (JSON data blocks of interactive charts are inert, and are
+checked to parse and to hold no raw ``<``). ``BrowserProbe`` opens pages in headless
 Chromium over the DevTools pipe (no Playwright, no websocket library) and records every
 JavaScript dialog.
 """
@@ -184,6 +185,17 @@ def executable_payloads(html: str, template_scripts: set[str]) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
     found: list[str] = []
     for s in soup.find_all("script"):
+        if str(s.get("type", "")).lower() == "application/json":
+            # a data block (an interactive chart's document): never run by a browser; it must
+            # parse as JSON and hold no raw "<", so no value in it can close the element
+            text = s.get_text()
+            try:
+                json.loads(text)
+            except ValueError:
+                found.append(f"script: a JSON block that does not parse: {text[:200]}")
+            if "<" in text:
+                found.append(f"script: a JSON block with a raw '<': {text[:200]}")
+            continue
         key = f"{sorted(s.attrs.items())}|{s.get_text()}"
         if key not in template_scripts or "alert(" in s.get_text():
             found.append(f"script: {str(s)[:200]}")

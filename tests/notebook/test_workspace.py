@@ -213,17 +213,24 @@ def test_explore_builds_controls_and_renders_the_view(workspace):
         models=["last", "markov:1"],
         path_level="channel",
     )
-    controls = [w for row in box.children[:2] for w in row.children]
+    controls = [w for row in box.children[:3] for w in row.children]
     assert [c.description for c in controls] == [
         "Segment",
         "Period",
         "Lookback (days)",
+        "From",
+        "To",
         "Model",
         "Path level",
     ]
     assert calls and calls[-1]["segment"] == "smb" and calls[-1]["model"] == "last"
     controls[0].value = "enterprise"
     assert calls[-1]["segment"] == "enterprise"
+    controls[3].value = "2026-01-01"
+    assert calls[-1]["start"] == "2026-01-01" and calls[-1]["end"] == ""
+    n = len(calls)
+    controls[4].value = "2025-12-01"  # before the start: an error, not a call
+    assert len(calls) == n
 
 
 def test_journeys_carry_lead_and_opportunity_times_for_w_shaped(workspace):

@@ -22,7 +22,7 @@ def _ws(*, conversions=(), spend_rows=0, segments=None, stages=None, conversion_
         ),
         segments=lambda: dict(segments or {}),
         data_range=lambda: (first, first + pd.Timedelta(hours=5)),
-        period=lambda days=0, end="": (None, first + pd.Timedelta(hours=6)),
+        period=lambda days=0, end="", start="": (None, first + pd.Timedelta(hours=6)),
     )
     return ws
 

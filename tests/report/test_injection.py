@@ -71,12 +71,25 @@ def hostile_project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def template_scripts(tmp_path_factory):
-    """The scripts a clean report ships (the template's own, and the interactive tables')."""
+    """The scripts a clean report ships (the template's own, the tables' and the charts').
+
+    The clean page holds one interactive table and one interactive chart, so the table
+    library with its init script, BokehJS and the chart loader that
+    :func:`workbench.plots.interactive.add_chart_runtime` adds count as the template's.
+    """
+    from workbench.plots.interactive import InteractiveChart
+
     nb = nbformat.v4.new_notebook()
     clean = table(pd.DataFrame({"n": range(20)}), interactive=True, show=False).to_html()
     cell = nbformat.v4.new_code_cell("1", execution_count=1)
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": clean})]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), cell]
+    chart = nbformat.v4.new_code_cell("chart")
+    chart.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": InteractiveChart({"doc": {}}).to_html()}
+        )
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Clean"), cell, chart]
     page = notebook_to_html(nb, tmp_path_factory.mktemp("clean") / "clean.html")
     scripts = set(script_texts(page.read_text(encoding="utf-8")))
     assert len(scripts) >= 2, "the table library's loader and its one init script"

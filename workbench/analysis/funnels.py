@@ -38,8 +38,10 @@ from workbench.schema import CHANNEL, CONVERSION_TYPE, TOUCH_TYPE, TS
 __all__ = [
     "FUNNEL_COLUMNS",
     "STAGE_ORDER",
+    "TREND_FREQUENCIES",
     "friction_points",
     "stage_funnel",
+    "trended_funnel",
 ]
 
 #: Default order of the stages.
@@ -306,3 +308,70 @@ def friction_points(funnel: pd.DataFrame, *, n: int | None = None) -> pd.DataFra
     cols = ["segment", "rank", "step", "from_stage", "to_stage", "entrants", "lost_journeys"]
     out = out[[*cols, "drop_off_rate", "share_of_lost", "median_days_to_next"]]
     return out.astype({"rank": "int64", "lost_journeys": "int64"}).reset_index(drop=True)
+
+
+#: Allowed ``freq`` of :func:`trended_funnel` and the pandas period behind each.
+TREND_FREQUENCIES: dict[str, str] = {"week": "W-SUN", "month": "M"}
+
+
+def trended_funnel(
+    journeys: pd.DataFrame,
+    touches: pd.DataFrame,
+    stages: Mapping[str, Mapping[str, Any]],
+    *,
+    freq: str = "week",
+    steps: Sequence[str] | None = None,
+    mode: str = "closed",
+) -> pd.DataFrame:
+    """The stage funnel of each week's or month's cohort of journeys.
+
+    A journey belongs to the week (starting Monday, UTC) or calendar month in which
+    it ends: its conversion, or its last touch when it did not convert -- the time
+    the reporting window selects journeys by, so every cohort is chosen the same
+    way (cohorts by first touch would hold only the long, converting journeys that
+    started before the window). Each cohort's funnel is :func:`stage_funnel` over
+    its journeys, so the cohorts add up to the whole.
+
+    Parameters
+    ----------
+    freq
+        ``"week"`` or ``"month"`` (:data:`TREND_FREQUENCIES`).
+    steps, mode
+        As for :func:`stage_funnel`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (first day of the cohort, UTC timestamp), ``step, stage,
+        journeys, entrants, completion_rate, share_of_journeys, conversions``,
+        one row per cohort and step, cohorts in time order (cohorts without a
+        journey are not listed).
+    """
+    if freq not in TREND_FREQUENCIES:
+        raise ValidationError(
+            f"freq = {freq!r}; expected one of {', '.join(TREND_FREQUENCIES)}",
+            context="trended_funnel",
+        )
+    cols = ["period", "step", "stage", "journeys", "entrants", "completion_rate"]
+    cols += ["share_of_journeys", "conversions"]
+    j = touch_journey_index(touches, journeys)
+    ok = j >= 0
+    last = np.full(len(journeys), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, j[ok], _us(touches[TS])[ok])
+    last_touch = pd.Series(
+        pd.to_datetime(np.where(last > np.iinfo(np.int64).min, last, 0), unit="us", utc=True),
+        index=journeys.index,
+    ).where(last > np.iinfo(np.int64).min)
+    converted = journeys["converted"].to_numpy(dtype=bool)
+    when = pd.to_datetime(journeys["conversion_ts"], utc=True).where(converted, last_touch)
+    naive = when.dt.tz_localize(None)
+    cohort = naive.dt.to_period(TREND_FREQUENCIES[freq]).dt.start_time.dt.tz_localize("UTC")
+    starts = sorted(cohort.dropna().unique())
+    if not starts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    masks = {f"{t:%Y-%m-%d}": (cohort == t).to_numpy() for t in starts}
+    out = stage_funnel(
+        journeys, touches, stages, steps=steps, mode=mode, segments=masks, include_all=False
+    )
+    out["period"] = pd.to_datetime(out["segment"].astype(str)).dt.tz_localize("UTC")
+    return out[cols].sort_values(["period", "step"], ignore_index=True)

@@ -36,6 +36,8 @@ __all__ = [
     "OTHER_PATHS",
     "flow",
     "flow_nodes",
+    "grid_links",
+    "group_rare",
     "next_touches",
     "path_length_distribution",
     "previous_touches",
@@ -459,24 +461,50 @@ def flow(
     sel = (j >= 0) & (pos < steps)
     codes, vocab = pd.factorize(touches[label_col].astype("string").fillna(NOT_SET))
     names = np.array([*map(str, vocab), END_CONVERTED, END_NOT_CONVERTED, OTHER], dtype=object)
-    e_conv, e_not, other = len(vocab), len(vocab) + 1, len(vocab) + 2
+    e_conv, e_not = len(vocab), len(vocab) + 1
     conv = journeys["converted"].to_numpy(dtype=bool)
     grid = np.full((n_j, steps), -1, dtype=np.int64)
     grid[j[sel], pos[sel]] = codes[sel]
-    for k in range(steps):
-        col = grid[:, k]
-        counts = np.bincount(col[col >= 0], minlength=len(vocab))
-        rank = np.lexsort((names[: len(vocab)].astype(str), -counts))
-        keep = np.zeros(len(vocab) + 1, dtype=bool)  # a spare slot: no touch at all indexes 0
-        keep[rank[: max(top_n, 0)]] = True
-        keep[: len(vocab)] &= counts > 0
-        ended = np.where(conv, e_conv, e_not)
-        col = np.where(col < 0, ended, np.where(keep[np.maximum(col, 0)], col, other))
-        grid[:, k] = col
+    grid = np.where(grid < 0, np.where(conv, e_conv, e_not)[:, None], grid)
+    grid = group_rare(grid, len(vocab), names, top_n)
     if outcome:
         names = np.append(names, [_OUTCOME[True], _OUTCOME[False]])
         grid = np.column_stack([grid, np.where(conv, len(names) - 2, len(names) - 1)])
-    value = journeys["value"].to_numpy(dtype=float)
+    return grid_links(grid, names, conv, journeys["value"].to_numpy(dtype=float))
+
+
+def group_rare(grid: np.ndarray, n_labels: int, names: np.ndarray, top_n: int) -> np.ndarray:
+    """Replace, column by column, touch labels outside the ``top_n`` most frequent by ``OTHER``.
+
+    ``grid`` holds codes into ``names``; codes below ``n_labels`` are touch labels,
+    the others (ends, start, outcome) are kept; ``names`` must hold :data:`OTHER`.
+    Ties are broken by name, so the choice is stable.
+    """
+    other = int(np.flatnonzero(names == OTHER)[0])
+    out = grid.copy()
+    for k in range(grid.shape[1]):
+        col = grid[:, k]
+        real = col < n_labels
+        counts = np.bincount(col[real], minlength=n_labels)
+        rank = np.lexsort((names[:n_labels].astype(str), -counts))
+        keep = np.zeros(n_labels + 1, dtype=bool)  # a spare slot: no label at all indexes 0
+        keep[rank[: max(top_n, 0)]] = True
+        keep[:n_labels] &= counts > 0
+        out[:, k] = np.where(real & ~keep[np.where(real, col, 0)], other, col)
+    return out
+
+
+def grid_links(
+    grid: np.ndarray, names: np.ndarray, conv: np.ndarray, value: np.ndarray
+) -> pd.DataFrame:
+    """Links between consecutive columns of a journeys x columns grid of node codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step`` (1-based column of the source node), ``source``, ``target``,
+        ``journeys``, ``conversions``, ``value``; sorted by step, source, target code.
+    """
     parts = []
     for k in range(grid.shape[1] - 1):
         pair = pd.DataFrame({"source": grid[:, k], "target": grid[:, k + 1], "c": conv, "v": value})
@@ -486,8 +514,12 @@ def flow(
         )
         parts.append(part.reset_index().assign(step=k + 1))
     cols = ["step", "source", "target", "journeys", "conversions", "value"]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+    if not parts or not len(grid):
+        out = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+        out["value"] = out["value"].astype(float)
+        for c in ("source", "target"):
+            out[c] = out[c].astype("string")
+        return out
     out = pd.concat(parts, ignore_index=True)
     out["source"] = pd.array(names[out["source"]], dtype="string")
     out["target"] = pd.array(names[out["target"]], dtype="string")

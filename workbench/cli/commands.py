@@ -228,7 +228,7 @@ def report_jobs(
         load_schedule,
         read_parameters,
     )
-    from workbench.report.schedule import check_segment_values, override_jobs
+    from workbench.report.schedule import check_segment_values, check_window_values, override_jobs
 
     if schedule is not None:
         jobs = load_schedule(schedule)
@@ -246,6 +246,7 @@ def report_jobs(
         jobs = [j for j in jobs if j.notebook.stem in notebooks]
     jobs = override_jobs(jobs, dict(params or {}))
     check_segment_values(jobs, list(cfg.segments), all_name=ALL)
+    check_window_values(jobs)
     out = []
     for job in jobs:
         declared = {p.name for p in read_parameters(job.notebook)}

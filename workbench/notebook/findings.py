@@ -14,6 +14,7 @@ from workbench.attribution import model_label
 
 __all__ = [
     "MODEL_QUESTIONS",
+    "change_sentence",
     "evidence_sentence",
     "friction_sentence",
     "lift_sentence",
@@ -200,4 +201,30 @@ def evidence_sentence(evidence: pd.DataFrame) -> str:
     )
     return f"Closest to {what}: {model_label(best['model'])} ({values[0]} {unit})" + (
         f"; then {others}." if others else "."
+    )
+
+
+def _signed_pct(x: float) -> str:
+    return "–" if x != x else f"{x:+.0%}"
+
+
+def change_sentence(metrics: pd.DataFrame, *, compare_label: str) -> str | None:
+    """Conversions, conversion rate and value against the comparison period.
+
+    ``metrics`` from :func:`workbench.analysis.comparisons.compare_metrics`; ``compare_label``
+    names the comparison window ("the previous period, 2026-01-01 to 2026-01-31").
+    """
+    if metrics.empty:
+        return None
+    m = metrics.set_index("metric")
+    if not m.loc["journeys", "previous"] > 0:
+        return f"{compare_label[:1].upper()}{compare_label[1:]} holds no journey, so no change can be stated."
+    conv, rate, value = m.loc["conversions"], m.loc["conversion_rate"], m.loc["value"]
+    pp = rate["change"] * 100
+    rate_change = "–" if pp != pp else f"{pp:+.1f} pp"
+    return (
+        f"Against {compare_label}: {_count(conv['current'], 'conversion', 'conversions')} "
+        f"vs {conv['previous']:,.0f} ({_signed_pct(conv['change'])}), conversion rate "
+        f"{_pct(rate['current'])} vs {_pct(rate['previous'])} ({rate_change}), value "
+        f"{value['current']:,.0f} vs {value['previous']:,.0f} ({_signed_pct(value['change'])})."
     )

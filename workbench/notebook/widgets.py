@@ -2,8 +2,10 @@
 
 Headless report runs never build widgets (notebooks pass ``interactive=False``);
 in JupyterLab :func:`explore` shows dropdowns for segment, period, lookback
-window and optionally model and path level, and re-renders the view whenever
-one changes.
+window, ``start`` / ``end`` dates (ISO days, empty = not set; they combine with the
+period as :func:`workbench.periods.resolve_window` says) and optionally model and
+path level, and re-renders the view whenever one changes. A bad date shows the
+error message instead of the view.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from workbench.config import PATH_LEVELS
+from workbench.errors import WorkbenchError
 from workbench.notebook.workspace import ALL, Workspace
+from workbench.periods import resolve_window
 
 __all__ = ["PERIOD_CHOICES", "explore"]
 
@@ -32,6 +36,8 @@ def explore(
     segment: str = ALL,
     period_days: int = 0,
     lookback_days: int = 90,
+    start: str = "",
+    end: str = "",
     models: Sequence[str] | None = None,
     path_level: str | None = None,
 ) -> Any:
@@ -40,9 +46,9 @@ def explore(
     Parameters
     ----------
     render
-        Called with ``segment``, ``period_days``, ``lookback_days`` (and
-        ``model`` / ``path_level`` when those controls are asked for); its
-        return value (a Figure, an Axes, a DataFrame ...) is displayed.
+        Called with ``segment``, ``period_days``, ``lookback_days``, ``start``,
+        ``end`` (and ``model`` / ``path_level`` when those controls are asked
+        for); its return value (a Figure, an Axes, a DataFrame ...) is displayed.
     ws
         The workspace whose segments fill the segment dropdown.
     models
@@ -74,6 +80,8 @@ def explore(
             description="Lookback (days)",
             continuous_update=False,
         ),
+        "start": w.Text(value=start, placeholder="YYYY-MM-DD", description="From"),
+        "end": w.Text(value=end, placeholder="YYYY-MM-DD", description="To"),
     }
     if models:
         controls["model"] = w.Dropdown(options=list(models), value=models[0], description="Model")
@@ -83,9 +91,20 @@ def explore(
         )
 
     def _show(**values: Any) -> None:
+        try:
+            resolve_window(  # the one check of the dates, before anything is computed
+                data_end=ws.data_range()[1],
+                start=values["start"],
+                end=values["end"],
+                period_days=values["period_days"],
+            )
+        except WorkbenchError as exc:
+            display(str(exc))
+            return
         result = render(**values)
         figure = getattr(result, "figure", None)
         display(figure if figure is not None else result)
 
     out = w.interactive_output(_show, controls)
-    return w.VBox([w.HBox(list(controls.values())[:3]), w.HBox(list(controls.values())[3:]), out])
+    boxes = list(controls.values())
+    return w.VBox([w.HBox(boxes[:3]), w.HBox(boxes[3:5]), w.HBox(boxes[5:]), out])

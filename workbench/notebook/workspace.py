@@ -23,6 +23,7 @@ from workbench.errors import WorkbenchError
 from workbench.identity.attributes import person_attributes
 from workbench.journeys.build import JourneySet, build_journeys, touch_journey_index
 from workbench.journeys.rules import apply_journey_rules
+from workbench.periods import DateWindow, resolve_window
 from workbench.prepare import Prepared, load_prepared
 from workbench.schema import JOURNEY_ID, TS
 
@@ -102,17 +103,33 @@ class Workspace:
         return first, pd.concat([touches, conversions]).max()
 
     def period(
-        self, period_days: int = 0, end: str = ""
+        self, period_days: int = 0, end: str = "", start: str = ""
     ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """The half-open reporting period: the last ``period_days`` before ``end``.
+        """The half-open reporting period ``(start, stop)`` (see :mod:`workbench.periods`).
 
-        ``end`` "" means the end of the data; ``period_days`` 0 means no start.
+        ``start`` / ``end`` are inclusive ISO days ("" = not set); ``period_days``
+        counts back from ``end`` (the end of the data when not set), 0 means no start.
         """
-        if period_days < 0:
-            raise WorkbenchError(f"period_days = {period_days}: expected 0 (all) or more days")
-        stop = pd.Timestamp(end, tz="UTC") if end else self.data_range()[1] + pd.Timedelta("1us")
-        start = stop - pd.Timedelta(days=period_days) if period_days else None
-        return start, stop
+        return self.window(start=start, end=end, period_days=period_days).period
+
+    def window(
+        self,
+        *,
+        start: str = "",
+        end: str = "",
+        period_days: int = 0,
+        compare: str = "none",
+        lookback_days: int = 0,
+    ) -> DateWindow:
+        """The reporting window and its comparison window (:func:`workbench.periods.resolve_window`)."""
+        return resolve_window(
+            data_end=self.data_range()[1],
+            start=start,
+            end=end,
+            period_days=period_days,
+            compare=compare,
+            lookback_days=lookback_days or self.config.journeys.lookback_days,
+        )
 
     def segments(self) -> dict[str, SegmentConfig]:
         """The config's named segments."""
@@ -137,6 +154,8 @@ class Workspace:
         segment: str = ALL,
         period_days: int = 0,
         end: str = "",
+        start: str = "",
+        period: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None,
         lookback_days: int | None = None,
         conversion_types: list[str] | None = None,
         unit: str | None = None,
@@ -147,14 +166,17 @@ class Workspace:
     ) -> JourneySet:
         """Journeys of a segment in a period (defaults from the config's ``[journeys]``).
 
-        Internal and test people are left out unless ``include_internal``; the
+        ``start`` / ``end`` / ``period_days`` give the window (see :meth:`window`);
+        ``period`` (``(start, stop)`` timestamps, e.g. a comparison window) overrides
+        them. Internal and test people are left out unless ``include_internal``; the
         count of what was left out is in the returned set's ``excluded``.
         """
         jc = self.config.journeys
+        if period is None:
+            period = self.period(period_days, end, start)
         key = (
             segment,
-            period_days,
-            end,
+            period,
             lookback_days,
             tuple(conversion_types or ()),
             unit,
@@ -189,7 +211,7 @@ class Workspace:
             path_level=path_level or jc.path_level,
             conversion_types=conversion_types
             or (list(jc.conversion_types) if jc.conversion_types else None),
-            period=self.period(period_days, end),
+            period=period,
             attributes=self.people.drop(columns=["account_id"], errors="ignore")
             if (unit or jc.unit) == "person"
             else None,

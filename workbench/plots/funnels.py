@@ -18,7 +18,7 @@ from workbench.analysis.segments import ALL_JOURNEYS
 from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color
 
-__all__ = ["plot_friction", "plot_funnel", "plot_lift"]
+__all__ = ["plot_friction", "plot_funnel", "plot_lift", "plot_trended_funnel"]
 
 _STAGE_COLORS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 _LOST = "#E45756"
@@ -145,4 +145,50 @@ def plot_lift(
     ax.set_yticks(y, data["touchpoint"].tolist())
     ax.set_xlabel("Lift: conversion rate with the touchpoint / without (log scale)")
     ax.set_title(title or "Conversion rate with vs without each touchpoint (association only)")
+    return ax
+
+
+def plot_trended_funnel(
+    trend: pd.DataFrame,
+    *,
+    metric: str = "share_of_journeys",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per stage: the share of each cohort's journeys reaching it, over time.
+
+    ``trend`` from :func:`~workbench.analysis.funnels.trended_funnel`; ``metric`` is
+    ``"share_of_journeys"`` (default), ``"completion_rate"`` (both as
+    percentages) or ``"entrants"`` (journeys). Lines carry the stage as label.
+    """
+    allowed = ("share_of_journeys", "completion_rate", "entrants")
+    if metric not in allowed:
+        raise ValueError(f"metric = {metric!r}; expected one of {', '.join(allowed)}")
+    ax = _axes(ax, (10, 4.5))
+    names = trend.groupby("step", sort=True)["stage"].first()
+    for i, (step, name) in enumerate(names.items()):
+        rows = trend.loc[trend["step"] == step].sort_values("period")
+        color = _STAGE_COLORS[min(i + 1, len(_STAGE_COLORS) - 1)]
+        ax.plot(
+            rows["period"].dt.tz_localize(None),
+            rows[metric].astype(float),
+            marker="o",
+            markersize=3,
+            color=color,
+            label=str(name).capitalize(),
+        )
+    if metric != "entrants":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_ylim(0, 1.05)
+    ax.set_ylabel(
+        {
+            "share_of_journeys": "Share of the cohort's journeys",
+            "completion_rate": "Continue to the next stage",
+            "entrants": "Journeys reaching the stage",
+        }[metric]
+    )
+    ax.set_xlabel("Cohort (week or month the journeys end)")
+    if len(trend):
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or "Stage funnel by cohort")
     return ax

@@ -31,6 +31,7 @@ from workbench.plots._helpers import axes_or_new as _axes
 from workbench.plots.colors import channel_color
 
 __all__ = [
+    "flow_geometry",
     "plot_flow",
     "plot_next_touches",
     "plot_path_lengths",
@@ -216,6 +217,60 @@ def _ribbon(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, floa
     return Path(verts, [*codes, Path.CLOSEPOLY])
 
 
+def flow_geometry(
+    links: pd.DataFrame, *, node_width: float = 0.16, gap: float = 0.02
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where each node bar and ribbon of a flow figure goes (shared by every flow figure).
+
+    Steps are 1 apart on x; each column is stacked top-down (largest nodes first,
+    ends, "(other)" and outcomes last), sized in journeys with ``gap`` (a share of
+    all journeys) between nodes.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Nodes ``step, node, journeys, conversions, x0, x1, bottom, top`` and links
+        (the input's columns plus ``x0, x1, source_top, source_bottom, target_top,
+        target_bottom``) in drawing order.
+    """
+    nodes = flow_nodes(links)
+    steps = sorted(nodes["step"].unique())
+    total = int(nodes.loc[nodes["step"] == steps[0], "journeys"].sum()) if steps else 0
+    space = gap * total
+    rows, pos = [], {}
+    for s in steps:
+        col = nodes.loc[nodes["step"] == s].copy()
+        col["_last"] = col["node"].map(_LAST).fillna(-1)
+        col = col.sort_values(["_last", "journeys", "node"], ascending=[True, False, True])
+        top = total + space * (len(col) - 1)
+        for node, n, c in zip(col["node"], col["journeys"], col["conversions"], strict=True):
+            rows.append((s, node, n, c, s - node_width / 2, s + node_width / 2, top - n, top))
+            pos[(s, node)] = [top, top]  # next free top edge for outgoing / incoming ribbons
+            top = top - n - space
+    cols = ["step", "node", "journeys", "conversions", "x0", "x1", "bottom", "top"]
+    geo_nodes = pd.DataFrame(rows, columns=cols)
+    order = {k: i for i, k in enumerate(pos)}
+    ordered = links.assign(
+        _s=[order[(s, v)] for s, v in zip(links["step"], links["source"], strict=True)],
+        _t=[order[(s + 1, v)] for s, v in zip(links["step"], links["target"], strict=True)],
+    ).sort_values(["_s", "_t"])
+    edges = []
+    for s, src, tgt, n in zip(
+        ordered["step"], ordered["source"], ordered["target"], ordered["journeys"], strict=True
+    ):
+        out_top, in_top = pos[(s, src)][0], pos[(s + 1, tgt)][1]
+        edges.append((out_top, out_top - n, in_top, in_top - n))
+        pos[(s, src)][0] -= n
+        pos[(s + 1, tgt)][1] -= n
+    geo_links = ordered.drop(columns=["_s", "_t"]).reset_index(drop=True)
+    ends = pd.DataFrame(
+        edges, columns=["source_top", "source_bottom", "target_top", "target_bottom"], dtype=float
+    )
+    geo_links["x0"] = geo_links["step"] + node_width / 2
+    geo_links["x1"] = geo_links["step"] + 1 - node_width / 2
+    return geo_nodes, pd.concat([geo_links, ends], axis=1)
+
+
 def plot_flow(
     links: pd.DataFrame,
     *,
@@ -230,7 +285,8 @@ def plot_flow(
     Parameters
     ----------
     links
-        Output of :func:`~workbench.analysis.paths.flow`; each column (step)
+        Output of :func:`~workbench.analysis.paths.flow` (or
+        :func:`~workbench.analysis.flow.anchored_flow`); each column (step)
         holds every journey, so all node columns have the same height.
     node_width
         Width of the node bars (steps are 1 apart).
@@ -239,53 +295,30 @@ def plot_flow(
     min_label_share
         Nodes smaller than this share of journeys are not labelled.
     """
-    nodes = flow_nodes(links)
+    nodes, geo = flow_geometry(links, node_width=node_width, gap=gap)
     steps = sorted(nodes["step"].unique())
     total = int(nodes.loc[nodes["step"] == steps[0], "journeys"].sum()) if steps else 0
     ax = _axes(ax, (2.6 * max(len(steps), 2), 6))
     space = gap * total
-    pos: dict[tuple[int, str], list[float]] = {}
-    for s in steps:
-        col = nodes.loc[nodes["step"] == s].copy()
-        col["_last"] = col["node"].map(_LAST).fillna(-1)
-        col = col.sort_values(["_last", "journeys", "node"], ascending=[True, False, True])
-        top = total + space * (len(col) - 1)
-        for node, n in zip(col["node"], col["journeys"], strict=True):
-            bottom = top - n
-            color = channel_color(node)
-            rect = Rectangle((s - node_width / 2, bottom), node_width, n, facecolor=color)
-            rect.set_gid(f"node:{s}:{node}")
-            ax.add_patch(rect)
-            pos[(s, node)] = [top, top]  # next free top edge for outgoing / incoming ribbons
-            if total and n / total >= min_label_share:
-                label = f"{node}\n{n:,} ({n / total:.0%})"
-                ax.text(
-                    s + node_width / 2 + 0.03,
-                    bottom + n / 2,
-                    label,
-                    va="center",
-                    fontsize=7,
-                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
-                )
-            top = bottom - space
-    order = {k: i for i, k in enumerate(pos)}
-    ordered = links.assign(
-        _s=[order[(s, v)] for s, v in zip(links["step"], links["source"], strict=True)],
-        _t=[order[(s + 1, v)] for s, v in zip(links["step"], links["target"], strict=True)],
-    ).sort_values(["_s", "_t"])
-    for s, src, tgt, n in zip(
-        ordered["step"], ordered["source"], ordered["target"], ordered["journeys"], strict=True
-    ):
-        out_top = pos[(s, src)][0]
-        in_top = pos[(s + 1, tgt)][1]
-        path = _ribbon(
-            s + node_width / 2, s + 1 - node_width / 2, (out_top, out_top - n), (in_top, in_top - n)
-        )
-        patch = PathPatch(path, facecolor=channel_color(src), alpha=0.35, linewidth=0)
-        patch.set_gid(f"link:{s}:{src}->{tgt}")
+    for r in nodes.itertuples():
+        n = int(r.journeys)
+        rect = Rectangle((r.x0, r.bottom), node_width, n, facecolor=channel_color(r.node))
+        rect.set_gid(f"node:{r.step}:{r.node}")
+        ax.add_patch(rect)
+        if total and n / total >= min_label_share:
+            ax.text(
+                r.x1 + 0.03,
+                r.bottom + n / 2,
+                f"{r.node}\n{n:,} ({n / total:.0%})",
+                va="center",
+                fontsize=7,
+                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+            )
+    for r in geo.itertuples():
+        path = _ribbon(r.x0, r.x1, (r.source_top, r.source_bottom), (r.target_top, r.target_bottom))
+        patch = PathPatch(path, facecolor=channel_color(r.source), alpha=0.35, linewidth=0)
+        patch.set_gid(f"link:{r.step}:{r.source}->{r.target}")
         ax.add_patch(patch)
-        pos[(s, src)][0] -= n
-        pos[(s + 1, tgt)][1] -= n
     has_outcome = bool(steps) and set(nodes.loc[nodes["step"] == steps[-1], "node"]) <= {
         "Converted",
         "Not converted",

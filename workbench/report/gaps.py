@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from workbench.platforms import SPEND_FORMATS
 from workbench.report.display import fmt_count, plural, say
 
@@ -25,6 +27,7 @@ __all__ = [
     "no_segments",
     "no_spend",
     "no_stages",
+    "period_bounds",
     "period_text",
     "show",
 ]
@@ -99,17 +102,29 @@ def no_stages(ws: Workspace) -> Gap | None:
     )
 
 
-def period_text(ws: Workspace, period_days: int = 0) -> str:
-    """``2026-01-01 to 2026-03-31`` (one date for a single day)."""
-    start, end = ws.period(period_days)
+def period_bounds(
+    ws: Workspace, period_days: int = 0, *, start: str = "", end: str = ""
+) -> tuple[str, str]:
+    """First and last day of the data the report covers (``("2026-01-01", "2026-03-31")``).
+
+    The window of :meth:`Workspace.window` clipped to the data's own range.
+    """
+    lo, hi = ws.period(period_days, end, start)
     first, last = ws.data_range()
-    lo = max(start, first) if start is not None else first
-    hi = min(end, last)
-    a, b = f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}"
+    lo = max(lo, first) if lo is not None else first
+    hi = min(hi - pd.Timedelta("1us"), last) if hi is not None else last
+    return f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}"
+
+
+def period_text(ws: Workspace, period_days: int = 0, *, start: str = "", end: str = "") -> str:
+    """``2026-01-01 to 2026-03-31`` (one date for a single day)."""
+    a, b = period_bounds(ws, period_days, start=start, end=end)
     return a if a == b else f"{a} to {b}"
 
 
-def counting_rules(ws: Workspace, js: JourneySet, *, period_days: int = 0) -> Gap:
+def counting_rules(
+    ws: Workspace, js: JourneySet, *, period_days: int = 0, start: str = "", end: str = ""
+) -> Gap:
     """How this report counts: period, journeys, conversions and what was left out."""
     s = js.settings
     unit = "account" if s.get("unit") == "account" else "person"
@@ -145,7 +160,7 @@ def counting_rules(ws: Workspace, js: JourneySet, *, period_days: int = 0) -> Ga
         "({journeys}, {converted}); conversions counted: {conversions}; touches counted: "
         "{touches}, at most {lookback} before the conversion{left}.{untouched}",
         {
-            "period": period_text(ws, period_days),
+            "period": period_text(ws, period_days, start=start, end=end),
             "unit": unit,
             "journeys": plural(len(j), "journey"),
             "converted": f"{fmt_count(int(j['converted'].sum()))} converted",

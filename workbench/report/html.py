@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from workbench.config_sections import THEMES
+from workbench.plots.interactive import add_chart_runtime
 from workbench.report.outputs import strip_tables
 from workbench.report.publish import notebook_title, strip_published
 from workbench.report.tables import INTERACTIVE_CLASS, datatables_assets
@@ -163,6 +164,7 @@ def notebook_to_html(
         resources["metadata"] = {"name": name, "path": str(resources_dir)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = _finish_page(body, theme)
+    body = add_chart_runtime(body)  # BokehJS once, only on pages with interactive charts
     out = Path(html_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")

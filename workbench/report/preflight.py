@@ -321,15 +321,20 @@ def _truth(config: Config, prepared: Prepared) -> list[Finding]:
 
 
 def _schedule(config: Config) -> list[Finding]:
-    """Scheduled ``segment`` values that ``[segments]`` does not define."""
+    """Scheduled ``segment`` values that ``[segments]`` does not define, and bad periods."""
     from workbench.notebook.workspace import ALL
-    from workbench.report.schedule import check_segment_values, expand_schedule
+    from workbench.report.schedule import (
+        check_segment_values,
+        check_window_values,
+        expand_schedule,
+    )
 
     if not config.reports.runs:
         return []
     try:
         jobs = expand_schedule(config)
         check_segment_values(jobs, list(config.segments), all_name=ALL)
+        check_window_values(jobs)
     except WorkbenchError as exc:
         problems = getattr(exc, "problems", [str(exc)])
         return [

@@ -48,6 +48,7 @@ __all__ = [
     "SEGMENT_PARAMETERS",
     "ReportJob",
     "check_segment_values",
+    "check_window_values",
     "expand_schedule",
     "job_slug",
     "load_schedule",
@@ -454,5 +455,47 @@ def check_segment_values(jobs: list[ReportJob], segments: list[str], *, all_name
                 )
                 if message not in problems:
                     problems.append(message)
+    if problems:
+        raise ValidationError(problems, context="reports not run")
+
+
+def check_window_values(jobs: list[ReportJob]) -> None:
+    """Refuse, before anything runs, a job whose period parameters cannot work.
+
+    ``start`` / ``end`` / ``period_days`` / ``compare`` as
+    :func:`workbench.periods.window_problems` checks them, and ``trend_by`` against
+    :data:`workbench.analysis.funnels.TREND_FREQUENCIES`; every value is the job's own (the
+    notebook defaults are valid).
+
+    Raises
+    ------
+    ValidationError
+        Listing each report with its problems and the allowed values.
+    """
+    from workbench.analysis.funnels import TREND_FREQUENCIES
+    from workbench.periods import window_problems
+
+    problems: list[str] = []
+    for job in jobs:
+        p = job.parameters  # ill-typed values are left to the parameter type check
+
+        def text(name: str, default: str, p: dict = p) -> str:
+            value = p.get(name, default)
+            return value if isinstance(value, str) else default
+
+        days = p.get("period_days", 0)
+        found = window_problems(
+            start=text("start", ""),
+            end=text("end", ""),
+            period_days=days if isinstance(days, int) and not isinstance(days, bool) else 0,
+            compare=text("compare", "none"),
+        )
+        trend = p.get("trend_by")
+        if isinstance(trend, str) and trend not in TREND_FREQUENCIES:
+            found.append(f"trend_by = {trend!r}: expected one of {', '.join(TREND_FREQUENCIES)}")
+        for problem in found:
+            message = f"{job.notebook.stem}: {problem}"
+            if message not in problems:
+                problems.append(message)
     if problems:
         raise ValidationError(problems, context="reports not run")
