@@ -194,7 +194,11 @@ def test_hovering_a_flow_link_shows_its_journeys(browser, paths_report, shots):
     assert f"Journeys:{point['journeys']:,}" in tip, tip
     assert "Conversions:" in tip and "Value" in tip
     # anchor at the conversion and read backward: the chart switches without a kernel
-    page.locator("select").first.select_option("Back from the conversion")
+    # the flow's own Anchor dropdown (the page's tables have "rows per page" selects too)
+    anchor = page.locator(".wb-ichart select").filter(
+        has=page.locator("option", has_text="Back from the conversion")
+    )
+    anchor.first.select_option("Back from the conversion")
     page.wait_for_timeout(400)
     point, tip = _hover(page, "Converted")
     page.screenshot(path=str(shots / "flow_backward_from_conversion.png"))
