@@ -43,7 +43,23 @@ def _only(config: Path, name: str):
     return replace(cfg, sources=tuple(s for s in cfg.sources if s.name == name), conversions={})
 
 
-def test_malformed_json_lines_are_quarantined_alike(spark, tiny):
+@pytest.fixture
+def native_calls(monkeypatch):
+    """The sources the Spark-native GA4 reader read (it must not decline them)."""
+    from workbench.spark import readers
+
+    calls = []
+
+    def spy(spark, source):
+        result = readers.read_ga4_spark(spark, source)
+        calls.append((source.name, result is not None))
+        return result
+
+    monkeypatch.setitem(readers.SPARK_READERS, "ga4", spy)
+    return calls
+
+
+def test_malformed_json_lines_are_quarantined_alike(spark, tiny, native_calls):
     from workbench.spark.engine import spark_steps
 
     cfg = _only(tiny, "ga4")
@@ -54,6 +70,7 @@ def test_malformed_json_lines_are_quarantined_alike(spark, tiny):
         f.write('{"event_name": "session_start"}}\n')
     local = prepare(cfg)
     remote = prepare(cfg, steps=spark_steps(spark)[0])
+    assert native_calls == [("ga4", True)]
     q_local, q_spark = local.quarantine, remote.quarantine
     bad = q_local[q_local["source_file"].astype(str).str.endswith(first.name)]
     lines = sum(1 for _ in first.open(encoding="utf-8"))
@@ -83,3 +100,62 @@ def test_missing_required_column_is_the_same_error(spark, tiny):
     assert type(remote.value) is type(local.value)
     assert str(remote.value) == str(local.value)
     assert remote.value.problems == local.value.problems
+
+
+def _bad_lines_project(tiny: Path, folder: Path) -> tuple[Path, int]:
+    """A copy of the tiny project whose GA4 export is one file with bad, blank, repeated lines.
+
+    Returns the config and the line number before the first inserted line.
+    """
+    import shutil
+
+    text = tiny.read_text(encoding="utf-8")
+    sample = tiny.parent / "sample"
+    data = folder / "sample"
+    shutil.copytree(sample, data)
+    config = folder / "workbench.toml"
+    config.write_text(text.replace(str(sample), str(data)), encoding="utf-8")
+    files = sorted((data / "ga4").glob("*.ndjson"))
+    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    for f in files:
+        f.unlink()
+    bad = ['{"event_name": "page_view", "event_timestamp": ', "not json", "", "  ", "[1, 2]"]
+    at = len(lines) // 2
+    lines = lines[:at] + bad + [lines[3], bad[1]] + lines[at:]
+    (data / "ga4" / "events_all.ndjson").write_text("\ufeff" + "\n".join(lines) + "\n")
+    return config, at
+
+
+def test_one_file_split_over_tasks_keeps_exact_line_numbers(spark, tiny, tmp_path, native_calls):
+    """A file cut into many Spark partitions: the same quarantine rows and tables as locally."""
+    from workbench.spark.engine import spark_steps
+
+    config, at = _bad_lines_project(tiny, tmp_path)
+    cfg = _only(config, "ga4")
+    size = (cfg.data_dir / "ga4" / "events_all.ndjson").stat().st_size
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key)
+    spark.conf.set(key, str(max(4096, size // 7)))
+    try:
+        n_parts = spark.read.text(str(cfg.data_dir / "ga4")).rdd.getNumPartitions()
+        remote = prepare(cfg, steps=spark_steps(spark)[0])
+    finally:
+        spark.conf.set(key, before)
+    local = prepare(cfg)
+    assert n_parts >= 5
+    assert native_calls == [("ga4", True)]
+    q = local.quarantine
+    rows = lambda reason: set(q.loc[q["reason"] == reason, "source_row"])  # noqa: E731
+    # the cut line, "not json" and "[1, 2]"; blank lines are no rows
+    assert {at + 1, at + 2, at + 5} <= rows("unparseable JSON")
+    assert {at + 3, at + 4}.isdisjoint(set(q["source_row"]))
+    # the repeated event and the repeated bad line
+    assert {at + 6, at + 7} <= rows("duplicate event")
+    pd.testing.assert_frame_equal(
+        q.reset_index(drop=True), remote.quarantine.reset_index(drop=True)
+    )
+    for name in ("touchpoints", "conversions", "identity_links"):
+        pd.testing.assert_frame_equal(
+            getattr(local, name).reset_index(drop=True),
+            getattr(remote, name).reset_index(drop=True),
+        )
