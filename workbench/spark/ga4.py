@@ -26,9 +26,9 @@ where a number belongs becomes ``null`` in a kept row) and its messages are
 not the local ones; parsing with the local parser inside the tasks gives the
 same rows, the same reasons and the same values.
 
-Not equal to the local engine (documented in ``docs/scale-out.md``): a line
-with invalid UTF-8 (Spark decodes it with replacement characters, so it is
-parsed or quarantined as text, not as ``"invalid UTF-8"``), a damaged ``.gz``
+Can differ from the local engine (documented in ``docs/scale-out.md``): a line
+with invalid UTF-8 reaches the task through Spark's text decoding (the sample's
+such line gives the same row; other byte sequences are untested), a damaged ``.gz``
 (the Spark job fails instead of quarantining the truncated tail), a carriage return
 alone as a line end (Spark ends the line there; the local reader only at a
 newline), and a file whose type-drift parse mode is chosen per task piece
