@@ -117,21 +117,12 @@ def _spark_schema(kinds: list[tuple[str, bool]]) -> str:
     return ", ".join(["file string", "line long", "hash long", "bad string", *cols])
 
 
-def _parse_piece(
-    file: str, lines: np.ndarray, values: list[str], identifiers: tuple[str, ...], kinds: list
+def _flat(
+    file: str, lines: np.ndarray, hashes: np.ndarray, columns: dict, bad: list[str], kinds: list
 ) -> pd.DataFrame:
-    """The non-blank lines of one piece of one file: flat columns, or the quarantine value."""
-    table, idx, blank, bad = parse_text_lines(values, modes(bool(identifiers)))
-    columns = _columns(table, identifiers)
-    bad_at = np.array([i for i, _ in bad], dtype=np.int64)
-    at = np.concatenate([idx.astype(np.int64), bad_at])
-    hashes = pd.util.hash_array(np.asarray(values, dtype=object)).view(np.int64)
-    out: dict[str, Any] = {
-        "file": file,
-        "line": lines[at],
-        "hash": hashes[at],
-        "bad": [None] * len(idx) + [v for _, v in bad],
-    }
+    """Rows for the driver: the parsed rows' flat columns, then the bad lines' values."""
+    out: dict[str, Any] = {"file": file, "line": lines, "hash": hashes}
+    out["bad"] = [None] * (len(lines) - len(bad)) + list(bad)
     for i, (name, number) in enumerate(kinds):
         col = columns[name]
         if number:
@@ -142,15 +133,32 @@ def _parse_piece(
     return pd.DataFrame(out)
 
 
+def _parse_piece(
+    file: str, lines: np.ndarray, values: list[str], identifiers: tuple[str, ...], kinds: list
+) -> pd.DataFrame:
+    """The non-blank lines of one piece of one file: flat columns, or the quarantine value."""
+    table, idx, _, bad = parse_text_lines(values, modes(bool(identifiers)))
+    at = np.concatenate([idx.astype(np.int64), np.array([i for i, _ in bad], dtype=np.int64)])
+    hashes = pd.util.hash_array(np.asarray(values, dtype=object)).view(np.int64)
+    columns = _columns(table, identifiers)
+    return _flat(file, lines[at], hashes[at], columns, [v for _, v in bad], kinds)
+
+
+def _pieces(frame: pd.DataFrame) -> Iterator[tuple[str, int, np.ndarray]]:
+    """(file, partition, row positions) of each piece of a batch (one file within a partition)."""
+    for (file, pid), rows in frame.groupby(["file", "pid"], sort=False).indices.items():
+        yield file, int(pid), rows
+
+
 def _parse_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: tuple[str, ...]):
     kinds = _column_kinds(identifiers)
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            for (file, pid), piece in batch.groupby(["file", "pid"], sort=False):
-                first, offset = offsets[(file, int(pid))]
-                lines = piece["id"].to_numpy(dtype=np.int64) - first + 1 + offset
-                values = piece["value"].tolist()
+            for file, pid, rows in _pieces(batch):
+                first, offset = offsets[(file, pid)]
+                lines = batch["id"].to_numpy(dtype=np.int64)[rows] - first + 1 + offset
+                values = batch["value"].iloc[rows].tolist()
                 if len(lines) and lines[0] == 1 and values[0].startswith(_BOM):
                     values[0] = values[0][len(_BOM) :]
                 yield _parse_piece(file, lines, values, identifiers, kinds)
@@ -158,15 +166,50 @@ def _parse_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: tu
     return run
 
 
-def _read_lines(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd.DataFrame:
-    """Every non-blank line of ``paths``: file URI, line number, hash, and flat columns or error."""
+def _parquet_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: tuple[str, ...]):
+    kinds = _column_kinds(identifiers)
+    schema = _arrow_schema(kinds)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            keys = table.select(["file", "pid"]).to_pandas()
+            ids = table.column("id").to_numpy()
+            nested = table.drop_columns(["file", "pid", "id"])
+            for file, pid, rows in _pieces(keys):
+                first, offset = offsets[(file, pid)]
+                columns = _columns(nested.take(pa.array(rows)), identifiers)
+                lines = ids[rows] - first + 1 + offset
+                flat = _flat(file, lines, np.zeros(len(rows), dtype=np.int64), columns, [], kinds)
+                yield pa.RecordBatch.from_pandas(flat, schema=schema, preserve_index=False)
+
+    return run
+
+
+def _arrow_schema(kinds: list[tuple[str, bool]]) -> pa.Schema:
+    fields = [
+        ("file", pa.string()),
+        ("line", pa.int64()),
+        ("hash", pa.int64()),
+        ("bad", pa.string()),
+    ]
+    fields += [(f"c{i}", pa.float64() if n else pa.string()) for i, (_, n) in enumerate(kinds)]
+    return pa.schema(fields)
+
+
+def _numbered(raw: Any) -> tuple[Any, dict[tuple[str, int], tuple[int, int]]]:
+    """``raw`` with file, partition and row id; and (first id, lines before) of each piece.
+
+    A piece is one file's rows within one partition; its rows are consecutive in
+    the file, and the pieces of a file, in id order, follow the file's order.
+    """
     from pyspark.sql import functions as F
 
-    raw = spark.read.text(paths).select(
+    raw = raw.select(
         F.input_file_name().alias("file"),
         F.spark_partition_id().alias("pid"),
         F.monotonically_increasing_id().alias("id"),
-        "value",
+        *raw.columns,
     )
     pieces = (
         raw.groupBy("file", "pid")
@@ -181,8 +224,25 @@ def _read_lines(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> p
             pieces["file"], pieces["pid"], pieces["first"], before, strict=True
         )
     }
+    return raw, offsets
+
+
+def _read_lines(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd.DataFrame:
+    """Every non-blank line of ``paths``: file URI, line number, hash, and flat columns or error."""
+    raw, offsets = _numbered(spark.read.text(paths))
     kinds = _column_kinds(identifiers)
     parsed = raw.mapInPandas(_parse_task(offsets, identifiers), _spark_schema(kinds)).toPandas()
+    return parsed.rename(columns={f"c{i}": name for i, (name, _) in enumerate(kinds)})
+
+
+def _read_rows(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd.DataFrame:
+    """Every row of the Parquet ``paths`` (explicit schema: the local reader's fields)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    schema = from_arrow_schema(modes(bool(identifiers))[0].schema)
+    raw, offsets = _numbered(spark.read.schema(schema).parquet(*paths))
+    kinds = _column_kinds(identifiers)
+    parsed = raw.mapInArrow(_parquet_task(offsets, identifiers), _spark_schema(kinds)).toPandas()
     return parsed.rename(columns={f"c{i}": name for i, (name, _) in enumerate(kinds)})
 
 
@@ -214,8 +274,11 @@ def _per_file(
     return lines.loc[~dup & ~lines["bad"].notna().to_numpy()], info
 
 
-def _events(kept: pd.DataFrame, identifiers: tuple[str, ...]) -> pd.DataFrame:
-    """The local event frame (``_frame``) of the kept lines, with their hashes."""
+def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> pd.DataFrame:
+    """The local event frame (``_frame``) of the kept lines / rows, with their hashes.
+
+    A Parquet row's hash is the local one: of every field read (not file and row).
+    """
     part: dict[str, Any] = {}
     for name, number in _column_kinds(identifiers):
         if number:
@@ -227,21 +290,28 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...]) -> pd.DataFrame:
         kept[SOURCE_FILE].to_numpy(dtype=object),
         kept["line"].to_numpy(dtype=np.int64),
     )
-    frame[_HASH] = kept["hash"].to_numpy(dtype=np.int64).view(np.uint64)
+    if parquet:
+        rest = frame.drop(columns=[SOURCE_FILE, SOURCE_ROW])
+        frame[_HASH] = pd.util.hash_pandas_object(rest, index=False).to_numpy()
+    else:
+        frame[_HASH] = kept["hash"].to_numpy(dtype=np.int64).view(np.uint64)
     return frame
 
 
 def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
-    """Read a GA4 NDJSON source with Spark (see the module docs); None for Parquet files.
+    """Read a GA4 source with Spark (see the module docs).
 
-    Returns None when a file of the source is Parquet: the caller reads such a
-    source with the local reader in a task.
+    Returns None when the source mixes NDJSON and Parquet files: the caller
+    reads such a source with the local reader in a task.
     """
     listed = spark_files(spark, source)
-    if any(path.lower().endswith(".parquet") for path, _ in listed):
+    kinds = {path.lower().endswith(".parquet") for path, _ in listed}
+    if len(kinds) > 1:
         return None
+    parquet = kinds == {True}
     identifiers = tuple(identifiers_option(source))
-    parsed = _read_lines(spark, [path for path, _ in listed], identifiers)
+    read = _read_rows if parquet else _read_lines
+    parsed = read(spark, [path for path, _ in listed], identifiers)
     order = {_key(path): (i, name) for i, (path, name) in enumerate(listed)}
     spelled = {uri: order[_key(uri)] for uri in parsed["file"].unique()}
     parsed["order"] = parsed["file"].map({uri: i for uri, (i, _) in spelled.items()})
@@ -252,9 +322,12 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     kept, infos = [], []
     for i, (_, name) in enumerate(listed):
         lines = by_file.get(i, parsed.iloc[:0])
-        rows, info = _per_file(lines, name, quarantine, source.name)
+        if parquet:
+            rows, info = lines, {"file": name, "rows": len(lines), "malformed": 0}
+        else:
+            rows, info = _per_file(lines, name, quarantine, source.name)
         kept.append(rows)
         infos.append(info)
-    events = _events(pd.concat(kept, ignore_index=True), identifiers)
+    events = _events(pd.concat(kept, ignore_index=True), identifiers, parquet)
     events = drop_repeated_events(events, infos, quarantine, source.name)
     return ga4_from_events(source, events, infos, quarantine)
