@@ -3,7 +3,7 @@
 :func:`prepare_spark` hands :func:`workbench.prepare.prepare` the Spark versions
 of its stages (:class:`workbench.prepare.Steps`):
 
-* **read**: GA4 NDJSON read by Spark itself (:mod:`workbench.spark.ga4`: any
+* **read**: GA4 (NDJSON, Parquet) read by Spark itself (:mod:`workbench.spark.ga4`: any
   path Spark can read, large files split, the local parser in the tasks); every
   other source by its local reader inside a Spark task (sources in parallel);
   :mod:`workbench.spark.readers` routes by format. Quarantine reasons, files

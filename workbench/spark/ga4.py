@@ -1,4 +1,4 @@
-"""The GA4 NDJSON export read by Spark itself (any path Spark can read, large files split).
+"""The GA4 export (NDJSON, Parquet) read by Spark itself: any path Spark reads, files split.
 
 :func:`read_ga4_spark` gives what :func:`workbench.ingest.readers.ga4.read_ga4`
 gives, with the heavy part distributed:
@@ -33,7 +33,13 @@ such line gives the same row; other byte sequences are untested), a damaged ``.g
 alone as a line end (Spark ends the line there; the local reader only at a
 newline), and a file whose type-drift parse mode is chosen per task piece
 rather than per file (same values; only the message of a line that is both
-malformed and drifted can differ). Parquet files keep the local reader.
+malformed and drifted can differ).
+
+Parquet files (``*.parquet``, the same nested schema) are read with
+``spark.read.schema(explicit).parquet`` (the local reader's fields), numbered per
+file the same way and reduced by the local ``_columns`` in ``mapInArrow`` tasks;
+a repeated row is a ``"duplicate event"`` as locally. A source mixing NDJSON
+and Parquet files keeps the local reader (in a task).
 """
 
 from __future__ import annotations
