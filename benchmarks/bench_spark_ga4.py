@@ -30,8 +30,7 @@ _FILE_LINES = 50_000
 
 def build_export(n_rows: int, folder: Path) -> tuple[Path, int]:
     """GA4 NDJSON files of about ``n_rows`` lines in ``folder``; (the config, lines written)."""
-    from workbench.cli.demo import with_project_paths
-    from workbench.paths import default_config_path
+    from workbench.cli.demo import write_demo_config
     from workbench.sample import generate_sample
 
     sample = folder / "sample"
@@ -56,15 +55,7 @@ def build_export(n_rows: int, folder: Path) -> tuple[Path, int]:
                 b"\n".join(buffer[:_FILE_LINES]) + b"\n"
             )
             buffer, part = buffer[_FILE_LINES:], part + 1
-    text = with_project_paths(
-        default_config_path().read_text(encoding="utf-8"),
-        data_dir=sample,
-        processed_dir=folder / "processed",
-        truth_dir=sample / "_truth",
-        reports_dir=folder / "reports",
-    )
-    config = folder / "workbench.toml"
-    config.write_text(text, encoding="utf-8")
+    config = write_demo_config(folder, folder / "reports")
     return config, written
 
 
