@@ -43,7 +43,23 @@ def _only(config: Path, name: str):
     return replace(cfg, sources=tuple(s for s in cfg.sources if s.name == name), conversions={})
 
 
-def test_malformed_json_lines_are_quarantined_alike(spark, tiny):
+@pytest.fixture
+def native_calls(monkeypatch):
+    """The sources the Spark-native GA4 reader read (it must not decline them)."""
+    from workbench.spark import readers
+
+    calls = []
+
+    def spy(spark, source):
+        result = readers.read_ga4_spark(spark, source)
+        calls.append((source.name, result is not None))
+        return result
+
+    monkeypatch.setitem(readers.SPARK_READERS, "ga4", spy)
+    return calls
+
+
+def test_malformed_json_lines_are_quarantined_alike(spark, tiny, native_calls):
     from workbench.spark.engine import spark_steps
 
     cfg = _only(tiny, "ga4")
@@ -54,6 +70,7 @@ def test_malformed_json_lines_are_quarantined_alike(spark, tiny):
         f.write('{"event_name": "session_start"}}\n')
     local = prepare(cfg)
     remote = prepare(cfg, steps=spark_steps(spark)[0])
+    assert native_calls == [("ga4", True)]
     q_local, q_spark = local.quarantine, remote.quarantine
     bad = q_local[q_local["source_file"].astype(str).str.endswith(first.name)]
     lines = sum(1 for _ in first.open(encoding="utf-8"))
@@ -83,3 +100,118 @@ def test_missing_required_column_is_the_same_error(spark, tiny):
     assert type(remote.value) is type(local.value)
     assert str(remote.value) == str(local.value)
     assert remote.value.problems == local.value.problems
+
+
+def _bad_lines_project(tiny: Path, folder: Path) -> tuple[Path, int]:
+    """A copy of the tiny project whose GA4 export is one file with bad, blank, repeated lines.
+
+    Returns the config and the line number before the first inserted line.
+    """
+    import shutil
+
+    text = tiny.read_text(encoding="utf-8")
+    sample = tiny.parent / "sample"
+    data = folder / "sample"
+    shutil.copytree(sample, data)
+    config = folder / "workbench.toml"
+    config.write_text(text.replace(str(sample), str(data)), encoding="utf-8")
+    files = sorted((data / "ga4").glob("*.ndjson"))
+    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    for f in files:
+        f.unlink()
+    bad = ['{"event_name": "purchase", "event_timestamp": ', "not json", "", "  ", "[1, 2]"]
+    at = len(lines) // 2
+    lines = lines[:at] + bad + [lines[3], bad[1]] + lines[at:]
+    (data / "ga4" / "events_all.ndjson").write_text("\ufeff" + "\n".join(lines) + "\n")
+    return config, at
+
+
+def _assert_same_read(local, remote) -> None:
+    """The quarantine and the read tables are equal, in order."""
+    for name in ("quarantine", "touchpoints", "conversions", "identity_links"):
+        pd.testing.assert_frame_equal(
+            getattr(local, name).reset_index(drop=True),
+            getattr(remote, name).reset_index(drop=True),
+        )
+
+
+def _spark_prepare(spark, cfg, split_bytes: int, kind: str, files: Path):
+    """(partitions Spark cuts ``files`` into, the Spark prepare) with files split at ``split_bytes``."""
+    from workbench.spark.engine import spark_steps
+
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key)
+    spark.conf.set(key, str(split_bytes))
+    try:
+        n_parts = getattr(spark.read, kind)(str(files)).rdd.getNumPartitions()
+        return n_parts, prepare(cfg, steps=spark_steps(spark)[0])
+    finally:
+        spark.conf.set(key, before)
+
+
+def test_one_file_split_over_tasks_keeps_exact_line_numbers(spark, tiny, tmp_path, native_calls):
+    """A file cut into many Spark partitions: the same quarantine rows and tables as locally."""
+
+    config, at = _bad_lines_project(tiny, tmp_path)
+    cfg = _only(config, "ga4")
+    size = (cfg.data_dir / "ga4" / "events_all.ndjson").stat().st_size
+    n_parts, remote = _spark_prepare(spark, cfg, max(4096, size // 7), "text", cfg.data_dir / "ga4")
+    local = prepare(cfg)
+    assert n_parts >= 5
+    assert native_calls == [("ga4", True)]
+    q = local.quarantine
+    rows = lambda reason: set(q.loc[q["reason"] == reason, "source_row"])  # noqa: E731
+    # the cut line, "not json" and "[1, 2]"; blank lines are no rows
+    assert {at + 1, at + 2, at + 5} <= rows("unparseable JSON")
+    assert {at + 3, at + 4}.isdisjoint(set(q["source_row"]))
+    # the repeated event and the repeated bad line
+    assert {at + 6, at + 7} <= rows("duplicate event")
+    _assert_same_read(local, remote)
+
+
+def _objects(data: bytes) -> list[bytes]:
+    """The lines of ``data`` that are JSON objects (valid UTF-8)."""
+    import json
+
+    out = []
+    for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        try:
+            if isinstance(json.loads(line.decode("utf-8")), dict):
+                out.append(line)
+        except ValueError:
+            continue
+    return out
+
+
+def test_parquet_export_read_by_spark_alike(spark, tiny, tmp_path, native_calls):
+    """GA4 Parquet files (one with repeated rows, split over partitions): the local tables."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    from workbench.ingest.readers._ga4_events import modes
+
+    config, _ = _bad_lines_project(tiny, tmp_path)
+    cfg = _only(config, "ga4")
+    folder = cfg.data_dir / "ga4"
+    options = pj.ParseOptions(explicit_schema=modes()[0].schema, unexpected_field_behavior="ignore")
+    good = folder / "good.ndjson"
+    good.write_bytes(b"\n".join(_objects((folder / "events_all.ndjson").read_bytes())) + b"\n")
+    table = pj.read_json(good, parse_options=options)
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "a.parquet", row_group_size=50)
+    repeated = pa.concat_tables([table.slice(half), table.slice(half, 3)])
+    pq.write_table(repeated, folder / "b.parquet", row_group_size=50)
+    cfg = replace(cfg, sources=(replace(cfg.sources[0], path="ga4/*.parquet"),))
+    n_parts, remote = _spark_prepare(spark, cfg, 16384, "parquet", folder / "*.parquet")
+    local = prepare(cfg)
+    assert n_parts >= 2
+    assert native_calls == [("ga4", True)]
+    q = local.quarantine
+    repeats = q[q["reason"] == "duplicate event"]
+    assert set(repeats.loc[repeats["source_file"] == "ga4/b.parquet", "source_row"]) >= {
+        table.num_rows - half + 1,
+        table.num_rows - half + 3,
+    }
+    assert len(local.touchpoints) > 100
+    _assert_same_read(local, remote)

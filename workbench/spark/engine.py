@@ -3,8 +3,11 @@
 :func:`prepare_spark` hands :func:`workbench.prepare.prepare` the Spark versions
 of its stages (:class:`workbench.prepare.Steps`):
 
-* **read**: every source is read by its local reader inside a Spark task
-  (sources in parallel), so quarantine reasons, files and rows are the local ones;
+* **read**: GA4 (NDJSON, Parquet) read by Spark itself (:mod:`workbench.spark.ga4`: any
+  path Spark can read, large files split, the local parser in the tasks); every
+  other source by its local reader inside a Spark task (sources in parallel);
+  :mod:`workbench.spark.readers` routes by format. Quarantine reasons, files
+  and rows are the local ones;
 * **channels**: :func:`workbench.ingest.channels.assign_channels` over slices of the
   touchpoints, in Spark tasks (``mapInPandas``);
 * **components**: the identity graph's connected components by large-star /
@@ -56,12 +59,10 @@ class SparkRun:
 
 
 def _read_all(spark: Any) -> Callable[[list[SourceConfig]], list]:
-    from workbench.spark.tasks import map_objects
+    from workbench.spark.readers import read_sources
 
     def read(sources: list[SourceConfig]) -> list:
-        from workbench.ingest.readers import read_source
-
-        return map_objects(spark, list(sources), read_source)
+        return read_sources(spark, list(sources))
 
     return read
 

@@ -55,7 +55,15 @@ from workbench.ingest.readers._jsonl import (
 from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
 
-__all__ = ["LAST_CLICK", "MODES", "NUMBER_PARAMS", "TEXT_PARAMS", "load_events", "modes"]
+__all__ = [
+    "LAST_CLICK",
+    "MODES",
+    "NUMBER_PARAMS",
+    "TEXT_PARAMS",
+    "drop_repeated_events",
+    "load_events",
+    "modes",
+]
 
 #: Event parameters read as text (one column each, named like the key).
 TEXT_PARAMS: tuple[str, ...] = (
@@ -423,6 +431,17 @@ def load_events(
         frames.insert(0, frame)
         del parts
     events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return drop_repeated_events(events, infos, quarantine, source), infos
+
+
+def drop_repeated_events(
+    events: pd.DataFrame, infos: list[dict[str, object]], quarantine: Quarantine, source: str
+) -> pd.DataFrame:
+    """``events`` without repeats (same line hash as an earlier event, across files).
+
+    Each repeat is quarantined as ``"duplicate event"``; ``infos`` (per file)
+    get the repeats added to their ``duplicates``.
+    """
     dup = mark_duplicates(
         events[_HASH].to_numpy(),
         events[SOURCE_ROW].to_numpy(),
@@ -433,5 +452,4 @@ def load_events(
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:
         info["duplicates"] = int(info.get("duplicates", 0)) + int(repeats.get(info["file"], 0))
-    events = events.loc[~dup].drop(columns=_HASH).reset_index(drop=True)
-    return events, infos
+    return events.loc[~dup].drop(columns=_HASH).reset_index(drop=True)

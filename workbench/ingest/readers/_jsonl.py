@@ -53,9 +53,11 @@ __all__ = [
     "arrow_column",
     "as_number",
     "as_text",
+    "bad_line_value",
     "mark_duplicates",
     "null_strings_fix",
     "number_column",
+    "parse_text_lines",
     "quote_numbers_fix",
     "read_json_lines",
     "text_column",
@@ -399,6 +401,83 @@ def _line_hashes(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarra
     return hashes.view(np.uint64)
 
 
+def bad_line_value(detail: str, line: bytes | memoryview) -> str:
+    """The quarantine value of an unparseable line: the parser's message and the line's start."""
+    return f"{detail}: " + bytes(line[:160]).decode("utf-8", errors="replace")
+
+
+def _parse_body(
+    body: bytes, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
+) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
+    """Parse every line of ``body`` -> (table, line index of each row, bad lines and reasons).
+
+    ``starts`` holds each line's first byte and, last, the end of the data plus one;
+    the body is parsed in chunks of about 8 MB on a thread pool.
+    """
+    n = len(starts) - 1
+    ends = starts[1:] - 1
+    bounds = np.unique(
+        np.concatenate(
+            [
+                [0],
+                np.searchsorted(starts, np.arange(1, 1 + len(body) // _CHUNK_BYTES) * _CHUNK_BYTES),
+                [n],
+            ]
+        )
+    )
+    parser = _Parser(body, starts, blank, modes, base)
+    ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    suspects = _suspect_lines(body, starts[:-1], ends, blank)
+    if len(suspects) > max(_MAX_SUSPECTS, n // 100):  # mostly odd lines: bisect as before
+        suspects = suspects[:0]
+
+    def parse(r: tuple[int, int]) -> tuple[list[_Part], list[tuple[int, str]]]:
+        return parser.parse_around(r[0], r[1], base, suspects)
+
+    if len(ranges) > 1:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            results = list(pool.map(parse, ranges))
+    else:
+        results = [parse(r) for r in ranges]
+    parts = [p for res in results for p in res[0]]
+    bad = [b for res in results for b in res[1]]
+    table, idx = _assemble(parts, blank, modes)
+    return table, idx, bad
+
+
+def _blank_lines(body: bytes, starts: np.ndarray) -> np.ndarray:
+    """Mask of the lines holding only white space (``starts`` as in :func:`_parse_body`)."""
+    lengths = starts[1:] - 1 - starts[:-1]
+    blank = np.zeros(len(lengths), dtype=bool)
+    for i in np.flatnonzero(lengths < 16).tolist():
+        blank[i] = not body[starts[i] : starts[i + 1] - 1].strip()
+    return blank
+
+
+def parse_text_lines(
+    lines: Sequence[str], modes: Sequence[Mode]
+) -> tuple[pa.Table, np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    """Parse lines already split (e.g. by Spark's text reader) as :func:`read_json_lines` would.
+
+    Returns
+    -------
+    table, idx, blank, bad
+        The parsed rows, the index in ``lines`` of each row, the blank-line mask,
+        and ``(index, quarantine value)`` of each unparseable line (not de-duplicated).
+    """
+    raw = ("\n".join(lines) + "\n").encode("utf-8") if len(lines) else b""
+    base = _sniff(raw, modes)
+    body = modes[base].fix(raw) if modes[base].fix is not None else raw  # type: ignore[misc]
+    ends = _line_ends(body)
+    starts = np.zeros(len(ends) + 1, dtype=np.int64)
+    starts[1:] = ends + 1
+    blank = _blank_lines(body, starts)
+    table, idx, bad = _parse_body(body, starts, blank, modes, base)
+    view = memoryview(body)
+    values = [(i, bad_line_value(d, view[starts[i] : starts[i + 1] - 1])) for i, d in bad]
+    return table, idx, blank, values
+
+
 def read_json_lines(
     path: Path,
     *,
@@ -440,53 +519,22 @@ def read_json_lines(
     lineno = np.arange(1, n + 1, dtype=np.int64)
     starts = np.zeros(n + 1, dtype=np.int64)
     starts[1:] = ends + 1
-    lengths = ends - starts[:-1]
-    blank = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(lengths < 16).tolist():
-        blank[i] = not body[starts[i] : ends[i]].strip()
+    blank = _blank_lines(body, starts)
     hashes = _line_hashes(body, starts[:-1], ends)
     names = np.full(n, file, dtype=object)
     dup = mark_duplicates(hashes, lineno, names, quarantine, source=source, exclude=blank)
-    bounds = np.unique(
-        np.concatenate(
-            [
-                [0],
-                np.searchsorted(starts, np.arange(1, 1 + len(body) // _CHUNK_BYTES) * _CHUNK_BYTES),
-                [n],
-            ]
-        )
-    )
-    parser = _Parser(body, starts, blank, modes, base)
-    ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-    suspects = _suspect_lines(body, starts[:-1], ends, blank)
-    if len(suspects) > max(_MAX_SUSPECTS, n // 100):  # mostly odd lines: bisect as before
-        suspects = suspects[:0]
-
-    def parse(r: tuple[int, int]) -> tuple[list[_Part], list[tuple[int, str]]]:
-        return parser.parse_around(r[0], r[1], base, suspects)
-
-    if len(ranges) > 1:
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            results = list(pool.map(parse, ranges))
-    else:
-        results = [parse(r) for r in ranges]
-    parts = [p for res in results for p in res[0]]
-    bad = [b for res in results for b in res[1] if not dup[b[0]]]
-    table, idx = _assemble(parts, blank, modes)
+    table, idx, bad = _parse_body(body, starts, blank, modes, base)
+    bad = [b for b in bad if not dup[b[0]]]
     keep = ~dup[idx]
     if not keep.all():
         table, idx = table.filter(pa.array(keep)), idx[keep]
     if bad:
-        view = parser.view
+        view = memoryview(body)
         frame = pd.DataFrame(
             {
                 SOURCE_ROW: lineno[[i for i, _ in bad]],
                 "value": [
-                    f"{detail}: "
-                    + bytes(view[starts[i] : min(starts[i + 1] - 1, starts[i] + 160)]).decode(
-                        "utf-8", errors="replace"
-                    )
-                    for i, detail in bad
+                    bad_line_value(detail, view[starts[i] : starts[i + 1] - 1]) for i, detail in bad
                 ],
             }
         )

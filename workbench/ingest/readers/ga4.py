@@ -117,7 +117,7 @@ from workbench.schema import (
     VALUE,
 )
 
-__all__ = ["DEFAULT_CONVERSION_EVENTS", "PAGEVIEW_EVENTS", "read_ga4"]
+__all__ = ["DEFAULT_CONVERSION_EVENTS", "PAGEVIEW_EVENTS", "ga4_from_events", "read_ga4"]
 
 #: Default ``options.conversion_events``: GA4 event name -> conversion type.
 DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
@@ -426,13 +426,28 @@ def _plausible_times(
 )
 def read_ga4(source: SourceConfig) -> ReadResult:
     """Read a GA4 BigQuery export source (NDJSON or Parquet files); see the module docs."""
+    quarantine = Quarantine()
+    paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
+    identifiers = tuple(identifiers_option(source))
+    events, files = load_events(paths, quarantine, source.name, identifiers=identifiers)
+    return ga4_from_events(source, events, files, quarantine)
+
+
+def ga4_from_events(
+    source: SourceConfig,
+    events: pd.DataFrame,
+    files: list[dict[str, object]],
+    quarantine: Quarantine,
+) -> ReadResult:
+    """The GA4 tables from the flat, de-duplicated events of every file.
+
+    ``events`` as :func:`workbench.ingest.readers._ga4_events.load_events` returns
+    them (file order, then line); both engines call this after reading.
+    """
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     identifiers = identifiers_option(source)
     want_pageviews = bool_option(source, "pageviews", True)
     timeout = float(source.options.get("session_timeout_minutes", 30))
-    quarantine = Quarantine()
-    paths = [(p, relative_name(p, source.base_dir)) for p in source_files(source)]
-    events, files = load_events(paths, quarantine, source.name, identifiers=tuple(identifiers))
     usable = _usable(events, quarantine, source)
     events = events.drop(columns="event_timestamp")  # checked; the times are in TS
     warnings: list[str] = []
