@@ -218,3 +218,17 @@ def figure_problems(ipynb: Path) -> list[str]:
             if not meta.get("axes") or meta.get("axes_with_data") != meta.get("axes"):
                 out.append(f"{ipynb.name} cell {i}: a figure with empty axes ({meta})")
     return out
+
+
+def render_problems(config: Path, notebooks: tuple[str, ...]) -> tuple[int, list[str]]:
+    """Render ``notebooks`` of the project at ``config`` with ``workbench report``.
+
+    Returns the command's exit code and :func:`report_problems` of the run.
+    """
+    from workbench.cli.main import main
+
+    out = config.parent / "reports"
+    args = ["report", "--config", str(config), "--out", str(out), "--run-id", "m", "--quiet"]
+    args += [arg for name in notebooks for arg in ("--notebook", name)]
+    code = main(args)
+    return code, report_problems(out / "m", notebooks) if code == 0 else []

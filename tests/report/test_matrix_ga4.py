@@ -1,16 +1,14 @@
 """Robustness matrix, GA4 shapes: every report renders cleanly on real GA4 slices
 (web and app, no conversions) and on a GA4 export with purchases only.
 
-See ``tests/report_matrix.py``; the sample shapes are in ``test_report_matrix_sample.py``
+See ``tests/report_matrix.py``; the sample shapes are in ``tests/report/test_matrix_sample.py``
 (a separate file so the two halves run on different workers).
 """
 
 from __future__ import annotations
 
 import pytest
-from report_matrix import build_projects, report_problems
-
-from workbench.cli.main import main
+from report_matrix import build_projects, render_problems
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +22,6 @@ def projects(tmp_path_factory):
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_report_renders_cleanly(projects, shape, capsys):
-    config, notebooks = projects[shape]
-    out = config.parent / "reports"
-    args = ["report", "--config", str(config), "--out", str(out), "--run-id", "m", "--quiet"]
-    args += [arg for name in notebooks for arg in ("--notebook", name)]
-    code = main(args)
+    code, problems = render_problems(*projects[shape])
     assert code == 0, capsys.readouterr()
-    assert report_problems(out / "m", notebooks) == []
+    assert problems == []

@@ -1,16 +1,14 @@
 """Robustness matrix, sample shapes: every report renders cleanly on subsets of the synthetic
 sample: no spend, no segments, a segment matching nobody, the enterprise segment alone.
 
-See ``tests/report_matrix.py``; the GA4 shapes are in ``test_report_matrix_sample.py``
+See ``tests/report_matrix.py``; the GA4 shapes are in ``tests/report/test_matrix_ga4.py``
 (a separate file so the two halves run on different workers).
 """
 
 from __future__ import annotations
 
 import pytest
-from report_matrix import build_projects, report_problems
-
-from workbench.cli.main import main
+from report_matrix import build_projects, render_problems
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +22,6 @@ def projects(tmp_path_factory):
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_report_renders_cleanly(projects, shape, capsys):
-    config, notebooks = projects[shape]
-    out = config.parent / "reports"
-    args = ["report", "--config", str(config), "--out", str(out), "--run-id", "m", "--quiet"]
-    args += [arg for name in notebooks for arg in ("--notebook", name)]
-    code = main(args)
+    code, problems = render_problems(*projects[shape])
     assert code == 0, capsys.readouterr()
-    assert report_problems(out / "m", notebooks) == []
+    assert problems == []

@@ -58,10 +58,10 @@ from workbench.errors import ConfigError
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import relative_name, source_files
 from workbench.ingest.readers._ga4_events import (
-    _HASH,
-    _columns,
-    _frame,
+    EVENT_HASH,
     drop_repeated_events,
+    event_columns,
+    events_frame,
     modes,
 )
 from workbench.ingest.readers._identifier_params import identifiers_option
@@ -114,7 +114,7 @@ def spark_files(spark: Any, source: SourceConfig) -> list[tuple[str, str]]:
 
 def _column_kinds(identifiers: tuple[str, ...]) -> list[tuple[str, bool]]:
     """(name, is a number) of each flat event column, in the local reader's order."""
-    empty = _columns(modes(bool(identifiers))[-1].schema.empty_table(), identifiers)
+    empty = event_columns(modes(bool(identifiers))[-1].schema.empty_table(), identifiers)
     return [(name, isinstance(col, np.ndarray)) for name, col in empty.items()]
 
 
@@ -146,7 +146,7 @@ def _parse_piece(
     table, idx, _, bad = parse_text_lines(values, modes(bool(identifiers)))
     at = np.concatenate([idx.astype(np.int64), np.array([i for i, _ in bad], dtype=np.int64)])
     hashes = pd.util.hash_array(np.asarray(values, dtype=object)).view(np.int64)
-    columns = _columns(table, identifiers)
+    columns = event_columns(table, identifiers)
     return _flat(file, lines[at], hashes[at], columns, [v for _, v in bad], kinds)
 
 
@@ -184,7 +184,7 @@ def _parquet_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: 
             nested = table.drop_columns(["file", "pid", "id"])
             for file, pid, rows in _pieces(keys):
                 first, offset = offsets[(file, pid)]
-                columns = _columns(nested.take(pa.array(rows)), identifiers)
+                columns = event_columns(nested.take(pa.array(rows)), identifiers)
                 lines = ids[rows] - first + 1 + offset
                 flat = _flat(file, lines, np.zeros(len(rows), dtype=np.int64), columns, [], kinds)
                 yield pa.RecordBatch.from_pandas(flat, schema=schema, preserve_index=False)
@@ -291,16 +291,16 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> 
             part[name] = kept[name].to_numpy(dtype="float64")
         else:
             part[name] = pa.array(kept[name].astype(object), type=pa.string(), from_pandas=True)
-    frame = _frame(
+    frame = events_frame(
         [part],
         kept[SOURCE_FILE].to_numpy(dtype=object),
         kept["line"].to_numpy(dtype=np.int64),
     )
     if parquet:
         rest = frame.drop(columns=[SOURCE_FILE, SOURCE_ROW])
-        frame[_HASH] = pd.util.hash_pandas_object(rest, index=False).to_numpy()
+        frame[EVENT_HASH] = pd.util.hash_pandas_object(rest, index=False).to_numpy()
     else:
-        frame[_HASH] = kept["hash"].to_numpy(dtype=np.int64).view(np.uint64)
+        frame[EVENT_HASH] = kept["hash"].to_numpy(dtype=np.int64).view(np.uint64)
     return frame
 
 

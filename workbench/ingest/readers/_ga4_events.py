@@ -56,11 +56,14 @@ from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
 
 __all__ = [
+    "EVENT_HASH",
     "LAST_CLICK",
     "MODES",
     "NUMBER_PARAMS",
     "TEXT_PARAMS",
     "drop_repeated_events",
+    "event_columns",
+    "events_frame",
     "load_events",
     "modes",
 ]
@@ -96,7 +99,8 @@ LAST_CLICK: dict[str, tuple[str, ...]] = {
     "cross_channel_campaign": ("campaign_name", "source", "medium", "default_channel_group"),
 }
 _TEXT_TOP = ("event_name", "user_id", "user_pseudo_id", "platform")
-_HASH = "_line_hash"
+#: Column holding each event line's hash (repeats are judged by it; the Spark reader shares it).
+EVENT_HASH = "_line_hash"
 _SLOTS = ("string_value", "int_value", "double_value", "float_value")
 #: JSON files are parsed and reduced to their columns in batches of about this size
 #: (consecutive files), in parallel: per-file column work dominates for small daily files.
@@ -264,7 +268,7 @@ def _params(table: pa.Table, n: int, identifiers: tuple[str, ...]) -> dict[str, 
     return out
 
 
-def _columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, _Column]:
+def event_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, _Column]:
     """The event columns of one parsed table, still in Arrow (text) or numpy (numbers).
 
     Pure Arrow/numpy work, so files are reduced to these few columns in the
@@ -291,7 +295,9 @@ def _columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, _C
     return data
 
 
-def _frame(parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+def events_frame(
+    parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray
+) -> pd.DataFrame:
     """One row per event from the :func:`_columns` of one or more tables, in order."""
     data: dict[str, pd.Series] = {
         SOURCE_FILE: pd.Series(files, dtype="string"),
@@ -324,9 +330,9 @@ def _read_parquet(
     present = set(pq.read_schema(path).names)
     table = pq.read_table(path, columns=[c for c in dict.fromkeys(wanted) if c in present])
     rows = np.arange(1, table.num_rows + 1)
-    frame = _frame([_columns(table, identifiers)], np.full(table.num_rows, file), rows)
+    frame = events_frame([event_columns(table, identifiers)], np.full(table.num_rows, file), rows)
     # a Parquet "duplicate" is a row identical in every field read
-    frame[_HASH] = pd.util.hash_pandas_object(
+    frame[EVENT_HASH] = pd.util.hash_pandas_object(
         frame.drop(columns=[SOURCE_FILE, SOURCE_ROW]), index=False
     ).to_numpy()
     return frame, {"file": file, "rows": len(frame), "malformed": 0}
@@ -360,7 +366,7 @@ def _reduce(tables: list[pa.Table], identifiers: tuple[str, ...]) -> dict[str, _
     """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
     if len({t.schema for t in tables}) > 1:
         tables = [t.cast(modes(bool(identifiers))[-1].schema) for t in tables]
-    return _columns(pa.concat_tables(tables), identifiers)
+    return event_columns(pa.concat_tables(tables), identifiers)
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
@@ -422,12 +428,14 @@ def load_events(
         infos.append(info)
     if kept or not frames:
         # one frame for all JSON files
-        parts = parts or [_columns(MODES[0].schema.empty_table(), identifiers)]
+        parts = parts or [event_columns(MODES[0].schema.empty_table(), identifiers)]
         counts = [len(rows) for _, rows, _ in kept]
         files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
         rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])
-        frame = _frame(parts, files, rows)
-        frame[_HASH] = np.concatenate([h for _, _, h in kept] or [np.zeros(0, dtype=np.uint64)])
+        frame = events_frame(parts, files, rows)
+        frame[EVENT_HASH] = np.concatenate(
+            [h for _, _, h in kept] or [np.zeros(0, dtype=np.uint64)]
+        )
         frames.insert(0, frame)
         del parts
     events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -443,7 +451,7 @@ def drop_repeated_events(
     get the repeats added to their ``duplicates``.
     """
     dup = mark_duplicates(
-        events[_HASH].to_numpy(),
+        events[EVENT_HASH].to_numpy(),
         events[SOURCE_ROW].to_numpy(),
         events[SOURCE_FILE].to_numpy(dtype=object),
         quarantine,
@@ -452,4 +460,4 @@ def drop_repeated_events(
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:
         info["duplicates"] = int(info.get("duplicates", 0)) + int(repeats.get(info["file"], 0))
-    return events.loc[~dup].drop(columns=_HASH).reset_index(drop=True)
+    return events.loc[~dup].drop(columns=EVENT_HASH).reset_index(drop=True)
