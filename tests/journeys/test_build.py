@@ -347,3 +347,67 @@ def test_matches_an_independent_loop(key_bits: int, monkeypatch: pytest.MonkeyPa
         got[key] = [] if row.path == "(no touch)" else row.path.split(" > ")
     assert got == ref
     assert len(js.touches) == sum(len(v) for v in ref.values())
+
+
+def _as_categorical(values: pd.Series, categories: list[str]) -> pd.Series:
+    """``values`` as a pandas Categorical over ``categories`` (missing -> code -1)."""
+    return values.astype(pd.CategoricalDtype(categories))
+
+
+def _assert_same_journeys(a, b) -> None:
+    pd.testing.assert_frame_equal(a.journeys, b.journeys)
+    pd.testing.assert_frame_equal(a.touches, b.touches)
+    pd.testing.assert_frame_equal(a.excluded, b.excluded)
+
+
+def test_categorical_person_ids_give_the_same_journeys_as_strings() -> None:
+    tp = pd.concat(
+        [TP, touches_frame([(None, "2026-02-01", "Email", "email_click")])], ignore_index=True
+    )
+    plain = build_journeys(tp, CV, lookback_days=30)
+    # unsorted categories, one no row uses, and conversions coded over other categories
+    cats = ["b", "zz", "a", "c"]
+    coded_tp = tp.assign(person_id=_as_categorical(tp["person_id"], cats))
+    coded_cv = CV.assign(person_id=_as_categorical(CV["person_id"], ["c", "a"]))
+    assert coded_tp["person_id"].cat.codes.tolist()[-1] == -1
+    _assert_same_journeys(plain, build_journeys(coded_tp, coded_cv, lookback_days=30))
+    # one table categorical, the other strings
+    _assert_same_journeys(plain, build_journeys(coded_tp, CV, lookback_days=30))
+    _assert_same_journeys(plain, build_journeys(tp, coded_cv, lookback_days=30))
+    assert plain.journeys["person_id"].tolist() == ["a", "a", "b", "c"]
+    assert plain.excluded.set_index("reason")["rows"]["no person_id or no timestamp"] == 1
+
+
+@pytest.mark.parametrize("path_level", ["channel", "campaign"])
+def test_categorical_and_string_ids_agree_on_random_data(path_level: str) -> None:
+    rng = np.random.default_rng(11)
+    n, people, start = 300, 30, ts("2026-01-01")
+    tp = touches_frame(
+        [
+            (
+                f"p{rng.integers(people)}",
+                start + pd.Timedelta(hours=int(h)),
+                f"c{rng.integers(4)}",
+                "session",
+                f"k{rng.integers(3)}",
+            )
+            for h in rng.integers(0, 60 * 24, n)
+        ]  # fmt: skip
+    )
+    cv = conversions_frame(
+        [
+            (f"p{rng.integers(people)}", start + pd.Timedelta(hours=int(h)), "lead", 1.0)
+            for h in rng.integers(0, 60 * 24, 20)
+        ]
+    )
+    cats = [f"p{i}" for i in rng.permutation(people + 3)]
+    dtype = pd.CategoricalDtype(cats)
+    kwargs = {"lookback_days": 7, "path_level": path_level, "collapse_repeats": True}
+    plain = build_journeys(tp, cv, **kwargs)
+    coded = build_journeys(
+        tp.assign(person_id=tp["person_id"].astype(dtype)),
+        cv.assign(person_id=cv["person_id"].astype(dtype)),
+        **kwargs,
+    )
+    _assert_same_journeys(plain, coded)
+    assert plain.journeys["person_id"].is_monotonic_increasing

@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
+from workbench.journeys.codes import UnitCodes, text_codes, unit_codes, utc_us
 from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journeys.index import (
     UnitTimeIndex,
@@ -52,7 +53,6 @@ from workbench.journeys.index import (
     open_windows,
     period_us,
     ts_from_us,
-    ts_us,
 )
 from workbench.journeys.stages import add_stage_times
 from workbench.schema import (
@@ -235,6 +235,7 @@ def _attribute_columns(conversions: pd.DataFrame) -> list[str]:
 def _select(
     df: pd.DataFrame,
     unit_col: str,
+    has_unit: np.ndarray,
     type_col: str,
     types: Any,
     lo: int | None,
@@ -243,9 +244,10 @@ def _select(
     excl: _Excluded,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask."""
-    keep = (df[unit_col].notna() & df[TS].notna()).to_numpy(dtype=bool, copy=True)
+    ts, no_ts = utc_us(df[TS])
+    keep = has_unit & ~no_ts
     excl.add(table, f"no {unit_col} or no timestamp", ~keep)
-    ts = np.where(keep, ts_us(df[TS].fillna(pd.Timestamp(0, tz="UTC"))), 0)
+    ts = ts if keep.all() else np.where(keep, ts, 0)
     known = keep & ((ts < hi) if hi is not None else True)
     what = "touch" if table == "touchpoints" else "conversion"
     if types is not None:
@@ -262,37 +264,12 @@ def _select(
     return keep & inside, ts, known
 
 
-def _unit_codes(t_units: pd.Series, c_units: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Codes of touch and conversion units into the sorted unit ids (-1 = no id)."""
-    t_codes, t_uniq = pd.factorize(t_units)
-    both = pa.chunked_array(
-        [_text(pd.Series(t_uniq)).combine_chunks(), _text(c_units).combine_chunks()]
-    )
-    codes, units = pd.factorize(_series(both))
-    units = _text(pd.Series(units))
-    rank = np.empty(len(units), dtype=np.int64)
-    rank[pc.array_sort_indices(units).to_numpy()] = np.arange(len(units))
-    c_codes = codes[len(t_uniq) :]
-    c_codes = np.where(c_codes >= 0, rank[np.maximum(c_codes, 0)], -1) if len(units) else c_codes
-    return (
-        rank[codes[t_codes]] if len(t_codes) else t_codes,
-        c_codes,
-        _series(units.take(np.argsort(rank))),
-    )
-
-
 def _join_paths(offsets: np.ndarray, labels: pa.Array) -> pa.Array:
     """Labels joined by ``PATH_SEP`` per [offsets[i], offsets[i+1]); empty -> NO_TOUCH."""
     large = pa.large_string()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large))
     joined = pc.binary_join(lists, pa.scalar(PATH_SEP, large))
     return pc.if_else(pa.array(np.diff(offsets) == 0), pa.scalar(NO_TOUCH, large), joined)
-
-
-def _codes_of(values: pd.Series, missing: str) -> tuple[np.ndarray, list[str]]:
-    codes, vocab = pd.factorize(values)
-    names = [*map(str, vocab), missing]
-    return np.where(codes < 0, len(names) - 1, codes), names
 
 
 def _pick(names: list[str], codes: np.ndarray, at: np.ndarray, empty: np.ndarray) -> pd.Series:
@@ -360,21 +337,22 @@ def build_journeys(
     look = int(round(lookback_days * _US_PER_DAY))
     excl = _Excluded()
     t_lo = None if start is None else start - look
+    # integer unit codes (a categorical unit column is used as it is), rows by position
+    units = unit_codes(touchpoints[unit_col], conversions[unit_col])
     keep, t_all, _ = _select(
-        touchpoints, unit_col, TOUCH_TYPE, touch_types, t_lo, end, "touchpoints", excl
-    )
+        touchpoints, unit_col, units.touches >= 0, TOUCH_TYPE, touch_types, t_lo, end,
+        "touchpoints", excl,
+    )  # fmt: skip
     ckeep, c_all, c_known = _select(
-        conversions, unit_col, CONVERSION_TYPE, conversion_types, start, end, "conversions", excl
-    )
+        conversions, unit_col, units.conversions >= 0, CONVERSION_TYPE, conversion_types, start,
+        end, "conversions", excl,
+    )  # fmt: skip
     rows = None if keep.all() else np.flatnonzero(keep)
-    # only the columns read below: ``iloc`` on the wide table would copy every column
-    wanted = [unit_col, level_col, CHANNEL, ACCOUNT_ID]
-    narrow = touchpoints[[c for c in dict.fromkeys(wanted) if c in touchpoints.columns]]
-    tp = narrow if rows is None else narrow.iloc[rows]
     t_ts = t_all if rows is None else t_all[rows]
-    c_units = conversions[unit_col].astype("string")
-    t_codes, c_codes, unit_ids = _unit_codes(tp[unit_col], c_units)
-    idx = UnitTimeIndex(t_codes, t_ts, len(unit_ids), _KEY_BITS)
+    t_codes = units.touches if rows is None else units.touches[rows]
+    c_codes = units.conversions
+    idx = UnitTimeIndex(t_codes, t_ts, len(units), _KEY_BITS)
+    orig = idx.order if rows is None else rows[idx.order]  # input row of each sorted touch
 
     # converting journeys, sorted by (unit, type, ts, conversion id, row)
     c_rows = np.flatnonzero(ckeep)
@@ -387,7 +365,7 @@ def build_journeys(
     c_rows, typ, cid = c_rows[o], typ[o], cid[o]
     cc, ct = c_codes[c_rows], c_all[c_rows]
     lo_c, hi_c, occ = conversion_windows(idx, cc, ct, typ, cid, look)
-    nc, lo_n, hi_n, last_n = open_windows(idx, len(unit_ids), cc, start, end, look)
+    nc, lo_n, hi_n, last_n = open_windows(idx, len(units), cc, start, end, look)
 
     # all journeys, ordered by unit then end time
     n_c = len(cc)
@@ -413,33 +391,31 @@ def build_journeys(
     offsets = np.zeros(n_j + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
-    src = idx.order[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]
-    lab_codes, lab_names = _codes_of(tp[level_col], UNASSIGNED if level_col == CHANNEL else NOT_SET)
-    lab = lab_codes[src]
+    src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
+    level_txt = _text(touchpoints[level_col]).take(pa.array(src))
+    lab, lab_names = text_codes(level_txt, UNASSIGNED if level_col == CHANNEL else NOT_SET)
     if collapse_repeats and len(lab):
         k = np.ones(len(lab), dtype=bool)
         k[1:] = (lab[1:] != lab[:-1]) | (jid[1:] != jid[:-1])
         src, lab, jid = src[k], lab[k], jid[k]
+        level_txt = level_txt.filter(pa.array(k))
         lengths = np.bincount(jid, minlength=n_j)
         np.cumsum(lengths, out=offsets[1:])
     n_t = len(src)
-    if level_col == CHANNEL:
-        ch, ch_names = lab, lab_names
-    else:
-        ch_codes, ch_names = _codes_of(tp[CHANNEL], UNASSIGNED)
-        ch = ch_codes[src]
-    t_touch = t_ts[src]
+    t_touch = t_all[src]
 
     # journey ids: hash of the natural key
-    unit_txt = _text(unit_ids).take(code)
+    unit_txt = units.ids.take(pa.array(code))
     type_txt = pa.array([*map(str, type_names), "(none)"], type=pa.large_string())
     cid_j = cid_txt.take(pa.array(crow, mask=~conv)) if has_cid else pa.nulls(n_j, pa.string())
     ids = journey_ids(unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
-    take_idx = pa.array(src if rows is None else rows[src])
+    take_idx = pa.array(src)
 
     def _take(col: str) -> pa.ChunkedArray:
+        if col == level_col:
+            return level_txt
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
         return _text(touchpoints[col]).take(take_idx)
@@ -447,6 +423,10 @@ def build_journeys(
     with ThreadPoolExecutor(max_workers=2) as pool:
         text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
     label = pa.array(lab_names, type=pa.large_string()).take(pa.array(lab))
+    if level_col == CHANNEL:
+        ch, ch_names = lab, lab_names
+    else:
+        ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
     touches = pd.DataFrame(
         {
@@ -493,8 +473,10 @@ def build_journeys(
             "n_channels": n_channels.astype(np.int64),
         }
     )
-    units = _unit_table(conversions, attributes, tp, idx, unit, unit_ids, c_codes, c_known, c_all)
-    journeys = _attach(journeys, units, conversions, attributes, code, crow, unit)
+    known = _unit_table(
+        conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all
+    )
+    journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times(journeys, conversions, unit=unit)
     return JourneySet(journeys, touches, excl.frame(), settings)
 
@@ -502,11 +484,11 @@ def build_journeys(
 def _unit_table(
     conversions: pd.DataFrame,
     attributes: pd.DataFrame | None,
-    tp: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    orig: np.ndarray,
     idx: UnitTimeIndex,
     unit: str,
-    unit_ids: pd.Series,
-    c_codes: np.ndarray,
+    units: UnitCodes,
     c_known: np.ndarray,
     c_ts: np.ndarray,
 ) -> pd.DataFrame:
@@ -519,16 +501,18 @@ def _unit_table(
     unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
     cols = _attribute_columns(conversions)
     person_acc = unit == "person" and ACCOUNT_ID in conversions.columns
+    c_codes = units.conversions
     m = c_known & (c_codes >= 0)
     o = np.argsort(c_ts[m], kind="stable")
     out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
-    if unit == "person" and ACCOUNT_ID in tp.columns:
-        p = np.flatnonzero(tp[ACCOUNT_ID].notna().to_numpy()[idx.order])
+    if unit == "person" and ACCOUNT_ID in touchpoints.columns:
+        p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
         p = p[np.r_[idx.codes[p][1:] != idx.codes[p][:-1], True]] if len(p) else p
-        acc = tp[ACCOUNT_ID].iloc[idx.order[p]].astype("string").set_axis(idx.codes[p])
+        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(idx.codes[p])
         out = out.combine_first(acc.to_frame(ACCOUNT_ID))
     if attributes is not None:
-        a_codes = pd.Index(unit_ids).get_indexer(attributes[unit_col].astype("string"))
+        ids = pd.Index(_series(units.ids))
+        a_codes = ids.get_indexer(attributes[unit_col].astype("string"))
         skip = (set(JOURNEYS.names) - {ACCOUNT_ID}) | {unit_col}
         keep = [c for c in attributes.columns if c not in skip]
         out = attributes.loc[a_codes >= 0, keep].set_axis(a_codes[a_codes >= 0]).combine_first(out)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.util import hash_array
 
 __all__ = [
     "KEY_BITS",
@@ -177,8 +178,10 @@ def journey_ids(
 
 
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
-    text = pd.Series(pd.arrays.ArrowStringArray(keys))
-    h = pd.util.hash_pandas_object(text, index=False, hash_key=_HASH_KEY).to_numpy()
+    # the keys are distinct: hashing them directly gives the values of
+    # ``hash_pandas_object`` without its dictionary-encoding pass
+    text = keys.to_numpy(zero_copy_only=False)
+    h = hash_array(text, hash_key=_HASH_KEY, categorize=False)
     hs = np.sort(h)
     if (hs[1:] == hs[:-1]).any():  # pragma: no cover - 64-bit collision
         raise RuntimeError("journey id hash collision; please report this data set")

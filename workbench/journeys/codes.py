@@ -1,0 +1,141 @@
+"""Integer codes for the journey builder: units, labels and timestamps without copies.
+
+:func:`unit_codes` turns the unit column (``person_id`` or ``account_id``) of the
+touchpoints and the conversions into integer codes numbered in sorted unit-id
+order, the order journeys are listed in. A pandas ``Categorical`` column (what
+stitching hands over: categories are the person ids, codes the person numbers,
+``-1`` missing) is used as it is: only its categories are sorted, no per-row
+string is touched. Any other column is dictionary-encoded in Arrow
+(:func:`workbench.intcodes.factorize_parts`). Both give the same codes for the
+same ids, so journeys and journey ids do not depend on how the ids came in.
+
+:func:`text_codes` does the same for an Arrow string column already cut to the
+journeys' touches (labels, channels); :func:`utc_us` reads tz-aware timestamps
+as int64 microseconds without the copies of ``fillna``/``tz_convert``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.intcodes import factorize_parts
+
+__all__ = ["UnitCodes", "text_codes", "unit_codes", "utc_us"]
+
+_LARGE = pa.large_string()
+
+
+def _strings(values: pd.Series | pd.Index) -> pa.Array:
+    """Values as one Arrow large_string array (zero-copy for Arrow-backed strings)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    arr = pa.array(values.array, type=_LARGE, from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _own_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
+    """``(codes, categories)`` of a categorical column, ``None`` for any other dtype."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    codes = values.cat.codes.to_numpy().astype(np.int64)
+    return codes, _strings(values.cat.categories)
+
+
+def _plain_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, uniques)`` of a string column, dictionary-encoded in Arrow."""
+    (codes,), uniques = factorize_parts([values])
+    return codes, _strings(uniques)
+
+
+class UnitCodes:
+    """Touch and conversion unit codes, numbered in sorted unit-id order.
+
+    Attributes
+    ----------
+    touches, conversions : np.ndarray
+        ``int64`` code per row of each table; ``-1`` where the unit is missing.
+    ids : pa.Array
+        The unit ids (large_string), sorted; ``ids[code]`` is a row's unit id.
+    """
+
+    def __init__(self, touches: np.ndarray, conversions: np.ndarray, ids: pa.Array) -> None:
+        self.touches, self.conversions, self.ids = touches, conversions, ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _merge(t: tuple[np.ndarray, pa.Array], c: tuple[np.ndarray, pa.Array]) -> UnitCodes:
+    """Codes of two encodings into one dictionary (the two dictionaries, deduplicated)."""
+    (t_codes, t_dict), (c_codes, c_dict) = t, c
+    if t_dict.equals(c_dict):
+        return UnitCodes(t_codes, c_codes, t_dict)
+    names = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([t_dict, c_dict])))
+    (mapped,), merged = factorize_parts([names])
+    t_map, c_map = np.append(mapped[: len(t_dict)], -1), np.append(mapped[len(t_dict) :], -1)
+    return UnitCodes(t_map[t_codes], c_map[c_codes], _strings(merged))
+
+
+def _sorted(codes: UnitCodes) -> UnitCodes:
+    """The same codes renumbered so that code order is the ids' (byte-wise) sort order."""
+    order = pc.array_sort_indices(codes.ids).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # missing stays missing
+    return UnitCodes(rank[codes.touches], rank[codes.conversions], codes.ids.take(order))
+
+
+def unit_codes(touch_units: pd.Series, conversion_units: pd.Series) -> UnitCodes:
+    """Unit codes of the touchpoints' and conversions' unit columns, in sorted-id order.
+
+    Parameters
+    ----------
+    touch_units, conversion_units
+        The unit columns: pandas ``Categorical`` (codes used directly) or strings.
+
+    Returns
+    -------
+    UnitCodes
+        Codes per row (``-1`` missing) into the sorted unit ids of both tables.
+    """
+    t, c = _own_codes(touch_units), _own_codes(conversion_units)
+    if t is None and c is None:
+        (t_codes, c_codes), uniques = factorize_parts([touch_units, conversion_units])
+        return _sorted(UnitCodes(t_codes, c_codes, _strings(uniques)))
+    return _sorted(_merge(t or _plain_codes(touch_units), c or _plain_codes(conversion_units)))
+
+
+def text_codes(values: pa.ChunkedArray | pa.Array, missing: str) -> tuple[np.ndarray, list[str]]:
+    """Codes and names of an Arrow string column; missing values get the last code.
+
+    Returns
+    -------
+    codes : np.ndarray
+        ``int64`` per value: index into ``names``; a missing value gets ``len(names) - 1``.
+    names : list of str
+        The distinct values in first-appearance order, then ``missing``.
+    """
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    encoded = pc.dictionary_encode(arr)
+    names = encoded.dictionary.to_pylist()
+    codes = pc.fill_null(encoded.indices, len(names)).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64, copy=False), [*names, missing]
+
+
+def utc_us(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Tz-aware timestamps as int64 microseconds (UTC) and the missing mask.
+
+    The values are read from the column's own buffer (a tz-aware column stores
+    UTC), converted to microseconds only when stored in another unit; missing
+    values read 0.
+    """
+    arr = values.array
+    raw = getattr(arr, "_ndarray", None)
+    if raw is None:  # pragma: no cover - tz-aware columns are DatetimeArrays
+        raw = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    missing = np.isnat(raw)
+    us = raw.astype("datetime64[us]", copy=False).view(np.int64)
+    return (np.where(missing, 0, us) if missing.any() else us), missing
