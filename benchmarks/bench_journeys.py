@@ -1,32 +1,48 @@
 """Benchmark :func:`workbench.journeys.build.build_journeys` against a numpy baseline.
 
 The baseline is the leanest known way to do the grouping, written as plain
-numpy on the same rows in the same process: integer person codes from Arrow's
-``dictionary_encode``, ``np.lexsort((ts, person))`` and ``reduceat`` for each
-person's group (start, count, first and last timestamp); printed ratios are
-project / baseline. ``build_journeys`` additionally cuts a lookback window per
-conversion, builds stable ids, the ``" > "`` paths and both output tables.
+numpy on the same rows in the same process: integer person codes,
+``np.lexsort((ts, person))`` and ``reduceat`` for each person's group (start,
+count, first and last timestamp); printed ratios are project / baseline.
+``build_journeys`` additionally cuts a lookback window per conversion, builds
+stable ids, the ``" > "`` paths and both output tables.
 
-Run: ``.venv/bin/python benchmarks/bench_journeys.py [rows ...] [--lookback=DAYS] [--repeat=N]``
-(default 1,000,000 and 10,000,000 rows, 90 days, 5 rounds; the data spans a year, so
-``--lookback=365`` puts nearly every touch into a journey). Baseline and
+Two inputs, each against its own baseline (``--inputs``, both by default):
+
+* ``string``: ``person_id`` as Arrow strings; the baseline dictionary-encodes
+  them in Arrow (C++ hashing on the string buffers, no Python strings);
+* ``categorical``: ``person_id`` as a pandas ``Categorical`` (categories the
+  person ids, codes the person numbers), as stitching hands it over; the
+  baseline uses the codes as they are.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_journeys.py --rows 1000000 10000000 \
+        [--repeat 5] [--lookback 90] [--inputs string categorical]
+
+(defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a
+year, so ``--lookback 365`` puts nearly every touch into a journey). Baseline and
 ``build_journeys`` run in turns (order flipped each round) in the same process;
 prints median seconds, the median of the per-round ratios build_journeys /
-baseline, and the peak resident memory above the starting point of one more run
-of each step, sampled every 5 ms with psutil (0 when psutil is missing).
+baseline (wall and CPU), and the peak resident memory above the starting point
+of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
+missing); writes ``benchmarks/results/bench_journeys.json``.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import alternating, measure_sampled_rss
+from _common import alternating, machine_facts, measure_sampled_rss, results_path, write_result
 
+from workbench.intcodes import factorize_parts
 from workbench.journeys.build import build_journeys
+
+INPUTS = ("string", "categorical")
 
 CHANNELS = np.array(
     [
@@ -86,20 +102,44 @@ def make_data(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     return touchpoints, conversions
 
 
+def as_categorical(
+    touchpoints: pd.DataFrame, conversions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables with ``person_id`` as one pandas ``Categorical`` (untimed set-up).
+
+    Categories are the person ids in first-appearance order (not sorted), as
+    stitching may hand them over.
+    """
+    (t_codes, c_codes), uniques = factorize_parts(
+        [touchpoints["person_id"], conversions["person_id"]]
+    )
+    dtype = pd.CategoricalDtype(pd.Index(uniques))
+    tp = touchpoints.assign(person_id=pd.Categorical.from_codes(t_codes, dtype=dtype))
+    cv = conversions.assign(person_id=pd.Categorical.from_codes(c_codes, dtype=dtype))
+    return tp, cv
+
+
+def person_codes(person: pd.Series) -> np.ndarray:
+    """Integer person codes: a categorical's own codes, else Arrow ``dictionary_encode``."""
+    if isinstance(person.dtype, pd.CategoricalDtype):
+        return person.cat.codes.to_numpy()
+    arr = getattr(person.array, "_pa_array", None)
+    if arr is None:
+        arr = pa.chunked_array([pa.array(person.astype("string"))])
+    enc = pc.dictionary_encode(arr).unify_dictionaries()
+    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
+    return pc.fill_null(idx, -1).to_numpy()
+
+
 def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     """Leanest known journey grouping: integer person codes, ``np.lexsort``, ``reduceat``.
 
-    Person ids are dictionary-encoded in Arrow (C++ hashing on the string
-    buffers, no Python strings), the rows ordered by ``np.lexsort((ts, code))``
-    and each person's group summarised with ``np.add.reduceat`` (touch count),
-    ``np.minimum.reduceat`` / ``np.maximum.reduceat`` (first and last time).
+    Person ids become integer codes (:func:`person_codes`), the rows are
+    ordered by ``np.lexsort((ts, code))`` and each person's group summarised
+    with ``np.add.reduceat`` (touch count), ``np.minimum.reduceat`` /
+    ``np.maximum.reduceat`` (first and last time).
     """
-    arr = getattr(touchpoints["person_id"].array, "_pa_array", None)
-    if arr is None:
-        arr = pa.chunked_array([pa.array(touchpoints["person_id"].astype("string"))])
-    enc = pc.dictionary_encode(arr).unify_dictionaries()
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    codes = pc.fill_null(idx, -1).to_numpy()
+    codes = person_codes(touchpoints["person_id"])
     ts = touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
     order = np.lexsort((ts, codes))
     sc, st = codes[order], ts[order]
@@ -110,33 +150,77 @@ def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"start": starts, "n": n, "first": first, "last": last}
 
 
-def main(sizes: list[int], lookback_days: int = 90, rounds: int = 5) -> None:
-    print(f"lookback {lookback_days} days, {rounds} alternating rounds")
-    print(f"{'rows':>12} {'step':>16} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}")
-    for n in sizes:
+def run(
+    n: int,
+    kind: str,
+    touchpoints: pd.DataFrame,
+    conversions: pd.DataFrame,
+    lookback: int,
+    rounds: int,
+) -> dict[str, float | int | str]:
+    """Time one input kind; prints two lines and returns the numbers."""
+
+    def project() -> object:
+        return build_journeys(touchpoints, conversions, lookback_days=lookback)
+
+    timed = alternating(project, lambda: baseline(touchpoints), rounds)
+    b_secs, j_secs = timed.seconds["baseline"], timed.seconds["project"]
+    _, b_mem, _ = measure_sampled_rss(lambda: baseline(touchpoints))
+    _, j_mem, js = measure_sampled_rss(project)
+    print(f"{n:>12,} {kind:>11} {'baseline':>15} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
+    print(
+        f"{n:>12,} {kind:>11} {'build_journeys':>15} {j_secs:>9.2f} {timed.ratio:>11.2f} "
+        f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
+        f"{len(js.touches):,} touches)"
+    )
+    return {
+        "rows": n,
+        "input": kind,
+        "baseline_seconds": b_secs,
+        "project_seconds": j_secs,
+        "ratio": timed.ratio,
+        "cpu_ratio": timed.cpu_ratio,
+        "baseline_peak_mb": b_mem,
+        "project_peak_mb": j_mem,
+        "journeys": len(js.journeys),
+        "touches": len(js.touches),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=5, help="alternating rounds; medians kept")
+    parser.add_argument("--lookback", type=int, default=90, help="lookback window in days")
+    parser.add_argument(
+        "--inputs", nargs="+", choices=INPUTS, default=list(INPUTS), help="person_id as ..."
+    )
+    args = parser.parse_args(argv)
+    print(f"lookback {args.lookback} days, {args.repeat} alternating rounds")
+    print(
+        f"{'rows':>12} {'input':>11} {'step':>15} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}"
+    )
+    results = []
+    for n in args.rows:
         touchpoints, conversions = make_data(n)
-
-        def project(tp=touchpoints, cv=conversions):
-            return build_journeys(tp, cv, lookback_days=lookback_days)
-
-        timed = alternating(project, lambda tp=touchpoints: baseline(tp), rounds)
-        b_secs, j_secs = timed.seconds["baseline"], timed.seconds["project"]
-        _, b_mem, _ = measure_sampled_rss(lambda tp=touchpoints: baseline(tp))
-        _, j_mem, js = measure_sampled_rss(project)
-        print(f"{n:>12,} {'lexsort baseline':>16} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
-        print(
-            f"{n:>12,} {'build_journeys':>16} {j_secs:>9.2f} {timed.ratio:>11.2f} "
-            f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
-            f"{len(js.touches):,} touches)"
-        )
-        del touchpoints, conversions, js
+        for kind in args.inputs:
+            tp, cv = (
+                (touchpoints, conversions)
+                if kind == "string"
+                else as_categorical(touchpoints, conversions)
+            )
+            results.append(run(n, kind, tp, cv, args.lookback, args.repeat))
+            del tp, cv
+        del touchpoints, conversions
+    out = {
+        "benchmark": "journeys",
+        **machine_facts("pandas"),
+        "lookback_days": args.lookback,
+        "results": results,
+    }
+    print(f"wrote {write_result(out, results_path('bench_journeys.json'))}")
+    return 0
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
-    main(
-        [int(a) for a in args] or [1_000_000, 10_000_000],
-        int(opts.get("lookback", 90)),
-        int(opts.get("repeat", 5)),
-    )
+    raise SystemExit(main())

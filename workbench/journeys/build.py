@@ -54,7 +54,7 @@ from workbench.journeys.index import (
     period_us,
     ts_from_us,
 )
-from workbench.journeys.stages import add_stage_times
+from workbench.journeys.stages import add_stage_times_coded
 from workbench.schema import (
     ACCOUNT_ID,
     CAMPAIGN,
@@ -144,8 +144,11 @@ class JourneySet:
 
 class _Excluded(list):
     def add(self, table: str, reason: str, mask: np.ndarray) -> None:
-        if n := int(np.count_nonzero(mask)):
-            self.append((table, reason, n))
+        self.add_count(table, reason, int(np.count_nonzero(mask)))
+
+    def add_count(self, table: str, reason: str, n: int) -> None:
+        if n:
+            self.append((table, reason, int(n)))
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self, columns=["table", "reason", "rows"])
@@ -264,9 +267,20 @@ def _select(
     return keep & inside, ts, known
 
 
-def _join_paths(offsets: np.ndarray, labels: pa.Array) -> pa.Array:
+def _covered(lo: np.ndarray, hi: np.ndarray) -> int:
+    """How many positions the ranges ``[lo[i], hi[i])`` cover together (overlaps once)."""
+    o = np.argsort(lo, kind="stable")
+    lo, hi = lo[o], hi[o]
+    reach = np.maximum.accumulate(hi) if len(hi) else hi  # furthest end so far
+    before = np.r_[0, reach[:-1]] if len(hi) else hi
+    return int(np.maximum(hi - np.maximum(lo, before), 0).sum())
+
+
+def _join_paths(offsets: np.ndarray, labels: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Labels joined by ``PATH_SEP`` per [offsets[i], offsets[i+1]); empty -> NO_TOUCH."""
     large = pa.large_string()
+    if isinstance(labels, pa.ChunkedArray):
+        labels = labels.chunk(0) if labels.num_chunks == 1 else labels.combine_chunks()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large))
     joined = pc.binary_join(lists, pa.scalar(PATH_SEP, large))
     return pc.if_else(pa.array(np.diff(offsets) == 0), pa.scalar(NO_TOUCH, large), joined)
@@ -326,7 +340,7 @@ def build_journeys(
     -------
     JourneySet
         ``journeys`` (JOURNEYS columns, then attribute columns, then ``lead_ts`` and
-        ``opportunity_ts`` from :func:`~workbench.journeys.stages.add_stage_times`), ``touches``
+        ``opportunity_ts`` from :func:`~workbench.journeys.stages.add_stage_times_coded`), ``touches``
         (JOURNEY_TOUCHES columns), ``excluded`` (table, reason, rows).
     """
     settings = {k: v for k, v in locals().items() if k not in _NOT_SETTINGS}
@@ -380,11 +394,7 @@ def build_journeys(
     hi = np.concatenate([hi_c, hi_n])[jo]
     crow = np.concatenate([c_rows, np.full(len(nc), -1)])[jo]
     n_j = len(code)
-    n_sorted = len(t_ts)
-    covered = np.cumsum(
-        np.bincount(lo, minlength=n_sorted + 1) - np.bincount(hi, minlength=n_sorted + 1)
-    )[:n_sorted]
-    excl.add("touchpoints", "outside every journey window", covered == 0)
+    excl.add_count("touchpoints", "outside every journey window", len(t_ts) - _covered(lo, hi))
 
     # expand journeys to their touches
     lengths = hi - lo
@@ -422,12 +432,12 @@ def build_journeys(
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
-    label = pa.array(lab_names, type=pa.large_string()).take(pa.array(lab))
     if level_col == CHANNEL:
         ch, ch_names = lab, lab_names
     else:
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
+    label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
     touches = pd.DataFrame(
         {
             JOURNEY_ID: _series(ids.take(pa.array(jid))),
@@ -477,7 +487,7 @@ def build_journeys(
         conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all
     )
     journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
-    journeys = add_stage_times(journeys, conversions, unit=unit)
+    journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     return JourneySet(journeys, touches, excl.frame(), settings)
 
 
