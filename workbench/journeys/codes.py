@@ -81,7 +81,10 @@ def _merge(t: tuple[np.ndarray, pa.Array], c: tuple[np.ndarray, pa.Array]) -> Un
 
 def _sorted(codes: UnitCodes) -> UnitCodes:
     """The same codes renumbered so that code order is the ids' (byte-wise) sort order."""
-    order = pc.array_sort_indices(codes.ids).to_numpy()
+    ids = codes.ids
+    if len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():  # sorted already
+        return codes
+    order = pc.array_sort_indices(ids).to_numpy()
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # missing stays missing

@@ -92,16 +92,24 @@ class UnitTimeIndex:
 
     def search(self, codes: np.ndarray, t: np.ndarray, side: str) -> np.ndarray:
         """First sorted position of unit ``codes`` with ts >= t (left) / > t (right)."""
+        if side == "right":  # integer microseconds: ts > t is ts >= t + 1
+            t = t + 1
         rel = np.clip(t, self.tmin, self.tmin + self.span) - self.tmin
         key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
         lo = np.searchsorted(self.keys, key, side="left")
+        if self.shift == 0:  # keys hold the exact time: nothing left to search
+            return lo
         hi = np.searchsorted(self.keys, key, side="right")
-        before = np.less if side == "left" else np.less_equal
         while (active := lo < hi).any():  # binary search within same-key runs
             mid = (lo + hi) // 2
-            go = active & before(self.ts[np.minimum(mid, len(self.ts) - 1)], t)
+            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t)
             lo, hi = np.where(go, mid + 1, lo), np.where(active & ~go, mid, hi)
         return lo
+
+    def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+        """First sorted position and touch count of every unit code."""
+        counts = np.bincount(self.codes, minlength=n_units)
+        return np.cumsum(counts) - counts, counts
 
 
 def conversion_windows(
@@ -134,13 +142,16 @@ def open_windows(
     look: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Non-converting journeys: unit code, [lo, hi) and last touch time."""
-    has_touch = np.zeros(n_units, dtype=bool)
-    has_touch[idx.codes] = True
+    first, counts = idx.bounds(n_units)
+    has_touch = counts > 0
     has_touch[converted] = False
     code = np.flatnonzero(has_touch)
-    big = np.iinfo(np.int64).max // 2
-    lo = idx.search(code, np.full(len(code), -big if start is None else start), "left")
-    hi = idx.search(code, np.full(len(code), big if end is None else end), "left")
+    lo = first[code] if start is None else idx.search(code, np.full(len(code), start), "left")
+    hi = (
+        first[code] + counts[code]
+        if end is None
+        else idx.search(code, np.full(len(code), end), "left")
+    )
     keep = hi > lo
     code, lo, hi = code[keep], lo[keep], hi[keep]
     last = idx.ts[hi - 1] if len(code) else np.zeros(0, dtype=np.int64)
