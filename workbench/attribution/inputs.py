@@ -47,6 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.errors import ValidationError
+from workbench.intcodes import factorize_strings
 from workbench.schema import (
     CHANNEL,
     JOURNEY_ID,
@@ -275,8 +276,11 @@ def _numeric(
 
 def _utc_ns(series: pd.Series) -> np.ndarray:
     """Timestamps as float nanoseconds since the epoch (UTC; naive taken as UTC), NaN for NaT."""
-    s = pd.to_datetime(series, utc=True)
-    arr = s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    if isinstance(series.dtype, pd.DatetimeTZDtype):  # stored as UTC: read the buffer
+        arr = series.to_numpy(dtype="datetime64[ns]")
+    else:
+        s = pd.to_datetime(series, utc=True)
+        arr = s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     out = arr.view(np.int64).astype(np.float64)
     out[np.isnat(arr)] = np.nan
     return out
@@ -317,6 +321,29 @@ def _rows_from_counts(keys: pd.Series, lookup: pd.Series, counts: pd.Series) -> 
     got = pa.array(lookup.array, type=large, from_pandas=True)
     same = pc.all(pc.fill_null(pc.equal(want, got), False)).as_py()
     return rows if same or len(rows) == 0 else None
+
+
+def _duplicated(values: pd.Series) -> np.ndarray:
+    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct."""
+    if _is_text(values) and len(values):
+        arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+        if pc.count_distinct(arr, mode="all").as_py() == len(values):
+            return np.zeros(len(values), dtype=bool)
+    return values.duplicated(keep=False).to_numpy()
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes into the sorted distinct values (as text), ``-1`` where missing.
+
+    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow.
+    """
+    codes, uniques = factorize_strings(values)
+    names = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
+    order = pc.array_sort_indices(names).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    return rank[codes], names.take(order).to_pylist()
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -402,7 +429,7 @@ conversion_ts, lead_ts, opportunity_ts
         raise ValidationError(problems)
 
     # journeys ------------------------------------------------------------------
-    dup = journeys[journey_id].duplicated(keep=False).to_numpy()
+    dup = _duplicated(journeys[journey_id])
     if dup.any():
         problems.append(
             f"journeys: {journey_id!r} must be unique; duplicates: "
@@ -438,8 +465,7 @@ conversion_ts, lead_ts, opportunity_ts
                 f"journey_touches: {journey_id!r} not found in journeys: "
                 f"{_examples(touches, unknown, [journey_id, position])}"
             )
-    chan = touches[channel]
-    codes_all, uniques = pd.factorize(chan.astype("str"), sort=True)
+    codes_all, uniques = _sorted_codes(touches[channel])
     blank = pd.Series(uniques).str.strip().str.len().to_numpy() == 0  # checked once per name
     bad_chan = (codes_all < 0) | np.append(blank, False)[codes_all]
     if bad_chan.any():

@@ -135,10 +135,7 @@ def utc_us(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     UTC), converted to microseconds only when stored in another unit; missing
     values read 0.
     """
-    arr = values.array
-    raw = getattr(arr, "_ndarray", None)
-    if raw is None:  # pragma: no cover - tz-aware columns are DatetimeArrays
-        raw = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    raw = values.to_numpy(dtype=f"datetime64[{values.dtype.unit}]")  # UTC, no copy
     missing = np.isnat(raw)
     us = raw.astype("datetime64[us]", copy=False).view(np.int64)
     return (np.where(missing, 0, us) if missing.any() else us), missing

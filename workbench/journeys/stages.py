@@ -78,8 +78,8 @@ def add_stage_times_coded(
     n_units
         Number of unit codes.
     """
-    raw = conversions[TS].array._ndarray  # a tz-aware column stores UTC
-    unit = np.datetime_data(raw.dtype)[0]
+    unit = conversions[TS].dtype.unit
+    raw = conversions[TS].to_numpy(dtype=f"datetime64[{unit}]")  # UTC, no copy
     us = raw.view(np.int64)
     known = (conversion_units >= 0) & ~np.isnat(raw)
     types = conversions[CONVERSION_TYPE]
