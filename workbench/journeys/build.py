@@ -25,9 +25,13 @@ of (unit kind, unit id, conversion type, conversion time, conversion id,
 duplicate number) -- or (unit kind, unit id, ``"(none)"``) for a non-converting
 journey -- so it is the same in every run on the same data.
 
-The hot path is vectorized: one sort of the touches by (unit, time), one
+The hot path is vectorized: integer unit codes (a pandas ``Categorical`` unit
+column, as stitching hands ``person_id`` over, is used through its codes with no
+per-row string work; other columns are dictionary-encoded once in Arrow, see
+:mod:`workbench.journeys.codes`), one sort of the touches by (unit, time), one
 binary search per journey bound over the sorted keys, and Arrow kernels for the
-string columns and the path labels. There is no Python loop per unit or journey.
+string columns and the path labels. Both kinds of unit column give the same
+journeys and ids. There is no Python loop per unit or journey.
 """
 
 from __future__ import annotations
@@ -414,11 +418,11 @@ def build_journeys(
     n_t = len(src)
     t_touch = t_all[src]
 
-    # journey ids: hash of the natural key
+    # journey ids: hash of the natural key (computed while the touch columns are taken)
     unit_txt = units.ids.take(pa.array(code))
     type_txt = pa.array([*map(str, type_names), "(none)"], type=pa.large_string())
     cid_j = cid_txt.take(pa.array(crow, mask=~conv)) if has_cid else pa.nulls(n_j, pa.string())
-    ids = journey_ids(unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
+    id_args = (unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
     take_idx = pa.array(src)
@@ -431,7 +435,9 @@ def build_journeys(
         return _text(touchpoints[col]).take(take_idx)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
+        hashed = pool.submit(journey_ids, *id_args)
         text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
+        ids = hashed.result()
     if level_col == CHANNEL:
         ch, ch_names = lab, lab_names
     else:
