@@ -387,12 +387,12 @@ def test_categorical_and_string_ids_agree_on_random_data(path_level: str) -> Non
             (
                 f"p{rng.integers(people)}",
                 start + pd.Timedelta(hours=int(h)),
-                f"c{rng.integers(4)}",
+                [f"c{rng.integers(4)}", None][int(rng.integers(8) == 0)],
                 "session",
                 f"k{rng.integers(3)}",
             )
             for h in rng.integers(0, 60 * 24, n)
-        ]  # fmt: skip
+        ]
     )
     cv = conversions_frame(
         [
@@ -411,3 +411,8 @@ def test_categorical_and_string_ids_agree_on_random_data(path_level: str) -> Non
     )
     _assert_same_journeys(plain, coded)
     assert plain.journeys["person_id"].is_monotonic_increasing
+    # text columns as categoricals too (taken through their codes)
+    text = {c: tp[c].astype("category") for c in ("channel", "touch_type", "campaign")}
+    _assert_same_journeys(plain, build_journeys(tp.assign(**text), cv, **kwargs))
+    assert plain.touches["channel"].isna().sum() == 0
+    assert (plain.touches["channel"] == "Unassigned").any()

@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
-from workbench.journeys.codes import UnitCodes, text_codes, unit_codes, utc_us
+from workbench.journeys.codes import UnitCodes, take_text, text_codes, unit_codes, utc_us
 from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journeys.index import (
     UnitTimeIndex,
@@ -406,7 +406,7 @@ def build_journeys(
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
     src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
-    level_txt = _text(touchpoints[level_col]).take(pa.array(src))
+    level_txt = take_text(touchpoints[level_col], src)
     lab, lab_names = text_codes(level_txt, UNASSIGNED if level_col == CHANNEL else NOT_SET)
     if collapse_repeats and len(lab):
         k = np.ones(len(lab), dtype=bool)
@@ -425,14 +425,12 @@ def build_journeys(
     id_args = (unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
-    take_idx = pa.array(src)
-
     def _take(col: str) -> pa.ChunkedArray:
         if col == level_col:
             return level_txt
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
-        return _text(touchpoints[col]).take(take_idx)
+        return take_text(touchpoints[col], src)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         hashed = pool.submit(journey_ids, *id_args)

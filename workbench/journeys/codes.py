@@ -9,9 +9,10 @@ string is touched. Any other column is dictionary-encoded in Arrow
 (:func:`workbench.intcodes.factorize_parts`). Both give the same codes for the
 same ids, so journeys and journey ids do not depend on how the ids came in.
 
-:func:`text_codes` does the same for an Arrow string column already cut to the
-journeys' touches (labels, channels); :func:`utc_us` reads tz-aware timestamps
-as int64 microseconds without the copies of ``fillna``/``tz_convert``.
+:func:`take_text` takes a column's values at the journeys' touches (a
+categorical column through its codes), :func:`text_codes` codes such a cut
+column (labels, channels); :func:`utc_us` reads tz-aware timestamps as int64
+microseconds without the copies of ``fillna``/``tz_convert``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 
 from workbench.intcodes import factorize_parts
 
-__all__ = ["UnitCodes", "text_codes", "unit_codes", "utc_us"]
+__all__ = ["UnitCodes", "take_text", "text_codes", "unit_codes", "utc_us"]
 
 _LARGE = pa.large_string()
 
@@ -109,6 +110,24 @@ def unit_codes(touch_units: pd.Series, conversion_units: pd.Series) -> UnitCodes
         (t_codes, c_codes), uniques = factorize_parts([touch_units, conversion_units])
         return _sorted(UnitCodes(t_codes, c_codes, _strings(uniques)))
     return _sorted(_merge(t or _plain_codes(touch_units), c or _plain_codes(conversion_units)))
+
+
+def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:
+    """``values`` at the positions ``rows`` as Arrow large_string (missing -> null).
+
+    A categorical column is taken through its codes, so only the taken rows are
+    turned into strings; any other column through Arrow's ``take`` on its strings.
+    """
+    own = _own_codes(values)
+    if own is not None:
+        codes, names = own
+        picked = codes[rows]
+        return pa.chunked_array([names.take(pa.array(picked, mask=picked < 0))])
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    arr = pa.array(values.array, type=_LARGE, from_pandas=True)
+    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return arr.take(pa.array(rows))
 
 
 def text_codes(values: pa.ChunkedArray | pa.Array, missing: str) -> tuple[np.ndarray, list[str]]:
