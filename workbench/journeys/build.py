@@ -392,7 +392,7 @@ def build_journeys(
     end_ts = np.concatenate([ct, last_n])
     typ = np.concatenate([typ, np.full(len(nc), len(type_names))])
     occ = np.concatenate([occ, np.zeros(len(nc), dtype=np.int64)])
-    jo = np.lexsort((occ, typ, end_ts, code))
+    jo = np.lexsort((occ, typ, end_ts, units.sort_key(code)))
     code, conv, end_ts, typ, occ = code[jo], conv[jo], end_ts[jo], typ[jo], occ[jo]
     lo = np.concatenate([lo_c, lo_n])[jo]
     hi = np.concatenate([hi_c, hi_n])[jo]

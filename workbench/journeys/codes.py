@@ -1,13 +1,14 @@
 """Integer codes for the journey builder: units, labels and timestamps without copies.
 
 :func:`unit_codes` turns the unit column (``person_id`` or ``account_id``) of the
-touchpoints and the conversions into integer codes numbered in sorted unit-id
-order, the order journeys are listed in. A pandas ``Categorical`` column (what
-stitching hands over: categories are the person ids, codes the person numbers,
-``-1`` missing) is used as it is: only its categories are sorted, no per-row
-string is touched. Any other column is dictionary-encoded in Arrow
-(:func:`workbench.intcodes.factorize_parts`). Both give the same codes for the
-same ids, so journeys and journey ids do not depend on how the ids came in.
+touchpoints and the conversions into integer codes, with the rank of each unit
+id in sorted order (the order journeys are listed in). A pandas ``Categorical``
+column (what stitching hands over: categories are the person ids, codes the
+person numbers, ``-1`` missing) is used as it is: only its categories are sorted
+(not even that when they are sorted already), no per-row string is touched. Any
+other column is dictionary-encoded in Arrow (:func:`workbench.intcodes.factorize_parts`).
+Both give the same journeys for the same ids, so journeys and journey ids do not
+depend on how the ids came in.
 
 :func:`take_text` takes a column's values at the journeys' touches (a
 categorical column through its codes), :func:`text_codes` codes such a cut
@@ -52,21 +53,34 @@ def _plain_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 
 
 class UnitCodes:
-    """Touch and conversion unit codes, numbered in sorted unit-id order.
+    """Touch and conversion unit codes, and the sort order of their unit ids.
 
     Attributes
     ----------
     touches, conversions : np.ndarray
         ``int64`` code per row of each table; ``-1`` where the unit is missing.
     ids : pa.Array
-        The unit ids (large_string), sorted; ``ids[code]`` is a row's unit id.
+        The unit ids (large_string); ``ids[code]`` is a row's unit id.
+    rank : np.ndarray or None
+        Position of each code's id in the (byte-wise) sorted ids; ``None`` when the
+        ids are sorted already (the code is its rank).
     """
 
-    def __init__(self, touches: np.ndarray, conversions: np.ndarray, ids: pa.Array) -> None:
-        self.touches, self.conversions, self.ids = touches, conversions, ids
+    def __init__(
+        self,
+        touches: np.ndarray,
+        conversions: np.ndarray,
+        ids: pa.Array,
+        rank: np.ndarray | None = None,
+    ) -> None:
+        self.touches, self.conversions, self.ids, self.rank = touches, conversions, ids, rank
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def sort_key(self, codes: np.ndarray) -> np.ndarray:
+        """Keys that order ``codes`` (all ``>= 0``) by their unit ids."""
+        return codes if self.rank is None else self.rank[codes]
 
 
 def _merge(t: tuple[np.ndarray, pa.Array], c: tuple[np.ndarray, pa.Array]) -> UnitCodes:
@@ -80,20 +94,18 @@ def _merge(t: tuple[np.ndarray, pa.Array], c: tuple[np.ndarray, pa.Array]) -> Un
     return UnitCodes(t_map[t_codes], c_map[c_codes], _strings(merged))
 
 
-def _sorted(codes: UnitCodes) -> UnitCodes:
-    """The same codes renumbered so that code order is the ids' (byte-wise) sort order."""
+def _ranked(codes: UnitCodes) -> UnitCodes:
+    """The same codes with the rank of each id in the (byte-wise) sorted ids."""
     ids = codes.ids
     if len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():  # sorted already
         return codes
-    order = pc.array_sort_indices(ids).to_numpy()
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1  # missing stays missing
-    return UnitCodes(rank[codes.touches], rank[codes.conversions], codes.ids.take(order))
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[pc.array_sort_indices(ids).to_numpy()] = np.arange(len(ids))
+    return UnitCodes(codes.touches, codes.conversions, ids, rank)
 
 
 def unit_codes(touch_units: pd.Series, conversion_units: pd.Series) -> UnitCodes:
-    """Unit codes of the touchpoints' and conversions' unit columns, in sorted-id order.
+    """Unit codes of the touchpoints' and conversions' unit columns, and their id order.
 
     Parameters
     ----------
@@ -103,13 +115,14 @@ def unit_codes(touch_units: pd.Series, conversion_units: pd.Series) -> UnitCodes
     Returns
     -------
     UnitCodes
-        Codes per row (``-1`` missing) into the sorted unit ids of both tables.
+        Codes per row (``-1`` missing) into the unit ids of both tables, with the
+        ids' sort order.
     """
     t, c = _own_codes(touch_units), _own_codes(conversion_units)
     if t is None and c is None:
         (t_codes, c_codes), uniques = factorize_parts([touch_units, conversion_units])
-        return _sorted(UnitCodes(t_codes, c_codes, _strings(uniques)))
-    return _sorted(_merge(t or _plain_codes(touch_units), c or _plain_codes(conversion_units)))
+        return _ranked(UnitCodes(t_codes, c_codes, _strings(uniques)))
+    return _ranked(_merge(t or _plain_codes(touch_units), c or _plain_codes(conversion_units)))
 
 
 def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:

@@ -80,7 +80,7 @@ class UnitTimeIndex:
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
         self.bits = self.span.bit_length() - self.shift
-        key = (codes.astype(np.int64) << self.bits) | ((ts - self.tmin) >> self.shift)
+        key = (codes.astype(np.int64, copy=False) << self.bits) | ((ts - self.tmin) >> self.shift)
         order = np.argsort(key)
         keys = key[order]
         tie = np.r_[False, keys[1:] == keys[:-1]]
