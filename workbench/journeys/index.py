@@ -189,8 +189,8 @@ def journey_ids(
 
 
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
-    # the keys are distinct: hashing them directly gives the values of
-    # ``hash_pandas_object`` without its dictionary-encoding pass
+    # the values of ``hash_pandas_object`` (its dictionary-encoding pass only saves
+    # work on repeated values, and the keys are distinct)
     text = keys.to_numpy(zero_copy_only=False)
     h = hash_array(text, hash_key=_HASH_KEY, categorize=False)
     hs = np.sort(h)
