@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.attribution.base import CREDIT_COLUMNS
+from workbench.attribution.incrementality import BASELINE
 from workbench.attribution.inputs import Paths
 from workbench.attribution.registry import secondary_paths
 from workbench.errors import ValidationError
@@ -266,7 +267,11 @@ def truthfulness(
 ) -> pd.DataFrame:
     """Total-variation distance between each model's credit shares and the true shares.
 
-    Channels missing on one side count as share 0 there.
+    Channels missing on one side count as share 0 there. Credit to
+    :data:`~workbench.attribution.incrementality.BASELINE` (the conversions a model
+    estimates would have happened without marketing) is left out of the model's shares:
+    both truths split only the conversions marketing caused over the channels, so the
+    model's split of its incremental conversions is what is compared.
 
     Returns
     -------
@@ -292,7 +297,8 @@ def truthfulness(
     t = truth.groupby(truth[channel].astype("str"))[[conversions_lost, revenue_lost]].sum()
     rows = []
     for m in _models(credits):
-        c = credits[credits["model"] == m].groupby(CHANNEL)[["conversions", "value"]].sum()
+        own = credits[(credits["model"] == m) & (credits[CHANNEL] != BASELINE)]
+        c = own.groupby(CHANNEL)[["conversions", "value"]].sum()
         idx = t.index.union(c.index)
         tv = []
         for ours, theirs in (("conversions", conversions_lost), ("value", revenue_lost)):
