@@ -266,3 +266,13 @@ def test_bootstrap_intervals_include_the_baseline():
     assert row["conversions"] == pytest.approx(15.0, abs=1e-4)
     assert row["conversions_low"] <= row["conversions"] <= row["conversions_high"]
     assert set(out["channel"]) == {"A", "B", BASELINE}
+
+
+def test_the_baseline_is_never_a_channel_last_click_undercredits():
+    from workbench.attribution import undercredited_by_last_click
+
+    touches, journeys = cells(DOUBLES)
+    out = undercredited_by_last_click(run_models(touches, journeys, ["last", "incrementality"]))
+    row = out[(out["model"] == "incrementality") & (out["channel"] == BASELINE)]
+    assert len(row) == 1 and row["difference"].iloc[0] > 0
+    assert not row["undercredited"].iloc[0]

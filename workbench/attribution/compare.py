@@ -235,7 +235,8 @@ def undercredited_by_last_click(
         ``model, channel, baseline_conversions, conversions, difference, ratio,
         undercredited`` for every model other than ``baseline``; ``difference`` =
         conversions - baseline conversions, ``ratio`` = conversions / baseline (NaN when
-        the baseline gives 0), ``undercredited`` when difference > ``tolerance``.
+        the baseline gives 0), ``undercredited`` when difference > ``tolerance`` (never
+        for :data:`~workbench.attribution.incrementality.BASELINE`, which is no channel).
         Sorted by model, then difference descending.
     """
     _check_credits(credits)
@@ -250,7 +251,7 @@ def undercredited_by_last_click(
     other.insert(2, "baseline_conversions", b)
     other["difference"] = c - b
     other["ratio"] = np.divide(c, b, out=np.full(len(c), np.nan), where=b > 0)
-    other["undercredited"] = other["difference"] > tolerance
+    other["undercredited"] = (other["difference"] > tolerance) & (other[CHANNEL] != BASELINE)
     order = {m: i for i, m in enumerate(_models(credits))}
     other["_o"] = other["model"].map(order)
     other = other.sort_values(["_o", "difference"], ascending=[True, False], kind="stable")
