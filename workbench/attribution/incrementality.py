@@ -19,14 +19,16 @@ Model
     not matter); ``folds=0`` fits ``penalty`` as given.
 
 Controls
-    ``controls`` (default ``("length", "span")``) are covariates that are not
-    marketing: ``log`` of the journey's number of touches and ``log(1 + days)`` from its
-    first touch to its conversion (or its last touch). They enter the logit with free,
-    unpenalized coefficients and are kept as they are in every counterfactual, so they
-    are part of the baseline: a journey observed for longer, or with more touches of
-    any kind, is not taken as evidence for one channel. Converting journeys are cut at
-    the conversion while non-converting ones run to their last touch; without these
-    controls the model reads that difference in exposure as channel effects.
+    ``controls`` are covariates that are not marketing, with free, unpenalized
+    coefficients, kept as they are in every counterfactual (so they are part of the
+    baseline). ``span`` (default): ``log(1 + days)`` from the journey's first touch to
+    its conversion (or last touch), how long the journey was exposed; converting
+    journeys are cut at the conversion while non-converting ones run on, and without
+    this control the model reads the longer exposure of non-converting journeys as
+    channels lowering conversion. ``length``: ``log`` of the journey's number of
+    touches; it also holds the amount of marketing fixed, so the baseline takes what
+    marketing did by adding touches (measured: a larger baseline and a larger distance
+    from the sample's truth).
 
 Counterfactuals
     ``v_i(S)`` is the fitted probability of journey ``i`` keeping only its touches of
@@ -309,7 +311,7 @@ class IncrementalityModel:
         folds: int = 5,
         penalty: float = 1e-3,
         nonnegative: bool = True,
-        controls: tuple[str, ...] | list[str] = ("length", "span"),
+        controls: tuple[str, ...] | list[str] = ("span",),
         n_permutations: int = 200,
         seed: int = 0,
     ) -> None:
@@ -459,7 +461,7 @@ def prepare_incrementality(
     folds: int = 5,
     penalty: float = 1e-3,
     nonnegative: bool = True,
-    controls: tuple[str, ...] | list[str] = ("length", "span"),
+    controls: tuple[str, ...] | list[str] = ("span",),
     n_permutations: int = 200,
     seed: int = 0,
 ) -> IncrementalityModel:
