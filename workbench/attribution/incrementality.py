@@ -12,7 +12,8 @@ Model
     ``p_i = sigmoid(b + z_i gamma + sum_c beta_c f_ic)`` (``z_i``: the controls), fitted by maximum likelihood with an L2
     penalty ``lam / 2 * |beta|^2`` (the intercept ``b`` is not penalized) and
     ``beta_c >= 0`` (``nonnegative=True``, default: a touch never lowers the chance of
-    converting), by :func:`scipy.optimize.minimize` (L-BFGS-B) with the exact gradient.
+    converting), by :func:`scipy.optimize.minimize` (bounded truncated Newton, TNC) with the exact
+    gradient.
     ``lam`` is chosen among :data:`PENALTIES` (scaled by the number of journeys) by
     ``folds``-fold cross-validated log loss, folds drawn with
     ``np.random.default_rng(seed)`` over the paths sorted by id (so the row order does
@@ -180,9 +181,9 @@ def fit_logistic(
         start,
         args=(x, y, weight, lam, free),
         jac=True,
-        method="L-BFGS-B",
+        method="TNC",
         bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
+        options={"maxfun": 5000, "gtol": 1e-8, "xtol": 1e-10, "ftol": 0.0},
     )
     return np.asarray(res.x, dtype=np.float64)
 
