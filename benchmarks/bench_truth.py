@@ -11,7 +11,12 @@ itself used (``_truth/touches.csv``, see ``benchmarks/_oracle.py``), separating 
 the models miss from what the data pipeline adds. Per run the largest per-channel
 errors of the best model are printed, the calibrated models are also scored with
 noise-free experiments (the true conversions lost of the tested channels), and every
-figure is also given against the Shapley truth (``conversions_shapley``). Nothing is asserted; numbers are printed and written to
+figure is also given against the Shapley truth (``conversions_shapley``). The
+incrementality model (``incrementality``, a conversion-probability model over converting
+and non-converting journeys) is scored beside them whether or not the config lists it, with
+and without calibration, with its ``(baseline)`` share (conversions it expects without
+marketing) next to the true baseline share, and with the TV it gets when that baseline is
+counted as misplaced credit. Nothing is asserted; numbers are printed and written to
 ``benchmarks/results/bench_truth.json``. Usage::
 
     .venv/bin/python benchmarks/bench_truth.py --seeds 7 8 9 --people 3000
@@ -37,6 +42,7 @@ from workbench.attribution.calibration import (
     experiment_comparison,
     read_experiments,
 )
+from workbench.attribution.incrementality import BASELINE
 from workbench.attribution.settings import model_options, resolve_models
 from workbench.cli.demo import with_project_paths
 from workbench.journeys.rules import JourneyRules
@@ -78,13 +84,18 @@ def _score(
     truth: pd.DataFrame,
     experiments: pd.DataFrame,
     ws: Workspace,
+    true_baseline: float,
 ) -> dict[str, object]:
-    models = resolve_models(None, ws.config.attribution)
+    defaults = resolve_models(None, ws.config.attribution)
+    models = list(dict.fromkeys([*defaults, _OURS]))
     options = model_options(ws.config.attribution, models)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        credits = run_models(touches, journeys, models, **options)
-        cmp = experiment_comparison(touches, journeys, experiments, models, **options)
+        everything = run_models(touches, journeys, models, **options)
+        cmp_all = experiment_comparison(touches, journeys, experiments, models, **options)
+    ours = _ours(everything, cmp_all, truth, true_baseline)
+    credits = everything[everything["model"].isin(defaults)]
+    cmp = cmp_all[cmp_all["model"].isin(defaults)]
     plain = truthfulness(credits, truth)
     calibrated = truthfulness(calibrate_credits(credits, cmp), truth)
     # the same calibration with noise-free experiments: the true conversions lost
@@ -109,7 +120,41 @@ def _score(
         "best_model_shapley_truth": plain_sh["model"].iloc[0],
         "best_calibrated_tv_shapley_truth": float(calibrated_sh["tv_conversions"].iloc[0]),
         "best_errors": _errors(credits[credits["model"] == best], truth),
+        **ours,
     }
+
+
+_OURS = "incrementality"
+
+
+def _ours(
+    credits: pd.DataFrame, cmp: pd.DataFrame, truth: pd.DataFrame, true_baseline: float
+) -> dict[str, object]:
+    """The incrementality model's distances, its baseline share and its largest errors."""
+    own = credits[credits["model"] == _OURS]
+    shapley = truth.assign(conversions_lost=truth["conversions_shapley"])
+    calibrated = calibrate_credits(own, cmp[cmp["model"] == _OURS])
+    # the baseline counted as misplaced credit: renamed to a channel the truth lacks
+    counted = own.assign(channel=own["channel"].replace(BASELINE, "(baseline, counted)"))
+    base = float(own.loc[own["channel"] == BASELINE, "conversions"].sum())
+    return {
+        "ours_tv": float(truthfulness(own, truth)["tv_conversions"].iloc[0]),
+        "ours_calibrated_tv": float(truthfulness(calibrated, truth)["tv_conversions"].iloc[0]),
+        "ours_tv_shapley_truth": float(truthfulness(own, shapley)["tv_conversions"].iloc[0]),
+        "ours_tv_baseline_counted": float(truthfulness(counted, truth)["tv_conversions"].iloc[0]),
+        "ours_baseline_share": base / float(own["conversions"].sum()),
+        "true_baseline_share": true_baseline,
+        "ours_errors": _errors(own[own["channel"] != BASELINE], truth),
+    }
+
+
+def _true_baseline(truth_dir: Path, truth: pd.DataFrame) -> float:
+    """Share of the real conversions that would have happened without any touch."""
+    conv = pd.read_csv(truth_dir / "conversions.csv", dtype=str)
+    conv = conv[conv["counted"].str.lower() == "true"]
+    unit = conv["account_id"].where(conv["conversion_type"] == "deal_won", conv["person_id"])
+    n = unit.nunique()
+    return 1.0 - float(truth["conversions_shapley"].sum()) / n if n else float("nan")
 
 
 def _errors(credits: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
@@ -141,6 +186,7 @@ def main() -> None:
             truth_dir = Path(tmp) / "sample" / "_truth"
             experiments = read_experiments(truth_dir / "experiments.csv")
             truth = ws.truth_contribution()
+            baseline = _true_baseline(truth_dir, truth)
             js = ws.journeys()
             runs = {"rules": (js.touches, js.journeys)}
             if args.no_rules:
@@ -154,7 +200,7 @@ def main() -> None:
                 r = {
                     "seed": seed,
                     "journeys": name,
-                    **_score(touches, journeys, truth, experiments, ws),
+                    **_score(touches, journeys, truth, experiments, ws, baseline),
                 }
                 rows.append(r)
                 print(
@@ -171,8 +217,17 @@ def main() -> None:
                 )
                 top = list(r["best_errors"].items())[:6]
                 print("    largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
+                print(
+                    f"    {_OURS}: TV {r['ours_tv']:.1%}, calibrated {r['ours_calibrated_tv']:.1%}, "
+                    f"vs Shapley truth {r['ours_tv_shapley_truth']:.1%}, baseline counted as "
+                    f"misplaced {r['ours_tv_baseline_counted']:.1%}; baseline share "
+                    f"{r['ours_baseline_share']:.1%} (true {r['true_baseline_share']:.1%})"
+                )
+                top = list(r["ours_errors"].items())[:6]
+                print("    its largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
     frame = pd.DataFrame(rows)
-    cols = ["best_tv", "best_calibrated_tv", "best_calibrated_exact_tv", "best_tv_shapley_truth"]
+    cols = ["best_tv", "best_calibrated_tv", "best_calibrated_exact_tv", "best_tv_shapley_truth",
+            "ours_tv", "ours_calibrated_tv"]  # fmt: skip
     summary = frame.groupby("journeys")[cols].agg(["mean", "max"])
     print(summary.to_string())
     write_result({"people": args.people, "runs": rows}, results_path("bench_truth.json"))

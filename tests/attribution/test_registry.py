@@ -82,7 +82,9 @@ def test_credits_sum_to_conversions_and_value_for_every_model(tables, results):
     for name, res in results.items():
         c = res.credits
         assert list(c.columns) == list(CREDIT_COLUMNS), name
-        assert sorted(c["channel"]) == sorted([*CHANNELS, "Ghost", *extra]), name
+        # the incrementality model also credits the conversions it expects without marketing
+        own = ["(baseline)"] if name == "incrementality" else []
+        assert sorted(c["channel"]) == sorted([*CHANNELS, "Ghost", *extra, *own]), name
         assert (c["model"] == name).all()
         assert c["conversions"].sum() == pytest.approx(total_conv), name
         assert c["value"].sum() == pytest.approx(total_value), name
@@ -95,7 +97,8 @@ def test_per_touch_credits_sum_to_one_and_the_value_per_conversion(tables, resul
     for name, res in results.items():
         tc = res.touch_credits
         if tc is None:
-            assert name.startswith(("markov", "shapley")) and name != "shapley_ordered"
+            assert name.startswith(("markov", "shapley", "incrementality"))
+            assert name != "shapley_ordered"
             continue
         assert list(tc.columns) == list(TOUCH_CREDIT_COLUMNS)
         sums = tc.groupby("journey_id")[["credit", "value_credit"]].sum()
@@ -142,6 +145,7 @@ def test_registry_names():
         "shapley",
         "shapley_ordered",
         "fractribution",
+        "incrementality",
     }
     assert expected <= set(MODELS)
     assert set(DEFAULT_MODELS) <= set(MODELS)

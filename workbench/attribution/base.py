@@ -34,6 +34,7 @@ __all__ = [
     "ShareModel",
     "converting",
     "credits_frame",
+    "model_channels",
 ]
 
 CREDIT_COLUMNS: tuple[str, ...] = ("model", CHANNEL, "conversions", "value")
@@ -88,6 +89,15 @@ class Prepared(Protocol):
     def details(self) -> dict[str, pd.DataFrame]:
         """Model-specific extra frames for the paths' own weights."""
         ...
+
+
+def model_channels(prepared: Prepared, paths: Paths) -> tuple[str, ...]:
+    """The channels ``prepared.channel_credits`` returns credit for, in order.
+
+    The paths' channels, then any the model adds itself (the incrementality model's
+    ``(baseline)``, declared as ``extra_channels``).
+    """
+    return (*paths.channels, *getattr(prepared, "extra_channels", ()))
 
 
 def credits_frame(

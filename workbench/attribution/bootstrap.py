@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from workbench.attribution.base import ShareModel
+from workbench.attribution.base import ShareModel, model_channels
 from workbench.attribution.inputs import Paths
 from workbench.attribution.registry import (
     DEFAULT_MODELS,
@@ -112,8 +112,8 @@ def bootstrap_credits(
     matrices = {
         m: p.share_matrix().T.tocsr() for m, p in prepared.items() if isinstance(p, ShareModel)
     }
-    n_ch = paths.n_channels
-    reps = {m: np.zeros((2, n_boot, n_ch)) for m in names}
+    channels = {m: model_channels(p, paths) for m, p in prepared.items()}
+    reps = {m: np.zeros((2, n_boot, len(channels[m]))) for m in names}
     rng = np.random.default_rng(seed)
     chunk = max(1, min(n_boot, _CELLS // max(paths.n_paths, 1)))
     for lo in range(0, n_boot, chunk):
@@ -136,8 +136,8 @@ def bootstrap_credits(
         frames.append(
             pd.DataFrame(
                 {
-                    "model": pd.Series([m] * n_ch, dtype="str"),
-                    CHANNEL: pd.Series(list(paths.channels), dtype="str"),
+                    "model": pd.Series([m] * len(channels[m]), dtype="str"),
+                    CHANNEL: pd.Series(list(channels[m]), dtype="str"),
                     "conversions": c,
                     "conversions_low": q[0, 0],
                     "conversions_high": q[1, 0],

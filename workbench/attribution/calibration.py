@@ -169,8 +169,14 @@ def experiment_comparison(
     """Each model's credit for the tested channel in each experiment's period.
 
     Journeys converting in ``[start, end)`` are attributed with
-    :func:`~workbench.attribution.run_models`; a platform experiment is compared with
-    the channel most of that platform's touches belong to.
+    :func:`~workbench.attribution.run_models`; a model fitted on every journey
+    (``ModelSpec.fits_all_journeys``, the incrementality model) is fitted once on all
+    journeys (fitted on converting journeys alone it would have nothing to compare them
+    with), and its ``credited`` is what the experiment measures on the model's scale:
+    the conversions of the period's converting journeys the model expects lost without
+    the channel (``journey_credits`` column ``lost``). A
+    platform experiment is compared with the channel most of that platform's touches
+    belong to.
 
     Returns
     -------
@@ -178,8 +184,14 @@ def experiment_comparison(
         :data:`COMPARISON_COLUMNS`; ``ratio`` = credited / incremental (NaN when
         ``incremental`` is 0), ``within_interval`` whether low <= credited <= high.
     """
-    from workbench.attribution.registry import run_models  # registry knows calibrated names
+    # registry knows calibrated names
+    from workbench.attribution.registry import DEFAULT_MODELS, MODELS, run_models, split_options
 
+    names = list(DEFAULT_MODELS if models is None else models)
+    split_options(options, names)  # an unknown option is an error, as in run_models
+    whole = [m for m in names if m in MODELS and MODELS[m].fits_all_journeys]
+    per_period = [m for m in names if m not in whole]
+    fitted = _journey_credits(touches, journeys, whole, options)
     rows = []
     for _, exp in experiments.iterrows():
         channel = _tested_channel(exp, touches)
@@ -187,10 +199,16 @@ def experiment_comparison(
         inside = journeys["converted"].astype(bool) & (ts >= exp["start"]) & (ts < exp["end"])
         sub = journeys.loc[inside.to_numpy(bool)]
         sub_touches = touches[touches["journey_id"].isin(sub["journey_id"])]
-        credits = run_models(sub_touches, sub, models, **options) if len(sub) else None
-        for model in list(models or (credits["model"].unique() if credits is not None else [])):
+        credits = None
+        if len(sub) and per_period:
+            credits = run_models(sub_touches, sub, per_period, **_options_for(per_period, options))
+        for model in names:
             got = 0.0
-            if credits is not None and channel is not None:
+            if model in fitted and channel is not None:
+                jc = fitted[model]
+                pick = jc["journey_id"].isin(sub["journey_id"]) & (jc[CHANNEL] == channel)
+                got = float(jc.loc[pick, "lost"].sum())
+            elif credits is not None and channel is not None:
                 pick = (credits["model"] == model) & (credits[CHANNEL] == channel)
                 got = float(credits.loc[pick, "conversions"].sum())
             inc = float(exp["incremental"])
@@ -208,6 +226,28 @@ def experiment_comparison(
                 }
             )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _options_for(models: list[str], options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options the path builder or one of ``models`` takes."""
+    from workbench.attribution.settings import accepted_options
+
+    accepted = accepted_options(models)
+    return {k: v for k, v in options.items() if k in accepted}
+
+
+def _journey_credits(
+    touches: pd.DataFrame, journeys: pd.DataFrame, models: list[str], options: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """Per converting journey credits of models fitted on all journeys (fitted once)."""
+    if not models:
+        return {}
+    from workbench.attribution.registry import run_models_detailed
+
+    results = run_models_detailed(
+        touches, journeys, models, with_touches=False, **_options_for(models, options)
+    )
+    return {m: r.details["journey_credits"] for m, r in results.items()}
 
 
 def calibrate_credits(credits: pd.DataFrame, comparison: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.attribution.base import CREDIT_COLUMNS
+from workbench.attribution.incrementality import BASELINE
 from workbench.attribution.inputs import Paths
 from workbench.attribution.registry import secondary_paths
 from workbench.errors import ValidationError
@@ -234,7 +235,8 @@ def undercredited_by_last_click(
         ``model, channel, baseline_conversions, conversions, difference, ratio,
         undercredited`` for every model other than ``baseline``; ``difference`` =
         conversions - baseline conversions, ``ratio`` = conversions / baseline (NaN when
-        the baseline gives 0), ``undercredited`` when difference > ``tolerance``.
+        the baseline gives 0), ``undercredited`` when difference > ``tolerance`` (never
+        for :data:`~workbench.attribution.incrementality.BASELINE`, which is no channel).
         Sorted by model, then difference descending.
     """
     _check_credits(credits)
@@ -249,7 +251,7 @@ def undercredited_by_last_click(
     other.insert(2, "baseline_conversions", b)
     other["difference"] = c - b
     other["ratio"] = np.divide(c, b, out=np.full(len(c), np.nan), where=b > 0)
-    other["undercredited"] = other["difference"] > tolerance
+    other["undercredited"] = (other["difference"] > tolerance) & (other[CHANNEL] != BASELINE)
     order = {m: i for i, m in enumerate(_models(credits))}
     other["_o"] = other["model"].map(order)
     other = other.sort_values(["_o", "difference"], ascending=[True, False], kind="stable")
@@ -266,7 +268,11 @@ def truthfulness(
 ) -> pd.DataFrame:
     """Total-variation distance between each model's credit shares and the true shares.
 
-    Channels missing on one side count as share 0 there.
+    Channels missing on one side count as share 0 there. Credit to
+    :data:`~workbench.attribution.incrementality.BASELINE` (the conversions a model
+    estimates would have happened without marketing) is left out of the model's shares:
+    both truths split only the conversions marketing caused over the channels, so the
+    model's split of its incremental conversions is what is compared.
 
     Returns
     -------
@@ -292,7 +298,8 @@ def truthfulness(
     t = truth.groupby(truth[channel].astype("str"))[[conversions_lost, revenue_lost]].sum()
     rows = []
     for m in _models(credits):
-        c = credits[credits["model"] == m].groupby(CHANNEL)[["conversions", "value"]].sum()
+        own = credits[(credits["model"] == m) & (credits[CHANNEL] != BASELINE)]
+        c = own.groupby(CHANNEL)[["conversions", "value"]].sum()
         idx = t.index.union(c.index)
         tv = []
         for ours, theirs in (("conversions", conversions_lost), ("value", revenue_lost)):

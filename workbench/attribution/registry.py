@@ -2,14 +2,16 @@
 
 Model names: ``first``, ``last``, ``last_non_direct``, ``linear``, ``time_decay``,
 ``position``, ``w_shaped``, ``markov:1`` ... ``markov:4``, ``shapley``,
-``shapley_ordered``, ``fractribution`` (exposure transform) and
-``fractribution:unique|exposure|first|frequency``.
+``shapley_ordered``, ``fractribution`` (exposure transform),
+``fractribution:unique|exposure|first|frequency`` and ``incrementality``.
 
 Options passed to :func:`run_models` are routed by name: column names go to
 :func:`~workbench.attribution.inputs.paths_from_journeys`, model options
 (``half_life_days``, ``position_weights``, ``w_shaped_weights``, ``direct_channels``,
 ``value_method``, ``characteristic``, ``max_exact_channels``, ``n_permutations``,
-``seed``, ``solver``, ``lookback_steps``) to every model that takes them. An unknown
+``seed``, ``solver``, ``lookback_steps``, and the incrementality model's ``features``,
+``credit``, ``folds``, ``penalty``, ``nonnegative``, ``controls``) to every model that
+takes them. An unknown
 option is an error.
 """
 
@@ -30,8 +32,10 @@ from workbench.attribution.base import (
     AttributionResult,
     Prepared,
     credits_frame,
+    model_channels,
 )
 from workbench.attribution.fractribution import TRANSFORMS, prepare_fractribution
+from workbench.attribution.incrementality import prepare_incrementality
 from workbench.attribution.inputs import (
     NO_KNOWN_TOUCH,
     TOUCHLESS_WARNING,
@@ -72,12 +76,18 @@ class ModelSpec:
         Options implied by the name (``{"order": 2}`` for ``markov:2``).
     needs_timestamps
         Whether the model needs journey tables (unavailable from aggregated paths).
+    fits_all_journeys
+        Whether the model is fitted on every journey, converting or not, and credits
+        each converting journey from that fit (``details()["journey_credits"]``): a
+        period's credit is then read from the fit on all journeys, never from a fit on
+        the period's converting journeys alone (:mod:`~workbench.attribution.calibration`).
     """
 
     name: str
     prepare: Callable[..., Prepared]
     fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     needs_timestamps: bool = False
+    fits_all_journeys: bool = False
 
 
 def _build_registry() -> dict[str, ModelSpec]:
@@ -95,6 +105,9 @@ def _build_registry() -> dict[str, ModelSpec]:
     for t in TRANSFORMS:
         name = f"fractribution:{t}"
         models[name] = ModelSpec(name, prepare_fractribution, {"transform": t})
+    models["incrementality"] = ModelSpec(
+        "incrementality", prepare_incrementality, needs_timestamps=True, fits_all_journeys=True
+    )
     return models
 
 
@@ -218,7 +231,7 @@ def attribute(
     """
     prepared = prepare_model(paths, model, **options)
     conv, value = prepared.channel_credits(paths.conversions, paths.nulls, paths.value)
-    channels = paths.channels
+    channels = model_channels(prepared, paths)
     if paths.touchless_conversions > 0:
         channels = (*channels, NO_KNOWN_TOUCH)
         conv = np.append(conv, paths.touchless_conversions)
@@ -322,6 +335,7 @@ _MODEL_LABELS = {
     "shapley": "Shapley",
     "shapley_ordered": "Ordered Shapley",
     "fractribution": "Fractribution",
+    "incrementality": "Incrementality (conversion-probability model)",
 }
 
 

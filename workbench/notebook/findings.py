@@ -170,8 +170,11 @@ MODEL_QUESTIONS = (
     "rule-based models (first, last, linear, position, time decay, W-shaped) describe the "
     "path: who opened and who closed it; data-driven models (Markov removal effects, "
     "Shapley, fractribution) estimate from converting and non-converting paths how much "
-    "each channel's presence goes with conversion; only an experiment (a lift test or a "
-    "holdout) measures what a channel causes"
+    "each channel's presence goes with conversion; the incrementality model fits the chance "
+    "of converting to every journey's channels and credits each channel with the "
+    "conversions the fit expects lost without it, the rest to (baseline), assuming no "
+    "confounding; only an experiment (a lift test or a holdout) measures what a channel "
+    "causes"
 )
 
 

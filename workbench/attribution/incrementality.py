@@ -1,0 +1,514 @@
+"""Incrementality: a conversion-probability model over converting and non-converting journeys.
+
+Path models split the conversions that happened over the touches that were recorded;
+this model asks instead how much each channel raises the chance of converting, from
+the journeys that converted *and* those that did not, and credits each channel with
+the conversions its touches add to what the journeys would have converted anyway.
+
+Model
+    Every journey (path) ``i`` has a feature per channel ``c``: ``f_ic = 1[n_ic > 0]``
+    with ``n_ic`` its touches of ``c`` (``features="presence"``, default) or
+    ``f_ic = log(1 + n_ic)`` (``"log_count"``). The conversion probability is logistic,
+    ``p_i = sigmoid(b + z_i gamma + sum_c beta_c f_ic)`` (``z_i``: the controls), fitted by maximum likelihood with an L2
+    penalty ``lam / 2 * |beta|^2`` (the intercept ``b`` is not penalized) and
+    ``beta_c >= 0`` (``nonnegative=True``, default: a touch never lowers the chance of
+    converting), by :func:`scipy.optimize.minimize` (bounded truncated Newton, TNC) with the exact
+    gradient.
+    ``lam`` is chosen among :data:`PENALTIES` (scaled by the number of journeys) by
+    ``folds``-fold cross-validated log loss, folds drawn with
+    ``np.random.default_rng(seed)`` over the paths sorted by id (so the row order does
+    not matter); ``folds=0`` fits ``penalty`` as given.
+
+Controls
+    ``controls`` are covariates that are not marketing, with free, unpenalized
+    coefficients, kept as they are in every counterfactual (so they are part of the
+    baseline). ``span`` (default): ``log(1 + days)`` from the journey's first touch to
+    its conversion (or last touch), how long the journey was exposed; converting
+    journeys are cut at the conversion while non-converting ones run on, and without
+    this control the model reads the longer exposure of non-converting journeys as
+    channels lowering conversion. ``length``: ``log`` of the journey's number of
+    touches; it also holds the amount of marketing fixed, so the baseline takes what
+    marketing did by adding touches (measured: a larger baseline and a larger distance
+    from the sample's truth).
+
+Counterfactuals
+    ``v_i(S)`` is the fitted probability of journey ``i`` keeping only its touches of
+    the channels in ``S`` (controls unchanged); ``v_i(empty) = sigmoid(b + z_i gamma)``
+    is the probability without any marketing touch. With ``credit="removal"``
+    (default) a channel's part of journey ``i`` is its removal effect
+    ``p_i - v_i(all but c)``, the parts rescaled to sum to ``p_i - v_i(empty)``
+    (the normalization of the Markov removal effects and of a lift test's truth). With
+    ``credit="shapley"`` it is its exact Shapley value in the game ``v_i`` (the parts
+    sum to ``p_i - v_i(empty)`` by construction), computed for every journey at once by
+    :func:`~workbench.attribution.shapley.shapley_from_game` over the channels the
+    journey has (``n_permutations`` random orders from ``default_rng(seed)`` for a
+    journey with more than 14 channels). Both are order-free.
+
+Credit of a conversion
+    Each converting journey's conversion (and value) is split in proportion to its
+    parts: channel ``c`` gets ``part_ic / p_i`` and :data:`BASELINE` gets
+    ``v_i(empty) / p_i``, the share of the conversion the model expects without any
+    marketing touch. So credits sum to the conversions counted, and ``(baseline)`` is the
+    model's estimate of the conversions marketing did not cause. Given the model, this
+    is the expected share of the conversion each channel caused (``P(converted) =
+    p_i``, ``P(converted without c) = v_i(...)``).
+
+Assumptions (stated in docs/attribution.md)
+    Channels act additively on the log-odds (no interactions, no order, a second touch
+    of a channel adds nothing with ``"presence"``); given the controls, journeys differ
+    only by their touches (no confounding: people who would convert anyway are not more
+    likely to see a channel); a channel's effect is the same in every journey. An observational model cannot separate a channel's effect from its
+    audience's readiness to buy; a lift test can (``calibrated:incrementality``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+
+from workbench.attribution.inputs import Paths
+from workbench.attribution.shapley import shapley_from_game
+from workbench.schema import CHANNEL, JOURNEY_ID
+
+__all__ = [
+    "BASELINE",
+    "CREDIT_METHODS",
+    "FEATURES",
+    "PENALTIES",
+    "IncrementalityModel",
+    "cv_folds",
+    "fit_logistic",
+    "journey_parts",
+    "path_features",
+    "prepare_incrementality",
+]
+
+#: Channel credited with the conversions the model expects without any marketing touch.
+BASELINE = "(baseline)"
+#: Feature transforms of a channel's touch count.
+FEATURES: tuple[str, ...] = ("log_count", "presence")
+#: How a journey's incremental probability is split over its channels.
+CREDIT_METHODS: tuple[str, ...] = ("shapley", "removal")
+#: Non-marketing covariates a journey can be controlled for.
+CONTROLS: tuple[str, ...] = ("length", "span")
+#: Candidate L2 penalties per journey, compared by cross-validated log loss.
+PENALTIES: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+
+_MAX_EXACT = 14
+_CELLS = 2_000_000
+
+
+def path_features(paths: Paths, features: str = "log_count") -> sp.csr_matrix:
+    """Sparse (paths x channels) matrix of channel features (see the module docstring)."""
+    if features not in FEATURES:
+        raise ValueError(f"features must be one of {FEATURES}; got {features!r}")
+    counts = sp.csr_matrix(
+        (np.ones(len(paths.codes)), (paths.path_of_touch, paths.codes)),
+        shape=(paths.n_paths, paths.n_channels),
+    )
+    counts.sum_duplicates()
+    out = counts.copy()
+    out.data = np.log1p(out.data) if features == "log_count" else np.ones_like(out.data)
+    return out
+
+
+def control_features(paths: Paths, controls: tuple[str, ...]) -> np.ndarray:
+    """(paths x controls) non-marketing covariates, kept as they are in counterfactuals.
+
+    ``length``: ``log`` of the journey's touches; ``span``: ``log(1 + days)`` from its
+    first touch to its conversion (or last touch).
+    """
+    unknown = [c for c in controls if c not in CONTROLS]
+    if unknown:
+        raise ValueError(f"controls must be among {CONTROLS}; got {unknown}")
+    cols = []
+    for name in controls:
+        if name == "length":
+            cols.append(np.log(np.maximum(paths.lengths, 1)))
+        else:
+            if paths.days_before is None:
+                raise ValueError("controls = ['span'] needs journeys with timestamps")
+            d = np.nan_to_num(paths.days_before)
+            span = np.maximum.reduceat(d, paths.starts) - np.minimum.reduceat(d, paths.starts)
+            cols.append(np.log1p(np.maximum(span, 0.0)))
+    return np.column_stack(cols) if cols else np.zeros((paths.n_paths, 0))
+
+
+def _objective(theta, x, y, w, lam, free):
+    b, beta = theta[0], theta[1:]
+    z = b + x @ beta
+    pen = beta.copy()
+    if free:
+        pen[-free:] = 0.0  # controls are not penalized
+    # log(1 + e^z) - y z, weighted; stable for large |z|
+    loss = float(w @ (np.logaddexp(0.0, z) - y * z)) + 0.5 * lam * float(pen @ pen)
+    r = w * (expit(z) - y)
+    grad = np.concatenate([[r.sum()], x.T @ r + lam * pen])
+    return loss, grad
+
+
+def fit_logistic(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    lam: float,
+    *,
+    nonnegative: bool = True,
+    free: int = 0,
+) -> np.ndarray:
+    """Penalized logistic regression: ``[intercept, beta...]``.
+
+    Minimizes ``sum_i w_i (log(1 + e^z_i) - y_i z_i) + lam / 2 * |beta|^2`` with
+    ``z = b + x beta``; ``y`` is the converting share of each row (rows may be aggregated
+    paths with ``weight`` journeys). ``beta >= 0`` when ``nonnegative``; the last
+    ``free`` columns (controls) are neither bounded nor penalized.
+    """
+    k = x.shape[1]
+    total = float(weight.sum())
+    rate = float(weight @ y) / total if total > 0 else 0.5
+    rate = min(max(rate, 1e-6), 1 - 1e-6)
+    start = np.zeros(k + 1)
+    start[0] = math.log(rate / (1 - rate))
+    bound = (0.0, None) if nonnegative else (None, None)
+    bounds = [(None, None)] + [bound] * (k - free) + [(None, None)] * free
+    res = minimize(
+        _objective,
+        start,
+        args=(x, y, weight, lam, free),
+        jac=True,
+        method="TNC",
+        bounds=bounds,
+        options={"maxfun": 5000, "gtol": 1e-8, "xtol": 1e-10, "ftol": 0.0},
+    )
+    theta = np.asarray(res.x, dtype=np.float64)
+    bounded = np.r_[False, np.full(k - free, nonnegative), np.zeros(free, dtype=bool)]
+    return _newton_polish(theta, x, y, weight, lam, free, bounded)
+
+
+def _newton_polish(theta, x, y, w, lam, free, bounded, steps: int = 3) -> np.ndarray:
+    """A few exact Newton steps on the coefficients off their bound.
+
+    The optimizer stops at a tolerance, so where it stops depends on the order of rows
+    and columns in the last digits; Newton steps converge quadratically, which makes the
+    fit the same to rounding whatever the order. A step that would cross a bound or not
+    lower the objective is not taken.
+    """
+    k = x.shape[1]
+    design = sp.hstack([sp.csr_matrix(np.ones((x.shape[0], 1))), x]).tocsr()
+    pen = np.r_[0.0, np.full(k - free, lam), np.zeros(free)]
+    for _ in range(steps):
+        loss, grad = _objective(theta, x, y, w, lam, free)
+        at_bound = bounded & (theta <= 0) & (grad >= 0)
+        move = np.flatnonzero(~at_bound)
+        p = expit(design @ theta)
+        sub = design[:, move]
+        hess = (sub.T @ sp.diags(w * p * (1 - p)) @ sub).toarray() + np.diag(pen[move])
+        try:
+            step = np.linalg.solve(hess, grad[move])
+        except np.linalg.LinAlgError:
+            break
+        new = theta.copy()
+        new[move] -= step
+        if not np.all(np.isfinite(new)) or np.any(new[bounded] < 0):
+            break
+        if _objective(new, x, y, w, lam, free)[0] > loss + 1e-12 * max(abs(loss), 1.0):
+            break
+        theta = new
+    return theta
+
+
+def cv_folds(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold of every path: a seeded random split of the paths sorted by id.
+
+    Sorting first makes the folds independent of the order of the rows.
+    """
+    order = np.argsort(pd.Series(ids).astype("str").to_numpy(), kind="stable")
+    fold = np.empty(len(ids), dtype=np.int64)
+    fold[order] = np.random.default_rng(seed).permutation(len(ids)) % folds
+    return fold
+
+
+def _cv_penalty(
+    x, y, w, fold: np.ndarray, nonnegative: bool, free: int
+) -> tuple[float, pd.DataFrame]:
+    """The penalty of :data:`PENALTIES` with the lowest cross-validated log loss."""
+    folds = int(fold.max(initial=0)) + 1
+    total = float(w.sum())
+    rows = []
+    for per in PENALTIES:
+        lam = per * total
+        loss = 0.0
+        for f in range(folds):
+            test = fold == f
+            train = ~test
+            scale = float(w[train].sum()) / total if total else 1.0
+            theta = fit_logistic(
+                x[train], y[train], w[train], lam * scale, nonnegative=nonnegative, free=free
+            )
+            z = theta[0] + x[test] @ theta[1:]
+            loss += float(w[test] @ (np.logaddexp(0.0, z) - y[test] * z))
+        rows.append((per, loss / total if total else 0.0))
+    table = pd.DataFrame(rows, columns=["penalty", "cv_log_loss"])
+    best = float(table.loc[table["cv_log_loss"].idxmin(), "penalty"])
+    return best, table
+
+
+def journey_parts(
+    contrib: np.ndarray,
+    intercept: float | np.ndarray,
+    *,
+    credit: str = "removal",
+    n_permutations: int = 200,
+    seed: int = 0,
+) -> np.ndarray:
+    """Each channel's part of each journey's incremental probability.
+
+    Parameters
+    ----------
+    contrib
+        (journeys x k) logit contributions ``beta_c f_ic`` of the journey's channels (0
+        for a channel the journey does not have; such a channel gets part 0).
+    intercept
+        The logit without any marketing touch: the fitted intercept ``b``, or per
+        journey ``b`` plus its controls' terms.
+    credit
+        ``"shapley"`` or ``"removal"`` (see the module docstring).
+
+    Returns
+    -------
+    ndarray
+        (journeys x k) parts; each row sums to ``sigmoid(b + sum) - sigmoid(b)``. With
+        negative contributions (``nonnegative=False``) the removal effects of a journey
+        can sum to 0 or change sign; such a journey gets its Shapley split.
+    """
+    n, k = contrib.shape
+    b0 = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (n,))
+    full = expit(b0 + contrib.sum(axis=1))
+    base = expit(b0)
+    gain = full - base
+    if k == 0 or n == 0:
+        return np.zeros((n, k))
+    if credit == "removal":
+        drop = full[:, None] - expit((b0 + contrib.sum(axis=1))[:, None] - contrib)
+        total = drop.sum(axis=1)
+        ok = total * gain > 0  # with negative effects the drops can cancel out
+        scale = np.divide(gain, total, out=np.zeros(n), where=ok)
+        out = drop * scale[:, None]
+        odd = ~ok & (gain != 0)
+        if odd.any():  # no removal split of the gain: the Shapley split instead
+            out[odd] = journey_parts(
+                contrib[odd],
+                b0[odd],
+                credit="shapley",
+                n_permutations=n_permutations,
+                seed=seed,
+            )
+        return out
+    if k <= _MAX_EXACT:
+        masks = np.arange(1 << k, dtype=np.int64)
+        bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.float64)
+        out = np.zeros((n, k))
+        step = max(1, _CELLS // (1 << k))
+        for lo in range(0, n, step):
+            game = expit(b0[lo : lo + step, None] + contrib[lo : lo + step] @ bits.T)
+            out[lo : lo + step] = shapley_from_game(game)
+        return out
+    return _permutation_parts(contrib, b0, n_permutations, seed)
+
+
+def _permutation_parts(contrib: np.ndarray, b0: np.ndarray, m: int, seed: int) -> np.ndarray:
+    """Monte-Carlo Shapley parts from ``m`` random channel orders (they sum to the gain)."""
+    n, k = contrib.shape
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n, k))
+    for _ in range(m):
+        order = rng.permutation(k)
+        cum = b0[:, None] + np.cumsum(contrib[:, order], axis=1)
+        v = expit(np.concatenate([b0[:, None], cum], axis=1))
+        out[:, order] += np.diff(v, axis=1)
+    return out / m
+
+
+class IncrementalityModel:
+    """The incrementality model prepared on ``paths`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        *,
+        features: str = "presence",
+        credit: str = "removal",
+        folds: int = 5,
+        penalty: float = 1e-3,
+        nonnegative: bool = True,
+        controls: tuple[str, ...] | list[str] = ("span",),
+        n_permutations: int = 200,
+        seed: int = 0,
+    ) -> None:
+        if credit not in CREDIT_METHODS:
+            raise ValueError(f"credit must be one of {CREDIT_METHODS}; got {credit!r}")
+        if folds == 1 or folds < 0:
+            raise ValueError(f"folds must be 0 (no cross-validation) or >= 2; got {folds}")
+        if penalty < 0:
+            raise ValueError(f"penalty must be >= 0; got {penalty}")
+        if n_permutations < 1:
+            raise ValueError(f"n_permutations must be >= 1; got {n_permutations}")
+        self.paths = paths
+        self.channels = paths.channels
+        self.extra_channels: tuple[str, ...] = (BASELINE,)
+        self.credit = credit
+        self.x = path_features(paths, features)
+        self.controls = tuple(controls)
+        self.z = control_features(paths, self.controls)
+        free = self.z.shape[1]
+        full = sp.hstack([self.x, sp.csr_matrix(self.z)]).tocsr()
+        weight = paths.conversions + paths.nulls
+        y = np.divide(paths.conversions, weight, out=np.zeros(paths.n_paths), where=weight > 0)
+        usable = weight > 0
+        x, y, w = full[usable], y[usable], weight[usable]
+        self.cv = pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
+        if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
+            fold = cv_folds(paths.ids[usable], folds, seed)
+            penalty, self.cv = _cv_penalty(x, y, w, fold, nonnegative, free)
+        self.penalty = penalty
+        theta = fit_logistic(x, y, w, penalty * float(w.sum()), nonnegative=nonnegative, free=free)
+        k = paths.n_channels
+        self.theta, self.gamma = theta[: k + 1], theta[k + 1 :]
+        self._parts = self._journey_parts(n_permutations, seed)
+
+    @property
+    def base_logit(self) -> np.ndarray:
+        """Per path: the logit without any marketing touch (intercept plus controls)."""
+        return self.theta[0] + self.z @ self.gamma
+
+    def _journey_parts(self, n_perm: int, seed: int) -> sp.csr_matrix:
+        """(paths x channels) parts of every path's incremental probability."""
+        x = self.x.tocsr()
+        beta = self.theta[1:]
+        contrib = x.multiply(beta[None, :]).tocsr()
+        k = np.diff(contrib.indptr)
+        rows, cols, vals = [], [], []
+        for width in np.unique(k):
+            ids = np.flatnonzero(k == width)
+            if width == 0:
+                continue
+            idx = contrib.indptr[ids][:, None] + np.arange(width)
+            parts = journey_parts(
+                contrib.data[idx],
+                self.base_logit[ids],
+                credit=self.credit,
+                n_permutations=n_perm,
+                seed=seed,
+            )
+            rows.append(np.repeat(ids, width))
+            cols.append(contrib.indices[idx].ravel())
+            vals.append(parts.ravel())
+        if not rows:
+            return sp.csr_matrix(x.shape)
+        return sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=x.shape
+        )
+
+    def probabilities(self) -> tuple[np.ndarray, np.ndarray]:
+        """Fitted ``p_i`` and ``v_i(empty)`` of every path."""
+        base = self.base_logit
+        return expit(base + self.x @ self.theta[1:]), expit(base)
+
+    def _shares(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        p, p0 = self.probabilities()
+        inv = sp.diags(1.0 / np.maximum(p, 1e-300))
+        return (inv @ self._parts).tocsr(), p0 / np.maximum(p, 1e-300)
+
+    def channel_credits(
+        self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Credited conversions and value per channel, then :data:`BASELINE`."""
+        shares, base = self._shares()
+        conv = np.append(shares.T @ conversions, base @ conversions)
+        val = np.append(shares.T @ value, base @ value)
+        return conv, val
+
+    def touch_credits(self, model: str) -> None:
+        """Credit is per channel and journey, not per touch."""
+        return None
+
+    def journey_credits(self) -> pd.DataFrame:
+        """Credit of every converting journey per channel (and :data:`BASELINE`).
+
+        Columns ``journey_id, channel, conversions, value, lost``; non-zero rows only.
+        ``lost`` is the model's expected share of the conversion that would not have
+        happened without the channel's touches, ``(p_i - v_i(all but c)) / p_i`` (0 for
+        :data:`BASELINE`): the quantity a lift test measures, summed over a period by
+        :func:`~workbench.attribution.calibration.experiment_comparison`.
+        """
+        p = self.paths
+        shares, base = self._shares()
+        coo = shares.tocoo()
+        keep = (p.conversions[coo.row] > 0) & (coo.data != 0)
+        row, col, share = coo.row[keep], coo.col[keep], coo.data[keep]
+        full, _ = self.probabilities()
+        logit = self.base_logit + self.x @ self.theta[1:]
+        contrib = np.asarray(self.x[row, col]).ravel() * self.theta[1:][col]
+        lost = (full[row] - expit(logit[row] - contrib)) / np.maximum(full[row], 1e-300)
+        conv = np.flatnonzero(p.conversions > 0)
+        names = np.asarray([*self.channels, BASELINE], dtype=object)
+        rows = np.concatenate([row, conv])
+        cols = np.concatenate([col, np.full(len(conv), len(self.channels))])
+        shr = np.concatenate([share, base[conv]])
+        return pd.DataFrame(
+            {
+                JOURNEY_ID: p.ids[rows],
+                CHANNEL: pd.Series(names[cols], dtype="str"),
+                "conversions": shr * p.conversions[rows],
+                "value": shr * p.value[rows],
+                "lost": np.concatenate([lost, np.zeros(len(conv))]) * p.conversions[rows],
+            }
+        )
+
+    def details(self) -> dict[str, pd.DataFrame]:
+        """``coefficients``, ``cv`` and ``journey_credits``.
+
+        ``coefficients``: the intercept (as :data:`BASELINE`), the channels, then the
+        controls; ``cv``: the cross-validated log loss of every penalty tried.
+        """
+        return {
+            "coefficients": pd.DataFrame(
+                {
+                    "term": pd.Series([BASELINE, *self.channels, *self.controls], dtype="str"),
+                    "coefficient": np.concatenate([self.theta, self.gamma]),
+                }
+            ),
+            "cv": self.cv.assign(chosen=self.cv["penalty"] == self.penalty),
+            "journey_credits": self.journey_credits(),
+        }
+
+
+def prepare_incrementality(
+    paths: Paths,
+    *,
+    features: str = "presence",
+    credit: str = "removal",
+    folds: int = 5,
+    penalty: float = 1e-3,
+    nonnegative: bool = True,
+    controls: tuple[str, ...] | list[str] = ("span",),
+    n_permutations: int = 200,
+    seed: int = 0,
+) -> IncrementalityModel:
+    """Fit the incrementality model on all paths (see the module docstring)."""
+    return IncrementalityModel(
+        paths,
+        features=features,
+        credit=credit,
+        folds=folds,
+        penalty=penalty,
+        nonnegative=nonnegative,
+        controls=controls,
+        n_permutations=n_permutations,
+        seed=seed,
+    )
