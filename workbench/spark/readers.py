@@ -15,12 +15,14 @@ from typing import Any
 from workbench.config import SourceConfig
 from workbench.ingest.readers.base import ReadResult
 from workbench.spark.ga4 import read_ga4_spark
+from workbench.spark.segment import read_segment_spark
 
 __all__ = ["SPARK_READERS", "read_sources"]
 
 #: ``format`` -> Spark-native reader (see the module docs); the default is the local reader in a task.
 SPARK_READERS: dict[str, Callable[[Any, SourceConfig], ReadResult | None]] = {
     "ga4": read_ga4_spark,
+    "segment": read_segment_spark,
 }
 
 
