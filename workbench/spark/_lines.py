@@ -40,6 +40,7 @@ from workbench.schema import SOURCE_FILE, SOURCE_ROW
 __all__ = [
     "Kinds",
     "checked_files",
+    "file_key",
     "flat",
     "in_file_order",
     "numbered",
@@ -55,7 +56,7 @@ _BOM = "\ufeff"
 Kinds = list[tuple[str, bool]]
 
 
-def _key(uri: str) -> str:
+def file_key(uri: str) -> str:
     """A file's identity whatever its spelling (``file:`` URI, plain path, other URI)."""
     parsed = urlparse(uri)
     if parsed.scheme in ("", "file"):
@@ -201,8 +202,8 @@ def read_lines(
 
 def in_file_order(parsed: pd.DataFrame, listed: list[tuple[str, str]]) -> pd.DataFrame:
     """``parsed`` sorted by file (as listed) and line, with each file's name and ``order``."""
-    order = {_key(path): (i, name) for i, (path, name) in enumerate(listed)}
-    spelled = {uri: order[_key(uri)] for uri in parsed["file"].unique()}
+    order = {file_key(path): (i, name) for i, (path, name) in enumerate(listed)}
+    spelled = {uri: order[file_key(uri)] for uri in parsed["file"].unique()}
     parsed["order"] = parsed["file"].map({uri: i for uri, (i, _) in spelled.items()})
     parsed[SOURCE_FILE] = parsed["file"].map({uri: name for uri, (_, name) in spelled.items()})
     return parsed.sort_values(["order", "line"], kind="stable").reset_index(drop=True)
