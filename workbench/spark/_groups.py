@@ -1,8 +1,11 @@
-"""A local per-group function run by Spark on each group of a pandas frame (``applyInPandas``).
+"""A local rule keyed by a column, run by Spark on groups of keys (``applyInPandas``).
 
-:func:`apply_in_groups` sends a frame to Spark, groups it by a key column and
-runs the local function on each group's rows in the tasks; the outputs come
-back concatenated. The local rules run unchanged (one copy of each rule); the
+:func:`apply_in_groups` sends a frame to Spark, groups it by a key (the keys
+hashed into buckets, so one call of the local function handles many keys,
+with all the rows of each key) and runs the local function on each group's
+rows, in their original order, in the tasks; the outputs come back
+concatenated. The local rules are functions whose result for a key depends
+only on that key's rows, so they run unchanged (one copy of each rule). The
 frames cross to the JVM and back as Arrow columns:
 
 * text columns travel as strings; a column the function built by inference
@@ -18,11 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["apply_in_groups"]
 
 _KEY = "_group_key"
+_ROW = "_group_row"
+#: Rows per bucket the bucket count aims at (more buckets than the parallelism for large frames).
+BUCKET_ROWS = 200_000
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
@@ -89,46 +96,57 @@ def _schema(kinds: dict[str, str]) -> str:
     return ", ".join(f"`{name}` {_spark_type(kind)}" for name, kind in kinds.items())
 
 
+def _bucket_count(spark: Any, rows: int) -> int:
+    return max(2 * spark.sparkContext.defaultParallelism, -(-rows // BUCKET_ROWS))
+
+
 def apply_in_groups(
     spark: Any,
     frame: pd.DataFrame,
     key: pd.Series,
     func: Callable[[pd.DataFrame], pd.DataFrame],
+    *,
+    buckets: int | None = None,
 ) -> pd.DataFrame:
-    """``func`` on the rows of ``frame`` of each ``key`` value, in Spark; outputs concatenated.
+    """``func`` on the rows of ``frame`` grouped by ``key``, in Spark; outputs concatenated.
 
     Parameters
     ----------
     frame
         Non-empty input rows (any index; the groups get a fresh one).
     key
-        The group of each row (aligned with ``frame``; text).
+        The rule's key of each row (aligned with ``frame``). Keys are hashed
+        into ``buckets`` groups (default: twice the parallelism, more for large
+        frames); ``func`` gets all the rows of the keys of one bucket, in
+        their order in ``frame``.
     func
-        The local per-group function; its output columns and dtypes must not
-        depend on the group (its output on the first group, run on the driver,
-        gives them).
+        The local function; its result for a key must depend on that key's rows
+        only, and its output columns and dtypes must not depend on the rows (its
+        output on the first key's rows, run on the driver, gives them).
 
     Returns
     -------
     DataFrame
         Every group's output, in no particular order (callers sort), index reset.
     """
-    groups = key.astype(object).where(key.notna(), None).to_numpy(dtype=object)
-    first = groups[0]
-    sample = frame.loc[(groups == first) if first is not None else pd.isna(groups)]
-    probe = func(sample.reset_index(drop=True))
+    text = key.astype("string").fillna("\x00")
+    n = buckets or _bucket_count(spark, len(frame))
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    bucket = (hashed % np.uint64(n)).astype(np.int64)
+    probe = func(frame.loc[(text == text.iloc[0]).to_numpy()].reset_index(drop=True))
     in_kinds = {name: _kind(dtype) for name, dtype in frame.dtypes.items()}
     in_dtypes = dict(frame.dtypes.items())
     out_kinds = {name: _kind(dtype) for name, dtype in probe.dtypes.items()}
     encoded = _encode(frame, in_kinds).reset_index(drop=True)
-    encoded[_KEY] = groups
-    schema = _schema({**in_kinds, _KEY: "string"})
-    out_schema = _schema(out_kinds)
+    encoded[_KEY] = bucket
+    encoded[_ROW] = np.arange(len(frame), dtype=np.int64)
+    schema = _schema({**in_kinds, _KEY: "long", _ROW: "long"})
 
     def run(group: pd.DataFrame) -> pd.DataFrame:
-        rows = _decode(group.drop(columns=_KEY), in_dtypes, in_kinds)
+        group = group.sort_values(_ROW, kind="stable")
+        rows = _decode(group.drop(columns=[_KEY, _ROW]), in_dtypes, in_kinds)
         return _encode(func(rows.reset_index(drop=True)), out_kinds)
 
-    result = spark.createDataFrame(encoded, schema).groupBy(_KEY).applyInPandas(run, out_schema)
-    collected = result.toPandas()
-    return _decode(collected, dict(probe.dtypes.items()), out_kinds).reset_index(drop=True)
+    data = spark.createDataFrame(encoded, schema).repartition(n, _KEY)
+    result = data.groupBy(_KEY).applyInPandas(run, _schema(out_kinds)).toPandas()
+    return _decode(result, dict(probe.dtypes.items()), out_kinds).reset_index(drop=True)

@@ -16,7 +16,8 @@ Shared by the GA4 (:mod:`workbench.spark.ga4`) and Segment
    modes, and reduce them to the reader's flat columns; a malformed line comes
    back with the local quarantine value (the parser's message and the line's start).
 3. :func:`checked_files` (driver): lines in file order, each file's repeated
-   lines (``"duplicate event"``) and unparseable lines (``"unparseable JSON"``)
+   lines (``"duplicate event"``, found per group of line hashes in Spark when
+   given the Spark finder) and unparseable lines (``"unparseable JSON"``)
    quarantined as the local reader does, and the per-file counts.
 """
 
@@ -34,8 +35,15 @@ from workbench.config import SourceConfig
 from workbench.errors import ConfigError
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import relative_name, source_files
-from workbench.ingest.readers._jsonl import Mode, mark_duplicates, parse_text_lines
+from workbench.ingest.readers._jsonl import (
+    FindDuplicates,
+    Mode,
+    find_duplicates,
+    parse_text_lines,
+    quarantine_duplicates,
+)
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
+from workbench.spark._groups import apply_in_groups
 
 __all__ = [
     "Kinds",
@@ -47,6 +55,7 @@ __all__ = [
     "pieces",
     "read_lines",
     "spark_files",
+    "spark_find_duplicates",
     "spark_schema",
 ]
 
@@ -210,13 +219,17 @@ def in_file_order(parsed: pd.DataFrame, listed: list[tuple[str, str]]) -> pd.Dat
 
 
 def _per_file(
-    lines: pd.DataFrame, name: str, quarantine: Quarantine, source: str
+    lines: pd.DataFrame,
+    name: str,
+    quarantine: Quarantine,
+    source: str,
+    dup: np.ndarray,
+    values: list[str],
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """One file's parsed lines without its repeats; its quarantine rows and counts."""
-    hashes = lines["hash"].to_numpy(dtype=np.int64).view(np.uint64)
+    """One file's parsed lines without its repeats (``dup``); its quarantine rows and counts."""
     rows = lines["line"].to_numpy(dtype=np.int64)
     names = np.full(len(lines), name, dtype=object)
-    dup = mark_duplicates(hashes, rows, names, quarantine, source=source)
+    quarantine_duplicates(quarantine, names[dup], rows[dup], values, source=source)
     bad = lines["bad"].notna().to_numpy() & ~dup
     if bad.any():
         frame = pd.DataFrame({SOURCE_ROW: rows[bad], "value": lines["bad"].to_numpy()[bad]})
@@ -238,17 +251,67 @@ def _per_file(
 
 
 def checked_files(
-    parsed: pd.DataFrame, listed: list[tuple[str, str]], quarantine: Quarantine, source: str
+    parsed: pd.DataFrame,
+    listed: list[tuple[str, str]],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    find: FindDuplicates = find_duplicates,
 ) -> tuple[list[pd.DataFrame], list[dict[str, object]]]:
     """Each listed file's kept lines (:func:`in_file_order` rows) and counts, as read locally.
 
-    Repeated lines within a file are quarantined as ``"duplicate event"``,
-    malformed ones as ``"unparseable JSON"`` (with file and line).
+    Repeated lines within a file are quarantined as ``"duplicate event"``
+    (found by ``find`` over every file at once, keyed by file and line hash:
+    the local rule, or the Spark engine's run per group of keys), malformed
+    ones as ``"unparseable JSON"`` (with file and line), file by file.
     """
-    by_file = dict(tuple(parsed.groupby("order", sort=True)))
+    keys = pd.DataFrame({"order": parsed["order"].to_numpy(), "hash": parsed["hash"].to_numpy()})
+    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    rows = parsed["line"].to_numpy(dtype=np.int64)
+    dup, values = find(hashed, rows, parsed[SOURCE_FILE].to_numpy(dtype=object))
+    value = np.full(len(parsed), None, dtype=object)
+    value[dup] = values
     kept, infos = [], []
     for i, (_, name) in enumerate(listed):
-        rows, info = _per_file(by_file.get(i, parsed.iloc[:0]), name, quarantine, source)
-        kept.append(rows)
+        at = np.flatnonzero(parsed["order"].to_numpy() == i)
+        lines = parsed.iloc[at]
+        mine = dup[at]
+        rows_out, info = _per_file(lines, name, quarantine, source, mine, list(value[at][mine]))
+        kept.append(rows_out)
         infos.append(info)
     return kept, infos
+
+
+def _repeats_of(group: pd.DataFrame) -> pd.DataFrame:
+    """The local repeat rule on the events of some hashes (in event order)."""
+    files = group["file"].to_numpy(dtype=object)
+    dup, values = find_duplicates(
+        group["hash"].to_numpy(dtype=np.int64).view(np.uint64), group["row"].to_numpy(), files
+    )
+    value = np.full(len(group), None, dtype=object)
+    value[dup] = values
+    return pd.DataFrame({"_pos": group["_pos"].to_numpy(), "dup": dup, "value": value})
+
+
+def spark_find_duplicates(spark: Any) -> FindDuplicates:
+    """:func:`~workbench.ingest.readers._jsonl.find_duplicates` run per group of hashes in Spark."""
+
+    def find(
+        hashes: np.ndarray, rows: np.ndarray, files: np.ndarray
+    ) -> tuple[np.ndarray, list[str]]:
+        if not len(hashes):
+            return find_duplicates(hashes, rows, files)
+        frame = pd.DataFrame(
+            {
+                "hash": np.asarray(hashes).astype(np.uint64).view(np.int64),
+                "row": np.asarray(rows, dtype=np.int64),
+                "file": pd.Series(files, dtype=object).astype(str),
+                "_pos": np.arange(len(hashes), dtype=np.int64),
+            }
+        )
+        out = apply_in_groups(spark, frame, frame["hash"], _repeats_of)
+        out = out.sort_values("_pos", kind="stable")
+        dup = out["dup"].to_numpy(dtype=bool)
+        return dup, out.loc[dup, "value"].astype(str).tolist()
+
+    return find

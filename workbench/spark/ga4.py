@@ -63,8 +63,9 @@ from workbench.ingest.readers._ga4_events import (
 )
 from workbench.ingest.readers._identifier_params import identifiers_option
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.readers.ga4 import ga4_from_events
+from workbench.ingest.readers.ga4 import SessionKeys, ga4_from_events, session_keys, user_key
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
+from workbench.spark._groups import apply_in_groups
 from workbench.spark._lines import (
     Kinds,
     checked_files,
@@ -74,6 +75,7 @@ from workbench.spark._lines import (
     pieces,
     read_lines,
     spark_files,
+    spark_find_duplicates,
     spark_schema,
 )
 
@@ -160,6 +162,32 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> 
     return frame
 
 
+def _sessions_of(group: pd.DataFrame, *, timeout_minutes: float) -> pd.DataFrame:
+    """The local session rule on the events of some users (in event order)."""
+    ids, n_missing = session_keys(group.drop(columns="_pos"), timeout_minutes)
+    missing = np.zeros(len(group), dtype=np.int64)
+    missing[:1] = n_missing
+    return pd.DataFrame(
+        {"_pos": group["_pos"].to_numpy(), "session_id": ids.array, "_missing": missing}
+    )
+
+
+def spark_session_keys(spark: Any) -> SessionKeys:
+    """:func:`~workbench.ingest.readers.ga4.session_keys` run per group of users in Spark."""
+
+    def keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
+        if not len(events):
+            return session_keys(events, timeout_minutes)
+        frame = events.reset_index(drop=True).assign(_pos=np.arange(len(events)))
+        func = functools.partial(_sessions_of, timeout_minutes=timeout_minutes)
+        out = apply_in_groups(spark, frame, user_key(frame), func)
+        out = out.sort_values("_pos", kind="stable")
+        ids = pd.Series(out["session_id"].array, index=events.index)
+        return ids, int(out["_missing"].sum())
+
+    return keys
+
+
 def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     """Read a GA4 source with Spark (see the module docs).
 
@@ -175,6 +203,7 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     read = _read_rows if parquet else _read_lines
     parsed = in_file_order(read(spark, [path for path, _ in listed], identifiers), listed)
     quarantine = Quarantine()
+    find = spark_find_duplicates(spark)
     if parquet:
         by_file = dict(tuple(parsed.groupby("order", sort=True)))
         kept = [by_file.get(i, parsed.iloc[:0]) for i in range(len(listed))]
@@ -183,7 +212,7 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
             for rows, (_, name) in zip(kept, listed, strict=True)
         ]
     else:
-        kept, infos = checked_files(parsed, listed, quarantine, source.name)
+        kept, infos = checked_files(parsed, listed, quarantine, source.name, find=find)
     events = _events(pd.concat(kept, ignore_index=True), identifiers, parquet)
-    events = drop_repeated_events(events, infos, quarantine, source.name)
-    return ga4_from_events(source, events, infos, quarantine)
+    events = drop_repeated_events(events, infos, quarantine, source.name, find=find)
+    return ga4_from_events(source, events, infos, quarantine, sessions=spark_session_keys(spark))

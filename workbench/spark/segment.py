@@ -12,10 +12,11 @@ gives:
    (:func:`workbench.ingest.readers.segment.segment_from_calls`: call types,
    repeated ``messageId``, timestamps, touches, conversions, links).
 3. **Spark** sessionizes: the session calls are grouped by visitor
-   (:func:`workbench.ingest.readers._segment_sessions.visitor_key`) and each
-   group is sessionized by the local
+   (:func:`workbench.ingest.readers._segment_sessions.visitor_key`, visitors
+   hashed into buckets) and each group is sessionized by the local
    :func:`~workbench.ingest.readers._segment_sessions.sessionize`
-   (``applyInPandas``); the driver puts the sessions back in the local order.
+   (``applyInPandas``, :mod:`workbench.spark._groups`); the driver puts the
+   sessions back in the local order.
 
 The differences from the local reader are those of the GA4 reader (a damaged
 ``.gz``, a carriage return alone as a line end, the type-drift mode chosen per
@@ -48,30 +49,42 @@ from workbench.ingest.readers.segment import (
     drop_repeated_calls,
     segment_from_calls,
 )
+from workbench.schema import SOURCE_FILE, SOURCE_ROW
 from workbench.spark._groups import apply_in_groups
-from workbench.spark._lines import checked_files, in_file_order, read_lines, spark_files
+from workbench.spark._lines import (
+    checked_files,
+    in_file_order,
+    read_lines,
+    spark_files,
+    spark_find_duplicates,
+)
 
 __all__ = ["read_segment_spark", "spark_sessionizer"]
 
 _ORDER = ("_calls", "_first", "_seq")
 
 
-def _per_visitor(group: pd.DataFrame, *, timeout_minutes: float) -> pd.DataFrame:
-    """One visitor's sessions (local code), with the positions of each session's calls.
+def _per_visitors(group: pd.DataFrame, *, timeout_minutes: float) -> pd.DataFrame:
+    """The sessions of some visitors' calls (local code), with the positions of their calls.
 
     ``_calls`` holds the positions (``_call``) of the calls carrying the session's
-    id, space-separated, on the first session of that id; ``_first`` and ``_seq``
-    restore the local order of the sessions.
+    id, space-separated, on the first session of that id; ``_first`` (the
+    position of the visitor's first call) and ``_seq`` restore the local order.
     """
     pos = group["_call"].to_numpy(dtype=np.int64)
-    sessions, ids = sessionize(group.drop(columns="_call"), timeout_minutes=timeout_minutes)
+    calls = group.drop(columns="_call")
+    sessions, ids = sessionize(calls, timeout_minutes=timeout_minutes)
+    first = pd.Series(pos).groupby(visitor_key(calls).to_numpy(dtype=object)).transform("min")
+    lead = pd.MultiIndex.from_arrays([calls[SOURCE_FILE], calls[SOURCE_ROW]]).get_indexer(
+        pd.MultiIndex.from_arrays([sessions[SOURCE_FILE], sessions[SOURCE_ROW]])
+    )
     members = pd.Series(pos.astype(str), index=ids.index).groupby(ids.to_numpy(dtype=object))
     joined = members.agg(" ".join)
     sid = sessions["session_id"].astype(object)
-    calls = sid.map(joined).where(~sid.duplicated(), "")
+    listed = sid.map(joined).where(~sid.duplicated(), "")
     return sessions.assign(
-        _calls=calls.astype(object).to_numpy(),
-        _first=int(pos.min()),
+        _calls=listed.astype(object).to_numpy(),
+        _first=first.to_numpy(dtype=np.int64)[lead],
         _seq=np.arange(len(sessions), dtype=np.int64),
     )
 
@@ -84,7 +97,7 @@ def spark_sessionizer(spark: Any) -> Sessionizer:
         if not mask.any():
             return sessionize(calls, timeout_minutes=timeout_minutes)
         sub = calls.loc[mask, list(SESSION_COLUMNS)].assign(_call=np.flatnonzero(mask))
-        func = functools.partial(_per_visitor, timeout_minutes=timeout_minutes)
+        func = functools.partial(_per_visitors, timeout_minutes=timeout_minutes)
         out = apply_in_groups(spark, sub, visitor_key(sub), func)
         out = out.sort_values(["_first", "_seq"], kind="stable").reset_index(drop=True)
         lists = out["_calls"].fillna("").astype(str)
@@ -110,7 +123,8 @@ def read_segment_spark(spark: Any, source: SourceConfig) -> ReadResult:
         read_lines(spark, paths, call_modes(identifiers), columns, kinds), listed
     )
     quarantine = Quarantine()
-    kept, infos = checked_files(parsed, listed, quarantine, source.name)
+    find = spark_find_duplicates(spark)
+    kept, infos = checked_files(parsed, listed, quarantine, source.name, find=find)
     frames = [
         calls_frame(
             {name: pd.Series(lines[name].to_numpy(dtype=object), dtype="string") for name in names},
@@ -120,5 +134,5 @@ def read_segment_spark(spark: Any, source: SourceConfig) -> ReadResult:
         )
         for lines, info in zip(kept, infos, strict=True)
     ]
-    calls = drop_repeated_calls(frames, infos, quarantine, source.name)
+    calls = drop_repeated_calls(frames, infos, quarantine, source.name, find=find)
     return segment_from_calls(source, calls, infos, quarantine, sessions=spark_sessionizer(spark))

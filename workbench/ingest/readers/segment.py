@@ -88,8 +88,10 @@ from workbench.ingest.readers._common import (
 )
 from workbench.ingest.readers._identifier_params import identifier_links, identifiers_option
 from workbench.ingest.readers._jsonl import (
+    FindDuplicates,
     Mode,
-    mark_duplicates,
+    find_duplicates,
+    quarantine_duplicates,
     quote_numbers_fix,
     read_json_lines,
     text_column,
@@ -268,20 +270,23 @@ def calls_frame(
 
 
 def drop_repeated_calls(
-    frames: list[pd.DataFrame], files: list[dict], quarantine: Quarantine, source: str
+    frames: list[pd.DataFrame],
+    files: list[dict],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    find: FindDuplicates = find_duplicates,
 ) -> pd.DataFrame:
     """The calls of every file (:func:`calls_frame`) without lines repeated across files.
 
-    Each repeat is quarantined as ``"duplicate event"``; ``files`` get it in ``duplicates``.
+    Each repeat is quarantined as ``"duplicate event"``; ``files`` get it in
+    ``duplicates``. ``find`` finds them (the local rule, or the Spark engine's).
     """
     calls = pd.concat(frames, ignore_index=True)
-    repeat = mark_duplicates(
-        calls["_hash"].to_numpy(),
-        calls[SOURCE_ROW].to_numpy(),
-        calls[SOURCE_FILE].to_numpy(dtype=object),
-        quarantine,
-        source=source,
-    )
+    names = calls[SOURCE_FILE].to_numpy(dtype=object)
+    rows = calls[SOURCE_ROW].to_numpy()
+    repeat, values = find(calls["_hash"].to_numpy(), rows, names)
+    quarantine_duplicates(quarantine, names[repeat], rows[repeat], values, source=source)
     counts = calls.loc[repeat, SOURCE_FILE].value_counts()
     for info in files:
         info["duplicates"] = int(cast(int, info["duplicates"])) + int(counts.get(info["file"], 0))
