@@ -24,13 +24,16 @@ _TABLES = ("touchpoints", "conversions", "identity_links", "spend", "quarantine"
 
 
 def _renamed(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """``frame`` with its ``source_file`` URIs replaced by the local names."""
+    """``frame`` with the file URIs (``source_file``, quarantine values) as the local names."""
     if SOURCE_FILE not in frame.columns or not len(frame):
         return frame.reset_index(drop=True)
     out = frame.copy()
     out[SOURCE_FILE] = (
         out[SOURCE_FILE].map(lambda f: names.get(f, f)).astype(frame[SOURCE_FILE].dtype)
     )
+    if "value" in out.columns:  # "identical to line <file>:<row>"
+        for uri, name in names.items():
+            out["value"] = out["value"].str.replace(uri + ":", name + ":", regex=False)
     return out.reset_index(drop=True)
 
 

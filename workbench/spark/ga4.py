@@ -6,19 +6,21 @@ gives, with the heavy part distributed:
 1. **Spark** reads the files as text (``spark.read.text``: a local glob,
    ``s3a://``, ``gs://``, ``hdfs://`` when the cluster has the connector; a
    large file is split over tasks, ``.gz`` files are read whole). Each line
-   carries ``input_file_name()`` and a 1-based line number exact per file: a
-   first pass counts the lines of each (file, partition) piece, the offsets
-   are summed on the driver and travel to the tasks with the parsing function.
+   carries ``input_file_name()`` and a 1-based line number exact per file
+   (:mod:`workbench.spark._lines`, shared with the Segment reader).
 2. **Spark tasks** (``mapInPandas``) parse the lines with the local JSON-lines
    parser and its schemas (:func:`workbench.ingest.readers._jsonl.parse_text_lines`,
    :func:`workbench.ingest.readers._ga4_events.modes`) and reduce them to the
-   flat event columns (the local ``_columns``); a malformed line comes back
+   flat event columns (the local ``event_columns``); a malformed line comes back
    with the same quarantine value (the parser's message and the line's start).
-3. **The driver** gets the flat events (a few dozen columns; no nested JSON)
-   and applies the local rules unchanged: repeated lines within a file and across
-   files (``"duplicate event"``), ``"unparseable JSON"``, then
-   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, sessions,
-   page views, conversions, identity links).
+3. **Spark groups** run the local repeat rule (``"duplicate event"``, within a
+   file and across files) per group of line hashes, and the local session rule
+   (:func:`workbench.ingest.readers.ga4.session_keys`) per group of users
+   (:mod:`workbench.spark._groups`).
+4. **The driver** holds the flat events (a few dozen columns; no nested JSON)
+   and applies the other local rules unchanged: ``"unparseable JSON"``, then
+   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, session
+   touches, page views, conversions, identity links).
 
 Why not Spark's own JSON parser (``PERMISSIVE`` with a corrupt-record column)?
 It accepts what the local reader quarantines (``NaN``, leading zeros, a string
