@@ -31,7 +31,7 @@ def _renamed(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     out[SOURCE_FILE] = (
         out[SOURCE_FILE].map(lambda f: names.get(f, f)).astype(frame[SOURCE_FILE].dtype)
     )
-    if "value" in out.columns:  # "identical to line <file>:<row>"
+    if "reason" in out.columns:  # quarantine values: "identical to line <file>:<row>"
         for uri, name in names.items():
             out["value"] = out["value"].str.replace(uri + ":", name + ":", regex=False)
     return out.reset_index(drop=True)
