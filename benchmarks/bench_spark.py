@@ -62,6 +62,18 @@ def synthesize_files(n_rows: int, folder: Path) -> None:
     data["links"].to_parquet(folder / "identity_links.parquet", index=False, coerce_timestamps="us")
 
 
+class _Stages(dict):
+    """Stage times; each one also printed to stderr when measured (kept if a run is cut off)."""
+
+    def __init__(self, engine: str) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def __setitem__(self, key: str, value: float) -> None:
+        super().__setitem__(key, value)
+        print(f"{self.engine}: {key} {value:.1f}s", file=sys.stderr, flush=True)
+
+
 class _Sampler:
     """Peak resident size of this process and its children, sampled every 0.2 s."""
 
@@ -99,7 +111,7 @@ def run_engine(engine: str, folder: Path) -> dict:
     from workbench.schema import CHANNEL
 
     sampler = _Sampler()
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = _Stages(engine)
     out: dict = {"engine": engine, "seconds": seconds}
     spark = None
     components = None
@@ -175,13 +187,13 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
 def _child(engine: str, folder: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, __file__, "--child", engine, "--folder", str(folder)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
         check=False,
-    )
+    )  # the child's stderr (stage times as they come, Spark's log) passes through
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
-        raise RuntimeError(f"{engine} run failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{engine} run failed (exit {proc.returncode}); see stderr above")
     return json.loads(lines[-1])
 
 

@@ -3,10 +3,12 @@
 :func:`prepare_spark` hands :func:`workbench.prepare.prepare` the Spark versions
 of its stages (:class:`workbench.prepare.Steps`):
 
-* **read**: GA4 (NDJSON, Parquet) read by Spark itself (:mod:`workbench.spark.ga4`: any
-  path Spark can read, large files split, the local parser in the tasks); every
-  other source by its local reader inside a Spark task (sources in parallel);
-  :mod:`workbench.spark.readers` routes by format. Quarantine reasons, files
+* **read**: every source read by Spark itself (:mod:`workbench.spark.readers` routes by
+  format): GA4 NDJSON / Parquet (:mod:`workbench.spark.ga4`) and Segment
+  (:mod:`workbench.spark.segment`) split over tasks and parsed there by the local
+  parser, their repeat and session rules grouped by key in Spark; CSV and the
+  other tabular exports (:mod:`workbench.spark.tabular`) read as bytes and parsed
+  by the local reader in a task, one file per task. Quarantine reasons, files
   and rows are the local ones;
 * **channels**: :func:`workbench.ingest.channels.assign_channels` over slices of the
   touchpoints, in Spark tasks (``mapInPandas``);

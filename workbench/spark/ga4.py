@@ -6,19 +6,21 @@ gives, with the heavy part distributed:
 1. **Spark** reads the files as text (``spark.read.text``: a local glob,
    ``s3a://``, ``gs://``, ``hdfs://`` when the cluster has the connector; a
    large file is split over tasks, ``.gz`` files are read whole). Each line
-   carries ``input_file_name()`` and a 1-based line number exact per file: a
-   first pass counts the lines of each (file, partition) piece, the offsets
-   are summed on the driver and travel to the tasks with the parsing function.
+   carries ``input_file_name()`` and a 1-based line number exact per file
+   (:mod:`workbench.spark._lines`, shared with the Segment reader).
 2. **Spark tasks** (``mapInPandas``) parse the lines with the local JSON-lines
    parser and its schemas (:func:`workbench.ingest.readers._jsonl.parse_text_lines`,
    :func:`workbench.ingest.readers._ga4_events.modes`) and reduce them to the
-   flat event columns (the local ``_columns``); a malformed line comes back
+   flat event columns (the local ``event_columns``); a malformed line comes back
    with the same quarantine value (the parser's message and the line's start).
-3. **The driver** gets the flat events (a few dozen columns; no nested JSON)
-   and applies the local rules unchanged: repeated lines within a file and across
-   files (``"duplicate event"``), ``"unparseable JSON"``, then
-   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, sessions,
-   page views, conversions, identity links).
+3. **Spark groups** run the local repeat rule (``"duplicate event"``, within a
+   file and across files) per group of line hashes, and the local session rule
+   (:func:`workbench.ingest.readers.ga4.session_keys`) per group of users
+   (:mod:`workbench.spark._groups`).
+4. **The driver** holds the flat events (a few dozen columns; no nested JSON)
+   and applies the other local rules unchanged: ``"unparseable JSON"``, then
+   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, session
+   touches, page views, conversions, identity links).
 
 Why not Spark's own JSON parser (``PERMISSIVE`` with a corrupt-record column)?
 It accepts what the local reader quarantines (``NaN``, leading zeros, a string
@@ -44,19 +46,16 @@ and Parquet files keeps the local reader (in a task).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from workbench.config import SourceConfig
-from workbench.errors import ConfigError
 from workbench.ingest.quarantine import Quarantine
-from workbench.ingest.readers._common import relative_name, source_files
 from workbench.ingest.readers._ga4_events import (
     EVENT_HASH,
     drop_repeated_events,
@@ -65,111 +64,30 @@ from workbench.ingest.readers._ga4_events import (
     modes,
 )
 from workbench.ingest.readers._identifier_params import identifiers_option
-from workbench.ingest.readers._jsonl import mark_duplicates, parse_text_lines
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.readers.ga4 import ga4_from_events
+from workbench.ingest.readers.ga4 import SessionKeys, ga4_from_events, session_keys, user_key
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
+from workbench.spark._groups import apply_in_groups
+from workbench.spark._lines import (
+    Kinds,
+    checked_files,
+    flat,
+    in_file_order,
+    numbered,
+    pieces,
+    read_lines,
+    spark_files,
+    spark_find_duplicates,
+    spark_schema,
+)
 
-__all__ = ["read_ga4_spark", "spark_files"]
-
-_BOM = "\ufeff"
-
-
-def _key(uri: str) -> str:
-    """A file's identity whatever its spelling (``file:`` URI, plain path, other URI)."""
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        return str(Path(unquote(parsed.path or uri)).resolve())
-    return uri
-
-
-def spark_files(spark: Any, source: SourceConfig) -> list[tuple[str, str]]:
-    """``(path for Spark, file name for the tables)`` of each file of ``source``, sorted.
-
-    A ``path`` with a scheme (``s3a://``, ``gs://``, ``hdfs://``) is listed by
-    Hadoop's file system and named by its URI; otherwise the local listing and
-    names (relative to the data dir) of the local engine.
-
-    Raises
-    ------
-    ConfigError
-        When the path matches no file (as the local engine).
-    """
-    if "://" not in source.path:
-        return [
-            (p.resolve().as_uri(), relative_name(p, source.base_dir)) for p in source_files(source)
-        ]
-    jvm = spark.sparkContext._jvm
-    pattern = jvm.org.apache.hadoop.fs.Path(source.path)
-    fs = pattern.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    found = fs.globStatus(pattern) or []
-    files = sorted(str(s.getPath().toString()) for s in found if s.isFile())
-    if not files:
-        raise ConfigError(
-            f"source {source.name!r} (format {source.format!r}): path {source.path!r} "
-            "matches no file; check [[sources]] path"
-        )
-    return [(f, f) for f in files]
+__all__ = ["read_ga4_spark"]
 
 
-def _column_kinds(identifiers: tuple[str, ...]) -> list[tuple[str, bool]]:
+def _column_kinds(identifiers: tuple[str, ...]) -> Kinds:
     """(name, is a number) of each flat event column, in the local reader's order."""
     empty = event_columns(modes(bool(identifiers))[-1].schema.empty_table(), identifiers)
     return [(name, isinstance(col, np.ndarray)) for name, col in empty.items()]
-
-
-def _spark_schema(kinds: list[tuple[str, bool]]) -> str:
-    cols = [f"c{i} {'double' if number else 'string'}" for i, (_, number) in enumerate(kinds)]
-    return ", ".join(["file string", "line long", "hash long", "bad string", *cols])
-
-
-def _flat(
-    file: str, lines: np.ndarray, hashes: np.ndarray, columns: dict, bad: list[str], kinds: list
-) -> pd.DataFrame:
-    """Rows for the driver: the parsed rows' flat columns, then the bad lines' values."""
-    out: dict[str, Any] = {"file": file, "line": lines, "hash": hashes}
-    out["bad"] = [None] * (len(lines) - len(bad)) + list(bad)
-    for i, (name, number) in enumerate(kinds):
-        col = columns[name]
-        if number:
-            out[f"c{i}"] = np.concatenate([col, np.full(len(bad), np.nan)])
-        else:
-            text = col.to_pandas() if hasattr(col, "to_pandas") else pd.Series(col)
-            out[f"c{i}"] = pd.concat([text.astype(object), pd.Series([None] * len(bad))]).to_numpy()
-    return pd.DataFrame(out)
-
-
-def _parse_piece(
-    file: str, lines: np.ndarray, values: list[str], identifiers: tuple[str, ...], kinds: list
-) -> pd.DataFrame:
-    """The non-blank lines of one piece of one file: flat columns, or the quarantine value."""
-    table, idx, _, bad = parse_text_lines(values, modes(bool(identifiers)))
-    at = np.concatenate([idx.astype(np.int64), np.array([i for i, _ in bad], dtype=np.int64)])
-    hashes = pd.util.hash_array(np.asarray(values, dtype=object)).view(np.int64)
-    columns = event_columns(table, identifiers)
-    return _flat(file, lines[at], hashes[at], columns, [v for _, v in bad], kinds)
-
-
-def _pieces(frame: pd.DataFrame) -> Iterator[tuple[str, int, np.ndarray]]:
-    """(file, partition, row positions) of each piece of a batch (one file within a partition)."""
-    for (file, pid), rows in frame.groupby(["file", "pid"], sort=False).indices.items():
-        yield file, int(pid), rows
-
-
-def _parse_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: tuple[str, ...]):
-    kinds = _column_kinds(identifiers)
-
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for batch in batches:
-            for file, pid, rows in _pieces(batch):
-                first, offset = offsets[(file, pid)]
-                lines = batch["id"].to_numpy(dtype=np.int64)[rows] - first + 1 + offset
-                values = batch["value"].iloc[rows].tolist()
-                if len(lines) and lines[0] == 1 and values[0].startswith(_BOM):
-                    values[0] = values[0][len(_BOM) :]
-                yield _parse_piece(file, lines, values, identifiers, kinds)
-
-    return run
 
 
 def _parquet_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: tuple[str, ...]):
@@ -182,12 +100,14 @@ def _parquet_task(offsets: dict[tuple[str, int], tuple[int, int]], identifiers: 
             keys = table.select(["file", "pid"]).to_pandas()
             ids = table.column("id").to_numpy()
             nested = table.drop_columns(["file", "pid", "id"])
-            for file, pid, rows in _pieces(keys):
+            for file, pid, rows in pieces(keys):
                 first, offset = offsets[(file, pid)]
                 columns = event_columns(nested.take(pa.array(rows)), identifiers)
                 lines = ids[rows] - first + 1 + offset
-                flat = _flat(file, lines, np.zeros(len(rows), dtype=np.int64), columns, [], kinds)
-                yield pa.RecordBatch.from_pandas(flat, schema=schema, preserve_index=False)
+                rows_out = flat(
+                    file, lines, np.zeros(len(rows), dtype=np.int64), columns, [], kinds
+                )
+                yield pa.RecordBatch.from_pandas(rows_out, schema=schema, preserve_index=False)
 
     return run
 
@@ -203,42 +123,10 @@ def _arrow_schema(kinds: list[tuple[str, bool]]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _numbered(raw: Any) -> tuple[Any, dict[tuple[str, int], tuple[int, int]]]:
-    """``raw`` with file, partition and row id; and (first id, lines before) of each piece.
-
-    A piece is one file's rows within one partition; its rows are consecutive in
-    the file, and the pieces of a file, in id order, follow the file's order.
-    """
-    from pyspark.sql import functions as F
-
-    raw = raw.select(
-        F.input_file_name().alias("file"),
-        F.spark_partition_id().alias("pid"),
-        F.monotonically_increasing_id().alias("id"),
-        *raw.columns,
-    )
-    pieces = (
-        raw.groupBy("file", "pid")
-        .agg(F.min("id").alias("first"), F.count(F.lit(1)).alias("n"))
-        .toPandas()
-        .sort_values(["file", "first"], kind="stable")
-    )
-    before = pieces.groupby("file")["n"].cumsum() - pieces["n"]
-    offsets = {
-        (f, int(p)): (int(first), int(off))
-        for f, p, first, off in zip(
-            pieces["file"], pieces["pid"], pieces["first"], before, strict=True
-        )
-    }
-    return raw, offsets
-
-
 def _read_lines(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd.DataFrame:
     """Every non-blank line of ``paths``: file URI, line number, hash, and flat columns or error."""
-    raw, offsets = _numbered(spark.read.text(paths))
-    kinds = _column_kinds(identifiers)
-    parsed = raw.mapInPandas(_parse_task(offsets, identifiers), _spark_schema(kinds)).toPandas()
-    return parsed.rename(columns={f"c{i}": name for i, (name, _) in enumerate(kinds)})
+    columns = functools.partial(event_columns, identifiers=identifiers)
+    return read_lines(spark, paths, modes(bool(identifiers)), columns, _column_kinds(identifiers))
 
 
 def _read_rows(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd.DataFrame:
@@ -246,38 +134,10 @@ def _read_rows(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> pd
     from pyspark.sql.pandas.types import from_arrow_schema
 
     schema = from_arrow_schema(modes(bool(identifiers))[0].schema)
-    raw, offsets = _numbered(spark.read.schema(schema).parquet(*paths))
+    raw, offsets = numbered(spark.read.schema(schema).parquet(*paths))
     kinds = _column_kinds(identifiers)
-    parsed = raw.mapInArrow(_parquet_task(offsets, identifiers), _spark_schema(kinds)).toPandas()
+    parsed = raw.mapInArrow(_parquet_task(offsets, identifiers), spark_schema(kinds)).toPandas()
     return parsed.rename(columns={f"c{i}": name for i, (name, _) in enumerate(kinds)})
-
-
-def _per_file(
-    lines: pd.DataFrame, name: str, quarantine: Quarantine, source: str
-) -> tuple[pd.DataFrame, dict[str, object]]:
-    """One file's parsed lines without its repeats; its quarantine rows and counts."""
-    hashes = lines["hash"].to_numpy(dtype=np.int64).view(np.uint64)
-    rows = lines["line"].to_numpy(dtype=np.int64)
-    names = np.full(len(lines), name, dtype=object)
-    dup = mark_duplicates(hashes, rows, names, quarantine, source=source)
-    bad = lines["bad"].notna().to_numpy() & ~dup
-    if bad.any():
-        frame = pd.DataFrame({SOURCE_ROW: rows[bad], "value": lines["bad"].to_numpy()[bad]})
-        quarantine.add(
-            frame,
-            np.ones(len(frame), dtype=bool),
-            reason="unparseable JSON",
-            source=source,
-            file=name,
-            values=frame["value"],
-        )
-    info: dict[str, object] = {
-        "file": name,
-        "rows": len(lines),
-        "duplicates": int(dup.sum()),
-        "malformed": int(bad.sum()),
-    }
-    return lines.loc[~dup & ~lines["bad"].notna().to_numpy()], info
 
 
 def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> pd.DataFrame:
@@ -304,6 +164,32 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> 
     return frame
 
 
+def _sessions_of(group: pd.DataFrame, *, timeout_minutes: float) -> pd.DataFrame:
+    """The local session rule on the events of some users (in event order)."""
+    ids, n_missing = session_keys(group.drop(columns="_pos"), timeout_minutes)
+    missing = np.zeros(len(group), dtype=np.int64)
+    missing[:1] = n_missing
+    return pd.DataFrame(
+        {"_pos": group["_pos"].to_numpy(), "session_id": ids.array, "_missing": missing}
+    )
+
+
+def spark_session_keys(spark: Any) -> SessionKeys:
+    """:func:`~workbench.ingest.readers.ga4.session_keys` run per group of users in Spark."""
+
+    def keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
+        if not len(events):
+            return session_keys(events, timeout_minutes)
+        frame = events.reset_index(drop=True).assign(_pos=np.arange(len(events)))
+        func = functools.partial(_sessions_of, timeout_minutes=timeout_minutes)
+        out = apply_in_groups(spark, frame, user_key(frame), func)
+        out = out.sort_values("_pos", kind="stable")
+        ids = pd.Series(out["session_id"].array, index=events.index)
+        return ids, int(out["_missing"].sum())
+
+    return keys
+
+
 def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     """Read a GA4 source with Spark (see the module docs).
 
@@ -317,23 +203,18 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     parquet = kinds == {True}
     identifiers = tuple(identifiers_option(source))
     read = _read_rows if parquet else _read_lines
-    parsed = read(spark, [path for path, _ in listed], identifiers)
-    order = {_key(path): (i, name) for i, (path, name) in enumerate(listed)}
-    spelled = {uri: order[_key(uri)] for uri in parsed["file"].unique()}
-    parsed["order"] = parsed["file"].map({uri: i for uri, (i, _) in spelled.items()})
-    parsed[SOURCE_FILE] = parsed["file"].map({uri: name for uri, (_, name) in spelled.items()})
-    parsed = parsed.sort_values(["order", "line"], kind="stable").reset_index(drop=True)
+    parsed = in_file_order(read(spark, [path for path, _ in listed], identifiers), listed)
     quarantine = Quarantine()
-    by_file = dict(tuple(parsed.groupby("order", sort=True)))
-    kept, infos = [], []
-    for i, (_, name) in enumerate(listed):
-        lines = by_file.get(i, parsed.iloc[:0])
-        if parquet:
-            rows, info = lines, {"file": name, "rows": len(lines), "malformed": 0}
-        else:
-            rows, info = _per_file(lines, name, quarantine, source.name)
-        kept.append(rows)
-        infos.append(info)
+    find = spark_find_duplicates(spark)
+    if parquet:
+        by_file = dict(tuple(parsed.groupby("order", sort=True)))
+        kept = [by_file.get(i, parsed.iloc[:0]) for i in range(len(listed))]
+        infos: list[dict[str, object]] = [
+            {"file": name, "rows": len(rows), "malformed": 0}
+            for rows, (_, name) in zip(kept, listed, strict=True)
+        ]
+    else:
+        kept, infos = checked_files(parsed, listed, quarantine, source.name, find=find)
     events = _events(pd.concat(kept, ignore_index=True), identifiers, parquet)
-    events = drop_repeated_events(events, infos, quarantine, source.name)
-    return ga4_from_events(source, events, infos, quarantine)
+    events = drop_repeated_events(events, infos, quarantine, source.name, find=find)
+    return ga4_from_events(source, events, infos, quarantine, sessions=spark_session_keys(spark))

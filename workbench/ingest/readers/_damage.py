@@ -70,13 +70,14 @@ class Damage:
     message: str
 
 
-def read_raw(path: Path) -> tuple[bytes, str | None]:
+def read_raw(path: Path | bytes) -> tuple[bytes, str | None]:
     """The file's bytes (gunzipped), and a description when the archive is damaged.
 
-    A truncated or corrupt gzip stream keeps the data decompressed before the
-    damage, cut back to its last complete line; the partial line is lost.
+    ``path`` may also be the file's bytes, as read by another engine. A truncated
+    or corrupt gzip stream keeps the data decompressed before the damage, cut
+    back to its last complete line; the partial line is lost.
     """
-    raw = path.read_bytes()
+    raw = path if isinstance(path, bytes) else path.read_bytes()
     if raw[:2] != b"\x1f\x8b":  # not gzip data (also a plain file named .gz)
         return raw, None
     parts: list[bytes] = []

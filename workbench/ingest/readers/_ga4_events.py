@@ -42,13 +42,15 @@ import pyarrow.parquet as pq
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import clean_ids
 from workbench.ingest.readers._jsonl import (
+    FindDuplicates,
     JsonLines,
     Mode,
     arrow_column,
     as_number,
     as_text,
-    mark_duplicates,
+    find_duplicates,
     null_strings_fix,
+    quarantine_duplicates,
     quote_numbers_fix,
     read_json_lines,
 )
@@ -443,20 +445,24 @@ def load_events(
 
 
 def drop_repeated_events(
-    events: pd.DataFrame, infos: list[dict[str, object]], quarantine: Quarantine, source: str
+    events: pd.DataFrame,
+    infos: list[dict[str, object]],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    find: FindDuplicates = find_duplicates,
 ) -> pd.DataFrame:
     """``events`` without repeats (same line hash as an earlier event, across files).
 
     Each repeat is quarantined as ``"duplicate event"``; ``infos`` (per file)
-    get the repeats added to their ``duplicates``.
+    get the repeats added to their ``duplicates``. ``find`` finds them
+    (:func:`~workbench.ingest.readers._jsonl.find_duplicates`, or the Spark
+    engine's, which runs it per group of hashes).
     """
-    dup = mark_duplicates(
-        events[EVENT_HASH].to_numpy(),
-        events[SOURCE_ROW].to_numpy(),
-        events[SOURCE_FILE].to_numpy(dtype=object),
-        quarantine,
-        source=source,
-    )
+    files = events[SOURCE_FILE].to_numpy(dtype=object)
+    rows = events[SOURCE_ROW].to_numpy()
+    dup, values = find(events[EVENT_HASH].to_numpy(), rows, files)
+    quarantine_duplicates(quarantine, files[dup], rows[dup], values, source=source)
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:
         info["duplicates"] = int(info.get("duplicates", 0)) + int(repeats.get(info["file"], 0))

@@ -48,16 +48,19 @@ from workbench.ingest.readers._damage import quarantine_damage, read_raw, trunca
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
+    "FindDuplicates",
     "JsonLines",
     "Mode",
     "arrow_column",
     "as_number",
     "as_text",
     "bad_line_value",
+    "find_duplicates",
     "mark_duplicates",
     "null_strings_fix",
     "number_column",
     "parse_text_lines",
+    "quarantine_duplicates",
     "quote_numbers_fix",
     "read_json_lines",
     "text_column",
@@ -152,6 +155,55 @@ def number_column(table: pa.Table, path: tuple[str, ...], n: int) -> pd.Series:
     return as_number(arrow_column(table, path), n)
 
 
+#: Finds repeats: ``(hashes, rows, files) -> (mask, values)`` as :func:`find_duplicates`.
+FindDuplicates = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]]
+
+
+def find_duplicates(
+    hashes: np.ndarray,
+    rows: np.ndarray,
+    files: np.ndarray,
+    *,
+    what: str = "line",
+    exclude: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Mask of repeated lines/rows (same hash as an earlier one, in this order), and values.
+
+    Each repeat's value is ``"identical to <what> <file>:<row>"``, naming the
+    first occurrence. The result for a hash depends only on the entries of that hash.
+    """
+    repeat = pd.Series(hashes).duplicated().to_numpy()
+    dup = repeat & ~exclude if exclude is not None else repeat.copy()
+    if not dup.any():
+        return dup, []
+    # first occurrence of each repeat: look the repeats up among the first sightings
+    seen = np.flatnonzero(~repeat)
+    first = seen[pd.Index(hashes[seen]).get_indexer(hashes[dup])]
+    values = [
+        f"identical to {what} {f}:{r}"
+        for f, r in zip(files[first].tolist(), rows[first].tolist(), strict=True)
+    ]
+    return dup, values
+
+
+def quarantine_duplicates(
+    quarantine: Quarantine,
+    files: np.ndarray,
+    rows: np.ndarray,
+    values: list[str],
+    *,
+    source: str,
+    reason: str = "duplicate event",
+) -> None:
+    """Quarantine the repeats :func:`find_duplicates` found (their files, rows and values)."""
+    if not len(values):
+        return
+    frame = pd.DataFrame({SOURCE_FILE: files, SOURCE_ROW: rows, "value": values})
+    quarantine.add(
+        frame, np.ones(len(frame), dtype=bool), reason=reason, source=source, values=frame["value"]
+    )
+
+
 def mark_duplicates(
     hashes: np.ndarray,
     rows: np.ndarray,
@@ -169,30 +221,8 @@ def mark_duplicates(
     is quarantined with ``reason`` (default ``"duplicate event"``) and the
     value ``"identical to <what> <file>:<row>"`` naming the first occurrence.
     """
-    repeat = pd.Series(hashes).duplicated().to_numpy()
-    dup = repeat & ~exclude if exclude is not None else repeat.copy()
-    n_dup = int(dup.sum())
-    if n_dup:
-        # first occurrence of each repeat: look the repeats up among the first sightings
-        seen = np.flatnonzero(~repeat)
-        first = seen[pd.Index(hashes[seen]).get_indexer(hashes[dup])]
-        frame = pd.DataFrame(
-            {
-                SOURCE_FILE: files[dup],
-                SOURCE_ROW: rows[dup],
-                "value": [
-                    f"identical to {what} {f}:{r}"
-                    for f, r in zip(files[first].tolist(), rows[first].tolist(), strict=True)
-                ],
-            }
-        )
-        quarantine.add(
-            frame,
-            np.ones(n_dup, dtype=bool),
-            reason=reason,
-            source=source,
-            values=frame["value"],
-        )
+    dup, values = find_duplicates(hashes, rows, files, what=what, exclude=exclude)
+    quarantine_duplicates(quarantine, files[dup], rows[dup], values, source=source, reason=reason)
     return dup
 
 

@@ -56,10 +56,30 @@ from workbench.schema import (
     TS,
 )
 
-__all__ = ["SESSION_CALLS", "sessionize"]
+__all__ = ["SESSION_CALLS", "SESSION_COLUMNS", "in_sessions", "sessionize", "visitor_key"]
 
 #: Call types that belong to sessions.
 SESSION_CALLS: tuple[str, ...] = ("page", "screen", "track")
+#: The call columns :func:`sessionize` reads.
+SESSION_COLUMNS: tuple[str, ...] = (
+    "type",
+    TS,
+    "anonymous_id",
+    "user_id",
+    "email",
+    "ctx_url",
+    "prop_url",
+    "ctx_referrer",
+    "prop_referrer",
+    "ctx_source",
+    "ctx_medium",
+    "ctx_campaign",
+    "ctx_path",
+    "prop_path",
+    SOURCE,
+    SOURCE_FILE,
+    SOURCE_ROW,
+)
 _UTM = ("source", "medium", "campaign")
 _HOST = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^@/?#]*@)?(?:www\.)?([^:/?#]+)"
 
@@ -79,6 +99,19 @@ def _url_facts(urls: pd.Series) -> pd.DataFrame:
     return out
 
 
+def visitor_key(calls: pd.DataFrame) -> pd.Series:
+    """Whose sessions each call belongs to: ``anonymousId``, else ``"uid:" + userId``."""
+    return calls["anonymous_id"].fillna("uid:" + calls["user_id"])
+
+
+def in_sessions(calls: pd.DataFrame) -> np.ndarray:
+    """Mask of the calls that belong to sessions (a session call type and an identifier)."""
+    mask = calls["type"].isin(SESSION_CALLS).fillna(False) & (
+        calls["anonymous_id"].notna() | calls["user_id"].notna()
+    )
+    return mask.to_numpy(dtype=bool)
+
+
 def _call_facts(calls: pd.DataFrame) -> pd.DataFrame:
     """Per call: visitor key, campaign triple, campaign key, click ids, referrer facts."""
     url = calls["ctx_url"].fillna(calls["prop_url"])
@@ -86,7 +119,7 @@ def _call_facts(calls: pd.DataFrame) -> pd.DataFrame:
     ref = _url_facts(calls["ctx_referrer"].fillna(calls["prop_referrer"]))
     has_ctx = calls[["ctx_source", "ctx_medium", "ctx_campaign"]].notna().any(axis=1)
     out = pd.DataFrame(index=calls.index)
-    out["visitor"] = calls["anonymous_id"].fillna("uid:" + calls["user_id"])
+    out["visitor"] = visitor_key(calls)
     for key, ctx in zip(_UTM, ("ctx_source", "ctx_medium", "ctx_campaign"), strict=True):
         out[key] = calls[ctx].where(has_ctx, page[f"utm_{key}"]).astype("string")
     out[list(CLICK_ID_TYPES)] = page[list(CLICK_ID_TYPES)]
@@ -144,10 +177,7 @@ def sessionize(
         and the ``session_id`` of every call (missing for calls outside
         sessions: ``identify``, ``alias``, ``group``, no identifier).
     """
-    in_session = calls["type"].isin(SESSION_CALLS).fillna(False) & (
-        calls["anonymous_id"].notna() | calls["user_id"].notna()
-    )
-    sub = calls.loc[in_session.to_numpy(dtype=bool)]
+    sub = calls.loc[in_sessions(calls)]
     facts = _call_facts(sub)
     order = np.lexsort(
         (

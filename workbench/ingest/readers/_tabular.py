@@ -357,7 +357,7 @@ def _duplicate_columns(
 
 
 def read_export(
-    path: Path,
+    path: Path | bytes,
     source: SourceConfig,
     fields: Sequence[Field],
     quarantine: Quarantine,
@@ -369,7 +369,7 @@ def read_export(
     Parameters
     ----------
     path
-        The file.
+        The file, or its bytes (read by another engine).
     source
         Its source config (``encoding``, ``columns`` aliases, ``name``).
     fields
@@ -484,14 +484,17 @@ def read_exports(
     ``duplicate_rows`` when any) and warnings, including one per optional
     column that some files lack (naming them).
     """
-    from workbench.ingest.readers._common import relative_name, source_files
+    from workbench.ingest.readers._files import each_file
 
     frames, infos, notes = [], [], []
     missing: dict[str, list[str]] = {}
     headers: list[list[str]] = []
-    for path in source_files(source):
-        file = relative_name(path, source.base_dir)
-        export = read_export(path, source, fields, quarantine, file=file)
+
+    def read_one(data: Path | bytes, file: str, q: Quarantine) -> Export:
+        return read_export(data, source, fields, q, file=file)
+
+    for export in each_file(source, read_one, quarantine):
+        file = export.file
         frames.append(export.frame)
         headers.append(export.header)
         notes += export.warnings

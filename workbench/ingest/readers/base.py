@@ -19,6 +19,7 @@ __all__ = [
     "READERS",
     "READER_COLUMNS",
     "READER_OPTIONS",
+    "TABULAR_FORMATS",
     "TABULAR_OPTIONS",
     "ReadResult",
     "Reader",
@@ -176,6 +177,9 @@ TABULAR_OPTIONS: tuple[str, ...] = ("keep_duplicate_rows",)
 READER_OPTIONS: dict[str, frozenset[str]] = {}
 #: Formats whose reader reads ``[sources.columns]`` (header aliases), filled by :func:`register`.
 READER_COLUMNS: set[str] = set()
+#: Formats built on ``read_exports`` / ``each_file`` (they declare :data:`TABULAR_OPTIONS`):
+#: each file is read by a per-file function another engine can run. Filled by :func:`register`.
+TABULAR_FORMATS: set[str] = set()
 
 
 def register(
@@ -191,9 +195,12 @@ def register(
 
     def deco(func: Reader) -> Reader:
         READERS[fmt] = func
-        READER_OPTIONS[fmt] = frozenset(COMMON_OPTIONS) | frozenset(options)
+        declared = frozenset(options)
+        READER_OPTIONS[fmt] = frozenset(COMMON_OPTIONS) | declared
         if columns:
             READER_COLUMNS.add(fmt)
+        if declared >= frozenset(TABULAR_OPTIONS):
+            TABULAR_FORMATS.add(fmt)
         return func
 
     return deco

@@ -117,7 +117,16 @@ from workbench.schema import (
     VALUE,
 )
 
-__all__ = ["DEFAULT_CONVERSION_EVENTS", "PAGEVIEW_EVENTS", "ga4_from_events", "read_ga4"]
+__all__ = [
+    "DEFAULT_CONVERSION_EVENTS",
+    "PAGEVIEW_EVENTS",
+    "SESSION_KEY_COLUMNS",
+    "SessionKeys",
+    "ga4_from_events",
+    "read_ga4",
+    "session_keys",
+    "user_key",
+]
 
 #: Default ``options.conversion_events``: GA4 event name -> conversion type.
 DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
@@ -149,13 +158,32 @@ def _informative(values: pd.Series) -> pd.Series:
     return values.notna() & ~lowered.isin(_UNINFORMATIVE).fillna(False)
 
 
-def _session_keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
+#: The event columns :func:`session_keys` reads.
+SESSION_KEY_COLUMNS: tuple[str, ...] = (
+    "user_pseudo_id",
+    "user_id",
+    "ga_session_id",
+    TS,
+    "event_name",
+    SOURCE_ROW,
+)
+#: The session rule: ``(events, timeout_minutes) -> (session id per event, events without id)``.
+SessionKeys = Callable[[pd.DataFrame, float], tuple[pd.Series, int]]
+
+
+def user_key(events: pd.DataFrame) -> pd.Series:
+    """Whose sessions each event belongs to: ``user_pseudo_id``, else ``"uid:" + user_id``."""
+    return events["user_pseudo_id"].fillna("uid:" + events["user_id"])
+
+
+def session_keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
     """Return the session id of each event and how many events had no ``ga_session_id``.
 
     ``user:ga_session_id``; where the id is missing, sessions are derived per
-    user from ``session_start`` events and inactivity.
+    user (:func:`user_key`) from ``session_start`` events and inactivity. Each
+    user's ids depend on that user's events only.
     """
-    user = events["user_pseudo_id"].fillna("uid:" + events["user_id"])
+    user = user_key(events)
     sid = clean_ids(events["ga_session_id"])
     missing = sid.isna() & user.notna()
     n_missing = int(missing.sum())
@@ -438,11 +466,15 @@ def ga4_from_events(
     events: pd.DataFrame,
     files: list[dict[str, object]],
     quarantine: Quarantine,
+    *,
+    sessions: SessionKeys = session_keys,
 ) -> ReadResult:
     """The GA4 tables from the flat, de-duplicated events of every file.
 
     ``events`` as :func:`workbench.ingest.readers._ga4_events.load_events` returns
     them (file order, then line); both engines call this after reading.
+    ``sessions`` is the session rule (:func:`session_keys`, or the Spark
+    engine's, which runs it per user).
     """
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     identifiers = identifiers_option(source)
@@ -453,9 +485,8 @@ def ga4_from_events(
     warnings: list[str] = []
     if not usable.any():
         return finish(source, quarantine, files=files)
-    keys = ["user_pseudo_id", "user_id", "ga_session_id", TS, "event_name", SOURCE_ROW]
-    kept = events.loc[usable, keys]
-    session_ids, n_derived = _session_keys(kept, timeout)
+    kept = events.loc[usable, list(SESSION_KEY_COLUMNS)]
+    session_ids, n_derived = sessions(kept, timeout)
     if n_derived:
         warnings.append(
             f"{source.name}: {n_derived} events have no ga_session_id; their sessions were "

@@ -33,6 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from workbench.config import SourceConfig
@@ -47,9 +48,8 @@ from workbench.ingest.readers._common import (
     parse_number,
     parse_times,
     phone_hash,
-    relative_name,
-    source_files,
 )
+from workbench.ingest.readers._files import each_file
 from workbench.ingest.readers._tabular import (
     Field,
     mapping_errors,
@@ -75,9 +75,9 @@ def _fields(source: SourceConfig, table: Table) -> list[Field]:
 
 
 def _read_parquet(
-    path: Path, file: str, source: SourceConfig, fields: list[Field]
+    path: Path | bytes, file: str, source: SourceConfig, fields: list[Field]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    raw = pq.read_table(path).to_pandas()
+    raw = pq.read_table(pa.BufferReader(path) if isinstance(path, bytes) else path).to_pandas()
     cells = [str(c) for c in raw.columns]
     found = resolve_fields(cells, fields, source)
     if any(f.required and f.key not in found for f in fields):
@@ -91,29 +91,45 @@ def _read_parquet(
     return out, found
 
 
+_File = tuple[pd.DataFrame, dict[str, str], dict[str, object], list[str], list[str]]
+
+
+def _read_file(
+    data: Path | bytes, file: str, q: Quarantine, source: SourceConfig, fields: list[Field]
+) -> _File:
+    """One file (Parquet or CSV): rows, columns found, file info, warnings, header."""
+    if Path(file).suffix.lower() in _PARQUET:
+        frame, found = _read_parquet(data, file, source, fields)
+        header = [str(c) for c in _parquet_names(data)]
+        return frame, found, {"file": file, "rows": len(frame)}, [], header
+    export = read_export(data, source, fields, q, file=file)
+    info: dict[str, object] = {
+        "file": file,
+        "rows": len(export.frame),
+        "header_line": export.header_line,
+        "blank_rows": export.blank_rows,
+    }
+    return export.frame, export.matched, info, export.warnings, export.header
+
+
+def _parquet_names(data: Path | bytes) -> list[str]:
+    return list(pq.read_schema(pa.BufferReader(data) if isinstance(data, bytes) else data).names)
+
+
 def _load(
     source: SourceConfig, fields: list[Field], q: Quarantine
 ) -> tuple[pd.DataFrame, list[dict[str, object]], list[str]]:
     frames, files, notes = [], [], []
     used: dict[str, dict[str, list[str]]] = {}
     headers: list[list[str]] = []
-    for path in source_files(source):
-        file = relative_name(path, source.base_dir)
-        if path.suffix.lower() in _PARQUET:
-            frame, found = _read_parquet(path, file, source, fields)
-            headers.append([str(c) for c in pq.read_schema(path).names])
-            info: dict[str, object] = {"file": file, "rows": len(frame)}
-        else:
-            export = read_export(path, source, fields, q, file=file)
-            headers.append(export.header)
-            frame, found = export.frame, export.matched
-            notes += export.warnings
-            info = {
-                "file": file,
-                "rows": len(frame),
-                "header_line": export.header_line,
-                "blank_rows": export.blank_rows,
-            }
+
+    def read_one(data: Path | bytes, file: str, quarantine: Quarantine) -> _File:
+        return _read_file(data, file, quarantine, source, fields)
+
+    for frame, found, info, warnings, header in each_file(source, read_one, q):
+        file = str(info["file"])
+        headers.append(header)
+        notes += warnings
         info["columns"] = dict(found)
         frames.append(frame[[f.key for f in fields] + [SOURCE, SOURCE_FILE, SOURCE_ROW]])
         files.append(info)

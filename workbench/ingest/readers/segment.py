@@ -62,6 +62,7 @@ canonical row rules.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -87,8 +88,10 @@ from workbench.ingest.readers._common import (
 )
 from workbench.ingest.readers._identifier_params import identifier_links, identifiers_option
 from workbench.ingest.readers._jsonl import (
+    FindDuplicates,
     Mode,
-    mark_duplicates,
+    find_duplicates,
+    quarantine_duplicates,
     quote_numbers_fix,
     read_json_lines,
     text_column,
@@ -112,7 +115,19 @@ from workbench.schema import (
 )
 from workbench.timestamps import parse_timestamps
 
-__all__ = ["DEFAULT_CONVERSION_EVENTS", "read_segment"]
+__all__ = [
+    "DEFAULT_CONVERSION_EVENTS",
+    "Sessionizer",
+    "call_columns",
+    "call_modes",
+    "calls_frame",
+    "drop_repeated_calls",
+    "read_segment",
+    "segment_from_calls",
+]
+
+#: The sessionization: ``(calls, timeout_minutes=...) -> (session touches, session id per call)``.
+Sessionizer = Callable[..., tuple[pd.DataFrame, pd.Series]]
 
 #: Default ``options.conversion_events``: track event name -> conversion type.
 DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
@@ -181,7 +196,7 @@ def _schema(numbers: pa.DataType, identifiers: tuple[str, ...] = ()) -> pa.Schem
 
 
 @functools.cache
-def _modes(identifiers: tuple[str, ...] = ()) -> tuple[Mode, ...]:
+def call_modes(identifiers: tuple[str, ...] = ()) -> tuple[Mode, ...]:
     """Parse modes: as specified; everything loosely typed as text.
 
     ``identifiers`` (``options.identifiers`` keys) are read as text from
@@ -193,8 +208,8 @@ def _modes(identifiers: tuple[str, ...] = ()) -> tuple[Mode, ...]:
     )
 
 
-#: Parse modes without identifier keys (see :func:`_modes`).
-MODES: tuple[Mode, ...] = _modes()
+#: Parse modes without identifier keys (see :func:`call_modes`).
+MODES: tuple[Mode, ...] = call_modes()
 #: Where ``options.identifiers`` keys are looked up: column prefix -> (path, link type).
 _IDENTIFIER_PLACES: dict[str, tuple[tuple[str, ...], str]] = {
     "ident_traits": (("traits",), "trait"),
@@ -234,24 +249,65 @@ _COLUMNS = {
 }
 
 
+def call_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[str, pd.Series]:
+    """The flat text columns of parsed Segment calls (``options.identifiers`` keys included)."""
+    columns = dict(_COLUMNS)
+    for prefix, (place, _) in _IDENTIFIER_PLACES.items():
+        columns.update({f"{prefix}.{k}": (*place, k) for k in identifiers})
+    n = table.num_rows
+    return {k: text_column(table, p, n) for k, p in columns.items()}
+
+
+def calls_frame(
+    columns: dict[str, pd.Series], file: str, rows: np.ndarray, hashes: np.ndarray
+) -> pd.DataFrame:
+    """One file's calls: the :func:`call_columns`, its name, line numbers and line hashes."""
+    frame = pd.DataFrame(columns)
+    frame[SOURCE_FILE] = file
+    frame[SOURCE_ROW] = rows
+    frame["_hash"] = hashes
+    return frame
+
+
+def drop_repeated_calls(
+    frames: list[pd.DataFrame],
+    files: list[dict],
+    quarantine: Quarantine,
+    source: str,
+    *,
+    find: FindDuplicates = find_duplicates,
+) -> pd.DataFrame:
+    """The calls of every file (:func:`calls_frame`) without lines repeated across files.
+
+    Each repeat is quarantined as ``"duplicate event"``; ``files`` get it in
+    ``duplicates``. ``find`` finds them (the local rule, or the Spark engine's).
+    """
+    calls = pd.concat(frames, ignore_index=True)
+    names = calls[SOURCE_FILE].to_numpy(dtype=object)
+    rows = calls[SOURCE_ROW].to_numpy()
+    repeat, values = find(calls["_hash"].to_numpy(), rows, names)
+    quarantine_duplicates(quarantine, names[repeat], rows[repeat], values, source=source)
+    counts = calls.loc[repeat, SOURCE_FILE].value_counts()
+    for info in files:
+        info["duplicates"] = int(cast(int, info["duplicates"])) + int(counts.get(info["file"], 0))
+    return calls.loc[~repeat].drop(columns="_hash").reset_index(drop=True)
+
+
 def _load(
     source: SourceConfig, quarantine: Quarantine, identifiers: tuple[str, ...]
 ) -> tuple[pd.DataFrame, list[dict]]:
     frames, files = [], []
-    columns = dict(_COLUMNS)
-    for prefix, (place, _) in _IDENTIFIER_PLACES.items():
-        columns.update({f"{prefix}.{k}": (*place, k) for k in identifiers})
     for path in source_files(source):
         file = relative_name(path, source.base_dir)
         lines = read_json_lines(
-            path, modes=_modes(identifiers), quarantine=quarantine, source=source.name, file=file
+            path,
+            modes=call_modes(identifiers),
+            quarantine=quarantine,
+            source=source.name,
+            file=file,
         )
-        n = lines.table.num_rows
-        frame = pd.DataFrame({k: text_column(lines.table, p, n) for k, p in columns.items()})
-        frame[SOURCE_FILE] = file
-        frame[SOURCE_ROW] = lines.rows
-        frame["_hash"] = lines.hashes
-        frames.append(frame)
+        columns = call_columns(lines.table, identifiers)
+        frames.append(calls_frame(columns, file, lines.rows, lines.hashes))
         files.append(
             {
                 "file": file,
@@ -260,18 +316,7 @@ def _load(
                 "malformed": lines.malformed,
             }
         )
-    calls = pd.concat(frames, ignore_index=True)
-    repeat = mark_duplicates(
-        calls["_hash"].to_numpy(),
-        calls[SOURCE_ROW].to_numpy(),
-        calls[SOURCE_FILE].to_numpy(dtype=object),
-        quarantine,
-        source=source.name,
-    )
-    counts = calls.loc[repeat, SOURCE_FILE].value_counts()
-    for info in files:
-        info["duplicates"] = int(cast(int, info["duplicates"])) + int(counts.get(info["file"], 0))
-    return calls.loc[~repeat].drop(columns="_hash").reset_index(drop=True), files
+    return drop_repeated_calls(frames, files, quarantine, source.name), files
 
 
 def _prepare(calls: pd.DataFrame, source: SourceConfig, quarantine: Quarantine) -> pd.DataFrame:
@@ -428,19 +473,37 @@ def _links(calls: pd.DataFrame) -> pd.DataFrame:
 )
 def read_segment(source: SourceConfig) -> ReadResult:
     """Read Segment-spec JSON lines; see the module docs for what each call becomes."""
+    quarantine = Quarantine()
+    calls, files = _load(source, quarantine, tuple(identifiers_option(source)))
+    return segment_from_calls(source, calls, files, quarantine)
+
+
+def segment_from_calls(
+    source: SourceConfig,
+    calls: pd.DataFrame,
+    files: list[dict],
+    quarantine: Quarantine,
+    *,
+    sessions: Sessionizer = sessionize,
+) -> ReadResult:
+    """The Segment tables from the flat, de-duplicated calls of every file.
+
+    ``calls`` as :func:`drop_repeated_calls` returns them (file order, then
+    line); both engines call this after reading. ``sessions`` is the
+    sessionization (:func:`workbench.ingest.readers._segment_sessions.sessionize`,
+    or the Spark engine's, which runs it per visitor).
+    """
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     touch_events = mapping_option(source, "touch_events", {})
     identifiers = identifiers_option(source)
     want_sessions = bool_option(source, "sessions", True)
     timeout = float(source.options.get("session_timeout_minutes", 30))
-    quarantine = Quarantine()
-    calls, files = _load(source, quarantine, tuple(identifiers))
     calls = _prepare(calls, source, quarantine)
-    sessions, calls["session_id"] = sessionize(calls, timeout_minutes=timeout)
+    session_touches, calls["session_id"] = sessions(calls, timeout_minutes=timeout)
     touch_type = _touch_types(calls, touch_events)
     touches = _touches(calls, touch_type)
     if want_sessions:
-        touches = pd.concat([sessions, touches], ignore_index=True)
+        touches = pd.concat([session_touches, touches], ignore_index=True)
     touches[CHANNEL] = source.channel
     touches[PLATFORM] = source.platform
     not_touch = (calls["type"] == "track") & touch_type.isna()
