@@ -43,7 +43,6 @@ from workbench.ingest.readers._jsonl import (
     quarantine_duplicates,
 )
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
-from workbench.spark._groups import apply_in_groups
 
 __all__ = [
     "Kinds",
@@ -55,7 +54,6 @@ __all__ = [
     "pieces",
     "read_lines",
     "spark_files",
-    "spark_find_duplicates",
     "spark_schema",
 ]
 
@@ -280,38 +278,3 @@ def checked_files(
         kept.append(rows_out)
         infos.append(info)
     return kept, infos
-
-
-def _repeats_of(group: pd.DataFrame) -> pd.DataFrame:
-    """The local repeat rule on the events of some hashes (in event order)."""
-    files = group["file"].to_numpy(dtype=object)
-    dup, values = find_duplicates(
-        group["hash"].to_numpy(dtype=np.int64).view(np.uint64), group["row"].to_numpy(), files
-    )
-    value = np.full(len(group), None, dtype=object)
-    value[dup] = values
-    return pd.DataFrame({"_pos": group["_pos"].to_numpy(), "dup": dup, "value": value})
-
-
-def spark_find_duplicates(spark: Any) -> FindDuplicates:
-    """:func:`~workbench.ingest.readers._jsonl.find_duplicates` run per group of hashes in Spark."""
-
-    def find(
-        hashes: np.ndarray, rows: np.ndarray, files: np.ndarray
-    ) -> tuple[np.ndarray, list[str]]:
-        if not len(hashes):
-            return find_duplicates(hashes, rows, files)
-        frame = pd.DataFrame(
-            {
-                "hash": np.asarray(hashes).astype(np.uint64).view(np.int64),
-                "row": np.asarray(rows, dtype=np.int64),
-                "file": pd.Series(files, dtype=object).astype(str),
-                "_pos": np.arange(len(hashes), dtype=np.int64),
-            }
-        )
-        out = apply_in_groups(spark, frame, frame["hash"], _repeats_of)
-        out = out.sort_values("_pos", kind="stable")
-        dup = out["dup"].to_numpy(dtype=bool)
-        return dup, out.loc[dup, "value"].astype(str).tolist()
-
-    return find

@@ -13,14 +13,13 @@ gives, with the heavy part distributed:
    :func:`workbench.ingest.readers._ga4_events.modes`) and reduce them to the
    flat event columns (the local ``event_columns``); a malformed line comes back
    with the same quarantine value (the parser's message and the line's start).
-3. **Spark groups** run the local repeat rule (``"duplicate event"``, within a
-   file and across files) per group of line hashes, and the local session rule
-   (:func:`workbench.ingest.readers.ga4.session_keys`) per group of users
-   (:mod:`workbench.spark._groups`).
-4. **The driver** holds the flat events (a few dozen columns; no nested JSON)
-   and applies the other local rules unchanged: ``"unparseable JSON"``, then
-   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, session
-   touches, page views, conversions, identity links).
+3. **The driver** holds the flat events (a few dozen columns; no nested JSON)
+   and applies the local rules unchanged: ``"unparseable JSON"``, the repeat
+   rule (``"duplicate event"``, within a file and across files), then
+   :func:`workbench.ingest.readers.ga4.ga4_from_events` (timestamps, sessions,
+   session touches, page views, conversions, identity links). Running the
+   repeat and session rules as Spark groups over events already on the driver
+   was tried and only added round trips (GA4 reading 4x slower at 1M lines).
 
 Why not Spark's own JSON parser (``PERMISSIVE`` with a corrupt-record column)?
 It accepts what the local reader quarantines (``NaN``, leading zeros, a string
@@ -65,9 +64,8 @@ from workbench.ingest.readers._ga4_events import (
 )
 from workbench.ingest.readers._identifier_params import identifiers_option
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.readers.ga4 import SessionKeys, ga4_from_events, session_keys, user_key
+from workbench.ingest.readers.ga4 import ga4_from_events
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
-from workbench.spark._groups import apply_in_groups
 from workbench.spark._lines import (
     Kinds,
     checked_files,
@@ -77,7 +75,6 @@ from workbench.spark._lines import (
     pieces,
     read_lines,
     spark_files,
-    spark_find_duplicates,
     spark_schema,
 )
 
@@ -164,32 +161,6 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> 
     return frame
 
 
-def _sessions_of(group: pd.DataFrame, *, timeout_minutes: float) -> pd.DataFrame:
-    """The local session rule on the events of some users (in event order)."""
-    ids, n_missing = session_keys(group.drop(columns="_pos"), timeout_minutes)
-    missing = np.zeros(len(group), dtype=np.int64)
-    missing[:1] = n_missing
-    return pd.DataFrame(
-        {"_pos": group["_pos"].to_numpy(), "session_id": ids.array, "_missing": missing}
-    )
-
-
-def spark_session_keys(spark: Any) -> SessionKeys:
-    """:func:`~workbench.ingest.readers.ga4.session_keys` run per group of users in Spark."""
-
-    def keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
-        if not len(events):
-            return session_keys(events, timeout_minutes)
-        frame = events.reset_index(drop=True).assign(_pos=np.arange(len(events)))
-        func = functools.partial(_sessions_of, timeout_minutes=timeout_minutes)
-        out = apply_in_groups(spark, frame, user_key(frame), func)
-        out = out.sort_values("_pos", kind="stable")
-        ids = pd.Series(out["session_id"].array, index=events.index)
-        return ids, int(out["_missing"].sum())
-
-    return keys
-
-
 def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     """Read a GA4 source with Spark (see the module docs).
 
@@ -205,7 +176,6 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     read = _read_rows if parquet else _read_lines
     parsed = in_file_order(read(spark, [path for path, _ in listed], identifiers), listed)
     quarantine = Quarantine()
-    find = spark_find_duplicates(spark)
     if parquet:
         by_file = dict(tuple(parsed.groupby("order", sort=True)))
         kept = [by_file.get(i, parsed.iloc[:0]) for i in range(len(listed))]
@@ -214,7 +184,7 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
             for rows, (_, name) in zip(kept, listed, strict=True)
         ]
     else:
-        kept, infos = checked_files(parsed, listed, quarantine, source.name, find=find)
+        kept, infos = checked_files(parsed, listed, quarantine, source.name)
     events = _events(pd.concat(kept, ignore_index=True), identifiers, parquet)
-    events = drop_repeated_events(events, infos, quarantine, source.name, find=find)
-    return ga4_from_events(source, events, infos, quarantine, sessions=spark_session_keys(spark))
+    events = drop_repeated_events(events, infos, quarantine, source.name)
+    return ga4_from_events(source, events, infos, quarantine)
