@@ -50,8 +50,8 @@ from workbench.ingest.readers._jsonl import (
     mark_duplicates,
     null_strings_fix,
     quote_numbers_fix,
-    read_json_lines,
 )
+from workbench.ingest.readers._jsonl_batch import read_json_batch
 from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
 
@@ -343,30 +343,13 @@ def _read_batch(
 ) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
     """Parse a batch of files and reduce them to their event columns (in a worker thread).
 
-    Each file goes into its own quarantine; the nested tables are dropped once
-    reduced. ``identifiers``: the identifier keys to read (see :func:`load_events`).
+    The files are parsed in one call where they can be (see
+    :mod:`workbench.ingest.readers._jsonl_batch`) and flattened once for the
+    whole batch; each file gets its own quarantine. ``identifiers``: the
+    identifier keys to read (see :func:`load_events`).
     """
-    parse_modes = modes(bool(identifiers))
-    done = []
-    for path, file in batch:
-        own = Quarantine()
-        done.append(
-            (
-                read_json_lines(path, modes=parse_modes, quarantine=own, source=source, file=file),
-                own,
-            )
-        )
-    columns = _reduce([lines.table for lines, _ in done], identifiers)
-    for lines, _ in done:
-        lines.table = lines.table.schema.empty_table()
-    return done, columns
-
-
-def _reduce(tables: list[pa.Table], identifiers: tuple[str, ...]) -> dict[str, _Column]:
-    """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
-    if len({t.schema for t in tables}) > 1:
-        tables = [t.cast(modes(bool(identifiers))[-1].schema) for t in tables]
-    return event_columns(pa.concat_tables(tables), identifiers)
+    table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
+    return done, event_columns(table, identifiers)
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
