@@ -9,9 +9,11 @@ exported as an int or a string) and ``double_value``, ``float_value``,
 ``int_value``, ``string_value`` for numbers.
 
 Files are parsed in parallel in batches of consecutive files (about 64 MB; a
-large file alone) and each batch is reduced to the flat columns in its worker
-thread, so the nested tables never pile up; pandas work happens once for all
-files.
+large file alone): the files of a batch in one pyarrow call (see
+:mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
+and each batch is reduced to the flat columns once, in its worker thread, so
+the nested tables never pile up and many small daily files cost no more than
+one big file; pandas work happens once for all files.
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from

@@ -159,19 +159,23 @@ def _fast(
     base = files[0].base
     sizes = [len(f.body) + int(bool(f.body) and not f.body.endswith(b"\n")) for f in files]
     offsets = np.cumsum([0, *sizes])
-    buf = np.empty(int(offsets[-1]), dtype=np.uint8)
-    clean, lines = [], []
-    for f, dup, at, size in zip(files, dups, offsets[:-1].tolist(), sizes, strict=True):
-        buf[at : at + len(f.body)] = np.frombuffer(f.body, dtype=np.uint8)
-        if size > len(f.body):
-            buf[at + len(f.body)] = 10  # a line end after a last line that has none
+    clean, lines, gone = [], [], []
+    for f, dup in zip(files, dups, strict=True):
         odd = np.zeros(f.n, dtype=bool)
         odd[f.suspects] = True  # type: ignore[index]
-        gone = np.flatnonzero(odd | (dup & ~f.blank))
-        _blank_out(buf, f.starts[gone] + at, f.starts[gone + 1] - 1 + at)
+        gone.append(np.flatnonzero(odd | (dup & ~f.blank)))
         keep = ~f.blank & ~odd & ~dup
         clean.append(keep)
         lines.append(int(keep.sum()))
+    if len(files) == 1 and sizes[0] == len(files[0].body) and not len(gone[0]):
+        buf = np.frombuffer(files[0].body, dtype=np.uint8)  # one clean file: no copy
+    else:
+        buf = np.empty(int(offsets[-1]), dtype=np.uint8)
+        for f, out, at, size in zip(files, gone, offsets[:-1].tolist(), sizes, strict=True):
+            buf[at : at + len(f.body)] = np.frombuffer(f.body, dtype=np.uint8)
+            if size > len(f.body):
+                buf[at + len(f.body)] = 10  # a line end after a last line that has none
+            _blank_out(buf, f.starts[out] + at, f.starts[out + 1] - 1 + at)
     table = _one_parse(buf, modes[base])
     del buf
     if table is None or table.num_rows != sum(lines):
