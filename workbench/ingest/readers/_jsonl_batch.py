@@ -171,20 +171,21 @@ def _fast(
         buf = np.frombuffer(files[0].body, dtype=np.uint8)  # one clean file: no copy
     else:
         buf = np.empty(int(offsets[-1]), dtype=np.uint8)
-        for f, out, at, size in zip(files, gone, offsets[:-1].tolist(), sizes, strict=True):
+        for f, blanks, at, size in zip(files, gone, offsets[:-1].tolist(), sizes, strict=True):
             buf[at : at + len(f.body)] = np.frombuffer(f.body, dtype=np.uint8)
             if size > len(f.body):
                 buf[at + len(f.body)] = 10  # a line end after a last line that has none
-            _blank_out(buf, f.starts[out] + at, f.starts[out + 1] - 1 + at)
+            _blank_out(buf, f.starts[blanks] + at, f.starts[blanks + 1] - 1 + at)
     table = _one_parse(buf, modes[base])
     del buf
     if table is None or table.num_rows != sum(lines):
         return None
-    out, row = [], 0
+    parsed: list[_Parsed] = []
+    row = 0
     for f, dup, keep, count in zip(files, dups, clean, lines, strict=True):
-        out.append(_with_suspects(f, dup, keep, table.slice(row, count), modes))
+        parsed.append(_with_suspects(f, dup, keep, table.slice(row, count), modes))
         row += count
-    return out
+    return parsed
 
 
 def _with_suspects(
