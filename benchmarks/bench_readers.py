@@ -23,6 +23,7 @@ numbers, so the reader does not use it (see :mod:`workbench.ingest.readers._json
 Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
+    .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90  # daily files
 """
 
 from __future__ import annotations

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from workbench.errors import ValidationError
 from workbench.ingest.quarantine import Quarantine, quarantine_summary
-from workbench.ingest.validation import conform, empty_table, quarantine_rows, validate_table
+from workbench.ingest.validation import (
+    conform,
+    empty_table,
+    keep_rows,
+    quarantine_rows,
+    validate_table,
+)
 from workbench.schema import CONVERSIONS, IDENTITY_LINKS, SPEND, TABLES, TOUCHPOINTS
 from workbench.timestamps import parse_timestamps
 
@@ -184,3 +191,30 @@ def test_quarantine_summary_of_nothing_is_empty_with_columns():
     out = quarantine_summary(Quarantine().to_frame())
     assert out.columns.tolist() == ["source", "reason", "rows"]
     assert out.empty
+
+
+def test_keep_rows_equals_loc_and_copies_nothing_when_all_are_kept():
+    frame = conform(
+        pd.DataFrame(
+            {
+                "ts": parse_timestamps(pd.Series(["2026-01-01", None, "2026-01-03", "bad"])).array,
+                "anonymous_id": ["a", "b", None, "d"],
+                "touch_type": ["session", "session", "email", None],
+                "source_row": [1, 2, 3, 4],
+                "note": [1.5, None, 2.5, 3.5],  # an extra numpy column
+            },
+            index=[10, 11, 12, 13],
+        ),
+        TOUCHPOINTS,
+    )
+    keep = np.array([True, False, True, False])
+    pd.testing.assert_frame_equal(keep_rows(frame, keep), frame.loc[keep])
+    assert keep_rows(frame, np.ones(4, dtype=bool)) is frame
+    q = Quarantine()
+    kept = quarantine_rows(frame, TOUCHPOINTS, q, source="s")
+    pd.testing.assert_frame_equal(kept, frame.loc[[10]])
+    assert q.to_frame()[["source_row", "reason"]].values.tolist() == [
+        [2, "unparseable or missing timestamp"],
+        [4, "unparseable or missing timestamp"],
+        [3, "missing every identifier"],
+    ]

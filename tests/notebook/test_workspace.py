@@ -306,3 +306,33 @@ def test_build_journeys_gives_the_workspace_w_shaped_credit(workspace):
     ours = run_models(plain.touches, plain.journeys, models=["w_shaped"])
     theirs = run_models(ws_js.touches, ws_js.journeys, models=["w_shaped"])
     pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_a_kernel_loads_the_tables_once_and_each_notebook_gets_its_own_copy(
+    small_project, monkeypatch, tmp_path
+):
+    """Report kernels run many notebooks: the second load reads nothing again."""
+    import shutil
+
+    from workbench.notebook import workspace as module
+
+    config, processed = small_project
+    reads = []
+    real = module.load_prepared
+    monkeypatch.setattr(module, "load_prepared", lambda d: reads.append(d) or real(d))
+    monkeypatch.setattr(module, "_LOADED", {})
+    first = module.Workspace.load(config, processed)
+    first.prepared.touchpoints["added_by_a_notebook"] = 1
+    js = first.journeys()
+    js.journeys["score"] = 0.5
+    second = module.Workspace.load(config, processed)
+    assert len(reads) == 1
+    assert "added_by_a_notebook" not in second.prepared.touchpoints.columns
+    again = second.journeys()
+    assert "score" not in again.journeys.columns
+    pd.testing.assert_frame_equal(again.touches, js.touches)
+    # other prepared tables (a new prepare, another folder) are read again
+    copy = tmp_path / "processed"
+    shutil.copytree(processed, copy)
+    module.Workspace.load(config, copy)
+    assert len(reads) == 2

@@ -110,6 +110,30 @@ class Quarantine:
         self._parts.append(_Rows(source, files, rows, column, reason, text))
         return n
 
+    def add_rows(
+        self,
+        *,
+        reason: str,
+        source: str,
+        file: str,
+        rows: np.ndarray,
+        values: np.ndarray | None = None,
+        column: str | None = None,
+    ) -> int:
+        """Record rows of one file given as arrays (no frame needed; readers' hot path).
+
+        ``rows`` are the 1-based row (line) numbers; ``values`` (same length,
+        objects) the offending values. Same result as :meth:`add` of a frame
+        holding them.
+        """
+        n = len(rows)
+        if n == 0:
+            return 0
+        text = None if values is None else pd.array(values, dtype="string").to_numpy(dtype=object)
+        files = np.full(n, file, dtype=object)
+        self._parts.append(_Rows(source, files, np.asarray(rows), column, reason, text))
+        return n
+
     def extend(self, frame: pd.DataFrame | Quarantine) -> None:
         """Append an already-built quarantine table, or the rows of another quarantine."""
         if isinstance(frame, Quarantine):

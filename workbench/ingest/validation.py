@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.errors import ValidationError
 from workbench.ingest.quarantine import Quarantine
@@ -37,6 +39,7 @@ __all__ = [
     "ROW_RULES",
     "conform",
     "empty_table",
+    "keep_rows",
     "quarantine_mask",
     "quarantine_rows",
     "validate_table",
@@ -217,8 +220,30 @@ def quarantine_rows(
     Each row is quarantined once, under the first rule it breaks (rules are
     checked in the order of :data:`ROW_RULES`).
     """
-    keep = quarantine_mask(df, table, quarantine, source=source, file=file)
-    return df if keep.all() else df.loc[keep]
+    return keep_rows(df, quarantine_mask(df, table, quarantine, source=source, file=file))
+
+
+def keep_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``df.loc[keep]``, filtered column by column; ``df`` itself (no copy) when all are kept.
+
+    Arrow-backed columns are filtered with one ``pyarrow.compute.filter`` each
+    (pandas' boolean ``loc`` turns the mask into indices and takes them, more
+    than twice the work on text columns); other columns with the mask.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return df
+    if not df.columns.is_unique:
+        return df.loc[keep]
+    mask = pa.array(keep)
+    columns = {}
+    for name in df.columns:
+        values = df[name].array
+        data = getattr(values, "_pa_array", None)  # pandas' Arrow-backed arrays
+        columns[name] = type(values)(pc.filter(data, mask)) if data is not None else values[keep]
+    out = pd.DataFrame(columns, index=df.index[keep], copy=False)
+    out.attrs = dict(df.attrs)
+    return out
 
 
 def quarantine_mask(

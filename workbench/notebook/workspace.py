@@ -11,7 +11,7 @@ to point the notebooks at a small prepared sample).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -74,14 +74,45 @@ class Workspace:
         """
         cfg_path, out = resolve_paths(config, processed_dir)
         cfg = load_config(cfg_path)
-        prepared = load_prepared(out if out is not None else cfg.processed_dir)
-        people = person_attributes(
-            prepared.people,
-            accounts=prepared.accounts,
-            conversions=prepared.conversions,
-            derived=cfg.attributes,
+        folder = Path(out if out is not None else cfg.processed_dir)
+        key = (repr(cfg), _stamp(cfg.path), _folder_stamp(folder))
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            prepared = load_prepared(folder)
+            people = person_attributes(
+                prepared.people,
+                accounts=prepared.accounts,
+                conversions=prepared.conversions,
+                derived=cfg.attributes,
+            )
+            loaded = cls(config=cfg, prepared=prepared, people=people)
+            _LOADED.clear()  # one project at a time
+            _LOADED[key] = loaded
+        return loaded._fresh(cfg)
+
+    def _fresh(self, config: Config) -> Workspace:
+        """A copy for another notebook: shallow copies of the tables, shared caches.
+
+        Adding or replacing a column in a copy does not change the tables the
+        next notebook of the kernel gets; the journeys cache hands out copies too.
+        """
+        prepared = replace(
+            self.prepared,
+            **{
+                f.name: _copy(getattr(self.prepared, f.name))
+                for f in fields(self.prepared)
+                if isinstance(getattr(self.prepared, f.name), pd.DataFrame)
+            },
+            diagnostics={k: _copy(v) for k, v in self.prepared.diagnostics.items()},
+            warnings=list(self.prepared.warnings),
         )
-        return cls(config=cfg, prepared=prepared, people=people)
+        return Workspace(
+            config=config,
+            prepared=prepared,
+            people=_copy(self.people),
+            _cache=self._cache,
+            _rules_cache=self._rules_cache,
+        )
 
     # --- periods and segments ----------------------------------------------------------
     def data_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -186,7 +217,7 @@ class Workspace:
             include_internal,
         )
         if key in self._cache:
-            return self._cache[key]
+            return _copy_set(self._cache[key])
         seg = None if segment == ALL else self._segment(segment)
         tp, conv = self.prepared.touchpoints, self.prepared.conversions
         dropped = []
@@ -236,7 +267,7 @@ class Workspace:
             settings={**js.settings, "segment": segment},
         )
         self._cache[key] = out
-        return out
+        return _copy_set(out)
 
     def _rules_applied(
         self, tp: pd.DataFrame, conv: pd.DataFrame, include_internal: bool
@@ -274,6 +305,43 @@ class Workspace:
             return None
         path = Path(truth) / "channel_contribution.csv"
         return pd.read_csv(path) if path.is_file() else None
+
+
+#: Workspaces loaded in this process (a report kernel runs many notebooks on the same
+#: tables), by config and the prepared folder's files; see :meth:`Workspace.load`.
+_LOADED: dict[tuple, Workspace] = {}
+
+
+def _stamp(path: Path | str | None) -> tuple:
+    """A file's identity for the cache: path, modification time and size (None if absent)."""
+    if path is None:
+        return (None,)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path), None)
+    return (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _folder_stamp(folder: Path) -> tuple:
+    """:func:`_stamp` of every file in ``folder`` and its ``diagnostics`` folder."""
+    files = [p for d in (folder, folder / "diagnostics") if d.is_dir() for p in d.iterdir()]
+    return (str(folder.resolve()), *sorted(_stamp(p) for p in files if p.is_file()))
+
+
+def _copy(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.copy(deep=False)
+
+
+def _copy_set(js: JourneySet) -> JourneySet:
+    """A cached journey set with its own (shallow) frames and settings."""
+    return replace(
+        js,
+        journeys=_copy(js.journeys),
+        touches=_copy(js.touches),
+        excluded=_copy(js.excluded),
+        settings=dict(js.settings),
+    )
 
 
 #: The reason internal and test people's rows are left out of journeys.

@@ -28,12 +28,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import nbformat
-
 import workbench
 from workbench.config_sections import THEMES
 from workbench.errors import ValidationError
 from workbench.paths import PROJECT_ROOT, REPORTS_DIR
+from workbench.report._nbformat import nbformat
 from workbench.report.html import notebook_to_html
 from workbench.report.index import MANIFEST_NAME, write_index, write_manifest
 from workbench.report.outputs import TABLES_DIR, describe, strip_tables, write_tables

@@ -20,10 +20,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
-
 from workbench.config_sections import THEMES
 from workbench.plots.interactive import add_chart_runtime
+from workbench.report._nbformat import nbformat
 from workbench.report.outputs import strip_tables
 from workbench.report.publish import notebook_title, strip_published
 from workbench.report.tables import INTERACTIVE_CLASS, datatables_assets

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import nbformat
-
 import workbench
 from workbench.paths import REPORTS_DIR
+from workbench.report._nbformat import nbformat
 from workbench.report.publish import notebook_title, read_published
 
 __all__ = [

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from workbench.errors import ValidationError
+from workbench.report._nbformat import nbformat
 
 __all__ = [
     "PARAMETERS_TAG",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import nbformat
+from workbench.report._nbformat import nbformat
 
 __all__ = ["KernelPool", "NotebookFailure", "default_workers"]
 

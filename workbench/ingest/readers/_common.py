@@ -33,7 +33,7 @@ from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._damage import REASON_TRUNCATED
 from workbench.ingest.readers._guards import check_day_month_order, plausible_mask
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.validation import conform, quarantine_mask
+from workbench.ingest.validation import conform, keep_rows, quarantine_mask
 from workbench.schema import (
     CLICK_ID_TYPES,
     CONVERSIONS,
@@ -395,7 +395,7 @@ def finish(
         keep = quarantine_mask(conformed, table, quarantine, source=source.name)
         column = "date" if table is SPEND else TS
         keep = plausible_mask(conformed, column, source, quarantine, keep=keep)
-        kept = conformed if keep.all() else conformed.loc[keep]  # one copy for both rules
+        kept = keep_rows(conformed, keep)  # one copy for both rules (none if all kept)
         tables[table.name] = scrub_frame(kept, region=region).reset_index(drop=True)
     _time_span(files or [], tables)
     empty = [

@@ -9,9 +9,11 @@ exported as an int or a string) and ``double_value``, ``float_value``,
 ``int_value``, ``string_value`` for numbers.
 
 Files are parsed in parallel in batches of consecutive files (about 64 MB; a
-large file alone) and each batch is reduced to the flat columns in its worker
-thread, so the nested tables never pile up; pandas work happens once for all
-files.
+large file alone): the files of a batch in one pyarrow call (see
+:mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
+and each batch is reduced to the flat columns once, in its worker thread, so
+the nested tables never pile up and many small daily files cost no more than
+one big file; pandas work happens once for all files.
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from
@@ -52,8 +54,8 @@ from workbench.ingest.readers._jsonl import (
     null_strings_fix,
     quarantine_duplicates,
     quote_numbers_fix,
-    read_json_lines,
 )
+from workbench.ingest.readers._jsonl_batch import read_json_batch
 from workbench.schema import SOURCE_FILE, SOURCE_ROW, TS
 from workbench.timestamps import parse_unix
 
@@ -345,30 +347,13 @@ def _read_batch(
 ) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
     """Parse a batch of files and reduce them to their event columns (in a worker thread).
 
-    Each file goes into its own quarantine; the nested tables are dropped once
-    reduced. ``identifiers``: the identifier keys to read (see :func:`load_events`).
+    The files are parsed in one call where they can be (see
+    :mod:`workbench.ingest.readers._jsonl_batch`) and flattened once for the
+    whole batch; each file gets its own quarantine. ``identifiers``: the
+    identifier keys to read (see :func:`load_events`).
     """
-    parse_modes = modes(bool(identifiers))
-    done = []
-    for path, file in batch:
-        own = Quarantine()
-        done.append(
-            (
-                read_json_lines(path, modes=parse_modes, quarantine=own, source=source, file=file),
-                own,
-            )
-        )
-    columns = _reduce([lines.table for lines, _ in done], identifiers)
-    for lines, _ in done:
-        lines.table = lines.table.schema.empty_table()
-    return done, columns
-
-
-def _reduce(tables: list[pa.Table], identifiers: tuple[str, ...]) -> dict[str, _Column]:
-    """:func:`_columns` of tables at once (cast to a common schema if they differ)."""
-    if len({t.schema for t in tables}) > 1:
-        tables = [t.cast(modes(bool(identifiers))[-1].schema) for t in tables]
-    return event_columns(pa.concat_tables(tables), identifiers)
+    table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
+    return done, event_columns(table, identifiers)
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
