@@ -88,3 +88,17 @@ def test_suspect_lines_are_the_ones_not_shaped_like_an_object():
     starts = np.r_[0, ends[:-1] + 1]
     blank = np.array([False, False, False, False, True, False])
     np.testing.assert_array_equal(_jsonl._suspect_lines(body, starts, ends, blank), [1, 2, 5])
+
+
+def test_thousands_of_bad_lines_in_a_row_are_each_quarantined(tmp_path, monkeypatch):
+    # 2,000 lines that are JSON but not objects, one after another, then good lines:
+    # cutting around each error one line at a time used to recurse once per bad line.
+    lines = [b"[%d, 2]" % i for i in range(2000)] + LINES[:5]
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    got, q = _read(path, monkeypatch, 0)  # no suspects apart: the bisection path
+    assert got.table.num_rows == 5
+    np.testing.assert_array_equal(got.rows, np.arange(2001, 2006))
+    bad = q[q["reason"] == "unparseable JSON"]
+    assert len(bad) == 2000
+    assert sorted(bad["source_row"]) == list(range(1, 2001))

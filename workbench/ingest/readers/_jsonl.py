@@ -313,26 +313,57 @@ class _Parser:
         self.base = base
 
     def parse(self, a: int, b: int, mode: int) -> tuple[list[_Part], list[tuple[int, str]]]:
-        """Parse lines ``a`` to ``b`` (exclusive) -> (parsed parts, bad lines with reasons)."""
+        """Parse lines ``a`` to ``b`` (exclusive) -> (parsed parts, bad lines with reasons).
+
+        A range that fails is cut (around the row the error names, else in halves) and
+        its pieces are parsed in order; a work stack instead of recursion, so a file with
+        thousands of bad lines in a row cannot exhaust Python's recursion limit.
+        """
+        parts: list[_Part] = []
+        bad: list[tuple[int, str]] = []
+        todo = [(a, b, mode)]
+        while todo:
+            lo, hi, m = todo.pop()
+            part, error, cuts, m = self._parse_range(lo, hi, m)
+            if part is not None:
+                parts.append(part)
+            elif error is not None:
+                bad.append((lo, error))
+            else:
+                todo += [
+                    (x, y, m)
+                    for x, y in reversed(list(zip(cuts[:-1], cuts[1:], strict=True)))
+                    if y > x
+                ]
+        return parts, bad
+
+    def _parse_range(
+        self, a: int, b: int, mode: int
+    ) -> tuple[_Part | None, str | None, list[int], int]:
+        """One attempt at lines ``a:b`` (trying the next parse mode on a type conflict).
+
+        Returns ``(part, None, [], mode)`` when it parses, ``(None, reason, [], mode)``
+        for a single bad line, else ``(None, None, cuts, mode)``: the pieces to retry.
+        """
         expected = int(self.nonblank[b] - self.nonblank[a])
         data = self.view[self.starts[a] : self.starts[b]]
         while True:
             table, error, row = _try(data, self.modes[mode], fix=mode != self.base)
             if table is not None and table.num_rows == expected:
-                return [(a, b, table, mode)], []
+                return (a, b, table, mode), None, [], mode
             if error is not None and _is_conflict(error) and mode + 1 < len(self.modes):
                 mode += 1
                 continue
             break
         if b - a == 1:
-            return [], [(a, error or "more than one JSON value on the line")]
+            return None, error or "more than one JSON value on the line", [], mode
         cuts = [a, (a + b) // 2, b]
         if row is not None:
             # the error names the row (non-blank line) within this block: cut around it
             line = int(np.searchsorted(self.nonblank, self.nonblank[a] + row + 1) - 1)
             if a <= line < b:
                 cuts = sorted({a, line, line + 1, b})
-        return self.parse_pieces(cuts, mode)
+        return None, None, cuts, mode
 
     def parse_pieces(
         self, cuts: Sequence[int], mode: int
