@@ -59,3 +59,12 @@ def test_factorize_parts_is_pandas_factorize_of_the_parts_concatenated(seed):
     np.testing.assert_array_equal(np.concatenate(codes), want_codes)
     assert [len(c) for c in codes] == sizes
     assert list(uniques) == list(want_uniques)
+
+
+def test_factorize_parts_of_empty_columns_gives_empty_codes():
+    # an ad-spend-only project: no touchpoints, no conversions (Arrow gives no chunk then)
+    empty = pd.Series([], dtype="string")
+    (a, b), uniques = factorize_parts([empty, empty.copy()])
+    assert a.tolist() == [] and b.tolist() == [] and uniques.tolist() == []
+    (a, b), uniques = factorize_parts([empty, pd.Series(["x", None, "x"], dtype="string")])
+    assert a.tolist() == [] and b.tolist() == [0, -1, 0] and uniques.tolist() == ["x"]

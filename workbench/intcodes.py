@@ -62,8 +62,8 @@ def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series
     uniques : pd.Series
         The distinct non-missing values, ``string`` dtype.
     """
-    chunks = [c for part in parts for c in _arrow_strings(part).chunks]
-    if not chunks:
+    chunks = [c for part in parts for c in _arrow_strings(part).chunks if len(c)]
+    if not chunks:  # no rows (Arrow then gives no chunk to take the dictionary from)
         return [np.zeros(len(p), dtype=np.int64) for p in parts], pd.Series([], dtype="string")
     encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
     encoded = encoded.unify_dictionaries()
