@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench.intcodes import factorize_parts, factorize_strings
+from workbench.intcodes import categorical_strings, factorize_parts, factorize_strings
 
 
 def _random_strings(seed: int, n: int) -> list[str | None]:
@@ -59,3 +59,21 @@ def test_factorize_parts_is_pandas_factorize_of_the_parts_concatenated(seed):
     np.testing.assert_array_equal(np.concatenate(codes), want_codes)
     assert [len(c) for c in codes] == sizes
     assert list(uniques) == list(want_uniques)
+
+
+def test_categorical_strings_gathers_the_categories_by_code():
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(["p_b", "p_a", "p_c"], dtype="string")))
+    coded = pd.Series(
+        pd.Categorical.from_codes([1, -1, 0, 1, 2], dtype=dtype), index=[5, 6, 7, 8, 9], name="x"
+    )
+    out = categorical_strings(coded)
+    assert out.dtype == "string"
+    assert out.index.tolist() == [5, 6, 7, 8, 9] and out.name == "x"
+    assert out.tolist()[:1] + out.tolist()[2:] == ["p_a", "p_b", "p_a", "p_c"]
+    assert pd.isna(out.iloc[1])
+    # no categories at all: every row missing
+    empty = pd.Series(pd.Categorical.from_codes([-1, -1], dtype=pd.CategoricalDtype([])))
+    assert categorical_strings(empty).isna().all() and categorical_strings(empty).dtype == "string"
+    # anything else is returned as it is
+    plain = pd.Series(["a", None], dtype="string")
+    assert categorical_strings(plain) is plain

@@ -73,3 +73,44 @@ def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series
     bounds = np.cumsum([0] + [len(p) for p in parts])
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques
+
+
+def categorical_strings(values: pd.Series) -> pd.Series:
+    """A ``Categorical`` column of strings as a plain ``string`` Series (other columns as is).
+
+    The categories are gathered by the codes in Arrow (one C++ ``take``, no
+    Python strings), so the result is the Arrow-backed ``string`` column the
+    codes stand for, missing where the code is ``-1``. Used at the edges where
+    coded columns (the stitched ``person_id``) leave memory: the stored tables
+    hold plain strings.
+
+    Parameters
+    ----------
+    values : pd.Series
+        Any column; only a ``Categorical`` one is converted.
+
+    Returns
+    -------
+    pd.Series
+        Same index and name.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    categories = values.cat.categories
+    if len(categories) == 0:
+        return pd.Series(pd.NA, index=values.index, name=values.name, dtype="string")
+    names = _arrow_strings(pd.Series(categories.array))
+    codes = values.cat.codes.to_numpy()
+    taken = pc.take(names, pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, name=values.name)
+
+
+def with_plain_strings(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with a ``Categorical`` ``column`` turned into strings (:func:`categorical_strings`).
+
+    The same frame when the column is absent or not categorical; otherwise a
+    shallow copy with that one column replaced.
+    """
+    if column not in frame.columns or not isinstance(frame[column].dtype, pd.CategoricalDtype):
+        return frame
+    return frame.assign(**{column: categorical_strings(frame[column])})

@@ -20,7 +20,8 @@ from workbench.config import Config
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.ingest.quarantine import Quarantine, quarantine_summary
 from workbench.ingest.validation import conform, quarantine_rows
-from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
+from workbench.intcodes import with_plain_strings
+from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, PERSON_ID, SPEND, TOUCHPOINTS
 
 __all__ = ["TABLE_FILES", "Prepared", "Steps", "load_prepared", "prepare", "write_prepared"]
 
@@ -363,7 +364,7 @@ def write_prepared(
     def write(folder: Path) -> list[Path]:
         written = _write_tables(prepared, folder)
         for name, frame in (tables or {}).items():
-            frame.to_parquet(folder / name, index=False)
+            _stored(frame).to_parquet(folder / name, index=False)
             written.append(folder / name)
         return written
 
@@ -375,18 +376,27 @@ def write_prepared(
     )
 
 
+def _stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as stored: a coded (categorical) ``person_id`` becomes its strings.
+
+    Stitching hands ``person_id`` on as integer codes over the person ids; the
+    Parquet files keep the documented plain string column.
+    """
+    return with_plain_strings(frame, PERSON_ID)
+
+
 def _write_tables(prepared: Prepared, out_dir: Path) -> list[Path]:
     written = []
     for name in TABLE_FILES:
         frame = getattr(prepared, name)
         path = out_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
+        _stored(frame).to_parquet(path, index=False)
         written.append(path)
     diag_dir = out_dir / "diagnostics"
     diag_dir.mkdir(exist_ok=True)
     for name, frame in prepared.diagnostics.items():
         path = diag_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
+        _stored(frame).to_parquet(path, index=False)
         written.append(path)
     meta = {
         "warnings": prepared.warnings,

@@ -377,7 +377,14 @@ def test_output_tables_and_dtypes():
     assert list(r.identities.columns) == IDENTITIES.names
     assert r.touchpoints.index.equals(tp.index)
     assert list(r.touchpoints.columns) == [*tp.columns, "person_id", "account_id", "is_internal"]
-    assert r.touchpoints["person_id"].dtype == "string"
+    # person_id: codes = component numbers over the person ids (one category per person)
+    person = r.touchpoints["person_id"]
+    assert isinstance(person.dtype, pd.CategoricalDtype)
+    assert person.cat.categories.dtype == "string"
+    assert list(person.cat.categories) == r.people["person_id"].tolist()
+    assert r.conversions["person_id"].dtype == person.dtype
+    codes = person.cat.codes.to_numpy()
+    assert (r.people["person_id"].to_numpy()[codes] == person.astype("string").to_numpy()).all()
     assert r.touchpoints["is_internal"].dtype == bool
     assert r.conversions["person_id"].iloc[0] == pid("user_id", "u1")
     # identities are exactly the identifiers seen, each once

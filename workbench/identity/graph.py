@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
@@ -52,6 +54,7 @@ __all__ = [
     "KNOWN_ID_TYPES",
     "IdentityGraph",
     "build_graph",
+    "concat_strings",
     "effective_limits",
     "effective_priority",
 ]
@@ -141,16 +144,36 @@ class IdentityGraph:
     n_edges_dropped: int = 0
     node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
+    all_values: pa.ChunkedArray | None = None
 
     @property
     def n_nodes(self) -> int:
         """Number of identifiers (nodes)."""
         return int(self.offsets[-1])
 
+    def value_array(self) -> pa.ChunkedArray:
+        """Every node's identifier value in node order (Arrow ``large_string``)."""
+        if self.all_values is None:
+            self.all_values = concat_strings(self.values)
+        return self.all_values
+
+    def node_value_array(self, nodes: np.ndarray) -> pa.ChunkedArray:
+        """Identifier values of ``nodes`` as Arrow strings (one C++ gather)."""
+        return pc.take(self.value_array(), pa.array(np.asarray(nodes, dtype=np.int64)))
+
     def node_values(self, nodes: np.ndarray) -> np.ndarray:
         """Identifier values of ``nodes`` (object array of str)."""
-        nodes = np.asarray(nodes, dtype=np.int64)
-        return _node_values(nodes, self.node_type, self.offsets, self.values)
+        taken = self.node_value_array(nodes)
+        return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def concat_strings(parts: Sequence[pd.Series]) -> pa.ChunkedArray:
+    """Concatenate string Series into one Arrow ``large_string`` array (no Python objects)."""
+    chunks = []
+    for part in parts:
+        arr = pa.array(part.array, type=pa.large_string(), from_pandas=True)
+        chunks += arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 # --- value encoding ---------------------------------------------------------
@@ -169,6 +192,27 @@ def _as_string(values: pd.Series) -> pd.Series:
     return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
 
 
+def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """``factorize_strings(text.where(kept))``: codes of the cleaned distinct values.
+
+    When cleaning changed no value, the kept values are still distinct and in
+    order, so their codes are their ranks and no second hash pass is needed.
+    """
+    cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
+    if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
+        return factorize_strings(text.where(kept))
+    codes = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int64)
+    return codes, text[kept].reset_index(drop=True)
+
+
+def _has_values(part: pd.Series) -> bool:
+    """Whether a column holds any non-missing value (Arrow's null count when it can)."""
+    arrow = getattr(part.array, "_pa_array", None)
+    if arrow is not None:
+        return arrow.null_count < len(arrow)
+    return bool(part.notna().any())
+
+
 def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: int = 0) -> _Encoded:
     """Factorize the values of one identifier type across parts, blocking bad values.
 
@@ -176,15 +220,16 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     look at the unique values only, and each long column is then mapped with one
     gather to ``base + code`` (``-1`` where missing or blocked).
     """
-    if not any(part.notna().any() for part in parts):
+    if not any(_has_values(part) for part in parts):
         none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
         empty = pd.Series(dtype="string")
         return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
     part_codes, raw = factorize_parts(list(parts))  # one hash pass over every part
-    occ = np.zeros(len(raw), dtype=np.int64)
-    for codes in part_codes:
-        occ += np.bincount(codes[codes >= 0], minlength=len(raw))
+    occ = np.zeros(len(raw) + 1, dtype=np.int64)
+    for codes in part_codes:  # code -1 (missing) counts in the slot dropped below
+        occ += np.bincount(codes + 1, minlength=len(raw) + 1)
+    occ = occ[1:]
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -209,7 +254,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
-    vcodes, values = factorize_strings(text.where(kept))
+    vcodes, values = _kept_codes(raw, text, kept)
     internal_v = np.zeros(len(values), dtype=bool)
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
@@ -315,10 +360,11 @@ def build_graph(
     link_test = np.zeros(n_links, dtype=bool)
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
-    for id_type in (*types, ACCOUNT_ID_TYPE):
+    kinds = (*types, ACCOUNT_ID_TYPE)
+    kind_a, kind_b = (pd.Index(kinds).get_indexer(t) for t in (type_a, type_b))
+    for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
-        sel_a = type_a.eq(id_type).fillna(False).to_numpy(dtype=bool)
-        sel_b = type_b.eq(id_type).fillna(False).to_numpy(dtype=bool)
+        sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
         parts += [links["id_value_a"][sel_a], links["id_value_b"][sel_b]]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
@@ -404,14 +450,15 @@ def build_graph(
         np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int64)
     )
 
+    all_values = concat_strings(values)
     shared, shared_detail = apply_limits(a, b, node_type, types, effective_limits(config), n_nodes)
     keep = ~(shared[a] | shared[b])
     n_dropped = int((~keep).sum())
     a, b = a[keep], b[keep]
     if len(shared_detail):
         shared_detail["rows"] = occurrences[shared_detail["node"].to_numpy()]
-        sv = _node_values(shared_detail["node"].to_numpy(), node_type, offsets_arr, values)
-        shared_detail.insert(1, "id_value", pd.array(sv, dtype="string"))
+        sv = pc.take(all_values, pa.array(shared_detail["node"].to_numpy(dtype=np.int64)))
+        shared_detail.insert(1, "id_value", pd.arrays.ArrowStringArray(sv))
         summary = (
             shared_detail.groupby(["id_type", "other_type", "limit"], sort=True)
             .agg(identifiers=("node", "nunique"), rows=("rows", "sum"))
@@ -471,18 +518,8 @@ def build_graph(
         n_edges=len(a),
         n_edges_dropped=n_dropped,
         node_type=node_type,
+        all_values=all_values,
     )
-
-
-def _node_values(
-    nodes: np.ndarray, node_type: np.ndarray, offsets: np.ndarray, values: list[pd.Series]
-) -> np.ndarray:
-    out = np.empty(len(nodes), dtype=object)
-    kinds = node_type[nodes]
-    for i in np.unique(kinds):
-        sel = kinds == i
-        out[sel] = values[i].to_numpy(dtype=object)[nodes[sel] - offsets[i]]
-    return out
 
 
 def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray, int]:
@@ -511,32 +548,44 @@ def _empty_shared() -> pd.DataFrame:
 
 
 def _blocked_frame(rows: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["id_type", "reason", "detail", "identifiers", "rows"])
     order = {r: i for i, r in enumerate(BLOCK_REASONS)}
-    frame = frame.assign(_o=frame["reason"].map(order)).sort_values(["id_type", "_o", "detail"])
-    frame = frame.drop(columns="_o").reset_index(drop=True)
-    return frame.astype(
+    rows = sorted(rows, key=lambda r: (r[0], order.get(r[1], len(order)), r[2]))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 5
+    return pd.DataFrame(
         {
-            "id_type": "string",
-            "reason": "string",
-            "detail": "string",
-            "identifiers": "int64",
-            "rows": "int64",
+            "id_type": pd.array(columns[0], dtype="string"),
+            "reason": pd.array(columns[1], dtype="string"),
+            "detail": pd.array(columns[2], dtype="string"),
+            "identifiers": np.asarray(columns[3], dtype=np.int64),
+            "rows": np.asarray(columns[4], dtype=np.int64),
         }
     )
 
 
 def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFrame:
-    """``<key columns>, links, used``: link counts per distinct key (sorted)."""
+    """``<key columns>, links, used``: link counts per distinct key (sorted; missing keys dropped).
+
+    A sorted groupby done with integer codes (``factorize(sort=True)`` per column,
+    combined, ``bincount``), without pandas' groupby overhead.
+    """
     if keys is None:
         keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
         used = np.zeros(0, dtype=bool)
     names = list(keys.columns)
-    table = (
-        keys.assign(used=used)
-        .groupby(names, sort=True)
-        .agg(links=("used", "size"), used=("used", "sum"))
-        .reset_index()
+    coded = [pd.factorize(keys[n].astype("string"), sort=True) for n in names]
+    codes = [c for c, _ in coded]
+    uniques = [pd.array(u, dtype="string") for _, u in coded]
+    ok = np.logical_and.reduce([c >= 0 for c in codes]) if len(keys) else np.zeros(0, bool)
+    sizes = tuple(max(len(u), 1) for u in uniques)
+    combined = np.ravel_multi_index([c[ok] for c in codes], sizes)
+    present, inverse = np.unique(combined, return_inverse=True)
+    weights = np.asarray(used, dtype=np.float64)[ok]
+    at = np.unravel_index(present, sizes)
+    columns = {n: uniques[i][at[i]] for i, n in enumerate(names)}
+    return pd.DataFrame(
+        {
+            **columns,
+            "links": np.bincount(inverse, minlength=len(present)).astype(np.int64),
+            "used": np.bincount(inverse, weights, minlength=len(present)).astype(np.int64),
+        }
     )
-    table = table.astype({n: "string" for n in names})
-    return table.astype({"links": "int64", "used": "int64"})
