@@ -186,6 +186,7 @@ class _Encoded:
     test_rows: list[np.ndarray | None]  # per part, row carries a test id (None: no row does)
     internal_rows: list[np.ndarray | None]  # per part, row carries an internal e-mail
     blocked: list[tuple[str, int, int]]  # (reason, identifiers, rows)
+    present: list[bool]  # per part, whether any row has a kept value
 
 
 def _as_string(values: pd.Series) -> pd.Series:
@@ -203,6 +204,18 @@ def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.n
         return factorize_strings(text.where(kept))
     codes = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int64)
     return codes, text[kept].reset_index(drop=True)
+
+
+def _kind_codes(types: pd.Series, kinds: tuple[str, ...]) -> np.ndarray:
+    """Position of each link side's type in ``kinds`` (``-1``: unknown or missing)."""
+    given = pa.array(types.array, type=pa.large_string())
+    found = pc.index_in(given, value_set=pa.array(kinds, type=pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _rows(values: pd.Series, selected: np.ndarray) -> pd.Series:
+    """``values[selected]`` (an empty selection costs nothing)."""
+    return values.iloc[np.flatnonzero(selected)] if selected.any() else values.iloc[:0]
 
 
 def _has_values(part: pd.Series) -> bool:
@@ -224,12 +237,14 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
         empty = pd.Series(dtype="string")
-        return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
+        nothing = [False] * len(parts)
+        return _Encoded(
+            none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
+        )
     part_codes, raw = factorize_parts(list(parts))  # one hash pass over every part
-    occ = np.zeros(len(raw) + 1, dtype=np.int64)
-    for codes in part_codes:  # code -1 (missing) counts in the slot dropped below
-        occ += np.bincount(codes + 1, minlength=len(raw) + 1)
-    occ = occ[1:]
+    # rows per distinct value and part; code -1 (missing) counts in the slot dropped
+    per_part = [np.bincount(codes + 1, minlength=len(raw) + 1)[1:] for codes in part_codes]
+    occ = np.sum(per_part, axis=0)
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -275,7 +290,10 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    return _Encoded(out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked)
+    present = [bool(n[kept].any()) for n in per_part]
+    return _Encoded(
+        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, present
+    )
 
 
 # --- graph ------------------------------------------------------------------
@@ -361,12 +379,12 @@ def build_graph(
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
     kinds = (*types, ACCOUNT_ID_TYPE)
-    kind_a, kind_b = (pd.Index(kinds).get_indexer(t) for t in (type_a, type_b))
+    kind_a, kind_b = (_kind_codes(t, kinds) for t in (type_a, type_b))
     for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
         sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
-        parts += [links["id_value_a"][sel_a], links["id_value_b"][sel_b]]
+        parts += [_rows(links["id_value_a"], sel_a), _rows(links["id_value_b"], sel_b)]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
         enc = _encode(parts, id_type, block, base)
         blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
@@ -384,7 +402,7 @@ def build_graph(
             acct_a, acct_b = enc.codes[-2], enc.codes[-1]
             continue
         for i, n in enumerate(names):
-            if (enc.codes[i] >= 0).any():
+            if enc.present[i]:
                 row_nodes[n][id_type] = enc.codes[i]
         link_a[sel_a] = enc.codes[-2]
         link_b[sel_b] = enc.codes[-1]
@@ -402,9 +420,8 @@ def build_graph(
     node_type = np.repeat(np.arange(len(types), dtype=np.int16), np.diff(offsets_arr))
     internal = np.concatenate(internal_parts) if internal_parts else np.zeros(0, dtype=bool)
 
-    known = set(types) | {ACCOUNT_ID_TYPE}
-    unknown = ~(type_a.isin(known) & type_b.isin(known)).fillna(False).to_numpy(dtype=bool)
-    if unknown.any():
+    known = set(kinds)
+    if ((kind_a < 0) | (kind_b < 0)).any():
         bad = pd.concat([type_a[~type_a.isin(known)], type_b[~type_b.isin(known)]])
         for t, n in bad.fillna("(missing)").value_counts().sort_index().items():
             blocked_rows.append((str(t), "unknown_id_type", "", 0, int(n)))
@@ -435,9 +452,10 @@ def build_graph(
     ea, eb = [], []
     for name in tables:
         cols = list(row_nodes[name].values())
+        has = [c >= 0 for c in cols]
         for i in range(len(cols)):
             for j in range(i + 1, len(cols)):
-                both = (cols[i] >= 0) & (cols[j] >= 0)
+                both = has[i] & has[j]
                 ea.append(cols[i][both])
                 eb.append(cols[j][both])
     both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
@@ -459,20 +477,16 @@ def build_graph(
         shared_detail["rows"] = occurrences[shared_detail["node"].to_numpy()]
         sv = pc.take(all_values, pa.array(shared_detail["node"].to_numpy(dtype=np.int64)))
         shared_detail.insert(1, "id_value", pd.arrays.ArrowStringArray(sv))
-        summary = (
-            shared_detail.groupby(["id_type", "other_type", "limit"], sort=True)
-            .agg(identifiers=("node", "nunique"), rows=("rows", "sum"))
-            .reset_index()
-        )
-        for row in summary.itertuples(index=False):
+        # one block of distinct nodes per limit, in (id_type, other_type) order
+        block = shared_detail["block"].to_numpy()
+        identifiers = np.bincount(block)
+        rows = np.bincount(block, weights=shared_detail["rows"].to_numpy(dtype=np.float64))
+        starts = np.r_[0, np.cumsum(identifiers)[:-1]]
+        for i in np.flatnonzero(identifiers):
+            first = shared_detail.iloc[starts[i]]
+            detail = f"linked to more than {first['limit']} {first['other_type']}"
             blocked_rows.append(
-                (
-                    row.id_type,
-                    "over_limit",
-                    f"linked to more than {row.limit} {row.other_type}",
-                    int(row.identifiers),
-                    int(row.rows),
-                )
+                (first["id_type"], "over_limit", detail, int(identifiers[i]), int(rows[i]))
             )
         shared_detail = shared_detail[list(_empty_shared().columns)].reset_index(drop=True)
     else:
@@ -485,14 +499,17 @@ def build_graph(
         link_types = _as_string(links["link_type"]).fillna("(missing)")
     else:
         link_types = pd.Series("(missing)", index=links.index, dtype="string")
-    link_table = _link_table(pd.DataFrame({"link_type": link_types.to_numpy()}), used)
-    pair = pd.DataFrame({"a": type_a.fillna("(missing)"), "b": type_b.fillna("(missing)")})
-    swap = (pair["a"] > pair["b"]).to_numpy(dtype=bool)
+    link_table = _link_table(pd.DataFrame({"link_type": link_types.array}), used)
+    side_a, side_b = (
+        pc.fill_null(pa.array(t.array, type=pa.large_string()), "(missing)")
+        for t in (type_a, type_b)
+    )
+    swap = pc.greater(side_a, side_b)
     by_types = pd.DataFrame(
         {
-            "link_type": link_types.to_numpy(),
-            "id_type_a": np.where(swap, pair["b"], pair["a"]),
-            "id_type_b": np.where(swap, pair["a"], pair["b"]),
+            "link_type": link_types.array,
+            "id_type_a": pd.arrays.ArrowStringArray(pc.if_else(swap, side_b, side_a)),
+            "id_type_b": pd.arrays.ArrowStringArray(pc.if_else(swap, side_a, side_b)),
         }
     )
     link_id_types = _link_table(by_types, used)

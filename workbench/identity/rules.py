@@ -224,6 +224,7 @@ def apply_limits(
                             "other_type": other,
                             "linked": counts[over].astype(np.int64),
                             "limit": np.int64(limit),
+                            "block": np.int64(len(rows)),  # one block per limit, in order
                         }
                     )
                 )

@@ -251,15 +251,17 @@ def _gather(values: np.ndarray, index: np.ndarray, fill) -> np.ndarray:
 
 def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     """Component of each row: its highest-priority non-shared identifier, else any."""
-    comp = np.full(n_rows, -1, dtype=np.int64)
     nodes_by_type = graph.row_nodes.get(name, {})
     present = [nodes_by_type[t] for t in graph.types if t in nodes_by_type]
+    if not present:
+        return np.full(n_rows, -1, dtype=np.int64)
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather;
     # lowest priority first, so each higher-priority hit overwrites
     lookup = np.append(np.where(graph.shared, -1, graph.labels), -1)
-    for nodes in reversed(present):
+    comp = lookup[present[-1]]
+    for nodes in reversed(present[:-1]):
         found = lookup[nodes]
-        comp = np.where(found >= 0, found, comp)
+        np.copyto(comp, found, where=found >= 0)
     if graph.shared.any():  # rows with only shared identifiers: the best of those
         todo = np.flatnonzero(comp < 0)
         lookup = np.append(graph.labels, -1)
