@@ -59,6 +59,10 @@ def test_factorize_parts_is_pandas_factorize_of_the_parts_concatenated(seed):
     np.testing.assert_array_equal(np.concatenate(codes), want_codes)
     assert [len(c) for c in codes] == sizes
     assert list(uniques) == list(want_uniques)
+    # missing_last: the same codes, missing coded len(uniques) instead of -1
+    last, _ = factorize_parts(parts, missing_last=True)
+    want_last = np.where(want_codes < 0, len(want_uniques), want_codes)
+    np.testing.assert_array_equal(np.concatenate(last), want_last)
 
 
 def test_categorical_strings_gathers_the_categories_by_code():

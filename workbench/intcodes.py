@@ -49,16 +49,26 @@ def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, uniques.astype("string")
 
 
-def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series]:
+def factorize_parts(
+    parts: list[pd.Series], *, missing_last: bool = False
+) -> tuple[list[np.ndarray], pd.Series]:
     """Codes of several string columns into one set of uniques, in one hash pass.
 
     The same as :func:`factorize_strings` of the columns concatenated (first
     appearance across ``parts`` in order), with the codes split back per part.
 
+    Parameters
+    ----------
+    parts : list of pd.Series
+        String columns.
+    missing_last : bool
+        Code missing values ``len(uniques)`` instead of ``-1`` (non-negative codes
+        go straight into ``np.bincount``).
+
     Returns
     -------
     codes : list of np.ndarray
-        ``int64`` per row of each part, ``-1`` where missing.
+        ``int64`` per row of each part, ``-1`` (or ``len(uniques)``) where missing.
     uniques : pd.Series
         The distinct non-missing values, ``string`` dtype.
     """
@@ -69,7 +79,8 @@ def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series
     encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
-    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
+    fill = len(dictionary) if missing_last else -1
+    codes = pc.fill_null(indices, fill).to_numpy().astype(np.int64, copy=False)
     bounds = np.cumsum([0] + [len(p) for p in parts])
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques

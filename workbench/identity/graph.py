@@ -241,10 +241,10 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         return _Encoded(
             none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
         )
-    part_codes, raw = factorize_parts(list(parts))  # one hash pass over every part
-    # rows per distinct value and part; code -1 (missing) counts in the slot dropped
-    per_part = [np.bincount(codes + 1, minlength=len(raw) + 1)[1:] for codes in part_codes]
-    occ = np.sum(per_part, axis=0)
+    # one hash pass over every part; missing values get the code len(raw)
+    part_codes, raw = factorize_parts(list(parts), missing_last=True)
+    per_part = [np.bincount(codes, minlength=len(raw) + 1)[:-1] for codes in part_codes]
+    occ = np.sum(per_part, axis=0)  # rows per distinct value
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -277,7 +277,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     is_test = reason == REASON_CODE["test_id"]
 
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
-        # codes == -1 picks the appended ``missing``: one pass over the long column
+        # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
     out_codes, test_rows, internal_rows = [], [], []

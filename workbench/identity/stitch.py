@@ -145,7 +145,9 @@ def _person_codes(codes: np.ndarray, dtype: pd.CategoricalDtype, index: pd.Index
     index
         Index of the table the column goes to.
     """
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name=PERSON_ID)
+    # the codes are component numbers (or -1), in range by construction
+    coded = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return pd.Series(coded, index=index, name=PERSON_ID)
 
 
 def person_ids_for(types: np.ndarray | pd.Series, values: np.ndarray | pd.Series) -> np.ndarray:
@@ -250,24 +252,30 @@ def _gather(values: np.ndarray, index: np.ndarray, fill) -> np.ndarray:
 
 
 def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
-    """Component of each row: its highest-priority non-shared identifier, else any."""
+    """Component of each row: its highest-priority non-shared identifier, else any.
+
+    A row's non-shared identifiers are joined by the row's own edges, so they all
+    name the same component: any of them will do, and the most common type is
+    looked up first (one gather over the table); the rows it misses take the
+    next types. Only rows whose identifiers are all shared go by priority.
+    """
     nodes_by_type = graph.row_nodes.get(name, {})
     present = [nodes_by_type[t] for t in graph.types if t in nodes_by_type]
-    if not present:
-        return np.full(n_rows, -1, dtype=np.int64)
-    # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather;
-    # lowest priority first, so each higher-priority hit overwrites
-    lookup = np.append(np.where(graph.shared, -1, graph.labels), -1)
-    comp = lookup[present[-1]]
-    for nodes in reversed(present[:-1]):
-        found = lookup[nodes]
-        np.copyto(comp, found, where=found >= 0)
-    if graph.shared.any():  # rows with only shared identifiers: the best of those
-        todo = np.flatnonzero(comp < 0)
-        lookup = np.append(graph.labels, -1)
-        for nodes in present:
+    comp = np.full(n_rows, -1, dtype=np.int64)
+    # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
+    lookups = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
+    if graph.shared.any():
+        lookups.append(np.append(graph.labels, -1))
+    by_rows = sorted(present, key=lambda nodes: np.count_nonzero(nodes >= 0), reverse=True)
+    todo: np.ndarray | None = None  # None: every row
+    for lookup, order in zip(lookups, (by_rows, present), strict=False):
+        for nodes in order:
+            if todo is None:
+                comp = lookup[nodes]
+                todo = np.flatnonzero(comp < 0)
+                continue
             if not len(todo):
-                break
+                return comp
             found = lookup[nodes[todo]]
             hit = found >= 0
             comp[todo[hit]] = found[hit]
