@@ -87,3 +87,17 @@ def test_person_ids_are_coded_in_memory_and_strings_on_disk(tmp_path):
         assert loaded.dtype == "string"
         expected = getattr(prepared, name)["person_id"].astype("string")
         assert loaded.tolist() == expected.tolist()
+
+
+def test_rows_per_person_counts_codes_or_strings_alike():
+    from workbench.prepare import _rows_per_person
+
+    ids = pd.Series(pd.array(["p_b", "p_a", "p_c"], dtype="string"), index=[7, 8, 9])
+    dtype = pd.CategoricalDtype(pd.Index(ids.array))
+    coded = pd.Series(pd.Categorical.from_codes([1, 1, -1, 0, 1], dtype=dtype))
+    got = _rows_per_person(coded, ids)
+    assert got.tolist() == [1, 3, 0] and got.index.tolist() == [7, 8, 9]
+    assert _rows_per_person(coded.astype("string"), ids).tolist() == [1, 3, 0]
+    other = pd.CategoricalDtype(pd.Index(pd.array(["p_a", "p_b", "p_c"], dtype="string")))
+    reordered = pd.Series(pd.Categorical.from_codes([0, 0, -1, 1, 0], dtype=other))
+    assert _rows_per_person(reordered, ids).tolist() == [1, 3, 0]

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.config import Config
 from workbench.errors import ValidationError, WorkbenchError
@@ -266,10 +269,24 @@ def define_conversions(stitched, config: Config, quarantine: Quarantine) -> pd.D
         return stitched.conversions
     defined, dedup = apply_definitions(stitched.conversions, config.conversions, quarantine)
     stitched.diagnostics["conversion_dedup"] = dedup
-    counts = defined["person_id"].value_counts()
     people = stitched.people
-    people["conversions"] = people["person_id"].map(counts).fillna(0).astype("int64")
+    people["conversions"] = _rows_per_person(defined[PERSON_ID], people[PERSON_ID])
     return defined
+
+
+def _rows_per_person(person: pd.Series, ids: pd.Series) -> pd.Series:
+    """How many rows of ``person`` each id of ``ids`` has (``int64``, aligned with ``ids``).
+
+    Stitching's coded ``person_id`` has the people's ids as categories, in order:
+    then the codes are counted directly (no string lookups).
+    """
+    if isinstance(person.dtype, pd.CategoricalDtype) and len(person.cat.categories) == len(ids):
+        given = pa.array(person.cat.categories.array, type=pa.large_string())
+        if pc.all(pc.equal(given, pa.array(ids.array, type=pa.large_string()))).as_py():
+            codes = person.cat.codes.to_numpy()
+            counts = np.bincount(codes[codes >= 0], minlength=len(ids))
+            return pd.Series(counts.astype(np.int64), index=ids.index)
+    return ids.map(person.value_counts()).fillna(0).astype("int64")
 
 
 def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:
