@@ -7,7 +7,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench.intcodes import categorical_strings, factorize_parts, factorize_strings
+from workbench.intcodes import (
+    categorical_strings,
+    factorize_parts,
+    factorize_strings,
+    with_plain_strings,
+)
 
 
 def _random_strings(seed: int, n: int) -> list[str | None]:
@@ -81,3 +86,16 @@ def test_categorical_strings_gathers_the_categories_by_code():
     # anything else is returned as it is
     plain = pd.Series(["a", None], dtype="string")
     assert categorical_strings(plain) is plain
+
+
+def test_with_plain_strings_replaces_only_a_coded_column():
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(["p_x", "p_y"], dtype="string")))
+    frame = pd.DataFrame(
+        {"person_id": pd.Categorical.from_codes([1, 0, -1], dtype=dtype), "n": [1, 2, 3]}
+    )
+    out = with_plain_strings(frame, "person_id")
+    assert out["person_id"].dtype == "string" and out["n"].tolist() == [1, 2, 3]
+    assert out["person_id"].fillna("-").tolist() == ["p_y", "p_x", "-"]
+    assert isinstance(frame["person_id"].dtype, pd.CategoricalDtype)  # the input is kept
+    assert with_plain_strings(out, "person_id") is out
+    assert with_plain_strings(frame, "account_id") is frame
