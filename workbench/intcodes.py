@@ -9,6 +9,8 @@ string factorize was a quarter of the end-to-end time).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +23,12 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
         values = values.astype("string")
     arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def concat_strings(parts: Sequence[pd.Series]) -> pa.ChunkedArray:
+    """Concatenate string columns into one Arrow ``large_string`` array (no Python objects)."""
+    chunks = [c for part in parts for c in _arrow_strings(part).chunks]
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:

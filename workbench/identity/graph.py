@@ -44,7 +44,7 @@ from workbench.identity.rules import (
     apply_limits,
     effective_limits,
 )
-from workbench.intcodes import factorize_parts, factorize_strings
+from workbench.intcodes import concat_strings, factorize_parts, factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -54,7 +54,6 @@ __all__ = [
     "KNOWN_ID_TYPES",
     "IdentityGraph",
     "build_graph",
-    "concat_strings",
     "effective_limits",
     "effective_priority",
 ]
@@ -165,15 +164,6 @@ class IdentityGraph:
         """Identifier values of ``nodes`` (object array of str)."""
         taken = self.node_value_array(nodes)
         return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=object)
-
-
-def concat_strings(parts: Sequence[pd.Series]) -> pa.ChunkedArray:
-    """Concatenate string Series into one Arrow ``large_string`` array (no Python objects)."""
-    chunks = []
-    for part in parts:
-        arr = pa.array(part.array, type=pa.large_string(), from_pandas=True)
-        chunks += arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 # --- value encoding ---------------------------------------------------------
