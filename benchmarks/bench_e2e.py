@@ -119,15 +119,17 @@ def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
             rows[k].append(c)
         link_a[sa], link_b[sb] = coded[-2], coded[-1]
         offset += n
-    ea, eb = [link_a], [link_b]
+    both = (link_a >= 0) & (link_b >= 0)
+    ea, eb = [link_a[both]], [link_b[both]]
     for cols in rows.values():
-        for i in range(len(cols) - 1):
+        has = [c >= 0 for c in cols]
+        for i in range(len(cols) - 1):  # each pair filtered before concatenating
             for j in range(i + 1, len(cols)):
-                ea.append(cols[i])
-                eb.append(cols[j])
+                both = has[i] & has[j]
+                ea.append(cols[i][both])
+                eb.append(cols[j][both])
     a, b = np.concatenate(ea), np.concatenate(eb)
-    keep = (a >= 0) & (b >= 0)
-    graph = csr_array((np.ones(int(keep.sum()), np.int8), (a[keep], b[keep])), (offset, offset))
+    graph = csr_array((np.ones(len(a), np.int8), (a, b)), (offset, offset))
     _, labels = connected_components(graph, directed=False)
     labels = np.append(labels, -1)
 

@@ -7,9 +7,10 @@ data:
 * **baseline** (the leanest known one-process way): hash every identifier's
   Arrow string buffers to integer codes in C++ (``pyarrow.compute.dictionary_encode``
   over all columns of one identifier type at once; xxhash is not installed),
-  build the row and link edges and run
-  ``scipy.sparse.csgraph.connected_components`` -- the least work any correct
-  stitcher must do;
+  build the row and link edges (each pair of identifier columns filtered to the
+  rows holding both before concatenating, not all pairs concatenated and then
+  filtered) and run ``scipy.sparse.csgraph.connected_components`` -- the least
+  work any correct stitcher must do;
 * **stitch**: :func:`workbench.identity.stitch.stitch` (blocking, limits, stable
   ids, accounts, output columns, identities, diagnostics).
 
@@ -185,17 +186,17 @@ def baseline(data: dict[str, pd.DataFrame]) -> int:
         link_a[sa] = codes[pos - len(parts["a"]) - len(parts["b"]) : pos - len(parts["b"])]
         link_b[sb] = codes[pos - len(parts["b"]) : pos]
         offset += n_unique
-    ea, eb = [link_a], [link_b]
+    both = (link_a >= 0) & (link_b >= 0)
+    ea, eb = [link_a[both]], [link_b[both]]
     for cols in row_nodes.values():
-        for i in range(len(cols)):  # every pair of a row's identifiers
+        has = [c >= 0 for c in cols]
+        for i in range(len(cols)):  # every pair of a row's identifiers, present rows only
             for j in range(i + 1, len(cols)):
-                ea.append(cols[i])
-                eb.append(cols[j])
+                both = has[i] & has[j]
+                ea.append(cols[i][both])
+                eb.append(cols[j][both])
     a, b = np.concatenate(ea), np.concatenate(eb)
-    keep = (a >= 0) & (b >= 0)
-    graph = csr_array(
-        (np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(offset, offset)
-    )
+    graph = csr_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(offset, offset))
     n, _ = connected_components(graph, directed=False)
     return int(n)
 

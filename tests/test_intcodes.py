@@ -7,7 +7,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench.intcodes import factorize_parts, factorize_strings
+from workbench.intcodes import (
+    categorical_strings,
+    factorize_parts,
+    factorize_strings,
+    with_plain_strings,
+)
 
 
 def _random_strings(seed: int, n: int) -> list[str | None]:
@@ -60,6 +65,11 @@ def test_factorize_parts_is_pandas_factorize_of_the_parts_concatenated(seed):
     assert [len(c) for c in codes] == sizes
     assert list(uniques) == list(want_uniques)
 
+    # missing_last: the same codes, missing coded len(uniques) instead of -1
+    last, _ = factorize_parts(parts, missing_last=True)
+    want_last = np.where(want_codes < 0, len(want_uniques), want_codes)
+    np.testing.assert_array_equal(np.concatenate(last), want_last)
+
 
 def test_factorize_parts_of_empty_columns_gives_empty_codes():
     # an ad-spend-only project: no touchpoints, no conversions (Arrow gives no chunk then)
@@ -68,3 +78,34 @@ def test_factorize_parts_of_empty_columns_gives_empty_codes():
     assert a.tolist() == [] and b.tolist() == [] and uniques.tolist() == []
     (a, b), uniques = factorize_parts([empty, pd.Series(["x", None, "x"], dtype="string")])
     assert a.tolist() == [] and b.tolist() == [0, -1, 0] and uniques.tolist() == ["x"]
+
+
+def test_categorical_strings_gathers_the_categories_by_code():
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(["p_b", "p_a", "p_c"], dtype="string")))
+    coded = pd.Series(
+        pd.Categorical.from_codes([1, -1, 0, 1, 2], dtype=dtype), index=[5, 6, 7, 8, 9], name="x"
+    )
+    out = categorical_strings(coded)
+    assert out.dtype == "string"
+    assert out.index.tolist() == [5, 6, 7, 8, 9] and out.name == "x"
+    assert out.tolist()[:1] + out.tolist()[2:] == ["p_a", "p_b", "p_a", "p_c"]
+    assert pd.isna(out.iloc[1])
+    # no categories at all: every row missing
+    empty = pd.Series(pd.Categorical.from_codes([-1, -1], dtype=pd.CategoricalDtype([])))
+    assert categorical_strings(empty).isna().all() and categorical_strings(empty).dtype == "string"
+    # anything else is returned as it is
+    plain = pd.Series(["a", None], dtype="string")
+    assert categorical_strings(plain) is plain
+
+
+def test_with_plain_strings_replaces_only_a_coded_column():
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(["p_x", "p_y"], dtype="string")))
+    frame = pd.DataFrame(
+        {"person_id": pd.Categorical.from_codes([1, 0, -1], dtype=dtype), "n": [1, 2, 3]}
+    )
+    out = with_plain_strings(frame, "person_id")
+    assert out["person_id"].dtype == "string" and out["n"].tolist() == [1, 2, 3]
+    assert out["person_id"].fillna("-").tolist() == ["p_y", "p_x", "-"]
+    assert isinstance(frame["person_id"].dtype, pd.CategoricalDtype)  # the input is kept
+    assert with_plain_strings(out, "person_id") is out
+    assert with_plain_strings(frame, "account_id") is frame

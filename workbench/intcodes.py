@@ -9,6 +9,8 @@ string factorize was a quarter of the end-to-end time).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +23,12 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
         values = values.astype("string")
     arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def concat_strings(parts: Sequence[pd.Series]) -> pa.ChunkedArray:
+    """Concatenate string columns into one Arrow ``large_string`` array (no Python objects)."""
+    chunks = [c for part in parts for c in _arrow_strings(part).chunks]
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -49,16 +57,26 @@ def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, uniques.astype("string")
 
 
-def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series]:
+def factorize_parts(
+    parts: list[pd.Series], *, missing_last: bool = False
+) -> tuple[list[np.ndarray], pd.Series]:
     """Codes of several string columns into one set of uniques, in one hash pass.
 
     The same as :func:`factorize_strings` of the columns concatenated (first
     appearance across ``parts`` in order), with the codes split back per part.
 
+    Parameters
+    ----------
+    parts : list of pd.Series
+        String columns.
+    missing_last : bool
+        Code missing values ``len(uniques)`` instead of ``-1`` (non-negative codes
+        go straight into ``np.bincount``).
+
     Returns
     -------
     codes : list of np.ndarray
-        ``int64`` per row of each part, ``-1`` where missing.
+        ``int64`` per row of each part, ``-1`` (or ``len(uniques)``) where missing.
     uniques : pd.Series
         The distinct non-missing values, ``string`` dtype.
     """
@@ -69,7 +87,49 @@ def factorize_parts(parts: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series
     encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
-    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
+    fill = len(dictionary) if missing_last else -1
+    codes = pc.fill_null(indices, fill).to_numpy().astype(np.int64, copy=False)
     bounds = np.cumsum([0] + [len(p) for p in parts])
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques
+
+
+def categorical_strings(values: pd.Series) -> pd.Series:
+    """A ``Categorical`` column of strings as a plain ``string`` Series (other columns as is).
+
+    The categories are gathered by the codes in Arrow (one C++ ``take``, no
+    Python strings), so the result is the Arrow-backed ``string`` column the
+    codes stand for, missing where the code is ``-1``. Used at the edges where
+    coded columns (the stitched ``person_id``) leave memory: the stored tables
+    hold plain strings.
+
+    Parameters
+    ----------
+    values : pd.Series
+        Any column; only a ``Categorical`` one is converted.
+
+    Returns
+    -------
+    pd.Series
+        Same index and name.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    categories = values.cat.categories
+    if len(categories) == 0:
+        return pd.Series(pd.NA, index=values.index, name=values.name, dtype="string")
+    names = _arrow_strings(pd.Series(categories.array))
+    codes = values.cat.codes.to_numpy()
+    taken = pc.take(names, pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, name=values.name)
+
+
+def with_plain_strings(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with a ``Categorical`` ``column`` turned into strings (:func:`categorical_strings`).
+
+    The same frame when the column is absent or not categorical; otherwise a
+    shallow copy with that one column replaced.
+    """
+    if column not in frame.columns or not isinstance(frame[column].dtype, pd.CategoricalDtype):
+        return frame
+    return frame.assign(**{column: categorical_strings(frame[column])})

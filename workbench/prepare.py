@@ -14,13 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.config import Config
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.ingest.quarantine import Quarantine, quarantine_summary
 from workbench.ingest.validation import conform, quarantine_rows
-from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, SPEND, TOUCHPOINTS
+from workbench.intcodes import with_plain_strings
+from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, PERSON_ID, SPEND, TOUCHPOINTS
 
 __all__ = ["TABLE_FILES", "Prepared", "Steps", "load_prepared", "prepare", "write_prepared"]
 
@@ -265,10 +269,24 @@ def define_conversions(stitched, config: Config, quarantine: Quarantine) -> pd.D
         return stitched.conversions
     defined, dedup = apply_definitions(stitched.conversions, config.conversions, quarantine)
     stitched.diagnostics["conversion_dedup"] = dedup
-    counts = defined["person_id"].value_counts()
     people = stitched.people
-    people["conversions"] = people["person_id"].map(counts).fillna(0).astype("int64")
+    people["conversions"] = _rows_per_person(defined[PERSON_ID], people[PERSON_ID])
     return defined
+
+
+def _rows_per_person(person: pd.Series, ids: pd.Series) -> pd.Series:
+    """How many rows of ``person`` each id of ``ids`` has (``int64``, aligned with ``ids``).
+
+    Stitching's coded ``person_id`` has the people's ids as categories, in order:
+    then the codes are counted directly (no string lookups).
+    """
+    if isinstance(person.dtype, pd.CategoricalDtype) and len(person.cat.categories) == len(ids):
+        given = pa.array(person.cat.categories.array, type=pa.large_string())
+        if pc.all(pc.equal(given, pa.array(ids.array, type=pa.large_string()))).as_py():
+            codes = person.cat.codes.to_numpy()
+            counts = np.bincount(codes[codes >= 0], minlength=len(ids))
+            return pd.Series(counts.astype(np.int64), index=ids.index)
+    return ids.map(person.value_counts()).fillna(0).astype("int64")
 
 
 def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:
@@ -363,7 +381,7 @@ def write_prepared(
     def write(folder: Path) -> list[Path]:
         written = _write_tables(prepared, folder)
         for name, frame in (tables or {}).items():
-            frame.to_parquet(folder / name, index=False)
+            _stored(frame).to_parquet(folder / name, index=False)
             written.append(folder / name)
         return written
 
@@ -375,18 +393,27 @@ def write_prepared(
     )
 
 
+def _stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as stored: a coded (categorical) ``person_id`` becomes its strings.
+
+    Stitching hands ``person_id`` on as integer codes over the person ids; the
+    Parquet files keep the documented plain string column.
+    """
+    return with_plain_strings(frame, PERSON_ID)
+
+
 def _write_tables(prepared: Prepared, out_dir: Path) -> list[Path]:
     written = []
     for name in TABLE_FILES:
         frame = getattr(prepared, name)
         path = out_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
+        _stored(frame).to_parquet(path, index=False)
         written.append(path)
     diag_dir = out_dir / "diagnostics"
     diag_dir.mkdir(exist_ok=True)
     for name, frame in prepared.diagnostics.items():
         path = diag_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
+        _stored(frame).to_parquet(path, index=False)
         written.append(path)
     meta = {
         "warnings": prepared.warnings,

@@ -328,6 +328,25 @@ def test_fresh_id_colliding_with_an_inherited_one_is_rehashed():
     assert p[1] != p[0] and p[1].startswith("p_") and len(p[1]) == 18
 
 
+def test_fresh_ids_colliding_with_each_other_are_rehashed(monkeypatch):
+    # with ids cut to 2 hex digits, 60 people collide; colliding ids are salted until unique
+    import workbench.identity.stitch as stitching
+
+    monkeypatch.setattr(stitching, "_ID_BYTES", 1)
+    values = [f"a{i}" for i in range(60)]
+    r = run(table(*({"anonymous_id": v} for v in values)))
+    ids = r.people.set_index("anchor_value")["person_id"]
+    short = {v: pid("anonymous_id", v)[:4] for v in values}
+    clash = pd.Series(short).duplicated(keep=False)
+    assert clash.any() and not clash.all()
+    assert ids.is_unique and len(ids) == 60
+    for v in values:  # each id is its own short id or a salted one ("<value>#<n>")
+        salted = {pid("anonymous_id", f"{v}#{n}")[:4] for n in range(1, 30)}
+        assert ids[v] in {short[v]} | salted
+        assert ids[v] in salted if clash[v] else True
+    assert r.touchpoints["person_id"].astype("string").tolist() == ids[values].tolist()
+
+
 def test_previous_without_columns_is_rejected():
     with pytest.raises(ValidationError, match="previous identities"):
         stitch(table({"user_id": "u1"}), NO_ROWS, None, previous=pd.DataFrame({"x": [1]}))
@@ -377,7 +396,14 @@ def test_output_tables_and_dtypes():
     assert list(r.identities.columns) == IDENTITIES.names
     assert r.touchpoints.index.equals(tp.index)
     assert list(r.touchpoints.columns) == [*tp.columns, "person_id", "account_id", "is_internal"]
-    assert r.touchpoints["person_id"].dtype == "string"
+    # person_id: codes = component numbers over the person ids (one category per person)
+    person = r.touchpoints["person_id"]
+    assert isinstance(person.dtype, pd.CategoricalDtype)
+    assert person.cat.categories.dtype == "string"
+    assert list(person.cat.categories) == r.people["person_id"].tolist()
+    assert r.conversions["person_id"].dtype == person.dtype
+    codes = person.cat.codes.to_numpy()
+    assert (r.people["person_id"].to_numpy()[codes] == person.astype("string").to_numpy()).all()
     assert r.touchpoints["is_internal"].dtype == bool
     assert r.conversions["person_id"].iloc[0] == pid("user_id", "u1")
     # identities are exactly the identifiers seen, each once

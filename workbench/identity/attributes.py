@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ConfigError
+from workbench.intcodes import with_plain_strings
 from workbench.schema import ACCOUNT_ID, PERSON_ID, TS
 
 __all__ = ["ATTRIBUTE_PREFIX", "derive_attributes", "person_attributes"]
@@ -93,6 +94,8 @@ def _unprefixed(columns: list[str], taken: set[str]) -> dict[str, str]:
 
 def _latest_values(conversions: pd.DataFrame, attrs: list[str]) -> pd.DataFrame:
     frame = conversions[[PERSON_ID, TS, *attrs]].dropna(subset=[PERSON_ID])
+    # a coded person_id (stitching's categorical) merges into the people's strings as strings
+    frame = with_plain_strings(frame, PERSON_ID)
     frame = frame.sort_values([PERSON_ID, TS], kind="stable")
     latest = frame.groupby(PERSON_ID, observed=True)[attrs].last().reset_index()
     return latest.rename(columns={a: a[len(ATTRIBUTE_PREFIX) :] for a in attrs})

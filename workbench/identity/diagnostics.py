@@ -40,6 +40,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.config import IdentityConfig
 from workbench.identity.graph import IdentityGraph
@@ -155,104 +157,82 @@ def _component_sizes(size: np.ndarray) -> pd.DataFrame:
 
 
 def _identifiers_per_person(graph: IdentityGraph) -> pd.DataFrame:
-    k = len(graph.types)
-    parts = []
-    if graph.n_nodes:
-        per = np.bincount(
-            graph.labels * k + graph.node_type, minlength=graph.n_components * k
-        ).reshape(graph.n_components, k)
-        for i, id_type in enumerate(graph.types):
-            dist = np.bincount(per[:, i])
-            n = np.flatnonzero(dist)
-            n = n[n > 0]
-            if len(n):
-                parts.append(
-                    pd.DataFrame({"id_type": id_type, "identifiers": n, "people": dist[n]})
-                )
-    frame = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame({"id_type": [], "identifiers": [], "people": []})
+    types: list[str] = []
+    identifiers: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    people: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for i, id_type in enumerate(graph.types):
+        # the nodes of a type are one contiguous block (node ids are grouped by type)
+        labels = graph.labels[graph.offsets[i] : graph.offsets[i + 1]]
+        if not len(labels):
+            continue
+        dist = np.bincount(np.bincount(labels, minlength=graph.n_components))
+        n = np.flatnonzero(dist)
+        n = n[n > 0]
+        types += [id_type] * len(n)
+        identifiers.append(n)
+        people.append(dist[n])
+    return pd.DataFrame(
+        {
+            "id_type": pd.array(types, dtype="string"),
+            "identifiers": np.concatenate(identifiers).astype(np.int64),
+            "people": np.concatenate(people).astype(np.int64),
+        }
     )
-    return frame.astype({"id_type": "string", "identifiers": "int64", "people": "int64"})
+
+
+_LARGEST_DTYPES = {
+    "rank": "int64",
+    PERSON_ID: "string",
+    "identifiers": "int64",
+    "anchor_type": "string",
+    "anchor_value": "string",
+    "id_types": "string",
+    "touchpoints": "int64",
+    "conversions": "int64",
+    "is_internal": "bool",
+    "alert": "bool",
+}
 
 
 def _largest(graph: IdentityGraph, people: pd.DataFrame, max_size: int) -> pd.DataFrame:
     size = people["identifiers"].to_numpy()
     n = min(LARGEST_N, len(size))
-    columns = [
-        "rank",
-        PERSON_ID,
-        "identifiers",
-        "anchor_type",
-        "anchor_value",
-        "id_types",
-        "touchpoints",
-        "conversions",
-        "is_internal",
-        "alert",
-    ]
     if n == 0:
-        return pd.DataFrame({c: [] for c in columns}).astype(
-            {
-                "rank": "int64",
-                PERSON_ID: "string",
-                "identifiers": "int64",
-                "anchor_type": "string",
-                "anchor_value": "string",
-                "id_types": "string",
-                "touchpoints": "int64",
-                "conversions": "int64",
-                "is_internal": "bool",
-                "alert": "bool",
-            }
-        )
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _LARGEST_DTYPES.items()})
     threshold = np.partition(size, len(size) - n)[len(size) - n]
     cand = np.flatnonzero(size >= threshold)
-    top = (
-        people.iloc[cand]
-        .assign(_comp=cand)
-        .sort_values(["identifiers", PERSON_ID], ascending=[False, True])
-        .head(n)
-    )
-    comps = top["_comp"].to_numpy()
-    in_top = np.isin(graph.labels, comps)
-    mix = (
-        pd.DataFrame(
-            {
-                "comp": graph.labels[in_top],
-                "id_type": np.asarray(graph.types, dtype=object)[graph.node_type[in_top]],
-                "rank": graph.node_type[in_top],
-            }
-        )
-        .groupby(["comp", "rank", "id_type"], sort=True)
-        .size()
-        .reset_index(name="n")
-    )
-    mix["label"] = mix["id_type"] + "=" + mix["n"].astype(str)
-    labels = mix.groupby("comp", sort=False)["label"].agg("; ".join)
-    out = pd.DataFrame(
+    # most identifiers first, then person id (code-point order, as Arrow sorts)
+    ids = pa.array(people[PERSON_ID].array, type=pa.large_string()).take(pa.array(cand))
+    by_id = np.empty(len(cand), dtype=np.int64)
+    by_id[pc.sort_indices(ids).to_numpy()] = np.arange(len(cand))
+    comps = cand[np.lexsort((by_id, -size[cand]))[:n]]
+    top = people.iloc[comps]
+    return pd.DataFrame(
         {
             "rank": np.arange(1, n + 1, dtype=np.int64),
-            PERSON_ID: top[PERSON_ID].to_numpy(),
-            "identifiers": top["identifiers"].to_numpy(dtype=np.int64),
-            "anchor_type": top["anchor_type"].to_numpy(),
-            "anchor_value": top["anchor_value"].to_numpy(),
-            "id_types": labels.reindex(comps).to_numpy(),
+            PERSON_ID: pd.array(top[PERSON_ID].to_numpy(), dtype="string"),
+            "identifiers": size[comps].astype(np.int64),
+            "anchor_type": pd.array(top["anchor_type"].to_numpy(), dtype="string"),
+            "anchor_value": pd.array(top["anchor_value"].to_numpy(), dtype="string"),
+            "id_types": pd.array(_type_mix(graph, comps), dtype="string"),
             "touchpoints": top["touchpoints"].to_numpy(dtype=np.int64),
             "conversions": top["conversions"].to_numpy(dtype=np.int64),
             "is_internal": top["is_internal"].to_numpy(dtype=bool),
-            "alert": top["identifiers"].to_numpy() > max_size,
+            "alert": size[comps] > max_size,
         }
     )
-    return out.astype(
-        {
-            PERSON_ID: "string",
-            "anchor_type": "string",
-            "anchor_value": "string",
-            "id_types": "string",
-        }
-    )[columns]
+
+
+def _type_mix(graph: IdentityGraph, comps: np.ndarray) -> list[str]:
+    """Per component, ``"type=count; ..."`` of its identifiers in priority order."""
+    k = len(graph.types)
+    where = np.full(graph.n_components, -1, dtype=np.int64)
+    where[comps] = np.arange(len(comps))
+    pos = where[graph.labels]
+    mine = pos >= 0
+    counts = np.bincount(pos[mine] * k + graph.node_type[mine], minlength=len(comps) * k)
+    counts = counts.reshape(len(comps), k)
+    return ["; ".join(f"{graph.types[t]}={row[t]}" for t in np.flatnonzero(row)) for row in counts]
 
 
 def pairwise_scores(

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
@@ -42,7 +44,7 @@ from workbench.identity.rules import (
     apply_limits,
     effective_limits,
 )
-from workbench.intcodes import factorize_parts, factorize_strings
+from workbench.intcodes import concat_strings, factorize_parts, factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -141,16 +143,27 @@ class IdentityGraph:
     n_edges_dropped: int = 0
     node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
+    all_values: pa.ChunkedArray | None = None
 
     @property
     def n_nodes(self) -> int:
         """Number of identifiers (nodes)."""
         return int(self.offsets[-1])
 
+    def value_array(self) -> pa.ChunkedArray:
+        """Every node's identifier value in node order (Arrow ``large_string``)."""
+        if self.all_values is None:
+            self.all_values = concat_strings(self.values)
+        return self.all_values
+
+    def node_value_array(self, nodes: np.ndarray) -> pa.ChunkedArray:
+        """Identifier values of ``nodes`` as Arrow strings (one C++ gather)."""
+        return pc.take(self.value_array(), pa.array(np.asarray(nodes, dtype=np.int64)))
+
     def node_values(self, nodes: np.ndarray) -> np.ndarray:
         """Identifier values of ``nodes`` (object array of str)."""
-        nodes = np.asarray(nodes, dtype=np.int64)
-        return _node_values(nodes, self.node_type, self.offsets, self.values)
+        taken = self.node_value_array(nodes)
+        return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=object)
 
 
 # --- value encoding ---------------------------------------------------------
@@ -163,10 +176,44 @@ class _Encoded:
     test_rows: list[np.ndarray | None]  # per part, row carries a test id (None: no row does)
     internal_rows: list[np.ndarray | None]  # per part, row carries an internal e-mail
     blocked: list[tuple[str, int, int]]  # (reason, identifiers, rows)
+    present: list[bool]  # per part, whether any row has a kept value
 
 
 def _as_string(values: pd.Series) -> pd.Series:
     return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+
+
+def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """``factorize_strings(text.where(kept))``: codes of the cleaned distinct values.
+
+    When cleaning changed no value, the kept values are still distinct and in
+    order, so their codes are their ranks and no second hash pass is needed.
+    """
+    cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
+    if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
+        return factorize_strings(text.where(kept))
+    codes = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int64)
+    return codes, text[kept].reset_index(drop=True)
+
+
+def _kind_codes(types: pd.Series, kinds: tuple[str, ...]) -> np.ndarray:
+    """Position of each link side's type in ``kinds`` (``-1``: unknown or missing)."""
+    given = pa.array(types.array, type=pa.large_string())
+    found = pc.index_in(given, value_set=pa.array(kinds, type=pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _rows(values: pd.Series, selected: np.ndarray) -> pd.Series:
+    """``values[selected]`` (an empty selection costs nothing)."""
+    return values.iloc[np.flatnonzero(selected)] if selected.any() else values.iloc[:0]
+
+
+def _has_values(part: pd.Series) -> bool:
+    """Whether a column holds any non-missing value (Arrow's null count when it can)."""
+    arrow = getattr(part.array, "_pa_array", None)
+    if arrow is not None:
+        return arrow.null_count < len(arrow)
+    return bool(part.notna().any())
 
 
 def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: int = 0) -> _Encoded:
@@ -176,15 +223,18 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     look at the unique values only, and each long column is then mapped with one
     gather to ``base + code`` (``-1`` where missing or blocked).
     """
-    if not any(part.notna().any() for part in parts):
+    if not any(_has_values(part) for part in parts):
         none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
         empty = pd.Series(dtype="string")
-        return _Encoded(none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [])
-    part_codes, raw = factorize_parts(list(parts))  # one hash pass over every part
-    occ = np.zeros(len(raw), dtype=np.int64)
-    for codes in part_codes:
-        occ += np.bincount(codes[codes >= 0], minlength=len(raw))
+        nothing = [False] * len(parts)
+        return _Encoded(
+            none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
+        )
+    # one hash pass over every part; missing values get the code len(raw)
+    part_codes, raw = factorize_parts(list(parts), missing_last=True)
+    per_part = [np.bincount(codes, minlength=len(raw) + 1)[:-1] for codes in part_codes]
+    occ = np.sum(per_part, axis=0)  # rows per distinct value
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -209,7 +259,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
-    vcodes, values = factorize_strings(text.where(kept))
+    vcodes, values = _kept_codes(raw, text, kept)
     internal_v = np.zeros(len(values), dtype=bool)
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
@@ -217,7 +267,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     is_test = reason == REASON_CODE["test_id"]
 
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
-        # codes == -1 picks the appended ``missing``: one pass over the long column
+        # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
     out_codes, test_rows, internal_rows = [], [], []
@@ -230,7 +280,10 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    return _Encoded(out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked)
+    present = [bool(n[kept].any()) for n in per_part]
+    return _Encoded(
+        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, present
+    )
 
 
 # --- graph ------------------------------------------------------------------
@@ -315,12 +368,13 @@ def build_graph(
     link_test = np.zeros(n_links, dtype=bool)
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
-    for id_type in (*types, ACCOUNT_ID_TYPE):
+    kinds = (*types, ACCOUNT_ID_TYPE)
+    kind_a, kind_b = (_kind_codes(t, kinds) for t in (type_a, type_b))
+    for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
-        sel_a = type_a.eq(id_type).fillna(False).to_numpy(dtype=bool)
-        sel_b = type_b.eq(id_type).fillna(False).to_numpy(dtype=bool)
+        sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
-        parts += [links["id_value_a"][sel_a], links["id_value_b"][sel_b]]
+        parts += [_rows(links["id_value_a"], sel_a), _rows(links["id_value_b"], sel_b)]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
         enc = _encode(parts, id_type, block, base)
         blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
@@ -338,7 +392,7 @@ def build_graph(
             acct_a, acct_b = enc.codes[-2], enc.codes[-1]
             continue
         for i, n in enumerate(names):
-            if (enc.codes[i] >= 0).any():
+            if enc.present[i]:
                 row_nodes[n][id_type] = enc.codes[i]
         link_a[sel_a] = enc.codes[-2]
         link_b[sel_b] = enc.codes[-1]
@@ -356,9 +410,8 @@ def build_graph(
     node_type = np.repeat(np.arange(len(types), dtype=np.int16), np.diff(offsets_arr))
     internal = np.concatenate(internal_parts) if internal_parts else np.zeros(0, dtype=bool)
 
-    known = set(types) | {ACCOUNT_ID_TYPE}
-    unknown = ~(type_a.isin(known) & type_b.isin(known)).fillna(False).to_numpy(dtype=bool)
-    if unknown.any():
+    known = set(kinds)
+    if ((kind_a < 0) | (kind_b < 0)).any():
         bad = pd.concat([type_a[~type_a.isin(known)], type_b[~type_b.isin(known)]])
         for t, n in bad.fillna("(missing)").value_counts().sort_index().items():
             blocked_rows.append((str(t), "unknown_id_type", "", 0, int(n)))
@@ -389,9 +442,10 @@ def build_graph(
     ea, eb = [], []
     for name in tables:
         cols = list(row_nodes[name].values())
+        has = [c >= 0 for c in cols]
         for i in range(len(cols)):
             for j in range(i + 1, len(cols)):
-                both = (cols[i] >= 0) & (cols[j] >= 0)
+                both = has[i] & has[j]
                 ea.append(cols[i][both])
                 eb.append(cols[j][both])
     both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
@@ -404,28 +458,25 @@ def build_graph(
         np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int64)
     )
 
+    all_values = concat_strings(values)
     shared, shared_detail = apply_limits(a, b, node_type, types, effective_limits(config), n_nodes)
     keep = ~(shared[a] | shared[b])
     n_dropped = int((~keep).sum())
     a, b = a[keep], b[keep]
     if len(shared_detail):
         shared_detail["rows"] = occurrences[shared_detail["node"].to_numpy()]
-        sv = _node_values(shared_detail["node"].to_numpy(), node_type, offsets_arr, values)
-        shared_detail.insert(1, "id_value", pd.array(sv, dtype="string"))
-        summary = (
-            shared_detail.groupby(["id_type", "other_type", "limit"], sort=True)
-            .agg(identifiers=("node", "nunique"), rows=("rows", "sum"))
-            .reset_index()
-        )
-        for row in summary.itertuples(index=False):
+        sv = pc.take(all_values, pa.array(shared_detail["node"].to_numpy(dtype=np.int64)))
+        shared_detail.insert(1, "id_value", pd.arrays.ArrowStringArray(sv))
+        # one block of distinct nodes per limit, in (id_type, other_type) order
+        block = shared_detail["block"].to_numpy()
+        identifiers = np.bincount(block)
+        rows = np.bincount(block, weights=shared_detail["rows"].to_numpy(dtype=np.float64))
+        starts = np.r_[0, np.cumsum(identifiers)[:-1]]
+        for i in np.flatnonzero(identifiers):
+            first = shared_detail.iloc[starts[i]]
+            detail = f"linked to more than {first['limit']} {first['other_type']}"
             blocked_rows.append(
-                (
-                    row.id_type,
-                    "over_limit",
-                    f"linked to more than {row.limit} {row.other_type}",
-                    int(row.identifiers),
-                    int(row.rows),
-                )
+                (first["id_type"], "over_limit", detail, int(identifiers[i]), int(rows[i]))
             )
         shared_detail = shared_detail[list(_empty_shared().columns)].reset_index(drop=True)
     else:
@@ -438,14 +489,17 @@ def build_graph(
         link_types = _as_string(links["link_type"]).fillna("(missing)")
     else:
         link_types = pd.Series("(missing)", index=links.index, dtype="string")
-    link_table = _link_table(pd.DataFrame({"link_type": link_types.to_numpy()}), used)
-    pair = pd.DataFrame({"a": type_a.fillna("(missing)"), "b": type_b.fillna("(missing)")})
-    swap = (pair["a"] > pair["b"]).to_numpy(dtype=bool)
+    link_table = _link_table(pd.DataFrame({"link_type": link_types.array}), used)
+    side_a, side_b = (
+        pc.fill_null(pa.array(t.array, type=pa.large_string()), "(missing)")
+        for t in (type_a, type_b)
+    )
+    swap = pc.greater(side_a, side_b)
     by_types = pd.DataFrame(
         {
-            "link_type": link_types.to_numpy(),
-            "id_type_a": np.where(swap, pair["b"], pair["a"]),
-            "id_type_b": np.where(swap, pair["a"], pair["b"]),
+            "link_type": link_types.array,
+            "id_type_a": pd.arrays.ArrowStringArray(pc.if_else(swap, side_b, side_a)),
+            "id_type_b": pd.arrays.ArrowStringArray(pc.if_else(swap, side_a, side_b)),
         }
     )
     link_id_types = _link_table(by_types, used)
@@ -471,18 +525,8 @@ def build_graph(
         n_edges=len(a),
         n_edges_dropped=n_dropped,
         node_type=node_type,
+        all_values=all_values,
     )
-
-
-def _node_values(
-    nodes: np.ndarray, node_type: np.ndarray, offsets: np.ndarray, values: list[pd.Series]
-) -> np.ndarray:
-    out = np.empty(len(nodes), dtype=object)
-    kinds = node_type[nodes]
-    for i in np.unique(kinds):
-        sel = kinds == i
-        out[sel] = values[i].to_numpy(dtype=object)[nodes[sel] - offsets[i]]
-    return out
 
 
 def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray, int]:
@@ -511,32 +555,44 @@ def _empty_shared() -> pd.DataFrame:
 
 
 def _blocked_frame(rows: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["id_type", "reason", "detail", "identifiers", "rows"])
     order = {r: i for i, r in enumerate(BLOCK_REASONS)}
-    frame = frame.assign(_o=frame["reason"].map(order)).sort_values(["id_type", "_o", "detail"])
-    frame = frame.drop(columns="_o").reset_index(drop=True)
-    return frame.astype(
+    rows = sorted(rows, key=lambda r: (r[0], order.get(r[1], len(order)), r[2]))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 5
+    return pd.DataFrame(
         {
-            "id_type": "string",
-            "reason": "string",
-            "detail": "string",
-            "identifiers": "int64",
-            "rows": "int64",
+            "id_type": pd.array(columns[0], dtype="string"),
+            "reason": pd.array(columns[1], dtype="string"),
+            "detail": pd.array(columns[2], dtype="string"),
+            "identifiers": np.asarray(columns[3], dtype=np.int64),
+            "rows": np.asarray(columns[4], dtype=np.int64),
         }
     )
 
 
 def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFrame:
-    """``<key columns>, links, used``: link counts per distinct key (sorted)."""
+    """``<key columns>, links, used``: link counts per distinct key (sorted; missing keys dropped).
+
+    A sorted groupby done with integer codes (``factorize(sort=True)`` per column,
+    combined, ``bincount``), without pandas' groupby overhead.
+    """
     if keys is None:
         keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
         used = np.zeros(0, dtype=bool)
     names = list(keys.columns)
-    table = (
-        keys.assign(used=used)
-        .groupby(names, sort=True)
-        .agg(links=("used", "size"), used=("used", "sum"))
-        .reset_index()
+    coded = [pd.factorize(keys[n].astype("string"), sort=True) for n in names]
+    codes = [c for c, _ in coded]
+    uniques = [pd.array(u, dtype="string") for _, u in coded]
+    ok = np.logical_and.reduce([c >= 0 for c in codes]) if len(keys) else np.zeros(0, bool)
+    sizes = tuple(max(len(u), 1) for u in uniques)
+    combined = np.ravel_multi_index([c[ok] for c in codes], sizes)
+    present, inverse = np.unique(combined, return_inverse=True)
+    weights = np.asarray(used, dtype=np.float64)[ok]
+    at = np.unravel_index(present, sizes)
+    columns = {n: uniques[i][at[i]] for i, n in enumerate(names)}
+    return pd.DataFrame(
+        {
+            **columns,
+            "links": np.bincount(inverse, minlength=len(present)).astype(np.int64),
+            "used": np.bincount(inverse, weights, minlength=len(present)).astype(np.int64),
+        }
     )
-    table = table.astype({n: "string" for n in names})
-    return table.astype({"links": "int64", "used": "int64"})

@@ -198,31 +198,33 @@ def apply_limits(
         return shared, pd.DataFrame()
     k = len(types)
     pair = node_type[a].astype(np.int32) * k + node_type[b]
+    present = np.bincount(pair, minlength=k * k)  # edges per type pair: absent pairs cost nothing
     index = {t: i for i, t in enumerate(types)}
     for id_type, inner in sorted(limits.items()):
         for other, limit in sorted(inner.items()):
             if id_type not in index or other not in index or id_type == other:
                 continue
             t, o = index[id_type], index[other]
+            if not (present[t * k + o] or present[o * k + t]):
+                continue
             fwd = pair == t * k + o
             rev = pair == o * k + t
-            if not (fwd.any() or rev.any()):
-                continue
             x = np.concatenate([a[fwd], b[rev]])
             y = np.concatenate([b[fwd], a[rev]])
             distinct = pd.unique(x * np.int64(n_nodes) + y) // np.int64(n_nodes)
-            nodes, counts = np.unique(distinct, return_counts=True)
-            over = counts > limit
-            if over.any():
-                shared[nodes[over]] = True
+            counts = np.bincount(distinct, minlength=n_nodes)  # distinct partners per node
+            over = np.flatnonzero(counts > limit)
+            if len(over):
+                shared[over] = True
                 rows.append(
                     pd.DataFrame(
                         {
-                            "node": nodes[over],
+                            "node": over.astype(np.int64),
                             "id_type": id_type,
                             "other_type": other,
                             "linked": counts[over].astype(np.int64),
                             "limit": np.int64(limit),
+                            "block": np.int64(len(rows)),  # one block per limit, in order
                         }
                     )
                 )

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,13 @@ class StitchResult:
     ----------
     touchpoints, conversions
         The inputs with ``person_id``, ``account_id`` (string, may be missing)
-        and ``is_internal`` (bool) columns set.
+        and ``is_internal`` (bool) columns set. ``person_id`` is a pandas
+        ``Categorical``: its categories are the person ids (``string``, one per
+        person, in the order of ``people``) and its codes the component numbers
+        (``-1``: no person), so later stages group by integer codes without
+        per-row strings. The stored tables hold plain strings
+        (:func:`workbench.intcodes.categorical_strings`, applied where
+        :func:`workbench.prepare.write_prepared` writes).
     identities
         :data:`workbench.schema.IDENTITIES`: one row per identifier kept
         (shared ones included, each as its own person).
@@ -118,22 +125,41 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values))
 
 
-def _concat_strings(parts: list[pd.Series]) -> pa.ChunkedArray:
-    """Concatenate string Series into one pyarrow array without Python objects."""
-    chunks = []
-    for part in parts:
-        arr = pa.array(part.array)
-        chunks += arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    chunks = [c.cast(pa.large_string()) for c in chunks]
-    return pa.chunked_array(chunks, type=pa.large_string())
-
-
 def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
     """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
     idx = pa.array(codes, mask=codes < 0, type=pa.int64())
     return _strings(pc.take(ids, idx))
+
+
+def _person_codes(codes: np.ndarray, dtype: pd.CategoricalDtype, index: pd.Index) -> pd.Series:
+    """The ``person_id`` column: ``Categorical`` over the person ids, coded by component.
+
+    Parameters
+    ----------
+    codes
+        Component of every row (``-1``: no person).
+    dtype
+        ``CategoricalDtype`` whose categories are the person ids in component order.
+    index
+        Index of the table the column goes to.
+    """
+    # the codes are component numbers (or -1), in range by construction
+    coded = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return pd.Series(coded, index=index, name=PERSON_ID)
+
+
+def _unique_categories(ids: pa.Array) -> pd.CategoricalDtype:
+    """``CategoricalDtype`` over person ids known to be distinct (``stitch`` made sure).
+
+    pandas would check the uniqueness again by turning every id into a Python
+    string and hashing it (at 10M rows the slowest step of stitching); stitching
+    has checked it in Arrow already.
+    """
+    categories = pd.Index(_strings(ids))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)  # pandas 2.2 and 3.x
+    return fast(categories, ordered=False) if fast else pd.CategoricalDtype(categories)
 
 
 def person_ids_for(types: np.ndarray | pd.Series, values: np.ndarray | pd.Series) -> np.ndarray:
@@ -149,19 +175,43 @@ def person_ids_for(types: np.ndarray | pd.Series, values: np.ndarray | pd.Series
     numpy.ndarray
         Object array of str.
     """
-    sha = hashlib.sha256
-    return np.array(
-        [
-            "p_" + sha(f"{t}:{v}".encode()).hexdigest()[:16]
-            for t, v in zip(_pylist(types), _pylist(values), strict=True)
-        ],
-        dtype=object,
+    ids = _person_id_array(_arrow(types), _arrow(values))
+    return np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _arrow(values: np.ndarray | pd.Series | list) -> pa.Array:
+    """Strings as an Arrow ``large_string`` array."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _person_id_array(types: pa.Array, values: pa.Array) -> pa.Array:
+    """:func:`person_ids_for` as an Arrow ``large_string`` array.
+
+    The keys are joined in Arrow and hashed by ``map`` over the bytes (the one
+    per-person step left is OpenSSL's SHA-256 itself); the hex digits are spelled
+    with numpy.
+    """
+    n = len(types)
+    keys = pc.binary_join_element_wise(types, values, pa.scalar(":", pa.large_string())).cast(
+        pa.large_binary()
+    )
+    digests = b"".join(map(methodcaller("digest"), map(hashlib.sha256, keys.to_pylist())))
+    head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :_ID_BYTES]
+    text = np.empty((n, 2 + 2 * _ID_BYTES), dtype=np.uint8)
+    text[:, :2] = np.frombuffer(b"p_", dtype=np.uint8)
+    text[:, 2::2] = _HEX[head >> 4]
+    text[:, 3::2] = _HEX[head & 15]
+    offsets = np.arange(n + 1, dtype=np.int64) * text.shape[1]
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
 
 
-def _pylist(values: np.ndarray | pd.Series) -> list:
-    """Plain Python list (iterating an Arrow-backed Series element by element is slow)."""
-    return values.tolist() if isinstance(values, (np.ndarray, pd.Series)) else list(values)
+#: Bytes of the SHA-256 digest a person id keeps (16 hex digits).
+_ID_BYTES = 8
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def _best_nodes(nodes: np.ndarray, groups: np.ndarray, n_groups: int, graph: IdentityGraph):
@@ -169,7 +219,8 @@ def _best_nodes(nodes: np.ndarray, groups: np.ndarray, n_groups: int, graph: Ide
 
     Returns an array of length ``n_groups`` with a node id or ``-1``. Node ids
     are ordered by type priority, so the type is settled with integer minima;
-    strings are compared only where a group has several candidates of its best type.
+    strings are compared (ranked in Arrow) only where a group has several
+    candidates of its best type.
     """
     best = np.full(n_groups, -1, dtype=np.int64)
     if len(nodes) == 0:
@@ -186,43 +237,61 @@ def _best_nodes(nodes: np.ndarray, groups: np.ndarray, n_groups: int, graph: Ide
     best[has] = first[has]
     multi = counts[cgroups] > 1
     if multi.any():
-        frame = pd.DataFrame(
-            {
-                "g": cgroups[multi],
-                "node": cnodes[multi],
-                "value": pd.array(graph.node_values(cnodes[multi]), dtype="string"),
-            }
-        )
-        top = frame.sort_values(["g", "value"], kind="stable").drop_duplicates("g")
-        best[top["g"].to_numpy()] = top["node"].to_numpy()
+        mnodes, mgroups = cnodes[multi], cgroups[multi]
+        top = _first_of_groups(mgroups, _string_rank(graph.node_value_array(mnodes)))
+        best[mgroups[top]] = mnodes[top]
     return best
 
 
+def _string_rank(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rank of each string in code-point (UTF-8 byte) order; equal strings keep their order."""
+    order = pc.sort_indices(values).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def _first_of_groups(groups: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Position of the first element of each group when sorted by ``keys`` (ascending)."""
+    order = np.lexsort((*reversed(keys), groups))
+    sorted_groups = groups[order]
+    return order[np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]]
+
+
 def _gather(values: np.ndarray, index: np.ndarray, fill) -> np.ndarray:
-    """``values[index]`` with ``fill`` where ``index < 0``."""
-    out = np.full(len(index), fill, dtype=values.dtype)
-    ok = index >= 0
-    out[ok] = values[index[ok]]
-    return out
+    """``values[index]`` with ``fill`` where ``index < 0`` (one gather)."""
+    return np.append(values, np.asarray([fill], dtype=values.dtype))[index]
 
 
 def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
-    """Component of each row: its highest-priority non-shared identifier, else any."""
-    comp = np.full(n_rows, -1, dtype=np.int64)
+    """Component of each row: its highest-priority non-shared identifier, else any.
+
+    A row's non-shared identifiers are joined by the row's own edges, so they all
+    name the same component: any of them will do, and the most common type is
+    looked up first (one gather over the table); the rows it misses take the
+    next types. Only rows whose identifiers are all shared go by priority.
+    """
     nodes_by_type = graph.row_nodes.get(name, {})
+    present = [nodes_by_type[t] for t in graph.types if t in nodes_by_type]
+    comp = np.full(n_rows, -1, dtype=np.int64)
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
-    passes = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
+    lookups = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
     if graph.shared.any():
-        passes.append(np.append(graph.labels, -1))
-    todo = np.arange(n_rows)  # rows still without a component: each step looks at fewer
-    for lookup in passes:
-        for id_type in graph.types:
-            nodes = nodes_by_type.get(id_type)
-            if nodes is not None and len(todo):
-                found = lookup[nodes[todo]]
-                hit = found >= 0
-                comp[todo[hit]] = found[hit]
-                todo = todo[~hit]
+        lookups.append(np.append(graph.labels, -1))
+    by_rows = sorted(present, key=lambda nodes: np.count_nonzero(nodes >= 0), reverse=True)
+    todo: np.ndarray | None = None  # None: every row
+    for lookup, order in zip(lookups, (by_rows, present), strict=False):
+        for nodes in order:
+            if todo is None:
+                comp = lookup[nodes]
+                todo = np.flatnonzero(comp < 0)
+                continue
+            if not len(todo):
+                return comp
+            found = lookup[nodes[todo]]
+            hit = found >= 0
+            comp[todo[hit]] = found[hit]
+            todo = todo[~hit]
     return comp
 
 
@@ -266,7 +335,7 @@ def _previous_ids(
 
 
 def _dedupe_ids(
-    ids: np.ndarray, inherited: np.ndarray, types: np.ndarray, values: np.ndarray
+    ids: np.ndarray, inherited: np.ndarray, types: pa.Array, values: pa.Array
 ) -> np.ndarray:
     """Re-hash fresh ids that collide with an inherited one (rare; deterministic salt)."""
     salt = 0
@@ -275,7 +344,14 @@ def _dedupe_ids(
         if not dup.any():
             return ids
         salt += 1
-        ids[dup] = person_ids_for(types[dup], [f"{v}#{salt}" for v in values[dup]])
+        where = pa.array(np.flatnonzero(dup))
+        salted = pc.binary_join_element_wise(
+            values.take(where),
+            pa.scalar(f"#{salt}", pa.large_string()),
+            pa.scalar("", pa.large_string()),
+        )
+        fresh = _person_id_array(types.take(where), salted)
+        ids[dup] = fresh.to_numpy(zero_copy_only=False)
 
 
 def _accounts(graph: IdentityGraph, row_comps: dict[str, np.ndarray]) -> np.ndarray:
@@ -298,18 +374,10 @@ def _accounts(graph: IdentityGraph, row_comps: dict[str, np.ndarray]) -> np.ndar
     if len(comp) == 0:
         return out
     keys, counts = np.unique(comp * np.int64(n_acct) + acct, return_counts=True)
-    frame = pd.DataFrame(
-        {
-            "comp": keys // n_acct,
-            "acct": keys % n_acct,
-            "n": counts,
-        }
-    )
-    frame["value"] = graph.accounts.to_numpy()[frame["acct"].to_numpy()]
-    top = frame.sort_values(["comp", "n", "value"], ascending=[True, False, True]).drop_duplicates(
-        "comp"
-    )
-    out[top["comp"].to_numpy()] = top["acct"].to_numpy()
+    comp, acct = keys // n_acct, keys % n_acct
+    rank = _string_rank(pa.array(graph.accounts.array, type=pa.large_string()))
+    top = _first_of_groups(comp, -counts, rank[acct])
+    out[comp[top]] = acct[top]
     return out
 
 
@@ -359,18 +427,23 @@ def stitch(
     # people: anchors and stable ids
     all_nodes = np.arange(graph.n_nodes, dtype=np.int64)
     anchor = _best_nodes(all_nodes, graph.labels, n_comp, graph)
-    anchor_type = np.asarray(graph.types, dtype=object)[graph.node_type[anchor]]
-    anchor_value = graph.node_values(anchor)
-    ids = person_ids_for(anchor_type, anchor_value)
-    inherited = np.zeros(n_comp, dtype=bool)
-    if previous is not None and len(previous):
-        ids, inherited = _previous_ids(graph, previous, ids)
-    ids = _dedupe_ids(ids, inherited, anchor_type, anchor_value)
-    id_array = pa.array(ids, type=pa.large_string())
+    type_names = pa.array(list(graph.types), type=pa.large_string())
+    anchor_type = type_names.take(pa.array(graph.node_type[anchor].astype(np.int64)))
+    anchor_value = graph.node_value_array(anchor).combine_chunks()
+    id_array = _person_id_array(anchor_type, anchor_value)
+    # fresh ids are distinct unless two anchors' hashes collide (checked in Arrow)
+    if (previous is not None and len(previous)) or pc.count_distinct(id_array).as_py() < n_comp:
+        ids = np.asarray(id_array.to_numpy(zero_copy_only=False), dtype=object)
+        inherited = np.zeros(n_comp, dtype=bool)
+        if previous is not None and len(previous):
+            ids, inherited = _previous_ids(graph, previous, ids)
+        ids = _dedupe_ids(ids, inherited, anchor_type, anchor_value)
+        id_array = pa.array(ids, type=pa.large_string())  # distinct now (_dedupe_ids)
+    person_dtype = _unique_categories(id_array)
 
     row_comps = {name: _row_components(graph, name, len(t)) for name, t in tables.items()}
     acct_code = _accounts(graph, row_comps)
-    acct_values = pa.array(graph.accounts.to_numpy(dtype=object), type=pa.large_string())
+    acct_values = pa.array(graph.accounts.array, type=pa.large_string())
 
     known_types = np.isin(np.asarray(graph.types), KNOWN_ID_TYPES)
     node_known = known_types[graph.node_type] if graph.n_nodes else np.zeros(0, dtype=bool)
@@ -389,27 +462,26 @@ def stitch(
         acct = np.where(acct >= 0, acct, own)
         internal = _gather(is_internal, comps, False) | graph.row_internal[name]
         out = frame.copy(deep=False)
-        person = _take(id_array, comps)
-        person.index = frame.index
         account = _take(acct_values, acct)
         account.index = frame.index
-        out[PERSON_ID] = person
+        out[PERSON_ID] = _person_codes(comps, person_dtype, frame.index)
         out[ACCOUNT_ID] = account
         out[IS_INTERNAL] = internal
         outputs[name] = out
-        row_counts[name] = np.bincount(comps[comps >= 0], minlength=n_comp)
+        # code -1 (no person) counts in the slot dropped
+        row_counts[name] = np.bincount(comps + 1, minlength=n_comp + 1)[1:]
         row_stats[name] = (
             len(comps),
-            int((comps >= 0).sum()),
-            int(_gather(is_known, comps, False).sum()),
+            int(row_counts[name].sum()),
+            int(row_counts[name][is_known].sum()),
         )
 
     people = pd.DataFrame(
         {
             PERSON_ID: _strings(id_array),
             ACCOUNT_ID: _take(acct_values, acct_code),
-            "anchor_type": pd.array(anchor_type, dtype="string"),
-            "anchor_value": pd.array(anchor_value, dtype="string"),
+            "anchor_type": _strings(anchor_type),
+            "anchor_value": _strings(anchor_value),
             "identifiers": size.astype(np.int64),
             "touchpoints": row_counts["touchpoints"].astype(np.int64),
             "conversions": row_counts["conversions"].astype(np.int64),
@@ -419,11 +491,10 @@ def stitch(
         }
     )
 
-    type_names = pa.array(list(graph.types), type=pa.large_string())
     identities = pd.DataFrame(
         {
             "id_type": _strings(pc.take(type_names, pa.array(graph.node_type.astype(np.int64)))),
-            "id_value": _strings(_concat_strings(graph.values)),
+            "id_value": _strings(graph.value_array()),
             PERSON_ID: _take(id_array, graph.labels),
             ACCOUNT_ID: _take(acct_values, acct_code[graph.labels]),
         }

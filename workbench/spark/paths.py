@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.config import Config
+from workbench.intcodes import with_plain_strings
 from workbench.schema import ACCOUNT_ID, PERSON_ID, TS
 
 __all__ = ["PATH_COLUMNS", "journey_path_table", "spark_path_table"]
@@ -128,6 +129,9 @@ def spark_path_table(
         4 * spark.sparkContext.defaultParallelism, parts_for(spark, len(touchpoints))
     )
     key = ACCOUNT_ID if config.journeys.unit == "account" else PERSON_ID
+    # a coded person_id would carry every person id into every task: send the strings
+    touchpoints = with_plain_strings(touchpoints, PERSON_ID)
+    conversions = with_plain_strings(conversions, PERSON_ID)
     end = _period_end(touchpoints, conversions)
     tb, cb = _buckets(touchpoints, key, n), _buckets(conversions, key, n)
     groups = [
