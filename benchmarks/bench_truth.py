@@ -16,7 +16,9 @@ incrementality model (``incrementality``, a conversion-probability model over co
 and non-converting journeys) is scored beside them whether or not the config lists it, with
 and without calibration, with its ``(baseline)`` share (conversions it expects without
 marketing) next to the true baseline share, and with the TV it gets when that baseline is
-counted as misplaced credit. Nothing is asserted; numbers are printed and written to
+counted as misplaced credit; ``--strata COLUMN`` fits it with one set of effects per
+stratum of that journeys column (``strata`` option; not on the oracle journeys, which have
+no attributes). Nothing is asserted; numbers are printed and written to
 ``benchmarks/results/bench_truth.json``. Usage::
 
     .venv/bin/python benchmarks/bench_truth.py --seeds 7 8 9 --people 3000
@@ -85,15 +87,19 @@ def _score(
     experiments: pd.DataFrame,
     ws: Workspace,
     true_baseline: float,
+    strata: str = "",
 ) -> dict[str, object]:
     defaults = resolve_models(None, ws.config.attribution)
     models = list(dict.fromkeys([*defaults, _OURS]))
     options = model_options(ws.config.attribution, models)
+    used = strata if strata in journeys.columns else ""  # oracle journeys have no attributes
+    if used:  # only the incrementality model reads the strata; the others ignore them
+        options = {**options, "strata": used}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         everything = run_models(touches, journeys, models, **options)
         cmp_all = experiment_comparison(touches, journeys, experiments, models, **options)
-    ours = _ours(everything, cmp_all, truth, true_baseline)
+    ours = {**_ours(everything, cmp_all, truth, true_baseline), "ours_strata": used}
     credits = everything[everything["model"].isin(defaults)]
     cmp = cmp_all[cmp_all["model"].isin(defaults)]
     plain = truthfulness(credits, truth)
@@ -177,6 +183,12 @@ def main() -> None:
         action="store_true",
         help="also score the true journeys (_truth/touches.csv, benchmarks/_oracle.py)",
     )
+    parser.add_argument(
+        "--strata",
+        default="",
+        help="journeys column whose values give the incrementality model one effect per "
+        "stratum (e.g. employee_band); not applied to the oracle journeys",
+    )
     args = parser.parse_args()
     rows = []
     for seed in args.seeds:
@@ -200,7 +212,7 @@ def main() -> None:
                 r = {
                     "seed": seed,
                     "journeys": name,
-                    **_score(touches, journeys, truth, experiments, ws, baseline),
+                    **_score(touches, journeys, truth, experiments, ws, baseline, args.strata),
                 }
                 rows.append(r)
                 print(
@@ -218,7 +230,7 @@ def main() -> None:
                 top = list(r["best_errors"].items())[:6]
                 print("    largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
                 print(
-                    f"    {_OURS}: TV {r['ours_tv']:.1%}, calibrated {r['ours_calibrated_tv']:.1%}, "
+                    f"    {_OURS}{' by ' + str(r['ours_strata']) if r['ours_strata'] else ''}: TV {r['ours_tv']:.1%}, calibrated {r['ours_calibrated_tv']:.1%}, "
                     f"vs Shapley truth {r['ours_tv_shapley_truth']:.1%}, baseline counted as "
                     f"misplaced {r['ours_tv_baseline_counted']:.1%}; baseline share "
                     f"{r['ours_baseline_share']:.1%} (true {r['true_baseline_share']:.1%})"

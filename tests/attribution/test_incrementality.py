@@ -276,3 +276,58 @@ def test_the_baseline_is_never_a_channel_last_click_undercredits():
     row = out[(out["model"] == "incrementality") & (out["channel"] == BASELINE)]
     assert len(row) == 1 and row["difference"].iloc[0] > 0
     assert not row["undercredited"].iloc[0]
+
+
+def _two_strata() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stratum "smb": DOUBLES (B doubles 10 % -> 20 %); stratum "ent": 30 % whatever it sees."""
+    flat = [(("A",), 15, 35), (("B",), 15, 35), (("A", "B"), 15, 35)]
+    frames = []
+    for name, spec in (("smb", DOUBLES), ("ent", flat)):
+        touches, journeys = cells(spec)
+        touches["journey_id"] = name + touches["journey_id"]
+        journeys["journey_id"] = name + journeys["journey_id"]
+        frames.append((touches, journeys.assign(band=name)))
+    return (
+        pd.concat([t for t, _ in frames], ignore_index=True),
+        pd.concat([j for _, j in frames], ignore_index=True),
+    )
+
+
+def test_strata_give_each_stratum_its_own_channel_effects():
+    touches, journeys = _two_strata()
+    out = run_models(touches, journeys, ["incrementality"], strata="band", **EXACT)
+    # smb: B's 20 conversions, half incremental -> 10; ent: B changes nothing -> 0
+    assert credit(out, "B") == pytest.approx(10.0, abs=1e-4)
+    assert credit(out, "A") == pytest.approx(0.0, abs=1e-4)
+    # smb: 15 would happen anyway (5 A-only, 10 of B's); ent: all 45
+    assert credit(out, BASELINE) == pytest.approx(60.0, abs=1e-4)
+    assert out["conversions"].sum() == pytest.approx(70.0)
+    res = run_models_detailed(touches, journeys, ["incrementality"], strata="band", **EXACT)
+    coef = res["incrementality"].details["coefficients"].set_index("term")["coefficient"]
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    # strata sorted: "ent" first (the intercept's), then "smb" with its own indicator
+    assert coef[BASELINE] == pytest.approx(logit(0.3), abs=1e-4)
+    assert coef["stratum smb"] == pytest.approx(logit(0.1) - logit(0.3), abs=1e-4)
+    assert coef["B | smb"] == pytest.approx(logit(0.2) - logit(0.1), abs=1e-4)
+    assert coef["B | ent"] == pytest.approx(0.0, abs=1e-4)
+
+    # per journey: B's credit sits on smb journeys only; pooled, it leaks into ent ones
+    def b_on_ent(**options) -> float:
+        res = run_models_detailed(touches, journeys, ["incrementality"], **options, **EXACT)
+        per = res["incrementality"].details["journey_credits"]
+        on_ent = per["journey_id"].str.startswith("ent") & (per["channel"] == "B")
+        return float(per.loc[on_ent, "conversions"].sum())
+
+    assert b_on_ent(strata="band") == pytest.approx(0.0, abs=1e-4)
+    assert b_on_ent() > 1.0
+
+
+def test_strata_name_a_missing_column_and_keep_missing_values_as_a_stratum():
+    touches, journeys = _two_strata()
+    with pytest.raises(Exception, match="nope"):
+        run_models(touches, journeys, ["incrementality"], strata="nope", **EXACT)
+    journeys.loc[journeys["band"] == "ent", "band"] = None
+    paths = paths_from_journeys(touches, journeys, strata="band")
+    assert paths.strata_names == ("(missing)", "smb")
+    assert np.bincount(paths.strata).tolist() == [150, 150]
+    assert paths.subset(paths.conversions > 0).strata is not None

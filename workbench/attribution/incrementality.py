@@ -139,6 +139,35 @@ def control_features(paths: Paths, controls: tuple[str, ...]) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((paths.n_paths, 0))
 
 
+def stratified_features(paths: Paths, x: sp.csr_matrix) -> tuple[sp.csr_matrix, tuple[str, ...]]:
+    """Channel features, one column per (stratum, channel) when ``paths`` has strata.
+
+    Column ``s * n_channels + c`` holds channel ``c`` of the paths of stratum ``s``, so
+    each stratum gets its own channel effects (the same model fitted per stratum, with
+    one penalty and one set of controls). Returns the matrix and the term names
+    (``"channel | stratum"``; the channels themselves without strata).
+    """
+    if paths.strata is None:
+        return x, paths.channels
+    n_strata = len(paths.strata_names)
+    coo = x.tocoo()
+    cols = paths.strata[coo.row] * paths.n_channels + coo.col
+    out = sp.csr_matrix((coo.data, (coo.row, cols)), shape=(x.shape[0], n_strata * x.shape[1]))
+    terms = tuple(f"{c} | {s}" for s in paths.strata_names for c in paths.channels)
+    return out, terms
+
+
+def stratum_controls(
+    paths: Paths, z: np.ndarray, controls: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The controls plus one indicator per stratum but the first (each its own baseline)."""
+    if paths.strata is None or len(paths.strata_names) < 2:
+        return z, controls
+    names = paths.strata_names[1:]
+    dummies = (paths.strata[:, None] == np.arange(1, len(paths.strata_names))).astype(float)
+    return np.column_stack([z, dummies]), (*controls, *(f"stratum {n}" for n in names))
+
+
 def _objective(theta, x, y, w, lam, free):
     b, beta = theta[0], theta[1:]
     z = b + x @ beta
@@ -362,9 +391,11 @@ class IncrementalityModel:
         self.channels = paths.channels
         self.extra_channels: tuple[str, ...] = (BASELINE,)
         self.credit = credit
-        self.x = path_features(paths, features)
+        self.x, self.terms = stratified_features(paths, path_features(paths, features))
         self.controls = tuple(controls)
-        self.z = control_features(paths, self.controls)
+        self.z, self.control_terms = stratum_controls(
+            paths, control_features(paths, self.controls), self.controls
+        )
         free = self.z.shape[1]
         full = sp.hstack([self.x, sp.csr_matrix(self.z)]).tocsr()
         weight = paths.conversions + paths.nulls
@@ -377,7 +408,7 @@ class IncrementalityModel:
             penalty, self.cv = _cv_penalty(x, y, w, fold, nonnegative, free)
         self.penalty = penalty
         theta = fit_logistic(x, y, w, penalty * float(w.sum()), nonnegative=nonnegative, free=free)
-        k = paths.n_channels
+        k = self.x.shape[1]
         self.theta, self.gamma = theta[: k + 1], theta[k + 1 :]
         self._parts = self._journey_parts(n_permutations, seed)
 
@@ -409,9 +440,11 @@ class IncrementalityModel:
             cols.append(contrib.indices[idx].ravel())
             vals.append(parts.ravel())
         if not rows:
-            return sp.csr_matrix(x.shape)
+            return sp.csr_matrix((x.shape[0], self.paths.n_channels))
+        k = self.paths.n_channels
         return sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=x.shape
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols) % k)),
+            shape=(x.shape[0], k),
         )
 
     def probabilities(self) -> tuple[np.ndarray, np.ndarray]:
@@ -453,7 +486,8 @@ class IncrementalityModel:
         row, col, share = coo.row[keep], coo.col[keep], coo.data[keep]
         full, _ = self.probabilities()
         logit = self.base_logit + self.x @ self.theta[1:]
-        contrib = np.asarray(self.x[row, col]).ravel() * self.theta[1:][col]
+        term = col if p.strata is None else p.strata[row] * p.n_channels + col
+        contrib = np.asarray(self.x[row, term]).ravel() * self.theta[1:][term]
         lost = (full[row] - expit(logit[row] - contrib)) / np.maximum(full[row], 1e-300)
         conv = np.flatnonzero(p.conversions > 0)
         names = np.asarray([*self.channels, BASELINE], dtype=object)
@@ -479,7 +513,7 @@ class IncrementalityModel:
         return {
             "coefficients": pd.DataFrame(
                 {
-                    "term": pd.Series([BASELINE, *self.channels, *self.controls], dtype="str"),
+                    "term": pd.Series([BASELINE, *self.terms, *self.control_terms], dtype="str"),
                     "coefficient": np.concatenate([self.theta, self.gamma]),
                 }
             ),

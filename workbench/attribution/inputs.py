@@ -40,6 +40,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,6 +123,9 @@ class Paths:
     touchless_conversions, touchless_value
         Conversions (and their value) of the dropped converted journeys: every model
         credits them to :data:`NO_KNOWN_TOUCH`, so credits sum to the conversions counted.
+    strata, strata_names
+        Per path: the code of its journey's stratum (``strata`` option of
+        :func:`paths_from_journeys`) into ``strata_names``; ``None`` / ``()`` without one.
     """
 
     channels: tuple[str, ...]
@@ -141,6 +145,8 @@ class Paths:
     )
     touchless_conversions: float = 0.0
     touchless_value: float = 0.0
+    strata: np.ndarray | None = None
+    strata_names: tuple[str, ...] = ()
 
     @property
     def n_paths(self) -> int:
@@ -212,6 +218,7 @@ class Paths:
             days_before=None if self.days_before is None else self.days_before[touch_keep],
             lead_index=per_path(self.lead_index),
             opportunity_index=per_path(self.opportunity_index),
+            strata=per_path(self.strata),
         )
 
     def channel_names(self, codes: np.ndarray) -> np.ndarray:
@@ -398,6 +405,7 @@ def paths_from_journeys(
     opportunity_ts: str = "opportunity_ts",
     lead_touch_types: Sequence[str] = ("form_submit",),
     opportunity_touch_types: Sequence[str] = ("demo",),
+    strata: str = "",
 ) -> Paths:
     """Build :class:`Paths` from the journey tables.
 
@@ -415,6 +423,10 @@ conversion_ts, lead_ts, opportunity_ts
     lead_touch_types, opportunity_touch_types
         Marker touch types for W-shaped when the journey has no ``lead_ts`` /
         ``opportunity_ts`` (see the module docstring).
+    strata
+        Optional ``journeys`` column whose values split the journeys into strata for
+        the models that fit one effect per stratum (``incrementality``); a missing
+        value is its own stratum, ``"(missing)"``. "" for none.
 
     Raises
     ------
@@ -424,7 +436,9 @@ conversion_ts, lead_ts, opportunity_ts
         negative values, touches after the conversion.
     """
     problems = _missing_columns(touches, "journey_touches", [journey_id, position, channel])
-    problems += _missing_columns(journeys, "journeys", [journey_id, converted, value])
+    problems += _missing_columns(
+        journeys, "journeys", [journey_id, converted, value, *([strata] if strata else [])]
+    )
     if problems:
         raise ValidationError(problems)
 
@@ -604,7 +618,17 @@ conversion_ts, lead_ts, opportunity_ts
         dropped=dropped,
         touchless_conversions=float(conv[empty].sum()),
         touchless_value=float(val[empty][conv[empty] > 0].sum()),
+        **_strata(journeys, strata, has),
     )
+
+
+def _strata(journeys: pd.DataFrame, strata: str, has: np.ndarray) -> dict[str, Any]:
+    """``strata`` / ``strata_names`` of :class:`Paths` from the ``strata`` column (sorted codes)."""
+    if not strata:
+        return {}
+    values = journeys[strata].astype("string").fillna("(missing)").to_numpy(dtype=object)
+    names, codes = np.unique(values[has].astype(str), return_inverse=True)
+    return {"strata": codes.astype(np.int64), "strata_names": tuple(str(n) for n in names)}
 
 
 def _marker_index(
