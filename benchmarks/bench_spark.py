@@ -18,9 +18,13 @@ and, sampled every 0.2 s, the peak of the driver plus its child processes (the
 JVM and Python workers in ``local[2]``). Spark's session start-up is timed
 apart. Results go to ``benchmarks/results/bench_spark.json`` (git-ignored).
 
+``--until stitch`` stops each engine after stitching (no path table): at 10M rows on
+one shared machine that is what fits in the time and memory at hand, and it gives the
+stitching rounds at that size.
+
 Usage::
 
-    python benchmarks/bench_spark.py --rows 1000000 10000000
+    python benchmarks/bench_spark.py --rows 1000000 10000000 [--until stitch]
 """
 
 from __future__ import annotations
@@ -103,8 +107,8 @@ class _Sampler:
         return self.peak / 2**20
 
 
-def run_engine(engine: str, folder: Path) -> dict:
-    """Every stage of one engine over the files in ``folder`` (in this process)."""
+def run_engine(engine: str, folder: Path, until: str = "paths") -> dict:
+    """The stages of one engine over the files in ``folder`` (in this process), up to ``until``."""
     from workbench.config import Config, IdentityConfig
     from workbench.identity.stitch import stitch
     from workbench.ingest.channels import assign_channels
@@ -152,6 +156,8 @@ def run_engine(engine: str, folder: Path) -> dict:
     seconds["stitch"] = time.perf_counter() - t
     out["people"] = int(stitched.people["person_id"].nunique())
     out["rounds"] = components.rounds if components is not None else None
+    if until == "stitch":
+        return _finish(out, sampler, spark)
 
     config = Config(path=None)
     t = time.perf_counter()
@@ -166,6 +172,11 @@ def run_engine(engine: str, folder: Path) -> dict:
     seconds["paths"] = time.perf_counter() - t
     out["paths"] = len(paths)
     out["conversions_in_paths"] = float(paths["total_conversions"].sum())
+    return _finish(out, sampler, spark)
+
+
+def _finish(out: dict, sampler: _Sampler, spark) -> dict:
+    """Peak memory into ``out``; the session stopped."""
     out["driver_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["all_processes_peak_mb"] = sampler.close()
     if spark is not None:
@@ -184,9 +195,9 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _child(engine: str, folder: Path) -> dict:
+def _child(engine: str, folder: Path, until: str) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--folder", str(folder)],
+        [sys.executable, __file__, "--child", engine, "--folder", str(folder), "--until", until],
         stdout=subprocess.PIPE,
         text=True,
         check=False,
@@ -197,14 +208,14 @@ def _child(engine: str, folder: Path) -> dict:
     return json.loads(lines[-1])
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], until: str = "paths") -> None:
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             synthesize_files(n, folder)
             for engine in ("local", "spark"):
-                res = {"rows": n, **_child(engine, folder)}
+                res = {"rows": n, "until": until, **_child(engine, folder, until)}
                 results.append(res)
                 stages = ", ".join(f"{k} {v:.1f}s" for k, v in res["seconds"].items())
                 print(
@@ -225,8 +236,11 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--child", choices=("local", "spark"), default=None)
     parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument(
+        "--until", choices=("stitch", "paths"), default="paths", help="last stage to run"
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_engine(args.child, args.folder)))
+        print(json.dumps(run_engine(args.child, args.folder, args.until)))
     else:
-        main(args.rows)
+        main(args.rows, args.until)
