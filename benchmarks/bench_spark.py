@@ -24,7 +24,7 @@ stitching rounds at that size.
 
 Usage::
 
-    python benchmarks/bench_spark.py --rows 1000000 10000000 [--until stitch]
+    python benchmarks/bench_spark.py --rows 1000000 10000000 [--until stitch] [--driver-memory 12g]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class _Sampler:
         return self.peak / 2**20
 
 
-def run_engine(engine: str, folder: Path, until: str = "paths") -> dict:
+def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: str = "") -> dict:
     """The stages of one engine over the files in ``folder`` (in this process), up to ``until``."""
     from workbench.config import Config, IdentityConfig
     from workbench.identity.stitch import stitch
@@ -124,7 +124,10 @@ def run_engine(engine: str, folder: Path, until: str = "paths") -> dict:
         from workbench.spark.components import SparkComponents
         from workbench.spark.session import spark_session
 
-        spark = spark_session("local[2]", {"spark.sql.shuffle.partitions": "8"})
+        conf = {"spark.sql.shuffle.partitions": "8"}
+        if driver_memory:  # over the engine's default (DEFAULT_CONF in workbench/spark/session.py)
+            conf |= {"spark.driver.memory": driver_memory, "spark.driver.maxResultSize": "0"}
+        spark = spark_session("local[2]", conf)
         spark.range(1).count()
         components = SparkComponents(spark)
         seconds["session start"] = time.perf_counter() - t
@@ -195,9 +198,11 @@ def _utc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _child(engine: str, folder: Path, until: str) -> dict:
+def _child(engine: str, folder: Path, until: str, driver_memory: str) -> dict:
+    extra = ["--driver-memory", driver_memory] if driver_memory else []
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--folder", str(folder), "--until", until],
+        [sys.executable, __file__, "--child", engine, "--folder", str(folder), "--until", until]
+        + extra,
         stdout=subprocess.PIPE,
         text=True,
         check=False,
@@ -208,14 +213,14 @@ def _child(engine: str, folder: Path, until: str) -> dict:
     return json.loads(lines[-1])
 
 
-def main(sizes: list[int], until: str = "paths") -> None:
+def main(sizes: list[int], until: str = "paths", driver_memory: str = "") -> None:
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             synthesize_files(n, folder)
             for engine in ("local", "spark"):
-                res = {"rows": n, "until": until, **_child(engine, folder, until)}
+                res = {"rows": n, "until": until, **_child(engine, folder, until, driver_memory)}
                 results.append(res)
                 stages = ", ".join(f"{k} {v:.1f}s" for k, v in res["seconds"].items())
                 print(
@@ -239,8 +244,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--until", choices=("stitch", "paths"), default="paths", help="last stage to run"
     )
+    parser.add_argument(
+        "--driver-memory", default="", help="Spark driver heap, e.g. 12g (default: the engine's)"
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_engine(args.child, args.folder, args.until)))
+        print(json.dumps(run_engine(args.child, args.folder, args.until, args.driver_memory)))
     else:
-        main(args.rows, args.until)
+        main(args.rows, args.until, args.driver_memory)
