@@ -522,27 +522,6 @@ class IncrementalityModel:
         }
 
 
-def prepare_incrementality(
-    paths: Paths,
-    *,
-    features: str = "presence",
-    credit: str = "removal",
-    folds: int = 5,
-    penalty: float = 1e-3,
-    nonnegative: bool = True,
-    controls: tuple[str, ...] | list[str] = ("span",),
-    n_permutations: int = 200,
-    seed: int = 0,
-) -> IncrementalityModel:
-    """Fit the incrementality model on all paths (see the module docstring)."""
-    return IncrementalityModel(
-        paths,
-        features=features,
-        credit=credit,
-        folds=folds,
-        penalty=penalty,
-        nonnegative=nonnegative,
-        controls=controls,
-        n_permutations=n_permutations,
-        seed=seed,
-    )
+#: Prepare (fit) the model on all paths: the registry's entry point. The model class
+#: itself, so its options and their defaults are stated once, in ``__init__``.
+prepare_incrementality = IncrementalityModel

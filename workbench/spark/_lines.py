@@ -36,13 +36,12 @@ from workbench.errors import ConfigError
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import relative_name, source_files
 from workbench.ingest.readers._jsonl import (
-    FindDuplicates,
     Mode,
     find_duplicates,
     parse_text_lines,
     quarantine_duplicates,
 )
-from workbench.schema import SOURCE_FILE, SOURCE_ROW
+from workbench.schema import SOURCE_FILE
 
 __all__ = [
     "Kinds",
@@ -229,16 +228,13 @@ def _per_file(
     names = np.full(len(lines), name, dtype=object)
     quarantine_duplicates(quarantine, names[dup], rows[dup], values, source=source)
     bad = lines["bad"].notna().to_numpy() & ~dup
-    if bad.any():
-        frame = pd.DataFrame({SOURCE_ROW: rows[bad], "value": lines["bad"].to_numpy()[bad]})
-        quarantine.add(
-            frame,
-            np.ones(len(frame), dtype=bool),
-            reason="unparseable JSON",
-            source=source,
-            file=name,
-            values=frame["value"],
-        )
+    quarantine.add_rows(
+        reason="unparseable JSON",
+        source=source,
+        file=name,
+        rows=rows[bad],
+        values=lines["bad"].to_numpy(dtype=object)[bad],
+    )
     info: dict[str, object] = {
         "file": name,
         "rows": len(lines),
@@ -253,20 +249,17 @@ def checked_files(
     listed: list[tuple[str, str]],
     quarantine: Quarantine,
     source: str,
-    *,
-    find: FindDuplicates = find_duplicates,
 ) -> tuple[list[pd.DataFrame], list[dict[str, object]]]:
     """Each listed file's kept lines (:func:`in_file_order` rows) and counts, as read locally.
 
     Repeated lines within a file are quarantined as ``"duplicate event"``
-    (found by ``find`` over every file at once, keyed by file and line hash:
-    the local rule, or the Spark engine's run per group of keys), malformed
-    ones as ``"unparseable JSON"`` (with file and line), file by file.
+    (found by the local rule over every file at once, keyed by file and line
+    hash), malformed ones as ``"unparseable JSON"`` (with file and line), file by file.
     """
     keys = pd.DataFrame({"order": parsed["order"].to_numpy(), "hash": parsed["hash"].to_numpy()})
     hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
     rows = parsed["line"].to_numpy(dtype=np.int64)
-    dup, values = find(hashed, rows, parsed[SOURCE_FILE].to_numpy(dtype=object))
+    dup, values = find_duplicates(hashed, rows, parsed[SOURCE_FILE].to_numpy(dtype=object))
     value = np.full(len(parsed), None, dtype=object)
     value[dup] = values
     kept, infos = [], []

@@ -44,7 +44,6 @@ import pyarrow.parquet as pq
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import clean_ids
 from workbench.ingest.readers._jsonl import (
-    FindDuplicates,
     JsonLines,
     Mode,
     arrow_column,
@@ -434,19 +433,16 @@ def drop_repeated_events(
     infos: list[dict[str, object]],
     quarantine: Quarantine,
     source: str,
-    *,
-    find: FindDuplicates = find_duplicates,
 ) -> pd.DataFrame:
     """``events`` without repeats (same line hash as an earlier event, across files).
 
     Each repeat is quarantined as ``"duplicate event"``; ``infos`` (per file)
-    get the repeats added to their ``duplicates``. ``find`` finds them
-    (:func:`~workbench.ingest.readers._jsonl.find_duplicates`, or the Spark
-    engine's, which runs it per group of hashes).
+    get the repeats added to their ``duplicates``
+    (:func:`~workbench.ingest.readers._jsonl.find_duplicates` finds them).
     """
     files = events[SOURCE_FILE].to_numpy(dtype=object)
     rows = events[SOURCE_ROW].to_numpy()
-    dup, values = find(events[EVENT_HASH].to_numpy(), rows, files)
+    dup, values = find_duplicates(events[EVENT_HASH].to_numpy(), rows, files)
     quarantine_duplicates(quarantine, files[dup], rows[dup], values, source=source)
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:

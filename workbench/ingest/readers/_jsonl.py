@@ -48,7 +48,6 @@ from workbench.ingest.readers._damage import quarantine_damage, read_raw, trunca
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
-    "FindDuplicates",
     "JsonLines",
     "Mode",
     "arrow_column",
@@ -153,10 +152,6 @@ def text_column(table: pa.Table, path: tuple[str, ...], n: int) -> pd.Series:
 def number_column(table: pa.Table, path: tuple[str, ...], n: int) -> pd.Series:
     """:func:`as_number` of :func:`arrow_column`."""
     return as_number(arrow_column(table, path), n)
-
-
-#: Finds repeats: ``(hashes, rows, files) -> (mask, values)`` as :func:`find_duplicates`.
-FindDuplicates = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]]
 
 
 def find_duplicates(
@@ -591,21 +586,15 @@ def read_json_lines(
         table, idx = table.filter(pa.array(keep)), idx[keep]
     if bad:
         view = memoryview(body)
-        frame = pd.DataFrame(
-            {
-                SOURCE_ROW: lineno[[i for i, _ in bad]],
-                "value": [
-                    bad_line_value(detail, view[starts[i] : starts[i + 1] - 1]) for i, detail in bad
-                ],
-            }
-        )
-        quarantine.add(
-            frame,
-            np.ones(len(frame), dtype=bool),
+        quarantine.add_rows(
             reason="unparseable JSON",
             source=source,
             file=file,
-            values=frame["value"],
+            rows=lineno[[i for i, _ in bad]],
+            values=np.array(
+                [bad_line_value(d, view[starts[i] : starts[i + 1] - 1]) for i, d in bad],
+                dtype=object,
+            ),
         )
     return JsonLines(
         table=table,

@@ -121,7 +121,6 @@ __all__ = [
     "DEFAULT_CONVERSION_EVENTS",
     "PAGEVIEW_EVENTS",
     "SESSION_KEY_COLUMNS",
-    "SessionKeys",
     "ga4_from_events",
     "read_ga4",
     "session_keys",
@@ -167,8 +166,6 @@ SESSION_KEY_COLUMNS: tuple[str, ...] = (
     "event_name",
     SOURCE_ROW,
 )
-#: The session rule: ``(events, timeout_minutes) -> (session id per event, events without id)``.
-SessionKeys = Callable[[pd.DataFrame, float], tuple[pd.Series, int]]
 
 
 def user_key(events: pd.DataFrame) -> pd.Series:
@@ -466,15 +463,11 @@ def ga4_from_events(
     events: pd.DataFrame,
     files: list[dict[str, object]],
     quarantine: Quarantine,
-    *,
-    sessions: SessionKeys = session_keys,
 ) -> ReadResult:
     """The GA4 tables from the flat, de-duplicated events of every file.
 
     ``events`` as :func:`workbench.ingest.readers._ga4_events.load_events` returns
     them (file order, then line); both engines call this after reading.
-    ``sessions`` is the session rule (:func:`session_keys`, or the Spark
-    engine's, which runs it per user).
     """
     mapping = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     identifiers = identifiers_option(source)
@@ -486,7 +479,7 @@ def ga4_from_events(
     if not usable.any():
         return finish(source, quarantine, files=files)
     kept = events.loc[usable, list(SESSION_KEY_COLUMNS)]
-    session_ids, n_derived = sessions(kept, timeout)
+    session_ids, n_derived = session_keys(kept, timeout)
     if n_derived:
         warnings.append(
             f"{source.name}: {n_derived} events have no ga_session_id; their sessions were "

@@ -62,7 +62,6 @@ canonical row rules.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -88,7 +87,6 @@ from workbench.ingest.readers._common import (
 )
 from workbench.ingest.readers._identifier_params import identifier_links, identifiers_option
 from workbench.ingest.readers._jsonl import (
-    FindDuplicates,
     Mode,
     find_duplicates,
     quarantine_duplicates,
@@ -117,7 +115,6 @@ from workbench.timestamps import parse_timestamps
 
 __all__ = [
     "DEFAULT_CONVERSION_EVENTS",
-    "Sessionizer",
     "call_columns",
     "call_modes",
     "calls_frame",
@@ -125,9 +122,6 @@ __all__ = [
     "read_segment",
     "segment_from_calls",
 ]
-
-#: The sessionization: ``(calls, timeout_minutes=...) -> (session touches, session id per call)``.
-Sessionizer = Callable[..., tuple[pd.DataFrame, pd.Series]]
 
 #: Default ``options.conversion_events``: track event name -> conversion type.
 DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
@@ -274,18 +268,16 @@ def drop_repeated_calls(
     files: list[dict],
     quarantine: Quarantine,
     source: str,
-    *,
-    find: FindDuplicates = find_duplicates,
 ) -> pd.DataFrame:
     """The calls of every file (:func:`calls_frame`) without lines repeated across files.
 
     Each repeat is quarantined as ``"duplicate event"``; ``files`` get it in
-    ``duplicates``. ``find`` finds them (the local rule, or the Spark engine's).
+    ``duplicates``.
     """
     calls = pd.concat(frames, ignore_index=True)
     names = calls[SOURCE_FILE].to_numpy(dtype=object)
     rows = calls[SOURCE_ROW].to_numpy()
-    repeat, values = find(calls["_hash"].to_numpy(), rows, names)
+    repeat, values = find_duplicates(calls["_hash"].to_numpy(), rows, names)
     quarantine_duplicates(quarantine, names[repeat], rows[repeat], values, source=source)
     counts = calls.loc[repeat, SOURCE_FILE].value_counts()
     for info in files:
@@ -483,15 +475,11 @@ def segment_from_calls(
     calls: pd.DataFrame,
     files: list[dict],
     quarantine: Quarantine,
-    *,
-    sessions: Sessionizer = sessionize,
 ) -> ReadResult:
     """The Segment tables from the flat, de-duplicated calls of every file.
 
     ``calls`` as :func:`drop_repeated_calls` returns them (file order, then
-    line); both engines call this after reading. ``sessions`` is the
-    sessionization (:func:`workbench.ingest.readers._segment_sessions.sessionize`,
-    or the Spark engine's, which runs it per visitor).
+    line); both engines call this after reading.
     """
     conversion_events = mapping_option(source, "conversion_events", DEFAULT_CONVERSION_EVENTS)
     touch_events = mapping_option(source, "touch_events", {})
@@ -499,7 +487,7 @@ def segment_from_calls(
     want_sessions = bool_option(source, "sessions", True)
     timeout = float(source.options.get("session_timeout_minutes", 30))
     calls = _prepare(calls, source, quarantine)
-    session_touches, calls["session_id"] = sessions(calls, timeout_minutes=timeout)
+    session_touches, calls["session_id"] = sessionize(calls, timeout_minutes=timeout)
     touch_type = _touch_types(calls, touch_events)
     touches = _touches(calls, touch_type)
     if want_sessions:
