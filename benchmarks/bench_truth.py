@@ -18,7 +18,8 @@ and without calibration, with its ``(baseline)`` share (conversions it expects w
 marketing) next to the true baseline share, and with the TV it gets when that baseline is
 counted as misplaced credit; ``--strata COLUMN`` fits it with one set of effects per
 stratum of that journeys column (``strata`` option; not on the oracle journeys, which have
-no attributes). Nothing is asserted; numbers are printed and written to
+no attributes); ``--options JSON`` passes other options to it (e.g.
+``'{"controls": [], "risk_set_cuts": 5}'``, docs/attribution.md). Nothing is asserted; numbers are printed and written to
 ``benchmarks/results/bench_truth.json``. Usage::
 
     .venv/bin/python benchmarks/bench_truth.py --seeds 7 8 9 --people 3000
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import subprocess
 import sys
 import tempfile
@@ -88,6 +90,7 @@ def _score(
     ws: Workspace,
     true_baseline: float,
     strata: str = "",
+    ours_options: dict[str, object] | None = None,
 ) -> dict[str, object]:
     defaults = resolve_models(None, ws.config.attribution)
     models = list(dict.fromkeys([*defaults, _OURS]))
@@ -95,6 +98,7 @@ def _score(
     used = strata if strata in journeys.columns else ""  # oracle journeys have no attributes
     if used:  # only the incrementality model reads the strata; the others ignore them
         options = {**options, "strata": used}
+    options = {**options, **(ours_options or {})}  # options of the incrementality model only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         everything = run_models(touches, journeys, models, **options)
@@ -189,7 +193,14 @@ def main() -> None:
         help="journeys column whose values give the incrementality model one effect per "
         "stratum (e.g. employee_band); not applied to the oracle journeys",
     )
+    parser.add_argument(
+        "--options",
+        default="{}",
+        help="JSON object of further incrementality options, e.g. "
+        '\'{"controls": [], "risk_set_cuts": 5}\'',
+    )
     args = parser.parse_args()
+    ours_options = json.loads(args.options)
     rows = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix="bench_truth_") as tmp:
@@ -212,7 +223,16 @@ def main() -> None:
                 r = {
                     "seed": seed,
                     "journeys": name,
-                    **_score(touches, journeys, truth, experiments, ws, baseline, args.strata),
+                    **_score(
+                        touches,
+                        journeys,
+                        truth,
+                        experiments,
+                        ws,
+                        baseline,
+                        args.strata,
+                        ours_options,
+                    ),
                 }
                 rows.append(r)
                 print(

@@ -13,6 +13,7 @@ from workbench.attribution.calibration import experiment_comparison, experiments
 from workbench.attribution.compare import truthfulness
 from workbench.attribution.incrementality import (
     BASELINE,
+    control_features,
     cv_folds,
     fit_logistic,
     journey_parts,
@@ -331,3 +332,60 @@ def test_strata_name_a_missing_column_and_keep_missing_values_as_a_stratum():
     assert paths.strata_names == ("(missing)", "smb")
     assert np.bincount(paths.strata).tolist() == [150, 150]
     assert paths.subset(paths.conversions > 0).strata is not None
+
+
+def _entered(spec, days_before_end: float, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`cells` journeys whose first touch is ``days_before_end`` before 2026-03-10."""
+    touches, journeys = cells(spec)
+    shift = pd.Timestamp("2026-03-10", tz="UTC") - pd.Timedelta(days=days_before_end)
+    shift -= pd.Timestamp("2026-03-01", tz="UTC")
+    touches["ts"] += shift
+    journeys["conversion_ts"] += shift
+    touches["journey_id"] = prefix + touches["journey_id"]
+    journeys["journey_id"] = prefix + journeys["journey_id"]
+    return touches, journeys
+
+
+def test_exposure_is_first_touch_to_the_end_of_the_observation():
+    touches, journeys = cells([(("A", "B"), 1, 1)])  # first touch 03-01 00:00, conversion +1 day
+    paths = paths_from_journeys(touches, journeys)
+    assert paths.exposure_days.tolist() == pytest.approx([1.0, 1.0])  # end: the conversion
+    paths = paths_from_journeys(touches, journeys, observation_end="2026-03-11")
+    assert paths.exposure_days.tolist() == pytest.approx([10.0, 10.0])
+    assert paths.subset(paths.conversions > 0).exposure_days.tolist() == pytest.approx([10.0])
+    with pytest.raises(Exception, match="observation_end"):
+        paths_from_journeys(touches, journeys, observation_end="soon")
+
+
+def test_the_exposure_control_holds_entry_time_fixed_in_the_baseline():
+    # late entrants (1 day to convert): DOUBLES' rates; early ones (9 days): odds x 3
+    late = _entered(DOUBLES, 1, "late")
+    early = _entered([(("A",), 25, 75), (("B",), 30, 40), (("A", "B"), 30, 40)], 9, "early")
+    touches = pd.concat([late[0], early[0]], ignore_index=True)
+    journeys = pd.concat([late[1], early[1]], ignore_index=True)
+    options = {**EXACT, "controls": ["exposure"], "observation_end": "2026-03-10"}
+    res = run_models_detailed(touches, journeys, ["incrementality"], **options)["incrementality"]
+    coef = res.details["coefficients"].set_index("term")["coefficient"]
+    # odds x 3 from log1p(1) = log 2 to log1p(9) = log 10 days
+    assert coef["exposure"] == pytest.approx(math.log(3) / math.log(5), abs=1e-4)
+    assert coef["B"] == pytest.approx(math.log(2.25), abs=1e-4)  # odds 1/9 -> 1/4
+    out = res.credits
+    # late B: (0.2 - 0.1) / 0.2 of 20; early B: p = 3/7, without B 1/4 -> 5/12 of 60
+    assert credit(out, "B") == pytest.approx(10.0 + 25.0, abs=1e-3)
+    assert credit(out, BASELINE) == pytest.approx(110.0 - 35.0, abs=1e-3)
+    # capped at horizon_days = 2 the early entrants count 2 days, not 9
+    paths = paths_from_journeys(touches, journeys, observation_end="2026-03-10")
+    z, _ = control_features(paths, ("exposure",), horizon_days=2)
+    assert sorted(set(np.round(z[:, 0], 9))) == pytest.approx([math.log(2), math.log(3)])
+
+
+def test_first_channel_controls_are_indicators_of_the_opening_channel():
+    touches, journeys = cells([(("A", "B"), 1, 2), (("B",), 1, 0), (("C", "A"), 0, 1)])
+    paths = paths_from_journeys(touches, journeys)
+    z, names = control_features(paths, ("first_channel", "span"))
+    # A opens 3 journeys (the reference), B one, C one
+    assert names == ("first B", "first C", "span")
+    assert z[:, 0].tolist() == [0, 0, 0, 1, 0]
+    assert z[:, 1].tolist() == [0, 0, 0, 0, 1]
+    out = run_models(touches, journeys, ["incrementality"], controls=["first_channel"], folds=0)
+    assert out["conversions"].sum() == pytest.approx(2.0)

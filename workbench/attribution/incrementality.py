@@ -72,6 +72,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from workbench.attribution.inputs import Paths
+from workbench.attribution.riskset import risk_set_rows
 from workbench.attribution.shapley import shapley_from_game
 from workbench.schema import CHANNEL, JOURNEY_ID
 
@@ -95,7 +96,7 @@ FEATURES: tuple[str, ...] = ("log_count", "presence")
 #: How a journey's incremental probability is split over its channels.
 CREDIT_METHODS: tuple[str, ...] = ("shapley", "removal")
 #: Non-marketing covariates a journey can be controlled for.
-CONTROLS: tuple[str, ...] = ("length", "span")
+CONTROLS: tuple[str, ...] = ("exposure", "first_channel", "length", "span")
 #: Candidate L2 penalties per journey, compared by cross-validated log loss.
 PENALTIES: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
@@ -117,26 +118,48 @@ def path_features(paths: Paths, features: str = "log_count") -> sp.csr_matrix:
     return out
 
 
-def control_features(paths: Paths, controls: tuple[str, ...]) -> np.ndarray:
-    """(paths x controls) non-marketing covariates, kept as they are in counterfactuals.
+def control_features(
+    paths: Paths, controls: tuple[str, ...], horizon_days: float = 0.0
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(paths x terms) non-marketing covariates, kept as they are in counterfactuals.
 
     ``length``: ``log`` of the journey's touches; ``span``: ``log(1 + days)`` from its
-    first touch to its conversion (or last touch).
+    first touch to its conversion (or last touch); ``exposure``: ``log(1 + days)`` from
+    its first touch to the end of the observation (:attr:`Paths.exposure_days`), at most
+    ``horizon_days`` when that is > 0; ``first_channel``: one indicator per channel of
+    the journey's first touch but the most common one. Returns the matrix and the term
+    names (the control, or ``"first CHANNEL"``).
     """
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
         raise ValueError(f"controls must be among {CONTROLS}; got {unknown}")
-    cols = []
+    cols: list[np.ndarray] = []
+    names: list[str] = []
     for name in controls:
+        if name == "first_channel":
+            first = paths.codes[paths.starts]
+            common = int(np.argmax(np.bincount(first, minlength=paths.n_channels)))
+            for c in range(paths.n_channels):
+                if c != common and (first == c).any():
+                    cols.append((first == c).astype(np.float64))
+                    names.append(f"first {paths.channels[c]}")
+            continue
+        names.append(name)
         if name == "length":
             cols.append(np.log(np.maximum(paths.lengths, 1)))
+        elif name == "exposure":
+            if paths.exposure_days is None:
+                raise ValueError("controls = ['exposure'] needs journeys with timestamps")
+            days = np.nan_to_num(paths.exposure_days)
+            cols.append(np.log1p(np.minimum(days, horizon_days) if horizon_days > 0 else days))
         else:
             if paths.days_before is None:
                 raise ValueError("controls = ['span'] needs journeys with timestamps")
             d = np.nan_to_num(paths.days_before)
             span = np.maximum.reduceat(d, paths.starts) - np.minimum.reduceat(d, paths.starts)
             cols.append(np.log1p(np.maximum(span, 0.0)))
-    return np.column_stack(cols) if cols else np.zeros((paths.n_paths, 0))
+    z = np.column_stack(cols) if cols else np.zeros((paths.n_paths, 0))
+    return z, tuple(names)
 
 
 def stratified_features(paths: Paths, x: sp.csr_matrix) -> tuple[sp.csr_matrix, tuple[str, ...]]:
@@ -376,6 +399,8 @@ class IncrementalityModel:
         penalty: float = 1e-3,
         nonnegative: bool = True,
         controls: tuple[str, ...] | list[str] = ("span",),
+        horizon_days: float = 0.0,
+        risk_set_cuts: int = 0,
         n_permutations: int = 200,
         seed: int = 0,
     ) -> None:
@@ -391,26 +416,44 @@ class IncrementalityModel:
         self.channels = paths.channels
         self.extra_channels: tuple[str, ...] = (BASELINE,)
         self.credit = credit
-        self.x, self.terms = stratified_features(paths, path_features(paths, features))
         self.controls = tuple(controls)
-        self.z, self.control_terms = stratum_controls(
-            paths, control_features(paths, self.controls), self.controls
+        self.risk_set = risk_set_rows(paths, risk_set_cuts) if risk_set_cuts else None
+        design = paths if self.risk_set is None else self.risk_set.paths
+        x_all, self.terms = stratified_features(design, path_features(design, features))
+        z_all, self.control_terms = stratum_controls(
+            design, *control_features(design, self.controls, horizon_days)
         )
+        self.x, self.z = x_all[: paths.n_paths], z_all[: paths.n_paths]
         free = self.z.shape[1]
-        full = sp.hstack([self.x, sp.csr_matrix(self.z)]).tocsr()
-        weight = paths.conversions + paths.nulls
-        y = np.divide(paths.conversions, weight, out=np.zeros(paths.n_paths), where=weight > 0)
-        usable = weight > 0
-        x, y, w = full[usable], y[usable], weight[usable]
+        x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
         self.cv = pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
         if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
-            fold = cv_folds(paths.ids[usable], folds, seed)
             penalty, self.cv = _cv_penalty(x, y, w, fold, nonnegative, free)
         self.penalty = penalty
         theta = fit_logistic(x, y, w, penalty * float(w.sum()), nonnegative=nonnegative, free=free)
         k = self.x.shape[1]
         self.theta, self.gamma = theta[: k + 1], theta[k + 1 :]
         self._parts = self._journey_parts(n_permutations, seed)
+
+    def _fit_rows(
+        self, x_all: sp.csr_matrix, z_all: np.ndarray, folds: int, seed: int
+    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+        """Design matrix, converting share, weight and fold of the rows to fit.
+
+        Every path with weight, or with ``risk_set_cuts`` the risk-set rows
+        (:mod:`~workbench.attribution.riskset`), whose folds follow their source path.
+        """
+        paths = self.paths
+        full = sp.hstack([x_all, sp.csr_matrix(z_all)]).tocsr()
+        if self.risk_set is not None:
+            rs = self.risk_set
+            fold = cv_folds(paths.ids, max(folds, 1), seed)[rs.source]
+            return full[rs.fit], rs.y, rs.weight, fold
+        weight = paths.conversions + paths.nulls
+        y = np.divide(paths.conversions, weight, out=np.zeros(paths.n_paths), where=weight > 0)
+        usable = weight > 0
+        fold = cv_folds(paths.ids[usable], max(folds, 1), seed)
+        return full[usable], y[usable], weight[usable], fold
 
     @property
     def base_logit(self) -> np.ndarray:

@@ -126,6 +126,10 @@ class Paths:
     strata, strata_names
         Per path: the code of its journey's stratum (``strata`` option of
         :func:`paths_from_journeys`) into ``strata_names``; ``None`` / ``()`` without one.
+    exposure_days
+        Per path: days from its first touch to the end of the observation (see
+        :func:`paths_from_journeys`), how long the journey could convert, fixed when it
+        starts; ``None`` without timestamps.
     """
 
     channels: tuple[str, ...]
@@ -147,6 +151,7 @@ class Paths:
     touchless_value: float = 0.0
     strata: np.ndarray | None = None
     strata_names: tuple[str, ...] = ()
+    exposure_days: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -219,6 +224,7 @@ class Paths:
             lead_index=per_path(self.lead_index),
             opportunity_index=per_path(self.opportunity_index),
             strata=per_path(self.strata),
+            exposure_days=per_path(self.exposure_days),
         )
 
     def channel_names(self, codes: np.ndarray) -> np.ndarray:
@@ -406,6 +412,7 @@ def paths_from_journeys(
     lead_touch_types: Sequence[str] = ("form_submit",),
     opportunity_touch_types: Sequence[str] = ("demo",),
     strata: str = "",
+    observation_end: str = "",
 ) -> Paths:
     """Build :class:`Paths` from the journey tables.
 
@@ -427,6 +434,10 @@ conversion_ts, lead_ts, opportunity_ts
         Optional ``journeys`` column whose values split the journeys into strata for
         the models that fit one effect per stratum (``incrementality``); a missing
         value is its own stratum, ``"(missing)"``. "" for none.
+    observation_end
+        End of the observation (an ISO timestamp, naive = UTC) for
+        :attr:`Paths.exposure_days`; "" (default): the latest touch or conversion in the
+        tables.
 
     Raises
     ------
@@ -619,7 +630,31 @@ conversion_ts, lead_ts, opportunity_ts
         touchless_conversions=float(conv[empty].sum()),
         touchless_value=float(val[empty][conv[empty] > 0].sum()),
         **_strata(journeys, strata, has),
+        exposure_days=_exposure_days(journeys, conversion_ts, t_ns, starts, observation_end),
     )
+
+
+def _exposure_days(
+    journeys: pd.DataFrame,
+    conversion_ts: str,
+    t_ns: np.ndarray | None,
+    starts: np.ndarray,
+    observation_end: str,
+) -> np.ndarray | None:
+    """Per path: days from its first touch (``t_ns`` in path order) to the observation end."""
+    if t_ns is None or len(starts) == 0:
+        return None
+    if observation_end:
+        end = float(
+            _utc_ns(pd.to_datetime(pd.Series([observation_end]), errors="coerce", utc=True))[0]
+        )
+        if np.isnan(end):
+            raise ValidationError([f"observation_end = {observation_end!r}; expected a timestamp"])
+    else:
+        conv = _utc_ns(journeys[conversion_ts]) if conversion_ts in journeys.columns else t_ns
+        end = float(np.nanmax(np.concatenate([t_ns, conv, [-np.inf]])))
+    first = np.fmin.reduceat(t_ns, starts)
+    return np.maximum((end - first) / _NS_PER_DAY, 0.0)
 
 
 def _strata(journeys: pd.DataFrame, strata: str, has: np.ndarray) -> dict[str, Any]:
