@@ -29,7 +29,16 @@ Controls
     channels lowering conversion. ``length``: ``log`` of the journey's number of
     touches; it also holds the amount of marketing fixed, so the baseline takes what
     marketing did by adding touches (measured: a larger baseline and a larger distance
-    from the sample's truth).
+    from the sample's truth). Fixed before any later touch, and so not outcomes of
+    marketing: ``exposure``, ``log(1 + days)`` from the first touch to the end of the
+    observation (:attr:`~workbench.attribution.inputs.Paths.exposure_days`, at most
+    ``horizon_days`` when that is > 0), how long the journey could convert; and
+    ``first_channel``, indicators of the channel of the first touch.
+
+Risk set
+    ``risk_set_cuts = K > 0`` fits on non-converting journeys cut at K quantiles of the
+    converting journeys' time to conversion (:mod:`~workbench.attribution.riskset`),
+    instead of holding the span fixed; the credit is read on the journeys as they are.
 
 Counterfactuals
     ``v_i(S)`` is the fitted probability of journey ``i`` keeping only its touches of
