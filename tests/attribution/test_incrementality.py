@@ -208,6 +208,8 @@ def test_bad_options_are_errors():
         ({"controls": ["lenght"]}, "controls must be among"),
         ({"folds": 1}, "folds must be"),
         ({"penalty": -1.0}, "penalty must be"),
+        ({"horizon_days": -1.0}, "horizon_days must be"),
+        ({"risk_set_cuts": -1}, "risk_set_cuts must be"),
     ):
         with pytest.raises(ValueError, match=match):
             run_models(touches, journeys, ["incrementality"], **bad)

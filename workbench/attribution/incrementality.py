@@ -421,6 +421,12 @@ class IncrementalityModel:
             raise ValueError(f"penalty must be >= 0; got {penalty}")
         if n_permutations < 1:
             raise ValueError(f"n_permutations must be >= 1; got {n_permutations}")
+        if horizon_days < 0:
+            raise ValueError(f"horizon_days must be >= 0 (0: no cap); got {horizon_days}")
+        if risk_set_cuts < 0:
+            raise ValueError(
+                f"risk_set_cuts must be 0 (whole journeys) or >= 1; got {risk_set_cuts}"
+            )
         self.paths = paths
         self.channels = paths.channels
         self.extra_channels: tuple[str, ...] = (BASELINE,)
