@@ -42,6 +42,7 @@ def test_non_converting_journeys_are_cut_at_the_quantiles_of_time_to_conversion(
             ("c1", True, [("A", 0), ("B", 2)]),  # converts 2 days after its first touch
             ("c2", True, [("A", 0), ("B", 4)]),  # 4 days
             ("n1", False, [("A", 0), ("C", 3), ("B", 5)]),
+            ("n2", False, [("A", 4), ("C", 5)]),  # observed 1 day: at risk at no cut
         ]
     )
     paths = paths_from_journeys(touches, journeys)
@@ -54,9 +55,14 @@ def test_non_converting_journeys_are_cut_at_the_quantiles_of_time_to_conversion(
         names[big.codes[a:b]].tolist()
         for a, b in zip(big.offsets[:-1], big.offsets[1:], strict=True)
     ]
-    # the input paths first, unchanged, then n1 cut at 2.5 and at 3.5 days
-    assert got == [["A", "B"], ["A", "B"], ["A", "C", "B"], ["A"], ["A", "C"]]
-    assert rows.fit.tolist() == [0, 1, 3, 4]
+    # the input paths first, unchanged, then n1 and n2 cut at 2.5 and at 3.5 days
+    assert got == [
+        *(["A", "B"], ["A", "B"], ["A", "C", "B"], ["A", "C"]),
+        *(["A"], ["A", "C"], ["A", "C"], ["A", "C"]),
+    ]
+    # n2's data end 1 day after its first touch (the latest time is day 5): not fitted
+    assert paths.exposure_days.tolist() == pytest.approx([5, 5, 5, 1])
+    assert rows.fit.tolist() == [0, 1, 4, 6]
     assert rows.y.tolist() == [1, 1, 0, 0]
     assert rows.weight.tolist() == [1, 1, 0.5, 0.5]
     assert rows.source.tolist() == [0, 1, 2, 2]

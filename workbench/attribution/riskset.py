@@ -9,7 +9,9 @@ design compares like with like instead, as a nested case-control study samples i
 controls from the people still at risk at each case's event time: every non-converting
 journey enters the fit ``cuts`` times, cut ``t_q`` days after its first touch (its
 touches up to then), for the quantiles ``q = (j + 0.5) / cuts`` of the converting
-journeys' time from first touch to conversion, each copy with weight ``1 / cuts``. The
+journeys' time from first touch to conversion, each copy with weight ``1 / cuts``, as
+long as the journey was observed until the cut (its
+:attr:`~workbench.attribution.inputs.Paths.exposure_days`, when known, reach it). The
 converting journeys enter once, as they are (a touch without a time counts as at the
 first touch). So converting and non-converting rows have the same distribution of time
 since the first touch, and no control is needed for it.
@@ -86,15 +88,19 @@ def risk_set_rows(paths: Paths, cuts: int) -> RiskSetRows:
         parts.append(_cut(paths, null_touch & (since <= q + 1e-9), nulls))
     big = _concat(parts)
     conv_rows = np.flatnonzero(converting)
-    copy_rows = n + np.arange(cuts * len(nulls))
+    source = np.tile(nulls, cuts)
+    # a copy is at risk only if the journey was observed until its cut
+    exposure = paths.exposure_days
+    seen = np.ones(len(source), dtype=bool)
+    if exposure is not None:
+        seen = ~(np.nan_to_num(exposure, nan=np.inf)[source] < np.repeat(cut_days, len(nulls)))
+    copy_rows = (n + np.arange(cuts * len(nulls)))[seen]
     return RiskSetRows(
         paths=big,
         fit=np.concatenate([conv_rows, copy_rows]),
         y=np.concatenate([np.ones(len(conv_rows)), np.zeros(len(copy_rows))]),
-        weight=np.concatenate(
-            [paths.conversions[conv_rows], np.tile(paths.nulls[nulls] / cuts, cuts)]
-        ),
-        source=np.concatenate([conv_rows, np.tile(nulls, cuts)]),
+        weight=np.concatenate([paths.conversions[conv_rows], paths.nulls[source[seen]] / cuts]),
+        source=np.concatenate([conv_rows, source[seen]]),
         cut_days=cut_days,
     )
 
