@@ -366,7 +366,7 @@ def write_prepared(
     *,
     config_path: Path | None = None,
     extra: dict[str, object] | None = None,
-    tables: dict[str, pd.DataFrame] | None = None,
+    tables: Callable[[Path], dict[str, pd.DataFrame]] | None = None,
 ) -> list[Path]:
     """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths.
 
@@ -374,13 +374,15 @@ def write_prepared(
     with ``_manifest.json`` (the files, and ``config_path``'s path and hash)
     written last (see :mod:`workbench.store`): readers of ``out_dir`` see the
     complete old set or the complete new set. ``extra`` is added to the manifest;
-    ``tables`` (file name -> frame) are further Parquet files of the set.
+    ``tables(folder)``, called once the prepared tables are in the new folder
+    (so it may read them from there), returns further Parquet files of the set
+    (file name -> frame).
     """
     from workbench.store import write_set
 
     def write(folder: Path) -> list[Path]:
         written = _write_tables(prepared, folder)
-        for name, frame in (tables or {}).items():
+        for name, frame in (tables(folder) if tables else {}).items():
             _stored(frame).to_parquet(folder / name, index=False)
             written.append(folder / name)
         return written
