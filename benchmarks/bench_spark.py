@@ -121,6 +121,7 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
     from workbench.identity.stitch import stitch
     from workbench.ingest.channels import assign_channels
     from workbench.intcodes import with_plain_strings
+    from workbench.partitioned import write_table
     from workbench.schema import CHANNEL, PERSON_ID
 
     sampler = _Sampler()
@@ -173,7 +174,7 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
     written.mkdir()
     for name in ("touchpoints", "conversions"):
         frame = with_plain_strings(getattr(stitched, name), PERSON_ID)
-        frame.to_parquet(written / f"{name}.parquet", index=False)
+        write_table(frame, written / f"{name}.parquet")  # parts when large, as prepare
     seconds["write"] = time.perf_counter() - t
     t = time.perf_counter()
     if spark is None:
