@@ -108,6 +108,7 @@ def _empty() -> pd.DataFrame:
 
 
 _BUCKET, _FILE, _ROW = "_wb_bucket", "_wb_file", "_wb_row"
+_PART = r"/part-(\d+)\.parquet$"  # workbench.partitioned's part file names
 
 #: About this many touchpoints per bucket (one Spark task's journeys).
 BUCKET_ROWS = 100_000
@@ -143,7 +144,10 @@ def _bucketed(spark: Any, path: str, key: str, n: int) -> Any:
     return frame.select(
         *frame.columns,
         F.pmod(F.xxhash64(F.col(key).cast("string")), F.lit(n)).alias(_BUCKET),
-        F.input_file_name().alias(_FILE),
+        # the part's number (0 for a single file): an integer, not the file's URI, to shuffle
+        F.concat(F.lit("0"), F.regexp_extract(F.input_file_name(), _PART, 1))
+        .cast("long")
+        .alias(_FILE),
         F.monotonically_increasing_id().alias(_ROW),
     )
 
