@@ -5,7 +5,9 @@ workspace's: internal people left out, the ``[journeys]`` rules and settings);
 :func:`journey_path_table` is the local code, run on the people of one bucket in
 a Spark task, and Spark adds the buckets' tables up by path. A person's
 journeys depend on that person's rows only, so the buckets give the same
-table as one local run (checked by ``tests/spark/test_engine.py``).
+table as one local run (checked by ``tests/spark/test_engine.py`` and
+``tests/spark/test_paths.py``). Spark reads the rows from the tables ``prepare``
+wrote (:mod:`workbench.partitioned`), so they never pass through the driver.
 """
 
 from __future__ import annotations
@@ -174,9 +176,24 @@ def spark_path_table(
 
     Parameters
     ----------
+    spark
+        The session.
+    touchpoints, conversions
+        Where the stored tables are (paths Spark and pyarrow can open).
+    config
+        Supplies ``[journeys]``.
     period_end
         The reporting period's end (the data's end plus 1 µs, as the workspace's
         default: :func:`default_period_end`), the same for every bucket.
+    rows
+        How many touchpoints there are (sizes the default ``buckets``).
+    buckets
+        How many groups of people (tasks) to use.
+
+    Returns
+    -------
+    DataFrame
+        :data:`PATH_COLUMNS`, one row per distinct path, sorted by path.
     """
     from pyspark.sql import functions as F
 
