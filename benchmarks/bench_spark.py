@@ -7,24 +7,27 @@ over the same files and times each stage:
 
 * **read**: the canonical Parquet files into the driver (local: pandas;
   Spark: ``spark.read.parquet`` then Arrow to pandas);
-* **channels**: :func:`workbench.ingest.channels.assign_channels` (Spark: in tasks);
+* **channels**: :func:`workbench.ingest.channels.assign_channels`, on the driver in
+  both engines (as ``prepare --engine spark`` does: the rows are there);
 * **stitch**: :func:`workbench.identity.stitch.stitch` (Spark: components by
   large-star / small-star rounds, :mod:`workbench.spark.components`);
-* **paths**: journeys and the path table (Spark: per person bucket in tasks,
-  summed by Spark; :mod:`workbench.spark.paths`).
+* **write**: the stitched touchpoints and conversions written as ``prepare`` stores them;
+* **paths**: journeys and the path table (local: on the driver's tables; Spark:
+  read back from the written files by Spark, per person bucket in tasks, summed
+  by Spark; :mod:`workbench.spark.paths`).
 
 Memory: the driver's peak resident size (``ru_maxrss`` of the Python process)
 and, sampled every 0.2 s, the peak of the driver plus its child processes (the
-JVM and Python workers in ``local[2]``). Spark's session start-up is timed
-apart. Results go to ``benchmarks/results/bench_spark.json`` (git-ignored).
+JVM and Python workers in ``local[2]``) and of the JVM alone. Spark's session
+start-up is timed apart. Results go to ``benchmarks/results/bench_spark.json`` (git-ignored).
 
-``--until stitch`` stops each engine after stitching (no path table): at 10M rows on
-one shared machine that is what fits in the time and memory at hand, and it gives the
-stitching rounds at that size.
+``--until stitch`` stops each engine after stitching (no path table), for the stitching
+rounds alone. The full 10M run passed with ``--driver-memory 8g`` (the engine's 4 GB default
+ran out collecting 10M rows in an earlier run; docs/scale-out.md).
 
 Usage::
 
-    python benchmarks/bench_spark.py --rows 1000000 10000000 [--until stitch] [--driver-memory 12g]
+    python benchmarks/bench_spark.py --rows 1000000 10000000 [--until stitch] [--driver-memory 8g]
 """
 
 from __future__ import annotations
@@ -79,32 +82,37 @@ class _Stages(dict):
 
 
 class _Sampler:
-    """Peak resident size of this process and its children, sampled every 0.2 s."""
+    """Peak resident size of this process with its children, and of the JVM alone (0.2 s)."""
 
     def __init__(self) -> None:
         import psutil
 
         self.me = psutil.Process()
         self.peak = 0
+        self.jvm_peak = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while not self.stop.is_set():
-            total = self.me.memory_info().rss
+            total, jvm = self.me.memory_info().rss, 0
             for child in self.me.children(recursive=True):
                 try:
-                    total += child.memory_info().rss
+                    rss = child.memory_info().rss
+                    jvm += rss if child.name() == "java" else 0
+                    total += rss
                 except Exception:  # noqa: BLE001 - a worker may end between the calls
                     pass
             self.peak = max(self.peak, total)
+            self.jvm_peak = max(self.jvm_peak, jvm)
             time.sleep(0.2)
 
-    def close(self) -> float:
+    def close(self) -> tuple[float, float]:
+        """(peak of all processes, peak of the JVM) in MB."""
         self.stop.set()
         self.thread.join()
-        return self.peak / 2**20
+        return self.peak / 2**20, self.jvm_peak / 2**20
 
 
 def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: str = "") -> dict:
@@ -112,7 +120,9 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
     from workbench.config import Config, IdentityConfig
     from workbench.identity.stitch import stitch
     from workbench.ingest.channels import assign_channels
-    from workbench.schema import CHANNEL
+    from workbench.intcodes import with_plain_strings
+    from workbench.partitioned import write_table
+    from workbench.schema import CHANNEL, PERSON_ID
 
     sampler = _Sampler()
     seconds: dict[str, float] = _Stages(engine)
@@ -144,12 +154,7 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
     tp = tables["touchpoints"]
     tp[CHANNEL] = pd.Series(pd.NA, index=tp.index, dtype="string")
     t = time.perf_counter()
-    if spark is None:
-        tp = assign_channels(tp, ())
-    else:
-        from workbench.spark.tasks import map_frames
-
-        tp = map_frames(spark, tp, lambda part: assign_channels(part, ()))
+    tp = assign_channels(tp, ())  # both engines: on the driver, where the rows are
     seconds["channels"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -159,19 +164,34 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
     seconds["stitch"] = time.perf_counter() - t
     out["people"] = int(stitched.people["person_id"].nunique())
     out["rounds"] = components.rounds if components is not None else None
+    del tables, tp
     if until == "stitch":
         return _finish(out, sampler, spark)
 
     config = Config(path=None)
+    t = time.perf_counter()
+    written = folder / f"prepared-{engine}"
+    written.mkdir()
+    for name in ("touchpoints", "conversions"):
+        frame = with_plain_strings(getattr(stitched, name), PERSON_ID)
+        write_table(frame, written / f"{name}.parquet")  # parts when large, as prepare
+    seconds["write"] = time.perf_counter() - t
     t = time.perf_counter()
     if spark is None:
         from workbench.spark.paths import journey_path_table
 
         paths = journey_path_table(stitched.touchpoints, stitched.conversions, config)
     else:
-        from workbench.spark.paths import spark_path_table
+        from workbench.spark.paths import default_period_end, spark_path_table
 
-        paths = spark_path_table(spark, stitched.touchpoints, stitched.conversions, config)
+        paths = spark_path_table(
+            spark,
+            str(written / "touchpoints.parquet"),
+            str(written / "conversions.parquet"),
+            config,
+            period_end=default_period_end(stitched.touchpoints, stitched.conversions),
+            rows=len(stitched.touchpoints),
+        )
     seconds["paths"] = time.perf_counter() - t
     out["paths"] = len(paths)
     out["conversions_in_paths"] = float(paths["total_conversions"].sum())
@@ -181,7 +201,7 @@ def run_engine(engine: str, folder: Path, until: str = "paths", driver_memory: s
 def _finish(out: dict, sampler: _Sampler, spark) -> dict:
     """Peak memory into ``out``; the session stopped."""
     out["driver_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["all_processes_peak_mb"] = sampler.close()
+    out["all_processes_peak_mb"], out["jvm_peak_mb"] = sampler.close()
     if spark is not None:
         spark.stop()
     return out
@@ -227,7 +247,8 @@ def main(sizes: list[int], until: str = "paths", driver_memory: str = "") -> Non
                     f"{n:>11,} rows  {engine:<5}  {stages}; total "
                     f"{sum(res['seconds'].values()):.1f}s; driver peak "
                     f"{res['driver_peak_mb']:,.0f} MB, with JVM/workers "
-                    f"{res['all_processes_peak_mb']:,.0f} MB; people {res['people']:,}"
+                    f"{res['all_processes_peak_mb']:,.0f} MB (JVM {res['jvm_peak_mb']:,.0f} MB); "
+                    f"people {res['people']:,}"
                     + (f"; {res['rounds']} rounds" if res["rounds"] is not None else ""),
                     flush=True,
                 )
@@ -245,7 +266,7 @@ if __name__ == "__main__":
         "--until", choices=("stitch", "paths"), default="paths", help="last stage to run"
     )
     parser.add_argument(
-        "--driver-memory", default="", help="Spark driver heap, e.g. 12g (default: the engine's)"
+        "--driver-memory", default="", help="Spark driver heap, e.g. 8g (default: the engine's)"
     )
     args = parser.parse_args()
     if args.child:

@@ -24,6 +24,7 @@ from workbench.errors import ValidationError, WorkbenchError
 from workbench.ingest.quarantine import Quarantine, quarantine_summary
 from workbench.ingest.validation import conform, quarantine_rows
 from workbench.intcodes import with_plain_strings
+from workbench.partitioned import read_table, table_exists, write_table
 from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, PERSON_ID, SPEND, TOUCHPOINTS
 
 __all__ = ["TABLE_FILES", "Prepared", "Steps", "load_prepared", "prepare", "write_prepared"]
@@ -366,7 +367,7 @@ def write_prepared(
     *,
     config_path: Path | None = None,
     extra: dict[str, object] | None = None,
-    tables: dict[str, pd.DataFrame] | None = None,
+    tables: Callable[[Path], dict[str, pd.DataFrame]] | None = None,
 ) -> list[Path]:
     """Write every table of ``prepared`` as Parquet into ``out_dir``; return the paths.
 
@@ -374,15 +375,16 @@ def write_prepared(
     with ``_manifest.json`` (the files, and ``config_path``'s path and hash)
     written last (see :mod:`workbench.store`): readers of ``out_dir`` see the
     complete old set or the complete new set. ``extra`` is added to the manifest;
-    ``tables`` (file name -> frame) are further Parquet files of the set.
+    ``tables(folder)``, called once the prepared tables are in the new folder
+    (so it may read them from there), returns further Parquet files of the set
+    (file name -> frame).
     """
     from workbench.store import write_set
 
     def write(folder: Path) -> list[Path]:
         written = _write_tables(prepared, folder)
-        for name, frame in (tables or {}).items():
-            _stored(frame).to_parquet(folder / name, index=False)
-            written.append(folder / name)
+        for name, frame in (tables(folder) if tables else {}).items():
+            written += write_table(_stored(frame), folder / name)
         return written
 
     return write_set(
@@ -406,15 +408,11 @@ def _write_tables(prepared: Prepared, out_dir: Path) -> list[Path]:
     written = []
     for name in TABLE_FILES:
         frame = getattr(prepared, name)
-        path = out_dir / f"{name}.parquet"
-        _stored(frame).to_parquet(path, index=False)
-        written.append(path)
+        written += write_table(_stored(frame), out_dir / f"{name}.parquet")
     diag_dir = out_dir / "diagnostics"
     diag_dir.mkdir(exist_ok=True)
     for name, frame in prepared.diagnostics.items():
-        path = diag_dir / f"{name}.parquet"
-        _stored(frame).to_parquet(path, index=False)
-        written.append(path)
+        written += write_table(_stored(frame), diag_dir / f"{name}.parquet")
     meta = {
         "warnings": prepared.warnings,
         "quarantine": quarantine_summary(prepared.quarantine).to_dict(orient="records"),
@@ -436,7 +434,7 @@ def load_prepared(out_dir: Path) -> Prepared:
     from workbench.store import MANIFEST_FILE, verify_manifest
 
     out_dir = Path(out_dir)
-    missing = [n for n in TABLE_FILES if not (out_dir / f"{n}.parquet").is_file()]
+    missing = [n for n in TABLE_FILES if not table_exists(out_dir / f"{n}.parquet")]
     if missing:
         raise WorkbenchError(
             f"{out_dir} has no prepared tables ({', '.join(missing)} missing); "
@@ -448,9 +446,9 @@ def load_prepared(out_dir: Path) -> Prepared:
             f"the prepared tables in {out_dir} are incomplete ({'; '.join(damaged[:3])}); "
             "run `workbench prepare` again"
         )
-    tables = {n: pd.read_parquet(out_dir / f"{n}.parquet") for n in TABLE_FILES}
+    tables = {n: read_table(out_dir / f"{n}.parquet") for n in TABLE_FILES}
     diagnostics = {
-        p.stem: pd.read_parquet(p) for p in sorted((out_dir / "diagnostics").glob("*.parquet"))
+        p.stem: read_table(p) for p in sorted((out_dir / "diagnostics").glob("*.parquet"))
     }
     meta_path = out_dir / "prepare_meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}

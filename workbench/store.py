@@ -348,6 +348,8 @@ def check_prepared(
         incomplete set, or tables prepared from another config (naming both),
         unless ``allow_other_config``.
     """
+    from workbench.partitioned import table_exists
+
     out_dir = Path(out_dir)
     rerun = (
         f"run `workbench prepare --config {config_path}` first"
@@ -356,7 +358,7 @@ def check_prepared(
     )
     manifest = read_manifest(out_dir)
     if manifest is None:
-        if all((out_dir / f"{n}.parquet").is_file() for n in table_files):
+        if all(table_exists(out_dir / f"{n}.parquet") for n in table_files):
             return [
                 f"{out_dir} has no {MANIFEST_FILE} (prepared by an older version): "
                 "cannot tell which config produced its tables"
@@ -404,13 +406,13 @@ def read_previous_identities(out_dir: Path) -> tuple[Any, str | None]:
     folder, ``<name>-identities.corrupt-<time>.parquet``) and a warning returned;
     person ids then start afresh.
     """
-    import pandas as pd
+    from workbench.partitioned import read_table, table_exists
 
     path = Path(out_dir) / "identities.parquet"
-    if not path.is_file():
+    if not table_exists(path):
         return None, None
     try:
-        frame = pd.read_parquet(path)
+        frame = read_table(path)
         missing = {"id_type", "id_value", "person_id"} - set(frame.columns)
         if missing:
             raise ValueError(f"missing column(s) {', '.join(sorted(missing))}")

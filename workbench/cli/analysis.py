@@ -83,7 +83,7 @@ def _run(call, *args, **kwargs):
 
 # --- files ----------------------------------------------------------------------------
 def _read_table(path: Path, option: str) -> pd.DataFrame:
-    if not path.is_file():
+    if not path.exists():  # a file, or a folder of Parquet part files
         raise WorkbenchError(f"{option} {path}: no such file")
     try:
         if path.suffix.lower() in _PARQUET:

@@ -148,7 +148,7 @@ def run_prepare(
         if kind == "spark":
             from workbench.spark.engine import write_spark_prepared
 
-            write_spark_prepared(run, out_dir, config_path=cfg.path, extra=extra)
+            write_spark_prepared(run, out_dir, config_path=cfg.path, extra=extra, progress=say)
         else:
             from workbench.prepare import write_prepared
 

@@ -5,21 +5,30 @@ workspace's: internal people left out, the ``[journeys]`` rules and settings);
 :func:`journey_path_table` is the local code, run on the people of one bucket in
 a Spark task, and Spark adds the buckets' tables up by path. A person's
 journeys depend on that person's rows only, so the buckets give the same
-table as one local run (checked by ``tests/spark/test_engine.py``).
+table as one local run (checked by ``tests/spark/test_engine.py`` and
+``tests/spark/test_paths.py``). Spark reads the rows from the tables ``prepare``
+wrote (:mod:`workbench.partitioned`), so they never pass through the driver.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from workbench.config import Config
-from workbench.intcodes import with_plain_strings
 from workbench.schema import ACCOUNT_ID, PERSON_ID, TS
 
-__all__ = ["PATH_COLUMNS", "journey_path_table", "spark_path_table"]
+__all__ = [
+    "BUCKET_ROWS",
+    "PATH_COLUMNS",
+    "default_period_end",
+    "journey_path_table",
+    "spark_path_table",
+]
 
 #: Columns of the path table (``workbench attribute --paths`` reads them).
 PATH_COLUMNS: tuple[str, ...] = (
@@ -30,7 +39,7 @@ PATH_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _period_end(touchpoints: pd.DataFrame, conversions: pd.DataFrame) -> pd.Timestamp | None:
+def default_period_end(touchpoints: pd.DataFrame, conversions: pd.DataFrame) -> pd.Timestamp | None:
     """The end of the data plus 1 µs (the workspace's default reporting period end)."""
     stamps = pd.concat([touchpoints[TS].dropna(), conversions[TS].dropna()])
     return stamps.max() + pd.Timedelta("1us") if len(stamps) else None
@@ -67,7 +76,7 @@ def journey_path_table(
     tp, conv = _not_internal(touchpoints), _not_internal(conversions)
     tp = apply_journey_rules(tp, conv, config.journey_rules)[0]
     jc = config.journeys
-    end = period_end if period_end is not None else _period_end(touchpoints, conversions)
+    end = period_end if period_end is not None else default_period_end(touchpoints, conversions)
     js = build_journeys(
         tp,
         conv,
@@ -100,62 +109,118 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _buckets(frame: pd.DataFrame, key: str, n: int) -> np.ndarray:
-    """Bucket of each row by a stable hash of its unit id (missing ids: bucket 0)."""
-    ids = frame[key].astype("string")
-    hashed = pd.util.hash_pandas_object(ids.fillna(""), index=False).to_numpy()
-    return (hashed % np.uint64(n)).astype(np.int64)
+_BUCKET, _FILE, _ROW = "_wb_bucket", "_wb_file", "_wb_row"
+_PART = r"/part-(\d+)\.parquet$"  # workbench.partitioned's part file names
+
+#: About this many touchpoints per bucket (one Spark task's journeys).
+BUCKET_ROWS = 100_000
+
+
+def _restore(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """The rows Spark handed a task, as :func:`workbench.prepare.load_prepared` reads them.
+
+    Rows come back in their stored order (by part file, then row); the columns get
+    their stored types (``schema``: the file's Arrow schema, pandas metadata
+    included) and go through the same Parquet reading as the stored file.
+    """
+    frame = frame.sort_values([_FILE, _ROW], kind="stable")
+    table = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
+    table = table.cast(pa.schema(list(schema))).replace_schema_metadata(schema.metadata)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return pd.read_parquet(io.BytesIO(sink.getvalue().to_pybytes()))
+
+
+def _stored_schema(path: str) -> pa.Schema:
+    """The Arrow schema of a stored table (a Parquet file, or a folder of part files)."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset(path, format="parquet").schema
+
+
+def _bucketed(spark: Any, path: str, key: str, n: int) -> Any:
+    """The stored table at ``path`` read by Spark, with its bucket, file and row order."""
+    from pyspark.sql import functions as F
+
+    frame = spark.read.parquet(path)
+    return frame.select(
+        *frame.columns,
+        F.pmod(F.xxhash64(F.col(key).cast("string")), F.lit(n)).alias(_BUCKET),
+        # the part's number (0 for a single file): an integer, not the file's URI, to shuffle
+        F.concat(F.lit("0"), F.regexp_extract(F.input_file_name(), _PART, 1))
+        .cast("long")
+        .alias(_FILE),
+        F.monotonically_increasing_id().alias(_ROW),
+    )
 
 
 def spark_path_table(
     spark: Any,
-    touchpoints: pd.DataFrame,
-    conversions: pd.DataFrame,
+    touchpoints: str,
+    conversions: str,
     config: Config,
     *,
+    period_end: pd.Timestamp | None,
+    rows: int = 0,
     buckets: int | None = None,
 ) -> pd.DataFrame:
-    """:func:`journey_path_table` of the whole tables, computed bucket by bucket in Spark.
+    """:func:`journey_path_table` of stored tables, computed bucket by bucket in Spark.
 
-    People (accounts, with ``unit = "account"``) are hashed into ``buckets``
-    groups; each Spark task builds its group's journeys and path table with the
-    local code and Spark sums the tables by path.
+    Spark reads the prepared ``touchpoints`` and ``conversions`` (paths of the
+    Parquet tables ``prepare`` wrote: a file or a folder of part files), hashes
+    people (accounts, with ``unit = "account"``) into ``buckets`` groups
+    (default: one per :data:`BUCKET_ROWS` of the ``rows`` touchpoints, at
+    least 4 per core) and shuffles each group to one task, which builds its
+    journeys and path table with the local code; Spark sums the tables by path.
+    Nothing of the tables passes through the driver; only the path table returns.
+
+    Parameters
+    ----------
+    spark
+        The session.
+    touchpoints, conversions
+        Where the stored tables are (paths Spark and pyarrow can open).
+    config
+        Supplies ``[journeys]``.
+    period_end
+        The reporting period's end (the data's end plus 1 µs, as the workspace's
+        default: :func:`default_period_end`), the same for every bucket.
+    rows
+        How many touchpoints there are (sizes the default ``buckets``).
+    buckets
+        How many groups of people (tasks) to use.
+
+    Returns
+    -------
+    DataFrame
+        :data:`PATH_COLUMNS`, one row per distinct path, sorted by path.
     """
     from pyspark.sql import functions as F
 
-    from workbench.spark.tasks import map_objects, parts_for
-
-    n = buckets or max(
-        4 * spark.sparkContext.defaultParallelism, parts_for(spark, len(touchpoints))
-    )
+    n = buckets or max(4 * spark.sparkContext.defaultParallelism, -(-rows // BUCKET_ROWS))
     key = ACCOUNT_ID if config.journeys.unit == "account" else PERSON_ID
-    # a coded person_id would carry every person id into every task: send the strings
-    touchpoints = with_plain_strings(touchpoints, PERSON_ID)
-    conversions = with_plain_strings(conversions, PERSON_ID)
-    end = _period_end(touchpoints, conversions)
-    tb, cb = _buckets(touchpoints, key, n), _buckets(conversions, key, n)
-    groups = [
-        (touchpoints.loc[tb == b], conversions.loc[cb == b])
-        for b in range(n)
-        if (tb == b).any() or (cb == b).any()
-    ]
+    schemas = (_stored_schema(touchpoints), _stored_schema(conversions))
 
-    def one(group: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
-        return journey_path_table(group[0], group[1], config, period_end=end)
+    def one(tp: pd.DataFrame, cv: pd.DataFrame) -> pd.DataFrame:
+        table = journey_path_table(
+            _restore(tp, schemas[0]), _restore(cv, schemas[1]), config, period_end=period_end
+        )
+        table["path"] = table["path"].astype(object)
+        return table
 
-    parts = [p for p in map_objects(spark, groups, one) if len(p)]
-    if not parts:
-        return _empty()
-    merged = pd.concat(parts, ignore_index=True)
-    merged["path"] = merged["path"].astype(str)
     schema = (
         "path string, total_conversions double, total_conversion_value double, total_null double"
     )
     summed = (
-        spark.createDataFrame(merged[list(PATH_COLUMNS)], schema)
+        _bucketed(spark, touchpoints, key, n)
+        .groupBy(_BUCKET)
+        .cogroup(_bucketed(spark, conversions, key, n).groupBy(_BUCKET))
+        .applyInPandas(one, schema)
         .groupBy("path")
         .agg(*(F.sum(c).alias(c) for c in PATH_COLUMNS[1:]))
         .toPandas()
     )
+    if not len(summed):
+        return _empty()
     summed["path"] = summed["path"].astype("string")
     return summed.sort_values("path", kind="stable").reset_index(drop=True)

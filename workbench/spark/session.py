@@ -21,10 +21,12 @@ __all__ = ["DEFAULT_CONF", "require_spark", "spark_session"]
 DEFAULT_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
+    # rows come to the driver as Arrow batches, freed as they turn into pandas columns
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.selfDestruct.enabled": "true",
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
-    # the driver holds the canonical tables and ships them to tasks in parts
+    # the driver collects the parsed sources (the readers' rules run there)
     "spark.driver.memory": "4g",
     "spark.driver.maxResultSize": "4g",
 }
