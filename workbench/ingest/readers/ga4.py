@@ -227,8 +227,30 @@ def _per_url(parse: Callable[[pd.Series], _T], urls: pd.Series) -> _T:
     return out
 
 
-def _sessions(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per session (events must be sorted by session, time)."""
+def _first_valid(frame: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    """Per group, the first non-missing value of each column (``groupby(sort=False).first()``).
+
+    ``group`` numbers each row's group, ascending from 0 (rows sorted by group),
+    so no hashing of the keys is needed.
+    """
+    n = int(group[-1]) + 1 if len(group) else 0
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else group[:0]
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        valid = col.notna().to_numpy(dtype=bool)
+        take = starts
+        if not valid[starts].all():
+            pos = np.flatnonzero(valid)
+            first = pos[np.r_[True, group[pos][1:] != group[pos][:-1]]] if len(pos) else pos
+            take = np.full(n, -1, dtype=np.int64)
+            take[group[first]] = first
+        out[name] = pd.Series(col.array.take(take, allow_fill=True), name=name)
+    return pd.DataFrame(out)
+
+
+def _sessions(events: pd.DataFrame, session_pos: np.ndarray) -> pd.DataFrame:
+    """One row per session (events must be sorted by session, time; ``session_pos``: row's session)."""
     cols = [
         TS,
         SOURCE_FILE,
@@ -249,7 +271,7 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
         *_FIRST_TOUCH.values(),
     ]
     # TS, file and row are never missing, so first() gives the session's first event
-    s = events[["session_id", *cols]].groupby("session_id", sort=False).first().reset_index()
+    s = _first_valid(events[["session_id", *cols]], session_pos)
     landing = s["page_location"]
     utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing) for k in _UTM]
     cts = "collected_traffic_source."
@@ -494,7 +516,7 @@ def ga4_from_events(
     events["session_id"] = session_ids.iloc[order].reset_index(drop=True)
     sorted_codes = codes[order]
     session_pos = np.cumsum(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) - 1
-    sessions = _sessions(events)
+    sessions = _sessions(events, session_pos)
     touches = [sessions]
     if want_pageviews:
         touches.append(_pageviews(events, sessions, session_pos))
