@@ -280,14 +280,7 @@ def _sessions(
         "device.category",
         "page_location",
         "firebase_screen_class",
-        "collected_traffic_source.manual_source",
-        "collected_traffic_source.manual_medium",
-        "collected_traffic_source.manual_campaign_name",
-        "collected_traffic_source.gclid",
-        "source",
-        "medium",
-        "campaign",
-        *_LAST_CLICK,
+        *_SESSION_ONLY,
         *_FIRST_TOUCH.values(),
     ]
     # TS, file and row are never missing, so they are the session's first event's
