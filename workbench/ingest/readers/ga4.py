@@ -538,9 +538,9 @@ def ga4_from_events(
     if want_pageviews:
         touches.append(_pageviews(events, sessions, session_pos))
     touchpoints = pd.concat(touches, ignore_index=True)
-    touchpoints[CHANNEL] = source.channel
-    touchpoints[PLATFORM] = source.platform
-    touchpoints[SOURCE] = source.name
+    for name, value in ((CHANNEL, source.channel), (PLATFORM, source.platform)):
+        touchpoints[name] = pd.Series(value, index=touchpoints.index, dtype="string")
+    touchpoints[SOURCE] = pd.Series(source.name, index=touchpoints.index, dtype="string")
     conversions = _conversions(events, mapping, quarantine, source.name).assign(
         **{SOURCE: source.name}
     )
