@@ -155,7 +155,9 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s",
             flush=True,
         )
-        base_wall, base_cpu, _ = best_of(lambda: bare_parse(paths, args.bq_ints, args.as_sample), args.repeat)
+        base_wall, base_cpu, _ = best_of(
+            lambda: bare_parse(paths, args.bq_ints, args.as_sample), args.repeat
+        )
         print(f"baseline pyarrow.json parse: {base_wall:.1f} s (cpu {base_cpu:.1f} s)", flush=True)
         duck = None
         if args.duckdb and importlib.util.find_spec("duckdb") is None:
