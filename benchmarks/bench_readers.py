@@ -25,6 +25,10 @@ Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90  # daily files
+    .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90 --rounds 3
+
+``--rounds N`` adds N alternating rounds of both (order flipped each round) and
+prints the median of the per-round ratios, steadier on a shared, loaded machine.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.json as pj
-from _common import best_of, machine_facts, results_path, write_result
+from _common import alternating, best_of, machine_facts, results_path, write_result
 
 from workbench.config import SourceConfig
 from workbench.ingest.readers import read_source
@@ -140,6 +144,12 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--bad-per-file", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=1, help="timed runs each; fastest kept")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="also run baseline and reader in N alternating rounds; print the median ratios",
+    )
     parser.add_argument("--as-sample", action="store_true", help='keep "ecommerce": "null"')
     parser.add_argument("--bq-ints", action="store_true", help="INT64 values as strings")
     parser.add_argument("--duckdb", action="store_true", help="also time duckdb's read_json")
@@ -180,6 +190,18 @@ def main() -> None:
             f"pageviews {int((tp.touch_type == 'pageview').sum()):,}, "
             f"quarantined {sum(reasons.values()):,} ({reasons})"
         )
+        alt = None
+        if args.rounds:
+            alt = alternating(
+                lambda: read_source(source),
+                lambda: bare_parse(paths, args.bq_ints, args.as_sample),
+                args.rounds,
+            )
+            print(
+                f"{args.rounds} alternating rounds: baseline {alt.seconds['baseline']:.1f} s, "
+                f"read_source {alt.seconds['project']:.1f} s (medians); median ratio "
+                f"{alt.ratio:.2f} x (cpu {alt.cpu_ratio:.2f} x)"
+            )
     out = {
         "benchmark": "readers",
         **machine_facts("pyarrow"),
@@ -194,6 +216,9 @@ def main() -> None:
         "ratio": round(wall / base_wall, 2),
         "cpu_ratio": round(cpu / base_cpu, 2),
         "quarantined": {str(k): int(v) for k, v in reasons.items()},
+        "rounds": args.rounds,
+        "median_ratio": None if alt is None else round(alt.ratio, 2),
+        "median_cpu_ratio": None if alt is None else round(alt.cpu_ratio, 2),
     }
     path = write_result(out, results_path("bench_readers.json"))
     print(f"wrote {path}")

@@ -5,7 +5,8 @@ Many small daily files (the real GA4 export layout) made the per-file work of
 a frame per quarantine addition, ...) cost as much as the parse itself.
 :func:`read_json_batch` reads the files of a batch, finds, hashes and checks
 their lines with numpy per file, as ``read_json_lines`` does, then copies the
-files' bytes once into one buffer in which the lines that look broken
+files' bytes once into one buffer (reused by the thread from batch to batch, see
+:class:`_Arena`) in which the lines that look broken
 (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the repeated lines
 are overwritten with spaces, and parses that buffer in one call. The suspect
 lines are parsed on their own, as ``read_json_lines`` parses them. Each row
@@ -144,9 +145,7 @@ def _one_parse(data: np.ndarray, mode: Mode) -> pa.Table | None:
         table = pj.read_json(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pj.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
-            parse_options=pj.ParseOptions(
-                explicit_schema=mode.schema, unexpected_field_behavior="ignore"
-            ),
+            parse_options=mode.options,
         )
         table.validate(full=True)
     except (pa.ArrowException, UnicodeDecodeError, ValueError):
