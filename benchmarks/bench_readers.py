@@ -10,8 +10,9 @@ keeps them (the reader then takes its byte-fixing path), ``--bq-ints`` writes
 INT64 values as strings like ``bq extract``. Then times
 
 * the baseline: ``pyarrow.json.read_json`` of every file with the reader's
-  explicit schema (parsing only, nothing else; the malformed lines are cut
-  out first), and
+  explicit schema, in the parse mode the files need (parsing only, nothing
+  else; the malformed lines are cut out first; pyarrow's threads, so both
+  cores, as the reader), and
 * ``read_source`` of the whole source (parse, de-duplicate, quarantine,
   flatten ``event_params``, build sessions, page views, conversions, links),
 
@@ -24,6 +25,10 @@ Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90  # daily files
+    .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90 --rounds 3
+
+``--rounds N`` adds N alternating rounds of both (order flipped each round) and
+prints the median of the per-round ratios, steadier on a shared, loaded machine.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.json as pj
-from _common import best_of, machine_facts, results_path, write_result
+from _common import alternating, best_of, machine_facts, results_path, write_result
 
 from workbench.config import SourceConfig
 from workbench.ingest.readers import read_source
@@ -96,13 +101,19 @@ def synthesize(
     return paths
 
 
-def bare_parse(paths: list[Path], bq_ints: bool = False) -> int:
-    """The baseline: pyarrow's JSON parser on every file, reader's schema, nothing else."""
-    mode = MODES[3] if bq_ints else MODES[2]  # INT64 as strings or numbers, "null" fixed
+def bare_parse(paths: list[Path], bq_ints: bool = False, as_sample: bool = False) -> int:
+    """The baseline: pyarrow's JSON parser on every file, reader's schema, nothing else.
+
+    In the parse mode the files need (the one the reader picks for them too): INT64
+    as numbers or strings, and the ``"null"`` fix (a scan of every byte) only for
+    ``--as-sample`` files, which have those strings.
+    """
+    mode = MODES[2 * as_sample + bq_ints]
     options = pj.ParseOptions(explicit_schema=mode.schema, unexpected_field_behavior="ignore")
     rows = 0
     for path in paths:
-        data = mode.fix(path.read_bytes())  # type: ignore[misc]
+        data = path.read_bytes()
+        data = mode.fix(data) if mode.fix is not None else data  # type: ignore[misc]
         rows += pj.read_json(io.BytesIO(data.replace(_CUT, b"")), parse_options=options).num_rows
     return rows
 
@@ -133,6 +144,12 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--bad-per-file", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=1, help="timed runs each; fastest kept")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="also run baseline and reader in N alternating rounds; print the median ratios",
+    )
     parser.add_argument("--as-sample", action="store_true", help='keep "ecommerce": "null"')
     parser.add_argument("--bq-ints", action="store_true", help="INT64 values as strings")
     parser.add_argument("--duckdb", action="store_true", help="also time duckdb's read_json")
@@ -148,7 +165,9 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s",
             flush=True,
         )
-        base_wall, base_cpu, _ = best_of(lambda: bare_parse(paths, args.bq_ints), args.repeat)
+        base_wall, base_cpu, _ = best_of(
+            lambda: bare_parse(paths, args.bq_ints, args.as_sample), args.repeat
+        )
         print(f"baseline pyarrow.json parse: {base_wall:.1f} s (cpu {base_cpu:.1f} s)", flush=True)
         duck = None
         if args.duckdb and importlib.util.find_spec("duckdb") is None:
@@ -171,6 +190,18 @@ def main() -> None:
             f"pageviews {int((tp.touch_type == 'pageview').sum()):,}, "
             f"quarantined {sum(reasons.values()):,} ({reasons})"
         )
+        alt = None
+        if args.rounds:
+            alt = alternating(
+                lambda: read_source(source),
+                lambda: bare_parse(paths, args.bq_ints, args.as_sample),
+                args.rounds,
+            )
+            print(
+                f"{args.rounds} alternating rounds: baseline {alt.seconds['baseline']:.1f} s, "
+                f"read_source {alt.seconds['project']:.1f} s (medians); median ratio "
+                f"{alt.ratio:.2f} x (cpu {alt.cpu_ratio:.2f} x)"
+            )
     out = {
         "benchmark": "readers",
         **machine_facts("pyarrow"),
@@ -185,6 +216,9 @@ def main() -> None:
         "ratio": round(wall / base_wall, 2),
         "cpu_ratio": round(cpu / base_cpu, 2),
         "quarantined": {str(k): int(v) for k, v in reasons.items()},
+        "rounds": args.rounds,
+        "median_ratio": None if alt is None else round(alt.ratio, 2),
+        "median_cpu_ratio": None if alt is None else round(alt.cpu_ratio, 2),
     }
     path = write_result(out, results_path("bench_readers.json"))
     print(f"wrote {path}")

@@ -70,6 +70,9 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = df.copy(deep=False)  # columns are replaced, never written into: no data copy
     n = len(out)
     for col in table.columns:
+        if col.name not in out.columns and col.kind == "string":
+            out[col.name] = pd.Series(pd.NA, index=out.index, dtype="string")  # cast-free
+            continue
         if col.name not in out.columns:
             out[col.name] = pd.Series([pd.NA] * n, index=out.index, dtype="object")
         out[col.name] = _cast(out[col.name], col)

@@ -131,8 +131,15 @@ def mapping_option(source: SourceConfig, key: str, default: Mapping[str, str]) -
 
 
 def clean_ids(values: pd.Series) -> pd.Series:
-    """Identifier text with placeholders (``""``, ``"(data deleted)"``, ``"0"`` ...) blanked."""
-    return blank_blocked(values.astype("string"))
+    """Identifier text with placeholders (``""``, ``"(data deleted)"``, ``"0"`` ...) blanked.
+
+    Each distinct value is checked once (ids repeat on every event of a person).
+    """
+    text = values.astype("string")
+    codes, uniques = pd.factorize(text)
+    cleaned = blank_blocked(pd.Series(uniques, dtype=text.dtype))
+    out = cleaned.array.take(codes, allow_fill=True)
+    return pd.Series(out, index=values.index, name=values.name, dtype=text.dtype)
 
 
 def email_hash(values: pd.Series) -> pd.Series:

@@ -30,6 +30,7 @@ Line numbers are 1-based physical lines of the (decompressed) file.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -78,6 +79,11 @@ class Mode:
 
     schema: pa.Schema
     fix: Callable[[bytes], bytes] | None = None
+
+    @functools.cached_property
+    def options(self) -> pj.ParseOptions:
+        """The parse options of this mode, made once (that costs more than parsing a line)."""
+        return pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="ignore")
 
 
 @dataclass
@@ -266,9 +272,7 @@ def _try(
         table = pj.read_json(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 64),
-            parse_options=pj.ParseOptions(
-                explicit_schema=mode.schema, unexpected_field_behavior="ignore"
-            ),
+            parse_options=mode.options,
         )
     except (pa.ArrowException, UnicodeDecodeError, ValueError) as exc:
         row = _row_hint(exc)

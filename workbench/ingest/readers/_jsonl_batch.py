@@ -5,7 +5,8 @@ Many small daily files (the real GA4 export layout) made the per-file work of
 a frame per quarantine addition, ...) cost as much as the parse itself.
 :func:`read_json_batch` reads the files of a batch, finds, hashes and checks
 their lines with numpy per file, as ``read_json_lines`` does, then copies the
-files' bytes once into one buffer in which the lines that look broken
+files' bytes once into one buffer (reused by the thread from batch to batch, see
+:class:`_Arena`) in which the lines that look broken
 (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the repeated lines
 are overwritten with spaces, and parses that buffer in one call. The suspect
 lines are parsed on their own, as ``read_json_lines`` parses them. Each row
@@ -22,6 +23,7 @@ parsed the exact way, file by file.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,26 @@ class _File:
     @property
     def n(self) -> int:
         return len(self.starts) - 1
+
+
+class _Arena(threading.local):
+    """One reusable byte buffer per thread, into which the files of a batch are copied.
+
+    Fresh memory costs a page fault per page on first touch, which took longer
+    than the copy itself; a buffer reused from batch to batch has its pages.
+    """
+
+    buf: np.ndarray | None = None
+
+    def get(self, size: int) -> np.ndarray:
+        """The first ``size`` bytes of the thread's buffer (grown when too small)."""
+        if self.buf is None or len(self.buf) < size:
+            grown = 2 * len(self.buf) if self.buf is not None else 0
+            self.buf = np.empty(max(size, grown), dtype=np.uint8)
+        return self.buf[:size]
+
+
+_ARENA = _Arena()
 
 
 def _load(path: Path, name: str, modes: Sequence[Mode], source: str) -> _File:
@@ -123,9 +145,7 @@ def _one_parse(data: np.ndarray, mode: Mode) -> pa.Table | None:
         table = pj.read_json(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pj.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
-            parse_options=pj.ParseOptions(
-                explicit_schema=mode.schema, unexpected_field_behavior="ignore"
-            ),
+            parse_options=mode.options,
         )
         table.validate(full=True)
     except (pa.ArrowException, UnicodeDecodeError, ValueError):
@@ -170,7 +190,7 @@ def _fast(
     if len(files) == 1 and sizes[0] == len(files[0].body) and not len(gone[0]):
         buf = np.frombuffer(files[0].body, dtype=np.uint8)  # one clean file: no copy
     else:
-        buf = np.empty(int(offsets[-1]), dtype=np.uint8)
+        buf = _ARENA.get(int(offsets[-1]))
         for f, blanks, at, size in zip(files, gone, offsets[:-1].tolist(), sizes, strict=True):
             buf[at : at + len(f.body)] = np.frombuffer(f.body, dtype=np.uint8)
             if size > len(f.body):

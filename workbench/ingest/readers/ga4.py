@@ -227,8 +227,50 @@ def _per_url(parse: Callable[[pd.Series], _T], urls: pd.Series) -> _T:
     return out
 
 
-def _sessions(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per session (events must be sorted by session, time)."""
+def _first_valid(frame: pd.DataFrame, group: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """Per group, the first non-missing value of each column (``groupby(sort=False).first()``).
+
+    The groups are of the rows ``rows`` of ``frame`` in that order; ``group``
+    numbers each of them, ascending from 0 (sorted by group), so no key is
+    hashed and only one value per group and column is copied.
+    """
+    n = int(group[-1]) + 1 if len(group) else 0
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else group[:0]
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        valid = col.notna().to_numpy(dtype=bool)[rows]
+        take = rows[starts]
+        if not valid[starts].all():
+            pos = np.flatnonzero(valid)
+            first = pos[np.r_[True, group[pos][1:] != group[pos][:-1]]] if len(pos) else pos
+            take = np.full(n, -1, dtype=np.int64)
+            take[group[first]] = rows[first]
+        out[name] = pd.Series(col.array.take(take, allow_fill=True), name=name)
+    return pd.DataFrame(out)
+
+
+#: Event columns only sessions read (they are not copied in session order).
+_SESSION_ONLY = (
+    "collected_traffic_source.manual_source",
+    "collected_traffic_source.manual_medium",
+    "collected_traffic_source.manual_campaign_name",
+    "collected_traffic_source.gclid",
+    "source",
+    "medium",
+    "campaign",
+    *_LAST_CLICK,
+)
+
+
+def _sessions(
+    events: pd.DataFrame, rows: np.ndarray, session_pos: np.ndarray, session_ids: pd.Series
+) -> pd.DataFrame:
+    """One row per session.
+
+    ``rows``: the usable events of ``events`` by session and time;
+    ``session_pos`` and ``session_ids``: the session of each of them.
+    """
     cols = [
         TS,
         SOURCE_FILE,
@@ -238,18 +280,13 @@ def _sessions(events: pd.DataFrame) -> pd.DataFrame:
         "device.category",
         "page_location",
         "firebase_screen_class",
-        "collected_traffic_source.manual_source",
-        "collected_traffic_source.manual_medium",
-        "collected_traffic_source.manual_campaign_name",
-        "collected_traffic_source.gclid",
-        "source",
-        "medium",
-        "campaign",
-        *_LAST_CLICK,
+        *_SESSION_ONLY,
         *_FIRST_TOUCH.values(),
     ]
-    # TS, file and row are never missing, so first() gives the session's first event
-    s = events[["session_id", *cols]].groupby("session_id", sort=False).first().reset_index()
+    # TS, file and row are never missing, so they are the session's first event's
+    s = _first_valid(events[cols], session_pos, rows)
+    starts = np.flatnonzero(np.r_[True, session_pos[1:] != session_pos[:-1]])
+    s.insert(0, "session_id", session_ids.iloc[starts].reset_index(drop=True))
     landing = s["page_location"]
     utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing) for k in _UTM]
     cts = "collected_traffic_source."
@@ -489,19 +526,21 @@ def ga4_from_events(
     times = kept[TS].to_numpy(dtype="datetime64[us]")
     order = np.lexsort((kept[SOURCE_ROW].to_numpy(), times, codes))
     del kept
-    # one reordering copy of the wide frame: the usable events by session, time, line
-    events = events.iloc[np.flatnonzero(usable)[order]].reset_index(drop=True)
-    events["session_id"] = session_ids.iloc[order].reset_index(drop=True)
+    rows = np.flatnonzero(usable)[order]  # the usable events by session, time, line
+    sorted_ids = session_ids.iloc[order].reset_index(drop=True)
     sorted_codes = codes[order]
     session_pos = np.cumsum(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) - 1
-    sessions = _sessions(events)
+    sessions = _sessions(events, rows, session_pos, sorted_ids)
+    # one reordering copy of the frame, without the columns only sessions read
+    events = events.drop(columns=list(_SESSION_ONLY)).iloc[rows].reset_index(drop=True)
+    events["session_id"] = sorted_ids
     touches = [sessions]
     if want_pageviews:
         touches.append(_pageviews(events, sessions, session_pos))
     touchpoints = pd.concat(touches, ignore_index=True)
-    touchpoints[CHANNEL] = source.channel
-    touchpoints[PLATFORM] = source.platform
-    touchpoints[SOURCE] = source.name
+    for name, value in ((CHANNEL, source.channel), (PLATFORM, source.platform)):
+        touchpoints[name] = pd.Series(value, index=touchpoints.index, dtype="string")
+    touchpoints[SOURCE] = pd.Series(source.name, index=touchpoints.index, dtype="string")
     conversions = _conversions(events, mapping, quarantine, source.name).assign(
         **{SOURCE: source.name}
     )
