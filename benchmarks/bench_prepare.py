@@ -50,6 +50,15 @@ unlike ``tracemalloc``, and it sees Arrow and numpy buffers). Where that is
 not possible the column shows the growth of ``ru_maxrss``, which only counts
 a stage that sets a new peak.
 
+The memory target of issue 16 ("10M canonical touchpoints prepared with peak
+memory <= 1.5x the Arrow size of the input") is the **whole** prepare, input
+included: the headline ``peak_over_input`` is the largest resident size of any
+of prepare's stages (quarantine, concat + conform, channels, stitch; the
+baseline and journeys are extra) minus the resident size of the interpreter
+before the data was synthesized, over the input's Arrow size
+(:func:`input_arrow_mb`). The largest growth of a single stage is printed too,
+but it leaves out what the stage holds on entry.
+
 Results go to ``benchmarks/results/bench_prepare.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_prepare.py --rows 1000000 10000000
@@ -70,7 +79,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import ROOT, machine_facts, measure_peak_rss, results_path, write_result
+from _common import (
+    ROOT,
+    machine_facts,
+    measure_peak_rss,
+    peak_rss_bytes,
+    release_memory,
+    results_path,
+    rss_bytes,
+    write_result,
+)
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
@@ -413,6 +431,9 @@ def run_stages(
     def add(name: str, secs: float, mb: float, rows: int) -> None:
         stages.append({"stage": name, "seconds": round(secs, 3), "peak_extra_mb": round(mb, 1)})
         stages[-1]["rows"] = rows
+        # the stage's peak resident size, everything held included (the high-water
+        # mark was reset at the stage's start; MiB like the other peaks)
+        stages[-1]["peak_rss_mb"] = round(peak_rss_bytes() / 2**20, 1)
         print(f"  {name:<28} {secs:8.2f} s  {mb:9.0f} MB  {rows:>12,} rows", flush=True)
 
     quarantine = Quarantine()
@@ -517,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for n in [r for r in args.rows if r > 0]:
         print(f"{n:,} synthetic canonical touchpoints", flush=True)
+        release_memory()
+        empty_mb = rss_bytes() / 2**20  # the interpreter and its imports, before any data
         t0 = time.perf_counter()
         data = synthesize(n, args.seed)
         arrow_mb = input_arrow_mb(data)
@@ -526,17 +549,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         stages: list[dict[str, Any]] = []
         summary = run_stages(data, config, stages)
-        total = sum(s["seconds"] for s in stages if s["stage"] in _PREPARE_STAGES)
-        peak = max(s["peak_extra_mb"] for s in stages if s["stage"] in _PREPARE_STAGES)
+        prep = [s for s in stages if s["stage"] in _PREPARE_STAGES]
+        total = sum(s["seconds"] for s in prep)
+        growth = max(s["peak_extra_mb"] for s in prep)
+        whole = max(s["peak_rss_mb"] for s in prep) - empty_mb
         print(
             f"  prepare stages total {total:.2f} s; stitch = {summary['stitch_over_baseline']:.2f}"
-            f" x baseline (target 3); largest stage peak {peak:,.0f} MB = "
-            f"{peak / arrow_mb:.2f} x the input's Arrow size (target 1.5); {summary}",
+            f" x baseline (target 3); peak resident memory of prepare, input included "
+            f"(interpreter's {empty_mb:,.0f} MB before the data excluded): {whole:,.0f} MB = "
+            f"{whole / arrow_mb:.2f} x the input's Arrow size (target 1.5); largest growth "
+            f"of one stage {growth:,.0f} MB = {growth / arrow_mb:.2f} x; {summary}",
             flush=True,
         )
         runs.append(
             {"mode": "synthetic", "rows": n, "prepare_seconds": round(total, 2), **summary}
-            | {"input_arrow_mb": round(arrow_mb, 1), "peak_over_input": round(peak / arrow_mb, 2)}
+            | {"input_arrow_mb": round(arrow_mb, 1), "interpreter_mb": round(empty_mb, 1)}
+            | {"prepare_peak_mb": round(whole, 1), "peak_over_input": round(whole / arrow_mb, 2)}
+            | {"largest_stage_growth_over_input": round(growth / arrow_mb, 2)}
             | {"stages": stages}
         )
         del data
@@ -554,7 +583,11 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "benchmark": "prepare",
         **machine_facts("pandas", "pyarrow"),
-        "memory": "peak resident size during the stage minus resident size at its start",
+        "memory": (
+            "peak_over_input: peak resident size during prepare's stages (input included, "
+            "the interpreter before the data excluded) over the input's Arrow size; per stage "
+            "peak_extra_mb: peak during the stage minus resident size at its start"
+        ),
         "runs": runs,
     }
     path = write_result(out, results_path("bench_prepare.json"), default=str)
