@@ -24,8 +24,9 @@ structure:
 Then it times each stage exactly as :func:`workbench.prepare.prepare` runs
 it, with the bundled ``workbench.toml`` settings:
 
-1. ``quarantine_rows`` of every table of every source,
-2. concat + ``conform`` of the touchpoints, conversions and links,
+1. ``quarantine_mask`` of every table of every source (the rows to keep),
+2. concat, the quarantined rows dropped once (column by column, releasing the
+   input as it goes) and ``conform`` of the touchpoints, conversions and links,
 3. ``assign_channels`` (user rules, then GA4's default channel group),
 4. ``stitch`` (identity graph, people, identities, diagnostics),
 5. ``build_journeys`` with the ``[journeys]`` settings (not part of
@@ -53,7 +54,7 @@ a stage that sets a new peak.
 The memory target of issue 16 ("10M canonical touchpoints prepared with peak
 memory <= 1.5x the Arrow size of the input") is the **whole** prepare, input
 included: the headline ``peak_over_input`` is the largest resident size of any
-of prepare's stages (quarantine, concat + conform, channels, stitch; the
+of prepare's stages (quarantine, concat + filter + conform, channels, stitch; the
 baseline and journeys are extra) minus the resident size of the interpreter
 before the data was synthesized, over the input's Arrow size
 (:func:`input_arrow_mb`). The largest growth of a single stage is printed too,
@@ -98,7 +99,7 @@ from workbench.ingest.channels import assign_channels
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers import read_source
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.validation import quarantine_rows
+from workbench.ingest.validation import quarantine_mask
 from workbench.journeys.build import journeys_from_config
 from workbench.prepare import _concat
 from workbench.schema import (
@@ -437,7 +438,9 @@ def run_stages(
         print(f"  {name:<28} {secs:8.2f} s  {mb:9.0f} MB  {rows:>12,} rows", flush=True)
 
     quarantine = Quarantine()
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tp", "cv", "ln", "sp")}
+    parts: dict[str, list[tuple[pd.DataFrame, np.ndarray]]] = {
+        k: [] for k in ("tp", "cv", "ln", "sp")
+    }
 
     def validate() -> None:
         for name, result in results.items():
@@ -448,15 +451,16 @@ def run_stages(
                 ("sp", SPEND),
             ):
                 frame = getattr(result, table.name)
-                if len(frame):
-                    parts[key].append(quarantine_rows(frame, table, quarantine, source=name))
+                if len(frame):  # as prepare: rows are dropped once, at the concatenation
+                    keep = quarantine_mask(frame, table, quarantine, source=name)
+                    parts[key].append((frame, keep))
 
     n_in = sum(
         len(r.touchpoints) + len(r.conversions) + len(r.identity_links) for r in results.values()
     )
     secs, mb, _ = measure_peak_rss(validate)
-    add("quarantine_rows", secs, mb, n_in)
-    results.clear()
+    add("quarantine_mask", secs, mb, n_in)
+    results.clear()  # prepare holds a source's tables only until they are concatenated
 
     def concat() -> tuple[pd.DataFrame, ...]:
         return tuple(
@@ -465,7 +469,7 @@ def run_stages(
         )
 
     secs, mb, (tp, cv, ln) = measure_peak_rss(concat)
-    add("concat + conform", secs, mb, len(tp) + len(cv) + len(ln))
+    add("concat + filter + conform", secs, mb, len(tp) + len(cv) + len(ln))
     secs, mb, tp = measure_peak_rss(lambda: assign_channels(tp, config.channel_rules))
     add("assign_channels", secs, mb, len(tp))
     channels = int(tp[CHANNEL].nunique())
@@ -596,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: The stages that make up ``prepare`` (the baseline and journeys are extra).
-_PREPARE_STAGES = ("quarantine_rows", "concat + conform", "assign_channels", "stitch")
+_PREPARE_STAGES = ("quarantine_mask", "concat + filter + conform", "assign_channels", "stitch")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
-from workbench.identifiers import normalize_email, placeholder_mask
+from workbench.identifiers import normalize_email, placeholder_lowered
 from workbench.identity.rules import (
     BLOCK_REASONS,
     DEFAULT_LIMITS,
@@ -100,7 +100,9 @@ class IdentityGraph:
     occurrences
         Rows (touchpoints, conversions, links) each node appears in.
     row_nodes
-        Per table name, per type, the node of every row (``-1`` when absent).
+        Per table name, per type, the node of every row (``-1`` when absent;
+        ``int32`` while the node ids fit). :func:`~workbench.identity.stitch.stitch`
+        empties it once every row has its component.
     row_internal
         Per table name, whether each row carries a test id or internal e-mail.
     row_accounts
@@ -169,7 +171,8 @@ class IdentityGraph:
 # --- value encoding ---------------------------------------------------------
 @dataclass
 class _Encoded:
-    codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked)
+    codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked);
+    # int32 unless the node ids need more
     values: pd.Series  # kept values
     internal: np.ndarray  # per kept value
     occurrences: np.ndarray  # per kept value: rows (all parts) it appears in
@@ -224,7 +227,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     gather to ``base + code`` (``-1`` where missing or blocked).
     """
     if not any(_has_values(part) for part in parts):
-        none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
+        none = [np.full(len(p), -1, dtype=np.int32) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
         empty = pd.Series(dtype="string")
         nothing = [False] * len(parts)
@@ -240,8 +243,8 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     reason = np.zeros(len(raw), dtype=np.int8)
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
-    is_placeholder = placeholder_mask(text, block.placeholders)
-    reason[is_placeholder.to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
+    reason[placeholder_lowered(low, block.placeholders)] = REASON_CODE["placeholder"]
+    text_low = low  # ``text`` lower-cased (the same until e-mails are normalized)
     if id_type == "email":
         clear = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
         if clear.any():
@@ -251,19 +254,22 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
             text[clear] = normalize_email(sub)
             bad = clear & text.isna().to_numpy(dtype=bool) & (reason == 0)
             reason[bad] = REASON_CODE["invalid"]
+            text_low = text.str.lower()
     ok = reason == 0
     reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
     if block.test_ids or block.test_patterns is not None:
-        reason[(reason == 0) & block.is_test(low, text)] = REASON_CODE["test_id"]
+        reason[(reason == 0) & block.is_test(low, text_low)] = REASON_CODE["test_id"]
     if id_type == "email" and block.internal_hashes:
-        internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
+        internal |= text_low.isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
     vcodes, values = _kept_codes(raw, text, kept)
     internal_v = np.zeros(len(values), dtype=bool)
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
-    node = np.where(vcodes >= 0, vcodes + base, -1).astype(np.int64)
+    # per-row node codes are the graph's largest arrays: int32 while the nodes fit
+    node_dtype = np.int32 if base + len(values) < np.iinfo(np.int32).max else np.int64
+    node = np.where(vcodes >= 0, vcodes + base, -1).astype(node_dtype)
     is_test = reason == REASON_CODE["test_id"]
 
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
@@ -401,7 +407,7 @@ def build_graph(
         occurrence_parts.append(enc.occurrences)
         offsets.append(base + len(enc.values))
     for name, t in tables.items():
-        row_accounts.setdefault(name, np.full(len(t), -1, dtype=np.int64))
+        row_accounts.setdefault(name, np.full(len(t), -1, dtype=np.int32))
         if "email_domain" in t.columns:
             row_internal[name] |= block.is_internal_domain(t["email_domain"])
 
@@ -579,20 +585,40 @@ def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFr
         keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
         used = np.zeros(0, dtype=bool)
     names = list(keys.columns)
-    coded = [pd.factorize(keys[n].astype("string"), sort=True) for n in names]
+    coded = [_sorted_codes(keys[n]) for n in names]
     codes = [c for c, _ in coded]
-    uniques = [pd.array(u, dtype="string") for _, u in coded]
+    uniques = [u for _, u in coded]
     ok = np.logical_and.reduce([c >= 0 for c in codes]) if len(keys) else np.zeros(0, bool)
     sizes = tuple(max(len(u), 1) for u in uniques)
     combined = np.ravel_multi_index([c[ok] for c in codes], sizes)
-    present, inverse = np.unique(combined, return_inverse=True)
     weights = np.asarray(used, dtype=np.float64)[ok]
+    cells = int(np.prod(sizes))
+    if cells <= max(4 * len(combined), 1 << 16):  # few key combinations: count them directly
+        links = np.bincount(combined, minlength=cells)
+        used_n = np.bincount(combined, weights, minlength=cells)
+        present = np.flatnonzero(links)
+        links, used_n = links[present], used_n[present]
+    else:
+        present, inverse = np.unique(combined, return_inverse=True)
+        links = np.bincount(inverse, minlength=len(present))
+        used_n = np.bincount(inverse, weights, minlength=len(present))
     at = np.unravel_index(present, sizes)
     columns = {n: uniques[i][at[i]] for i, n in enumerate(names)}
     return pd.DataFrame(
-        {
-            **columns,
-            "links": np.bincount(inverse, minlength=len(present)).astype(np.int64),
-            "used": np.bincount(inverse, weights, minlength=len(present)).astype(np.int64),
-        }
+        {**columns, "links": links.astype(np.int64), "used": used_n.astype(np.int64)}
     )
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.arrays.ArrowStringArray]:
+    """``pd.factorize(values, sort=True)`` with the hashing and sorting done in Arrow.
+
+    Uniques in code-point order (Arrow sorts UTF-8 bytes, the same order); ``-1``
+    where missing.
+    """
+    codes, uniques = factorize_strings(values)
+    names = pa.array(uniques.array, type=pa.large_string())
+    order = pc.sort_indices(names).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = np.append(rank, -1)[codes]  # -1 (missing) picks the appended -1
+    return codes, pd.arrays.ArrowStringArray(names.take(pa.array(order)))

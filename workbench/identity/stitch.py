@@ -442,6 +442,7 @@ def stitch(
     person_dtype = _unique_categories(id_array)
 
     row_comps = {name: _row_components(graph, name, len(t)) for name, t in tables.items()}
+    graph.row_nodes.clear()  # the per-row node codes are done with: release them before the outputs
     acct_code = _accounts(graph, row_comps)
     acct_values = pa.array(graph.accounts.array, type=pa.large_string())
 
