@@ -44,7 +44,7 @@ from workbench.identity.rules import (
     apply_limits,
     effective_limits,
 )
-from workbench.intcodes import concat_strings, factorize_parts, factorize_strings
+from workbench.intcodes import concat_strings, factorize_parts_counted, factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -235,9 +235,8 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
             none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
         )
     # one hash pass over every part; missing values get the code len(raw)
-    part_codes, raw = factorize_parts(list(parts), missing_last=True)
-    per_part = [np.bincount(codes, minlength=len(raw) + 1)[:-1] for codes in part_codes]
-    occ = np.sum(per_part, axis=0)  # rows per distinct value
+    part_codes, raw, counts = factorize_parts_counted(list(parts))
+    occ = counts[:-1]  # rows per distinct value (the last count: missing)
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
@@ -286,7 +285,7 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    present = [bool(n[kept].any()) for n in per_part]
+    present = [bool((codes >= 0).any()) for codes in out_codes]  # a kept value in the part
     return _Encoded(
         out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, present
     )

@@ -129,7 +129,8 @@ def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
     """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
-    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
+    small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
+    idx = pa.array(codes.astype(np.int32) if small else codes, mask=codes < 0)
     return _strings(pc.take(ids, idx))
 
 
@@ -187,11 +188,15 @@ def _arrow(values: np.ndarray | pd.Series | list) -> pa.Array:
 
 
 def _person_id_array(types: pa.Array, values: pa.Array) -> pa.Array:
-    """:func:`person_ids_for` as an Arrow ``large_string`` array.
+    """:func:`person_ids_for` as an Arrow ``large_string`` array."""
+    return _hex_ids(_id_heads(types, values))
+
+
+def _id_heads(types: pa.Array, values: pa.Array) -> np.ndarray:
+    """The first :data:`_ID_BYTES` bytes of ``sha256("<type>:<value>")``, one row per key.
 
     The keys are joined in Arrow and hashed by ``map`` over the bytes (the one
-    per-person step left is OpenSSL's SHA-256 itself); the hex digits are spelled
-    with numpy.
+    per-person step left is OpenSSL's SHA-256 itself).
     """
     n = len(types)
     keys = pc.binary_join_element_wise(types, values, pa.scalar(":", pa.large_string())).cast(
@@ -199,6 +204,21 @@ def _person_id_array(types: pa.Array, values: pa.Array) -> pa.Array:
     )
     digests = b"".join(map(methodcaller("digest"), map(hashlib.sha256, keys.to_pylist())))
     head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :_ID_BYTES]
+    return np.ascontiguousarray(head)
+
+
+def _distinct_heads(head: np.ndarray) -> bool:
+    """Whether the ids of :func:`_id_heads` rows are all different (integer compare)."""
+    if head.shape[1] > 8:
+        return len(np.unique(head, axis=0)) == len(head)
+    padded = np.zeros((len(head), 8), dtype=np.uint8)
+    padded[:, : head.shape[1]] = head
+    return len(pd.unique(padded.view(np.uint64).ravel())) == len(head)
+
+
+def _hex_ids(head: np.ndarray) -> pa.Array:
+    """``"p_"`` + the hex digits of each row of ``head``, spelled with numpy."""
+    n = len(head)
     text = np.empty((n, 2 + 2 * _ID_BYTES), dtype=np.uint8)
     text[:, :2] = np.frombuffer(b"p_", dtype=np.uint8)
     text[:, 2::2] = _HEX[head >> 4]
@@ -430,9 +450,10 @@ def stitch(
     type_names = pa.array(list(graph.types), type=pa.large_string())
     anchor_type = type_names.take(pa.array(graph.node_type[anchor].astype(np.int64)))
     anchor_value = graph.node_value_array(anchor).combine_chunks()
-    id_array = _person_id_array(anchor_type, anchor_value)
-    # fresh ids are distinct unless two anchors' hashes collide (checked in Arrow)
-    if (previous is not None and len(previous)) or pc.count_distinct(id_array).as_py() < n_comp:
+    head = _id_heads(anchor_type, anchor_value)
+    id_array = _hex_ids(head)
+    # fresh ids are distinct unless two anchors' hashes collide (their 8 bytes as integers)
+    if (previous is not None and len(previous)) or not _distinct_heads(head):
         ids = np.asarray(id_array.to_numpy(zero_copy_only=False), dtype=object)
         inherited = np.zeros(n_comp, dtype=bool)
         if previous is not None and len(previous):
@@ -460,7 +481,8 @@ def stitch(
         comps = row_comps[name]
         own = graph.row_accounts[name]
         acct = _gather(acct_code, comps, -1)
-        acct = np.where(acct >= 0, acct, own)
+        if own.max(initial=-1) >= 0:  # the table has accounts of its own
+            acct = np.where(acct >= 0, acct, own)
         internal = _gather(is_internal, comps, False) | graph.row_internal[name]
         out = frame.copy(deep=False)
         account = _take(acct_values, acct)
