@@ -52,7 +52,10 @@ People, accounts, known and internal
 from __future__ import annotations
 
 import hashlib
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,7 +204,7 @@ def _id_heads(types: pa.Array, values: pa.Array) -> np.ndarray:
     keys = pc.binary_join_element_wise(types, values, pa.scalar(":", pa.large_string())).cast(
         pa.large_binary()
     )
-    sha256 = hashlib.sha256  # a list comprehension: measured ~25% faster than chained map()
+    sha256 = _small_sha256  # a list comprehension: measured ~25% faster than chained map()
     digests = b"".join([sha256(key).digest() for key in keys.to_pylist()])
     head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :_ID_BYTES]
     return np.ascontiguousarray(head)
@@ -228,6 +231,22 @@ def _hex_ids(head: np.ndarray) -> pa.Array:
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
 
+
+def _builtin_sha256() -> Callable[[bytes], Any]:
+    """CPython's own SHA-256 (``_sha256``, or ``_sha2`` from 3.12), else ``hashlib``'s.
+
+    The same digests; for keys of a few dozen bytes the built-in one is ~30% faster
+    than OpenSSL's, whose per-object setup and digest copy cost more than the hashing.
+    """
+    for module in ("_sha2", "_sha256"):
+        try:
+            return importlib.import_module(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    return hashlib.sha256
+
+
+_small_sha256 = _builtin_sha256()
 
 #: Bytes of the SHA-256 digest a person id keeps (16 hex digits).
 _ID_BYTES = 8
