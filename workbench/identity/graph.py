@@ -23,6 +23,7 @@ Merge protection
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -103,6 +104,8 @@ class IdentityGraph:
         Per table name, per type, the node of every row (``-1`` when absent;
         ``int32`` while the node ids fit). :func:`~workbench.identity.stitch.stitch`
         empties it once every row has its component.
+    row_kept
+        Per table name, per type in ``row_nodes``, how many rows have a node.
     row_internal
         Per table name, whether each row carries a test id or internal e-mail.
     row_accounts
@@ -146,6 +149,7 @@ class IdentityGraph:
     node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
     all_values: pa.ChunkedArray | None = None
+    row_kept: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:
@@ -179,7 +183,7 @@ class _Encoded:
     test_rows: list[np.ndarray | None]  # per part, row carries a test id (None: no row does)
     internal_rows: list[np.ndarray | None]  # per part, row carries an internal e-mail
     blocked: list[tuple[str, int, int]]  # (reason, identifiers, rows)
-    present: list[bool]  # per part, whether any row has a kept value
+    kept_rows: list[int]  # per part, rows with a kept value
 
 
 def _as_string(values: pd.Series) -> pd.Series:
@@ -206,9 +210,9 @@ def _kind_codes(types: pd.Series, kinds: tuple[str, ...]) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _rows(values: pd.Series, selected: np.ndarray) -> pd.Series:
-    """``values[selected]`` (an empty selection costs nothing)."""
-    return values.iloc[np.flatnonzero(selected)] if selected.any() else values.iloc[:0]
+def _rows(values: pd.Series, selected: np.ndarray, none: pd.Series) -> pd.Series:
+    """``values[selected]``; ``none`` (``values`` without rows) when nothing is selected."""
+    return values.iloc[np.flatnonzero(selected)] if selected.any() else none
 
 
 def _has_values(part: pd.Series) -> bool:
@@ -229,8 +233,8 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     if not any(_has_values(part) for part in parts):
         none = [np.full(len(p), -1, dtype=np.int32) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
-        empty = pd.Series(dtype="string")
-        nothing = [False] * len(parts)
+        empty = _no_values()
+        nothing = [0] * len(parts)
         return _Encoded(
             none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
         )
@@ -285,9 +289,9 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    present = [bool((codes >= 0).any()) for codes in out_codes]  # a kept value in the part
+    kept_rows = [int(np.count_nonzero(codes >= 0)) for codes in out_codes]
     return _Encoded(
-        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, present
+        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, kept_rows
     )
 
 
@@ -367,6 +371,7 @@ def build_graph(
     internal_parts: list[np.ndarray] = []
     occurrence_parts: list[np.ndarray] = []
     row_nodes: dict[str, dict[str, np.ndarray]] = {name: {} for name in tables}
+    row_kept: dict[str, dict[str, int]] = {name: {} for name in tables}
     row_internal = {name: np.zeros(len(t), dtype=bool) for name, t in tables.items()}
     link_a = np.full(n_links, -1, dtype=np.int64)
     link_b = np.full(n_links, -1, dtype=np.int64)
@@ -374,12 +379,14 @@ def build_graph(
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
     kinds = (*types, ACCOUNT_ID_TYPE)
+    value_a, value_b = links["id_value_a"], links["id_value_b"]
+    none_a, none_b = value_a.iloc[:0], value_b.iloc[:0]
     kind_a, kind_b = (_kind_codes(t, kinds) for t in (type_a, type_b))
     for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
         sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
-        parts += [_rows(links["id_value_a"], sel_a), _rows(links["id_value_b"], sel_b)]
+        parts += [_rows(value_a, sel_a, none_a), _rows(value_b, sel_b, none_b)]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
         enc = _encode(parts, id_type, block, base)
         blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
@@ -397,8 +404,9 @@ def build_graph(
             acct_a, acct_b = enc.codes[-2], enc.codes[-1]
             continue
         for i, n in enumerate(names):
-            if enc.present[i]:
+            if enc.kept_rows[i]:
                 row_nodes[n][id_type] = enc.codes[i]
+                row_kept[n][id_type] = enc.kept_rows[i]
         link_a[sel_a] = enc.codes[-2]
         link_b[sel_b] = enc.codes[-1]
         values.append(enc.values)
@@ -483,7 +491,7 @@ def build_graph(
             blocked_rows.append(
                 (first["id_type"], "over_limit", detail, int(identifiers[i]), int(rows[i]))
             )
-        shared_detail = shared_detail[list(_empty_shared().columns)].reset_index(drop=True)
+        shared_detail = shared_detail[list(_SHARED_COLUMNS)].reset_index(drop=True)
     else:
         shared_detail = _empty_shared()
 
@@ -531,6 +539,7 @@ def build_graph(
         n_edges_dropped=n_dropped,
         node_type=node_type,
         all_values=all_values,
+        row_kept=row_kept,
     )
 
 
@@ -544,6 +553,16 @@ def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray,
     )
     n_comp, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64), int(n_comp)
+
+
+@functools.cache
+def _no_values() -> pd.Series:
+    """An empty ``string`` Series (made once: the values of a type nobody has)."""
+    return pd.Series(dtype="string")
+
+
+#: Columns of :attr:`IdentityGraph.shared_detail`.
+_SHARED_COLUMNS = ("id_type", "id_value", "other_type", "linked", "limit", "rows")
 
 
 def _empty_shared() -> pd.DataFrame:

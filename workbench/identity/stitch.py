@@ -311,13 +311,19 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     next types. Only rows whose identifiers are all shared go by priority.
     """
     nodes_by_type = graph.row_nodes.get(name, {})
-    present = [nodes_by_type[t] for t in graph.types if t in nodes_by_type]
-    comp = np.full(n_rows, -1, dtype=np.int64)
+    present_types = [t for t in graph.types if t in nodes_by_type]
+    present = [nodes_by_type[t] for t in present_types]
+    comp = np.full(n_rows, -1, dtype=np.int64) if not present else np.zeros(0, dtype=np.int64)
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
     lookups = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
     if graph.shared.any():
         lookups.append(np.append(graph.labels, -1))
-    by_rows = sorted(present, key=lambda nodes: np.count_nonzero(nodes >= 0), reverse=True)
+    kept = graph.row_kept.get(name, {})
+
+    def rows_with(t: str) -> int:
+        return kept[t] if t in kept else int(np.count_nonzero(nodes_by_type[t] >= 0))
+
+    by_rows = [nodes_by_type[t] for t in sorted(present_types, key=rows_with, reverse=True)]
     todo: np.ndarray | None = None  # None: every row
     for lookup, order in zip(lookups, (by_rows, present), strict=False):
         for nodes in order:
