@@ -24,8 +24,9 @@ structure:
 Then it times each stage exactly as :func:`workbench.prepare.prepare` runs
 it, with the bundled ``workbench.toml`` settings:
 
-1. ``quarantine_rows`` of every table of every source,
-2. concat + ``conform`` of the touchpoints, conversions and links,
+1. ``quarantine_mask`` of every table of every source (the rows to keep),
+2. concat, the quarantined rows dropped once (column by column, releasing the
+   input as it goes) and ``conform`` of the touchpoints, conversions and links,
 3. ``assign_channels`` (user rules, then GA4's default channel group),
 4. ``stitch`` (identity graph, people, identities, diagnostics),
 5. ``build_journeys`` with the ``[journeys]`` settings (not part of
@@ -50,6 +51,15 @@ unlike ``tracemalloc``, and it sees Arrow and numpy buffers). Where that is
 not possible the column shows the growth of ``ru_maxrss``, which only counts
 a stage that sets a new peak.
 
+The memory target of issue 16 ("10M canonical touchpoints prepared with peak
+memory <= 1.5x the Arrow size of the input") is the **whole** prepare, input
+included: the headline ``peak_over_input`` is the largest resident size of any
+of prepare's stages (quarantine, concat + filter + conform, channels, stitch; the
+baseline and journeys are extra) minus the resident size of the interpreter
+before the data was synthesized, over the input's Arrow size
+(:func:`input_arrow_mb`). The largest growth of a single stage is printed too,
+but it leaves out what the stage holds on entry.
+
 Results go to ``benchmarks/results/bench_prepare.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_prepare.py --rows 1000000 10000000
@@ -70,7 +80,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import ROOT, machine_facts, measure_peak_rss, results_path, write_result
+from _common import (
+    ROOT,
+    machine_facts,
+    measure_peak_rss,
+    peak_rss_bytes,
+    release_memory,
+    results_path,
+    rss_bytes,
+    write_result,
+)
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
@@ -80,7 +99,7 @@ from workbench.ingest.channels import assign_channels
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers import read_source
 from workbench.ingest.readers.base import ReadResult
-from workbench.ingest.validation import quarantine_rows
+from workbench.ingest.validation import quarantine_mask
 from workbench.journeys.build import journeys_from_config
 from workbench.prepare import _concat
 from workbench.schema import (
@@ -413,10 +432,15 @@ def run_stages(
     def add(name: str, secs: float, mb: float, rows: int) -> None:
         stages.append({"stage": name, "seconds": round(secs, 3), "peak_extra_mb": round(mb, 1)})
         stages[-1]["rows"] = rows
+        # the stage's peak resident size, everything held included (the high-water
+        # mark was reset at the stage's start; MiB like the other peaks)
+        stages[-1]["peak_rss_mb"] = round(peak_rss_bytes() / 2**20, 1)
         print(f"  {name:<28} {secs:8.2f} s  {mb:9.0f} MB  {rows:>12,} rows", flush=True)
 
     quarantine = Quarantine()
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tp", "cv", "ln", "sp")}
+    parts: dict[str, list[tuple[pd.DataFrame, np.ndarray]]] = {
+        k: [] for k in ("tp", "cv", "ln", "sp")
+    }
 
     def validate() -> None:
         for name, result in results.items():
@@ -427,15 +451,16 @@ def run_stages(
                 ("sp", SPEND),
             ):
                 frame = getattr(result, table.name)
-                if len(frame):
-                    parts[key].append(quarantine_rows(frame, table, quarantine, source=name))
+                if len(frame):  # as prepare: rows are dropped once, at the concatenation
+                    keep = quarantine_mask(frame, table, quarantine, source=name)
+                    parts[key].append((frame, keep))
 
     n_in = sum(
         len(r.touchpoints) + len(r.conversions) + len(r.identity_links) for r in results.values()
     )
     secs, mb, _ = measure_peak_rss(validate)
-    add("quarantine_rows", secs, mb, n_in)
-    results.clear()
+    add("quarantine_mask", secs, mb, n_in)
+    results.clear()  # prepare holds a source's tables only until they are concatenated
 
     def concat() -> tuple[pd.DataFrame, ...]:
         return tuple(
@@ -444,7 +469,7 @@ def run_stages(
         )
 
     secs, mb, (tp, cv, ln) = measure_peak_rss(concat)
-    add("concat + conform", secs, mb, len(tp) + len(cv) + len(ln))
+    add("concat + filter + conform", secs, mb, len(tp) + len(cv) + len(ln))
     secs, mb, tp = measure_peak_rss(lambda: assign_channels(tp, config.channel_rules))
     add("assign_channels", secs, mb, len(tp))
     channels = int(tp[CHANNEL].nunique())
@@ -517,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for n in [r for r in args.rows if r > 0]:
         print(f"{n:,} synthetic canonical touchpoints", flush=True)
+        release_memory()
+        empty_mb = rss_bytes() / 2**20  # the interpreter and its imports, before any data
         t0 = time.perf_counter()
         data = synthesize(n, args.seed)
         arrow_mb = input_arrow_mb(data)
@@ -526,17 +553,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         stages: list[dict[str, Any]] = []
         summary = run_stages(data, config, stages)
-        total = sum(s["seconds"] for s in stages if s["stage"] in _PREPARE_STAGES)
-        peak = max(s["peak_extra_mb"] for s in stages if s["stage"] in _PREPARE_STAGES)
+        prep = [s for s in stages if s["stage"] in _PREPARE_STAGES]
+        total = sum(s["seconds"] for s in prep)
+        growth = max(s["peak_extra_mb"] for s in prep)
+        whole = max(s["peak_rss_mb"] for s in prep) - empty_mb
         print(
             f"  prepare stages total {total:.2f} s; stitch = {summary['stitch_over_baseline']:.2f}"
-            f" x baseline (target 3); largest stage peak {peak:,.0f} MB = "
-            f"{peak / arrow_mb:.2f} x the input's Arrow size (target 1.5); {summary}",
+            f" x baseline (target 3); peak resident memory of prepare, input included "
+            f"(interpreter's {empty_mb:,.0f} MB before the data excluded): {whole:,.0f} MB = "
+            f"{whole / arrow_mb:.2f} x the input's Arrow size (target 1.5); largest growth "
+            f"of one stage {growth:,.0f} MB = {growth / arrow_mb:.2f} x; {summary}",
             flush=True,
         )
         runs.append(
             {"mode": "synthetic", "rows": n, "prepare_seconds": round(total, 2), **summary}
-            | {"input_arrow_mb": round(arrow_mb, 1), "peak_over_input": round(peak / arrow_mb, 2)}
+            | {"input_arrow_mb": round(arrow_mb, 1), "interpreter_mb": round(empty_mb, 1)}
+            | {"prepare_peak_mb": round(whole, 1), "peak_over_input": round(whole / arrow_mb, 2)}
+            | {"largest_stage_growth_over_input": round(growth / arrow_mb, 2)}
             | {"stages": stages}
         )
         del data
@@ -554,7 +587,11 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "benchmark": "prepare",
         **machine_facts("pandas", "pyarrow"),
-        "memory": "peak resident size during the stage minus resident size at its start",
+        "memory": (
+            "peak_over_input: peak resident size during prepare's stages (input included, "
+            "the interpreter before the data excluded) over the input's Arrow size; per stage "
+            "peak_extra_mb: peak during the stage minus resident size at its start"
+        ),
         "runs": runs,
     }
     path = write_result(out, results_path("bench_prepare.json"), default=str)
@@ -563,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: The stages that make up ``prepare`` (the baseline and journeys are extra).
-_PREPARE_STAGES = ("quarantine_rows", "concat + conform", "assign_channels", "stitch")
+_PREPARE_STAGES = ("quarantine_mask", "concat + filter + conform", "assign_channels", "stitch")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "DEFAULT_BLOCKED_VALUES",
@@ -22,6 +25,7 @@ __all__ = [
     "normalize_email",
     "normalize_fbclid",
     "normalize_phone",
+    "placeholder_lowered",
     "placeholder_mask",
     "sha256_hex",
 ]
@@ -93,9 +97,55 @@ def placeholder_mask(
     Placeholders: :data:`DEFAULT_BLOCKED_VALUES` and :data:`PLACEHOLDER_PATTERNS`.
     """
     lowered = values.astype("string").str.strip().str.lower()
-    listed = lowered.isin([b.lower() for b in blocked])
-    shaped = lowered.str.fullmatch(_PLACEHOLDER_RE)
-    return (listed | shaped).fillna(True).astype(bool)
+    mask = placeholder_lowered(lowered, frozenset(b.lower() for b in blocked))
+    return pd.Series(mask, index=values.index)
+
+
+def placeholder_lowered(lowered: pd.Series, blocked: frozenset[str]) -> np.ndarray:
+    """:func:`placeholder_mask` of values already trimmed and lower-cased.
+
+    ``blocked`` holds lower-case values. Only values that could match a
+    :data:`PLACEHOLDER_PATTERNS` shape go through the regular expression: every
+    shape starts with a character that is not an ASCII letter or a digit other
+    than ``0``, so values starting with one (nearly every real id) are skipped
+    by a look at their first byte.
+    """
+    values = pa.array(lowered.array, type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    listed = pc.is_in(values, value_set=pa.array(sorted(blocked), pa.large_string()))
+    out = listed.to_numpy(zero_copy_only=False).copy()
+    if values.null_count:  # missing values count as placeholders
+        out |= values.is_null().to_numpy(zero_copy_only=False)
+    maybe = np.flatnonzero(~_starts_with_id_char(values) & ~out)
+    if len(maybe):
+        shaped = lowered.iloc[maybe].str.fullmatch(_PLACEHOLDER_RE)
+        out[maybe] = shaped.fillna(True).to_numpy(dtype=bool)
+    return out
+
+
+#: Bytes that no placeholder shape starts with: ASCII letters and the digits 1-9.
+_ID_START = np.zeros(256, dtype=bool)
+_ID_START[
+    np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", np.uint8)
+] = True
+
+
+def _starts_with_id_char(values: pa.Array) -> np.ndarray:
+    """Whether each (non-missing, non-empty) string starts with a byte of ``_ID_START``."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    _, offsets, data = values.buffers()
+    starts = np.frombuffer(offsets, dtype=np.int64)[values.offset : values.offset + n + 1]
+    nonempty = starts[1:] > starts[:-1]
+    if data is None or not nonempty.any():
+        return np.zeros(n, dtype=bool)
+    first = np.frombuffer(data, dtype=np.uint8)[np.where(nonempty, starts[:-1], 0)]
+    out = nonempty & _ID_START[first]
+    if values.null_count:
+        out &= values.is_valid().to_numpy(zero_copy_only=False)
+    return out
 
 
 def sha256_hex(text: str) -> str:

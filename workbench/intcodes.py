@@ -80,18 +80,44 @@ def factorize_parts(
     uniques : pd.Series
         The distinct non-missing values, ``string`` dtype.
     """
+    codes, bounds, uniques = _factorize_flat(parts, missing_last)
+    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques
+
+
+def factorize_parts_counted(
+    parts: list[pd.Series],
+) -> tuple[list[np.ndarray], pd.Series, np.ndarray]:
+    """:func:`factorize_parts` with ``missing_last=True``, and the rows of each code.
+
+    Returns
+    -------
+    codes, uniques
+        As :func:`factorize_parts` (missing values coded ``len(uniques)``).
+    counts : np.ndarray
+        Rows of all parts per code, length ``len(uniques) + 1`` (the last: missing);
+        one count over the codes of every part at once.
+    """
+    codes, bounds, uniques = _factorize_flat(parts, True)
+    counts = np.bincount(codes, minlength=len(uniques) + 1)
+    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques, counts
+
+
+def _factorize_flat(
+    parts: list[pd.Series], missing_last: bool
+) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Codes of the parts end to end, the parts' bounds in them, and the uniques."""
+    bounds = np.cumsum([0] + [len(p) for p in parts])
     chunks = [c for part in parts for c in _arrow_strings(part).chunks if len(c)]
     if not chunks:  # no rows (Arrow then gives no chunk to take the dictionary from)
-        return [np.zeros(len(p), dtype=np.int64) for p in parts], pd.Series([], dtype="string")
+        return np.zeros(bounds[-1], dtype=np.int64), bounds, pd.Series([], dtype="string")
     encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
     encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
     fill = len(dictionary) if missing_last else -1
     codes = pc.fill_null(indices, fill).to_numpy().astype(np.int64, copy=False)
-    bounds = np.cumsum([0] + [len(p) for p in parts])
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
-    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques
+    return codes, bounds, uniques
 
 
 def categorical_strings(values: pd.Series) -> pd.Series:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from workbench.config import Config
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.ingest.quarantine import Quarantine, quarantine_summary
-from workbench.ingest.validation import conform, quarantine_rows
+from workbench.ingest.validation import conform, keep_rows_releasing, quarantine_mask
 from workbench.intcodes import with_plain_strings
 from workbench.partitioned import read_table, table_exists, write_table
 from workbench.schema import CHANNEL, CONVERSIONS, IDENTITY_LINKS, PERSON_ID, SPEND, TOUCHPOINTS
@@ -166,8 +166,9 @@ def prepare(
 
     say = progress or _progress_noop
     steps = steps or Steps()
-    parts: dict[str, list[pd.DataFrame]] = {
-        k: [] for k in ("touchpoints", "conversions", "identity_links", "spend", "accounts")
+    parts: dict[str, list[pd.DataFrame]] = {"accounts": []}
+    pending: dict[str, list[tuple[pd.DataFrame, np.ndarray]]] = {
+        k: [] for k in ("touchpoints", "conversions", "identity_links", "spend")
     }
     quarantine = Quarantine()
     files: list[dict[str, object]] = []
@@ -194,8 +195,9 @@ def prepare(
             ("spend", SPEND),
         ):
             frame = getattr(result, name)
-            if len(frame):
-                parts[name].append(quarantine_rows(frame, table, quarantine, source=source.name))
+            if len(frame):  # rows are dropped once, when the tables are concatenated
+                keep = quarantine_mask(frame, table, quarantine, source=source.name)
+                pending[name].append((frame, keep))
         accounts = getattr(result, "accounts", None)
         if accounts is not None and len(accounts):
             parts["accounts"].append(accounts)
@@ -213,10 +215,11 @@ def prepare(
     if alerts and strict:
         raise ValidationError(alerts, context=f"{config.path or 'config'} (prepare --strict)")
     warnings[:0] = alerts
-    touchpoints = _concat(parts["touchpoints"], TOUCHPOINTS)
-    conversions = _concat(parts["conversions"], CONVERSIONS)
-    links = _concat(parts["identity_links"], IDENTITY_LINKS)
-    spend = _concat(parts["spend"], SPEND)
+    result = None  # the tables are handed to _concat, which releases them as it filters
+    touchpoints = _concat(pending.pop("touchpoints"), TOUCHPOINTS)
+    conversions = _concat(pending.pop("conversions"), CONVERSIONS)
+    links = _concat(pending.pop("identity_links"), IDENTITY_LINKS)
+    spend = _concat(pending.pop("spend"), SPEND)
     money, notes = unify_currencies(
         {"conversions": conversions, "spend": spend},
         currency=config.currency,
@@ -290,10 +293,23 @@ def _rows_per_person(person: pd.Series, ids: pd.Series) -> pd.Series:
     return ids.map(person.value_counts()).fillna(0).astype("int64")
 
 
-def _concat(frames: list[pd.DataFrame], table) -> pd.DataFrame:
-    if not frames:
+def _concat(parts: list[tuple[pd.DataFrame, np.ndarray]], table) -> pd.DataFrame:
+    """The rows kept of every ``(frame, keep)`` part, concatenated and conformed to ``table``.
+
+    Quarantined rows are dropped once, from the concatenated table, column by
+    column (:func:`~workbench.ingest.validation.keep_rows_releasing`): the
+    sources' tables are not copied to drop a few rows first. ``parts`` is
+    emptied, so the frames are released as the filter goes when the caller
+    holds no other reference to them.
+    """
+    if not parts:
         return conform(pd.DataFrame(), table)
-    return conform(pd.concat(frames, ignore_index=True), table)
+    keep = np.concatenate([np.asarray(k, dtype=bool) for _, k in parts])
+    frames = [frame for frame, _ in parts]
+    parts.clear()
+    whole = pd.concat(frames, ignore_index=True)
+    frames.clear()
+    return conform(keep_rows_releasing(whole, keep), table)
 
 
 #: How a spend report's platform reads as traffic source / medium for channel grouping.

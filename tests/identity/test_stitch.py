@@ -484,3 +484,13 @@ def test_a_user_id_joining_more_devices_than_the_default_limit_is_shared():
     # the limit is overridable in [identity.limits]
     raised = run(tp, limits={"user_id": {"anonymous_id": many}})
     assert raised.touchpoints["person_id"].iloc[:many].nunique() == 1
+
+
+def test_person_id_digests_are_hashlib_sha256():
+    # the built-in SHA-256 used for speed must give hashlib's digests, short keys and long
+    import hashlib
+
+    from workbench.identity.stitch import _small_sha256
+
+    keys = [b"", b"email:" + b"a" * 64, "user_id:é✓".encode(), b"x" * 200, b"anonymous_id:GA1.1.7"]
+    assert [_small_sha256(k).digest() for k in keys] == [hashlib.sha256(k).digest() for k in keys]

@@ -12,6 +12,7 @@ from workbench.ingest.validation import (
     conform,
     empty_table,
     keep_rows,
+    keep_rows_releasing,
     quarantine_rows,
     validate_table,
 )
@@ -218,3 +219,28 @@ def test_keep_rows_equals_loc_and_copies_nothing_when_all_are_kept():
         [4, "unparseable or missing timestamp"],
         [3, "missing every identifier"],
     ]
+
+
+def test_keep_rows_releasing_equals_loc_with_a_fresh_index_and_empties_its_input():
+    frame = conform(
+        pd.DataFrame(
+            {
+                "ts": parse_timestamps(pd.Series(["2026-01-01", None, "2026-01-03"])).array,
+                "anonymous_id": ["a", "b", None],
+                "source_row": [1, 2, 3],
+                "note": [1.5, None, 2.5],  # an extra numpy column
+            },
+            index=[10, 11, 12],
+        ),
+        TOUCHPOINTS,
+    )
+    keep = np.array([True, False, True])
+    expected = frame.loc[keep].reset_index(drop=True)
+    given = frame.copy()
+    kept = keep_rows_releasing(given, keep)
+    pd.testing.assert_frame_equal(kept, expected)
+    assert list(given.columns) == []  # every column was handed over and released
+    whole = frame.copy()
+    pd.testing.assert_frame_equal(
+        keep_rows_releasing(whole, np.ones(3, dtype=bool)), frame.reset_index(drop=True)
+    )

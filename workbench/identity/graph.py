@@ -23,6 +23,7 @@ Merge protection
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
-from workbench.identifiers import normalize_email, placeholder_mask
+from workbench.identifiers import normalize_email, placeholder_lowered
 from workbench.identity.rules import (
     BLOCK_REASONS,
     DEFAULT_LIMITS,
@@ -44,7 +45,7 @@ from workbench.identity.rules import (
     apply_limits,
     effective_limits,
 )
-from workbench.intcodes import concat_strings, factorize_parts, factorize_strings
+from workbench.intcodes import concat_strings, factorize_parts_counted, factorize_strings
 from workbench.schema import ID_TYPES
 
 __all__ = [
@@ -100,7 +101,11 @@ class IdentityGraph:
     occurrences
         Rows (touchpoints, conversions, links) each node appears in.
     row_nodes
-        Per table name, per type, the node of every row (``-1`` when absent).
+        Per table name, per type, the node of every row (``-1`` when absent;
+        ``int32`` while the node ids fit). :func:`~workbench.identity.stitch.stitch`
+        empties it once every row has its component.
+    row_kept
+        Per table name, per type in ``row_nodes``, how many rows have a node.
     row_internal
         Per table name, whether each row carries a test id or internal e-mail.
     row_accounts
@@ -144,6 +149,7 @@ class IdentityGraph:
     node_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     link_id_types: pd.DataFrame = field(default_factory=lambda: _link_table(None, None))
     all_values: pa.ChunkedArray | None = None
+    row_kept: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:
@@ -169,14 +175,15 @@ class IdentityGraph:
 # --- value encoding ---------------------------------------------------------
 @dataclass
 class _Encoded:
-    codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked)
+    codes: list[np.ndarray]  # per part, ``base`` + code into ``values`` (-1: missing/blocked);
+    # int32 unless the node ids need more
     values: pd.Series  # kept values
     internal: np.ndarray  # per kept value
     occurrences: np.ndarray  # per kept value: rows (all parts) it appears in
     test_rows: list[np.ndarray | None]  # per part, row carries a test id (None: no row does)
     internal_rows: list[np.ndarray | None]  # per part, row carries an internal e-mail
     blocked: list[tuple[str, int, int]]  # (reason, identifiers, rows)
-    present: list[bool]  # per part, whether any row has a kept value
+    kept_rows: list[int]  # per part, rows with a kept value
 
 
 def _as_string(values: pd.Series) -> pd.Series:
@@ -203,9 +210,9 @@ def _kind_codes(types: pd.Series, kinds: tuple[str, ...]) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _rows(values: pd.Series, selected: np.ndarray) -> pd.Series:
-    """``values[selected]`` (an empty selection costs nothing)."""
-    return values.iloc[np.flatnonzero(selected)] if selected.any() else values.iloc[:0]
+def _rows(values: pd.Series, selected: np.ndarray, none: pd.Series) -> pd.Series:
+    """``values[selected]``; ``none`` (``values`` without rows) when nothing is selected."""
+    return values.iloc[np.flatnonzero(selected)] if selected.any() else none
 
 
 def _has_values(part: pd.Series) -> bool:
@@ -224,24 +231,23 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
     gather to ``base + code`` (``-1`` where missing or blocked).
     """
     if not any(_has_values(part) for part in parts):
-        none = [np.full(len(p), -1, dtype=np.int64) for p in parts]
+        none = [np.full(len(p), -1, dtype=np.int32) for p in parts]
         flags = [np.zeros(len(p), dtype=bool) for p in parts]
-        empty = pd.Series(dtype="string")
-        nothing = [False] * len(parts)
+        empty = _no_values()
+        nothing = [0] * len(parts)
         return _Encoded(
             none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
         )
     # one hash pass over every part; missing values get the code len(raw)
-    part_codes, raw = factorize_parts(list(parts), missing_last=True)
-    per_part = [np.bincount(codes, minlength=len(raw) + 1)[:-1] for codes in part_codes]
-    occ = np.sum(per_part, axis=0)  # rows per distinct value
+    part_codes, raw, counts = factorize_parts_counted(list(parts))
+    occ = counts[:-1]  # rows per distinct value (the last count: missing)
 
     text = raw.str.strip()
     reason = np.zeros(len(raw), dtype=np.int8)
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
-    is_placeholder = placeholder_mask(text, block.placeholders)
-    reason[is_placeholder.to_numpy(dtype=bool)] = REASON_CODE["placeholder"]
+    reason[placeholder_lowered(low, block.placeholders)] = REASON_CODE["placeholder"]
+    text_low = low  # ``text`` lower-cased (the same until e-mails are normalized)
     if id_type == "email":
         clear = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
         if clear.any():
@@ -251,19 +257,22 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
             text[clear] = normalize_email(sub)
             bad = clear & text.isna().to_numpy(dtype=bool) & (reason == 0)
             reason[bad] = REASON_CODE["invalid"]
+            text_low = text.str.lower()
     ok = reason == 0
     reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
     if block.test_ids or block.test_patterns is not None:
-        reason[(reason == 0) & block.is_test(low, text)] = REASON_CODE["test_id"]
+        reason[(reason == 0) & block.is_test(low, text_low)] = REASON_CODE["test_id"]
     if id_type == "email" and block.internal_hashes:
-        internal |= text.str.lower().isin(block.internal_hashes).to_numpy(dtype=bool)
+        internal |= text_low.isin(block.internal_hashes).to_numpy(dtype=bool)
 
     kept = reason == 0
     vcodes, values = _kept_codes(raw, text, kept)
     internal_v = np.zeros(len(values), dtype=bool)
     internal_v[vcodes[kept & internal]] = True
     occ_v = np.bincount(vcodes[kept], weights=occ[kept], minlength=len(values)).astype(np.int64)
-    node = np.where(vcodes >= 0, vcodes + base, -1).astype(np.int64)
+    # per-row node codes are the graph's largest arrays: int32 while the nodes fit
+    node_dtype = np.int32 if base + len(values) < np.iinfo(np.int32).max else np.int64
+    node = np.where(vcodes >= 0, vcodes + base, -1).astype(node_dtype)
     is_test = reason == REASON_CODE["test_id"]
 
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
@@ -280,9 +289,9 @@ def _encode(parts: Sequence[pd.Series], id_type: str, block: Blocklist, base: in
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    present = [bool(n[kept].any()) for n in per_part]
+    kept_rows = [int(np.count_nonzero(codes >= 0)) for codes in out_codes]
     return _Encoded(
-        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, present
+        out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, kept_rows
     )
 
 
@@ -362,6 +371,7 @@ def build_graph(
     internal_parts: list[np.ndarray] = []
     occurrence_parts: list[np.ndarray] = []
     row_nodes: dict[str, dict[str, np.ndarray]] = {name: {} for name in tables}
+    row_kept: dict[str, dict[str, int]] = {name: {} for name in tables}
     row_internal = {name: np.zeros(len(t), dtype=bool) for name, t in tables.items()}
     link_a = np.full(n_links, -1, dtype=np.int64)
     link_b = np.full(n_links, -1, dtype=np.int64)
@@ -369,12 +379,14 @@ def build_graph(
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
     kinds = (*types, ACCOUNT_ID_TYPE)
+    value_a, value_b = links["id_value_a"], links["id_value_b"]
+    none_a, none_b = value_a.iloc[:0], value_b.iloc[:0]
     kind_a, kind_b = (_kind_codes(t, kinds) for t in (type_a, type_b))
     for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
         sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
-        parts += [_rows(links["id_value_a"], sel_a), _rows(links["id_value_b"], sel_b)]
+        parts += [_rows(value_a, sel_a, none_a), _rows(value_b, sel_b, none_b)]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
         enc = _encode(parts, id_type, block, base)
         blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
@@ -392,8 +404,9 @@ def build_graph(
             acct_a, acct_b = enc.codes[-2], enc.codes[-1]
             continue
         for i, n in enumerate(names):
-            if enc.present[i]:
+            if enc.kept_rows[i]:
                 row_nodes[n][id_type] = enc.codes[i]
+                row_kept[n][id_type] = enc.kept_rows[i]
         link_a[sel_a] = enc.codes[-2]
         link_b[sel_b] = enc.codes[-1]
         values.append(enc.values)
@@ -401,7 +414,7 @@ def build_graph(
         occurrence_parts.append(enc.occurrences)
         offsets.append(base + len(enc.values))
     for name, t in tables.items():
-        row_accounts.setdefault(name, np.full(len(t), -1, dtype=np.int64))
+        row_accounts.setdefault(name, np.full(len(t), -1, dtype=np.int32))
         if "email_domain" in t.columns:
             row_internal[name] |= block.is_internal_domain(t["email_domain"])
 
@@ -478,7 +491,7 @@ def build_graph(
             blocked_rows.append(
                 (first["id_type"], "over_limit", detail, int(identifiers[i]), int(rows[i]))
             )
-        shared_detail = shared_detail[list(_empty_shared().columns)].reset_index(drop=True)
+        shared_detail = shared_detail[list(_SHARED_COLUMNS)].reset_index(drop=True)
     else:
         shared_detail = _empty_shared()
 
@@ -526,6 +539,7 @@ def build_graph(
         n_edges_dropped=n_dropped,
         node_type=node_type,
         all_values=all_values,
+        row_kept=row_kept,
     )
 
 
@@ -539,6 +553,16 @@ def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray,
     )
     n_comp, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64), int(n_comp)
+
+
+@functools.cache
+def _no_values() -> pd.Series:
+    """An empty ``string`` Series (made once: the values of a type nobody has)."""
+    return pd.Series(dtype="string")
+
+
+#: Columns of :attr:`IdentityGraph.shared_detail`.
+_SHARED_COLUMNS = ("id_type", "id_value", "other_type", "linked", "limit", "rows")
 
 
 def _empty_shared() -> pd.DataFrame:
@@ -579,20 +603,40 @@ def _link_table(keys: pd.DataFrame | None, used: np.ndarray | None) -> pd.DataFr
         keys = pd.DataFrame({"link_type": pd.Series(dtype="string")})
         used = np.zeros(0, dtype=bool)
     names = list(keys.columns)
-    coded = [pd.factorize(keys[n].astype("string"), sort=True) for n in names]
+    coded = [_sorted_codes(keys[n]) for n in names]
     codes = [c for c, _ in coded]
-    uniques = [pd.array(u, dtype="string") for _, u in coded]
+    uniques = [u for _, u in coded]
     ok = np.logical_and.reduce([c >= 0 for c in codes]) if len(keys) else np.zeros(0, bool)
     sizes = tuple(max(len(u), 1) for u in uniques)
     combined = np.ravel_multi_index([c[ok] for c in codes], sizes)
-    present, inverse = np.unique(combined, return_inverse=True)
     weights = np.asarray(used, dtype=np.float64)[ok]
+    cells = int(np.prod(sizes))
+    if cells <= max(4 * len(combined), 1 << 16):  # few key combinations: count them directly
+        links = np.bincount(combined, minlength=cells)
+        used_n = np.bincount(combined, weights, minlength=cells)
+        present = np.flatnonzero(links)
+        links, used_n = links[present], used_n[present]
+    else:
+        present, inverse = np.unique(combined, return_inverse=True)
+        links = np.bincount(inverse, minlength=len(present))
+        used_n = np.bincount(inverse, weights, minlength=len(present))
     at = np.unravel_index(present, sizes)
     columns = {n: uniques[i][at[i]] for i, n in enumerate(names)}
     return pd.DataFrame(
-        {
-            **columns,
-            "links": np.bincount(inverse, minlength=len(present)).astype(np.int64),
-            "used": np.bincount(inverse, weights, minlength=len(present)).astype(np.int64),
-        }
+        {**columns, "links": links.astype(np.int64), "used": used_n.astype(np.int64)}
     )
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.arrays.ArrowStringArray]:
+    """``pd.factorize(values, sort=True)`` with the hashing and sorting done in Arrow.
+
+    Uniques in code-point order (Arrow sorts UTF-8 bytes, the same order); ``-1``
+    where missing.
+    """
+    codes, uniques = factorize_strings(values)
+    names = pa.array(uniques.array, type=pa.large_string())
+    order = pc.sort_indices(names).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = np.append(rank, -1)[codes]  # -1 (missing) picks the appended -1
+    return codes, pd.arrays.ArrowStringArray(names.take(pa.array(order)))

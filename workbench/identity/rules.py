@@ -145,9 +145,15 @@ class Blocklist:
             test_domains=_pattern(domains),
         )
 
-    def is_test(self, low: pd.Series, hashed: pd.Series) -> np.ndarray:
-        """Values that are test ids: listed (clear or hashed) or matching a pattern."""
-        out = np.array(low.isin(self.test_ids) | hashed.str.lower().isin(self.test_ids), bool)
+    def is_test(self, low: pd.Series, hashed_low: pd.Series) -> np.ndarray:
+        """Values that are test ids: listed (clear or hashed) or matching a pattern.
+
+        ``low``: the trimmed values lower-cased; ``hashed_low``: the same after
+        e-mail normalization (hashing), lower-cased.
+        """
+        out = low.isin(self.test_ids).to_numpy(dtype=bool, copy=True)
+        if hashed_low is not low:
+            out |= hashed_low.isin(self.test_ids).to_numpy(dtype=bool)
         if self.test_patterns is not None:
             out |= low.str.fullmatch(self.test_patterns.pattern).fillna(False).to_numpy(bool)
         return out
@@ -209,8 +215,12 @@ def apply_limits(
                 continue
             fwd = pair == t * k + o
             rev = pair == o * k + t
-            x = np.concatenate([a[fwd], b[rev]])
-            y = np.concatenate([b[fwd], a[rev]])
+            x = np.concatenate([a[fwd], b[rev]]).astype(np.int64, copy=False)
+            y = np.concatenate([b[fwd], a[rev]]).astype(np.int64, copy=False)
+            # a node with at most ``limit`` edges (repeats included) cannot be over it:
+            # only the edges of the others are de-duplicated
+            cand = np.bincount(x, minlength=n_nodes)[x] > limit
+            x, y = x[cand], y[cand]
             distinct = pd.unique(x * np.int64(n_nodes) + y) // np.int64(n_nodes)
             counts = np.bincount(distinct, minlength=n_nodes)  # distinct partners per node
             over = np.flatnonzero(counts > limit)

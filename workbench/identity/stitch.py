@@ -52,8 +52,10 @@ People, accounts, known and internal
 from __future__ import annotations
 
 import hashlib
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import methodcaller
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,7 +131,8 @@ def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
     """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
-    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
+    small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
+    idx = pa.array(codes.astype(np.int32) if small else codes, mask=codes < 0)
     return _strings(pc.take(ids, idx))
 
 
@@ -187,18 +190,38 @@ def _arrow(values: np.ndarray | pd.Series | list) -> pa.Array:
 
 
 def _person_id_array(types: pa.Array, values: pa.Array) -> pa.Array:
-    """:func:`person_ids_for` as an Arrow ``large_string`` array.
+    """:func:`person_ids_for` as an Arrow ``large_string`` array."""
+    return _hex_ids(_id_heads(types, values))
+
+
+def _id_heads(types: pa.Array, values: pa.Array) -> np.ndarray:
+    """The first :data:`_ID_BYTES` bytes of ``sha256("<type>:<value>")``, one row per key.
 
     The keys are joined in Arrow and hashed by ``map`` over the bytes (the one
-    per-person step left is OpenSSL's SHA-256 itself); the hex digits are spelled
-    with numpy.
+    per-person step left is OpenSSL's SHA-256 itself).
     """
     n = len(types)
     keys = pc.binary_join_element_wise(types, values, pa.scalar(":", pa.large_string())).cast(
         pa.large_binary()
     )
-    digests = b"".join(map(methodcaller("digest"), map(hashlib.sha256, keys.to_pylist())))
+    sha256 = _small_sha256  # a list comprehension: measured ~25% faster than chained map()
+    digests = b"".join([sha256(key).digest() for key in keys.to_pylist()])
     head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :_ID_BYTES]
+    return np.ascontiguousarray(head)
+
+
+def _distinct_heads(head: np.ndarray) -> bool:
+    """Whether the ids of :func:`_id_heads` rows are all different (integer compare)."""
+    if head.shape[1] > 8:
+        return len(np.unique(head, axis=0)) == len(head)
+    padded = np.zeros((len(head), 8), dtype=np.uint8)
+    padded[:, : head.shape[1]] = head
+    return len(pd.unique(padded.view(np.uint64).ravel())) == len(head)
+
+
+def _hex_ids(head: np.ndarray) -> pa.Array:
+    """``"p_"`` + the hex digits of each row of ``head``, spelled with numpy."""
+    n = len(head)
     text = np.empty((n, 2 + 2 * _ID_BYTES), dtype=np.uint8)
     text[:, :2] = np.frombuffer(b"p_", dtype=np.uint8)
     text[:, 2::2] = _HEX[head >> 4]
@@ -208,6 +231,22 @@ def _person_id_array(types: pa.Array, values: pa.Array) -> pa.Array:
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
 
+
+def _builtin_sha256() -> Callable[[bytes], Any]:
+    """CPython's own SHA-256 (``_sha256``, or ``_sha2`` from 3.12), else ``hashlib``'s.
+
+    The same digests; for keys of a few dozen bytes the built-in one is ~30% faster
+    than OpenSSL's, whose per-object setup and digest copy cost more than the hashing.
+    """
+    for module in ("_sha2", "_sha256"):
+        try:
+            return importlib.import_module(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    return hashlib.sha256
+
+
+_small_sha256 = _builtin_sha256()
 
 #: Bytes of the SHA-256 digest a person id keeps (16 hex digits).
 _ID_BYTES = 8
@@ -272,13 +311,19 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     next types. Only rows whose identifiers are all shared go by priority.
     """
     nodes_by_type = graph.row_nodes.get(name, {})
-    present = [nodes_by_type[t] for t in graph.types if t in nodes_by_type]
-    comp = np.full(n_rows, -1, dtype=np.int64)
+    present_types = [t for t in graph.types if t in nodes_by_type]
+    present = [nodes_by_type[t] for t in present_types]
+    comp = np.full(n_rows, -1, dtype=np.int64) if not present else np.zeros(0, dtype=np.int64)
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
     lookups = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
     if graph.shared.any():
         lookups.append(np.append(graph.labels, -1))
-    by_rows = sorted(present, key=lambda nodes: np.count_nonzero(nodes >= 0), reverse=True)
+    kept = graph.row_kept.get(name, {})
+
+    def rows_with(t: str) -> int:
+        return kept[t] if t in kept else int(np.count_nonzero(nodes_by_type[t] >= 0))
+
+    by_rows = [nodes_by_type[t] for t in sorted(present_types, key=rows_with, reverse=True)]
     todo: np.ndarray | None = None  # None: every row
     for lookup, order in zip(lookups, (by_rows, present), strict=False):
         for nodes in order:
@@ -430,9 +475,10 @@ def stitch(
     type_names = pa.array(list(graph.types), type=pa.large_string())
     anchor_type = type_names.take(pa.array(graph.node_type[anchor].astype(np.int64)))
     anchor_value = graph.node_value_array(anchor).combine_chunks()
-    id_array = _person_id_array(anchor_type, anchor_value)
-    # fresh ids are distinct unless two anchors' hashes collide (checked in Arrow)
-    if (previous is not None and len(previous)) or pc.count_distinct(id_array).as_py() < n_comp:
+    head = _id_heads(anchor_type, anchor_value)
+    id_array = _hex_ids(head)
+    # fresh ids are distinct unless two anchors' hashes collide (their 8 bytes as integers)
+    if (previous is not None and len(previous)) or not _distinct_heads(head):
         ids = np.asarray(id_array.to_numpy(zero_copy_only=False), dtype=object)
         inherited = np.zeros(n_comp, dtype=bool)
         if previous is not None and len(previous):
@@ -442,6 +488,7 @@ def stitch(
     person_dtype = _unique_categories(id_array)
 
     row_comps = {name: _row_components(graph, name, len(t)) for name, t in tables.items()}
+    graph.row_nodes.clear()  # the per-row node codes are done with: release them before the outputs
     acct_code = _accounts(graph, row_comps)
     acct_values = pa.array(graph.accounts.array, type=pa.large_string())
 
@@ -459,7 +506,8 @@ def stitch(
         comps = row_comps[name]
         own = graph.row_accounts[name]
         acct = _gather(acct_code, comps, -1)
-        acct = np.where(acct >= 0, acct, own)
+        if own.max(initial=-1) >= 0:  # the table has accounts of its own
+            acct = np.where(acct >= 0, acct, own)
         internal = _gather(is_internal, comps, False) | graph.row_internal[name]
         out = frame.copy(deep=False)
         account = _take(acct_values, acct)

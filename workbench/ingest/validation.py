@@ -40,6 +40,7 @@ __all__ = [
     "conform",
     "empty_table",
     "keep_rows",
+    "keep_rows_releasing",
     "quarantine_mask",
     "quarantine_rows",
     "validate_table",
@@ -245,6 +246,30 @@ def keep_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
         data = getattr(values, "_pa_array", None)  # pandas' Arrow-backed arrays
         columns[name] = type(values)(pc.filter(data, mask)) if data is not None else values[keep]
     out = pd.DataFrame(columns, index=df.index[keep], copy=False)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def keep_rows_releasing(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """:func:`keep_rows` of a frame the caller hands over, with a fresh ``RangeIndex``.
+
+    Each column is filtered and then deleted from ``df`` before the next one, so
+    an unfiltered column is released as soon as its filtered copy exists: the
+    peak is the table plus one column, not two tables. ``df`` is left without
+    columns (when some rows are dropped); pass only a frame nothing else needs.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all() or not df.columns.is_unique:
+        return keep_rows(df, keep).reset_index(drop=True)
+    mask = pa.array(keep)
+    columns = {}
+    for name in list(df.columns):
+        values = df[name].array
+        data = getattr(values, "_pa_array", None)  # pandas' Arrow-backed arrays
+        columns[name] = type(values)(pc.filter(data, mask)) if data is not None else values[keep]
+        del values, data
+        del df[name]
+    out = pd.DataFrame(columns, index=pd.RangeIndex(int(keep.sum())), copy=False)
     out.attrs = dict(df.attrs)
     return out
 

@@ -81,12 +81,16 @@ class UnitTimeIndex:
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
         self.bits = self.span.bit_length() - self.shift
         key = (codes.astype(np.int64, copy=False) << self.bits) | ((ts - self.tmin) >> self.shift)
-        order = np.argsort(key)
-        keys = key[order]
-        tie = np.r_[False, keys[1:] == keys[:-1]]
-        if tie.any():  # same unit and time bucket: exact time, then input order
-            sub = np.flatnonzero(tie | np.r_[tie[1:], False])
-            order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
+        order = _time_ordered(codes, ts, n_units)
+        if order is not None:  # (unit, time, input order) already: keys cannot be out of order
+            keys = key[order]
+        else:
+            order = np.argsort(key)
+            keys = key[order]
+            tie = np.r_[False, keys[1:] == keys[:-1]]
+            if tie.any():  # same unit and time bucket: exact time, then input order
+                sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+                order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
         self.order, self.keys, self.ts = order, keys, ts[order]
         self.codes = keys >> self.bits
 
@@ -110,6 +114,41 @@ class UnitTimeIndex:
         """First sorted position and touch count of every unit code."""
         counts = np.bincount(self.codes, minlength=n_units)
         return np.cumsum(counts) - counts, counts
+
+
+#: Most sorted runs of touch times for which :func:`_time_ordered` sorts by time first.
+_MAX_TIME_RUNS = 64
+
+
+def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray | None:
+    """Positions sorted by (unit code, time, position) when the touches come in time order.
+
+    Exports are written in time order (a few sorted runs once sources are
+    concatenated): then a stable sort by time is cheap (numpy's timsort merges
+    runs) and a stable radix sort by unit code (16 bits a pass) gives the order a
+    sort of the combined keys would. ``None`` when the times are in no such
+    order or the codes need more than 32 bits.
+    """
+    n = len(ts)
+    if n < 2 or n_units > 1 << 32:
+        return None
+    runs = np.count_nonzero(ts[1:] < ts[:-1]) + 1
+    if runs > _MAX_TIME_RUNS:
+        return None
+    by_time = np.argsort(ts, kind="stable") if runs > 1 else np.arange(n)
+    return by_time[_stable_code_order(codes[by_time], n_units)]
+
+
+def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for codes in ``[0, n_units)``, n_units <= 2**32.
+
+    numpy radix-sorts 16-bit integers: one pass, or two (low half, then high half).
+    """
+    if n_units <= 1 << 16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
 
 
 def conversion_windows(

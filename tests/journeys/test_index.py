@@ -1,0 +1,46 @@
+"""The (unit, time) index: its fast path for time-ordered touches sorts as the general one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.journeys import index as jindex
+from workbench.journeys.index import UnitTimeIndex, _stable_code_order
+
+
+def _general(codes: np.ndarray, ts: np.ndarray, n_units: int) -> UnitTimeIndex:
+    saved = jindex._MAX_TIME_RUNS
+    jindex._MAX_TIME_RUNS = 0  # never the fast path
+    try:
+        return UnitTimeIndex(codes, ts, n_units, key_bits=40)
+    finally:
+        jindex._MAX_TIME_RUNS = saved
+
+
+@pytest.mark.parametrize("n_units", [7, 70_000])
+@pytest.mark.parametrize("layout", ["sorted", "three runs", "random"])
+def test_time_ordered_touches_sort_like_the_combined_keys(n_units, layout):
+    rng = np.random.default_rng(3)
+    n = 5_000
+    codes = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 10**12, n)
+    ts[::7] = ts[1::7][: len(ts[::7])]  # repeated times: ties go by input order
+    if layout == "sorted":
+        ts = np.sort(ts)
+    elif layout == "three runs":
+        ts = np.concatenate([np.sort(part) for part in np.array_split(ts, 3)])
+    fast = UnitTimeIndex(codes, ts, n_units, key_bits=40)
+    slow = _general(codes, ts, n_units)
+    np.testing.assert_array_equal(fast.order, slow.order)
+    np.testing.assert_array_equal(fast.keys, slow.keys)
+    expected = np.lexsort((np.arange(n), ts, codes))  # unit, then time, then input order
+    np.testing.assert_array_equal(fast.order, expected)
+
+
+def test_stable_code_order_is_a_stable_argsort():
+    rng = np.random.default_rng(5)
+    for n_units in (3, 1 << 16, (1 << 16) + 5, 1 << 20):
+        codes = rng.integers(0, n_units, 20_000)
+        expected = np.argsort(codes, kind="stable")
+        np.testing.assert_array_equal(_stable_code_order(codes, n_units), expected)
