@@ -23,7 +23,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -384,8 +384,8 @@ def run_in_pool(
     """Execute ``jobs`` in a :class:`~workbench.report.pool.KernelPool`; ``done`` gets each result.
 
     ``done`` is called as each report finishes (in completion order, from one
-    thread at a time). HTML exports run in a helper thread, one at a time, so
-    the kernels keep working meanwhile.
+    thread at a time). HTML exports run in a helper thread, one at a time, while
+    the kernel that ran the notebook already runs the next one.
     """
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -399,7 +399,7 @@ def run_in_pool(
     )
     export = asyncio.Lock()
 
-    async def execute(run: Callable[..., Any], job: ReportJob) -> None:
+    async def execute(run: Callable[..., Any], job: ReportJob) -> Awaitable[None]:
         nb = nbformat.read(job.notebook, as_version=4)
         error: str | None = None
         t0 = time.perf_counter()
@@ -411,6 +411,11 @@ def run_in_pool(
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             error = f"{type(exc).__name__}: {_clip(first)}".rstrip(": ")
         seconds = time.perf_counter() - t0
+        return finish(job, nb, error, seconds)  # the pool runs it while the kernel goes on
+
+    async def finish(
+        job: ReportJob, nb: nbformat.NotebookNode, error: str | None, seconds: float
+    ) -> None:
         async with export:
             result = await asyncio.to_thread(
                 _finish_one, job, nb, error, seconds, run_dir, show_code, run_id, theme
