@@ -6,7 +6,8 @@ parameters, missing notebooks, missing kernel) and raises one
 is written. Then the notebooks are executed, ``workers`` at a time, in a pool
 of kernels reused across reports (:mod:`workbench.report.pool`; parameters
 injected as Papermill does) into ``<out_dir>/<run-id>/<name>.ipynb`` and
-exported to ``<name>.html`` beside it.
+exported to ``<name>.html`` beside it; the reports that took longest in the last
+runs start first (:mod:`workbench.report.history`), results are listed in job order.
 A failing notebook does not stop the others: it keeps its partially executed
 notebook and an HTML page marked FAILED, and the run's exit code is 1.
 Finally ``<out_dir>/index.html`` is rewritten to list every run.
@@ -33,6 +34,7 @@ from workbench.config_sections import THEMES
 from workbench.errors import ValidationError
 from workbench.paths import PROJECT_ROOT, REPORTS_DIR
 from workbench.report._nbformat import nbformat
+from workbench.report.history import last_seconds, longest_first
 from workbench.report.html import notebook_to_html
 from workbench.report.index import MANIFEST_NAME, write_index, write_manifest
 from workbench.report.outputs import TABLES_DIR, describe, strip_tables, write_tables
@@ -276,7 +278,7 @@ def run_reports(
     try:
         with _kernel_env():
             run_in_pool(
-                converted,
+                longest_first(converted, last_seconds(out, skip=run_dir)),
                 done,
                 run_dir=run_dir,
                 run_id=run_id,
