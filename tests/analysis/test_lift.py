@@ -104,3 +104,14 @@ def test_zero_touch_journeys_are_left_out_by_default() -> None:
     assert web["lift_low"] == pytest.approx(
         3.75 * math.exp(-1.959963984540054 * math.sqrt(1 / 2.5 - 1 / 4 + 1 / 0.5 - 1 / 3))
     )
+
+
+def test_z_is_the_normal_quantile_of_scipy_stats() -> None:
+    from scipy import stats
+
+    from workbench.analysis.lift import _z
+
+    for confidence in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+        assert _z(confidence) == float(stats.norm.ppf(0.5 + confidence / 2))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        _z(1.0)

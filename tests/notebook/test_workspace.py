@@ -336,3 +336,34 @@ def test_a_kernel_loads_the_tables_once_and_each_notebook_gets_its_own_copy(
     shutil.copytree(processed, copy)
     module.Workspace.load(config, copy)
     assert len(reads) == 2
+
+
+def test_equal_journey_requests_build_once_and_segments_filter_every_journey(
+    small_project, monkeypatch
+):
+    """Defaults spelled out or left out are one request; a segment is a filter of all."""
+    from workbench.analysis.segments import segment_mask
+    from workbench.notebook import workspace as module
+
+    config, processed = small_project
+    builds = []
+    real = module.build_journeys
+    monkeypatch.setattr(module, "build_journeys", lambda *a, **k: builds.append(k) or real(*a, **k))
+    monkeypatch.setattr(module, "_LOADED", {})
+    ws = module.Workspace.load(config, processed)
+    jc = ws.config.journeys
+    everyone = ws.journeys()
+    spelled = ws.journeys(lookback_days=jc.lookback_days, path_level=jc.path_level, unit=jc.unit)
+    smb = ws.journeys(segment="smb")
+    enterprise = ws.journeys(segment="enterprise", lookback_days=jc.lookback_days)
+    assert len(builds) == 1
+    pd.testing.assert_frame_equal(spelled.journeys, everyone.journeys)
+    mask = segment_mask(everyone.journeys, ws.config.segments["smb"])
+    expected = everyone.journeys.loc[mask].reset_index(drop=True)
+    pd.testing.assert_frame_equal(smb.journeys, expected)
+    theirs = everyone.touches[everyone.touches["journey_id"].isin(expected["journey_id"])]
+    pd.testing.assert_frame_equal(smb.touches, theirs.reset_index(drop=True))
+    assert smb.settings["segment"] == "smb" and enterprise.settings["segment"] == "enterprise"
+    pd.testing.assert_frame_equal(smb.excluded, everyone.excluded)
+    ws.journeys(segment="smb", lookback_days=jc.lookback_days + 1)  # another request
+    assert len(builds) == 2 and builds[1]["lookback_days"] == jc.lookback_days + 1

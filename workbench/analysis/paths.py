@@ -505,22 +505,27 @@ def grid_links(
         ``step`` (1-based column of the source node), ``source``, ``target``,
         ``journeys``, ``conversions``, ``value``; sorted by step, source, target code.
     """
-    parts = []
-    for k in range(grid.shape[1] - 1):
-        pair = pd.DataFrame({"source": grid[:, k], "target": grid[:, k + 1], "c": conv, "v": value})
-        g = pair.groupby(["source", "target"], sort=True)
-        part = pd.DataFrame(
-            {"journeys": g.size(), "conversions": g["c"].sum(), "value": g["v"].sum()}
-        )
-        parts.append(part.reset_index().assign(step=k + 1))
     cols = ["step", "source", "target", "journeys", "conversions", "value"]
-    if not parts or not len(grid):
+    n_links = grid.shape[1] - 1
+    if n_links < 1 or not len(grid):
         out = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
         out["value"] = out["value"].astype(float)
         for c in ("source", "target"):
             out[c] = out[c].astype("string")
         return out
-    out = pd.concat(parts, ignore_index=True)
+    pairs = pd.DataFrame(  # every column pair stacked: one grouping for all steps
+        {
+            "step": np.repeat(np.arange(1, n_links + 1, dtype=np.int64), len(grid)),
+            "source": grid[:, :-1].T.ravel(),
+            "target": grid[:, 1:].T.ravel(),
+            "c": np.tile(conv, n_links),
+            "v": np.tile(value, n_links),
+        }
+    )
+    g = pairs.groupby(["step", "source", "target"], sort=True)
+    out = pd.DataFrame(
+        {"journeys": g.size(), "conversions": g["c"].sum(), "value": g["v"].sum()}
+    ).reset_index()
     out["source"] = pd.array(names[out["source"]], dtype="string")
     out["target"] = pd.array(names[out["target"]], dtype="string")
     return out[cols].astype({"journeys": "int64", "conversions": "int64", "step": "int64"})

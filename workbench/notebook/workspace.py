@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -205,76 +206,95 @@ class Workspace:
         jc = self.config.journeys
         if period is None:
             period = self.period(period_days, end, start)
-        key = (
-            segment,
-            period,
-            lookback_days,
-            tuple(conversion_types or ()),
-            unit,
-            path_level,
-            tuple(touch_types or ()),
-            collapse_repeats,
-            include_internal,
-        )
-        if key in self._cache:
-            return _copy_set(self._cache[key])
-        seg = None if segment == ALL else self._segment(segment)
-        tp, conv = self.prepared.touchpoints, self.prepared.conversions
-        dropped = []
-        if not include_internal:
-            tp, n_tp = drop_internal(tp)
-            conv, n_conv = drop_internal(conv)
-            dropped = [
-                (name, INTERNAL_REASON, n)
-                for name, n in (("touchpoints", n_tp), ("conversions", n_conv))
-            ]
-        tp, rule_counts = self._rules_applied(tp, conv, include_internal)
-        dropped += [
-            ("touchpoints", f"{r.step}: {r.rule}", int(r.touches)) for r in rule_counts.itertuples()
-        ]
-        js = build_journeys(
-            tp,
-            conv,
+        unit = unit or jc.unit
+        options: dict[str, Any] = dict(  # defaults resolved: equal requests share a cache entry
             lookback_days=lookback_days or jc.lookback_days,
-            unit=unit or jc.unit,
+            unit=unit,
             touch_types=touch_types or (list(jc.touch_types) if jc.touch_types else None),
             collapse_repeats=jc.collapse_repeats if collapse_repeats is None else collapse_repeats,
             path_level=path_level or jc.path_level,
             conversion_types=conversion_types
             or (list(jc.conversion_types) if jc.conversion_types else None),
             period=period,
+        )
+        key = (segment, include_internal, *(_hashable(v) for v in options.values()))
+        if key in self._cache:
+            return _copy_set(self._cache[key])
+        seg = None if segment == ALL else self._segment(segment)
+        if seg is None:
+            out = self._all_journeys(options, include_internal)
+        else:  # the segment's rows of every journey: built once for all segments
+            everyone = self.journeys(
+                segment=ALL, include_internal=include_internal, **options
+            )  # resolved options resolve to themselves
+            out = self._segment_set(everyone, seg, segment)
+        self._cache[key] = out
+        return _copy_set(out)
+
+    def _all_journeys(self, options: dict[str, Any], include_internal: bool) -> JourneySet:
+        """Every journey (no segment filter) with ``options`` resolved by :meth:`journeys`."""
+        tp, conv, rule_counts, dropped = self._rules_applied(include_internal)
+        dropped = dropped + [
+            ("touchpoints", f"{r.step}: {r.rule}", int(r.touches)) for r in rule_counts.itertuples()
+        ]
+        js = build_journeys(
+            tp,
+            conv,
+            **options,
             attributes=self.people.drop(columns=["account_id"], errors="ignore")
-            if (unit or jc.unit) == "person"
+            if options["unit"] == "person"
             else None,
         )
         extra = pd.DataFrame(dropped, columns=["table", "reason", "rows"])
         excluded = pd.concat([js.excluded, extra[extra["rows"] > 0]], ignore_index=True)
-        journeys, touches = js.journeys, js.touches
-        if seg is not None:
-            try:
-                mask = segment_mask(journeys, seg)
-            except Exception as exc:  # noqa: BLE001 - any failure is a config problem
-                raise WorkbenchError(
-                    f"segments.{seg.name}.filter = {seg.filter!r} cannot be evaluated on the "
-                    f"journeys: {exc}; columns: {', '.join(map(str, journeys.columns))}"
-                ) from None
-            journeys = journeys.loc[mask].reset_index(drop=True)
-            touches = touches[touches[JOURNEY_ID].isin(journeys[JOURNEY_ID])].reset_index(drop=True)
-        out = JourneySet(
+        return JourneySet(
+            journeys=js.journeys,
+            touches=js.touches,
+            excluded=excluded,
+            settings={**js.settings, "segment": ALL},
+        )
+
+    @staticmethod
+    def _segment_set(everyone: JourneySet, seg: SegmentConfig, segment: str) -> JourneySet:
+        """The journeys of ``everyone`` in segment ``seg`` (named ``segment``), their touches."""
+        journeys = everyone.journeys
+        try:
+            mask = segment_mask(journeys, seg)
+        except Exception as exc:  # noqa: BLE001 - any failure is a config problem
+            raise WorkbenchError(
+                f"segments.{seg.name}.filter = {seg.filter!r} cannot be evaluated on the "
+                f"journeys: {exc}; columns: {', '.join(map(str, journeys.columns))}"
+            ) from None
+        journeys = journeys.loc[mask].reset_index(drop=True)
+        touches = everyone.touches
+        touches = touches[touches[JOURNEY_ID].isin(journeys[JOURNEY_ID])].reset_index(drop=True)
+        return JourneySet(
             journeys=journeys,
             touches=touches,
-            excluded=excluded,
-            settings={**js.settings, "segment": segment},
+            excluded=everyone.excluded,
+            settings={**everyone.settings, "segment": segment},
         )
-        self._cache[key] = out
-        return _copy_set(out)
 
     def _rules_applied(
-        self, tp: pd.DataFrame, conv: pd.DataFrame, include_internal: bool
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        self, include_internal: bool
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[tuple[str, str, int]]]:
+        """Touchpoints after the journey rules, conversions, rule counts and rows left out.
+
+        Internal and test people's rows are left out first unless ``include_internal``;
+        computed once per kernel (the tables do not change between notebooks).
+        """
         if include_internal not in self._rules_cache:
-            rules = self.config.journey_rules
-            self._rules_cache[include_internal] = apply_journey_rules(tp, conv, rules)
+            tp, conv = self.prepared.touchpoints, self.prepared.conversions
+            dropped: list[tuple[str, str, int]] = []
+            if not include_internal:
+                tp, n_tp = drop_internal(tp)
+                conv, n_conv = drop_internal(conv)
+                dropped = [
+                    (name, INTERNAL_REASON, n)
+                    for name, n in (("touchpoints", n_tp), ("conversions", n_conv))
+                ]
+            tp, counts = apply_journey_rules(tp, conv, self.config.journey_rules)
+            self._rules_cache[include_internal] = (tp, conv, counts, dropped)
         return self._rules_cache[include_internal]
 
     def journey_rule_counts(self, *, include_internal: bool = False) -> pd.DataFrame:
@@ -283,10 +303,7 @@ class Workspace:
         The ``[journeys.merge]`` / ``[journeys.exclude]`` rules; columns ``step,
         rule, touches``, for the data-health report.
         """
-        tp, conv = self.prepared.touchpoints, self.prepared.conversions
-        if not include_internal:
-            tp, conv = drop_internal(tp)[0], drop_internal(conv)[0]
-        return self._rules_applied(tp, conv, include_internal)[1].copy()
+        return self._rules_applied(include_internal)[2].copy()
 
     def experiments(self) -> pd.DataFrame:
         """The config's lift-test experiments (``[[experiments]]`` or the CSV it names)."""
@@ -327,6 +344,11 @@ def _folder_stamp(folder: Path) -> tuple:
     """:func:`_stamp` of every file in ``folder`` and its ``diagnostics`` folder."""
     files = [p for d in (folder, folder / "diagnostics") if d.is_dir() for p in d.iterdir()]
     return (str(folder.resolve()), *sorted(_stamp(p) for p in files if p.is_file()))
+
+
+def _hashable(value: object) -> object:
+    """A cache-key part: lists become tuples."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _copy(frame: pd.DataFrame) -> pd.DataFrame:

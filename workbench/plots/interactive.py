@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from workbench.plots.colors import channel_color
-from workbench.plots.paths import flow_geometry
 
 __all__ = [
     "CHART_CLASS",
@@ -170,14 +169,19 @@ def _lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
     return out
 
 
-def _ribbon_xy(r: Any) -> tuple[list[float], list[float]]:
+def _ribbons_xy(geo: pd.DataFrame) -> tuple[list[list[float]], list[list[float]]]:
+    """Outline of every ribbon of ``geo`` (:func:`flow_geometry` links): xs and ys per link."""
     t = np.linspace(0.0, 1.0, _RIBBON_POINTS)
     ease = t * t * (3 - 2 * t)  # smoothstep: flat at both ends, like the static ribbons
-    x = r.x0 + (r.x1 - r.x0) * t
-    top = r.source_top + (r.target_top - r.source_top) * ease
-    bottom = r.source_bottom + (r.target_bottom - r.source_bottom) * ease
-    xs = np.concatenate([x, x[::-1]]).round(3).tolist()
-    ys = np.concatenate([top, bottom[::-1]]).round(1).tolist()
+
+    def col(name: str) -> np.ndarray:
+        return geo[name].to_numpy(dtype=float)[:, None]
+
+    x = col("x0") + (col("x1") - col("x0")) * t
+    top = col("source_top") + (col("target_top") - col("source_top")) * ease
+    bottom = col("source_bottom") + (col("target_bottom") - col("source_bottom")) * ease
+    xs = np.concatenate([x, x[:, ::-1]], axis=1).round(3).tolist()
+    ys = np.concatenate([top, bottom[:, ::-1]], axis=1).round(1).tolist()
     return xs, ys
 
 
@@ -193,9 +197,13 @@ def _node_values(links: pd.DataFrame) -> pd.Series:
 
 
 def _flow_view(links: pd.DataFrame, headers: Sequence[str]) -> dict[str, Any]:
+    # imported here: the report runner imports this module for add_chart_runtime only,
+    # and the flow geometry pulls in matplotlib
+    from workbench.plots.paths import flow_geometry
+
     nodes, geo = flow_geometry(links)
     total = int(nodes.loc[nodes["step"] == nodes["step"].min(), "journeys"].sum())
-    values = _node_values(links)
+    values = _node_values(links).to_dict()
     nodes["value"] = [
         float(values.get((s, n), 0.0)) for s, n in zip(nodes["step"], nodes["node"], strict=True)
     ]
@@ -205,11 +213,11 @@ def _flow_view(links: pd.DataFrame, headers: Sequence[str]) -> dict[str, Any]:
     )
     nodes["color"] = [channel_color(n) for n in nodes["node"]]
     nodes["column"] = [headers[min(s - 1, len(headers) - 1)] for s in nodes["step"]]
-    xs, ys = zip(*(_ribbon_xy(r) for r in geo.itertuples()), strict=True) if len(geo) else ((), ())
+    xs, ys = _ribbons_xy(geo)
     link_data = _lists(geo[["step", "source", "target", "journeys", "conversions", "value"]])
     link_data |= {
-        "xs": list(xs),
-        "ys": list(ys),
+        "xs": xs,
+        "ys": ys,
         "color": [channel_color(s) for s in geo["source"]],
         "rate": [
             round(c / j, 4) if j else 0.0

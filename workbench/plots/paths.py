@@ -233,36 +233,50 @@ def flow_geometry(
         (the input's columns plus ``x0, x1, source_top, source_bottom, target_top,
         target_bottom``) in drawing order.
     """
+    # plain Python over the few nodes and links (hundreds at most): per-step pandas calls
+    # cost more than the whole layout
     nodes = flow_nodes(links)
-    steps = sorted(nodes["step"].unique())
-    total = int(nodes.loc[nodes["step"] == steps[0], "journeys"].sum()) if steps else 0
+    sums = {
+        (s, node): (n, c)
+        for s, node, n, c in zip(
+            nodes["step"].to_numpy(dtype=np.int64),
+            list(nodes["node"]),
+            nodes["journeys"].to_numpy(),
+            nodes["conversions"].to_numpy(),
+            strict=True,
+        )
+    }
+    step = links["step"].to_numpy(dtype=np.int64)
+    source, target = list(links["source"]), list(links["target"])
+    journeys = links["journeys"].to_numpy()
+    steps = sorted({s for s, _ in sums})
+    total = int(sum(n for (s, _), (n, _c) in sums.items() if s == steps[0])) if steps else 0
     space = gap * total
     rows, pos = [], {}
     for s in steps:
-        col = nodes.loc[nodes["step"] == s].copy()
-        col["_last"] = col["node"].map(_LAST).fillna(-1)
-        col = col.sort_values(["_last", "journeys", "node"], ascending=[True, False, True])
+        col = sorted(
+            ((node, n, c) for (st, node), (n, c) in sums.items() if st == s),
+            key=lambda r: (_LAST.get(r[0], -1), -r[1], r[0]),
+        )
         top = total + space * (len(col) - 1)
-        for node, n, c in zip(col["node"], col["journeys"], col["conversions"], strict=True):
+        for node, n, c in col:
             rows.append((s, node, n, c, s - node_width / 2, s + node_width / 2, top - n, top))
             pos[(s, node)] = [top, top]  # next free top edge for outgoing / incoming ribbons
             top = top - n - space
     cols = ["step", "node", "journeys", "conversions", "x0", "x1", "bottom", "top"]
     geo_nodes = pd.DataFrame(rows, columns=cols)
-    order = {k: i for i, k in enumerate(pos)}
-    ordered = links.assign(
-        _s=[order[(s, v)] for s, v in zip(links["step"], links["source"], strict=True)],
-        _t=[order[(s + 1, v)] for s, v in zip(links["step"], links["target"], strict=True)],
-    ).sort_values(["_s", "_t"])
+    rank = {k: i for i, k in enumerate(pos)}
+    first = np.array([rank[(s, v)] for s, v in zip(step, source, strict=True)], dtype=np.int64)
+    second = np.array([rank[(s + 1, v)] for s, v in zip(step, target, strict=True)], dtype=np.int64)
+    order = np.lexsort((second, first))
     edges = []
-    for s, src, tgt, n in zip(
-        ordered["step"], ordered["source"], ordered["target"], ordered["journeys"], strict=True
-    ):
-        out_top, in_top = pos[(s, src)][0], pos[(s + 1, tgt)][1]
+    for k in order:
+        s, n = step[k], journeys[k]
+        out_top, in_top = pos[(s, source[k])][0], pos[(s + 1, target[k])][1]
         edges.append((out_top, out_top - n, in_top, in_top - n))
-        pos[(s, src)][0] -= n
-        pos[(s + 1, tgt)][1] -= n
-    geo_links = ordered.drop(columns=["_s", "_t"]).reset_index(drop=True)
+        pos[(s, source[k])][0] -= n
+        pos[(s + 1, target[k])][1] -= n
+    geo_links = links.take(order).reset_index(drop=True)
     ends = pd.DataFrame(
         edges, columns=["source_top", "source_bottom", "target_top", "target_bottom"], dtype=float
     )

@@ -6,7 +6,8 @@ parameters, missing notebooks, missing kernel) and raises one
 is written. Then the notebooks are executed, ``workers`` at a time, in a pool
 of kernels reused across reports (:mod:`workbench.report.pool`; parameters
 injected as Papermill does) into ``<out_dir>/<run-id>/<name>.ipynb`` and
-exported to ``<name>.html`` beside it.
+exported to ``<name>.html`` beside it; the reports that took longest in the last
+runs start first (:mod:`workbench.report.history`), results are listed in job order.
 A failing notebook does not stop the others: it keeps its partially executed
 notebook and an HTML page marked FAILED, and the run's exit code is 1.
 Finally ``<out_dir>/index.html`` is rewritten to list every run.
@@ -23,7 +24,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from workbench.config_sections import THEMES
 from workbench.errors import ValidationError
 from workbench.paths import PROJECT_ROOT, REPORTS_DIR
 from workbench.report._nbformat import nbformat
+from workbench.report.history import last_seconds, longest_first
 from workbench.report.html import notebook_to_html
 from workbench.report.index import MANIFEST_NAME, write_index, write_manifest
 from workbench.report.outputs import TABLES_DIR, describe, strip_tables, write_tables
@@ -276,7 +278,7 @@ def run_reports(
     try:
         with _kernel_env():
             run_in_pool(
-                converted,
+                longest_first(converted, last_seconds(out, skip=run_dir)),
                 done,
                 run_dir=run_dir,
                 run_id=run_id,
@@ -384,8 +386,8 @@ def run_in_pool(
     """Execute ``jobs`` in a :class:`~workbench.report.pool.KernelPool`; ``done`` gets each result.
 
     ``done`` is called as each report finishes (in completion order, from one
-    thread at a time). HTML exports run in a helper thread, one at a time, so
-    the kernels keep working meanwhile.
+    thread at a time). HTML exports run in a helper thread, one at a time, while
+    the kernel that ran the notebook already runs the next one.
     """
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -399,7 +401,7 @@ def run_in_pool(
     )
     export = asyncio.Lock()
 
-    async def execute(run: Callable[..., Any], job: ReportJob) -> None:
+    async def execute(run: Callable[..., Any], job: ReportJob) -> Awaitable[None]:
         nb = nbformat.read(job.notebook, as_version=4)
         error: str | None = None
         t0 = time.perf_counter()
@@ -411,6 +413,11 @@ def run_in_pool(
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             error = f"{type(exc).__name__}: {_clip(first)}".rstrip(": ")
         seconds = time.perf_counter() - t0
+        return finish(job, nb, error, seconds)  # the pool runs it while the kernel goes on
+
+    async def finish(
+        job: ReportJob, nb: nbformat.NotebookNode, error: str | None, seconds: float
+    ) -> None:
         async with export:
             result = await asyncio.to_thread(
                 _finish_one, job, nb, error, seconds, run_dir, show_code, run_id, theme

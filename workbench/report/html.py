@@ -15,10 +15,13 @@ colours, or ``auto``: light, and dark where the reader's system prefers it.
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from workbench.config_sections import THEMES
 from workbench.plots.interactive import add_chart_runtime
@@ -129,9 +132,6 @@ def notebook_to_html(
     Path
         ``html_path``.
     """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
     if isinstance(notebook, str | Path):
         name = Path(notebook).stem
         nb = nbformat.read(Path(notebook), as_version=4)
@@ -146,6 +146,29 @@ def notebook_to_html(
     nb = strip_tables(strip_published(nb))
     nb.metadata.pop("widgets", None)  # widget state would pull the widget manager from a CDN
     nb.metadata["title"] = title
+    resources: dict[str, object] = {"metadata": {"name": name}, "wb_header_html": header_html}
+    if resources_dir is not None:
+        resources["metadata"] = {"name": name, "path": str(resources_dir)}
+    with _EXPORTING:  # one exporter per look, used by one thread at a time
+        exporter = _exporter(show_code, "dark" if theme == "dark" else "light")
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = _finish_page(body, theme)
+    body = add_chart_runtime(body)  # BokehJS once, only on pages with interactive charts
+    out = Path(html_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+_EXPORTING = threading.Lock()
+
+
+@functools.cache
+def _exporter(show_code: bool, theme: str) -> Any:
+    """The nbconvert exporter of a report page; kept, so its templates compile once a process."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         template_name="lab",
         template_file=_TEMPLATE_NAME,
@@ -154,20 +177,11 @@ def notebook_to_html(
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
-        theme="dark" if theme == "dark" else "light",
+        theme=theme,
     )
     exporter.require_js_url = ""
     exporter.mathjax_url = ""
-    resources: dict[str, object] = {"metadata": {"name": name}, "wb_header_html": header_html}
-    if resources_dir is not None:
-        resources["metadata"] = {"name": name, "path": str(resources_dir)}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    body = _finish_page(body, theme)
-    body = add_chart_runtime(body)  # BokehJS once, only on pages with interactive charts
-    out = Path(html_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body, encoding="utf-8")
-    return out
+    return exporter
 
 
 def _finish_page(body: str, theme: str) -> str:

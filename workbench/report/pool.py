@@ -23,6 +23,7 @@ the same for both engines.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -204,8 +205,12 @@ class KernelPool:
         ``run(nb, parameters, language)`` executes one notebook in a warm kernel
         and returns it (raising :class:`NotebookFailure` or another exception
         on failure; the partly executed notebook is then the ``nb`` passed in,
-        parameterized and mutated in place). Returns when all items are done;
-        the kernels are shut down, also on interruption.
+        parameterized and mutated in place). ``execute`` may return an
+        awaitable (e.g. writing the report): it is awaited in the background
+        while the kernel already runs the next item, so a kernel never waits
+        for work that does not need it. Returns when all items and their
+        awaitables are done; each kernel is shut down as soon as no item is
+        left for it, and every kernel also on interruption.
         """
         asyncio.run(self._map(list(items), execute))
 
@@ -217,13 +222,22 @@ class KernelPool:
             _Kernel(self.kernel_name, self.cwd, self.extra_arguments)
             for _ in range(min(self.workers, len(items)))
         ]
+        tails: list[asyncio.Future[Any]] = []
         try:
-            await asyncio.gather(*(self._worker(k, queue, execute) for k in kernels))
+            await asyncio.gather(*(self._worker(k, queue, execute, tails) for k in kernels))
+            await asyncio.gather(*tails)
         finally:
+            for tail in tails:
+                tail.cancel()
+            await asyncio.gather(*tails, return_exceptions=True)
             await asyncio.gather(*(k.shutdown() for k in kernels), return_exceptions=True)
 
     async def _worker(
-        self, kernel: _Kernel, queue: asyncio.Queue[T], execute: Callable[..., Awaitable[Any]]
+        self,
+        kernel: _Kernel,
+        queue: asyncio.Queue[T],
+        execute: Callable[..., Awaitable[Any]],
+        tails: list[asyncio.Future[Any]],
     ) -> None:
         while not queue.empty():
             item = queue.get_nowait()
@@ -233,7 +247,10 @@ class KernelPool:
             ) -> nbformat.NotebookNode:
                 return await self._run(kernel, nb, parameters, language)
 
-            await execute(run, item)
+            tail = await execute(run, item)
+            if inspect.isawaitable(tail):
+                tails.append(asyncio.ensure_future(tail))
+        await kernel.shutdown()  # nothing left for it: free its memory while others work
 
     async def _ready(self, kernel: _Kernel) -> None:
         if kernel.km is not None and not await kernel.alive():
