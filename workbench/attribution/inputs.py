@@ -203,24 +203,37 @@ class Paths:
     def subset(self, path_mask: np.ndarray) -> Paths:
         """Only the paths where ``path_mask`` is true (channel list unchanged)."""
         keep = np.asarray(path_mask, dtype=bool)
-        touch_keep = np.repeat(keep, self.lengths)
-        lengths = self.lengths[keep]
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        return self.take(np.flatnonzero(keep), np.repeat(keep, self.lengths))
+
+    def take(self, rows: np.ndarray, touch_keep: np.ndarray) -> Paths:
+        """The paths ``rows`` (ascending indices) with only their touches where ``touch_keep``.
+
+        ``touch_keep`` is a mask over every touch; touches of paths not in ``rows``
+        must be false. Per-path arrays are taken at ``rows``, per-touch arrays at
+        ``touch_keep`` (channel list unchanged).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        touch_keep = np.asarray(touch_keep, dtype=bool)
+        lengths = np.bincount(self.path_of_touch[touch_keep], minlength=self.n_paths)[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
 
         def per_path(a: np.ndarray | None) -> np.ndarray | None:
-            return None if a is None else a[keep]
+            return None if a is None else a[rows]
+
+        def per_touch(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[touch_keep]
 
         return dataclasses.replace(
             self,
             codes=self.codes[touch_keep],
             offsets=offsets,
-            conversions=self.conversions[keep],
-            nulls=self.nulls[keep],
-            value=self.value[keep],
-            ids=self.ids[keep],
+            conversions=self.conversions[rows],
+            nulls=self.nulls[rows],
+            value=self.value[rows],
+            ids=self.ids[rows],
             positions=self.positions[touch_keep],
-            days_before=None if self.days_before is None else self.days_before[touch_keep],
+            days_before=per_touch(self.days_before),
             lead_index=per_path(self.lead_index),
             opportunity_index=per_path(self.opportunity_index),
             strata=per_path(self.strata),

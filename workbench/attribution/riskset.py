@@ -106,28 +106,13 @@ def risk_set_rows(paths: Paths, cuts: int) -> RiskSetRows:
 
 
 def _cut(paths: Paths, keep: np.ndarray, rows: np.ndarray) -> Paths:
-    """The paths ``rows`` with only their touches where ``keep`` (each keeps its first touch)."""
-    lengths = np.add.reduceat(keep.astype(np.int64), paths.starts)[rows]
-    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-
-    def per_path(a: np.ndarray | None) -> np.ndarray | None:
-        return None if a is None else a[rows]
-
+    """The paths ``rows`` with only their touches where ``keep``, as non-converting copies."""
     return dataclasses.replace(
-        paths,
-        codes=paths.codes[keep],
-        offsets=offsets,
+        paths.take(rows, keep),
         conversions=np.zeros(len(rows)),
-        nulls=paths.nulls[rows],
         value=np.zeros(len(rows)),
-        ids=paths.ids[rows],
-        positions=paths.positions[keep],
-        days_before=None if paths.days_before is None else paths.days_before[keep],
         lead_index=None,
         opportunity_index=None,
-        strata=per_path(paths.strata),
-        exposure_days=per_path(paths.exposure_days),
     )
 
 
