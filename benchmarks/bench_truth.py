@@ -90,22 +90,37 @@ def _score(
     ws: Workspace,
     true_baseline: float,
     strata: str = "",
-    ours_options: dict[str, object] | None = None,
+    ours_options: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
     defaults = resolve_models(None, ws.config.attribution)
-    models = list(dict.fromkeys([*defaults, _OURS]))
-    options = model_options(ws.config.attribution, models)
-    used = strata if strata in journeys.columns else ""  # oracle journeys have no attributes
-    if used:  # only the incrementality model reads the strata; the others ignore them
-        options = {**options, "strata": used}
-    options = {**options, **(ours_options or {})}  # options of the incrementality model only
+    options = model_options(ws.config.attribution, defaults)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        everything = run_models(touches, journeys, models, **options)
-        cmp_all = experiment_comparison(touches, journeys, experiments, models, **options)
-    ours = {**_ours(everything, cmp_all, truth, true_baseline), "ours_strata": used}
-    credits = everything[everything["model"].isin(defaults)]
-    cmp = cmp_all[cmp_all["model"].isin(defaults)]
+        credits = run_models(touches, journeys, defaults, **options)
+        cmp = experiment_comparison(touches, journeys, experiments, defaults, **options)
+    used = strata if strata in journeys.columns else ""  # oracle journeys have no attributes
+    variants = []
+    for extra in ours_options or [{}]:  # options of the incrementality model only
+        mine = {**model_options(ws.config.attribution, [_OURS])}
+        if used:
+            mine["strata"] = used
+        if extra.get("strata") and extra["strata"] not in journeys.columns:
+            extra = {k: v for k, v in extra.items() if k != "strata"}
+        mine.update({k: v for k, v in extra.items() if k != "covariates"})
+        covariates = [c for c in extra.get("covariates", []) if c in journeys.columns]  # type: ignore[union-attr]
+        if covariates:
+            mine["covariates"] = covariates
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            own = run_models(touches, journeys, [_OURS], **mine)
+            own_cmp = experiment_comparison(touches, journeys, experiments, [_OURS], **mine)
+        variants.append(
+            {
+                **_ours(own, own_cmp, truth, true_baseline),
+                "ours_strata": str(mine.get("strata", "")),
+                "ours_options": {k: v for k, v in mine.items() if k != "strata"},
+            }
+        )
     plain = truthfulness(credits, truth)
     calibrated = truthfulness(calibrate_credits(credits, cmp), truth)
     # the same calibration with noise-free experiments: the true conversions lost
@@ -130,7 +145,8 @@ def _score(
         "best_model_shapley_truth": plain_sh["model"].iloc[0],
         "best_calibrated_tv_shapley_truth": float(calibrated_sh["tv_conversions"].iloc[0]),
         "best_errors": _errors(credits[credits["model"] == best], truth),
-        **ours,
+        **variants[0],
+        "variants": variants,
     }
 
 
@@ -177,6 +193,21 @@ def _errors(credits: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
     return {str(k): round(float(v), 4) for k, v in diff.items()}
 
 
+def _print_ours(v: dict[str, object]) -> None:
+    """One incrementality variant's distances, baseline share and largest errors."""
+    by = f" by {v['ours_strata']}" if v["ours_strata"] else ""
+    print(
+        f"    {_OURS}{by} {json.dumps(v['ours_options'])}: TV {v['ours_tv']:.1%}, "
+        f"calibrated {v['ours_calibrated_tv']:.1%}, "
+        f"vs Shapley truth {v['ours_tv_shapley_truth']:.1%}, baseline counted as "
+        f"misplaced {v['ours_tv_baseline_counted']:.1%}; baseline share "
+        f"{v['ours_baseline_share']:.1%} (true {v['true_baseline_share']:.1%})",
+        flush=True,
+    )
+    top = list(v["ours_errors"].items())[:6]  # type: ignore[attr-defined]
+    print("    its largest errors: " + ", ".join(f"{k} {e:+.1%}" for k, e in top))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
@@ -197,10 +228,12 @@ def main() -> None:
         "--options",
         default="{}",
         help="JSON object of further incrementality options, e.g. "
-        '\'{"controls": [], "risk_set_cuts": 5}\'',
+        '\'{"controls": [], "risk_set_cuts": 5}\', or a list of such objects: each is '
+        "scored on the same prepared samples (the default models are run once)",
     )
     args = parser.parse_args()
     ours_options = json.loads(args.options)
+    ours_options = ours_options if isinstance(ours_options, list) else [ours_options]
     rows = []
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix="bench_truth_") as tmp:
@@ -249,14 +282,8 @@ def main() -> None:
                 )
                 top = list(r["best_errors"].items())[:6]
                 print("    largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
-                print(
-                    f"    {_OURS}{' by ' + str(r['ours_strata']) if r['ours_strata'] else ''}: TV {r['ours_tv']:.1%}, calibrated {r['ours_calibrated_tv']:.1%}, "
-                    f"vs Shapley truth {r['ours_tv_shapley_truth']:.1%}, baseline counted as "
-                    f"misplaced {r['ours_tv_baseline_counted']:.1%}; baseline share "
-                    f"{r['ours_baseline_share']:.1%} (true {r['true_baseline_share']:.1%})"
-                )
-                top = list(r["ours_errors"].items())[:6]
-                print("    its largest errors: " + ", ".join(f"{k} {v:+.1%}" for k, v in top))
+                for v in r["variants"]:
+                    _print_ours(v)
     frame = pd.DataFrame(rows)
     cols = ["best_tv", "best_calibrated_tv", "best_calibrated_exact_tv", "best_tv_shapley_truth",
             "ours_tv", "ours_calibrated_tv"]  # fmt: skip

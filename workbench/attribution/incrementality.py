@@ -101,9 +101,11 @@ __all__ = [
 #: Channel credited with the conversions the model expects without any marketing touch.
 BASELINE = "(baseline)"
 #: Feature transforms of a channel's touch count.
-FEATURES: tuple[str, ...] = ("log_count", "presence")
+FEATURES: tuple[str, ...] = ("decayed", "log_count", "presence")
 #: How a journey's incremental probability is split over its channels.
-CREDIT_METHODS: tuple[str, ...] = ("shapley", "removal")
+CREDIT_METHODS: tuple[str, ...] = ("lost", "shapley", "removal")
+#: Candidate decays of ``features = "decayed"`` with ``decay = 0`` (chosen by cross-validation).
+DECAYS: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
 #: Non-marketing covariates a journey can be controlled for.
 CONTROLS: tuple[str, ...] = ("exposure", "first_channel", "length", "span")
 #: Candidate L2 penalties per journey, compared by cross-validated log loss.
@@ -113,17 +115,28 @@ _MAX_EXACT = 14
 _CELLS = 2_000_000
 
 
-def path_features(paths: Paths, features: str = "log_count") -> sp.csr_matrix:
-    """Sparse (paths x channels) matrix of channel features (see the module docstring)."""
+def path_features(paths: Paths, features: str = "log_count", decay: float = 0.5) -> sp.csr_matrix:
+    """Sparse (paths x channels) matrix of channel features (see the module docstring).
+
+    ``"decayed"``: the k-th touch of a channel (0-based) counts ``decay ** k``, so
+    ``n`` touches give ``(1 - decay ** n) / (1 - decay)`` (``n`` when ``decay = 1``).
+    """
     if features not in FEATURES:
         raise ValueError(f"features must be one of {FEATURES}; got {features!r}")
+    if features == "decayed" and not 0 < decay <= 1:
+        raise ValueError(f"decay must be in (0, 1]; got {decay}")
     counts = sp.csr_matrix(
         (np.ones(len(paths.codes)), (paths.path_of_touch, paths.codes)),
         shape=(paths.n_paths, paths.n_channels),
     )
     counts.sum_duplicates()
     out = counts.copy()
-    out.data = np.log1p(out.data) if features == "log_count" else np.ones_like(out.data)
+    if features == "log_count":
+        out.data = np.log1p(out.data)
+    elif features == "decayed":
+        out.data = out.data if decay == 1 else (1 - decay**out.data) / (1 - decay)
+    else:
+        out.data = np.ones_like(out.data)
     return out
 
 
@@ -167,6 +180,9 @@ def control_features(
             d = np.nan_to_num(paths.days_before)
             span = np.maximum.reduceat(d, paths.starts) - np.minimum.reduceat(d, paths.starts)
             cols.append(np.log1p(np.maximum(span, 0.0)))
+    if paths.covariates is not None:  # the journeys' pre-journey covariates, as indicators
+        cols.extend(paths.covariates.T)
+        names.extend(paths.covariate_names)
     z = np.column_stack(cols) if cols else np.zeros((paths.n_paths, 0))
     return z, tuple(names)
 
@@ -338,12 +354,13 @@ def journey_parts(
         The logit without any marketing touch: the fitted intercept ``b``, or per
         journey ``b`` plus its controls' terms.
     credit
-        ``"shapley"`` or ``"removal"`` (see the module docstring).
+        ``"shapley"``, ``"removal"`` or ``"lost"`` (see the module docstring).
 
     Returns
     -------
     ndarray
-        (journeys x k) parts; each row sums to ``sigmoid(b + sum) - sigmoid(b)``. With
+        (journeys x k) parts; each row sums to ``sigmoid(b + sum) - sigmoid(b)``, but
+        with ``"lost"``: the removal effects ``p_i - v_i(all but c)`` as they are. With
         negative contributions (``nonnegative=False``) the removal effects of a journey
         can sum to 0 or change sign; such a journey gets its Shapley split.
     """
@@ -354,8 +371,10 @@ def journey_parts(
     gain = full - base
     if k == 0 or n == 0:
         return np.zeros((n, k))
-    if credit == "removal":
+    if credit in ("removal", "lost"):
         drop = full[:, None] - expit((b0 + contrib.sum(axis=1))[:, None] - contrib)
+        if credit == "lost":  # kept as they are: scaled over all journeys by the model
+            return drop
         total = drop.sum(axis=1)
         ok = total * gain > 0  # with negative effects the drops can cancel out
         scale = np.divide(gain, total, out=np.zeros(n), where=ok)
@@ -403,6 +422,7 @@ class IncrementalityModel:
         paths: Paths,
         *,
         features: str = "presence",
+        decay: float = 0.5,
         credit: str = "removal",
         folds: int = 5,
         penalty: float = 1e-3,
@@ -423,6 +443,8 @@ class IncrementalityModel:
             raise ValueError(f"n_permutations must be >= 1; got {n_permutations}")
         if horizon_days < 0:
             raise ValueError(f"horizon_days must be >= 0 (0: no cap); got {horizon_days}")
+        if features == "decayed" and not 0 <= decay <= 1:
+            raise ValueError(f"decay must be in (0, 1], or 0 (cross-validated); got {decay}")
         if risk_set_cuts < 0:
             raise ValueError(
                 f"risk_set_cuts must be 0 (whole journeys) or >= 1; got {risk_set_cuts}"
@@ -434,16 +456,29 @@ class IncrementalityModel:
         self.controls = tuple(controls)
         self.risk_set = risk_set_rows(paths, risk_set_cuts) if risk_set_cuts else None
         design = paths if self.risk_set is None else self.risk_set.paths
-        x_all, self.terms = stratified_features(design, path_features(design, features))
         z_all, self.control_terms = stratum_controls(
             design, *control_features(design, self.controls, horizon_days)
         )
+        free = z_all.shape[1]
+        decays = DECAYS if features == "decayed" and decay == 0 else (decay,)
+        best: tuple[float, float, float, pd.DataFrame] | None = None
+        for d in decays:  # with decay = 0 the decay is chosen with the penalty
+            x_all, self.terms = stratified_features(design, path_features(design, features, d))
+            x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
+            lam, cv = penalty, pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
+            if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
+                lam, cv = _cv_penalty(x, y, w, fold, nonnegative, free)
+            loss = float(cv["cv_log_loss"].min()) if cv["cv_log_loss"].notna().any() else 0.0
+            if best is None or loss < best[0]:
+                best = (loss, d, lam, cv.assign(decay=d) if features == "decayed" else cv)
+        assert best is not None
+        _, self.decay, penalty, self.cv = best
+        if len(decays) > 1:
+            x_all, self.terms = stratified_features(
+                design, path_features(design, features, self.decay)
+            )
+            x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
         self.x, self.z = x_all[: paths.n_paths], z_all[: paths.n_paths]
-        free = self.z.shape[1]
-        x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
-        self.cv = pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
-        if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
-            penalty, self.cv = _cv_penalty(x, y, w, fold, nonnegative, free)
         self.penalty = penalty
         theta = fit_logistic(x, y, w, penalty * float(w.sum()), nonnegative=nonnegative, free=free)
         k = self.x.shape[1]
@@ -510,17 +545,32 @@ class IncrementalityModel:
         base = self.base_logit
         return expit(base + self.x @ self.theta[1:]), expit(base)
 
-    def _shares(self) -> tuple[sp.csr_matrix, np.ndarray]:
+    def _shares(self, weight: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Per path: each channel's share of a conversion, and the baseline's share.
+
+        With ``credit = "lost"`` the shares are the removal effects over ``p_i``, all
+        multiplied by one factor so that, summed with ``weight`` (the paths'
+        conversions or value), they give the incremental ``sum_i weight_i (p_i -
+        v_i(empty)) / p_i``: the channels' credits are in proportion to the conversions
+        each is expected to have lost, and with the baseline they sum to the total.
+        """
         p, p0 = self.probabilities()
         inv = sp.diags(1.0 / np.maximum(p, 1e-300))
-        return (inv @ self._parts).tocsr(), p0 / np.maximum(p, 1e-300)
+        shares = (inv @ self._parts).tocsr()
+        base = p0 / np.maximum(p, 1e-300)
+        if self.credit == "lost":
+            lost = float(np.asarray(shares.sum(axis=1)).ravel() @ weight)
+            gain = float((1.0 - base) @ weight)
+            shares = shares * (gain / lost if lost > 0 else 0.0)
+        return shares, base
 
     def channel_credits(
         self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Credited conversions and value per channel, then :data:`BASELINE`."""
-        shares, base = self._shares()
+        shares, base = self._shares(conversions)
         conv = np.append(shares.T @ conversions, base @ conversions)
+        shares, base = self._shares(value)
         val = np.append(shares.T @ value, base @ value)
         return conv, val
 
@@ -538,10 +588,12 @@ class IncrementalityModel:
         :func:`~workbench.attribution.calibration.experiment_comparison`.
         """
         p = self.paths
-        shares, base = self._shares()
+        shares, base = self._shares(p.conversions)
         coo = shares.tocoo()
         keep = (p.conversions[coo.row] > 0) & (coo.data != 0)
         row, col, share = coo.row[keep], coo.col[keep], coo.data[keep]
+        by_value, _ = self._shares(p.value)  # differs from ``shares`` only with "lost"
+        share_value = np.asarray(by_value[row, col]).ravel()
         full, _ = self.probabilities()
         logit = self.base_logit + self.x @ self.theta[1:]
         term = col if p.strata is None else p.strata[row] * p.n_channels + col
@@ -557,7 +609,7 @@ class IncrementalityModel:
                 JOURNEY_ID: p.ids[rows],
                 CHANNEL: pd.Series(names[cols], dtype="str"),
                 "conversions": shr * p.conversions[rows],
-                "value": shr * p.value[rows],
+                "value": np.concatenate([share_value, base[conv]]) * p.value[rows],
                 "lost": np.concatenate([lost, np.zeros(len(conv))]) * p.conversions[rows],
             }
         )

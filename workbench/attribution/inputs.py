@@ -130,6 +130,10 @@ class Paths:
         Per path: days from its first touch to the end of the observation (see
         :func:`paths_from_journeys`), how long the journey could convert, fixed when it
         starts; ``None`` without timestamps.
+    covariates, covariate_names
+        Per path: indicator columns of its journey's ``covariates`` (option of
+        :func:`paths_from_journeys`), one per value but the most common of each column,
+        named ``"COLUMN=VALUE"``; ``None`` / ``()`` without any.
     """
 
     channels: tuple[str, ...]
@@ -152,6 +156,8 @@ class Paths:
     strata: np.ndarray | None = None
     strata_names: tuple[str, ...] = ()
     exposure_days: np.ndarray | None = None
+    covariates: np.ndarray | None = None
+    covariate_names: tuple[str, ...] = ()
 
     @property
     def n_paths(self) -> int:
@@ -238,6 +244,7 @@ class Paths:
             opportunity_index=per_path(self.opportunity_index),
             strata=per_path(self.strata),
             exposure_days=per_path(self.exposure_days),
+            covariates=per_path(self.covariates),
         )
 
     def channel_names(self, codes: np.ndarray) -> np.ndarray:
@@ -425,6 +432,7 @@ def paths_from_journeys(
     lead_touch_types: Sequence[str] = ("form_submit",),
     opportunity_touch_types: Sequence[str] = ("demo",),
     strata: str = "",
+    covariates: Sequence[str] = (),
     observation_end: str = "",
 ) -> Paths:
     """Build :class:`Paths` from the journey tables.
@@ -447,6 +455,11 @@ conversion_ts, lead_ts, opportunity_ts
         Optional ``journeys`` column whose values split the journeys into strata for
         the models that fit one effect per stratum (``incrementality``); a missing
         value is its own stratum, ``"(missing)"``. "" for none.
+    covariates
+        ``journeys`` columns known when the journey starts (country or device of the
+        first session, first landing page, company size), each a category, for the
+        models that control for them (``incrementality``): :attr:`Paths.covariates`.
+        A missing value is its own category, ``"(missing)"``.
     observation_end
         End of the observation (an ISO timestamp, naive = UTC) for
         :attr:`Paths.exposure_days`; "" (default): the latest touch or conversion in the
@@ -459,9 +472,12 @@ conversion_ts, lead_ts, opportunity_ts
         of unknown journeys, missing channels, non-boolean ``converted``, missing or
         negative values, touches after the conversion.
     """
+    covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     problems = _missing_columns(touches, "journey_touches", [journey_id, position, channel])
     problems += _missing_columns(
-        journeys, "journeys", [journey_id, converted, value, *([strata] if strata else [])]
+        journeys,
+        "journeys",
+        [journey_id, converted, value, *([strata] if strata else []), *covariates],
     )
     if problems:
         raise ValidationError(problems)
@@ -643,6 +659,7 @@ conversion_ts, lead_ts, opportunity_ts
         touchless_conversions=float(conv[empty].sum()),
         touchless_value=float(val[empty][conv[empty] > 0].sum()),
         **_strata(journeys, strata, has),
+        **_covariates(journeys, covariates, has),
         exposure_days=_exposure_days(journeys, conversion_ts, t_ns, starts, observation_end),
     )
 
@@ -677,6 +694,24 @@ def _strata(journeys: pd.DataFrame, strata: str, has: np.ndarray) -> dict[str, A
     values = journeys[strata].astype("string").fillna("(missing)").to_numpy(dtype=object)
     names, codes = np.unique(values[has].astype(str), return_inverse=True)
     return {"strata": codes.astype(np.int64), "strata_names": tuple(str(n) for n in names)}
+
+
+def _covariates(journeys: pd.DataFrame, columns: Sequence[str], has: np.ndarray) -> dict[str, Any]:
+    """``covariates`` / ``covariate_names`` of :class:`Paths`: indicators but the commonest value."""
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    for column in dict.fromkeys(columns):
+        values = journeys[column].astype("string").fillna("(missing)").to_numpy(dtype=object)
+        levels, codes = np.unique(values[has].astype(str), return_inverse=True)
+        common = int(np.argmax(np.bincount(codes, minlength=len(levels)))) if len(codes) else 0
+        for code, level in enumerate(levels):
+            if code != common:
+                cols.append((codes == code).astype(np.float64))
+                names.append(f"{column}={level}")
+    if not columns:
+        return {}
+    matrix = np.column_stack(cols) if cols else np.zeros((int(has.sum()), 0))
+    return {"covariates": matrix, "covariate_names": tuple(names)}
 
 
 def _marker_index(

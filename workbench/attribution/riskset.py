@@ -143,4 +143,5 @@ def _concat(parts: list[Paths]) -> Paths:
         opportunity_index=None,
         strata=cat_optional("strata"),
         exposure_days=cat_optional("exposure_days"),
+        covariates=cat_optional("covariates"),
     )
