@@ -102,9 +102,15 @@ def score(touches, journeys, truth, options) -> dict[str, float]:
         warnings.simplefilter("ignore", UserWarning)
         credits = run_models(touches, journeys, ["incrementality"], **options)
     base = float(credits.loc[credits["channel"] == BASELINE, "conversions"].sum())
+    own = credits[credits["channel"] != BASELINE].groupby("channel")["conversions"].sum()
+    true = truth.set_index("channel")["conversions_lost"].astype(float)
+    idx = own.index.union(true.index)
+    diff = own.reindex(idx).fillna(0) / own.sum() - true.reindex(idx).fillna(0) / true.sum()
+    diff = diff.reindex(diff.abs().sort_values(ascending=False).index)[:5]
     return {
         "tv": float(truthfulness(credits, truth)["tv_conversions"].iloc[0]),
         "baseline_share": base / float(credits["conversions"].sum()),
+        "errors": {str(k): round(float(v), 4) for k, v in diff.items()},
     }
 
 
@@ -158,7 +164,8 @@ def main() -> None:
                 rows.append(r)
                 print(
                     f"seed {seed} {name:34s} TV {r['tv']:.1%}  baseline "
-                    f"{r['baseline_share']:.1%} (true {true_base:.1%})",
+                    f"{r['baseline_share']:.1%} (true {true_base:.1%}); largest errors "
+                    + ", ".join(f"{k} {v:+.1%}" for k, v in r["errors"].items()),
                     flush=True,
                 )
     frame = pd.DataFrame(rows)

@@ -19,7 +19,12 @@ marketing) next to the true baseline share, and with the TV it gets when that ba
 counted as misplaced credit; ``--strata COLUMN`` fits it with one set of effects per
 stratum of that journeys column (``strata`` option; not on the oracle journeys, which have
 no attributes); ``--options JSON`` passes other options to it (e.g.
-``'{"controls": [], "risk_set_cuts": 5}'``, docs/attribution.md). Nothing is asserted; numbers are printed and written to
+``'{"controls": [], "risk_set_cuts": 5}'``, docs/attribution.md), or a JSON list of such
+objects, each scored on the same prepared samples (the default models run once); a
+variant's ``strata`` or ``covariates`` that the journeys lack (the oracle's) are left
+out. Beside its TV, each variant's TV with its ``(no known touch)`` conversions split
+like its other conversions (the model's baseline share of them to ``(baseline)``) is
+printed. Nothing is asserted; numbers are printed and written to
 ``benchmarks/results/bench_truth.json``. Usage::
 
     .venv/bin/python benchmarks/bench_truth.py --seeds 7 8 9 --people 3000
@@ -47,6 +52,7 @@ from workbench.attribution.calibration import (
     read_experiments,
 )
 from workbench.attribution.incrementality import BASELINE
+from workbench.attribution.inputs import NO_KNOWN_TOUCH
 from workbench.attribution.settings import model_options, resolve_models
 from workbench.cli.demo import with_project_paths
 from workbench.journeys.rules import JourneyRules
@@ -163,7 +169,20 @@ def _ours(
     # the baseline counted as misplaced credit: renamed to a channel the truth lacks
     counted = own.assign(channel=own["channel"].replace(BASELINE, "(baseline, counted)"))
     base = float(own.loc[own["channel"] == BASELINE, "conversions"].sum())
+    # (no known touch) split like the other conversions: its baseline share to (baseline)
+    touchless = own["channel"] == NO_KNOWN_TOUCH
+    known = float(own.loc[~touchless, "conversions"].sum())
+    share = base / known if known else 0.0
+    split = pd.concat(
+        [
+            own.assign(
+                conversions=own["conversions"].where(~touchless, own["conversions"] * (1 - share))
+            ),
+            own[touchless].assign(channel=BASELINE, conversions=own["conversions"] * share),
+        ]
+    )
     return {
+        "ours_tv_touchless_split": float(truthfulness(split, truth)["tv_conversions"].iloc[0]),
         "ours_tv": float(truthfulness(own, truth)["tv_conversions"].iloc[0]),
         "ours_calibrated_tv": float(truthfulness(calibrated, truth)["tv_conversions"].iloc[0]),
         "ours_tv_shapley_truth": float(truthfulness(own, shapley)["tv_conversions"].iloc[0]),
@@ -200,7 +219,8 @@ def _print_ours(v: dict[str, object]) -> None:
         f"    {_OURS}{by} {json.dumps(v['ours_options'])}: TV {v['ours_tv']:.1%}, "
         f"calibrated {v['ours_calibrated_tv']:.1%}, "
         f"vs Shapley truth {v['ours_tv_shapley_truth']:.1%}, baseline counted as "
-        f"misplaced {v['ours_tv_baseline_counted']:.1%}; baseline share "
+        f"misplaced {v['ours_tv_baseline_counted']:.1%}, (no known touch) split like the "
+        f"other conversions {v['ours_tv_touchless_split']:.1%}; baseline share "
         f"{v['ours_baseline_share']:.1%} (true {v['true_baseline_share']:.1%})",
         flush=True,
     )

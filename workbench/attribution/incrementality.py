@@ -8,7 +8,9 @@ the conversions its touches add to what the journeys would have converted anyway
 Model
     Every journey (path) ``i`` has a feature per channel ``c``: ``f_ic = 1[n_ic > 0]``
     with ``n_ic`` its touches of ``c`` (``features="presence"``, default) or
-    ``f_ic = log(1 + n_ic)`` (``"log_count"``). The conversion probability is logistic,
+    ``f_ic = log(1 + n_ic)`` (``"log_count"``) or ``f_ic = sum_{k < n_ic} decay^k``
+    (``"decayed"``: each further touch counts ``decay`` times the one before; ``decay =
+    0`` chooses it among :data:`DECAYS` with the penalty). The conversion probability is logistic,
     ``p_i = sigmoid(b + z_i gamma + sum_c beta_c f_ic)`` (``z_i``: the controls), fitted by maximum likelihood with an L2
     penalty ``lam / 2 * |beta|^2`` (the intercept ``b`` is not penalized) and
     ``beta_c >= 0`` (``nonnegative=True``, default: a touch never lowers the chance of
@@ -33,7 +35,9 @@ Controls
     marketing: ``exposure``, ``log(1 + days)`` from the first touch to the end of the
     observation (:attr:`~workbench.attribution.inputs.Paths.exposure_days`, at most
     ``horizon_days`` when that is > 0), how long the journey could convert; and
-    ``first_channel``, indicators of the channel of the first touch.
+    ``first_channel``, indicators of the channel of the first touch. The journeys'
+    ``covariates`` (:attr:`~workbench.attribution.inputs.Paths.covariates`, an input
+    option: columns known when the journey starts) are added as indicator controls.
 
 Risk set
     ``risk_set_cuts = K > 0`` fits on non-converting journeys cut at K quantiles of the
@@ -51,7 +55,10 @@ Counterfactuals
     sum to ``p_i - v_i(empty)`` by construction), computed for every journey at once by
     :func:`~workbench.attribution.shapley.shapley_from_game` over the channels the
     journey has (``n_permutations`` random orders from ``default_rng(seed)`` for a
-    journey with more than 14 channels). Both are order-free.
+    journey with more than 14 channels). Both are order-free. With ``credit="lost"``
+    the removal effects are kept unrescaled and all multiplied by one factor, so that
+    the channels' credits are in proportion to their expected conversions lost (a lift
+    test's quantity) and sum, over all journeys, to the incremental conversions.
 
 Credit of a conversion
     Each converting journey's conversion (and value) is split in proportion to its
@@ -149,8 +156,9 @@ def control_features(
     first touch to its conversion (or last touch); ``exposure``: ``log(1 + days)`` from
     its first touch to the end of the observation (:attr:`Paths.exposure_days`), at most
     ``horizon_days`` when that is > 0; ``first_channel``: one indicator per channel of
-    the journey's first touch but the most common one. Returns the matrix and the term
-    names (the control, or ``"first CHANNEL"``).
+    the journey's first touch but the most common one; then the paths'
+    :attr:`~Paths.covariates`, always. Returns the matrix and the term names (the
+    control, ``"first CHANNEL"`` or ``"COLUMN=VALUE"``).
     """
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
