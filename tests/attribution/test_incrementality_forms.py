@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from tests.attribution.test_incrementality import EXACT, cells, credit
 from workbench.attribution import paths_from_journeys, run_models, run_models_detailed
 from workbench.attribution.incrementality import (
     BASELINE,
+    IncrementalityModel,
     control_features,
     journey_parts,
     path_features,
@@ -32,15 +34,17 @@ def test_decayed_features_count_each_later_touch_less():
 
 
 def test_decay_zero_is_chosen_by_cross_validation_and_reported():
-    # A's second touch adds as much as its first: the largest candidate decay fits best
-    spec = [(("A",), 10, 40), (("A", "A"), 20, 30), (("B",), 10, 40), (("B", "A"), 20, 30)]
-    touches, journeys = cells(spec)
-    res = run_models_detailed(
-        touches, journeys, ["incrementality"], features="decayed", decay=0.0, controls=[]
-    )["incrementality"]
-    cv = res.details["cv"]
-    assert cv["decay"].nunique() == 1 and cv["decay"].iloc[0] == 0.8
-    assert res.credits["conversions"].sum() == pytest.approx(60.0)
+    # each further touch of A adds 0.8 times the one before (logit -3 + 1, 1.8, 2.44);
+    # B adds nothing; 1,000 journeys per path, as weights
+    spec = [("A",), ("A", "A"), ("A", "A", "A"), ("B", "A"), ("B", "A", "A"), ("B", "A", "A", "A")]
+    touches, journeys = cells([(path, 1, 0) for path in spec])
+    paths = paths_from_journeys(touches, journeys)
+    p = expit(-3 + np.array([1, 1.8, 2.44, 1, 1.8, 2.44]))
+    paths = paths.with_weights(1000 * p, 1000 * (1 - p), 10 * 1000 * p)
+    model = IncrementalityModel(paths, features="decayed", decay=0.0, controls=(), folds=2)
+    assert model.decay == 0.8
+    assert model.cv["decay"].unique().tolist() == [0.8]
+    assert model.theta[1:] == pytest.approx([1.0, 0.0], abs=0.05)  # A, B
 
 
 def test_lost_credit_keeps_removal_effects_and_scales_them_once():
