@@ -18,7 +18,8 @@ from workbench.attribution.incrementality import (
     journey_parts,
     path_features,
 )
-from workbench.errors import ValidationError
+from workbench.config import parse_config
+from workbench.errors import ConfigError, ValidationError
 
 
 def test_decayed_features_count_each_later_touch_less():
@@ -115,3 +116,11 @@ def test_covariates_keep_missing_values_and_name_missing_columns():
         touches, journeys, ["incrementality"], covariates=["region"], risk_set_cuts=2, folds=0
     )
     assert out["conversions"].sum() == pytest.approx(110.0)
+
+
+def test_the_new_options_are_attribution_config_keys():
+    raw = {"credit": "lost", "features": "decayed", "decay": 0.0, "covariates": ["region"]}
+    cfg = parse_config({"attribution": {"models": ["incrementality"], **raw}})
+    assert {k: cfg.attribution.options[k] for k in raw} == raw
+    with pytest.raises(ConfigError, match="did you mean 'covariates'"):
+        parse_config({"attribution": {"models": ["incrementality"], "covariate": ["region"]}})
