@@ -468,30 +468,41 @@ class IncrementalityModel:
             design, *control_features(design, self.controls, horizon_days)
         )
         free = z_all.shape[1]
-        decays = DECAYS if features == "decayed" and decay == 0 else (decay,)
-        best: tuple[float, float, float, pd.DataFrame] | None = None
-        for d in decays:  # with decay = 0 the decay is chosen with the penalty
-            x_all, self.terms = stratified_features(design, path_features(design, features, d))
-            x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
-            lam, cv = penalty, pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
-            if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
-                lam, cv = _cv_penalty(x, y, w, fold, nonnegative, free)
-            loss = float(cv["cv_log_loss"].min()) if cv["cv_log_loss"].notna().any() else 0.0
-            if best is None or loss < best[0]:
-                best = (loss, d, lam, cv.assign(decay=d) if features == "decayed" else cv)
-        assert best is not None
-        _, self.decay, penalty, self.cv = best
-        if len(decays) > 1:
-            x_all, self.terms = stratified_features(
-                design, path_features(design, features, self.decay)
-            )
-            x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
+        x_all, (x, y, w), penalty = self._choose_fit(
+            design, z_all, features, decay, penalty, folds, seed, nonnegative
+        )
         self.x, self.z = x_all[: paths.n_paths], z_all[: paths.n_paths]
         self.penalty = penalty
         theta = fit_logistic(x, y, w, penalty * float(w.sum()), nonnegative=nonnegative, free=free)
         k = self.x.shape[1]
         self.theta, self.gamma = theta[: k + 1], theta[k + 1 :]
         self._parts = self._journey_parts(n_permutations, seed)
+
+    def _choose_fit(
+        self, design, z_all, features, decay, penalty, folds, seed, nonnegative
+    ) -> tuple[sp.csr_matrix, tuple[sp.csr_matrix, np.ndarray, np.ndarray], float]:
+        """Channel features, the rows to fit and the penalty (with ``decay = 0`` the decay).
+
+        The penalty is chosen by cross-validated log loss (unless ``folds = 0``); with
+        ``features = "decayed"`` and ``decay = 0`` every decay of :data:`DECAYS` is tried
+        with it and the pair with the lowest loss kept. Sets ``terms``, ``decay`` and ``cv``.
+        """
+        free = z_all.shape[1]
+        decays = DECAYS if features == "decayed" and decay == 0 else (decay,)
+        best = None
+        for d in decays:
+            x_all, terms = stratified_features(design, path_features(design, features, d))
+            x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
+            lam, cv = penalty, pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
+            if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
+                lam, cv = _cv_penalty(x, y, w, fold, nonnegative, free)
+            loss = float(cv["cv_log_loss"].min()) if cv["cv_log_loss"].notna().any() else 0.0
+            if best is None or loss < best[0]:
+                cv = cv.assign(decay=d) if features == "decayed" else cv
+                best = (loss, d, lam, cv, x_all, terms, (x, y, w))
+        assert best is not None
+        _, self.decay, lam, self.cv, x_all, self.terms, rows = best
+        return x_all, rows, lam
 
     def _fit_rows(
         self, x_all: sp.csr_matrix, z_all: np.ndarray, folds: int, seed: int
