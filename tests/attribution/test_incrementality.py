@@ -14,7 +14,6 @@ from workbench.attribution.compare import truthfulness
 from workbench.attribution.incrementality import (
     BASELINE,
     control_features,
-    cv_folds,
     fit_logistic,
     journey_parts,
 )
@@ -178,15 +177,6 @@ def test_default_fit_is_deterministic_order_free_and_sums_to_the_conversions():
     jc = a.details["journey_credits"]
     per = jc.groupby("journey_id")["conversions"].sum()
     assert per.to_numpy() == pytest.approx(1.0)
-
-
-def test_folds_depend_on_ids_and_seed_not_on_row_order():
-    ids = np.array([f"j{i}" for i in range(20)], dtype=object)
-    f = cv_folds(ids, 4, seed=1)
-    perm = np.random.default_rng(0).permutation(20)
-    assert np.array_equal(cv_folds(ids[perm], 4, seed=1), f[perm])
-    assert np.bincount(f).tolist() == [5, 5, 5, 5]
-    assert not np.array_equal(cv_folds(ids, 4, seed=2), f)
 
 
 def test_touchless_conversions_stay_counted():

@@ -79,15 +79,13 @@ Assumptions (stated in docs/attribution.md)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from scipy.special import expit
 
 from workbench.attribution.inputs import Paths
+from workbench.attribution.logistic import PENALTIES, cv_folds, cv_penalty, fit_logistic
 from workbench.attribution.riskset import risk_set_rows
 from workbench.attribution.shapley import shapley_from_game
 from workbench.schema import CHANNEL, JOURNEY_ID
@@ -115,8 +113,6 @@ CREDIT_METHODS: tuple[str, ...] = ("lost", "shapley", "removal")
 DECAYS: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
 #: Non-marketing covariates a journey can be controlled for.
 CONTROLS: tuple[str, ...] = ("exposure", "first_channel", "length", "span")
-#: Candidate L2 penalties per journey, compared by cross-validated log loss.
-PENALTIES: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
 _MAX_EXACT = 14
 _CELLS = 2_000_000
@@ -222,125 +218,6 @@ def stratum_controls(
     names = paths.strata_names[1:]
     dummies = (paths.strata[:, None] == np.arange(1, len(paths.strata_names))).astype(float)
     return np.column_stack([z, dummies]), (*controls, *(f"stratum {n}" for n in names))
-
-
-def _objective(theta, x, y, w, lam, free):
-    b, beta = theta[0], theta[1:]
-    z = b + x @ beta
-    pen = beta.copy()
-    if free:
-        pen[-free:] = 0.0  # controls are not penalized
-    # log(1 + e^z) - y z, weighted; stable for large |z|
-    loss = float(w @ (np.logaddexp(0.0, z) - y * z)) + 0.5 * lam * float(pen @ pen)
-    r = w * (expit(z) - y)
-    grad = np.concatenate([[r.sum()], x.T @ r + lam * pen])
-    return loss, grad
-
-
-def fit_logistic(
-    x: sp.csr_matrix,
-    y: np.ndarray,
-    weight: np.ndarray,
-    lam: float,
-    *,
-    nonnegative: bool = True,
-    free: int = 0,
-) -> np.ndarray:
-    """Penalized logistic regression: ``[intercept, beta...]``.
-
-    Minimizes ``sum_i w_i (log(1 + e^z_i) - y_i z_i) + lam / 2 * |beta|^2`` with
-    ``z = b + x beta``; ``y`` is the converting share of each row (rows may be aggregated
-    paths with ``weight`` journeys). ``beta >= 0`` when ``nonnegative``; the last
-    ``free`` columns (controls) are neither bounded nor penalized.
-    """
-    k = x.shape[1]
-    total = float(weight.sum())
-    rate = float(weight @ y) / total if total > 0 else 0.5
-    rate = min(max(rate, 1e-6), 1 - 1e-6)
-    start = np.zeros(k + 1)
-    start[0] = math.log(rate / (1 - rate))
-    bound = (0.0, None) if nonnegative else (None, None)
-    bounds = [(None, None)] + [bound] * (k - free) + [(None, None)] * free
-    res = minimize(
-        _objective,
-        start,
-        args=(x, y, weight, lam, free),
-        jac=True,
-        method="TNC",
-        bounds=bounds,
-        options={"maxfun": 5000, "gtol": 1e-8, "xtol": 1e-10, "ftol": 0.0},
-    )
-    theta = np.asarray(res.x, dtype=np.float64)
-    bounded = np.r_[False, np.full(k - free, nonnegative), np.zeros(free, dtype=bool)]
-    return _newton_polish(theta, x, y, weight, lam, free, bounded)
-
-
-def _newton_polish(theta, x, y, w, lam, free, bounded, steps: int = 3) -> np.ndarray:
-    """A few exact Newton steps on the coefficients off their bound.
-
-    The optimizer stops at a tolerance, so where it stops depends on the order of rows
-    and columns in the last digits; Newton steps converge quadratically, which makes the
-    fit the same to rounding whatever the order. A step that would cross a bound or not
-    lower the objective is not taken.
-    """
-    k = x.shape[1]
-    design = sp.hstack([sp.csr_matrix(np.ones((x.shape[0], 1))), x]).tocsr()
-    pen = np.r_[0.0, np.full(k - free, lam), np.zeros(free)]
-    for _ in range(steps):
-        loss, grad = _objective(theta, x, y, w, lam, free)
-        at_bound = bounded & (theta <= 0) & (grad >= 0)
-        move = np.flatnonzero(~at_bound)
-        p = expit(design @ theta)
-        sub = design[:, move]
-        hess = (sub.T @ sp.diags(w * p * (1 - p)) @ sub).toarray() + np.diag(pen[move])
-        try:
-            step = np.linalg.solve(hess, grad[move])
-        except np.linalg.LinAlgError:
-            break
-        new = theta.copy()
-        new[move] -= step
-        if not np.all(np.isfinite(new)) or np.any(new[bounded] < 0):
-            break
-        if _objective(new, x, y, w, lam, free)[0] > loss + 1e-12 * max(abs(loss), 1.0):
-            break
-        theta = new
-    return theta
-
-
-def cv_folds(ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Fold of every path: a seeded random split of the paths sorted by id.
-
-    Sorting first makes the folds independent of the order of the rows.
-    """
-    order = np.argsort(pd.Series(ids).astype("str").to_numpy(), kind="stable")
-    fold = np.empty(len(ids), dtype=np.int64)
-    fold[order] = np.random.default_rng(seed).permutation(len(ids)) % folds
-    return fold
-
-
-def _cv_penalty(
-    x, y, w, fold: np.ndarray, nonnegative: bool, free: int
-) -> tuple[float, pd.DataFrame]:
-    """The penalty of :data:`PENALTIES` with the lowest cross-validated log loss."""
-    folds = int(fold.max(initial=0)) + 1
-    total = float(w.sum())
-    rows = []
-    for per in PENALTIES:
-        lam = per * total
-        loss = 0.0
-        for f in range(folds):
-            test = fold == f
-            train = ~test
-            scale = float(w[train].sum()) / total if total else 1.0
-            theta = fit_logistic(
-                x[train], y[train], w[train], lam * scale, nonnegative=nonnegative, free=free
-            )
-            z = theta[0] + x[test] @ theta[1:]
-            loss += float(w[test] @ (np.logaddexp(0.0, z) - y[test] * z))
-        rows.append((per, loss / total if total else 0.0))
-    table = pd.DataFrame(rows, columns=["penalty", "cv_log_loss"])
-    best = float(table.loc[table["cv_log_loss"].idxmin(), "penalty"])
-    return best, table
 
 
 def journey_parts(
@@ -495,7 +372,7 @@ class IncrementalityModel:
             x, y, w, fold = self._fit_rows(x_all, z_all, folds, seed)
             lam, cv = penalty, pd.DataFrame({"penalty": [penalty], "cv_log_loss": [np.nan]})
             if folds >= 2 and x.shape[0] >= 2 * folds and 0 < float(w @ y) < float(w.sum()):
-                lam, cv = _cv_penalty(x, y, w, fold, nonnegative, free)
+                lam, cv = cv_penalty(x, y, w, fold, nonnegative, free)
             loss = float(cv["cv_log_loss"].min()) if cv["cv_log_loss"].notna().any() else 0.0
             if best is None or loss < best[0]:
                 cv = cv.assign(decay=d) if features == "decayed" else cv
