@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 
 from workbench.errors import ValidationError
 from workbench.intcodes import factorize_strings
+from workbench.journeys.handover import known_codes, known_distinct, known_rows
 from workbench.schema import (
     CHANNEL,
     JOURNEY_ID,
@@ -320,6 +321,9 @@ def _row_of(keys: pd.Series, lookup: pd.Series, counts: pd.Series | None = None)
     ``lookup`` equals ``keys`` repeated that way (checked value by value, without hashing)
     the rows follow from the counts; otherwise the keys are hashed.
     """
+    known = known_rows(lookup, keys)  # the touches and journeys of build_journeys
+    if known is not None:
+        return known
     if counts is not None:
         guess = _rows_from_counts(keys, lookup, counts)
         if guess is not None:
@@ -350,7 +354,13 @@ def _rows_from_counts(keys: pd.Series, lookup: pd.Series, counts: pd.Series) -> 
 
 
 def _duplicated(values: pd.Series) -> np.ndarray:
-    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct."""
+    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct.
+
+    Nothing to compute for the journey ids of :func:`~workbench.journeys.build.build_journeys`
+    (:func:`~workbench.journeys.handover.known_distinct`).
+    """
+    if known_distinct(values):
+        return np.zeros(len(values), dtype=bool)
     if _is_text(values) and len(values):
         arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
         if pc.count_distinct(arr, mode="all").as_py() == len(values):
@@ -361,8 +371,13 @@ def _duplicated(values: pd.Series) -> np.ndarray:
 def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes into the sorted distinct values (as text), ``-1`` where missing.
 
-    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow.
+    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow; from
+    the codes :func:`~workbench.journeys.build.build_journeys` made the column with, when
+    they are known (:func:`~workbench.journeys.handover.known_codes`).
     """
+    known = known_codes(values)
+    if known is not None:
+        return _used_sorted(*known)
     codes, uniques = factorize_strings(values)
     names = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
     order = pc.array_sort_indices(names).to_numpy()
@@ -370,6 +385,16 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     rank[order] = np.arange(len(order))
     rank[-1] = -1
     return rank[codes], names.take(order).to_pylist()
+
+
+def _used_sorted(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """:func:`_sorted_codes` of ``names[codes]`` (``names`` may repeat or be unused)."""
+    used = np.bincount(codes, minlength=len(names)) > 0
+    values = pa.array(names, type=pa.large_string())
+    distinct = pc.unique(values.filter(pa.array(used)))
+    distinct = distinct.take(pc.array_sort_indices(distinct))
+    rank = pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
+    return rank[codes].astype(np.int64), distinct.to_pylist()
 
 
 def _is_text(values: pd.Series) -> bool:

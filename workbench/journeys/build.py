@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
 from workbench.journeys.codes import UnitCodes, take_text, text_codes, unit_codes, utc_us
+from workbench.journeys.handover import vouch
 from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journeys.index import (
     UnitTimeIndex,
@@ -492,6 +493,7 @@ def build_journeys(
     )
     journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
+    vouch(journeys[JOURNEY_ID], touches[JOURNEY_ID], lengths, [(touches[CHANNEL], ch, ch_names)])
     return JourneySet(journeys, touches, excl.frame(), settings)
 
 
