@@ -80,19 +80,29 @@ class UnitTimeIndex:
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
         self.bits = self.span.bit_length() - self.shift
-        key = (codes.astype(np.int64, copy=False) << self.bits) | ((ts - self.tmin) >> self.shift)
         order = _time_ordered(codes, ts, n_units)
-        if order is not None:  # (unit, time, input order) already: keys cannot be out of order
-            keys = key[order]
-        else:
-            order = np.argsort(key)
-            keys = key[order]
-            tie = np.r_[False, keys[1:] == keys[:-1]]
-            if tie.any():  # same unit and time bucket: exact time, then input order
-                sub = np.flatnonzero(tie | np.r_[tie[1:], False])
-                order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
+        if order is not None:  # (unit, time, input order) already: keys only for the search
+            self.codes = codes[order].astype(np.int64, copy=False)
+            self.ts = ts[order]
+            self.keys = self._key(self.codes, self.ts)
+            self.order = order
+            return
+        key = self._key(codes.astype(np.int64, copy=False), ts)
+        order = np.argsort(key)
+        keys = key[order]
+        tie = np.r_[False, keys[1:] == keys[:-1]]
+        if tie.any():  # same unit and time bucket: exact time, then input order
+            sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+            order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
         self.order, self.keys, self.ts = order, keys, ts[order]
         self.codes = keys >> self.bits
+
+    def _key(self, codes: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """Sort keys ``code << bits | (ts - tmin) >> shift`` (int64 codes, in place on a temporary)."""
+        key = ts - self.tmin
+        key >>= self.shift
+        key |= codes << self.bits
+        return key
 
     def search(self, codes: np.ndarray, t: np.ndarray, side: str) -> np.ndarray:
         """First sorted position of unit ``codes`` with ts >= t (left) / > t (right)."""
@@ -135,7 +145,9 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
     runs = np.count_nonzero(ts[1:] < ts[:-1]) + 1
     if runs > _MAX_TIME_RUNS:
         return None
-    by_time = np.argsort(ts, kind="stable") if runs > 1 else np.arange(n)
+    if runs == 1:  # by time already: the stable order by code is the answer
+        return _stable_code_order(codes, n_units)
+    by_time = np.argsort(ts, kind="stable")
     return by_time[_stable_code_order(codes[by_time], n_units)]
 
 
@@ -146,7 +158,7 @@ def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
     """
     if n_units <= 1 << 16:
         return np.argsort(codes.astype(np.uint16), kind="stable")
-    low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    low = np.argsort(codes.astype(np.uint16), kind="stable")  # the low 16 bits (wraps)
     high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
     return low[high]
 
