@@ -48,12 +48,21 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
-from workbench.journeys.codes import UnitCodes, take_text, text_codes, unit_codes, utc_us
+from workbench.journeys.codes import (
+    UnitCodes,
+    take_coded,
+    take_text,
+    text_codes,
+    unit_codes,
+    utc_us,
+)
 from workbench.journeys.handover import vouch
 from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journeys.index import (
     UnitTimeIndex,
     conversion_windows,
+    fixed_width_strings,
+    hex_id_bytes,
     journey_ids,
     open_windows,
     period_us,
@@ -407,8 +416,11 @@ def build_journeys(
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
     src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
-    level_txt = take_text(touchpoints[level_col], src)
-    lab, lab_names = text_codes(level_txt, UNASSIGNED if level_col == CHANNEL else NOT_SET)
+    if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
+    else:
+        level_txt = take_text(touchpoints[level_col], src)
+        lab, lab_names = text_codes(level_txt, NOT_SET)
     if collapse_repeats and len(lab):
         k = np.ones(len(lab), dtype=bool)
         k[1:] = (lab[1:] != lab[:-1]) | (jid[1:] != jid[:-1])
@@ -431,6 +443,8 @@ def build_journeys(
             return level_txt
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
+        if col == TOUCH_TYPE:
+            return take_coded(touchpoints[col], src, NOT_SET)[0]
         return take_text(touchpoints[col], src)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -445,7 +459,7 @@ def build_journeys(
     label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
     touches = pd.DataFrame(
         {
-            JOURNEY_ID: _series(ids.take(pa.array(jid))),
+            JOURNEY_ID: _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths))),
             "position": np.arange(n_t) - offsets[jid],
             TS: ts_from_us(t_touch),
             "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,

@@ -24,6 +24,8 @@ __all__ = [
     "KEY_BITS",
     "UnitTimeIndex",
     "conversion_windows",
+    "fixed_width_strings",
+    "hex_id_bytes",
     "journey_ids",
     "open_windows",
     "period_us",
@@ -239,6 +241,12 @@ def journey_ids(
     return _hex_ids(key.cast(pa.large_string()))
 
 
+def hex_id_bytes(ids: pa.Array) -> np.ndarray:
+    """The ids of :func:`journey_ids` as the numpy ``S17`` array they were made from."""
+    buf = ids.buffers()[2]
+    return np.frombuffer(buf, dtype="S17", count=len(ids), offset=ids.offset * 17)
+
+
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     # the values of ``hash_pandas_object`` (its dictionary-encoding pass only saves
     # work on repeated values, and the keys are distinct)
@@ -252,4 +260,18 @@ def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     out[:, 0] = ord("j")
     out[:, 1::2] = _HEX[b >> 4]
     out[:, 2::2] = _HEX[b & 15]
-    return pa.array(out.reshape(-1).view("S17"), type=pa.binary(17)).cast(pa.large_string())
+    return fixed_width_strings(out.reshape(-1).view("S17"))
+
+
+def fixed_width_strings(values: np.ndarray) -> pa.Array:
+    """A numpy fixed-width bytes array (``S<k>``, ASCII, no NUL) as Arrow large_string.
+
+    The bytes become the string buffer as they are (no copy); the offsets step by ``k``.
+    ``np.repeat`` of the numpy array and then this is a much cheaper ``take`` of the ids.
+    """
+    width = values.dtype.itemsize
+    offsets = np.arange(len(values) + 1, dtype=np.int64) * width
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(
+        pa.large_string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
