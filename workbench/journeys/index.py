@@ -228,7 +228,7 @@ def journey_ids(
     """
     open_ = pa.array(~converted)
     key = pc.binary_join_element_wise(
-        pa.array([unit] * len(converted), pa.large_string()),
+        pa.scalar(unit, pa.large_string()),  # the same text on every row
         unit_ids,
         types,
         pc.if_else(open_, "", pa.array(end_ts).cast(pa.large_string())),
