@@ -29,13 +29,14 @@ def _tables(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     channels = np.array(["Email", "Direct", "Unassigned", "Paid Search", "Zeta", "Äther"])
     channel = pd.array(channels[rng.integers(0, len(channels), n)], dtype="string")
     channel[rng.random(n) < 0.1] = pd.NA  # missing -> "Unassigned", next to the literal one
+    touch_type = rng.choice(np.array(["session", "form_submit", "demo", None]), n)
     start = pd.Timestamp("2026-01-01", tz="UTC")
     tp = pd.DataFrame(
         {
             "person_id": pd.array([f"p{i}" for i in rng.integers(0, people, n)], dtype="string"),
             "ts": start + pd.to_timedelta(rng.integers(0, 120 * 24, n), unit="h"),
             "channel": channel,
-            "touch_type": rng.choice(["session", "form_submit", "demo"], n),
+            "touch_type": touch_type,  # markers of the W-shaped touches; some missing
             "campaign": pd.array(rng.choice(["a", "b", "c"], n), dtype="string"),
         }
     )
@@ -80,6 +81,7 @@ def test_vouched_tables_give_the_paths_of_the_validating_route(options):
     assert handover.known_distinct(js.journeys["journey_id"])
     assert handover.known_codes(js.touches["channel"]) is not None
     fast = paths_from_journeys(js.touches, js.journeys)
+    assert (fast.lead_index >= 0).any() and (fast.opportunity_index >= 0).any()
     touches, journeys = _fresh(js.touches), _fresh(js.journeys)
     assert handover.known_codes(touches["channel"]) is None
     _same(fast, paths_from_journeys(touches, journeys))
@@ -109,7 +111,7 @@ def test_other_journeys_are_not_taken_for_the_vouched_ones():
 def test_facts_go_with_the_arrays():
     before = len(handover._FACTS)
     js = build_journeys(*_tables())
-    assert len(handover._FACTS) == before + 3  # journey ids, touch journey ids, channels
+    assert len(handover._FACTS) == before + 4  # journey ids, touch ids, channels, touch types
     del js
     gc.collect()
     assert len(handover._FACTS) == before

@@ -376,7 +376,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     they are known (:func:`~workbench.journeys.handover.known_codes`).
     """
     known = known_codes(values)
-    if known is not None:
+    if known is not None and None not in known[1]:  # (a missing value needs its error)
         return _used_sorted(*known)
     codes, uniques = factorize_strings(values)
     names = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
@@ -387,7 +387,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return rank[codes], names.take(order).to_pylist()
 
 
-def _used_sorted(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+def _used_sorted(codes: np.ndarray, names: list[str | None]) -> tuple[np.ndarray, list[str]]:
     """:func:`_sorted_codes` of ``names[codes]`` (``names`` may repeat or be unused)."""
     used = np.bincount(codes, minlength=len(names)) > 0
     values = pa.array(names, type=pa.large_string())
@@ -395,6 +395,15 @@ def _used_sorted(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[
     distinct = distinct.take(pc.array_sort_indices(distinct))
     rank = pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
     return rank[codes].astype(np.int64), distinct.to_pylist()
+
+
+def _isin(values: pd.Series, wanted: Sequence[str]) -> np.ndarray:
+    """``values.isin(wanted)`` as a numpy mask; by the known codes when there are some."""
+    known = known_codes(values)
+    if known is None:
+        return values.isin(list(wanted)).to_numpy(dtype=bool)
+    codes, names = known
+    return pd.Series(names, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)[codes]
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -740,7 +749,7 @@ def _marker_index(
         last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
     if have_types:
-        is_marker = take(touches[touch_type].isin(list(marker_types)).to_numpy())
+        is_marker = take(_isin(touches[touch_type], marker_types))
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
         first = np.where(first == big, -1, first)

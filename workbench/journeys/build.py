@@ -438,13 +438,17 @@ def build_journeys(
     id_args = (unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
+    coded: list[tuple[str, np.ndarray, list[str | None]]] = []  # (column, codes, names)
+
     def _take(col: str) -> pa.ChunkedArray:
         if col == level_col:
             return level_txt
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
-        if col == TOUCH_TYPE:
-            return take_coded(touchpoints[col], src, NOT_SET)[0]
+        if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
+            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET)
+            coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
+            return taken
         return take_text(touchpoints[col], src)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -507,7 +511,13 @@ def build_journeys(
     )
     journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
-    vouch(journeys[JOURNEY_ID], touches[JOURNEY_ID], lengths, [(touches[CHANNEL], ch, ch_names)])
+    labels = [(touches[CHANNEL], ch, list(ch_names))]
+    vouch(
+        journeys[JOURNEY_ID],
+        touches[JOURNEY_ID],
+        lengths,
+        labels + [(touches[c], k, n) for c, k, n in coded],
+    )
     return JourneySet(journeys, touches, excl.frame(), settings)
 
 

@@ -72,7 +72,7 @@ def vouch(
     journey_ids: pd.Series,
     touch_journey_ids: pd.Series,
     lengths: np.ndarray,
-    labels: list[tuple[pd.Series, np.ndarray, list[str]]],
+    labels: list[tuple[pd.Series, np.ndarray, list[str | None]]],
 ) -> None:
     """Record what the builder knows about the string columns of its two tables.
 
@@ -85,8 +85,8 @@ def vouch(
     lengths
         Touches per journey, in the journeys' row order.
     labels
-        ``(column, codes, names)``: the touches' column equals ``names[codes]`` (no
-        missing value).
+        ``(column, codes, names)``: the touches' column equals ``names[codes]`` (a
+        ``None`` name: missing).
     """
     _remember(journey_ids, "distinct", True)
     keys = _arrow(journey_ids)
@@ -110,6 +110,6 @@ def known_rows(lookup: pd.Series, keys: pd.Series) -> np.ndarray | None:
     return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
-def known_codes(values: pd.Series) -> tuple[np.ndarray, list[str]] | None:
-    """``(codes, names)`` with ``values == names[codes]``, when known; None otherwise."""
+def known_codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]] | None:
+    """``(codes, names)`` with ``values == names[codes]`` (None: missing), when known."""
     return _recall(values, "codes")
