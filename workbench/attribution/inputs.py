@@ -12,6 +12,10 @@ touches of all paths as one integer array of channel codes in CSR layout (``code
     they are kept out of the paths, listed in :attr:`Paths.dropped` with a reason (hand
     it to the quarantine) and announced by a ``UserWarning`` when they converted; every
     model credits their conversions to ``"(no known touch)"`` (:data:`NO_KNOWN_TOUCH`).
+    For the tables :func:`~workbench.journeys.build.build_journeys` returned, the facts
+    it knows about their strings (distinct journey ids, each touch's journey, the codes
+    of channel and touch type; :mod:`workbench.journeys.handover`) are taken instead of
+    hashing the strings again; an edited, filtered or reloaded table is validated fully.
 :func:`~workbench.attribution.aggregated.paths_from_aggregated`
     From the path-aggregated interchange table of ChannelAttribution and fractribution:
     one row per path string (channels joined by ``sep``, default ``" > "``) with total
