@@ -162,13 +162,9 @@ def take_coded(
         The distinct values of the column (some may not be taken), then ``missing``.
     """
     own = _own_codes(values)
-    if own is None:
-        if not isinstance(values.dtype, pd.StringDtype):
-            values = values.astype("string")
-        arr = pa.array(values.array, type=_LARGE, from_pandas=True)
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        encoded = pc.dictionary_encode(arr)
-        own = pc.fill_null(encoded.indices, -1).to_numpy(), encoded.dictionary
+    if own is None:  # chunk by chunk (no copy of the strings), one dictionary for all
+        (all_codes,), uniques = factorize_parts([values])
+        own = all_codes, _strings(uniques)
     all_codes, names = own
     picked = all_codes[rows]
     gone = picked < 0
