@@ -34,6 +34,24 @@ more run of each (``measure_peak_rss``: freed memory released and the kernel's
 high-water mark reset first; a sampled growth read ~0 for the baseline, whose
 arrays fit in memory the project had freed, and made the ratio meaningless).
 
+Last measured (2026-12-03, branch h2, 2 cores shared with other jobs, load
+average 3.5-5; on such a machine single runs of the ratio move by +-0.3):
+
+==========  =========  =========  ===========  ==========  =====
+rows        baseline   project    time ratio   CPU ratio   peak
+==========  =========  =========  ===========  ==========  =====
+1,000,000   0.41 s     0.84 s     1.75x        1.80x       2.05x
+1,000,000   0.54 s     0.94 s     1.71x        1.77x       1.99x
+10,000,000  13.66 s    17.88 s    1.26x        1.68x       1.89x
+10,000,000  24.60 s    29.01 s    1.18x        1.28x       2.00x
+==========  =========  =========  ===========  ==========  =====
+
+(1M: ``--repeat 9``; 10M: ``--repeat 3``.) Per stage at 10M (CPU seconds, one
+round): stitching 5.3 vs the baseline's 9.4 (the baseline's sparse graph is the
+slower one there), journeys 8.9 vs 2.4 (the project builds both journey tables,
+their ids and string columns), paths 0.34, models 0.22 vs 0.34. At 1M the order
+is the other way round: stitching ~0.36 vs ~0.20 and journeys ~0.3 vs ~0.16.
+
 Usage::
 
     python benchmarks/bench_e2e.py --rows 1000000 10000000
