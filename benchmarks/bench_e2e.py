@@ -47,8 +47,8 @@ rows        baseline   project    time ratio   CPU ratio   peak
 ==========  =========  =========  ===========  ==========  =====
 
 (1M: ``--repeat 9``; 10M: ``--repeat 3``.) Per stage at 10M (CPU seconds, one
-round): stitching 5.3 vs the baseline's 9.4 (the baseline's sparse graph is the
-slower one there), journeys 8.9 vs 2.4 (the project builds both journey tables,
+round): stitching 5.3 vs the baseline's 9.4 (its people step is the slower one
+there), journeys 8.9 vs 2.4 (the project builds both journey tables,
 their ids and string columns), paths 0.34, models 0.22 vs 0.34. At 1M the order
 is the other way round: stitching ~0.36 vs ~0.20 and journeys ~0.3 vs ~0.16.
 
