@@ -8,6 +8,9 @@ spread over a year):
   (90-day lookback), :func:`workbench.attribution.paths_from_journeys` and
   :func:`workbench.attribution.attribute` for ``first``, ``last``, ``linear``,
   ``time_decay``, ``position`` and ``markov:1`` (no per-touch credits, no details);
+  ``paths_from_journeys`` reads the journey ids, channel and touch-type codes that
+  ``build_journeys`` hands over (:mod:`workbench.journeys.handover`) instead of
+  hashing those strings again, and validates the rest of the tables as any input;
 * **baseline**, the leanest known one-process way to do the same steps:
   identifiers dictionary-encoded to integer codes in Arrow (C++ hashing on the
   string buffers) + ``scipy.sparse.csgraph.connected_components`` (as
@@ -26,8 +29,28 @@ project's within a few percent per channel (same totals); the differences come
 from the project's identifier limits splitting shared devices.
 Seconds are medians of ``--repeat`` rounds in which baseline and project run
 in turns (order flipped each round); the ratio is the median of the per-round
-ratios project / baseline. Peak memory is the sampled resident growth during
-one more run of each (psutil).
+ratios project / baseline. Peak memory is the exact peak resident growth of one
+more run of each (``measure_peak_rss``: freed memory released and the kernel's
+high-water mark reset first; a sampled growth read ~0 for the baseline, whose
+arrays fit in memory the project had freed, and made the ratio meaningless).
+
+Last measured (2026-12-03, branch h2, 2 cores shared with other jobs, load
+average 3.5-5; on such a machine single runs of the ratio move by +-0.3):
+
+==========  =========  =========  ===========  ==========  =====
+rows        baseline   project    time ratio   CPU ratio   peak
+==========  =========  =========  ===========  ==========  =====
+1,000,000   0.41 s     0.84 s     1.75x        1.80x       2.05x
+1,000,000   0.54 s     0.94 s     1.71x        1.77x       1.99x
+10,000,000  13.66 s    17.88 s    1.26x        1.68x       1.89x
+10,000,000  24.60 s    29.01 s    1.18x        1.28x       2.00x
+==========  =========  =========  ===========  ==========  =====
+
+(1M: ``--repeat 9``; 10M: ``--repeat 3``.) Per stage at 10M (CPU seconds, one
+round): stitching 5.3 vs the baseline's 9.4 (its people step is the slower one
+there), journeys 8.9 vs 2.4 (the project builds both journey tables,
+their ids and string columns), paths 0.34, models 0.22 vs 0.34. At 1M the order
+is the other way round: stitching ~0.36 vs ~0.20 and journeys ~0.3 vs ~0.16.
 
 Usage::
 
@@ -38,17 +61,19 @@ from __future__ import annotations
 
 import argparse
 import gc
+import warnings
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from _common import alternating, measure_sampled_rss
+from _common import alternating, measure_peak_rss
 from bench_stitching import ID_COLUMNS, _arrow, synthesize
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from workbench.attribution import attribute, paths_from_journeys
+from workbench.attribution.inputs import TOUCHLESS_WARNING
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
 from workbench.journeys.build import build_journeys
@@ -250,14 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="alternating rounds; medians kept")
     args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message=TOUCHLESS_WARNING)  # the synthetic data has some
     print(f"{'rows':>12} {'step':>9} {'seconds':>9} {'peak MB':>9}")
     for n in args.rows:
         data = make_data(n, args.seed)
         timed = alternating(lambda d=data: project(d), lambda d=data: baseline(d), args.repeat)
         b_s, p_s = timed.seconds["baseline"], timed.seconds["project"]
-        _, b_mb, _ = measure_sampled_rss(lambda d=data: baseline(d))
-        gc.collect()
-        _, p_mb, _ = measure_sampled_rss(lambda d=data: project(d))
+        _, b_mb, _ = measure_peak_rss(lambda d=data: baseline(d))
+        _, p_mb, _ = measure_peak_rss(lambda d=data: project(d))
         print(f"{n:>12,} {'baseline':>9} {b_s:>9.2f} {b_mb:>9.0f}")
         print(f"{n:>12,} {'project':>9} {p_s:>9.2f} {p_mb:>9.0f}")
         print(

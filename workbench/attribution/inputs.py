@@ -12,6 +12,10 @@ touches of all paths as one integer array of channel codes in CSR layout (``code
     they are kept out of the paths, listed in :attr:`Paths.dropped` with a reason (hand
     it to the quarantine) and announced by a ``UserWarning`` when they converted; every
     model credits their conversions to ``"(no known touch)"`` (:data:`NO_KNOWN_TOUCH`).
+    For the tables :func:`~workbench.journeys.build.build_journeys` returned, the facts
+    it knows about their strings (distinct journey ids, each touch's journey, the codes
+    of channel and touch type; :mod:`workbench.journeys.handover`) are taken instead of
+    hashing the strings again; an edited, filtered or reloaded table is validated fully.
 :func:`~workbench.attribution.aggregated.paths_from_aggregated`
     From the path-aggregated interchange table of ChannelAttribution and fractribution:
     one row per path string (channels joined by ``sep``, default ``" > "``) with total
@@ -49,6 +53,7 @@ import pyarrow.compute as pc
 
 from workbench.errors import ValidationError
 from workbench.intcodes import factorize_strings
+from workbench.journeys.handover import known_codes, known_distinct, known_rows
 from workbench.schema import (
     CHANNEL,
     JOURNEY_ID,
@@ -327,6 +332,9 @@ def _row_of(keys: pd.Series, lookup: pd.Series, counts: pd.Series | None = None)
     ``lookup`` equals ``keys`` repeated that way (checked value by value, without hashing)
     the rows follow from the counts; otherwise the keys are hashed.
     """
+    known = known_rows(lookup, keys)  # the touches and journeys of build_journeys
+    if known is not None:
+        return known
     if counts is not None:
         guess = _rows_from_counts(keys, lookup, counts)
         if guess is not None:
@@ -357,7 +365,13 @@ def _rows_from_counts(keys: pd.Series, lookup: pd.Series, counts: pd.Series) -> 
 
 
 def _duplicated(values: pd.Series) -> np.ndarray:
-    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct."""
+    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct.
+
+    Nothing to compute for the journey ids of :func:`~workbench.journeys.build.build_journeys`
+    (:func:`~workbench.journeys.handover.known_distinct`).
+    """
+    if known_distinct(values):
+        return np.zeros(len(values), dtype=bool)
     if _is_text(values) and len(values):
         arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
         if pc.count_distinct(arr, mode="all").as_py() == len(values):
@@ -368,8 +382,13 @@ def _duplicated(values: pd.Series) -> np.ndarray:
 def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes into the sorted distinct values (as text), ``-1`` where missing.
 
-    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow.
+    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow; from
+    the codes :func:`~workbench.journeys.build.build_journeys` made the column with, when
+    they are known (:func:`~workbench.journeys.handover.known_codes`).
     """
+    known = known_codes(values)
+    if known is not None and None not in known[1]:  # (a missing value needs its error)
+        return _used_sorted(*known)
     codes, uniques = factorize_strings(values)
     names = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
     order = pc.array_sort_indices(names).to_numpy()
@@ -377,6 +396,25 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     rank[order] = np.arange(len(order))
     rank[-1] = -1
     return rank[codes], names.take(order).to_pylist()
+
+
+def _used_sorted(codes: np.ndarray, names: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    """:func:`_sorted_codes` of ``names[codes]`` (``names`` may repeat or be unused)."""
+    used = np.bincount(codes, minlength=len(names)) > 0
+    values = pa.array(names, type=pa.large_string())
+    distinct = pc.unique(values.filter(pa.array(used)))
+    distinct = distinct.take(pc.array_sort_indices(distinct))
+    rank = pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
+    return rank[codes].astype(np.int64), distinct.to_pylist()
+
+
+def _isin(values: pd.Series, wanted: Sequence[str]) -> np.ndarray:
+    """``values.isin(wanted)`` as a numpy mask; by the known codes when there are some."""
+    known = known_codes(values)
+    if known is None:
+        return values.isin(list(wanted)).to_numpy(dtype=bool)
+    codes, names = known
+    return pd.Series(names, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)[codes]
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -750,7 +788,7 @@ def _marker_index(
         last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
     if have_types:
-        is_marker = take(touches[touch_type].isin(list(marker_types)).to_numpy())
+        is_marker = take(_isin(touches[touch_type], marker_types))
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
         first = np.where(first == big, -1, first)

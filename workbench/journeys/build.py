@@ -48,11 +48,21 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
-from workbench.journeys.codes import UnitCodes, take_text, text_codes, unit_codes, utc_us
+from workbench.journeys.codes import (
+    UnitCodes,
+    take_coded,
+    take_text,
+    text_codes,
+    unit_codes,
+    utc_us,
+)
+from workbench.journeys.handover import vouch
 from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tests coarsen it
 from workbench.journeys.index import (
     UnitTimeIndex,
     conversion_windows,
+    fixed_width_strings,
+    hex_id_bytes,
     journey_ids,
     open_windows,
     period_us,
@@ -406,8 +416,11 @@ def build_journeys(
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
     src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
-    level_txt = take_text(touchpoints[level_col], src)
-    lab, lab_names = text_codes(level_txt, UNASSIGNED if level_col == CHANNEL else NOT_SET)
+    if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
+    else:
+        level_txt = take_text(touchpoints[level_col], src)
+        lab, lab_names = text_codes(level_txt, NOT_SET)
     if collapse_repeats and len(lab):
         k = np.ones(len(lab), dtype=bool)
         k[1:] = (lab[1:] != lab[:-1]) | (jid[1:] != jid[:-1])
@@ -425,11 +438,17 @@ def build_journeys(
     id_args = (unit, unit_txt, type_txt.take(typ), end_ts, cid_j, occ, conv)
 
     # touches table
+    coded: list[tuple[str, np.ndarray, list[str | None]]] = []  # (column, codes, names)
+
     def _take(col: str) -> pa.ChunkedArray:
         if col == level_col:
             return level_txt
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
+        if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
+            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET)
+            coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
+            return taken
         return take_text(touchpoints[col], src)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -444,7 +463,7 @@ def build_journeys(
     label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
     touches = pd.DataFrame(
         {
-            JOURNEY_ID: _series(ids.take(pa.array(jid))),
+            JOURNEY_ID: _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths))),
             "position": np.arange(n_t) - offsets[jid],
             TS: ts_from_us(t_touch),
             "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
@@ -492,6 +511,13 @@ def build_journeys(
     )
     journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
+    labels = [(touches[CHANNEL], ch, list(ch_names))]
+    vouch(
+        journeys[JOURNEY_ID],
+        touches[JOURNEY_ID],
+        lengths,
+        labels + [(touches[c], k, n) for c, k, n in coded],
+    )
     return JourneySet(journeys, touches, excl.frame(), settings)
 
 

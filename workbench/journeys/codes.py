@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from workbench.intcodes import factorize_parts
 
-__all__ = ["UnitCodes", "take_text", "text_codes", "unit_codes", "utc_us"]
+__all__ = ["UnitCodes", "take_coded", "take_text", "text_codes", "unit_codes", "utc_us"]
 
 _LARGE = pa.large_string()
 
@@ -141,6 +141,40 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:
     arr = pa.array(values.array, type=_LARGE, from_pandas=True)
     arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
     return arr.take(pa.array(rows))
+
+
+def take_coded(
+    values: pd.Series, rows: np.ndarray, missing: str
+) -> tuple[pa.ChunkedArray, np.ndarray, list[str]]:
+    """:func:`take_text` and codes of the taken values, for a column of few distinct values.
+
+    The whole column is dictionary-encoded once in Arrow and the strings at ``rows``
+    are taken from the (small) dictionary by the codes: for channels or touch types
+    cheaper than taking strings at scattered rows and hashing them again.
+
+    Returns
+    -------
+    text : pa.ChunkedArray
+        As :func:`take_text`.
+    codes : np.ndarray
+        ``int64`` per taken value, index into ``names``; missing values get ``len(names) - 1``.
+    names : list of str
+        The distinct values of the column (some may not be taken), then ``missing``.
+    """
+    own = _own_codes(values)
+    if own is None:  # chunk by chunk (no copy of the strings), one dictionary for all
+        (all_codes,), uniques = factorize_parts([values])
+        own = all_codes, _strings(uniques)
+    all_codes, names = own
+    picked = all_codes[rows]
+    gone = picked < 0
+    text = names.take(pa.array(picked, mask=gone))
+    codes = np.where(gone, len(names), picked) if gone.any() else picked
+    return (
+        pa.chunked_array([text]),
+        codes.astype(np.int64, copy=False),
+        [*names.to_pylist(), missing],
+    )
 
 
 def text_codes(values: pa.ChunkedArray | pa.Array, missing: str) -> tuple[np.ndarray, list[str]]:

@@ -24,6 +24,8 @@ __all__ = [
     "KEY_BITS",
     "UnitTimeIndex",
     "conversion_windows",
+    "fixed_width_strings",
+    "hex_id_bytes",
     "journey_ids",
     "open_windows",
     "period_us",
@@ -80,19 +82,29 @@ class UnitTimeIndex:
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
         self.bits = self.span.bit_length() - self.shift
-        key = (codes.astype(np.int64, copy=False) << self.bits) | ((ts - self.tmin) >> self.shift)
         order = _time_ordered(codes, ts, n_units)
-        if order is not None:  # (unit, time, input order) already: keys cannot be out of order
-            keys = key[order]
-        else:
-            order = np.argsort(key)
-            keys = key[order]
-            tie = np.r_[False, keys[1:] == keys[:-1]]
-            if tie.any():  # same unit and time bucket: exact time, then input order
-                sub = np.flatnonzero(tie | np.r_[tie[1:], False])
-                order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
+        if order is not None:  # (unit, time, input order) already: keys only for the search
+            self.codes = codes[order].astype(np.int64, copy=False)
+            self.ts = ts[order]
+            self.keys = self._key(self.codes, self.ts)
+            self.order = order
+            return
+        key = self._key(codes.astype(np.int64, copy=False), ts)
+        order = np.argsort(key)
+        keys = key[order]
+        tie = np.r_[False, keys[1:] == keys[:-1]]
+        if tie.any():  # same unit and time bucket: exact time, then input order
+            sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+            order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
         self.order, self.keys, self.ts = order, keys, ts[order]
         self.codes = keys >> self.bits
+
+    def _key(self, codes: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """Sort keys ``code << bits | (ts - tmin) >> shift`` (int64 codes, in place on a temporary)."""
+        key = ts - self.tmin
+        key >>= self.shift
+        key |= codes << self.bits
+        return key
 
     def search(self, codes: np.ndarray, t: np.ndarray, side: str) -> np.ndarray:
         """First sorted position of unit ``codes`` with ts >= t (left) / > t (right)."""
@@ -135,7 +147,9 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
     runs = np.count_nonzero(ts[1:] < ts[:-1]) + 1
     if runs > _MAX_TIME_RUNS:
         return None
-    by_time = np.argsort(ts, kind="stable") if runs > 1 else np.arange(n)
+    if runs == 1:  # by time already: the stable order by code is the answer
+        return _stable_code_order(codes, n_units)
+    by_time = np.argsort(ts, kind="stable")
     return by_time[_stable_code_order(codes[by_time], n_units)]
 
 
@@ -146,7 +160,7 @@ def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
     """
     if n_units <= 1 << 16:
         return np.argsort(codes.astype(np.uint16), kind="stable")
-    low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    low = np.argsort(codes.astype(np.uint16), kind="stable")  # the low 16 bits (wraps)
     high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
     return low[high]
 
@@ -214,7 +228,7 @@ def journey_ids(
     """
     open_ = pa.array(~converted)
     key = pc.binary_join_element_wise(
-        pa.array([unit] * len(converted), pa.large_string()),
+        pa.scalar(unit, pa.large_string()),  # the same text on every row
         unit_ids,
         types,
         pc.if_else(open_, "", pa.array(end_ts).cast(pa.large_string())),
@@ -225,6 +239,12 @@ def journey_ids(
     # ``pa.chunked_array([key])`` on a ChunkedArray would rebuild it from Python strings
     key = key if isinstance(key, pa.ChunkedArray) else pa.chunked_array([key])
     return _hex_ids(key.cast(pa.large_string()))
+
+
+def hex_id_bytes(ids: pa.Array) -> np.ndarray:
+    """The ids of :func:`journey_ids` as the numpy ``S17`` array they were made from."""
+    buf = ids.buffers()[2]
+    return np.frombuffer(buf, dtype="S17", count=len(ids), offset=ids.offset * 17)
 
 
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
@@ -240,4 +260,18 @@ def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     out[:, 0] = ord("j")
     out[:, 1::2] = _HEX[b >> 4]
     out[:, 2::2] = _HEX[b & 15]
-    return pa.array(out.reshape(-1).view("S17"), type=pa.binary(17)).cast(pa.large_string())
+    return fixed_width_strings(out.reshape(-1).view("S17"))
+
+
+def fixed_width_strings(values: np.ndarray) -> pa.Array:
+    """A numpy fixed-width bytes array (``S<k>``, ASCII, no NUL) as Arrow large_string.
+
+    The bytes become the string buffer as they are (no copy); the offsets step by ``k``.
+    ``np.repeat`` of the numpy array and then this is a much cheaper ``take`` of the ids.
+    """
+    width = values.dtype.itemsize
+    offsets = np.arange(len(values) + 1, dtype=np.int64) * width
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(
+        pa.large_string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
