@@ -101,7 +101,7 @@ def test_blank_and_missing_channels_are_still_errors():
 
 
 def test_counts_are_used_only_when_every_id_matches():
-    from workbench.attribution.inputs import _rows_from_counts
+    from workbench.attribution._helpers import _rows_from_counts
 
     touches, journeys = _tables()
     keys, lookup = journeys["journey_id"], touches["journey_id"]

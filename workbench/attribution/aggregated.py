@@ -15,13 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.attribution.inputs import (
-    DEFAULT_SEP,
-    Paths,
-    _examples,
-    _numeric,
-    _require_columns,
-)
+from workbench.attribution._helpers import _examples, _numeric, _require_columns
+from workbench.attribution.inputs import DEFAULT_SEP, Paths
 from workbench.attribution.sequences import group_sequences, join_paths
 from workbench.errors import ValidationError
 from workbench.schema import JOURNEYS

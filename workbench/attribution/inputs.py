@@ -48,12 +48,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from workbench.attribution._helpers import (
+    _NS_PER_DAY,
+    _duplicated,
+    _examples,
+    _isin,
+    _missing_columns,
+    _numeric,
+    _row_of,
+    _sorted_codes,
+    _utc_ns,
+)
 from workbench.errors import ValidationError
-from workbench.intcodes import factorize_strings
-from workbench.journeys.handover import known_codes, known_distinct, known_rows
 from workbench.schema import (
     CHANNEL,
     JOURNEY_ID,
@@ -90,9 +97,6 @@ CONVERTED = JOURNEYS["converted"].name
 CONVERSION_TS = JOURNEYS["conversion_ts"].name
 #: Default separator of path strings (ChannelAttribution and fractribution use it).
 DEFAULT_SEP = " > "
-
-_NS_PER_DAY = 86_400e9
-_MAX_EXAMPLES = 5
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -258,167 +262,6 @@ class Paths:
 
 
 # --- helpers -------------------------------------------------------------------
-
-
-def _examples(frame: pd.DataFrame, mask: np.ndarray, cols: Sequence[str]) -> str:
-    """Up to five offending rows as ``row i (col=value, ...)``."""
-    rows = np.flatnonzero(np.asarray(mask, dtype=bool))[:_MAX_EXAMPLES]
-    parts = []
-    for r in rows:
-        vals = ", ".join(f"{c}={frame[c].iloc[r]!r}" for c in cols if c in frame.columns)
-        parts.append(f"row {r} ({vals})")
-    more = int(np.count_nonzero(mask)) - len(rows)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-
-
-def _missing_columns(frame: pd.DataFrame, table: str, required: Sequence[str]) -> list[str]:
-    missing = [c for c in required if c not in frame.columns]
-    if not missing:
-        return []
-    return [
-        f"{table}: missing column(s) {missing}; expected {list(required)} "
-        f"(found {list(frame.columns)})"
-    ]
-
-
-def _require_columns(frame: pd.DataFrame, table: str, required: Sequence[str]) -> None:
-    """Raise one :class:`ValidationError` naming the missing columns, if any."""
-    if problems := _missing_columns(frame, table, required):
-        raise ValidationError(problems)
-
-
-def _numeric(
-    frame: pd.DataFrame, col: str, table: str, problems: list[str], *, nonneg: bool = True
-) -> np.ndarray:
-    """A numeric column as float64; records non-numeric, missing and negative values."""
-    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values) & frame[col].notna().to_numpy()
-    if bad.any():
-        problems.append(
-            f"{table}: column {col!r} must be numeric; got {_examples(frame, bad, [col])}"
-        )
-    missing = frame[col].isna().to_numpy()
-    if missing.any():
-        problems.append(
-            f"{table}: column {col!r} has missing values; expected a number: "
-            f"{_examples(frame, missing, [col])}"
-        )
-    if nonneg:
-        neg = np.nan_to_num(values, nan=0.0) < 0
-        if neg.any():
-            problems.append(
-                f"{table}: column {col!r} must be >= 0; got {_examples(frame, neg, [col])}"
-            )
-    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-
-
-def _utc_ns(series: pd.Series) -> np.ndarray:
-    """Timestamps as float nanoseconds since the epoch (UTC; naive taken as UTC), NaN for NaT."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype):  # stored as UTC: read the buffer
-        arr = series.to_numpy(dtype="datetime64[ns]")
-    else:
-        s = pd.to_datetime(series, utc=True)
-        arr = s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    out = arr.view(np.int64).astype(np.float64)
-    out[np.isnat(arr)] = np.nan
-    return out
-
-
-def _row_of(keys: pd.Series, lookup: pd.Series, counts: pd.Series | None = None) -> np.ndarray:
-    """Row of ``keys`` (unique) holding each value of ``lookup``; -1 where absent.
-
-    ``counts`` (e.g. the journeys' ``n_touches``) is a guess of how many lookups each key
-    has, in key order, as :func:`workbench.journeys.build.build_journeys` writes them: when
-    ``lookup`` equals ``keys`` repeated that way (checked value by value, without hashing)
-    the rows follow from the counts; otherwise the keys are hashed.
-    """
-    known = known_rows(lookup, keys)  # the touches and journeys of build_journeys
-    if known is not None:
-        return known
-    if counts is not None:
-        guess = _rows_from_counts(keys, lookup, counts)
-        if guess is not None:
-            return guess
-    codes, _ = pd.factorize(pd.concat([keys, lookup], ignore_index=True))
-    n = len(keys)
-    row = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
-    row[codes[:n]] = np.arange(n)
-    return row[codes[n:]]  # codes of missing lookups are -1 -> row[-1] == -1
-
-
-def _rows_from_counts(keys: pd.Series, lookup: pd.Series, counts: pd.Series) -> np.ndarray | None:
-    """``repeat(arange(len(keys)), counts)`` when ``lookup`` equals ``keys`` repeated so.
-
-    Only for string keys (compared as Arrow strings); ``None`` when the guess does not hold.
-    """
-    n = pd.to_numeric(counts, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    if not (np.isfinite(n).all() and (n >= 0).all() and int(n.sum()) == len(lookup)):
-        return None
-    if not (_is_text(keys) and _is_text(lookup)):
-        return None
-    rows = np.repeat(np.arange(len(keys)), n.astype(np.int64))
-    large = pa.large_string()
-    want = pa.array(keys.array, type=large, from_pandas=True).take(pa.array(rows))
-    got = pa.array(lookup.array, type=large, from_pandas=True)
-    same = pc.all(pc.fill_null(pc.equal(want, got), False)).as_py()
-    return rows if same or len(rows) == 0 else None
-
-
-def _duplicated(values: pd.Series) -> np.ndarray:
-    """``values.duplicated(keep=False)``; one Arrow hash pass when every value is distinct.
-
-    Nothing to compute for the journey ids of :func:`~workbench.journeys.build.build_journeys`
-    (:func:`~workbench.journeys.handover.known_distinct`).
-    """
-    if known_distinct(values):
-        return np.zeros(len(values), dtype=bool)
-    if _is_text(values) and len(values):
-        arr = pa.array(values.array, type=pa.large_string(), from_pandas=True)
-        if pc.count_distinct(arr, mode="all").as_py() == len(values):
-            return np.zeros(len(values), dtype=bool)
-    return values.duplicated(keep=False).to_numpy()
-
-
-def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes into the sorted distinct values (as text), ``-1`` where missing.
-
-    The result of ``pd.factorize(values.astype("str"), sort=True)``, hashed in Arrow; from
-    the codes :func:`~workbench.journeys.build.build_journeys` made the column with, when
-    they are known (:func:`~workbench.journeys.handover.known_codes`).
-    """
-    known = known_codes(values)
-    if known is not None and None not in known[1]:  # (a missing value needs its error)
-        return _used_sorted(*known)
-    codes, uniques = factorize_strings(values)
-    names = pa.array(uniques.array, type=pa.large_string(), from_pandas=True)
-    order = pc.array_sort_indices(names).to_numpy()
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1
-    return rank[codes], names.take(order).to_pylist()
-
-
-def _used_sorted(codes: np.ndarray, names: list[str | None]) -> tuple[np.ndarray, list[str]]:
-    """:func:`_sorted_codes` of ``names[codes]`` (``names`` may repeat or be unused)."""
-    used = np.bincount(codes, minlength=len(names)) > 0
-    values = pa.array(names, type=pa.large_string())
-    distinct = pc.unique(values.filter(pa.array(used)))
-    distinct = distinct.take(pc.array_sort_indices(distinct))
-    rank = pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
-    return rank[codes].astype(np.int64), distinct.to_pylist()
-
-
-def _isin(values: pd.Series, wanted: Sequence[str]) -> np.ndarray:
-    """``values.isin(wanted)`` as a numpy mask; by the known codes when there are some."""
-    known = known_codes(values)
-    if known is None:
-        return values.isin(list(wanted)).to_numpy(dtype=bool)
-    codes, names = known
-    return pd.Series(names, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)[codes]
-
-
-def _is_text(values: pd.Series) -> bool:
-    return isinstance(values.dtype, pd.StringDtype)
 
 
 def touch_days_before(

@@ -25,11 +25,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.attribution._helpers import _require_columns
 from workbench.attribution.inputs import (
     CONVERSION_TS,
     CONVERTED,
     DAYS_TO_CONVERSION,
-    _require_columns,
     touch_days_before,
 )
 from workbench.errors import ValidationError
