@@ -217,12 +217,14 @@ def _key_values(
     col = table.column(column) if column in table.column_names else None
     if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
         return out
-    arr = col.combine_chunks()
-    flat = pc.list_flatten(arr)
-    parent = pc.list_parent_indices(arr)
+    # chunk by chunk (parent indices count from the first chunk); only the few wanted
+    # values are copied into one array: joining the whole list first cost a fresh
+    # copy of most of the table (page faults), more than the rest of the work
+    flat = pc.list_flatten(col)
+    parent = pc.list_parent_indices(col)
     keys = pc.struct_field(flat, "key")
     sel = pc.is_in(keys, value_set=pa.array(text_keys + number_keys, type=pa.string()))
-    flat, parent, keys = flat.filter(sel), parent.filter(sel), keys.filter(sel)
+    flat, parent, keys = (x.filter(sel).combine_chunks() for x in (flat, parent, keys))
     if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
         value = pc.struct_field(flat, "value")
         slots = {s: _slot(value, s) for s in _SLOTS}
@@ -317,7 +319,8 @@ def events_frame(
                 data[name] = numbers
         else:
             arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
-            data[name] = as_text(pa.chunked_array(arrays, type=pa.string()), len(files))
+            kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
+            data[name] = as_text(pa.chunked_array(arrays, type=kind or pa.string()), len(files))
     frame = pd.DataFrame(data)
     for name in ("user_id", "user_pseudo_id"):
         frame[name] = clean_ids(frame[name])
@@ -352,7 +355,15 @@ def _read_batch(
     identifier keys to read (see :func:`load_events`).
     """
     table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
-    return done, event_columns(table, identifiers)
+    columns = event_columns(table, identifiers)
+    del table
+    # pandas keeps text as large_string: cast here, in parallel, not in the one thread after
+    large = {
+        k: pc.cast(v, pa.large_string())
+        for k, v in columns.items()
+        if not isinstance(v, np.ndarray)
+    }
+    return done, {**columns, **large}
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
