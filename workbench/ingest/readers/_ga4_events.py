@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import clean_ids
 from workbench.ingest.readers._jsonl import (
+    PARSE_POOL,
     JsonLines,
     Mode,
     arrow_column,
@@ -220,11 +221,17 @@ def _key_values(
     # chunk by chunk (parent indices count from the first chunk); only the few wanted
     # values are copied into one array: joining the whole list first cost a fresh
     # copy of most of the table (page faults), more than the rest of the work
-    flat = pc.list_flatten(col)
-    parent = pc.list_parent_indices(col)
-    keys = pc.struct_field(flat, "key")
-    sel = pc.is_in(keys, value_set=pa.array(text_keys + number_keys, type=pa.string()))
-    flat, parent, keys = (x.filter(sel).combine_chunks() for x in (flat, parent, keys))
+    # (allocated from the parse's pool, see _jsonl.PARSE_POOL)
+    pool = PARSE_POOL
+    flat = pc.list_flatten(col, memory_pool=pool)
+    parent = pc.list_parent_indices(col, memory_pool=pool)
+    keys = pc.struct_field(flat, "key", memory_pool=pool)
+    wanted = pa.array(text_keys + number_keys, type=pa.string())
+    sel = pc.is_in(keys, value_set=wanted, memory_pool=pool)
+    flat, parent, keys = (
+        pc.filter(x, sel, memory_pool=pool).combine_chunks(memory_pool=pool)
+        for x in (flat, parent, keys)
+    )
     if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
         value = pc.struct_field(flat, "value")
         slots = {s: _slot(value, s) for s in _SLOTS}
@@ -235,7 +242,7 @@ def _key_values(
         for s in (slots[k] for k in ("string_value", "int_value", "double_value", "float_value"))
         if s is not None
     ]
-    text = pc.coalesce(*texts) if texts else None
+    text = pc.coalesce(*texts, memory_pool=pool) if texts else None
     parent_np = parent.to_numpy()
     encoded = pc.dictionary_encode(keys)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
@@ -246,7 +253,7 @@ def _key_values(
         hit = np.flatnonzero(codes == names.index(key))
         take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
         if key in text_keys:
-            out[key] = _text(pc.take(text, take) if text is not None else None, n)
+            out[key] = _text(pc.take(text, take, memory_pool=pool) if text is not None else None, n)
             continue
         number = out[key]
         for name in ("double_value", "float_value", "int_value", "string_value"):
@@ -359,7 +366,7 @@ def _read_batch(
     del table
     # pandas keeps text as large_string: cast here, in parallel, not in the one thread after
     large = {
-        k: pc.cast(v, pa.large_string())
+        k: pc.cast(v, pa.large_string(), memory_pool=PARSE_POOL)
         for k, v in columns.items()
         if not isinstance(v, np.ndarray)
     }
