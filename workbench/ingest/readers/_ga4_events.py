@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._common import clean_ids
 from workbench.ingest.readers._jsonl import (
+    PARSE_POOL,
     JsonLines,
     Mode,
     arrow_column,
@@ -217,12 +218,20 @@ def _key_values(
     col = table.column(column) if column in table.column_names else None
     if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
         return out
-    arr = col.combine_chunks()
-    flat = pc.list_flatten(arr)
-    parent = pc.list_parent_indices(arr)
-    keys = pc.struct_field(flat, "key")
-    sel = pc.is_in(keys, value_set=pa.array(text_keys + number_keys, type=pa.string()))
-    flat, parent, keys = flat.filter(sel), parent.filter(sel), keys.filter(sel)
+    # chunk by chunk (parent indices count from the first chunk); only the few wanted
+    # values are copied into one array: joining the whole list first cost a fresh
+    # copy of most of the table (page faults), more than the rest of the work
+    # (allocated from the parse's pool, see _jsonl.PARSE_POOL)
+    pool = PARSE_POOL
+    flat = pc.list_flatten(col, memory_pool=pool)
+    parent = pc.list_parent_indices(col, memory_pool=pool)
+    keys = pc.struct_field(flat, "key", memory_pool=pool)
+    wanted = pa.array(text_keys + number_keys, type=pa.string())
+    sel = pc.is_in(keys, value_set=wanted, memory_pool=pool)
+    flat, parent, keys = (
+        pc.filter(x, sel, memory_pool=pool).combine_chunks(memory_pool=pool)
+        for x in (flat, parent, keys)
+    )
     if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
         value = pc.struct_field(flat, "value")
         slots = {s: _slot(value, s) for s in _SLOTS}
@@ -233,7 +242,7 @@ def _key_values(
         for s in (slots[k] for k in ("string_value", "int_value", "double_value", "float_value"))
         if s is not None
     ]
-    text = pc.coalesce(*texts) if texts else None
+    text = pc.coalesce(*texts, memory_pool=pool) if texts else None
     parent_np = parent.to_numpy()
     encoded = pc.dictionary_encode(keys)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
@@ -244,7 +253,7 @@ def _key_values(
         hit = np.flatnonzero(codes == names.index(key))
         take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
         if key in text_keys:
-            out[key] = _text(pc.take(text, take) if text is not None else None, n)
+            out[key] = _text(pc.take(text, take, memory_pool=pool) if text is not None else None, n)
             continue
         number = out[key]
         for name in ("double_value", "float_value", "int_value", "string_value"):
@@ -317,7 +326,8 @@ def events_frame(
                 data[name] = numbers
         else:
             arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
-            data[name] = as_text(pa.chunked_array(arrays, type=pa.string()), len(files))
+            kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
+            data[name] = as_text(pa.chunked_array(arrays, type=kind or pa.string()), len(files))
     frame = pd.DataFrame(data)
     for name in ("user_id", "user_pseudo_id"):
         frame[name] = clean_ids(frame[name])
@@ -352,7 +362,15 @@ def _read_batch(
     identifier keys to read (see :func:`load_events`).
     """
     table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
-    return done, event_columns(table, identifiers)
+    columns = event_columns(table, identifiers)
+    del table
+    # pandas keeps text as large_string: cast here, in parallel, not in the one thread after
+    large = {
+        k: pc.cast(v, pa.large_string(), memory_pool=PARSE_POOL)
+        for k, v in columns.items()
+        if not isinstance(v, np.ndarray)
+    }
+    return done, {**columns, **large}
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:

@@ -71,6 +71,12 @@ _SNIFF_BYTES = 64 << 10
 _SCAN_BYTES = 4 << 20
 _MAX_SUSPECTS = 1000  # lines parsed on their own per file (more when above 1% of its lines)
 _ROW_SUFFIX = re.compile(r"\s*in row (\d+)\s*$")
+#: The memory pool parsed tables are allocated from: the C library's allocator.
+#: With pyarrow's default (mimalloc), parsing 90 daily GA4 files (2.4 GB) in
+#: worker threads spent about 8 s of system time (memory returned to the
+#: system and faulted back in, page by page) on top of 20 s of work;
+#: with this pool about 1 s (``benchmarks/bench_readers.py``).
+PARSE_POOL = pa.system_memory_pool()
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,7 @@ def _try(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 64),
             parse_options=mode.options,
+            memory_pool=PARSE_POOL,
         )
     except (pa.ArrowException, UnicodeDecodeError, ValueError) as exc:
         row = _row_hint(exc)

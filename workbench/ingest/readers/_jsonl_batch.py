@@ -146,6 +146,7 @@ def _one_parse(data: np.ndarray, mode: Mode) -> pa.Table | None:
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pj.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
             parse_options=mode.options,
+            memory_pool=_jsonl.PARSE_POOL,
         )
         table.validate(full=True)
     except (pa.ArrowException, UnicodeDecodeError, ValueError):

@@ -78,7 +78,7 @@ every identifier"``, ``"duplicate transaction id"``, and for values of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -250,7 +250,7 @@ def _first_valid(frame: pd.DataFrame, group: np.ndarray, rows: np.ndarray) -> pd
     return pd.DataFrame(out)
 
 
-#: Event columns only sessions read (they are not copied in session order).
+#: Event columns only sessions read.
 _SESSION_ONLY = (
     "collected_traffic_source.manual_source",
     "collected_traffic_source.manual_medium",
@@ -432,6 +432,59 @@ def _links(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     return first_links(pd.concat(parts, ignore_index=True))
 
 
+#: The event columns page views, conversions and user links read (in session order).
+_PAGEVIEW_COLUMNS = (
+    TS,
+    "event_name",
+    "page_location",
+    "firebase_screen_class",
+    "device.category",
+    "user_pseudo_id",
+    "user_id",
+    SOURCE_FILE,
+    SOURCE_ROW,
+    *_FIRST_TOUCH.values(),
+)
+_CONVERSION_COLUMNS = (
+    TS,
+    "event_name",
+    "purchase_revenue",
+    "param_value",
+    "currency",
+    "ecommerce_transaction_id",
+    "transaction_id",
+    "user_pseudo_id",
+    "user_id",
+    SOURCE_FILE,
+    SOURCE_ROW,
+)
+_LINK_COLUMNS = (TS, "event_name", "user_pseudo_id", "user_id", SOURCE_FILE, SOURCE_ROW)
+
+
+class _InOrder:
+    """The usable events in session order, taken only for the rows and columns a table reads.
+
+    ``rows``: the usable events of ``events`` by session and time; ``session_ids``:
+    the session of each of them. Copying the whole frame in that order took longer
+    than everything the page views, conversions and links do with it.
+    """
+
+    def __init__(self, events: pd.DataFrame, rows: np.ndarray, session_ids: pd.Series) -> None:
+        self.events, self.rows, self.session_ids = events, rows, session_ids
+
+    def mask(self, selected: pd.Series) -> np.ndarray:
+        """``selected`` (per event of ``events``), per usable event in session order."""
+        return selected.fillna(False).to_numpy(dtype=bool)[self.rows]
+
+    def take(self, mask: np.ndarray | None, columns: Sequence[str]) -> pd.DataFrame:
+        """The ``columns`` and ``session_id`` of the usable events in ``mask`` (all if None)."""
+        at = self.rows if mask is None else self.rows[mask]
+        out = self.events[list(columns)].iloc[at].reset_index(drop=True)
+        ids = self.session_ids if mask is None else self.session_ids[mask]
+        out["session_id"] = ids.reset_index(drop=True)
+        return out
+
+
 def _usable(events: pd.DataFrame, quarantine: Quarantine, source: SourceConfig) -> np.ndarray:
     """Mask of events with a plausible timestamp and an identifier; quarantine the others."""
     plausible = _plausible_times(events, quarantine, source)
@@ -531,24 +584,28 @@ def ga4_from_events(
     sorted_codes = codes[order]
     session_pos = np.cumsum(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) - 1
     sessions = _sessions(events, rows, session_pos, sorted_ids)
-    # one reordering copy of the frame, without the columns only sessions read
-    events = events.drop(columns=list(_SESSION_ONLY)).iloc[rows].reset_index(drop=True)
-    events["session_id"] = sorted_ids
+    in_order = _InOrder(events, rows, sorted_ids)
     touches = [sessions]
     if want_pageviews:
-        touches.append(_pageviews(events, sessions, session_pos))
+        views = in_order.mask(events["event_name"].isin(PAGEVIEW_EVENTS))
+        touches.append(
+            _pageviews(in_order.take(views, _PAGEVIEW_COLUMNS), sessions, session_pos[views])
+        )
     touchpoints = pd.concat(touches, ignore_index=True)
     for name, value in ((CHANNEL, source.channel), (PLATFORM, source.platform)):
         touchpoints[name] = pd.Series(value, index=touchpoints.index, dtype="string")
     touchpoints[SOURCE] = pd.Series(source.name, index=touchpoints.index, dtype="string")
-    conversions = _conversions(events, mapping, quarantine, source.name).assign(
-        **{SOURCE: source.name}
-    )
+    is_conversion = in_order.mask(events["event_name"].isin(list(mapping)))
+    conversions = _conversions(
+        in_order.take(is_conversion, _CONVERSION_COLUMNS), mapping, quarantine, source.name
+    ).assign(**{SOURCE: source.name})
+    both_ids = in_order.mask(events["user_pseudo_id"].notna() & events["user_id"].notna())
+    ident = [c for c in events.columns if c.split(".", 1)[0] in _IDENTIFIER_PLACES]
     links = pd.concat(
         [
-            _links(events, sessions),
+            _links(in_order.take(both_ids, _LINK_COLUMNS), sessions),
             identifier_links(
-                events,
+                in_order.take(None, [*_LINK_COLUMNS, *ident]) if ident else events.iloc[:0],
                 identifiers,
                 places=_IDENTIFIER_PLACES,
                 anchors={"anonymous_id": "user_pseudo_id", "user_id": "user_id"},
