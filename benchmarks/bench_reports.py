@@ -1,22 +1,28 @@
 """Benchmark of ``workbench report`` on the demo sample against empty notebook runs.
 
 Generates the demo sample (``--people``, seeded) and prepares it into a
-temporary folder, then times:
+temporary folder, then times, in ``--repeat`` rounds (the order rotating each
+round, so drifting load from other processes hits all alike):
 
 - the demo's report phase, ``workbench report`` on every bundled notebook
   (the jobs of ``workbench demo``), with the default workers (the available
-  cores) and with ``--jobs 1``; each run renders every HTML page and the index;
+  cores) and with ``--jobs 1``; each run renders every HTML page and the index
+  into a fresh reports folder, so every run is a first run as in ``workbench demo``
+  (no earlier run's times to order the reports by);
 - the baseline: the same number of runs of an *empty* notebook (a
   ``parameters`` cell only) through plain Papermill, one after another, each in
   a fresh kernel, which is the floor a one-kernel-per-report runner pays
   before doing any work.
 
-The printed ratio is report time / baseline time (issue 16's target: <= 2).
-Timings are single runs (``--repeat`` takes the fastest): a shared, loaded
-machine moves them by tens of percent, so say so when quoting them. Writes JSON
-to ``benchmarks/results/``.
+The printed ratio is report time / baseline time (issue 16's target: <= 2), as the
+median of the per-round ratios, next to the best and median seconds of each. CPU
+seconds (this process and its kernels) are printed too: they move less with other
+processes' load than wall time. The load average before and after is printed: on a
+shared machine, quote it with the timings. Writes JSON to ``benchmarks/results/``.
 
-Run: ``python benchmarks/bench_reports.py --people 3000``
+Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs".
+
+Run: ``python benchmarks/bench_reports.py --people 3000 --repeat 3``
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import resource
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,36 +47,29 @@ from workbench.cli.demo import write_demo_config
 from workbench.report.pool import default_workers
 
 
-def time_reports(config: Path, out: Path, jobs: int | None, repeat: int) -> float:
-    """Fastest wall time of ``workbench report`` (quiet) with ``jobs`` workers."""
-    best = float("inf")
-    for i in range(repeat):
-        t0 = time.perf_counter()
+def report_run(config: Path, out: Path, jobs: int | None) -> Callable[[int], None]:
+    """One ``workbench report`` (quiet) with ``jobs`` workers into a fresh folder per round."""
+
+    def run(i: int) -> None:
+        folder = out / f"{jobs or 'auto'}-{i}"
         with contextlib.redirect_stdout(io.StringIO()):
-            code = run_report(
-                config=config,
-                out=out,
-                run_id=f"bench-{jobs or 'auto'}-{i}",
-                quiet=True,
-                workers=jobs,
-            )
-        best = min(best, time.perf_counter() - t0)
+            code = run_report(config=config, out=folder, run_id="bench", quiet=True, workers=jobs)
         if code != 0:
-            raise SystemExit(f"workbench report failed (exit {code}); see {out}")
-    return best
+            raise SystemExit(f"workbench report failed (exit {code}); see {folder}")
+
+    return run
 
 
-def time_empty_runs(n: int, folder: Path, repeat: int) -> float:
-    """Fastest wall time of ``n`` empty-notebook Papermill runs, each in a fresh kernel."""
+def empty_runs(n: int, folder: Path) -> Callable[[int], None]:
+    """``n`` empty-notebook Papermill runs, one after another, each in a fresh kernel."""
     import papermill
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x: int = 1", metadata={"tags": ["parameters"]})]
     source = folder / "empty.ipynb"
     nbformat.write(nb, source)
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+
+    def run(_: int) -> None:
         for i in range(n):
             papermill.execute_notebook(
                 str(source),
@@ -78,16 +81,52 @@ def time_empty_runs(n: int, folder: Path, repeat: int) -> float:
                 log_output=False,
                 cwd=str(folder),
             )
-        best = min(best, time.perf_counter() - t0)
-    return best
+
+    return run
+
+
+def _cpu() -> float:
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def rounds(
+    runs: dict[str, Callable[[int], None]], repeat: int
+) -> dict[str, dict[str, list[float]]]:
+    """Wall and CPU seconds of every run in ``repeat`` rounds, the order rotating each round."""
+    names = list(runs)
+    out: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in names}
+    for r in range(repeat):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            t0, c0 = time.perf_counter(), _cpu()
+            runs[name](r)
+            out[name]["wall"].append(time.perf_counter() - t0)
+            out[name]["cpu"].append(_cpu() - c0)
+            print(f"  round {r + 1} {name}: {out[name]['wall'][-1]:.1f} s", flush=True)
+    return out
+
+
+def _summary(times: dict[str, dict[str, list[float]]], name: str) -> dict[str, float]:
+    wall, cpu = times[name]["wall"], times[name]["cpu"]
+    ratios = [w / e for w, e in zip(wall, times["empty"]["wall"], strict=True)]
+    return {
+        "best_seconds": round(min(wall), 2),
+        "median_seconds": round(statistics.median(wall), 2),
+        "median_cpu_seconds": round(statistics.median(cpu), 2),
+        "ratio": round(statistics.median(ratios), 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=3000, help="demo size (default 3000)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (fastest)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (best and median kept)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="bench_reports_") as tmp:
         folder = Path(tmp)
@@ -98,27 +137,39 @@ def main() -> None:
             run_prepare(config=config, out=None, quiet=True)
         n = len(report_jobs(cfg, schedule=None, notebooks=None, params={}))
         workers = default_workers(n)
-        empty = time_empty_runs(n, folder, args.repeat)
-        print(f"  {n} empty papermill runs: {empty:.1f} s", flush=True)
-        auto = time_reports(config, folder / "reports", None, args.repeat)
-        print(f"  workbench report ({workers} workers): {auto:.1f} s", flush=True)
-        one = time_reports(config, folder / "reports", 1, args.repeat)
-        print(f"  workbench report --jobs 1: {one:.1f} s", flush=True)
+        times = rounds(
+            {
+                "empty": empty_runs(n, folder),
+                "report": report_run(config, folder / "reports", None),
+                "report_jobs1": report_run(config, folder / "reports", 1),
+            },
+            args.repeat,
+        )
+    load_after = os.getloadavg()
 
     rows = {
         "reports": n,
         "workers": workers,
-        "report_seconds": round(auto, 2),
-        "report_jobs1_seconds": round(one, 2),
-        "empty_papermill_seconds": round(empty, 2),
-        "ratio": round(auto / empty, 2),
-        "ratio_jobs1": round(one / empty, 2),
+        "rounds": args.repeat,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+        **{name: _summary(times, name) for name in times},
     }
-    print(f"{n} reports on the demo sample ({args.people} people)")
-    print(f"  workbench report, {workers} worker(s):  {auto:6.1f} s")
-    print(f"  workbench report --jobs 1:        {one:6.1f} s")
-    print(f"  {n} empty papermill runs:          {empty:6.1f} s")
-    print(f"  ratio report / empty runs: {auto / empty:.2f} (--jobs 1: {one / empty:.2f})")
+    print(f"{n} reports on the demo sample ({args.people} people), {args.repeat} rounds")
+    print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+    print("                                    best  median  CPU (median)  ratio (median)")
+    labels = {
+        "report": f"workbench report, {workers} worker(s)",
+        "report_jobs1": "workbench report --jobs 1",
+        "empty": f"{n} empty papermill runs",
+    }
+    for name, label in labels.items():
+        r = rows[name]
+        ratio = f"{r['ratio']:.2f}" if name != "empty" else ""
+        print(
+            f"  {label:32s} {r['best_seconds']:6.1f}  {r['median_seconds']:6.1f}"
+            f"  {r['median_cpu_seconds']:12.1f}  {ratio:>14s}"
+        )
     write_result(
         {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),

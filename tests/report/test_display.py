@@ -135,6 +135,28 @@ def test_chart_drops_empty_axes_and_replaces_an_empty_figure_by_a_sentence():
     assert chart(Figure().subplots(), show=False) is None
 
 
+def test_a_shown_chart_is_one_png_with_the_axes_counts(monkeypatch):
+    import base64
+    import io
+
+    import IPython.display
+    from PIL import Image
+
+    shown = []
+    monkeypatch.setattr(
+        IPython.display, "display", lambda obj, metadata: shown.append((obj, metadata))
+    )
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    fig.subplots().bar(["a", "b"], [3, 1])
+    assert chart(fig) is None
+    [(obj, metadata)] = shown
+    assert metadata == {"workbench": {"axes": 1, "axes_with_data": 1}}
+    bundle = obj._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(fig) == repr(obj)
+    png = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert png.format == "PNG" and 380 < png.size[0] < 430  # the 4-inch figure at 100 dpi
+
+
 def test_a_chart_of_flat_bars_is_empty():
     ax = Figure().subplots()
     ax.bar(["a", "b"], [0, 0])

@@ -60,3 +60,29 @@ def test_longest_first_and_unknown_reports_before_them_in_given_order():
         "short",
     ]
     assert longest_first(jobs, {}) == jobs
+
+
+def _notebook(path: Path, code_cells: int) -> Path:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# t"}]
+    cells += [
+        {"cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None}
+    ] * code_cells
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4}), encoding="utf-8")
+    return path
+
+
+def test_without_times_notebooks_with_more_code_cells_start_first(tmp_path):
+    small, big = _notebook(tmp_path / "small.ipynb", 2), _notebook(tmp_path / "big.ipynb", 5)
+    jobs = [
+        ReportJob(small, {}, name="small"),
+        ReportJob(big, {"segment": "a"}, name="big__a"),
+        ReportJob(tmp_path / "missing.ipynb", {}, name="missing"),
+        ReportJob(big, {"segment": "b"}, name="big__b"),
+    ]
+    assert [j.name for j in longest_first(jobs, {})] == ["big__a", "big__b", "small", "missing"]
+    assert [j.name for j in longest_first(jobs, {"big__a": 3.0})] == [
+        "big__b",
+        "small",
+        "missing",
+        "big__a",
+    ]

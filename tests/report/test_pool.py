@@ -51,7 +51,9 @@ def _build(folder: Path) -> list[ReportJob]:
         "print('open figures', len(plt.get_fignums()))\n"
         "print('cwd is project', os.getcwd() == PROJECT)\n"
         "import warnings\n"
-        "print('filter', any(getattr(f[1], 'pattern', '') == 'pool-test' for f in warnings.filters))",
+        "print('filter', any(getattr(f[1], 'pattern', '') == 'pool-test' for f in warnings.filters))\n"
+        "import gc\n"
+        "print('long-lived objects frozen', gc.get_freeze_count() > 1000)",
     )
     broken = _notebook(
         folder / "broken.ipynb",
@@ -102,7 +104,8 @@ def test_no_state_leaks_between_notebooks_in_one_kernel(runs):
     assert checker.ok
     assert _printed(checker) == [
         "stream: False value 5\n",
-        "stream: linewidth 1.5\nopen figures 0\ncwd is project True\nfilter False\n",
+        "stream: linewidth 1.5\nopen figures 0\ncwd is project True\nfilter False\n"
+        "long-lived objects frozen True\n",
     ]
 
 

@@ -16,7 +16,6 @@ import math
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from scipy.special import expit
 
 __all__ = ["PENALTIES", "cv_folds", "cv_penalty", "fit_logistic"]
@@ -62,6 +61,8 @@ def fit_logistic(
     start[0] = math.log(rate / (1 - rate))
     bound = (0.0, None) if nonnegative else (None, None)
     bounds = [(None, None)] + [bound] * (k - free) + [(None, None)] * free
+    from scipy.optimize import minimize  # here: importing it costs ~0.3 s, most runs never fit
+
     res = minimize(
         _objective,
         start,

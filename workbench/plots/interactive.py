@@ -120,12 +120,10 @@ class InteractiveChart:
 def static_png(figure_or_axes: Any, dpi: int = 100) -> str:
     """A matplotlib figure as an ``<img class="wb-ichart-static">`` with a ``data:`` PNG."""
     import base64
-    import io
 
-    fig = getattr(figure_or_axes, "figure", figure_or_axes)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    from workbench.plots.render import figure_png
+
+    data = base64.b64encode(figure_png(figure_or_axes, dpi=dpi)).decode("ascii")
     return f'<img class="wb-ichart-static" alt="static chart" src="data:image/png;base64,{data}">'
 
 

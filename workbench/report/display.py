@@ -309,10 +309,34 @@ def chart(figure_or_axes: Any, *, empty: str = "", show: bool = True) -> Any:
     if not fig.axes:
         return missing(empty, show=show) if empty else None
     n = len(fig.axes)
+    if not show:
+        return fig
     with warnings.catch_warnings():
         # a crowded figure still renders; the layout engine's complaint is no news to a reader
         warnings.filterwarnings("ignore", message=".*(constrained_layout|tight_layout).*")
-        return _show(fig, show, workbench={"axes": n, "axes_with_data": n})
+        return _show(_Rendered(fig), show, workbench={"axes": n, "axes_with_data": n})
+
+
+class _Rendered:
+    """A figure drawn once into a PNG (:func:`workbench.plots.render.figure_png`) for display.
+
+    Shown as Jupyter's inline backend shows a figure (``image/png`` at the figure's dpi,
+    margin trimmed, and the figure's ``repr`` as text), without drawing it twice.
+    """
+
+    def __init__(self, fig: Any) -> None:
+        self.fig = fig
+
+    def __repr__(self) -> str:
+        return repr(self.fig)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        import base64
+
+        from workbench.plots.render import figure_png
+
+        png = base64.b64encode(figure_png(self.fig)).decode("ascii")
+        return {"image/png": png, "text/plain": repr(self.fig)}
 
 
 def _axes_has_data(ax: Any) -> bool:
