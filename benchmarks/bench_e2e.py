@@ -52,6 +52,14 @@ there), journeys 8.9 vs 2.4 (the project builds both journey tables,
 their ids and string columns), paths 0.34, models 0.22 vs 0.34. At 1M the order
 is the other way round: stitching ~0.36 vs ~0.20 and journeys ~0.3 vs ~0.16.
 
+Read the 10M ratio with care: there the baseline's people step (Arrow dictionary
+encoding per identifier type + connected components) was itself slower than the
+project's stitching (lead's check, idle machine, second of two rounds: 8.5 s against
+6.0 s wall), so the baseline is not the leanest known pipeline at that size. With the
+project's stitching time in its place the 10M ratio above would be about 1.6x, not
+1.2-1.3x. The 1M ratio (idle machine, ``--repeat 5``, merged main: 1.71x, CPU
+1.80x, peak 2.40x) has no such caveat.
+
 Usage::
 
     python benchmarks/bench_e2e.py --rows 1000000 10000000
