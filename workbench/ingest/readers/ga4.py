@@ -339,11 +339,12 @@ def _sessions(
 
 
 def _pageviews(
-    events: pd.DataFrame, sessions: pd.DataFrame, session_pos: np.ndarray
+    views: pd.DataFrame, sessions: pd.DataFrame, session_pos: np.ndarray
 ) -> pd.DataFrame:
-    """Page/screen views; ``session_pos`` is each event's row in ``sessions``."""
-    is_view = events["event_name"].isin(PAGEVIEW_EVENTS).fillna(False).to_numpy(dtype=bool)
-    views = events.loc[is_view]
+    """Page/screen views from ``views`` (the page/screen view events, selected by the caller).
+
+    ``session_pos`` is each view's row in ``sessions``.
+    """
     out = pd.DataFrame(
         {
             TS: views[TS],
@@ -360,7 +361,7 @@ def _pageviews(
             SOURCE_ROW: views[SOURCE_ROW],
         }
     )
-    at = session_pos[is_view]
+    at = session_pos
     for col in (CAMPAIGN, "traffic_source", "traffic_medium", "ga4_channel_group"):
         values = sessions[col].astype("string").array.take(at)
         out[col] = pd.Series(values, index=out.index, dtype="string")
@@ -370,9 +371,9 @@ def _pageviews(
 
 
 def _conversions(
-    events: pd.DataFrame, mapping: dict[str, str], quarantine: Quarantine, source: str
+    conv: pd.DataFrame, mapping: dict[str, str], quarantine: Quarantine, source: str
 ) -> pd.DataFrame:
-    conv = events.loc[events["event_name"].isin(list(mapping)).fillna(False)]
+    """Conversions from ``conv``: the events whose name ``mapping`` lists (selected by the caller)."""
     out = pd.DataFrame(
         {
             TS: conv[TS],
@@ -397,9 +398,8 @@ def _conversions(
     return out.loc[~repeat]
 
 
-def _links(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
-    both = events["user_pseudo_id"].notna() & events["user_id"].notna()
-    ev = events.loc[both]
+def _links(ev: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """User-id links of ``ev`` (the events with both ids, selected by the caller) and click ids."""
     user_links = pd.DataFrame(
         {
             TS: ev[TS],
