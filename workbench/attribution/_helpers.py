@@ -181,3 +181,18 @@ def _isin(values: pd.Series, wanted: Sequence[str]) -> np.ndarray:
 
 def _is_text(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.StringDtype)
+
+
+def _indicators(codes: np.ndarray, n_levels: int) -> list[tuple[int, np.ndarray]]:
+    """``(level, 0/1 column)`` for every level present in ``codes`` but the commonest.
+
+    The commonest level is the reference (its effect is in the intercept); ties go to
+    the lowest code.
+    """
+    counts = np.bincount(codes, minlength=n_levels)
+    common = int(np.argmax(counts)) if len(codes) else 0
+    return [
+        (int(level), (codes == level).astype(np.float64))
+        for level in np.flatnonzero(counts)
+        if level != common
+    ]

@@ -84,6 +84,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import expit
 
+from workbench.attribution._helpers import _indicators
 from workbench.attribution.inputs import Paths
 from workbench.attribution.logistic import PENALTIES, cv_folds, cv_penalty, fit_logistic
 from workbench.attribution.riskset import risk_set_rows
@@ -163,12 +164,9 @@ def control_features(
     names: list[str] = []
     for name in controls:
         if name == "first_channel":
-            first = paths.codes[paths.starts]
-            common = int(np.argmax(np.bincount(first, minlength=paths.n_channels)))
-            for c in range(paths.n_channels):
-                if c != common and (first == c).any():
-                    cols.append((first == c).astype(np.float64))
-                    names.append(f"first {paths.channels[c]}")
+            for c, indicator in _indicators(paths.codes[paths.starts], paths.n_channels):
+                cols.append(indicator)
+                names.append(f"first {paths.channels[c]}")
             continue
         names.append(name)
         if name == "length":

@@ -53,6 +53,7 @@ from workbench.attribution._helpers import (
     _NS_PER_DAY,
     _duplicated,
     _examples,
+    _indicators,
     _isin,
     _missing_columns,
     _numeric,
@@ -584,11 +585,9 @@ def _covariates(journeys: pd.DataFrame, columns: Sequence[str], has: np.ndarray)
     for column in dict.fromkeys(columns):
         values = journeys[column].astype("string").fillna("(missing)").to_numpy(dtype=object)
         levels, codes = np.unique(values[has].astype(str), return_inverse=True)
-        common = int(np.argmax(np.bincount(codes, minlength=len(levels)))) if len(codes) else 0
-        for code, level in enumerate(levels):
-            if code != common:
-                cols.append((codes == code).astype(np.float64))
-                names.append(f"{column}={level}")
+        for code, indicator in _indicators(codes, len(levels)):
+            cols.append(indicator)
+            names.append(f"{column}={levels[code]}")
     if not columns:
         return {}
     matrix = np.column_stack(cols) if cols else np.zeros((int(has.sum()), 0))
