@@ -71,14 +71,13 @@ import argparse
 import gc
 import warnings
 
+import bench_stitching
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from _common import alternating, measure_peak_rss
-from bench_stitching import ID_COLUMNS, _arrow, synthesize
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
+from bench_stitching import _arrow, synthesize
 
 from workbench.attribution import attribute, paths_from_journeys
 from workbench.attribution.inputs import TOUCHLESS_WARNING
@@ -124,55 +123,13 @@ def project(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 # --- baseline -----------------------------------------------------------------
-def _codes(parts: list[pd.Series]) -> tuple[list[np.ndarray], int]:
-    enc = pc.dictionary_encode(pa.chunked_array([c for p in parts for c in _arrow(p)]))
-    enc = enc.unify_dictionaries()
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    codes = pc.fill_null(idx, -1).to_numpy().astype(np.int64)
-    bounds = np.cumsum([0] + [len(p) for p in parts])
-    n = len(enc.chunk(0).dictionary) if enc.num_chunks else 0
-    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], n
-
-
 def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
-    """Component label per touchpoint and conversion row (-1: no identifier)."""
-    tp, cv, ln = data["touchpoints"], data["conversions"], data["links"]
-    ta, tb = ln["id_type_a"].to_numpy(), ln["id_type_b"].to_numpy()
-    link_a = np.full(len(ln), -1, dtype=np.int64)
-    link_b = np.full(len(ln), -1, dtype=np.int64)
-    rows: dict[str, list[np.ndarray]] = {"tp": [], "cv": []}
-    offset = 0
-    for t in [t for t in ID_COLUMNS if t != "crm_account_id"]:
-        sa, sb = ta == t, tb == t
-        names = [k for k, f in (("tp", tp), ("cv", cv)) if t in f]
-        parts = [data["touchpoints" if k == "tp" else "conversions"][t] for k in names]
-        coded, n = _codes([*parts, ln["id_value_a"][sa], ln["id_value_b"][sb]])
-        coded = [np.where(c >= 0, c + offset, -1) for c in coded]
-        for k, c in zip(names, coded, strict=False):
-            rows[k].append(c)
-        link_a[sa], link_b[sb] = coded[-2], coded[-1]
-        offset += n
-    both = (link_a >= 0) & (link_b >= 0)
-    ea, eb = [link_a[both]], [link_b[both]]
-    for cols in rows.values():
-        has = [c >= 0 for c in cols]
-        for i in range(len(cols) - 1):  # each pair filtered before concatenating
-            for j in range(i + 1, len(cols)):
-                both = has[i] & has[j]
-                ea.append(cols[i][both])
-                eb.append(cols[j][both])
-    a, b = np.concatenate(ea), np.concatenate(eb)
-    graph = csr_array((np.ones(len(a), np.int8), (a, b)), (offset, offset))
-    _, labels = connected_components(graph, directed=False)
-    labels = np.append(labels, -1)
+    """Component label per touchpoint and conversion row (-1: no identifier).
 
-    def first_node(cols: list[np.ndarray]) -> np.ndarray:
-        node = cols[0].copy()
-        for c in cols[1:]:
-            node = np.where(node >= 0, node, c)
-        return labels[node]
-
-    return first_node(rows["tp"]), first_node(rows["cv"])
+    The people step of ``bench_stitching`` (:func:`bench_stitching.lean_people`).
+    """
+    people_tp, people_cv, _ = bench_stitching.lean_people(data)
+    return people_tp.astype(np.int64), people_cv.astype(np.int64)
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

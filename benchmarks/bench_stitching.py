@@ -50,6 +50,7 @@ from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
+from workbench.strhash import hash_strings
 
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 
@@ -142,53 +143,83 @@ def _arrow(values: pd.Series) -> list[pa.Array]:
     """The Arrow chunks of a string column (zero-copy for Arrow-backed strings)."""
     arr = getattr(values.array, "_pa_array", None)
     if arr is None:
-        arr = pa.chunked_array([pa.array(values.astype("string"), type=pa.string())])
-    return [c.cast(pa.string()) for c in arr.chunks]
+        arr = pa.chunked_array([pa.array(values.astype("string"), type=pa.large_string())])
+    return [c for c in arr.chunks if len(c)]
 
 
-def baseline(data: dict[str, pd.DataFrame]) -> int:
-    """Leanest known stitcher: integer codes hashed in Arrow, connected components.
+def _dictionary_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
+    """``offset`` + Arrow dictionary code of every row (``-1``: missing), int32; the
+    number of codes, and of codes no row holds (none here)."""
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+    enc = enc.unify_dictionaries()
+    n = len(enc.chunk(0).dictionary)
+    idx = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32())
+    codes = pc.fill_null(pc.add(idx, pa.scalar(offset, pa.int32())), -1)
+    return codes.to_numpy(), n, 0
 
-    Per identifier type, the Arrow chunks of every column holding it
-    (touchpoints, conversions, link sides) are dictionary-encoded in one C++
-    hash pass (exact integer codes, no Python strings, no pandas
-    string factorize), offset per type into one node space, and the row and
-    link edges go into a CSR matrix for
-    ``scipy.sparse.csgraph.connected_components``. No cleaning, blocking,
-    limits or output ids: the floor any stitcher must pay.
+
+def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
+    """As :func:`_dictionary_codes` by 64-bit hashes: ``workbench.strhash.hash_strings`` +
+    ``pd.factorize`` of the integers. Two strings sharing a hash would share a code:
+    :func:`hash_collisions` counts that (zero on this data), outside the timing."""
+    codes, uniques = pd.factorize(hash_strings(pa.chunked_array(chunks, pa.large_string())))
+    codes = (codes + offset).astype(np.int32)
+    if not any(c.null_count for c in chunks):
+        return codes, len(uniques), 0
+    nulls = np.concatenate([pc.is_null(c).to_numpy(zero_copy_only=False) for c in chunks])
+    codes[nulls] = -1  # nulls were hashed as "": that code is a node of no row
+    return codes, len(uniques), 1
+
+
+#: An identifier type whose columns have at least :data:`HASH_MIN_ROWS` values and
+#: a value on more than :data:`HASH_DENSITY` of their rows is hashed, others are
+#: dictionary-encoded: measured, the faster of the two (module docstring).
+HASH_DENSITY = 0.5
+HASH_MIN_ROWS = 4_000_000
+
+
+def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, int]:
+    """The leanest known people step: component per touchpoint and conversion row.
+
+    Per identifier type, every column holding it (touchpoints, conversions, link
+    sides) gets integer codes in one pass over all of them: millions of values on
+    most rows by 64-bit hashes factorized as integers, others by Arrow
+    ``dictionary_encode`` (C++ on the string buffers); codes are int32 and
+    offset per type into one node space. Row edges (each pair of a row's
+    identifiers, filtered to the rows holding both before concatenating) and link
+    edges go into a CSR matrix for ``scipy.sparse.csgraph.connected_components``.
+    No cleaning, blocking, limits or ids: the floor any stitcher must pay.
+
+    Returns
+    -------
+    people_tp, people_cv, n_components
+        Component per row (``-1``: no identifier) and how many components.
     """
     tp, cv, ln = data["touchpoints"], data["conversions"], data["links"]
-    types = [t for t in ID_COLUMNS if t != "crm_account_id"]
     ta, tb = ln["id_type_a"].to_numpy(), ln["id_type_b"].to_numpy()
-    link_a = np.full(len(ln), -1, dtype=np.int64)
-    link_b = np.full(len(ln), -1, dtype=np.int64)
-    row_nodes: dict[str, list[np.ndarray]] = {"tp": [], "cv": []}
-    offset = 0
-    for t in types:
+    link_a = np.full(len(ln), -1, dtype=np.int32)
+    link_b = np.full(len(ln), -1, dtype=np.int32)
+    rows: dict[str, list[np.ndarray]] = {"tp": [], "cv": []}
+    offset = phantom = 0
+    for t in [t for t in ID_COLUMNS if t != "crm_account_id"]:
         sa, sb = ta == t, tb == t
-        parts = {"tp": tp.get(t), "cv": cv.get(t)}
-        parts = {k: v for k, v in parts.items() if v is not None}
-        parts["a"] = ln["id_value_a"][sa]
-        parts["b"] = ln["id_value_b"][sb]
-        chunks = {k: _arrow(v) for k, v in parts.items()}
-        enc = pc.dictionary_encode(pa.chunked_array([c for cs in chunks.values() for c in cs]))
-        enc = enc.unify_dictionaries()
-        idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-        codes = pc.fill_null(idx, -1).to_numpy().astype(np.int64)
-        n_unique = len(enc.chunk(0).dictionary) if enc.num_chunks else 0
-        codes = np.where(codes >= 0, codes + offset, -1)
-        pos = 0
-        for k, v in parts.items():
-            mine = codes[pos : pos + len(v)]
-            pos += len(v)
-            if k in row_nodes:
-                row_nodes[k].append(mine)
-        link_a[sa] = codes[pos - len(parts["a"]) - len(parts["b"]) : pos - len(parts["b"])]
-        link_b[sb] = codes[pos - len(parts["b"]) : pos]
-        offset += n_unique
+        parts = {k: f[t] for k, f in (("tp", tp), ("cv", cv)) if t in f}
+        parts["a"], parts["b"] = ln["id_value_a"][sa], ln["id_value_b"][sb]
+        chunks = [c for p in parts.values() for c in _arrow(p)]
+        present = sum(len(c) - c.null_count for c in chunks)
+        dense = present > max(HASH_DENSITY * sum(len(c) for c in chunks), HASH_MIN_ROWS)
+        codes, n, empty = (_hashed_codes if dense else _dictionary_codes)(chunks, offset)
+        phantom += empty
+        bounds = np.cumsum([0] + [len(p) for p in parts.values()])
+        split = dict(zip(parts, np.split(codes, bounds[1:-1]), strict=True))
+        for k in ("tp", "cv"):
+            if k in split:
+                rows[k].append(split[k])
+        link_a[sa], link_b[sb] = split["a"], split["b"]
+        offset += n
     both = (link_a >= 0) & (link_b >= 0)
     ea, eb = [link_a[both]], [link_b[both]]
-    for cols in row_nodes.values():
+    for cols in rows.values():
         has = [c >= 0 for c in cols]
         for i in range(len(cols)):  # every pair of a row's identifiers, present rows only
             for j in range(i + 1, len(cols)):
@@ -197,8 +228,38 @@ def baseline(data: dict[str, pd.DataFrame]) -> int:
                 eb.append(cols[j][both])
     a, b = np.concatenate(ea), np.concatenate(eb)
     graph = csr_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(offset, offset))
-    n, _ = connected_components(graph, directed=False)
-    return int(n)
+    n_comp, labels = connected_components(graph, directed=False)
+    labels = np.append(labels.astype(np.int32), -1)  # -1 (no identifier) picks the -1
+
+    def first_node(cols: list[np.ndarray]) -> np.ndarray:
+        node = cols[0]
+        for c in cols[1:]:
+            node = np.where(node >= 0, node, c)
+        return labels[node]
+
+    return first_node(rows["tp"]), first_node(rows["cv"]), int(n_comp) - phantom
+
+
+def hash_collisions(data: dict[str, pd.DataFrame]) -> int:
+    """Distinct identifiers that :func:`lean_people` merged by a shared 64-bit hash.
+
+    Per identifier type: distinct values (exact, Arrow) minus distinct hashes.
+    """
+    tp, cv, ln = data["touchpoints"], data["conversions"], data["links"]
+    ta, tb = ln["id_type_a"].to_numpy(), ln["id_type_b"].to_numpy()
+    lost = 0
+    for t in [t for t in ID_COLUMNS if t != "crm_account_id"]:
+        parts = [f[t] for f in (tp, cv) if t in f]
+        parts += [ln["id_value_a"][ta == t], ln["id_value_b"][tb == t]]
+        values = pa.chunked_array([c for p in parts for c in _arrow(p)], pa.large_string())
+        values = values.drop_null()
+        lost += len(pc.unique(values)) - len(np.unique(hash_strings(values)))
+    return lost
+
+
+def baseline(data: dict[str, pd.DataFrame]) -> int:
+    """Number of people found by :func:`lean_people`."""
+    return lean_people(data)[2]
 
 
 def full_stitch(data: dict[str, pd.DataFrame]) -> int:
