@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench.strhash import factorize_hashed
+
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     """The column as an Arrow large_string ``ChunkedArray`` (zero-copy for Arrow strings)."""
@@ -92,20 +94,51 @@ def factorize_parts_counted(
     Returns
     -------
     codes, uniques
-        As :func:`factorize_parts` (missing values coded ``len(uniques)``).
+        As :func:`factorize_parts` (missing values coded ``len(uniques)``), but the
+        codes are ``int32``.
     counts : np.ndarray
         Rows of all parts per code, length ``len(uniques) + 1`` (the last: missing);
         one count over the codes of every part at once.
     """
-    codes, bounds, uniques = _factorize_flat(parts, True)
+    codes, bounds, uniques = _factorize_counted(parts)
     counts = np.bincount(codes, minlength=len(uniques) + 1)
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques, counts
 
 
+#: Values (non-missing, all parts) from which :func:`factorize_parts_counted` hashes
+#: (:func:`workbench.strhash.factorize_hashed`) when most rows hold one: measured
+#: faster than Arrow's dictionary encoding on 10M dense ids, slower on 1M.
+HASH_MIN_VALUES = 4_000_000
+
+
+def _factorize_counted(parts: list[pd.Series]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """``_factorize_flat(parts, True, wide=False)``, by 64-bit hashes for millions of values.
+
+    The hashed codes are exact (checked string by string); on a hash collision,
+    or for fewer or sparser values, Arrow's dictionary encoding gives them.
+    """
+    chunks = [c for part in parts for c in _arrow_strings(part).chunks if len(c)]
+    present = sum(len(c) - c.null_count for c in chunks)
+    total = sum(len(c) for c in chunks)
+    if present >= HASH_MIN_VALUES and 2 * present > total:
+        hashed = factorize_hashed(pa.chunked_array(chunks, type=pa.large_string()))
+        if hashed is not None:
+            codes, dictionary = hashed
+            codes = codes.astype(np.int32)
+            codes[codes < 0] = len(dictionary)
+            bounds = np.cumsum([0] + [len(p) for p in parts])
+            uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])))
+            return codes, bounds, uniques.astype("string")
+    return _factorize_flat(parts, True, wide=False)
+
+
 def _factorize_flat(
-    parts: list[pd.Series], missing_last: bool
+    parts: list[pd.Series], missing_last: bool, wide: bool = True
 ) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Codes of the parts end to end, the parts' bounds in them, and the uniques."""
+    """Codes of the parts end to end, the parts' bounds in them, and the uniques.
+
+    The codes are ``int64``, or with ``wide=False`` Arrow's ``int32`` (no copy).
+    """
     bounds = np.cumsum([0] + [len(p) for p in parts])
     chunks = [c for part in parts for c in _arrow_strings(part).chunks if len(c)]
     if not chunks:  # no rows (Arrow then gives no chunk to take the dictionary from)
@@ -115,7 +148,9 @@ def _factorize_flat(
     dictionary = encoded.chunk(0).dictionary
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
     fill = len(dictionary) if missing_last else -1
-    codes = pc.fill_null(indices, fill).to_numpy().astype(np.int64, copy=False)
+    codes = pc.fill_null(indices, fill).to_numpy()
+    if wide:
+        codes = codes.astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return codes, bounds, uniques
 

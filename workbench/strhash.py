@@ -37,6 +37,7 @@ BLOCK_BYTES = 1 << 20
 _K_LEN = np.uint64(0x9E3779B97F4A7C15)
 _K_WORD = np.uint64(0xBF58476D1CE4E5B9)
 _K_FINAL = np.uint64(0x94D049BB133111EB)
+_NULL_HASH = np.uint64(0)
 
 
 def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
@@ -93,7 +94,7 @@ def _words(chunk: pa.Array) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
 
 def _hash_block(size: np.ndarray, words: np.ndarray, out: np.ndarray) -> None:
     h = out
-    np.multiply(size.astype(np.uint64), _K_LEN, out=h)
+    np.multiply(size.astype(np.uint64) + np.uint64(1), _K_LEN, out=h)  # "" hashes to non-zero
     tmp = np.empty(len(h), dtype=np.uint64)
     for k in range(words.shape[1]):
         h ^= words[:, k]
@@ -193,9 +194,11 @@ def factorize_hashed(
     if sum(len(c) for c in chunks) != len(values):
         return None  # a null slot held bytes: exact factorize (rare)
     hashes = hash_strings(pa.chunked_array(chunks, type=values.type))
-    codes, _ = pd.factorize(hashes.view(np.int64))
     null = _null_mask(chunks, len(values))
-    if null is not None:  # nulls hashed as "": take their code out, unless a real "" has it
+    if null is not None:  # nulls were hashed as "": give them a hash of their own
+        hashes[null] = _NULL_HASH
+    codes, _ = pd.factorize(hashes.view(np.int64))
+    if null is not None:  # take the nulls' code out, unless a string hashed alike
         null_code = codes[np.argmax(null)]
         if (codes[~null] == null_code).any():
             return None

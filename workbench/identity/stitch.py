@@ -313,11 +313,13 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     nodes_by_type = graph.row_nodes.get(name, {})
     present_types = [t for t in graph.types if t in nodes_by_type]
     present = [nodes_by_type[t] for t in present_types]
-    comp = np.full(n_rows, -1, dtype=np.int64) if not present else np.zeros(0, dtype=np.int64)
-    # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather
-    lookups = [np.append(np.where(graph.shared, -1, graph.labels), -1)]
+    comp = np.full(n_rows, -1, dtype=np.int32) if not present else np.zeros(0, dtype=np.int32)
+    # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather;
+    # int32 components: half the bytes per row, and the Categorical's own code type
+    labels = graph.labels.astype(np.int32 if graph.n_components < 2**31 - 1 else np.int64)
+    lookups = [np.append(np.where(graph.shared, -1, labels), -1)]
     if graph.shared.any():
-        lookups.append(np.append(graph.labels, -1))
+        lookups.append(np.append(labels, -1))
     kept = graph.row_kept.get(name, {})
 
     def rows_with(t: str) -> int:
