@@ -163,7 +163,8 @@ def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int,
     ``pd.factorize`` of the integers. Two strings sharing a hash would share a code:
     :func:`hash_collisions` counts that (zero on this data), outside the timing."""
     codes, uniques = pd.factorize(hash_strings(pa.chunked_array(chunks, pa.large_string())))
-    codes = (codes + offset).astype(np.int32)
+    codes = codes.astype(np.int32)
+    codes += offset
     if not any(c.null_count for c in chunks):
         return codes, len(uniques), 0
     nulls = np.concatenate([pc.is_null(c).to_numpy(zero_copy_only=False) for c in chunks])
@@ -232,9 +233,13 @@ def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, 
     labels = np.append(labels.astype(np.int32), -1)  # -1 (no identifier) picks the -1
 
     def first_node(cols: list[np.ndarray]) -> np.ndarray:
-        node = cols[0]
+        # a row's identifiers share its component: the densest column, then fill the gaps
+        cols = sorted(cols, key=lambda c: int(np.count_nonzero(c >= 0)), reverse=True)
+        node = cols[0].copy()
+        todo = np.flatnonzero(node < 0)
         for c in cols[1:]:
-            node = np.where(node >= 0, node, c)
+            node[todo] = c[todo]
+            todo = todo[node[todo] < 0]
         return labels[node]
 
     return first_node(rows["tp"]), first_node(rows["cv"]), int(n_comp) - phantom

@@ -109,21 +109,3 @@ def test_with_plain_strings_replaces_only_a_coded_column():
     assert isinstance(frame["person_id"].dtype, pd.CategoricalDtype)  # the input is kept
     assert with_plain_strings(out, "person_id") is out
     assert with_plain_strings(frame, "account_id") is frame
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_factorize_parts_counted_hashed_or_not_gives_the_same(seed, monkeypatch):
-    from workbench import intcodes
-    from workbench.intcodes import factorize_parts_counted
-
-    parts = [
-        pd.Series(_random_strings(seed * 7 + i, n), dtype="string")
-        for i, n in enumerate([80, 0, 40])
-    ]
-    by_dictionary = factorize_parts_counted(parts)
-    monkeypatch.setattr(intcodes, "HASH_MIN_VALUES", 0)  # hash whatever the size
-    by_hash = factorize_parts_counted(parts)
-    for got, want in zip(by_hash[0], by_dictionary[0], strict=True):
-        np.testing.assert_array_equal(got, want)
-    assert list(by_hash[1]) == list(by_dictionary[1])
-    np.testing.assert_array_equal(by_hash[2], by_dictionary[2])

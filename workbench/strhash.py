@@ -1,15 +1,20 @@
 """64-bit hashes of Arrow strings, and an exact factorize built on them.
 
 Arrow's ``dictionary_encode`` keeps every distinct string in its hash table and
-compares bytes on each probe; on 10M anonymous ids (650,000 distinct) it took
-2.2 s of CPU where hashing the strings to integers here took 0.5 s and
-factorizing the integers with pandas 0.9 s (issue 16). So:
+compares bytes on each probe. Hashing the strings to 64-bit integers with numpy
+and factorizing the integers with pandas' integer hash table took 0.5 s + 0.9 s
+of CPU on 10M anonymous ids (650,000 distinct) where ``dictionary_encode`` took
+1.7-2.2 s (issue 16). ``benchmarks/bench_stitching.py`` uses :func:`hash_strings`
+in its lean baseline (which may ignore collisions, and counts them); the project
+must be exact, and :func:`factorize_hashed`, exact, was measured no faster than
+``dictionary_encode`` (the string-by-string check costs what the hashing saved),
+so :mod:`workbench.intcodes` keeps the dictionary codes.
 
-* :func:`hash_strings`: a 64-bit hash of every non-null string, computed with
-  numpy straight from the Arrow buffers (no Python strings). A block of rows is
-  laid out as a zero-padded byte matrix (one boolean-mask assignment of the
-  block's bytes), read as little-endian 8-byte words, and mixed column by column
-  (length first, then a multiply-xorshift per word, then ``splitmix64``'s
+* :func:`hash_strings`: a 64-bit hash of every string, computed with numpy
+  straight from the Arrow buffers (no Python strings). A block of rows is laid
+  out as a zero-padded byte matrix (one boolean-mask assignment of the block's
+  bytes), read as little-endian 8-byte words, and mixed column by column (the
+  length first, then a multiply-xorshift per word, then ``splitmix64``'s
   finalizer). Blocks hold about :data:`BLOCK_BYTES` so the temporaries stay in
   the CPU cache;
 * :func:`factorize_hashed`: ``pd.factorize`` of the strings (codes in
@@ -142,7 +147,11 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
 
 
 def _same_as_uniques(chunks: list[pa.Array], codes: np.ndarray, uniques: pa.Array) -> bool:
-    """Whether every row equals ``uniques[code]`` (a null row, code ``-1``: an empty slot)."""
+    """Whether every row equals ``uniques[code]`` (a null row, code ``-1``: an empty slot).
+
+    The rows are laid out as words again (keeping the hashing pass's words was
+    measured slower: the memory they hold costs more than laying them out twice).
+    """
     u_offsets, u_data = _offsets(uniques), _data(uniques)
     u_size = np.append(np.diff(u_offsets), 0)  # code -1 picks the appended empty string
     width = (int(u_size.max(initial=0)) + 7) // 8 * 8 or 8
@@ -163,13 +172,26 @@ def _same_as_uniques(chunks: list[pa.Array], codes: np.ndarray, uniques: pa.Arra
     return True
 
 
-def _null_mask(chunks: list[pa.Array], n: int) -> np.ndarray | None:
+def _null_mask(chunks: list[pa.Array]) -> np.ndarray | None:
     """Whether each row is null (``None`` when none is)."""
     if not any(c.null_count for c in chunks):
         return None
-    return np.concatenate(
-        [pc.is_null(c).to_numpy(zero_copy_only=False) for c in chunks] or [np.zeros(0, bool)]
-    )
+    return np.concatenate([pc.is_null(c).to_numpy(zero_copy_only=False) for c in chunks])
+
+
+def _take_rows(chunks: list[pa.Array], rows: np.ndarray, kind: pa.DataType) -> pa.Array:
+    """``rows`` (ascending positions over the chunks end to end), gathered chunk by chunk.
+
+    (A take from a ``ChunkedArray`` would first copy all its chunks into one.)
+    """
+    bounds = np.cumsum([0] + [len(c) for c in chunks])
+    cut = np.searchsorted(rows, bounds)
+    parts = [
+        chunk.take(pa.array(rows[cut[i] : cut[i + 1]] - bounds[i]))
+        for i, chunk in enumerate(chunks)
+        if cut[i + 1] > cut[i]
+    ]
+    return pa.concat_arrays(parts) if parts else pa.array([], type=kind)
 
 
 def factorize_hashed(
@@ -193,20 +215,14 @@ def factorize_hashed(
     chunks = [_plain(c) for c in _chunks(values)]
     if sum(len(c) for c in chunks) != len(values):
         return None  # a null slot held bytes: exact factorize (rare)
-    hashes = hash_strings(pa.chunked_array(chunks, type=values.type))
-    null = _null_mask(chunks, len(values))
-    if null is not None:  # nulls were hashed as "": give them a hash of their own
-        hashes[null] = _NULL_HASH
-    codes, _ = pd.factorize(hashes.view(np.int64))
-    if null is not None:  # take the nulls' code out, unless a string hashed alike
-        null_code = codes[np.argmax(null)]
-        if (codes[~null] == null_code).any():
-            return None
-        codes[codes > null_code] -= 1
-        codes[null] = -1
-    first = _first_rows(codes)
-    flat = pa.chunked_array(chunks, type=values.type)
-    uniques = flat.take(pa.array(first)).combine_chunks()
+    hashes = hash_strings(pa.chunked_array(chunks, type=values.type)).view(np.int64)
+    null = _null_mask(chunks)
+    if null is None:
+        codes, _ = pd.factorize(hashes)
+    else:  # the hashes as a masked integer array: nulls coded -1, no unique
+        codes, _ = pd.factorize(pd.arrays.IntegerArray(hashes, null))
+    del hashes, null
+    uniques = _take_rows(chunks, _first_rows(codes), values.type)
     if not _same_as_uniques(chunks, codes, uniques):
         return None
     return codes, uniques

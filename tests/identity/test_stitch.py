@@ -494,29 +494,3 @@ def test_person_id_digests_are_hashlib_sha256():
 
     keys = [b"", b"email:" + b"a" * 64, "user_id:é✓".encode(), b"x" * 200, b"anonymous_id:GA1.1.7"]
     assert [_small_sha256(k).digest() for k in keys] == [hashlib.sha256(k).digest() for k in keys]
-
-
-def test_hashed_identifier_codes_give_the_same_people_and_ids(monkeypatch):
-    # issue 16: millions of dense identifiers are factorized by 64-bit hashes; forced
-    # here on a small table, people, ids and identities must not change
-    from workbench import intcodes
-
-    rng = np.random.default_rng(3)
-    n = 400
-    tp = table(
-        *[
-            {
-                "anonymous_id": f"GA1.{rng.integers(0, 60)}",
-                "user_id": f"u{rng.integers(0, 30)}" if rng.random() < 0.5 else None,
-                "email": None if rng.random() < 0.7 else f"h{rng.integers(0, 20)}",
-            }
-            for _ in range(n)
-        ]
-    )
-    cv = table(*[{"user_id": f"u{i}", "crm_contact_id": f"c{i % 5}"} for i in range(12)])
-    ln = links(("email", "h1", "crm_contact_id", "c1"), ("user_id", "u3", "email", "h2"))
-    before = run(tp, cv, ln)
-    monkeypatch.setattr(intcodes, "HASH_MIN_VALUES", 0)
-    after = run(tp, cv, ln)
-    for name in ("touchpoints", "conversions", "identities", "people"):
-        pd.testing.assert_frame_equal(getattr(after, name), getattr(before, name))
