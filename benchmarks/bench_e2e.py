@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import time
 import warnings
 
 import bench_stitching
@@ -109,17 +110,41 @@ def make_data(n_rows: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     return data
 
 
+class Stages:
+    """CPU and wall seconds per stage of one run (``with stages("name"): ...``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, tuple[float, float]] = {}
+        self._name = ""
+
+    def __call__(self, name: str) -> Stages:
+        self._name = name
+        return self
+
+    def __enter__(self) -> None:
+        self._start = (time.process_time(), time.perf_counter())
+
+    def __exit__(self, *exc: object) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        self.seconds[self._name] = (cpu - self._start[0], wall - self._start[1])
+
+
 # --- project ------------------------------------------------------------------
-def project(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def project(data: dict[str, pd.DataFrame], stages: Stages | None = None) -> dict[str, pd.DataFrame]:
     """The project's pipeline; returns credits per model."""
+    stages = stages or Stages()
     config = IdentityConfig(blocked_values=("guest",), test_ids=("test-user-001",))
-    res = stitch(data["touchpoints"], data["conversions"], data["links"], config)
-    js = build_journeys(res.touchpoints, res.conversions, lookback_days=LOOKBACK_DAYS)
-    paths = paths_from_journeys(js.touches, js.journeys)
-    return {
-        m: attribute(paths, m, with_touches=False, with_details=False).credits
-        for m in (*RULE_MODELS, "markov:1")
-    }
+    with stages("stitching"):
+        res = stitch(data["touchpoints"], data["conversions"], data["links"], config)
+    with stages("journeys"):
+        js = build_journeys(res.touchpoints, res.conversions, lookback_days=LOOKBACK_DAYS)
+    with stages("paths"):
+        paths = paths_from_journeys(js.touches, js.journeys)
+    with stages("models"):
+        return {
+            m: attribute(paths, m, with_touches=False, with_details=False).credits
+            for m in (*RULE_MODELS, "markov:1")
+        }
 
 
 # --- baseline -----------------------------------------------------------------
@@ -222,16 +247,30 @@ def _removal_effects(counts: np.ndarray, k: int) -> np.ndarray:
     return effect / effect.sum() if effect.sum() else effect
 
 
-def baseline(data: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+def baseline(data: dict[str, pd.DataFrame], stages: Stages | None = None) -> dict[str, np.ndarray]:
     """The lean pipeline: integer people, sorted journeys, numpy credits."""
-    person_tp, person_cv = lean_people(data)
-    at, path, lengths, converted, days = lean_journeys(data, person_tp, person_cv)
-    channel = data["touchpoints"]["channel"]
-    enc = pc.dictionary_encode(pa.chunked_array(_arrow(channel))).unify_dictionaries()
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    names = enc.chunk(0).dictionary.to_numpy(zero_copy_only=False)
-    to_vocab = np.searchsorted(CHANNELS, names)  # CHANNELS is sorted: credits in its order
-    return lean_credits(to_vocab[idx.to_numpy()][at], path, lengths, converted, days)
+    stages = stages or Stages()
+    with stages("stitching"):
+        person_tp, person_cv = lean_people(data)
+    with stages("journeys"):
+        at, path, lengths, converted, days = lean_journeys(data, person_tp, person_cv)
+    with stages("models"):
+        channel = data["touchpoints"]["channel"]
+        enc = pc.dictionary_encode(pa.chunked_array(_arrow(channel))).unify_dictionaries()
+        idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
+        names = enc.chunk(0).dictionary.to_numpy(zero_copy_only=False)
+        to_vocab = np.searchsorted(CHANNELS, names)  # CHANNELS is sorted: credits in its order
+        return lean_credits(to_vocab[idx.to_numpy()][at], path, lengths, converted, days)
+
+
+def print_stages(n: int, data: dict[str, pd.DataFrame]) -> None:
+    """One more run of each, timed per stage (CPU and wall seconds)."""
+    for name, fn in (("baseline", baseline), ("project", project)):
+        stages = Stages()
+        gc.collect()
+        fn(data, stages)
+        cells = ", ".join(f"{k} {c:.2f}/{w:.2f}" for k, (c, w) in stages.seconds.items())
+        print(f"{n:>12,} {name:>9} stages CPU/wall s: {cells}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="alternating rounds; medians kept")
+    parser.add_argument("--stages", action="store_true", help="also one run timed per stage")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=TOUCHLESS_WARNING)  # the synthetic data has some
     print(f"{'rows':>12} {'step':>9} {'seconds':>9} {'peak MB':>9}")
@@ -255,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(CPU {timed.cpu_ratio:.2f}x; medians of {timed.rounds} rounds), "
             f"peak {p_mb / b_mb:.2f}x"
         )
+        if args.stages:
+            print_stages(n, data)
         del data
         gc.collect()
     return 0
