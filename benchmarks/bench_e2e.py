@@ -11,10 +11,12 @@ spread over a year):
   ``paths_from_journeys`` reads the journey ids, channel and touch-type codes that
   ``build_journeys`` hands over (:mod:`workbench.journeys.handover`) instead of
   hashing those strings again, and validates the rest of the tables as any input;
-* **baseline**, the leanest known one-process way to do the same steps:
-  identifiers dictionary-encoded to integer codes in Arrow (C++ hashing on the
-  string buffers) + ``scipy.sparse.csgraph.connected_components`` (as
-  ``bench_stitching.baseline``); journeys by ``np.lexsort`` on (person, time) and
+* **baseline**, the leanest known one-process way to do the same steps: people
+  by :func:`bench_stitching.lean_people` (integer identifier codes -- 64-bit
+  hashes of the Arrow strings factorized as integers for millions of dense
+  values, Arrow dictionary codes otherwise -- and
+  ``scipy.sparse.csgraph.connected_components``; its docstring gives the
+  alternatives measured); journeys by ``np.lexsort`` on (person, time) and
   ``np.searchsorted`` of each conversion's lookback window (clipped at the
   person's previous conversion); non-converting journeys are a person's touches
   within the lookback before their last touch; rule credits with ``np.bincount``
@@ -34,35 +36,47 @@ more run of each (``measure_peak_rss``: freed memory released and the kernel's
 high-water mark reset first; a sampled growth read ~0 for the baseline, whose
 arrays fit in memory the project had freed, and made the ratio meaningless).
 
-Last measured (2026-12-03, branch h2, 2 cores shared with other jobs, load
-average 3.5-5; on such a machine single runs of the ratio move by +-0.3):
+Last measured (2026-12-03, branch h2, 2 cores shared with other helpers' jobs,
+load average 3.6-6.3; on such a machine single runs of the ratio move by +-0.3
+at 1M and more at 10M), ``python benchmarks/bench_e2e.py --rows N --repeat R
+--stages``:
 
-==========  =========  =========  ===========  ==========  =====
-rows        baseline   project    time ratio   CPU ratio   peak
-==========  =========  =========  ===========  ==========  =====
-1,000,000   0.41 s     0.84 s     1.75x        1.80x       2.05x
-1,000,000   0.54 s     0.94 s     1.71x        1.77x       1.99x
-10,000,000  13.66 s    17.88 s    1.26x        1.68x       1.89x
-10,000,000  24.60 s    29.01 s    1.18x        1.28x       2.00x
-==========  =========  =========  ===========  ==========  =====
+==========  ======  =========  =========  ===========  ==========  =====  ========
+rows        repeat  baseline   project    time ratio   CPU ratio   peak   load
+==========  ======  =========  =========  ===========  ==========  =====  ========
+1,000,000   5       0.70 s     1.22 s     1.83x        1.79x       1.93x  5.3-6.3
+1,000,000   5       0.78 s     2.43 s     1.90x        1.65x       1.82x  3.6-3.8
+10,000,000  3       7.77 s     22.48 s    2.18x        2.43x       2.06x  4.0-6.2
+==========  ======  =========  =========  ===========  ==========  =====  ========
 
-(1M: ``--repeat 9``; 10M: ``--repeat 3``.) Per stage at 10M (CPU seconds, one
-round): stitching 5.3 vs the baseline's 9.4 (its people step is the slower one
-there), journeys 8.9 vs 2.4 (the project builds both journey tables,
-their ids and string columns), paths 0.34, models 0.22 vs 0.34. At 1M the order
-is the other way round: stitching ~0.36 vs ~0.20 and journeys ~0.3 vs ~0.16.
+Per stage (CPU / wall seconds of one more run of each; ``--stages``):
 
-Read the 10M ratio with care: there the baseline's people step (Arrow dictionary
-encoding per identifier type + connected components) was itself slower than the
-project's stitching (lead's check, idle machine, second of two rounds: 8.5 s against
-6.0 s wall), so the baseline is not the leanest known pipeline at that size. With the
-project's stitching time in its place the 10M ratio above would be about 1.6x, not
-1.2-1.3x. The 1M ratio (idle machine, ``--repeat 5``, merged main: 1.71x, CPU
-1.80x, peak 2.40x) has no such caveat.
+==========  ===========  ============  ============  ======  ===========
+rows        side         stitching     journeys      paths   models
+==========  ===========  ============  ============  ======  ===========
+1,000,000   baseline     0.20 / 0.55   0.16 / 0.47   --      0.02 / 0.07
+1,000,000   project      0.38 / 1.19   0.53 / 1.68   0.04    0.04 / 0.11
+1,000,000   baseline     0.29 / 0.59   0.21 / 0.41   --      0.03 / 0.07
+1,000,000   project      0.65 / 1.43   0.71 / 1.71   0.04    0.04 / 0.04
+10,000,000  baseline     2.57 / 5.83   4.06 / 11.26  --      0.33 / 0.82
+10,000,000  project      8.39 / 22.53  6.03 / 15.65  0.30    0.22 / 0.47
+==========  ===========  ============  ============  ======  ===========
+
+The earlier figures (1.71x at 1M, 1.18-1.26x at 10M) were against a baseline
+whose people step was slower than the project's stitching at 10M (8.5 s against
+6.0 s wall on the idle machine): it cast the identifier columns to ``string``,
+kept ``int64`` codes shifted by ``np.where`` per type and found each row's node
+by chained ``np.where`` -- 10M-row copies that cost up to 1.7 s each under memory
+pressure -- and dictionary-encoded 10M dense anonymous ids (2.8-3.8 s) where
+hashing them takes 1.4 s. The people step is now :func:`bench_stitching.lean_people`,
+3.3x faster than the project's stitching at 10M in the run above (2.57 s
+against 8.39 s CPU), so the 10M ratio is no longer flattered. The same command
+on the code before this change (main at bc620c4, old baseline, load 3.7-4.0)
+gave 2.19x (CPU 2.30x) at 1M.
 
 Usage::
 
-    python benchmarks/bench_e2e.py --rows 1000000 10000000
+    python benchmarks/bench_e2e.py --rows 1000000 10000000 [--stages]
 """
 
 from __future__ import annotations
