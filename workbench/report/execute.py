@@ -479,14 +479,15 @@ def _kernel_arguments(spec: Any) -> list[str]:
     noise in cron mails. Cell errors are kept in the notebook and a dead kernel is
     reported by Papermill, so nothing is lost.
 
-    The input history is IPython's SQLite file (``~/.ipython/profile_default/history.sqlite``,
-    shared by every kernel on the machine): a thread commits each executed cell to it, and
-    the next cell waits for that commit (tens of milliseconds on a busy disk, every cell of
-    every report). A report never reads it back; execution counts do not depend on it.
+    The input history is kept in memory, as nbclient (and so Papermill) does for the
+    kernels it starts: by default IPython writes it to its SQLite file
+    (``~/.ipython/profile_default/history.sqlite``, shared by every kernel on the machine)
+    from a thread that commits each executed cell, and the next cell waits for that commit
+    (tens of milliseconds on a busy disk, for every cell of every report).
     """
     if not any("ipykernel" in a for a in spec.argv):
         return []
-    return ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
+    return ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 
 
 @contextlib.contextmanager
