@@ -12,13 +12,19 @@ round, so drifting load from other processes hits all alike):
 - the baseline: the same number of runs of an *empty* notebook (a
   ``parameters`` cell only) through plain Papermill, one after another, each in
   a fresh kernel, which is the floor a one-kernel-per-report runner pays
-  before doing any work.
+  before doing any work. One empty run, untimed, comes first (Papermill's and
+  the kernel's first start in the process); then the baseline is timed
+  ``--empty-blocks`` times a round (default 2: before the round's first report
+  run and between its two), so one slow block, or load that changes during
+  the round, moves it less.
 
 The printed ratio is report time / baseline time (issue 16's target: <= 2), as the
-median of the per-round ratios, next to the best and median seconds of each. CPU
-seconds (this process and its kernels) are printed too: they move less with other
-processes' load than wall time. The load average before and after is printed: on a
-shared machine, quote it with the timings. Writes JSON to ``benchmarks/results/``.
+median of the per-round ratios (each round's report time over the mean of that
+round's baseline blocks), next to the best, median and worst seconds of each; the
+JSON also has the ratio of the medians. CPU seconds (this process and its kernels)
+are printed too: they move less with other processes' load than wall time. The load
+average before and after is printed: on a shared machine, quote it with the timings.
+Writes JSON to ``benchmarks/results/``.
 
 Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs".
 

@@ -4,6 +4,8 @@ Starting a kernel and importing pandas, matplotlib and the workbench takes
 seconds; Papermill pays that for every notebook. :class:`KernelPool` starts
 one kernel per worker, imports the heavy modules once, and executes each
 notebook's cells through :class:`nbclient.NotebookClient` with that kernel.
+Every kernel starts booting as soon as the pool starts, while this process reads
+and parameterizes the first notebooks.
 Parameters are injected exactly as Papermill does
 (:func:`papermill.parameterize.parameterize_notebook`: an
 ``injected-parameters`` cell after the ``parameters`` cell).
