@@ -12,13 +12,19 @@ round, so drifting load from other processes hits all alike):
 - the baseline: the same number of runs of an *empty* notebook (a
   ``parameters`` cell only) through plain Papermill, one after another, each in
   a fresh kernel, which is the floor a one-kernel-per-report runner pays
-  before doing any work.
+  before doing any work. One empty run, untimed, comes first (Papermill's and
+  the kernel's first start in the process); then the baseline is timed
+  ``--empty-blocks`` times a round (default 2: before the round's first report
+  run and between its two), so one slow block, or load that changes during
+  the round, moves it less.
 
 The printed ratio is report time / baseline time (issue 16's target: <= 2), as the
-median of the per-round ratios, next to the best and median seconds of each. CPU
-seconds (this process and its kernels) are printed too: they move less with other
-processes' load than wall time. The load average before and after is printed: on a
-shared machine, quote it with the timings. Writes JSON to ``benchmarks/results/``.
+median of the per-round ratios (each round's report time over the mean of that
+round's baseline blocks), next to the best, median and worst seconds of each; the
+JSON also has the ratio of the medians. CPU seconds (this process and its kernels)
+are printed too: they move less with other processes' load than wall time. The load
+average before and after is printed: on a shared machine, quote it with the timings.
+Writes JSON to ``benchmarks/results/``.
 
 Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs".
 
@@ -94,30 +100,61 @@ def _cpu() -> float:
 
 
 def rounds(
-    runs: dict[str, Callable[[int], None]], repeat: int
+    runs: dict[str, Callable[[int], None]], repeat: int, empty_blocks: int = 2
 ) -> dict[str, dict[str, list[float]]]:
-    """Wall and CPU seconds of every run in ``repeat`` rounds, the order rotating each round."""
-    names = list(runs)
-    out: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in names}
+    """Wall and CPU seconds of every run in ``repeat`` rounds, the order rotating each round.
+
+    The ``empty`` run is timed ``empty_blocks`` times a round, spread over the round
+    (before the first other run, then after each next one), so a round's baseline is the
+    mean of blocks taken while the reports ran, and one slow block moves it less.
+    """
+    others = [k for k in runs if k != "empty"]
+    out: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in runs}
+    out["empty"]["round"] = []
     for r in range(repeat):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+        order = others[r % len(others) :] + others[: r % len(others)]
+        slots = ["empty"]
+        for name in order:
+            slots += [name, "empty"]
+        n_empty = 0
+        for name in slots:
+            if name == "empty" and n_empty == empty_blocks:
+                continue
+            n_empty += name == "empty"
             t0, c0 = time.perf_counter(), _cpu()
             runs[name](r)
             out[name]["wall"].append(time.perf_counter() - t0)
             out[name]["cpu"].append(_cpu() - c0)
+            if name == "empty":
+                out["empty"]["round"].append(r)
             print(f"  round {r + 1} {name}: {out[name]['wall'][-1]:.1f} s", flush=True)
     return out
 
 
+def _round_baselines(times: dict[str, dict[str, list[float]]]) -> list[float]:
+    """Each round's baseline: the mean wall time of its empty blocks."""
+    empty = times["empty"]
+    by_round: dict[float, list[float]] = {}
+    for r, wall in zip(empty["round"], empty["wall"], strict=True):
+        by_round.setdefault(r, []).append(wall)
+    return [statistics.fmean(by_round[r]) for r in sorted(by_round)]
+
+
 def _summary(times: dict[str, dict[str, list[float]]], name: str) -> dict[str, float]:
     wall, cpu = times[name]["wall"], times[name]["cpu"]
-    ratios = [w / e for w, e in zip(wall, times["empty"]["wall"], strict=True)]
-    return {
+    out = {
         "best_seconds": round(min(wall), 2),
         "median_seconds": round(statistics.median(wall), 2),
+        "worst_seconds": round(max(wall), 2),
         "median_cpu_seconds": round(statistics.median(cpu), 2),
-        "ratio": round(statistics.median(ratios), 2),
     }
+    if name == "empty":
+        out["blocks"] = len(wall)
+        return out
+    base = _round_baselines(times)
+    out["ratio"] = round(statistics.median(w / e for w, e in zip(wall, base, strict=True)), 2)
+    out["ratio_to_median_baseline"] = round(statistics.median(wall) / statistics.median(base), 2)
+    return out
 
 
 def main() -> None:
@@ -125,6 +162,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=3000, help="demo size (default 3000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="rounds (best and median kept)")
+    parser.add_argument(
+        "--empty-blocks",
+        type=int,
+        default=2,
+        help="times the baseline (N empty runs) is timed in each round (default 2)",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
 
@@ -137,13 +180,16 @@ def main() -> None:
             run_prepare(config=config, out=None, quiet=True)
         n = len(report_jobs(cfg, schedule=None, notebooks=None, params={}))
         workers = default_workers(n)
+        empty = empty_runs(n, folder)
+        empty_runs(1, folder)(-1)  # untimed: Papermill's and the kernel's first start
         times = rounds(
             {
-                "empty": empty_runs(n, folder),
+                "empty": empty,
                 "report": report_run(config, folder / "reports", None),
                 "report_jobs1": report_run(config, folder / "reports", 1),
             },
             args.repeat,
+            max(1, args.empty_blocks),
         )
     load_after = os.getloadavg()
 
@@ -157,7 +203,7 @@ def main() -> None:
     }
     print(f"{n} reports on the demo sample ({args.people} people), {args.repeat} rounds")
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    print("                                    best  median  CPU (median)  ratio (median)")
+    print("                                    best  median   worst  CPU (median)  ratio (median)")
     labels = {
         "report": f"workbench report, {workers} worker(s)",
         "report_jobs1": "workbench report --jobs 1",
@@ -165,10 +211,10 @@ def main() -> None:
     }
     for name, label in labels.items():
         r = rows[name]
-        ratio = f"{r['ratio']:.2f}" if name != "empty" else ""
+        ratio = f"{r['ratio']:.2f}" if name != "empty" else f"({r['blocks']} blocks)"
         print(
             f"  {label:32s} {r['best_seconds']:6.1f}  {r['median_seconds']:6.1f}"
-            f"  {r['median_cpu_seconds']:12.1f}  {ratio:>14s}"
+            f"  {r['worst_seconds']:6.1f}  {r['median_cpu_seconds']:12.1f}  {ratio:>14s}"
         )
     write_result(
         {

@@ -170,3 +170,20 @@ def test_coerce_value(value, type_name, expected):
 def test_coerce_value_rejects(value, type_name):
     with pytest.raises(ValueError, match="is not"):
         coerce_value(value, type_name)
+
+
+def test_read_parameters_reads_a_notebook_once_and_sees_edits(notebook, monkeypatch):
+    from workbench.report import params as params_module
+
+    first = read_parameters(notebook)
+    calls = []
+    monkeypatch.setattr(
+        params_module.nbformat, "read", lambda *a, **k: calls.append(a) or None
+    )  # would fail if called: the second read comes from the cache
+    again = read_parameters(notebook)
+    assert again == first and calls == []
+    again[5].default.append(99)  # a caller changing a list default changes only its copy
+    assert read_parameters(notebook)[5].default == [5, 10]
+    monkeypatch.undo()
+    write_notebook(notebook, 'segment: str = "smb"  # edited')
+    assert [(p.name, p.default) for p in read_parameters(notebook)] == [("segment", "smb")]

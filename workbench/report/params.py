@@ -21,6 +21,7 @@ declared types and reports every unknown name and ill-typed value at once.
 from __future__ import annotations
 
 import ast
+import copy
 import datetime as _dt
 import difflib
 import io
@@ -136,11 +137,30 @@ def read_parameters(notebook_path: str | Path) -> list[Param]:
     if not path.is_file():
         raise ValidationError(f"notebook {str(path)!r} does not exist")
     try:
+        st = path.stat()
+    except OSError:
+        st = None
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size) if st is not None else None
+    if key is not None and key in _READ:
+        return copy.deepcopy(_READ[key])  # a default may be a list: each caller its own
+    try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001 - any read failure is a bad notebook file
         raise ValidationError(f"{path}: not a readable notebook ({exc})") from None
     index = find_parameters_cell(nb, str(path))
-    return parse_parameters_source(nb.cells[index].source, where=f"{path} (cell {index + 1})")
+    params = parse_parameters_source(nb.cells[index].source, where=f"{path} (cell {index + 1})")
+    if key is not None:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        _READ[key] = copy.deepcopy(params)
+    return params
+
+
+#: Parameters already read, by notebook path, inode, modification time and size: a run reads
+#: each notebook's parameters for every job (a schedule expands one notebook into many
+#: jobs) and again to validate them; parsing a notebook with nbformat takes ~20 ms.
+_READ: dict[tuple[str, int, int, int], list[Param]] = {}
+_READ_MAX = 256
 
 
 def parse_parameters_source(source: str, where: str = "parameters cell") -> list[Param]:

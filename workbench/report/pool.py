@@ -4,6 +4,8 @@ Starting a kernel and importing pandas, matplotlib and the workbench takes
 seconds; Papermill pays that for every notebook. :class:`KernelPool` starts
 one kernel per worker, imports the heavy modules once, and executes each
 notebook's cells through :class:`nbclient.NotebookClient` with that kernel.
+Every kernel starts booting as soon as the pool starts, while this process reads
+and parameterizes the first notebooks.
 Parameters are injected exactly as Papermill does
 (:func:`papermill.parameterize.parameterize_notebook`: an
 ``injected-parameters`` cell after the ``parameters`` cell).
@@ -127,6 +129,8 @@ class _Kernel:
         self.km: Any = None
         self.kc: Any = None
         self.dirty = False
+        #: The start begun when the pool starts, awaited before the first notebook.
+        self.starting: asyncio.Future[None] | None = None
 
     async def start(self, warm: Sequence[str]) -> None:
         from jupyter_client.manager import AsyncKernelManager
@@ -233,13 +237,19 @@ class KernelPool:
             for _ in range(min(self.workers, len(items)))
         ]
         tails: list[asyncio.Future[Any]] = []
+        # every kernel starts booting now, while this process reads and parameterizes the
+        # first notebooks (and imports nbclient and Papermill for them)
+        starts = []
+        for k in kernels:
+            k.starting = asyncio.ensure_future(k.start(self.warm))
+            starts.append(k.starting)
         try:
             await asyncio.gather(*(self._worker(k, queue, execute, tails) for k in kernels))
             await asyncio.gather(*tails)
         finally:
-            for tail in tails:
-                tail.cancel()
-            await asyncio.gather(*tails, return_exceptions=True)
+            for task in (*starts, *tails):
+                task.cancel()
+            await asyncio.gather(*starts, *tails, return_exceptions=True)
             await asyncio.gather(*(k.shutdown() for k in kernels), return_exceptions=True)
 
     async def _worker(
@@ -260,9 +270,18 @@ class KernelPool:
             tail = await execute(run, item)
             if inspect.isawaitable(tail):
                 tails.append(asyncio.ensure_future(tail))
+        if kernel.starting is not None:  # never used (no item was left for it)
+            kernel.starting.cancel()
+            await asyncio.gather(kernel.starting, return_exceptions=True)
         await kernel.shutdown()  # nothing left for it: free its memory while others work
 
     async def _ready(self, kernel: _Kernel) -> None:
+        starting, kernel.starting = kernel.starting, None
+        if starting is not None:  # the start begun with the pool
+            try:
+                await starting
+            except Exception:  # noqa: BLE001 - started again below, which raises the error
+                await kernel.shutdown()
         if kernel.km is not None and not await kernel.alive():
             await kernel.shutdown()
         if kernel.km is None:
