@@ -84,9 +84,8 @@ class UnitTimeIndex:
         order = _time_ordered(codes, ts, n_units)
         if order is not None:  # (unit, time, input order) already: keys only for the search
             self._scale(n_units, key_bits)
-            self.codes = codes[order].astype(np.int64, copy=False)
             self.ts = ts[order]
-            self.keys = self._key(self.codes, self.ts)
+            self.keys = self._key(codes[order].astype(np.int64, copy=False), self.ts)
             self.order = order
             return
         pos_bits = max(1, (len(ts) - 1).bit_length())
@@ -98,7 +97,8 @@ class UnitTimeIndex:
             key |= np.arange(len(key))
             key.sort()
             order = key & ((1 << pos_bits) - 1)
-            keys = key >> pos_bits
+            key >>= pos_bits
+            keys = key
         else:
             order = np.argsort(key)
             keys = key[order]
@@ -107,7 +107,11 @@ class UnitTimeIndex:
             sub = np.flatnonzero(tie | np.r_[tie[1:], False])
             order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
         self.order, self.keys, self.ts = order, keys, ts[order]
-        self.codes = keys >> self.bits
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Unit code of every sorted touch (computed from the keys when asked for)."""
+        return self.keys >> self.bits
 
     def _scale(self, n_units: int, key_bits: int) -> None:
         """Set ``shift`` and ``bits`` so that a key fits in ``key_bits`` bits."""
@@ -139,8 +143,8 @@ class UnitTimeIndex:
 
     def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
         """First sorted position and touch count of every unit code."""
-        counts = np.bincount(self.codes, minlength=n_units)
-        return np.cumsum(counts) - counts, counts
+        edges = np.searchsorted(self.keys, np.arange(n_units + 1, dtype=np.int64) << self.bits)
+        return edges[:-1], np.diff(edges)
 
 
 #: Fewest time bits a (unit, time, position) sort value must keep to be used.
