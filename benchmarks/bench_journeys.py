@@ -35,12 +35,20 @@ baseline (wall and CPU), and the peak resident memory above the starting point
 of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
-Last measured (2026-12-03, branch h2, ``--repeat 3``, 2 cores shared with other
-jobs, load average 4-5): string input 2.18x at 1M (CPU 2.45x) and 2.09x at 10M
-(CPU 2.31x); categorical input 2.93x at 1M (CPU 2.54x) and 1.59x at 10M (CPU
-2.34x). The baseline only sorts and groups; most of the difference is the
-output: the touches table (journey ids and five string columns taken at ~30% of
-the rows) and the journeys table (paths, ids, attributes).
+Last measured (2026-12-03, branch h1, ``--rows 1000000`` then ``--rows 10000000``,
+``--repeat 3``, 2 cores shared with other jobs). Against the packed-sort baseline
+(wall, CPU): string input 6.02x (CPU 5.67x) at 1M, load average 0.9-1.3, and
+5.42x (CPU 4.40x) at 10M, load 2.2-4.7; categorical input 5.02x (CPU 5.40x) at
+1M and 10.68x (CPU 10.37x) at 10M. Second figure, against the lexsort baseline:
+string 1.69x (CPU 1.68x) at 1M and 1.17x (CPU 1.55x) at 10M; categorical 1.87x
+(CPU 1.88x) at 1M and 2.61x (CPU 2.19x) at 10M. Before this branch's changes
+(same session, same command, lexsort figure): string 2.57x at 1M, categorical
+2.07x at 1M; an earlier run on load 4-8 gave, after, lexsort figure 1.64x and
+1.81x at 10M against 1.52x and 1.99x before (load 3.6-5.6): at 10M the ratios
+move by more than the changes between runs on this machine. Where the project's
+time goes: the output (the touches table, five string columns and the journey
+ids taken at ~30% of the rows, and the journeys table), then the (unit, time)
+sort, which at 10M allocates fresh memory that this VM faults in slowly.
 """
 
 from __future__ import annotations
