@@ -42,9 +42,12 @@ Last measured (2026-12-03, branch h1, ``--rows 1000000`` then ``--rows 10000000`
 1M and 10.68x (CPU 10.37x) at 10M. Second figure, against the lexsort baseline:
 string 1.69x (CPU 1.68x) at 1M and 1.17x (CPU 1.55x) at 10M; categorical 1.87x
 (CPU 1.88x) at 1M and 2.61x (CPU 2.19x) at 10M. Before this branch's changes
-(same session, same command, lexsort figure): string 2.57x at 1M, categorical
-2.07x at 1M; an earlier run on load 4-8 gave, after, lexsort figure 1.64x and
-1.81x at 10M against 1.52x and 1.99x before (load 3.6-5.6): at 10M the ratios
+(same session, same command, the main branch's build_journeys), packed-sort
+baseline: string 4.57x (CPU 4.57x) at 1M and 4.01x (CPU 4.68x) at 10M,
+categorical 5.56x (CPU 6.11x) and 11.52x (CPU 12.68x); lexsort figure: string
+2.57x (CPU 2.10x) and 2.99x (CPU 2.31x), categorical 2.07x (CPU 1.96x) and
+2.35x (CPU 2.25x), load 1.3-4.5. Earlier runs on load 4-8 gave lexsort
+figures of 1.64x and 1.81x at 10M after, 1.52x and 1.99x before: the ratios
 move by more than the changes between runs on this machine. Where the project's
 time goes: the output (the touches table, five string columns and the journey
 ids taken at ~30% of the rows, and the journeys table), then the (unit, time)
