@@ -1,11 +1,18 @@
 """Benchmark :func:`workbench.journeys.build.build_journeys` against a numpy baseline.
 
 The baseline is the leanest known way to do the grouping, written as plain
-numpy on the same rows in the same process: integer person codes,
-``np.lexsort((ts, person))`` and ``reduceat`` for each person's group (start,
-count, first and last timestamp); printed ratios are project / baseline.
+numpy on the same rows in the same process: integer person codes, one
+``np.sort`` of int64 values packing (person code, time bucket, row) -- no
+argsort, no gather of keys -- and ``reduceat`` for each person's group (start,
+count, first and last time); printed ratios are project / baseline.
 ``build_journeys`` additionally cuts a lookback window per conversion, builds
 stable ids, the ``" > "`` paths and both output tables.
+
+A second, clearly labelled figure is the ratio to the grouping issue 16
+prescribed, ``np.lexsort((ts, code))`` and ``reduceat`` (``lexsort base``): the
+lexsort is 1.7-3x slower than the packed sort at 1M rows, so this figure
+flatters the project. Both baselines are checked to give the same groups on a
+small data set before every run (:func:`check_baselines`).
 
 Two inputs, each against its own baseline (``--inputs``, both by default):
 
@@ -21,19 +28,30 @@ Run::
         [--repeat 5] [--lookback 90] [--inputs string categorical]
 
 (defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a
-year, so ``--lookback 365`` puts nearly every touch into a journey). Baseline and
-``build_journeys`` run in turns (order flipped each round) in the same process;
+year, so ``--lookback 365`` puts nearly every touch into a journey). Each baseline
+and ``build_journeys`` run in turns (order flipped each round) in the same process;
 prints median seconds, the median of the per-round ratios build_journeys /
 baseline (wall and CPU), and the peak resident memory above the starting point
 of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
-Last measured (2026-12-03, branch h2, ``--repeat 3``, 2 cores shared with other
-jobs, load average 4-5): string input 2.18x at 1M (CPU 2.45x) and 2.09x at 10M
-(CPU 2.31x); categorical input 2.93x at 1M (CPU 2.54x) and 1.59x at 10M (CPU
-2.34x). The baseline only sorts and groups; most of the difference is the
-output: the touches table (journey ids and five string columns taken at ~30% of
-the rows) and the journeys table (paths, ids, attributes).
+Last measured (2026-12-03, branch h1, ``--rows 1000000`` then ``--rows 10000000``,
+``--repeat 3``, 2 cores shared with other jobs). Against the packed-sort baseline
+(wall, CPU): string input 6.02x (CPU 5.67x) at 1M, load average 0.9-1.3, and
+5.42x (CPU 4.40x) at 10M, load 2.2-4.7; categorical input 5.02x (CPU 5.40x) at
+1M and 10.68x (CPU 10.37x) at 10M. Second figure, against the lexsort baseline:
+string 1.69x (CPU 1.68x) at 1M and 1.17x (CPU 1.55x) at 10M; categorical 1.87x
+(CPU 1.88x) at 1M and 2.61x (CPU 2.19x) at 10M. Before this branch's changes
+(same session, same command, the main branch's build_journeys), packed-sort
+baseline: string 4.57x (CPU 4.57x) at 1M and 4.01x (CPU 4.68x) at 10M,
+categorical 5.56x (CPU 6.11x) and 11.52x (CPU 12.68x); lexsort figure: string
+2.57x (CPU 2.10x) and 2.99x (CPU 2.31x), categorical 2.07x (CPU 1.96x) and
+2.35x (CPU 2.25x), load 1.3-4.5. Earlier runs on load 4-8 gave lexsort
+figures of 1.64x and 1.81x at 10M after, 1.52x and 1.99x before: the ratios
+move by more than the changes between runs on this machine. Where the project's
+time goes: the output (the touches table, five string columns and the journey
+ids taken at ~30% of the rows, and the journeys table), then the (unit, time)
+sort, which at 10M allocates fresh memory that this VM faults in slowly.
 """
 
 from __future__ import annotations
@@ -138,23 +156,69 @@ def person_codes(person: pd.Series) -> np.ndarray:
     return pc.fill_null(idx, -1).to_numpy()
 
 
-def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Leanest known journey grouping: integer person codes, ``np.lexsort``, ``reduceat``.
-
-    Person ids become integer codes (:func:`person_codes`), the rows are
-    ordered by ``np.lexsort((ts, code))`` and each person's group summarised
-    with ``np.add.reduceat`` (touch count), ``np.minimum.reduceat`` /
-    ``np.maximum.reduceat`` (first and last time).
-    """
-    codes = person_codes(touchpoints["person_id"])
-    ts = touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
-    order = np.lexsort((ts, codes))
+def _summary(codes: np.ndarray, ts: np.ndarray, order: np.ndarray) -> dict[str, np.ndarray]:
+    """Each person's group in ``order``: start, touch count, first and last time (``reduceat``)."""
     sc, st = codes[order], ts[order]
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
     n = np.add.reduceat(np.ones(len(sc), dtype=np.int64), starts)
     first = np.minimum.reduceat(st, starts)
     last = np.maximum.reduceat(st, starts)
     return {"start": starts, "n": n, "first": first, "last": last}
+
+
+def _codes_ts(touchpoints: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    codes = person_codes(touchpoints["person_id"])
+    return codes, touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Leanest known journey grouping: integer person codes, one ``np.sort``, ``reduceat``.
+
+    Person ids become integer codes (:func:`person_codes`); each row becomes one
+    int64 ``code | time bucket | row`` (the row in the low bits, the time cut to the
+    bits left) and the values are sorted with ``np.sort`` (no argsort, no gather
+    of keys); each person's group is summarised as in :func:`baseline_lexsort`.
+    Falls back to :func:`baseline_lexsort` when fewer than 16 time bits are left.
+    Rows of one person in the same time bucket stay in row order (the group
+    summary does not depend on it).
+    """
+    codes, ts = _codes_ts(touchpoints)
+    n = len(ts)
+    pos_bits = max(1, (n - 1).bit_length())
+    code_bits = int(codes.max(initial=0) + 1).bit_length()
+    time_bits = 63 - pos_bits - code_bits
+    if time_bits < 16 or (codes < 0).any():
+        return baseline_lexsort(touchpoints)
+    rel = ts - ts.min(initial=0)
+    shift = max(0, int(rel.max(initial=0)).bit_length() - time_bits)
+    rel >>= shift
+    rel |= codes.astype(np.int64) << time_bits
+    rel <<= pos_bits
+    rel |= np.arange(n)
+    rel.sort()
+    rel &= (1 << pos_bits) - 1
+    return _summary(codes, ts, rel)
+
+
+def baseline_lexsort(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The grouping as issue 16 prescribed it: ``np.lexsort((ts, code))`` and ``reduceat``.
+
+    Person ids become integer codes (:func:`person_codes`), the rows are
+    ordered by ``np.lexsort((ts, code))`` and each person's group summarised
+    with ``np.add.reduceat`` (touch count), ``np.minimum.reduceat`` /
+    ``np.maximum.reduceat`` (first and last time).
+    """
+    codes, ts = _codes_ts(touchpoints)
+    return _summary(codes, ts, np.lexsort((ts, codes)))
+
+
+def check_baselines(n: int = 20_000) -> None:
+    """Both baselines give the same groups on a small data set (run before timing)."""
+    touchpoints, conversions = make_data(n, seed=1)
+    for tp in (touchpoints, as_categorical(touchpoints, conversions)[0]):
+        a, b = baseline(tp), baseline_lexsort(tp)
+        if a.keys() != b.keys() or not all(np.array_equal(a[k], b[k]) for k in a):
+            raise AssertionError("baseline and baseline_lexsort disagree")
 
 
 def run(
@@ -171,6 +235,7 @@ def run(
         return build_journeys(touchpoints, conversions, lookback_days=lookback)
 
     timed = alternating(project, lambda: baseline(touchpoints), rounds)
+    lex = alternating(project, lambda: baseline_lexsort(touchpoints), rounds)
     b_secs, j_secs = timed.seconds["baseline"], timed.seconds["project"]
     _, b_mem, _ = measure_sampled_rss(lambda: baseline(touchpoints))
     _, j_mem, js = measure_sampled_rss(project)
@@ -180,6 +245,11 @@ def run(
         f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
         f"{len(js.touches):,} touches)"
     )
+    print(
+        f"{n:>12,} {kind:>11} {'lexsort base':>15} {lex.seconds['baseline']:>9.2f} "
+        f"{'':>11} {'':>9}   (second figure: build_journeys / lexsort baseline "
+        f"{lex.ratio:.2f}x, CPU {lex.cpu_ratio:.2f}x)"
+    )
     return {
         "rows": n,
         "input": kind,
@@ -187,6 +257,9 @@ def run(
         "project_seconds": j_secs,
         "ratio": timed.ratio,
         "cpu_ratio": timed.cpu_ratio,
+        "lexsort_baseline_seconds": lex.seconds["baseline"],
+        "lexsort_ratio": lex.ratio,
+        "lexsort_cpu_ratio": lex.cpu_ratio,
         "baseline_peak_mb": b_mem,
         "project_peak_mb": j_mem,
         "journeys": len(js.journeys),
@@ -203,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "--inputs", nargs="+", choices=INPUTS, default=list(INPUTS), help="person_id as ..."
     )
     args = parser.parse_args(argv)
+    check_baselines()
     print(f"lookback {args.lookback} days, {args.repeat} alternating rounds")
     print(
         f"{'rows':>12} {'input':>11} {'step':>15} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}"

@@ -44,3 +44,22 @@ def test_stable_code_order_is_a_stable_argsort():
         codes = rng.integers(0, n_units, 20_000)
         expected = np.argsort(codes, kind="stable")
         np.testing.assert_array_equal(_stable_code_order(codes, n_units), expected)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_general_sort_packed_or_not_orders_by_unit_time_row(packed, monkeypatch):
+    """The (key, position) sort and the argsort fallback give the same order and bounds."""
+    monkeypatch.setattr(jindex, "_MAX_TIME_RUNS", 0)
+    monkeypatch.setattr(jindex, "_MIN_PACKED_TIME_BITS", 16 if packed else 64)
+    rng = np.random.default_rng(11)
+    n, n_units = 3_000, 40
+    codes = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 10**14, n)
+    ts[::5] = ts[0]  # one repeated time: same-key runs ordered by time, then row
+    idx = UnitTimeIndex(codes, ts, n_units, key_bits=30)  # coarse keys: many ties
+    np.testing.assert_array_equal(idx.order, np.lexsort((np.arange(n), ts, codes)))
+    counts = np.bincount(codes, minlength=n_units)
+    first, got = idx.bounds(n_units)
+    np.testing.assert_array_equal(got, counts)
+    np.testing.assert_array_equal(first, np.cumsum(counts) - counts)
+    np.testing.assert_array_equal(idx.codes, np.sort(codes))

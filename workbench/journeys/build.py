@@ -49,7 +49,6 @@ import pyarrow.compute as pc
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
 from workbench.journeys.codes import (
-    UnitCodes,
     take_coded,
     take_text,
     text_codes,
@@ -69,16 +68,15 @@ from workbench.journeys.index import (
     ts_from_us,
 )
 from workbench.journeys.stages import add_stage_times_coded
+from workbench.journeys.unit_attributes import attach_attributes, unit_table
 from workbench.schema import (
     ACCOUNT_ID,
     CAMPAIGN,
     CHANNEL,
     CONVERSION_ID,
     CONVERSION_TYPE,
-    CONVERSIONS,
     JOURNEY_ID,
     JOURNEY_TOUCHES,
-    JOURNEYS,
     PERSON_ID,
     PLATFORM,
     TOUCH_TYPE,
@@ -242,11 +240,6 @@ def _validate(
         )
     if problems := [msg for ok, msg in checks if not ok]:
         raise ValidationError(problems, context="build_journeys")
-
-
-def _attribute_columns(conversions: pd.DataFrame) -> list[str]:
-    skip = set(CONVERSIONS.names) | set(JOURNEYS.names) | {PERSON_ID, ACCOUNT_ID}
-    return [c for c in conversions.columns if c not in skip]
 
 
 def _select(
@@ -506,10 +499,8 @@ def build_journeys(
             "n_channels": n_channels.astype(np.int64),
         }
     )
-    known = _unit_table(
-        conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all
-    )
-    journeys = _attach(journeys, known, conversions, attributes, code, crow, unit)
+    known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
+    journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     labels = [(touches[CHANNEL], ch, list(ch_names))]
     vouch(
@@ -519,70 +510,6 @@ def build_journeys(
         labels + [(touches[c], k, n) for c, k, n in coded],
     )
     return JourneySet(journeys, touches, excl.frame(), settings)
-
-
-def _unit_table(
-    conversions: pd.DataFrame,
-    attributes: pd.DataFrame | None,
-    touchpoints: pd.DataFrame,
-    orig: np.ndarray,
-    idx: UnitTimeIndex,
-    unit: str,
-    units: UnitCodes,
-    c_known: np.ndarray,
-    c_ts: np.ndarray,
-) -> pd.DataFrame:
-    """Per unit code, the latest known attribute values (and person's account).
-
-    Precedence: the ``attributes`` table, then the latest non-missing value on
-    the unit's conversions before the period end, then (account only) the
-    latest account seen on the person's touches.
-    """
-    unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
-    cols = _attribute_columns(conversions)
-    person_acc = unit == "person" and ACCOUNT_ID in conversions.columns
-    c_codes = units.conversions
-    m = c_known & (c_codes >= 0)
-    o = np.argsort(c_ts[m], kind="stable")
-    out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
-    if unit == "person" and ACCOUNT_ID in touchpoints.columns:
-        p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
-        p = p[np.r_[idx.codes[p][1:] != idx.codes[p][:-1], True]] if len(p) else p
-        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(idx.codes[p])
-        out = out.combine_first(acc.to_frame(ACCOUNT_ID))
-    if attributes is not None:
-        ids = pd.Index(_series(units.ids))
-        a_codes = ids.get_indexer(attributes[unit_col].astype("string"))
-        skip = (set(JOURNEYS.names) - {ACCOUNT_ID}) | {unit_col}
-        keep = [c for c in attributes.columns if c not in skip]
-        out = attributes.loc[a_codes >= 0, keep].set_axis(a_codes[a_codes >= 0]).combine_first(out)
-    return out
-
-
-def _attach(
-    journeys: pd.DataFrame,
-    units: pd.DataFrame,
-    conversions: pd.DataFrame,
-    attributes: pd.DataFrame | None,
-    code: np.ndarray,
-    crow: np.ndarray,
-    unit: str,
-) -> pd.DataFrame:
-    """Set ``account_id``; append attribute columns (conversion row first, then unit)."""
-    conv = crow >= 0
-    base = units.reindex(code).set_axis(journeys.index)
-    order = _attribute_columns(conversions)
-    if attributes is not None:
-        order += [c for c in attributes.columns if c in base.columns and c not in order]
-    for col in [ACCOUNT_ID, *order]:
-        values = base[col] if col in base.columns else pd.Series(pd.NA, index=journeys.index)
-        if col in conversions.columns and len(conversions):
-            own = conversions[col].take(np.maximum(crow, 0)).set_axis(journeys.index).where(conv)
-            values = own.where(own.notna(), values)
-        journeys[col] = values
-    own_acc = journeys[PERSON_ID] if unit == "account" else journeys[ACCOUNT_ID]
-    journeys[ACCOUNT_ID] = own_acc.astype("string")
-    return journeys[JOURNEYS.names + order]
 
 
 def journeys_from_config(

@@ -143,6 +143,28 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:
     return arr.take(pa.array(rows))
 
 
+def _row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, names)`` of a column: ``values[i] == names[codes[i]]``, ``-1`` missing.
+
+    A categorical column gives its own codes and categories; any other column is
+    dictionary-encoded in Arrow chunk by chunk (no copy of the strings) into one
+    dictionary, as :func:`workbench.intcodes.factorize_parts` does. The codes keep
+    their small integer type: no column-long ``int64`` copy.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), _strings(values.cat.categories)
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("string")
+    arr = pa.array(values.array, type=_LARGE, from_pandas=True)
+    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    chunks = [c for c in arr.chunks if len(c)]
+    if not chunks:  # no rows: Arrow gives no chunk to take the dictionary from
+        return np.zeros(0, dtype=np.int32), pa.array([], _LARGE)
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=_LARGE)).unify_dictionaries()
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
+    return pc.fill_null(indices, -1).to_numpy(), encoded.chunk(0).dictionary
+
+
 def take_coded(
     values: pd.Series, rows: np.ndarray, missing: str
 ) -> tuple[pa.ChunkedArray, np.ndarray, list[str]]:
@@ -161,11 +183,7 @@ def take_coded(
     names : list of str
         The distinct values of the column (some may not be taken), then ``missing``.
     """
-    own = _own_codes(values)
-    if own is None:  # chunk by chunk (no copy of the strings), one dictionary for all
-        (all_codes,), uniques = factorize_parts([values])
-        own = all_codes, _strings(uniques)
-    all_codes, names = own
+    all_codes, names = _row_codes(values)
     picked = all_codes[rows]
     gone = picked < 0
     text = names.take(pa.array(picked, mask=gone))

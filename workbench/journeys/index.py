@@ -70,7 +70,8 @@ class UnitTimeIndex:
     """Touches sorted by (unit code, time), with an exact binary search per (unit, time).
 
     Sort keys are ``code << bits | (us since the first touch) >> shift``, with
-    ``shift`` just large enough for the key to fit in ``key_bits`` bits. Touches
+    ``shift`` just large enough for the key to fit in ``key_bits`` bits (fewer when
+    the key and the row position are sorted packed into one int64). Touches
     sharing a key are ordered by exact time, then input order (stable tie-break),
     and searches finish with a vectorized binary search inside such runs.
     """
@@ -80,24 +81,42 @@ class UnitTimeIndex:
     ) -> None:
         self.tmin = int(ts.min()) if len(ts) else 0
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
-        self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
-        self.bits = self.span.bit_length() - self.shift
         order = _time_ordered(codes, ts, n_units)
         if order is not None:  # (unit, time, input order) already: keys only for the search
-            self.codes = codes[order].astype(np.int64, copy=False)
+            self._scale(n_units, key_bits)
             self.ts = ts[order]
-            self.keys = self._key(self.codes, self.ts)
+            self.keys = self._key(codes[order].astype(np.int64, copy=False), self.ts)
             self.order = order
             return
+        pos_bits = max(1, (len(ts) - 1).bit_length())
+        packed = 63 - pos_bits - int(n_units).bit_length() >= _MIN_PACKED_TIME_BITS
+        self._scale(n_units, min(key_bits, 63 - pos_bits) if packed else key_bits)
         key = self._key(codes.astype(np.int64, copy=False), ts)
-        order = np.argsort(key)
-        keys = key[order]
+        if packed:  # one sort of (key, position) values: cheaper than an argsort and a gather
+            key <<= pos_bits
+            key |= np.arange(len(key))
+            key.sort()
+            order = key & ((1 << pos_bits) - 1)
+            key >>= pos_bits
+            keys = key
+        else:
+            order = np.argsort(key)
+            keys = key[order]
         tie = np.r_[False, keys[1:] == keys[:-1]]
         if tie.any():  # same unit and time bucket: exact time, then input order
             sub = np.flatnonzero(tie | np.r_[tie[1:], False])
             order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
         self.order, self.keys, self.ts = order, keys, ts[order]
-        self.codes = keys >> self.bits
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Unit code of every sorted touch (computed from the keys when asked for)."""
+        return self.keys >> self.bits
+
+    def _scale(self, n_units: int, key_bits: int) -> None:
+        """Set ``shift`` and ``bits`` so that a key fits in ``key_bits`` bits."""
+        self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
+        self.bits = self.span.bit_length() - self.shift
 
     def _key(self, codes: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """Sort keys ``code << bits | (ts - tmin) >> shift`` (int64 codes, in place on a temporary)."""
@@ -124,10 +143,12 @@ class UnitTimeIndex:
 
     def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
         """First sorted position and touch count of every unit code."""
-        counts = np.bincount(self.codes, minlength=n_units)
-        return np.cumsum(counts) - counts, counts
+        edges = np.searchsorted(self.keys, np.arange(n_units + 1, dtype=np.int64) << self.bits)
+        return edges[:-1], np.diff(edges)
 
 
+#: Fewest time bits a (unit, time, position) sort value must keep to be used.
+_MIN_PACKED_TIME_BITS = 16
 #: Most sorted runs of touch times for which :func:`_time_ordered` sorts by time first.
 _MAX_TIME_RUNS = 64
 

@@ -1,0 +1,89 @@
+"""Attribute columns of journeys: per-unit values and the journeys' own.
+
+Used by :func:`~workbench.journeys.build.build_journeys`: :func:`unit_table` collects
+per unit code the latest known attribute values (and a person's account);
+:func:`attach_attributes` sets ``account_id`` and appends the attribute columns to
+the journeys table, the conversion row's own value first, then the unit's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from workbench.journeys.codes import UnitCodes
+from workbench.journeys.index import UnitTimeIndex
+from workbench.schema import ACCOUNT_ID, CONVERSIONS, JOURNEYS, PERSON_ID
+
+__all__ = ["attach_attributes", "attribute_columns", "unit_table"]
+
+
+def attribute_columns(conversions: pd.DataFrame) -> list[str]:
+    """Attribute columns of ``conversions``: every column that is not a canonical one."""
+    skip = set(CONVERSIONS.names) | set(JOURNEYS.names) | {PERSON_ID, ACCOUNT_ID}
+    return [c for c in conversions.columns if c not in skip]
+
+
+def unit_table(
+    conversions: pd.DataFrame,
+    attributes: pd.DataFrame | None,
+    touchpoints: pd.DataFrame,
+    orig: np.ndarray,
+    idx: UnitTimeIndex,
+    unit: str,
+    units: UnitCodes,
+    c_known: np.ndarray,
+    c_ts: np.ndarray,
+) -> pd.DataFrame:
+    """Per unit code, the latest known attribute values (and person's account).
+
+    Precedence: the ``attributes`` table, then the latest non-missing value on
+    the unit's conversions before the period end, then (account only) the
+    latest account seen on the person's touches.
+    """
+    unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
+    cols = attribute_columns(conversions)
+    person_acc = unit == "person" and ACCOUNT_ID in conversions.columns
+    c_codes = units.conversions
+    m = c_known & (c_codes >= 0)
+    o = np.argsort(c_ts[m], kind="stable")
+    out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
+    if unit == "person" and ACCOUNT_ID in touchpoints.columns:
+        p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
+        p = p[np.r_[idx.codes[p][1:] != idx.codes[p][:-1], True]] if len(p) else p
+        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(idx.codes[p])
+        out = out.combine_first(acc.to_frame(ACCOUNT_ID))
+    if attributes is not None:
+        ids = pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([units.ids])))
+        a_codes = ids.get_indexer(attributes[unit_col].astype("string"))
+        skip = (set(JOURNEYS.names) - {ACCOUNT_ID}) | {unit_col}
+        keep = [c for c in attributes.columns if c not in skip]
+        out = attributes.loc[a_codes >= 0, keep].set_axis(a_codes[a_codes >= 0]).combine_first(out)
+    return out
+
+
+def attach_attributes(
+    journeys: pd.DataFrame,
+    units: pd.DataFrame,
+    conversions: pd.DataFrame,
+    attributes: pd.DataFrame | None,
+    code: np.ndarray,
+    crow: np.ndarray,
+    unit: str,
+) -> pd.DataFrame:
+    """Set ``account_id``; append attribute columns (conversion row first, then unit)."""
+    conv = crow >= 0
+    base = units.reindex(code).set_axis(journeys.index)
+    order = attribute_columns(conversions)
+    if attributes is not None:
+        order += [c for c in attributes.columns if c in base.columns and c not in order]
+    for col in [ACCOUNT_ID, *order]:
+        values = base[col] if col in base.columns else pd.Series(pd.NA, index=journeys.index)
+        if col in conversions.columns and len(conversions):
+            own = conversions[col].take(np.maximum(crow, 0)).set_axis(journeys.index).where(conv)
+            values = own.where(own.notna(), values)
+        journeys[col] = values
+    own_acc = journeys[PERSON_ID] if unit == "account" else journeys[ACCOUNT_ID]
+    journeys[ACCOUNT_ID] = own_acc.astype("string")
+    return journeys[JOURNEYS.names + order]
