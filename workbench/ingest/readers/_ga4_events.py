@@ -13,7 +13,8 @@ large file alone): the files of a batch in one pyarrow call (see
 :mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
 and each batch is reduced to the flat columns once, in its worker thread, so
 the nested tables never pile up and many small daily files cost no more than
-one big file; pandas work happens once for all files.
+one big file; pandas work happens once for all files, on text columns joined
+into one chunk each (in parallel) so that no later take or filter joins them again.
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from

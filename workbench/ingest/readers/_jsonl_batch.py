@@ -3,10 +3,11 @@
 Many small daily files (the real GA4 export layout) made the per-file work of
 :func:`workbench.ingest.readers._jsonl.read_json_lines` (a dozen parse calls,
 a frame per quarantine addition, ...) cost as much as the parse itself.
-:func:`read_json_batch` reads the files of a batch, finds, hashes and checks
-their lines with numpy per file, as ``read_json_lines`` does, then copies the
-files' bytes once into one buffer (reused by the thread from batch to batch, see
-:class:`_Arena`) in which the lines that look broken
+:func:`read_json_batch` reads the files of a batch into one buffer (reused by
+the thread from batch to batch, :data:`_READS`: a fresh ``bytes`` per file cost
+more in page faults than the read), finds, hashes and checks their lines with
+numpy per file, as ``read_json_lines`` does, then copies the files' bytes once
+into a second reused buffer (:data:`_ARENA`) in which the lines that look broken
 (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the repeated lines
 are overwritten with spaces, and parses that buffer in one call. The suspect
 lines are parsed on their own, as ``read_json_lines`` parses them. Each row
