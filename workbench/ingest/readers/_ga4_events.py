@@ -13,7 +13,8 @@ large file alone): the files of a batch in one pyarrow call (see
 :mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
 and each batch is reduced to the flat columns once, in its worker thread, so
 the nested tables never pile up and many small daily files cost no more than
-one big file; pandas work happens once for all files.
+one big file; pandas work happens once for all files, on text columns joined
+into one chunk each (in parallel) so that no later take or filter joins them again.
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from
@@ -307,6 +308,13 @@ def event_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[st
     return data
 
 
+def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` as one chunk (allocated from :data:`~workbench.ingest.readers._jsonl.PARSE_POOL`)."""
+    if column.num_chunks <= 1:
+        return column
+    return pa.chunked_array([column.combine_chunks(memory_pool=PARSE_POOL)])
+
+
 def events_frame(
     parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray
 ) -> pd.DataFrame:
@@ -315,6 +323,17 @@ def events_frame(
         SOURCE_FILE: pd.Series(files, dtype="string"),
         SOURCE_ROW: pd.Series(rows, dtype="int64"),
     }
+    texts = {}
+    for name in parts[0]:
+        chunks = [p[name] for p in parts]
+        if not isinstance(chunks[0], np.ndarray):
+            arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
+            kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
+            texts[name] = pa.chunked_array(arrays, type=kind or pa.string())
+    # one chunk per column, joined once (in parallel): every pandas take or filter
+    # of a many-chunk column joined all its chunks again, into fresh memory
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        joined = dict(zip(texts, pool.map(_one_chunk, texts.values()), strict=True))
     for name in parts[0]:
         chunks = [p[name] for p in parts]
         if isinstance(chunks[0], np.ndarray):
@@ -325,9 +344,7 @@ def events_frame(
             else:
                 data[name] = numbers
         else:
-            arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
-            kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
-            data[name] = as_text(pa.chunked_array(arrays, type=kind or pa.string()), len(files))
+            data[name] = as_text(joined[name], len(files))
     frame = pd.DataFrame(data)
     for name in ("user_id", "user_pseudo_id"):
         frame[name] = clean_ids(frame[name])

@@ -66,6 +66,9 @@ __all__ = [
     "text_column",
 ]
 
+#: A file's bytes: ``bytes``, or a read-only view of a buffer it was read into
+#: (see :mod:`workbench.ingest.readers._jsonl_batch`); the line functions take either.
+Body = bytes | memoryview
 _CHUNK_BYTES = 8 << 20
 _SNIFF_BYTES = 64 << 10
 _SCAN_BYTES = 4 << 20
@@ -291,9 +294,9 @@ def _try(
     return table.slice(shift), None, None
 
 
-def _sniff(raw: bytes, modes: Sequence[Mode]) -> int:
+def _sniff(raw: Body, modes: Sequence[Mode]) -> int:
     """Index of the first mode that parses the file's first lines without a type conflict."""
-    head = raw[:_SNIFF_BYTES]
+    head = bytes(raw[:_SNIFF_BYTES])
     if len(raw) > len(head) and b"\n" in head:
         head = head[: head.rindex(b"\n")]
     for i, mode in enumerate(modes):
@@ -310,7 +313,7 @@ class _Parser:
     """Parses line ranges of one file body; bisects ranges that fail."""
 
     def __init__(
-        self, body: bytes, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
+        self, body: Body, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
     ) -> None:
         self.view = memoryview(body)
         self.starts = starts
@@ -415,7 +418,7 @@ def _assemble(
     return pa.concat_tables(tables), idx
 
 
-def _line_ends(body: bytes) -> np.ndarray:
+def _line_ends(body: Body) -> np.ndarray:
     r"""Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
 
     Like ``body.split(b"\\n")`` without a trailing empty line, but without
@@ -429,13 +432,13 @@ def _line_ends(body: bytes) -> np.ndarray:
         np.equal(block, 10, out=found[: len(block)])
         parts.append(np.flatnonzero(found[: len(block)]) + at)
     ends = np.concatenate(parts)
-    if body and not body.endswith(b"\n"):
-        ends = np.append(ends, len(body))
+    if len(data) and data[-1] != 10:
+        ends = np.append(ends, len(data))
     return ends
 
 
 def _suspect_lines(
-    body: bytes, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
+    body: Body, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
 ) -> np.ndarray:
     """Indices of the non-blank lines that do not start with ``{`` and end with ``}``.
 
@@ -456,7 +459,7 @@ def _suspect_lines(
     return np.flatnonzero(~blank & ~(first_ok & last_ok))
 
 
-def _line_hashes(body: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _line_hashes(body: Body, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each line's bytes (for finding identical lines).
 
     Hashes zero-copy slices of ``body`` (CPython's bytes hash of a read-only
@@ -474,7 +477,7 @@ def bad_line_value(detail: str, line: bytes | memoryview) -> str:
 
 
 def _parse_body(
-    body: bytes, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
+    body: Body, starts: np.ndarray, blank: np.ndarray, modes: Sequence[Mode], base: int
 ) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
     """Parse every line of ``body`` -> (table, line index of each row, bad lines and reasons).
 
@@ -512,12 +515,12 @@ def _parse_body(
     return table, idx, bad
 
 
-def _blank_lines(body: bytes, starts: np.ndarray) -> np.ndarray:
+def _blank_lines(body: Body, starts: np.ndarray) -> np.ndarray:
     """Mask of the lines holding only white space (``starts`` as in :func:`_parse_body`)."""
     lengths = starts[1:] - 1 - starts[:-1]
     blank = np.zeros(len(lengths), dtype=bool)
     for i in np.flatnonzero(lengths < 16).tolist():
-        blank[i] = not body[starts[i] : starts[i + 1] - 1].strip()
+        blank[i] = not bytes(body[starts[i] : starts[i + 1] - 1]).strip()
     return blank
 
 

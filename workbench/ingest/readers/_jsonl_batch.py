@@ -3,10 +3,11 @@
 Many small daily files (the real GA4 export layout) made the per-file work of
 :func:`workbench.ingest.readers._jsonl.read_json_lines` (a dozen parse calls,
 a frame per quarantine addition, ...) cost as much as the parse itself.
-:func:`read_json_batch` reads the files of a batch, finds, hashes and checks
-their lines with numpy per file, as ``read_json_lines`` does, then copies the
-files' bytes once into one buffer (reused by the thread from batch to batch, see
-:class:`_Arena`) in which the lines that look broken
+:func:`read_json_batch` reads the files of a batch into one buffer (reused by
+the thread from batch to batch, :data:`_READS`: a fresh ``bytes`` per file cost
+more in page faults than the read), finds, hashes and checks their lines with
+numpy per file, as ``read_json_lines`` does, then copies the files' bytes once
+into a second reused buffer (:data:`_ARENA`) in which the lines that look broken
 (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the repeated lines
 are overwritten with spaces, and parses that buffer in one call. The suspect
 lines are parsed on their own, as ``read_json_lines`` parses them. Each row
@@ -23,6 +24,8 @@ parsed the exact way, file by file.
 
 from __future__ import annotations
 
+import codecs
+import mmap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +39,7 @@ import pyarrow.json as pj
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers import _jsonl
 from workbench.ingest.readers._damage import quarantine_damage, truncation_damage
-from workbench.ingest.readers._jsonl import JsonLines, Mode, bad_line_value
+from workbench.ingest.readers._jsonl import Body, JsonLines, Mode, bad_line_value
 
 __all__ = ["read_json_batch"]
 
@@ -51,7 +54,7 @@ class _File:
     """One file of a batch, read and split into lines (offsets relative to its body)."""
 
     name: str
-    body: bytes
+    body: Body
     base: int
     starts: np.ndarray
     blank: np.ndarray
@@ -65,34 +68,73 @@ class _File:
 
 
 class _Arena(threading.local):
-    """One reusable byte buffer per thread, into which the files of a batch are copied.
+    """One reusable buffer per thread (an anonymous ``mmap``, kept from batch to batch).
 
     Fresh memory costs a page fault per page on first touch, which took longer
     than the copy itself; a buffer reused from batch to batch has its pages.
+    It grows to a quarter more than asked, so batches of about one size fit.
     """
 
-    buf: np.ndarray | None = None
+    buf: mmap.mmap | None = None
+
+    def view(self, size: int) -> memoryview:
+        """A view of the first ``size`` bytes of the thread's buffer (grown when too small)."""
+        if self.buf is None or len(self.buf) < size:
+            self.buf = mmap.mmap(-1, max(size + size // 4, 1))
+        return memoryview(self.buf)[:size]
 
     def get(self, size: int) -> np.ndarray:
-        """The first ``size`` bytes of the thread's buffer (grown when too small)."""
-        if self.buf is None or len(self.buf) < size:
-            grown = 2 * len(self.buf) if self.buf is not None else 0
-            self.buf = np.empty(max(size, grown), dtype=np.uint8)
-        return self.buf[:size]
+        """:meth:`view` as a numpy array."""
+        return np.frombuffer(self.view(size), dtype=np.uint8)
 
 
+#: The thread's buffer the files of a batch are copied into, for their one parse.
 _ARENA = _Arena()
+#: The thread's buffer the files of a batch are read into (:func:`_read_files`): a
+#: fresh ``bytes`` per file, freed after its batch, cost page faults again and again
+#: (half a million per GB read). An ``mmap``, because read-only views of it can be
+#: hashed (:func:`~workbench.ingest.readers._jsonl._line_hashes`), of numpy arrays not.
+_READS = _Arena()
 
 
-def _load(path: Path, name: str, modes: Sequence[Mode], source: str) -> _File:
-    """Read, fix and split one file as :func:`~workbench.ingest.readers._jsonl.read_json_lines`."""
+def _read_files(paths: Sequence[tuple[Path, str]]) -> list[tuple[Body, str | None]]:
+    """Each file's bytes as :func:`~workbench.ingest.readers._jsonl._read_bytes` gives them.
+
+    Plain files are read into the thread's read buffer (:data:`_READS`), one after
+    the other, and given as read-only views of it (valid until the thread's next
+    batch); gzip data, or a file that grew while it was read, is read the usual way.
+    """
+    sizes = [path.stat().st_size for path, _ in paths]
+    view = _READS.view(sum(sizes) + len(sizes))
+    out: list[tuple[Body, str | None]] = []
+    at = 0
+    for (path, _), size in zip(paths, sizes, strict=True):
+        slot = view[at : at + size + 1]
+        at += size + 1
+        with path.open("rb") as handle:
+            got = handle.readinto(slot)
+        if got > size or slot[:2] == b"\x1f\x8b":
+            out.append(_jsonl._read_bytes(path))
+            continue
+        body = slot[:got].toreadonly()
+        out.append((body[3:] if body[:3] == codecs.BOM_UTF8 else body, None))
+    return out
+
+
+def _ends_line(body: Body) -> bool:
+    r"""Whether ``body`` is empty or ends with ``\n``."""
+    return not len(body) or body[-1] == 10
+
+
+def _load(raw: Body, problem: str | None, name: str, modes: Sequence[Mode], source: str) -> _File:
+    """Fix and split one file (read by :func:`_read_files`) as ``read_json_lines`` does."""
     own = Quarantine()
-    raw, problem = _jsonl._read_bytes(path)
     if problem is not None:
-        damage = truncation_damage(raw, problem, name)
+        damage = truncation_damage(bytes(raw), problem, name)
         quarantine_damage(damage, own, source=source, file=name)
     base = _jsonl._sniff(raw, modes)
-    body = modes[base].fix(raw) if modes[base].fix is not None else raw  # type: ignore[misc]
+    fix = modes[base].fix
+    body = fix(bytes(raw)) if fix is not None else raw
     del raw
     ends = _jsonl._line_ends(body)
     starts = np.zeros(len(ends) + 1, dtype=np.int64)
@@ -178,7 +220,7 @@ def _fast(
 ) -> list[_Parsed] | None:
     """Files of one parse mode parsed in one call (None when that parse fails)."""
     base = files[0].base
-    sizes = [len(f.body) + int(bool(f.body) and not f.body.endswith(b"\n")) for f in files]
+    sizes = [len(f.body) + int(not _ends_line(f.body)) for f in files]
     offsets = np.cumsum([0, *sizes])
     clean, lines, gone = [], [], []
     for f, dup in zip(files, dups, strict=True):
@@ -288,7 +330,12 @@ def read_json_batch(
         (``table`` empty; ``rows`` and ``hashes`` of its rows in ``table``) and
         its own quarantine (damage, repeated lines, unparseable lines).
     """
-    files = [_load(path, name, modes, source) for path, name in paths]
+    raws = _read_files(paths)
+    files = [
+        _load(raw, problem, name, modes, source)
+        for (raw, problem), (_, name) in zip(raws, paths, strict=True)
+    ]
+    del raws
     repeat, first_global = _repeats(files)
     bounds = np.cumsum([0, *(f.n for f in files)])
     dups = [repeat[a:b] & ~f.blank for f, a, b in zip(files, bounds, bounds[1:], strict=False)]
