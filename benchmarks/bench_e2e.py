@@ -36,7 +36,16 @@ more run of each (``measure_peak_rss``: freed memory released and the kernel's
 high-water mark reset first; a sampled growth read ~0 for the baseline, whose
 arrays fit in memory the project had freed, and made the ratio meaningless).
 
-Last measured (2026-12-03, branch h2, 2 cores shared with other helpers' jobs,
+Last measured on the idle machine (2026-12-03, merged main with the journeys
+changes of the same day, load average 2.5, ``--rows 1000000 --repeat 5 --stages``):
+baseline 0.45 s, project 0.94 s, ratio 2.10x (CPU 2.08x), peak 1.63x; per stage
+(CPU s, baseline / project): stitching 0.18 / 0.37, journeys 0.18 / 0.33, paths -- / 0.04,
+models 0.03 / 0.04. The 1.5x target is not met. The baseline's journeys stage still
+orders with ``np.lexsort``; ``bench_journeys`` found a packed ``np.sort`` 1.7-3x faster,
+so this baseline is not yet the leanest for that stage and the ratio is, if anything,
+flattered.
+
+Earlier the same day (branch h2, 2 cores shared with other helpers' jobs,
 load average 3.6-6.3; on such a machine single runs of the ratio move by +-0.3
 at 1M and more at 10M), ``python benchmarks/bench_e2e.py --rows N --repeat R
 --stages``:

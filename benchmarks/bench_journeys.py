@@ -35,7 +35,12 @@ baseline (wall and CPU), and the peak resident memory above the starting point
 of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
-Last measured (2026-12-03, branch h1, ``--rows 1000000`` then ``--rows 10000000``,
+Last measured on the idle machine (2026-12-03, merged main, load average 2.1,
+``--rows 1000000 --repeat 3``): string input 5.22x (CPU 5.68x), lexsort figure 1.24x
+(CPU 1.48x); categorical input 4.59x (CPU 5.48x), lexsort figure 1.58x (CPU 1.86x).
+The 1.5x target is not met against the packed-sort baseline.
+
+Earlier the same day (branch h1, ``--rows 1000000`` then ``--rows 10000000``,
 ``--repeat 3``, 2 cores shared with other jobs). Against the packed-sort baseline
 (wall, CPU): string input 6.02x (CPU 5.67x) at 1M, load average 0.9-1.3, and
 5.42x (CPU 4.40x) at 10M, load 2.2-4.7; categorical input 5.02x (CPU 5.40x) at

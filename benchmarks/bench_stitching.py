@@ -50,7 +50,11 @@ data (peak resident size, reset after synthesis, minus the resident size before
 the run). Results go to
 ``benchmarks/results/bench_stitching.json`` (git-ignored).
 
-Last measured (2026-12-03, branch h2, 2 cores shared with other helpers' jobs),
+Last measured on the idle machine (2026-12-03, merged main, load average 2.3,
+``--rows 1000000 --repeat 5``): baseline 0.15 s (+48 MB), stitch 0.36 s (+62 MB), ratio
+2.46x (CPU 2.31x), 0 hash collisions; the 1.5x target is not met.
+
+Earlier the same day (branch h2, 2 cores shared with other helpers' jobs),
 ``python benchmarks/bench_stitching.py --rows N --repeat R``; peak is the extra
 resident memory of one run in a fresh interpreter:
 
