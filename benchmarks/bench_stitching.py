@@ -8,7 +8,7 @@ data:
   people (also the people step of ``bench_e2e``): per identifier type, integer
   codes for every column holding it (touchpoints, conversions, link sides) in
   one pass -- 64-bit hashes of the Arrow string buffers
-  (:func:`workbench.strhash.hash_strings`, numpy) factorized as integers
+  (:func:`_strhash.hash_strings`, numpy) factorized as integers
   (``pd.factorize``) for an identifier type with millions of values on most rows,
   Arrow's ``dictionary_encode`` (C++) otherwise; ``int32`` codes offset per
   type; the row edges (each pair of a row's identifiers, filtered to the rows
@@ -38,7 +38,7 @@ machine's page faults on fresh memory make single numbers move by 2x):
   pyarrow 26 exposes no per-row hash kernel (its ``hash_*`` functions are grouped
   aggregations); polars and duckdb are not dependencies;
 * an exact hashed factorize (each string compared with its hash group's first,
-  :func:`workbench.strhash.factorize_hashed`) took 2.1-3.7 s on the 10M anonymous
+  :func:`_strhash.factorize_hashed`) took 2.1-3.7 s on the 10M anonymous
   ids against ``dictionary_encode``'s 1.7-2.0 s, so the project keeps Arrow's
   dictionary codes (``int32``).
 
@@ -96,12 +96,12 @@ from _common import (
     results_path,
     write_result,
 )
+from _strhash import hash_strings
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
-from workbench.strhash import hash_strings
 
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 
@@ -210,7 +210,7 @@ def _dictionary_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, 
 
 
 def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
-    """As :func:`_dictionary_codes` by 64-bit hashes: ``workbench.strhash.hash_strings`` +
+    """As :func:`_dictionary_codes` by 64-bit hashes: ``_strhash.hash_strings`` +
     ``pd.factorize`` of the integers. Two strings sharing a hash would share a code:
     :func:`hash_collisions` counts that (zero on this data), outside the timing."""
     codes, uniques = pd.factorize(hash_strings(pa.chunked_array(chunks, pa.large_string())))

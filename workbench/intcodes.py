@@ -106,7 +106,7 @@ def factorize_parts_counted(
 def _factorize_counted(parts: list[pd.Series]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """``_factorize_flat(parts, True, wide=False)``: Arrow's dictionary codes, ``int32``.
 
-    Hashing the strings to 64-bit integers first (:func:`workbench.strhash.factorize_hashed`,
+    Hashing the strings to 64-bit integers first (``factorize_hashed`` in ``benchmarks/_strhash.py``,
     exact: every string compared with its group's first) was measured no faster on
     10M dense anonymous ids (2.1-3.7 s of CPU against 1.7-2.0 s) and slower on
     sparse columns, so the dictionary codes stay (issue 16).

@@ -1,14 +1,22 @@
-"""Hashed factorize of Arrow strings equals pandas factorize, collisions included (issue 16)."""
+"""Hashed factorize of Arrow strings equals pandas factorize, collisions included (issue 16).
+
+The module is the benchmarks' (``benchmarks/_strhash.py``: the lean stitching baseline
+hashes with it; the project keeps Arrow's exact codes), so it is imported from there.
+"""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench import strhash
-from workbench.strhash import factorize_hashed, hash_strings
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import _strhash as strhash  # noqa: E402
+from _strhash import factorize_hashed, hash_strings  # noqa: E402
 
 
 def _values(seed: int, n: int = 300) -> list[str | None]:

@@ -1,4 +1,4 @@
-"""64-bit hashes of Arrow strings, and an exact factorize built on them.
+"""64-bit hashes of Arrow strings, and an exact factorize built on them (benchmarks only).
 
 Arrow's ``dictionary_encode`` keeps every distinct string in its hash table and
 compares bytes on each probe. Hashing the strings to 64-bit integers with numpy
