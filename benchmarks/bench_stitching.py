@@ -96,10 +96,10 @@ from _common import (
     results_path,
     write_result,
 )
-from _strhash import hash_strings
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
+from workbench._strhash import hash_strings, use_hashes
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
 
@@ -223,13 +223,6 @@ def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int,
     return codes, len(uniques), 1
 
 
-#: An identifier type whose columns have at least :data:`HASH_MIN_ROWS` values and
-#: a value on more than :data:`HASH_DENSITY` of their rows is hashed, others are
-#: dictionary-encoded: measured, the faster of the two (module docstring).
-HASH_DENSITY = 0.5
-HASH_MIN_ROWS = 4_000_000
-
-
 def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, int]:
     """The leanest known people step: component per touchpoint and conversion row.
 
@@ -259,7 +252,7 @@ def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, 
         parts["a"], parts["b"] = ln["id_value_a"][sa], ln["id_value_b"][sb]
         chunks = [c for p in parts.values() for c in _arrow(p)]
         present = sum(len(c) - c.null_count for c in chunks)
-        dense = present > max(HASH_DENSITY * sum(len(c) for c in chunks), HASH_MIN_ROWS)
+        dense = use_hashes(present, sum(len(c) for c in chunks))
         codes, n, empty = (_hashed_codes if dense else _dictionary_codes)(chunks, offset)
         phantom += empty
         bounds = np.cumsum([0] + [len(p) for p in parts.values()])

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench._strhash import factorize_hashed, use_hashes
+
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     """The column as an Arrow large_string ``ChunkedArray`` (zero-copy for Arrow strings)."""
@@ -104,13 +106,7 @@ def factorize_parts_counted(
 
 
 def _factorize_counted(parts: list[pd.Series]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """``_factorize_flat(parts, True, wide=False)``: Arrow's dictionary codes, ``int32``.
-
-    Hashing the strings to 64-bit integers first (``factorize_hashed`` in ``benchmarks/_strhash.py``,
-    exact: every string compared with its group's first) was measured no faster on
-    10M dense anonymous ids (2.1-3.7 s of CPU against 1.7-2.0 s) and slower on
-    sparse columns, so the dictionary codes stay (issue 16).
-    """
+    """``_factorize_flat(parts, True, wide=False)``: Arrow's dictionary codes, ``int32``."""
     return _factorize_flat(parts, True, wide=False)
 
 
@@ -120,17 +116,29 @@ def _factorize_flat(
     """Codes of the parts end to end, the parts' bounds in them, and the uniques.
 
     The codes are ``int64``, or with ``wide=False`` Arrow's ``int32`` (no copy).
+    Dense columns of millions of values (:func:`workbench._strhash.use_hashes`) are
+    coded by 64-bit hashes of the strings factorized as integers
+    (:func:`workbench._strhash.factorize_hashed`: the same codes and uniques, checked
+    by a second hash; on 10M anonymous ids about 1.2 s of CPU against 2.0-2.5 s for
+    ``dictionary_encode``); others, or on a detected hash collision, by Arrow's
+    ``dictionary_encode``.
     """
     bounds = np.cumsum([0] + [len(p) for p in parts])
     chunks = [c for part in parts for c in _arrow_strings(part).chunks if len(c)]
     if not chunks:  # no rows (Arrow then gives no chunk to take the dictionary from)
         return np.zeros(bounds[-1], dtype=np.int64), bounds, pd.Series([], dtype="string")
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-    encoded = encoded.unify_dictionaries()
-    dictionary = encoded.chunk(0).dictionary
-    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
-    fill = len(dictionary) if missing_last else -1
-    codes = pc.fill_null(indices, fill).to_numpy()
+    data = pa.chunked_array(chunks, type=pa.large_string())
+    hashed = None
+    if use_hashes(len(data) - data.null_count, len(data)):
+        hashed = factorize_hashed(data, None if missing_last else -1)
+    if hashed is not None:
+        codes, dictionary = hashed
+    else:  # Arrow's exact codes (the same codes, by comparing strings)
+        encoded = pc.dictionary_encode(data).unify_dictionaries()
+        dictionary = encoded.chunk(0).dictionary
+        index_type = encoded.type.index_type
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=index_type)
+        codes = pc.fill_null(indices, len(dictionary) if missing_last else -1).to_numpy()
     if wide:
         codes = codes.astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
