@@ -156,3 +156,19 @@ def test_a_hash_collision_falls_back_to_exact_codes(monkeypatch):
     for a, b in zip(want[0], got[0], strict=True):
         np.testing.assert_array_equal(a, b)
     assert list(want[1]) == list(got[1])
+
+
+@pytest.mark.parametrize("missing_last", [False, True])
+def test_mostly_null_columns_are_encoded_without_their_nulls(missing_last):
+    rng = np.random.default_rng(3)
+    values = pd.Series(_random_strings(3, 400), dtype="string")
+    values[rng.random(400) < 0.8] = None
+    parts = [values[:150], values[150:].reset_index(drop=True), pd.Series([None], dtype="string")]
+    codes, uniques = factorize_parts(parts, missing_last=missing_last)
+    want, want_uniques = pd.factorize(pd.concat(parts, ignore_index=True))
+    if missing_last:
+        want = np.where(want < 0, len(want_uniques), want)
+    np.testing.assert_array_equal(np.concatenate(codes), want)
+    assert list(uniques) == list(want_uniques)
+    all_null = factorize_parts([pd.Series([None, None], dtype="string")], missing_last=True)
+    assert all_null[0][0].tolist() == [0, 0] and len(all_null[1]) == 0

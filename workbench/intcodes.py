@@ -134,15 +134,37 @@ def _factorize_flat(
     if hashed is not None:
         codes, dictionary = hashed
     else:  # Arrow's exact codes (the same codes, by comparing strings)
-        encoded = pc.dictionary_encode(data).unify_dictionaries()
-        dictionary = encoded.chunk(0).dictionary
-        index_type = encoded.type.index_type
-        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=index_type)
-        codes = pc.fill_null(indices, len(dictionary) if missing_last else -1).to_numpy()
+        codes, dictionary = _dictionary_codes(data, missing_last)
     if wide:
         codes = codes.astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return codes, bounds, uniques
+
+
+#: A column with more than this share of nulls is encoded without them (:func:`_dictionary_codes`).
+SPARSE_NULLS = 0.5
+
+
+def _dictionary_codes(data: pa.ChunkedArray, missing_last: bool) -> tuple[np.ndarray, pa.Array]:
+    """Arrow's ``dictionary_encode`` codes (``int32``; missing: -1 or ``len(dictionary)``).
+
+    A mostly-null column (identifiers seen on few rows) is encoded without its
+    nulls and the codes put back in place: the same codes (the filter keeps the
+    order) in about half the time (user ids on 13% of 10M rows: 0.27 s of CPU
+    against 0.55 s).
+    """
+    sparse = data.null_count > SPARSE_NULLS * len(data)
+    valid = pc.is_valid(data) if sparse else None
+    encoded = pc.dictionary_encode(data if valid is None else data.filter(valid))
+    encoded = encoded.unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], data.type)
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    fill = len(dictionary) if missing_last else -1
+    if valid is None:
+        return pc.fill_null(indices, fill).to_numpy(), dictionary
+    codes = np.full(len(data), fill, dtype=np.int32)
+    codes[valid.to_numpy(zero_copy_only=False)] = indices.to_numpy()
+    return codes, dictionary
 
 
 def categorical_strings(values: pd.Series) -> pd.Series:
