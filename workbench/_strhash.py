@@ -45,6 +45,8 @@ __all__ = [
 
 #: Bytes of padded strings laid out at a time.
 BLOCK_BYTES = 1 << 20
+#: Rows whose codes are checked at a time.
+BLOCK_ROWS = 1 << 18
 
 #: Columns with at least :data:`HASH_MIN_ROWS` values, on more than :data:`HASH_DENSITY`
 #: of their rows, are factorized by hashes (:func:`use_hashes`). Measured on the
@@ -296,8 +298,10 @@ def factorize_hashed(
     if has_nulls:
         second[codes < 0] = 0
     reference = np.append(second[starts], np.uint64(0))
-    if not np.array_equal(reference[codes], second):
-        return None
+    for at in range(0, len(codes), BLOCK_ROWS):  # by blocks: the temporaries stay in cache
+        rows = slice(at, at + BLOCK_ROWS)
+        if not np.array_equal(reference[codes[rows]], second[rows]):
+            return None
     del second
     if missing is None:
         missing = n

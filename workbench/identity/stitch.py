@@ -510,7 +510,9 @@ def stitch(
         acct = _gather(acct_code, comps, -1)
         if own.max(initial=-1) >= 0:  # the table has accounts of its own
             acct = np.where(acct >= 0, acct, own)
-        internal = _gather(is_internal, comps, False) | graph.row_internal[name]
+        internal = graph.row_internal[name].copy()
+        if is_internal.any():  # else no row's person is internal: no gather
+            internal |= _gather(is_internal, comps, False)
         out = frame.copy(deep=False)
         account = _take(acct_values, acct)
         account.index = frame.index
