@@ -172,3 +172,17 @@ def test_mostly_null_columns_are_encoded_without_their_nulls(missing_last):
     assert list(uniques) == list(want_uniques)
     all_null = factorize_parts([pd.Series([None, None], dtype="string")], missing_last=True)
     assert all_null[0][0].tolist() == [0, 0] and len(all_null[1]) == 0
+
+
+@pytest.mark.parametrize("null_share", [0.1, 0.9, 1.0])
+def test_counted_codes_count_every_code_and_the_missing(null_share):
+    from workbench.intcodes import factorize_parts_counted
+
+    rng = np.random.default_rng(4)
+    values = pd.Series(_random_strings(4, 500), dtype="string")
+    values[rng.random(500) < null_share] = None
+    parts = [values[:200], values[200:]]
+    codes, uniques, counts = factorize_parts_counted(parts)
+    flat = np.concatenate(codes)
+    np.testing.assert_array_equal(counts, np.bincount(flat, minlength=len(uniques) + 1))
+    assert counts[-1] == int(values.isna().sum()) and flat.dtype == np.int32
