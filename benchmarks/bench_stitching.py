@@ -102,6 +102,7 @@ from scipy.sparse.csgraph import connected_components
 from workbench._strhash import hash_strings, use_hashes
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
+from workbench.intcodes import dictionary_codes
 
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 
@@ -200,13 +201,13 @@ def _arrow(values: pd.Series) -> list[pa.Array]:
 
 def _dictionary_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
     """``offset`` + Arrow dictionary code of every row (``-1``: missing), int32; the
-    number of codes, and of codes no row holds (none here)."""
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-    enc = enc.unify_dictionaries()
-    n = len(enc.chunk(0).dictionary)
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32())
-    codes = pc.fill_null(pc.add(idx, pa.scalar(offset, pa.int32())), -1)
-    return codes.to_numpy(), n, 0
+    number of codes, and of codes no row holds (none here). A mostly-null column is
+    encoded without its nulls (:func:`workbench.intcodes.dictionary_codes`)."""
+    data = pa.chunked_array(chunks, type=pa.large_string())
+    codes, dictionary, _ = dictionary_codes(data, missing_last=False)
+    shifted = codes + np.int32(offset)
+    shifted[codes < 0] = -1
+    return shifted, len(dictionary), 0
 
 
 def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:

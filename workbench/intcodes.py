@@ -126,7 +126,7 @@ def _factorize_flat(
     """Codes of the parts end to end, the parts' bounds in them, the uniques, and counts.
 
     The counts (rows per code, then missing rows) come when they were cheap to
-    take on the way (a mostly-null column's: :func:`_dictionary_codes`), else ``None``.
+    take on the way (a mostly-null column's: :func:`dictionary_codes`), else ``None``.
 
     The codes are ``int64``, or with ``wide=False`` Arrow's ``int32`` (no copy).
     Dense columns of millions of values (:func:`workbench._strhash.use_hashes`) are
@@ -147,21 +147,24 @@ def _factorize_flat(
     if hashed is not None:
         codes, dictionary = hashed
     else:  # Arrow's exact codes (the same codes, by comparing strings)
-        codes, dictionary, counts = _dictionary_codes(data, missing_last)
+        codes, dictionary, counts = dictionary_codes(data, missing_last)
     if wide:
         codes = codes.astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return codes, bounds, uniques, counts
 
 
-#: A column with more than this share of nulls is encoded without them (:func:`_dictionary_codes`).
+#: A column with more than this share of nulls is encoded without them (:func:`dictionary_codes`).
 SPARSE_NULLS = 0.5
 
 
-def _dictionary_codes(
+def dictionary_codes(
     data: pa.ChunkedArray, missing_last: bool
 ) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
     """Arrow's ``dictionary_encode`` codes (``int32``; missing: -1 or ``len(dictionary)``).
+
+    Also the lean stitching baseline's (``benchmarks/bench_stitching.py``) for its
+    sparse identifier types.
 
     A mostly-null column (identifiers seen on few rows) is encoded without its
     nulls and the codes put back in place: the same codes (the filter keeps the
