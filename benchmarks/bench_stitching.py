@@ -8,10 +8,12 @@ data:
   people (also the people step of ``bench_e2e``): per identifier type, integer
   codes for every column holding it (touchpoints, conversions, link sides) in
   one pass -- 64-bit hashes of the Arrow string buffers
-  (:func:`_strhash.hash_strings`, numpy) factorized as integers
-  (``pd.factorize``) for an identifier type with millions of values on most rows,
-  Arrow's ``dictionary_encode`` (C++) otherwise; ``int32`` codes offset per
-  type; the row edges (each pair of a row's identifiers, filtered to the rows
+  (:func:`workbench._strhash.hash_strings`, numpy) factorized as integers
+  (``pd.factorize``) for an identifier type with millions of values on most rows
+  (:func:`workbench._strhash.use_hashes`, the threshold the project uses too),
+  Arrow's ``dictionary_encode`` (C++; a mostly-null column without its nulls,
+  :func:`workbench.intcodes.dictionary_codes`) otherwise; ``int32`` codes offset
+  per type; the row edges (each pair of a row's identifiers, filtered to the rows
   holding both before concatenating) and link edges; and
   ``scipy.sparse.csgraph.connected_components``; then each row's component
   (its densest identifier's, gaps filled from the others). No cleaning,
@@ -19,10 +21,13 @@ data:
   would be merged: :func:`hash_collisions` counts them outside the timing (0 on
   this data at 1M and 10M rows);
 * **stitch**: :func:`workbench.identity.stitch.stitch` (blocking, limits, stable
-  ids, accounts, output columns, identities, diagnostics), which must be exact.
+  ids, accounts, output columns, identities, diagnostics), which must be exact:
+  it codes the dense type by the same hashes, checked by a second 64-bit hash
+  lane (:func:`workbench._strhash.factorize_hashed`; Arrow's exact codes on a
+  detected collision).
 
-Why this baseline, measured (CPU seconds, 2 shared cores, load average 3-5; the
-machine's page faults on fresh memory make single numbers move by 2x):
+Why this baseline, measured (CPU seconds, 2 shared cores, load average 3-6; the
+machine's page faults on fresh memory and other jobs make single numbers move by 2x):
 
 * the previous baseline (Arrow ``dictionary_encode`` on columns cast to
   ``string``, ``int64`` codes shifted with ``np.where`` per type, rows' nodes by
@@ -30,17 +35,21 @@ machine's page faults on fresh memory make single numbers move by 2x):
   10M-row ``int64`` copies cost 0.1-1.7 s each depending on memory pressure, and
   ``dictionary_encode`` of the 10.1M anonymous ids alone 2.8-3.8 s;
 * the people step at 10M, same rounds: hashing the dense type 3.4-4.9 s, Arrow
-  dictionary codes for all 5.1-6.3 s; on 10M anonymous ids alone: hash 0.5 s +
-  integer factorize 0.9 s against ``dictionary_encode`` 1.7-2.2 s. At 1M rows
+  dictionary codes for all 5.1-6.3 s; on 10M anonymous ids alone: hash 0.35-0.45 s +
+  integer factorize 0.45-0.6 s against ``dictionary_encode`` 2.0-2.5 s. At 1M rows
   ``dictionary_encode`` is the faster (0.07-0.17 s against 0.05-0.3 s + 0.05-0.08 s),
-  hence the threshold (:data:`HASH_MIN_ROWS`);
+  hence the threshold (:data:`workbench._strhash.HASH_MIN_ROWS`);
+* Arrow's ``dictionary_encode`` of a column with 87% nulls (user ids at 10M rows)
+  took 0.52-0.57 s, of its 1.37M non-null values alone (filter, encode, scatter
+  the codes back) 0.27-0.32 s: both sides encode mostly-null columns that way;
 * not available to measure: xxhash has no vectorized API (and is not installed);
   pyarrow 26 exposes no per-row hash kernel (its ``hash_*`` functions are grouped
   aggregations); polars and duckdb are not dependencies;
-* an exact hashed factorize (each string compared with its hash group's first,
-  :func:`_strhash.factorize_hashed`) took 2.1-3.7 s on the 10M anonymous
-  ids against ``dictionary_encode``'s 1.7-2.0 s, so the project keeps Arrow's
-  dictionary codes (``int32``).
+* the project's exact hashed codes (two hash lanes in one pass, Arrow
+  ``dictionary_encode`` of the first as integers, the second checked constant per
+  code) took 1.2-1.9 s of CPU on the 10M anonymous ids against
+  ``dictionary_encode``'s 2.0-2.5 s in the same runs; the earlier exact check
+  (each string compared with its hash group's first) took 2.1-3.7 s.
 
 Times are medians of ``--repeat`` rounds in which baseline and stitch run in
 turns (order flipped each round) in the same process on the same data; the

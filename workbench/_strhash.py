@@ -104,10 +104,10 @@ def _words(chunk: pa.Array) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         width = max(int(lengths[i : i + 1024].max()), 1)
         j = min(n, i + max(BLOCK_BYTES // width, 1024))
         size = lengths[i:j]
-        width = (int(size.max()) + 7) // 8 * 8 or 8
+        longest = int(size.max())
+        width = (longest + 7) // 8 * 8 or 8
         matrix = np.zeros((j - i, width), dtype=np.uint8)
         block = data[offsets[i] : offsets[j]]
-        longest = int(size.max())
         filled = size == longest
         n_filled = int(np.count_nonzero(filled))
         if longest and n_filled + int(np.count_nonzero(size == 0)) == len(size):
