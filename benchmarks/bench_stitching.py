@@ -220,7 +220,7 @@ def _dictionary_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, 
 
 
 def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
-    """As :func:`_dictionary_codes` by 64-bit hashes: ``_strhash.hash_strings`` +
+    """As :func:`_dictionary_codes` by 64-bit hashes: ``workbench._strhash.hash_strings`` +
     ``pd.factorize`` of the integers. Two strings sharing a hash would share a code:
     :func:`hash_collisions` counts that (zero on this data), outside the timing."""
     codes, uniques = pd.factorize(hash_strings(pa.chunked_array(chunks, pa.large_string())))
