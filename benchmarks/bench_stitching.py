@@ -59,28 +59,31 @@ data (peak resident size, reset after synthesis, minus the resident size before
 the run). Results go to
 ``benchmarks/results/bench_stitching.json`` (git-ignored).
 
-Last measured on the idle machine (2026-12-03, merged main, load average 2.3,
-``--rows 1000000 --repeat 5``): baseline 0.15 s (+48 MB), stitch 0.36 s (+62 MB), ratio
-2.46x (CPU 2.31x), 0 hash collisions; the 1.5x target is not met.
-
-Earlier the same day (branch h2, 2 cores shared with other helpers' jobs),
+Last measured on branch h1 (2026-12-03, 2 cores shared with up to three other
+helpers' jobs: load average 4-10, so wall figures move by 2x between runs),
 ``python benchmarks/bench_stitching.py --rows N --repeat R``; peak is the extra
 resident memory of one run in a fresh interpreter:
 
 ==========  ======  =================  ==================  =====  =====  ========
 rows        repeat  baseline (peak)    stitch (peak)       time   CPU    load
 ==========  ======  =================  ==================  =====  =====  ========
-1,000,000   5       0.23 s (+37 MB)    0.72 s (+64 MB)     3.13x  2.57x  6.0-6.2
-1,000,000   5       0.43 s (+44 MB)    0.66 s (+70 MB)     1.53x  1.85x  3.6-3.7
-10,000,000  3       8.03 s (+389 MB)   19.00 s (+581 MB)   2.21x  2.28x  5.3-6.2
+1,000,000   5       0.22 s (+26 MB)    0.35 s (+68 MB)     1.55x  1.69x  10.3-10.0
+1,000,000   5       0.59 s (+39 MB)    1.15 s (+73 MB)     2.12x  1.97x  9.2-8.8
+10,000,000  3       5.84 s (+441 MB)   6.07 s (+412 MB)    1.77x  2.00x  10.0-6.7
+10,000,000  3       5.22 s (+343 MB)   8.20 s (+541 MB)    1.57x  1.50x  6.9-9.2
 ==========  ======  =================  ==================  =====  =====  ========
 
 (62,973 people against 61,179 components at 1M, 627,197 against 609,801 at 10M:
 the project's limits split shared devices and its placeholder ``"null"`` merges
-nobody; 0 hash collisions at both sizes.) The same command on the code before
-this change (main at bc620c4, whose baseline was the slower people step above)
-gave 1.99x (CPU 2.01x) at 1M (load 3.8-4.0); at 10M that baseline was slower
-than the stitch (1.10x). Against this baseline the 1.5x target is not met.
+nobody; 0 hash collisions at both sizes.) Before this change (main at cbee54f:
+Arrow ``dictionary_encode`` for every column, the baseline's sparse columns
+encoded with their nulls) the lead measured on the idle machine 0.35 s against
+0.14 s at 1M (2.4x) and 5.1 s against 2.0 s at 10M (2.5x). In the same loaded
+hour, stitch alone by CPU time (medians of 9 rounds at 1M, 3 at 10M, old and new
+code in alternating processes, load 5-9): 1M 0.39-0.41 s before, 0.31-0.37 s
+after; 10M 6.0 s before, 5.2 s after; the ratios against each version's own
+baseline 1.83-2.38x before, 1.60-1.64x after at 1M. The 1.5x target is not
+shown to be met: figures on an idle machine are still to be taken.
 
 Usage::
 
