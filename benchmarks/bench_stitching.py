@@ -8,10 +8,12 @@ data:
   people (also the people step of ``bench_e2e``): per identifier type, integer
   codes for every column holding it (touchpoints, conversions, link sides) in
   one pass -- 64-bit hashes of the Arrow string buffers
-  (:func:`_strhash.hash_strings`, numpy) factorized as integers
-  (``pd.factorize``) for an identifier type with millions of values on most rows,
-  Arrow's ``dictionary_encode`` (C++) otherwise; ``int32`` codes offset per
-  type; the row edges (each pair of a row's identifiers, filtered to the rows
+  (:func:`workbench._strhash.hash_strings`, numpy) factorized as integers
+  (``pd.factorize``) for an identifier type with millions of values on most rows
+  (:func:`workbench._strhash.use_hashes`, the threshold the project uses too),
+  Arrow's ``dictionary_encode`` (C++; a mostly-null column without its nulls,
+  :func:`workbench.intcodes.dictionary_codes`) otherwise; ``int32`` codes offset
+  per type; the row edges (each pair of a row's identifiers, filtered to the rows
   holding both before concatenating) and link edges; and
   ``scipy.sparse.csgraph.connected_components``; then each row's component
   (its densest identifier's, gaps filled from the others). No cleaning,
@@ -19,10 +21,13 @@ data:
   would be merged: :func:`hash_collisions` counts them outside the timing (0 on
   this data at 1M and 10M rows);
 * **stitch**: :func:`workbench.identity.stitch.stitch` (blocking, limits, stable
-  ids, accounts, output columns, identities, diagnostics), which must be exact.
+  ids, accounts, output columns, identities, diagnostics), which must be exact:
+  it codes the dense type by the same hashes, checked by a second 64-bit hash
+  lane (:func:`workbench._strhash.factorize_hashed`; Arrow's exact codes on a
+  detected collision).
 
-Why this baseline, measured (CPU seconds, 2 shared cores, load average 3-5; the
-machine's page faults on fresh memory make single numbers move by 2x):
+Why this baseline, measured (CPU seconds, 2 shared cores, load average 3-6; the
+machine's page faults on fresh memory and other jobs make single numbers move by 2x):
 
 * the previous baseline (Arrow ``dictionary_encode`` on columns cast to
   ``string``, ``int64`` codes shifted with ``np.where`` per type, rows' nodes by
@@ -30,17 +35,21 @@ machine's page faults on fresh memory make single numbers move by 2x):
   10M-row ``int64`` copies cost 0.1-1.7 s each depending on memory pressure, and
   ``dictionary_encode`` of the 10.1M anonymous ids alone 2.8-3.8 s;
 * the people step at 10M, same rounds: hashing the dense type 3.4-4.9 s, Arrow
-  dictionary codes for all 5.1-6.3 s; on 10M anonymous ids alone: hash 0.5 s +
-  integer factorize 0.9 s against ``dictionary_encode`` 1.7-2.2 s. At 1M rows
+  dictionary codes for all 5.1-6.3 s; on 10M anonymous ids alone: hash 0.35-0.45 s +
+  integer factorize 0.45-0.6 s against ``dictionary_encode`` 2.0-2.5 s. At 1M rows
   ``dictionary_encode`` is the faster (0.07-0.17 s against 0.05-0.3 s + 0.05-0.08 s),
-  hence the threshold (:data:`HASH_MIN_ROWS`);
+  hence the threshold (:data:`workbench._strhash.HASH_MIN_ROWS`);
+* Arrow's ``dictionary_encode`` of a column with 87% nulls (user ids at 10M rows)
+  took 0.52-0.57 s, of its 1.37M non-null values alone (filter, encode, scatter
+  the codes back) 0.27-0.32 s: both sides encode mostly-null columns that way;
 * not available to measure: xxhash has no vectorized API (and is not installed);
   pyarrow 26 exposes no per-row hash kernel (its ``hash_*`` functions are grouped
   aggregations); polars and duckdb are not dependencies;
-* an exact hashed factorize (each string compared with its hash group's first,
-  :func:`_strhash.factorize_hashed`) took 2.1-3.7 s on the 10M anonymous
-  ids against ``dictionary_encode``'s 1.7-2.0 s, so the project keeps Arrow's
-  dictionary codes (``int32``).
+* the project's exact hashed codes (two hash lanes in one pass, Arrow
+  ``dictionary_encode`` of the first as integers, the second checked constant per
+  code) took 1.2-1.9 s of CPU on the 10M anonymous ids against
+  ``dictionary_encode``'s 2.0-2.5 s in the same runs; the earlier exact check
+  (each string compared with its hash group's first) took 2.1-3.7 s.
 
 Times are medians of ``--repeat`` rounds in which baseline and stitch run in
 turns (order flipped each round) in the same process on the same data; the
@@ -50,28 +59,31 @@ data (peak resident size, reset after synthesis, minus the resident size before
 the run). Results go to
 ``benchmarks/results/bench_stitching.json`` (git-ignored).
 
-Last measured on the idle machine (2026-12-03, merged main, load average 2.3,
-``--rows 1000000 --repeat 5``): baseline 0.15 s (+48 MB), stitch 0.36 s (+62 MB), ratio
-2.46x (CPU 2.31x), 0 hash collisions; the 1.5x target is not met.
-
-Earlier the same day (branch h2, 2 cores shared with other helpers' jobs),
+Last measured on branch h1 (2026-12-03, 2 cores shared with up to three other
+helpers' jobs: load average 4-10, so wall figures move by 2x between runs),
 ``python benchmarks/bench_stitching.py --rows N --repeat R``; peak is the extra
 resident memory of one run in a fresh interpreter:
 
 ==========  ======  =================  ==================  =====  =====  ========
 rows        repeat  baseline (peak)    stitch (peak)       time   CPU    load
 ==========  ======  =================  ==================  =====  =====  ========
-1,000,000   5       0.23 s (+37 MB)    0.72 s (+64 MB)     3.13x  2.57x  6.0-6.2
-1,000,000   5       0.43 s (+44 MB)    0.66 s (+70 MB)     1.53x  1.85x  3.6-3.7
-10,000,000  3       8.03 s (+389 MB)   19.00 s (+581 MB)   2.21x  2.28x  5.3-6.2
+1,000,000   5       0.22 s (+26 MB)    0.35 s (+68 MB)     1.55x  1.69x  10.3-10.0
+1,000,000   5       0.59 s (+39 MB)    1.15 s (+73 MB)     2.12x  1.97x  9.2-8.8
+10,000,000  3       5.84 s (+441 MB)   6.07 s (+412 MB)    1.77x  2.00x  10.0-6.7
+10,000,000  3       5.22 s (+343 MB)   8.20 s (+541 MB)    1.57x  1.50x  6.9-9.2
 ==========  ======  =================  ==================  =====  =====  ========
 
 (62,973 people against 61,179 components at 1M, 627,197 against 609,801 at 10M:
 the project's limits split shared devices and its placeholder ``"null"`` merges
-nobody; 0 hash collisions at both sizes.) The same command on the code before
-this change (main at bc620c4, whose baseline was the slower people step above)
-gave 1.99x (CPU 2.01x) at 1M (load 3.8-4.0); at 10M that baseline was slower
-than the stitch (1.10x). Against this baseline the 1.5x target is not met.
+nobody; 0 hash collisions at both sizes.) Before this change (main at cbee54f:
+Arrow ``dictionary_encode`` for every column, the baseline's sparse columns
+encoded with their nulls) the lead measured on the idle machine 0.35 s against
+0.14 s at 1M (2.4x) and 5.1 s against 2.0 s at 10M (2.5x). In the same loaded
+hour, stitch alone by CPU time (medians of 9 rounds at 1M, 3 at 10M, old and new
+code in alternating processes, load 5-9): 1M 0.39-0.41 s before, 0.31-0.37 s
+after; 10M 6.0 s before, 5.2 s after; the ratios against each version's own
+baseline 1.83-2.38x before, 1.60-1.64x after at 1M. The 1.5x target is not
+shown to be met: figures on an idle machine are still to be taken.
 
 Usage::
 
@@ -96,12 +108,13 @@ from _common import (
     results_path,
     write_result,
 )
-from _strhash import hash_strings
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
+from workbench._strhash import hash_strings, use_hashes
 from workbench.config import IdentityConfig
 from workbench.identity.stitch import stitch
+from workbench.intcodes import dictionary_codes
 
 ID_COLUMNS = ("crm_contact_id", "user_id", "email", "anonymous_id", "gclid", "crm_account_id")
 
@@ -200,17 +213,17 @@ def _arrow(values: pd.Series) -> list[pa.Array]:
 
 def _dictionary_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
     """``offset`` + Arrow dictionary code of every row (``-1``: missing), int32; the
-    number of codes, and of codes no row holds (none here)."""
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-    enc = enc.unify_dictionaries()
-    n = len(enc.chunk(0).dictionary)
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32())
-    codes = pc.fill_null(pc.add(idx, pa.scalar(offset, pa.int32())), -1)
-    return codes.to_numpy(), n, 0
+    number of codes, and of codes no row holds (none here). A mostly-null column is
+    encoded without its nulls (:func:`workbench.intcodes.dictionary_codes`)."""
+    data = pa.chunked_array(chunks, type=pa.large_string())
+    codes, dictionary, _ = dictionary_codes(data, missing_last=False)
+    shifted = codes + np.int32(offset)
+    shifted[codes < 0] = -1
+    return shifted, len(dictionary), 0
 
 
 def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int, int]:
-    """As :func:`_dictionary_codes` by 64-bit hashes: ``_strhash.hash_strings`` +
+    """As :func:`_dictionary_codes` by 64-bit hashes: ``workbench._strhash.hash_strings`` +
     ``pd.factorize`` of the integers. Two strings sharing a hash would share a code:
     :func:`hash_collisions` counts that (zero on this data), outside the timing."""
     codes, uniques = pd.factorize(hash_strings(pa.chunked_array(chunks, pa.large_string())))
@@ -221,13 +234,6 @@ def _hashed_codes(chunks: list[pa.Array], offset: int) -> tuple[np.ndarray, int,
     nulls = np.concatenate([pc.is_null(c).to_numpy(zero_copy_only=False) for c in chunks])
     codes[nulls] = -1  # nulls were hashed as "": that code is a node of no row
     return codes, len(uniques), 1
-
-
-#: An identifier type whose columns have at least :data:`HASH_MIN_ROWS` values and
-#: a value on more than :data:`HASH_DENSITY` of their rows is hashed, others are
-#: dictionary-encoded: measured, the faster of the two (module docstring).
-HASH_DENSITY = 0.5
-HASH_MIN_ROWS = 4_000_000
 
 
 def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -259,7 +265,7 @@ def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, 
         parts["a"], parts["b"] = ln["id_value_a"][sa], ln["id_value_b"][sb]
         chunks = [c for p in parts.values() for c in _arrow(p)]
         present = sum(len(c) - c.null_count for c in chunks)
-        dense = present > max(HASH_DENSITY * sum(len(c) for c in chunks), HASH_MIN_ROWS)
+        dense = use_hashes(present, sum(len(c) for c in chunks))
         codes, n, empty = (_hashed_codes if dense else _dictionary_codes)(chunks, offset)
         phantom += empty
         bounds = np.cumsum([0] + [len(p) for p in parts.values()])

@@ -109,3 +109,80 @@ def test_with_plain_strings_replaces_only_a_coded_column():
     assert isinstance(frame["person_id"].dtype, pd.CategoricalDtype)  # the input is kept
     assert with_plain_strings(out, "person_id") is out
     assert with_plain_strings(frame, "account_id") is frame
+
+
+def _dense_parts(seed: int) -> list[pd.Series]:
+    rng = np.random.default_rng(seed)
+    values = [f"GA1.{n}" for n in rng.integers(0, 400, 3000)]
+    values += ["", " x", "é", "a" * 17]
+    parts = [pd.Series(values[:1000], dtype="string"), pd.Series(values[1000:], dtype="string")]
+    parts[0][rng.random(1000) < 0.1] = None
+    return parts
+
+
+@pytest.mark.parametrize("missing_last", [False, True])
+def test_hashed_codes_are_the_dictionary_codes(monkeypatch, missing_last):
+    """Dense columns are coded by hashes: the same codes and uniques as Arrow's."""
+    import workbench._strhash as strhash
+
+    parts = _dense_parts(1)
+    monkeypatch.setattr(strhash, "HASH_MIN_ROWS", 10**12)
+    exact = factorize_parts(parts, missing_last=missing_last)
+    monkeypatch.setattr(strhash, "HASH_MIN_ROWS", 0)
+    calls = []
+    real = strhash.factorize_hashed
+    monkeypatch.setattr(
+        "workbench.intcodes.factorize_hashed", lambda *a: calls.append(1) or real(*a)
+    )
+    hashed = factorize_parts(parts, missing_last=missing_last)
+    assert calls  # the hashed path ran
+    for a, b in zip(exact[0], hashed[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert list(exact[1]) == list(hashed[1])
+
+
+def test_a_hash_collision_falls_back_to_exact_codes(monkeypatch):
+    import workbench._strhash as strhash
+
+    parts = _dense_parts(2)
+    want = factorize_parts(parts)
+    real = strhash.hash_lanes
+    monkeypatch.setattr(strhash, "HASH_MIN_ROWS", 0)
+    monkeypatch.setattr(
+        strhash, "hash_lanes", lambda v: (np.zeros(len(v), np.uint64), real(v)[1])
+    )  # every string collides in the first hash
+    assert strhash.factorize_hashed(pa.chunked_array([pa.array(["a", "b"])])) is None
+    got = factorize_parts(parts)
+    for a, b in zip(want[0], got[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert list(want[1]) == list(got[1])
+
+
+@pytest.mark.parametrize("missing_last", [False, True])
+def test_mostly_null_columns_are_encoded_without_their_nulls(missing_last):
+    rng = np.random.default_rng(3)
+    values = pd.Series(_random_strings(3, 400), dtype="string")
+    values[rng.random(400) < 0.8] = None
+    parts = [values[:150], values[150:].reset_index(drop=True), pd.Series([None], dtype="string")]
+    codes, uniques = factorize_parts(parts, missing_last=missing_last)
+    want, want_uniques = pd.factorize(pd.concat(parts, ignore_index=True))
+    if missing_last:
+        want = np.where(want < 0, len(want_uniques), want)
+    np.testing.assert_array_equal(np.concatenate(codes), want)
+    assert list(uniques) == list(want_uniques)
+    all_null = factorize_parts([pd.Series([None, None], dtype="string")], missing_last=True)
+    assert all_null[0][0].tolist() == [0, 0] and len(all_null[1]) == 0
+
+
+@pytest.mark.parametrize("null_share", [0.1, 0.9, 1.0])
+def test_counted_codes_count_every_code_and_the_missing(null_share):
+    from workbench.intcodes import factorize_parts_counted
+
+    rng = np.random.default_rng(4)
+    values = pd.Series(_random_strings(4, 500), dtype="string")
+    values[rng.random(500) < null_share] = None
+    parts = [values[:200], values[200:]]
+    codes, uniques, counts = factorize_parts_counted(parts)
+    flat = np.concatenate(codes)
+    np.testing.assert_array_equal(counts, np.bincount(flat, minlength=len(uniques) + 1))
+    assert counts[-1] == int(values.isna().sum()) and flat.dtype == np.int32

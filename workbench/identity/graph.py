@@ -455,12 +455,18 @@ def build_graph(
     ea, eb = [], []
     for name in tables:
         cols = list(row_nodes[name].values())
-        has = [c >= 0 for c in cols]
+        kept = [row_kept[name][t] for t in row_nodes[name]]
+        rows: list[np.ndarray | None] = [None] * len(cols)  # rows holding each column's node
         for i in range(len(cols)):
             for j in range(i + 1, len(cols)):
-                both = has[i] & has[j]
-                ea.append(cols[i][both])
-                eb.append(cols[j][both])
+                # the rows holding both, found from the sparser column's rows (row order)
+                s, d = (i, j) if kept[i] <= kept[j] else (j, i)
+                if rows[s] is None:
+                    rows[s] = np.flatnonzero(cols[s] >= 0)
+                at = rows[s]
+                at = at[cols[d][at] >= 0]
+                ea.append(cols[i][at])
+                eb.append(cols[j][at])
     both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
     ea.append(link_a[both])
     eb.append(link_b[both])

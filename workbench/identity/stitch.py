@@ -132,7 +132,7 @@ def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
     small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
-    idx = pa.array(codes.astype(np.int32) if small else codes, mask=codes < 0)
+    idx = pa.array(codes.astype(np.int32, copy=False) if small else codes, mask=codes < 0)
     return _strings(pc.take(ids, idx))
 
 
@@ -492,6 +492,8 @@ def stitch(
     row_comps = {name: _row_components(graph, name, len(t)) for name, t in tables.items()}
     graph.row_nodes.clear()  # the per-row node codes are done with: release them before the outputs
     acct_code = _accounts(graph, row_comps)
+    if len(graph.accounts) < np.iinfo(np.int32).max:  # 4-byte codes: the per-row gathers halve
+        acct_code = acct_code.astype(np.int32)
     acct_values = pa.array(graph.accounts.array, type=pa.large_string())
 
     known_types = np.isin(np.asarray(graph.types), KNOWN_ID_TYPES)
@@ -510,7 +512,9 @@ def stitch(
         acct = _gather(acct_code, comps, -1)
         if own.max(initial=-1) >= 0:  # the table has accounts of its own
             acct = np.where(acct >= 0, acct, own)
-        internal = _gather(is_internal, comps, False) | graph.row_internal[name]
+        internal = graph.row_internal[name].copy()
+        if is_internal.any():  # else no row's person is internal: no gather
+            internal |= _gather(is_internal, comps, False)
         out = frame.copy(deep=False)
         account = _take(acct_values, acct)
         account.index = frame.index

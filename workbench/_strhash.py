@@ -1,0 +1,311 @@
+"""64-bit hashes of Arrow strings, and a factorize of dense string columns built on them.
+
+Arrow's ``dictionary_encode`` keeps every distinct string in its hash table and
+compares bytes on each probe. For a column of millions of identifiers it is
+faster to hash the strings to integers with numpy and factorize the integers
+(issue 16); :mod:`workbench.intcodes` does so for dense columns
+(:func:`use_hashes`), and the lean stitching baseline
+(``benchmarks/bench_stitching.py``) hashes the same way.
+
+* :func:`hash_strings`: a 64-bit hash of every string, computed with numpy
+  straight from the Arrow buffers (no Python strings). A block of rows is laid
+  out as a zero-padded byte matrix (one boolean-mask assignment of the block's
+  bytes), read as little-endian 8-byte words, and mixed column by column (the
+  length first, then a multiply-xorshift per word, then ``splitmix64``'s
+  finalizer). Blocks hold about :data:`BLOCK_BYTES` so the temporaries stay in
+  the CPU cache;
+* :func:`hash_lanes`: that hash and a second, independent one (other constants,
+  additive mixing, ``murmur3``'s finalizer) from the same pass over the bytes;
+* :func:`factorize_hashed`: the codes and uniques of Arrow's
+  ``dictionary_encode`` (first-appearance order), by ``dictionary_encode`` of
+  the first hash as integers; the second hash must then be the same on every row
+  of a code (one gather and compare), else two different strings shared the
+  first hash and ``None`` comes back (the caller then factorizes the strings
+  themselves). Two different strings get the same code only if both 64-bit
+  hashes collide, odds about ``n**2 / 2**129`` among ``n`` distinct strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "BLOCK_BYTES",
+    "HASH_DENSITY",
+    "HASH_MIN_ROWS",
+    "factorize_hashed",
+    "hash_lanes",
+    "hash_strings",
+    "use_hashes",
+]
+
+#: Bytes of padded strings laid out at a time.
+BLOCK_BYTES = 1 << 20
+#: Rows whose codes are checked at a time.
+BLOCK_ROWS = 1 << 18
+
+#: Columns with at least :data:`HASH_MIN_ROWS` values, on more than :data:`HASH_DENSITY`
+#: of their rows, are factorized by hashes (:func:`use_hashes`). Measured on the
+#: stitching benchmark's identifiers (CPU, 2 cores): on 10M anonymous ids hashing +
+#: integer codes take about half of ``dictionary_encode``'s time; at 1M rows, or on
+#: sparse columns, ``dictionary_encode`` is as fast or faster.
+HASH_DENSITY = 0.5
+HASH_MIN_ROWS = 4_000_000
+
+_K_LEN = np.uint64(0x9E3779B97F4A7C15)
+_K_WORD = np.uint64(0xBF58476D1CE4E5B9)
+_K_FINAL = np.uint64(0x94D049BB133111EB)
+# the second lane's constants (murmur3's fmix64 and two odd 64-bit primes)
+_K2_LEN = np.uint64(0xC2B2AE3D27D4EB4F)
+_K2_WORD = np.uint64(0x9FB21C651E98DF25)
+_K2_FIN1 = np.uint64(0xFF51AFD7ED558CCD)
+_K2_FIN2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def use_hashes(present: int, rows: int) -> bool:
+    """Whether a column of ``rows`` rows, ``present`` of them non-null, is factorized by hashes."""
+    return present > max(HASH_DENSITY * rows, HASH_MIN_ROWS)
+
+
+def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(values.chunks) if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """The chunk's offsets as ``int64`` (``n + 1`` of them)."""
+    n = len(chunk)
+    buf = chunk.buffers()[1]
+    if buf is None:  # a null-typed or empty buffer
+        return np.zeros(n + 1, dtype=np.int64)
+    large = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    offsets = np.frombuffer(buf, dtype=np.int64 if large else np.int32, count=chunk.offset + n + 1)
+    return offsets[chunk.offset :].astype(np.int64, copy=False)
+
+
+def _data(chunk: pa.Array) -> np.ndarray:
+    buf = chunk.buffers()[2] if chunk.type.num_buffers > 2 else None
+    return np.zeros(0, dtype=np.uint8) if buf is None else np.frombuffer(buf, dtype=np.uint8)
+
+
+def _words(chunk: pa.Array) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Per block of rows: its first row, lengths and zero-padded 8-byte words (rows x words).
+
+    A row's slot is hashed whatever its validity (a null row is usually an empty slot).
+    """
+    offsets, data = _offsets(chunk), _data(chunk)
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    i = 0
+    while i < n:
+        width = max(int(lengths[i : i + 1024].max()), 1)
+        j = min(n, i + max(BLOCK_BYTES // width, 1024))
+        size = lengths[i:j]
+        longest = int(size.max())
+        width = (longest + 7) // 8 * 8 or 8
+        matrix = np.zeros((j - i, width), dtype=np.uint8)
+        block = data[offsets[i] : offsets[j]]
+        filled = size == longest
+        n_filled = int(np.count_nonzero(filled))
+        if longest and n_filled + int(np.count_nonzero(size == 0)) == len(size):
+            # one length (ids often have one), or none (nulls): rows copied whole
+            strings = block.reshape(n_filled, longest)
+            if n_filled == len(size):
+                matrix[:, :longest] = strings
+            else:
+                matrix[filled, :longest] = strings
+        else:
+            matrix[np.arange(width, dtype=np.int32) < size[:, None]] = block
+        yield i, size, matrix.view("<u8")
+        i = j
+
+
+def _hash_block(size: np.ndarray, words: np.ndarray, out: np.ndarray, out2: np.ndarray | None):
+    """Both lanes' hashes of a block of rows (the second only when ``out2`` is given).
+
+    A row mixes its own ``ceil(size / 8)`` words only, so its hash does not depend
+    on the block's width (the longest row): a word is mixed into every row (no
+    mask) while every non-empty row has it, and empty rows are set to the hash of
+    ``""`` at the end.
+    """
+    n_words = (size + 7) // 8
+    empty = size == 0
+    least = int(n_words.min(initial=words.shape[1], where=~empty))
+    h1 = out
+    np.multiply(size.astype(np.uint64) + np.uint64(1), _K_LEN, out=h1)  # "" hashes to non-zero
+    lanes: list[tuple[np.ndarray, np.uint64]] = [(h1, _K_WORD)]
+    if out2 is not None:
+        np.multiply(size.astype(np.uint64) + np.uint64(3), _K2_LEN, out=out2)
+        lanes.append((out2, _K2_WORD))
+    tmp = np.empty(len(h1), dtype=np.uint64)
+    for k in range(words.shape[1]):
+        word = words[:, k]
+        mask = True if k < least else n_words > k  # padding (zero words) is never mixed
+        # lane 1 xors the word in, lane 2 adds it: zero padding leaves both unchanged
+        np.bitwise_xor(h1, word, out=h1)
+        if out2 is not None:
+            np.add(out2, word, out=out2)
+        for h, k_word in lanes:
+            shift = np.uint64(31) if h is h1 else np.uint64(29)
+            np.multiply(h, k_word, out=h, where=mask)
+            np.right_shift(h, shift, out=tmp, where=mask)
+            np.bitwise_xor(h, tmp, out=h, where=mask)
+    _finish(h1, out2, tmp)
+    if empty.any():
+        e1, e2 = _EMPTY
+        h1[empty] = e1
+        if out2 is not None:
+            out2[empty] = e2
+
+
+def _finish(h1: np.ndarray, h2: np.ndarray | None, tmp: np.ndarray) -> None:
+    """The lanes' finalizers: ``splitmix64``'s for lane 1, ``murmur3``'s fmix64 for lane 2."""
+    np.right_shift(h1, np.uint64(30), out=tmp)
+    h1 ^= tmp
+    h1 *= _K_FINAL
+    np.right_shift(h1, np.uint64(27), out=tmp)
+    h1 ^= tmp
+    if h2 is None:
+        return
+    for k in (_K2_FIN1, _K2_FIN2):
+        np.right_shift(h2, np.uint64(33), out=tmp)
+        h2 ^= tmp
+        h2 *= k
+    np.right_shift(h2, np.uint64(33), out=tmp)
+    h2 ^= tmp
+
+
+def _empty_hashes() -> tuple[np.uint64, np.uint64]:
+    """Both lanes' hashes of ``""`` (no word mixed)."""
+    h1 = np.array([_K_LEN], dtype=np.uint64)
+    h2 = np.array([3], dtype=np.uint64) * _K2_LEN
+    _finish(h1, h2, np.empty(1, dtype=np.uint64))
+    return h1[0], h2[0]
+
+
+_EMPTY = _empty_hashes()
+
+
+def hash_strings(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """64-bit hashes of the strings of an Arrow string array.
+
+    Parameters
+    ----------
+    values : pa.Array or pa.ChunkedArray
+        ``string`` or ``large_string`` (``binary`` works too).
+
+    Returns
+    -------
+    np.ndarray
+        ``uint64`` per row. Equal strings get equal hashes, different strings almost
+        always different ones; a null row gets the hash of its slot's bytes (of
+        ``""`` when the slot is empty, the usual case).
+    """
+    return _hash(values, second=False)[0]
+
+
+def hash_lanes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hash_strings` and a second, independent 64-bit hash of every row, in one pass."""
+    first, second = _hash(values, second=True)
+    assert second is not None
+    return first, second
+
+
+def _hash(values: pa.Array | pa.ChunkedArray, second: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    out = np.empty(len(values), dtype=np.uint64)
+    out2 = np.empty(len(values), dtype=np.uint64) if second else None
+    base = 0
+    for chunk in _chunks(values):
+        for i, size, words in _words(chunk):
+            rows = slice(base + i, base + i + len(size))
+            _hash_block(size, words, out[rows], None if out2 is None else out2[rows])
+        base += len(chunk)
+    return out, out2
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of each code's first row (codes numbered in first-appearance order, -1 skipped)."""
+    running = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[:1] = codes[:1] >= 0
+    np.greater(codes[1:], running[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def _take_rows(chunks: list[pa.Array], rows: np.ndarray, kind: pa.DataType) -> pa.Array:
+    """``rows`` (ascending positions over the chunks end to end), gathered chunk by chunk.
+
+    (A take from a ``ChunkedArray`` would first copy all its chunks into one.)
+    """
+    bounds = np.cumsum([0] + [len(c) for c in chunks])
+    cut = np.searchsorted(rows, bounds)
+    parts = [
+        chunk.take(pa.array(rows[cut[i] : cut[i + 1]] - bounds[i]))
+        for i, chunk in enumerate(chunks)
+        if cut[i + 1] > cut[i]
+    ]
+    return pa.concat_arrays(parts) if parts else pa.array([], type=kind)
+
+
+def _as_integers(chunk: pa.Array, hashes: np.ndarray) -> pa.Array:
+    """``hashes`` as an Arrow ``int64`` array, null where ``chunk`` is."""
+    ints = hashes.view(np.int64)
+    if not chunk.null_count:
+        return pa.array(ints)
+    return pa.array(ints, mask=pc.is_null(chunk).to_numpy(zero_copy_only=False))
+
+
+def factorize_hashed(
+    values: pa.ChunkedArray, missing: int | None = None
+) -> tuple[np.ndarray, pa.Array] | None:
+    """Arrow's ``dictionary_encode`` codes and dictionary of strings, by their hashes.
+
+    Parameters
+    ----------
+    values : pa.ChunkedArray
+        ``string`` or ``large_string``.
+    missing : int, optional
+        Code of a null row; ``None``: ``len(uniques)``.
+
+    Returns
+    -------
+    (codes, uniques) or None
+        ``codes``: ``int32`` per row, the index of its string in ``uniques`` (first
+        appearance order, as ``dictionary_encode`` numbers them); ``uniques``: the
+        distinct strings (an Arrow array of the type of ``values``). ``None`` when
+        two different strings share the first hash (the second differs within a
+        code): the caller must factorize exactly instead.
+    """
+    chunks = [c for c in values.chunks if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=values.type)
+    first, second = hash_lanes(pa.chunked_array(chunks, type=values.type))
+    bounds = np.cumsum([0] + [len(c) for c in chunks])
+    ints = [_as_integers(c, first[bounds[i] : bounds[i + 1]]) for i, c in enumerate(chunks)]
+    del first
+    encoded = pc.dictionary_encode(pa.chunked_array(ints, type=pa.int64())).unify_dictionaries()
+    n = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    del ints, encoded
+    codes = pc.fill_null(indices, -1).to_numpy()
+    starts = _first_rows(codes)
+    # each code's second hash at its first row; null rows (whose slots may hold any
+    # bytes) compare 0 with the appended 0 that code -1 picks
+    has_nulls = any(c.null_count for c in chunks)
+    if has_nulls:
+        second[codes < 0] = 0
+    reference = np.append(second[starts], np.uint64(0))
+    for at in range(0, len(codes), BLOCK_ROWS):  # by blocks: the temporaries stay in cache
+        rows = slice(at, at + BLOCK_ROWS)
+        if not np.array_equal(reference[codes[rows]], second[rows]):
+            return None
+    del second
+    if missing is None:
+        missing = n
+    if missing != -1 and has_nulls:
+        codes = pc.fill_null(indices, missing).to_numpy()
+    uniques = _take_rows(chunks, starts, values.type)
+    return codes, uniques
