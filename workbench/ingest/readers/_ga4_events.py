@@ -318,11 +318,16 @@ def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def events_frame(
-    parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray, *, clean: bool = True
+    parts: list[dict[str, _Column]],
+    files: np.ndarray | pa.Array,
+    rows: np.ndarray,
+    *,
+    clean: bool = True,
 ) -> pd.DataFrame:
     """One row per event from the :func:`event_columns` of one or more tables, in order.
 
-    ``clean=False`` when the parts' ``user_id`` and ``user_pseudo_id`` are already
+    ``files``: each row's file name (numpy, or an Arrow string array: no Python
+    string per row). ``clean=False`` when the parts' ``user_id`` and ``user_pseudo_id`` are already
     cleaned (:func:`_clean_id_columns`).
     """
     data: dict[str, pd.Series] = {
@@ -474,7 +479,8 @@ def load_events(
         clean = not parts  # the batches' ids are cleaned (_read_batch)
         parts = parts or [event_columns(MODES[0].schema.empty_table(), identifiers)]
         counts = [len(rows) for _, rows, _ in kept]
-        files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
+        names = pa.array([f for f, _, _ in kept], type=pa.large_string())
+        files = names.take(pa.array(np.repeat(np.arange(len(kept)), counts)))
         rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])
         frame = events_frame(parts, files, rows, clean=clean)
         frame[EVENT_HASH] = np.concatenate(
@@ -498,9 +504,14 @@ def drop_repeated_events(
     get the repeats added to their ``duplicates``
     (:func:`~workbench.ingest.readers._jsonl.find_duplicates` finds them).
     """
+    hashes = events[EVENT_HASH].to_numpy()
+    if not pd.Series(hashes).duplicated().any():  # the usual case: nothing to copy or name
+        for info in infos:
+            info["duplicates"] = int(info.get("duplicates", 0))
+        return events.drop(columns=EVENT_HASH).reset_index(drop=True)
     files = events[SOURCE_FILE].to_numpy(dtype=object)
     rows = events[SOURCE_ROW].to_numpy()
-    dup, values = find_duplicates(events[EVENT_HASH].to_numpy(), rows, files)
+    dup, values = find_duplicates(hashes, rows, files)
     quarantine_duplicates(quarantine, files[dup], rows[dup], values, source=source)
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:
