@@ -29,6 +29,19 @@ Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
 ``--rounds N`` adds N alternating rounds of both (order flipped each round) and
 prints the median of the per-round ratios, steadier on a shared, loaded machine.
+
+Last figures, ``--events 1000000 --files 90 --rounds 3`` (2.6 GB, 2-core machine):
+
+* 2026-12-03, idle (load average 1.1-2.0), main before the h3 changes: bare parse
+  10.6 s, reader 17.4 s (medians), median ratio 1.64x wall, 1.42x CPU;
+* 2026-12-03 21:25 UTC, branch h3 (batch files parsed where they were read, ids
+  blanked per batch in the workers, ``event_params`` via ``index_in``), shared
+  machine at load average 4.6-5.6: bare parse 33.9 s, reader 36.9 s, median ratio
+  1.06x wall, 1.42x CPU; main's code right after (21:33 UTC, load 4.6-8.8): 1.29x
+  wall, 1.36x CPU. At that load the wall figures are noise and the CPU ratios
+  differ by less than their spread (single runs' CPU time by
+  ``perf stat`` at load 7-8: main's code 26.8 and 24.7 s, h3 25.3 and 26.7 s, bare parse
+  19.0 and 19.5 s); the target of issue 16 (1.2x) is not met.
 """
 
 from __future__ import annotations

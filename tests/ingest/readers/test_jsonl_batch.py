@@ -73,6 +73,11 @@ CASES = {
         "c.ndjson.gz": [GOOD[0], *GOOD[20:25]],
         "d.ndjson": [],
     },
+    "odd lines, read in place": {
+        "a.ndjson": [b"\xef\xbb\xbf" + GOOD[0], *GOOD[1:4], b'{"event_name": "page_', GOOD[1]],
+        "b.ndjson": [b"\xef\xbb\xbf" + b"null", *GOOD[8:12], b"[1, 2]", GOOD[8], b""],
+        "c.ndjson": [GOOD[0], *GOOD[20:25]],
+    },
     "one parse fails": {
         "a.ndjson": GOOD[:10],
         "b.ndjson": [*GOOD[10:14], b'{"a": 1} {"b": 2}', *GOOD[14:18]],
@@ -98,6 +103,33 @@ def test_one_parse_per_batch_equals_file_by_file(tmp_path: Path, case: str, end:
         np.testing.assert_array_equal(g.hashes, w.hashes)
         assert (g.lines, g.duplicates, g.malformed) == (w.lines, w.duplicates, w.malformed)
     pd.testing.assert_frame_equal(got_q, want_q)
+
+
+def test_files_parsed_where_they_were_read_equal_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain files parsed in the read buffer: missing final line ends, byte order marks."""
+    calls = []
+    real = _jsonl_batch._parse_in_place
+    monkeypatch.setattr(_jsonl_batch, "_parse_in_place", lambda *a: calls.append(1) or real(*a))
+    bodies = {
+        "a.ndjson": b"\n".join([*GOOD[:3], b"{cut", GOOD[0], GOOD[3]]),  # no final line end
+        "b.ndjson": b"\xef\xbb\xbf" + b"\n".join([GOOD[5], b"[1]", GOOD[5]]) + b"\n",
+        "c.ndjson": b"\n".join([GOOD[6], b"null", GOOD[7]]),
+    }
+    paths = []
+    for name, data in bodies.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append((tmp_path / name, name))
+    want_table, want, want_q = _per_file(paths)
+    for _ in range(2):  # the second time the read buffer holds the first batch's bytes
+        got_table, got, got_q = _batch(paths)
+        assert got_table.equals(want_table)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g.rows, w.rows)
+            np.testing.assert_array_equal(g.hashes, w.hashes)
+        pd.testing.assert_frame_equal(got_q, want_q)
+    assert calls
 
 
 def test_broken_lines_keep_their_file_and_line(tmp_path: Path) -> None:

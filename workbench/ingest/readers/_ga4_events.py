@@ -225,17 +225,23 @@ def _key_values(
     # (allocated from the parse's pool, see _jsonl.PARSE_POOL)
     pool = PARSE_POOL
     flat = pc.list_flatten(col, memory_pool=pool)
-    parent = pc.list_parent_indices(col, memory_pool=pool)
     keys = pc.struct_field(flat, "key", memory_pool=pool)
-    wanted = pa.array(text_keys + number_keys, type=pa.string())
-    sel = pc.is_in(keys, value_set=wanted, memory_pool=pool)
-    flat, parent, keys = (
-        pc.filter(x, sel, memory_pool=pool).combine_chunks(memory_pool=pool)
-        for x in (flat, parent, keys)
-    )
+    # each entry's key as its place among the wanted keys (-1: not wanted), in numpy;
+    # only the value slots are filtered in Arrow (the keys and parents need no copy)
+    wanted = text_keys + number_keys
+    place = pc.index_in(keys, value_set=pa.array(wanted, type=pa.string()), memory_pool=pool)
+    codes = pc.fill_null(place, -1).to_numpy()
+    sel = codes >= 0
+    codes = codes[sel]
+    parent_np = pc.list_parent_indices(col, memory_pool=pool).to_numpy()[sel]
+    mask = pa.array(sel)
     if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
         value = pc.struct_field(flat, "value")
         slots = {s: _slot(value, s) for s in _SLOTS}
+        slots = {
+            s: None if a is None else pc.filter(a, mask, memory_pool=pool).combine_chunks(pool)
+            for s, a in slots.items()
+        }
     else:
         slots = dict.fromkeys(_SLOTS)
     texts = [
@@ -244,14 +250,10 @@ def _key_values(
         if s is not None
     ]
     text = pc.coalesce(*texts, memory_pool=pool) if texts else None
-    parent_np = parent.to_numpy()
-    encoded = pc.dictionary_encode(keys)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    names = encoded.dictionary.to_pylist()
-    for key in text_keys + number_keys:
-        if key not in names:
+    for key in wanted:
+        hit = np.flatnonzero(codes == wanted.index(key))
+        if not len(hit):
             continue
-        hit = np.flatnonzero(codes == names.index(key))
         take = pc.take(pa.array(hit), _first_per_event(parent_np[hit], n))
         if key in text_keys:
             out[key] = _text(pc.take(text, take, memory_pool=pool) if text is not None else None, n)
@@ -316,9 +318,18 @@ def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def events_frame(
-    parts: list[dict[str, _Column]], files: np.ndarray, rows: np.ndarray
+    parts: list[dict[str, _Column]],
+    files: np.ndarray | pa.Array,
+    rows: np.ndarray,
+    *,
+    clean: bool = True,
 ) -> pd.DataFrame:
-    """One row per event from the :func:`_columns` of one or more tables, in order."""
+    """One row per event from the :func:`event_columns` of one or more tables, in order.
+
+    ``files``: each row's file name (numpy, or an Arrow string array: no Python
+    string per row). ``clean=False`` when the parts' ``user_id`` and ``user_pseudo_id`` are already
+    cleaned (:func:`_clean_id_columns`).
+    """
     data: dict[str, pd.Series] = {
         SOURCE_FILE: pd.Series(files, dtype="string"),
         SOURCE_ROW: pd.Series(rows, dtype="int64"),
@@ -346,9 +357,25 @@ def events_frame(
         else:
             data[name] = as_text(joined[name], len(files))
     frame = pd.DataFrame(data)
-    for name in ("user_id", "user_pseudo_id"):
+    for name in _ID_COLUMNS if clean else ():
         frame[name] = clean_ids(frame[name])
     return frame
+
+
+#: The event columns with placeholders blanked (:func:`~workbench.ingest.readers._common.clean_ids`).
+_ID_COLUMNS = ("user_id", "user_pseudo_id")
+
+
+def _clean_id_columns(columns: dict[str, _Column]) -> dict[str, _Column]:
+    """``columns`` with placeholder ids blanked, as :func:`events_frame` would blank them.
+
+    Value by value, so each batch does it in its worker thread, not the one thread after.
+    """
+    out = dict(columns)
+    for name in _ID_COLUMNS:
+        cleaned = clean_ids(as_text(columns[name], len(columns["event_timestamp"])))
+        out[name] = pa.array(cleaned.array, type=pa.large_string())
+    return out
 
 
 def _read_parquet(
@@ -387,7 +414,7 @@ def _read_batch(
         for k, v in columns.items()
         if not isinstance(v, np.ndarray)
     }
-    return done, {**columns, **large}
+    return done, _clean_id_columns({**columns, **large})
 
 
 def _batches(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
@@ -449,11 +476,13 @@ def load_events(
         infos.append(info)
     if kept or not frames:
         # one frame for all JSON files
+        clean = not parts  # the batches' ids are cleaned (_read_batch)
         parts = parts or [event_columns(MODES[0].schema.empty_table(), identifiers)]
         counts = [len(rows) for _, rows, _ in kept]
-        files = np.repeat(np.array([f for f, _, _ in kept], dtype=object), counts)
+        names = pa.array([f for f, _, _ in kept], type=pa.large_string())
+        files = names.take(pa.array(np.repeat(np.arange(len(kept)), counts)))
         rows = np.concatenate([r for _, r, _ in kept] or [np.zeros(0, dtype=np.int64)])
-        frame = events_frame(parts, files, rows)
+        frame = events_frame(parts, files, rows, clean=clean)
         frame[EVENT_HASH] = np.concatenate(
             [h for _, _, h in kept] or [np.zeros(0, dtype=np.uint64)]
         )
@@ -475,9 +504,14 @@ def drop_repeated_events(
     get the repeats added to their ``duplicates``
     (:func:`~workbench.ingest.readers._jsonl.find_duplicates` finds them).
     """
+    hashes = events[EVENT_HASH].to_numpy()
+    if not pd.Series(hashes).duplicated().any():  # the usual case: nothing to copy or name
+        for info in infos:
+            info["duplicates"] = int(info.get("duplicates", 0))
+        return events.drop(columns=EVENT_HASH).reset_index(drop=True)
     files = events[SOURCE_FILE].to_numpy(dtype=object)
     rows = events[SOURCE_ROW].to_numpy()
-    dup, values = find_duplicates(events[EVENT_HASH].to_numpy(), rows, files)
+    dup, values = find_duplicates(hashes, rows, files)
     quarantine_duplicates(quarantine, files[dup], rows[dup], values, source=source)
     repeats = events.loc[dup, SOURCE_FILE].value_counts()
     for info in infos:

@@ -6,10 +6,12 @@ a frame per quarantine addition, ...) cost as much as the parse itself.
 :func:`read_json_batch` reads the files of a batch into one buffer (reused by
 the thread from batch to batch, :data:`_READS`: a fresh ``bytes`` per file cost
 more in page faults than the read), finds, hashes and checks their lines with
-numpy per file, as ``read_json_lines`` does, then copies the files' bytes once
-into a second reused buffer (:data:`_ARENA`) in which the lines that look broken
-(:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the repeated lines
-are overwritten with spaces, and parses that buffer in one call. The suspect
+numpy per file, as ``read_json_lines`` does, then overwrites the lines that
+look broken (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the
+repeated lines with spaces and parses the files in one call: where they were
+read (:func:`_parse_in_place`; those lines are put back after the parse), or,
+when some file is not there as read (gzip, a byte-level fix of its parse mode),
+in a copy of the files in a second reused buffer (:data:`_ARENA`). The suspect
 lines are parsed on their own, as ``read_json_lines`` parses them. Each row
 keeps its file and line number (the line offsets of every file are kept).
 
@@ -61,6 +63,7 @@ class _File:
     hashes: np.ndarray
     suspects: np.ndarray | None  # None: too many odd lines, parsed the exact way
     own: Quarantine
+    at: int | None = None  # where ``body`` lies in the thread's read buffer (None: elsewhere)
 
     @property
     def n(self) -> int:
@@ -97,16 +100,17 @@ _ARENA = _Arena()
 _READS = _Arena()
 
 
-def _read_files(paths: Sequence[tuple[Path, str]]) -> list[tuple[Body, str | None]]:
+def _read_files(paths: Sequence[tuple[Path, str]]) -> list[tuple[Body, str | None, int | None]]:
     """Each file's bytes as :func:`~workbench.ingest.readers._jsonl._read_bytes` gives them.
 
     Plain files are read into the thread's read buffer (:data:`_READS`), one after
-    the other, and given as read-only views of it (valid until the thread's next
-    batch); gzip data, or a file that grew while it was read, is read the usual way.
+    the other with one spare byte after each, and given as read-only views of it
+    (valid until the thread's next batch) with their offset in it; gzip data, or a
+    file that grew while it was read, is read the usual way (offset None).
     """
     sizes = [path.stat().st_size for path, _ in paths]
     view = _READS.view(sum(sizes) + len(sizes))
-    out: list[tuple[Body, str | None]] = []
+    out: list[tuple[Body, str | None, int | None]] = []
     at = 0
     for (path, _), size in zip(paths, sizes, strict=True):
         slot = view[at : at + size + 1]
@@ -114,10 +118,11 @@ def _read_files(paths: Sequence[tuple[Path, str]]) -> list[tuple[Body, str | Non
         with path.open("rb") as handle:
             got = handle.readinto(slot)
         if got > size or slot[:2] == b"\x1f\x8b":
-            out.append(_jsonl._read_bytes(path))
+            out.append((*_jsonl._read_bytes(path), None))
             continue
         body = slot[:got].toreadonly()
-        out.append((body[3:] if body[:3] == codecs.BOM_UTF8 else body, None))
+        bom = 3 if body[:3] == codecs.BOM_UTF8 else 0
+        out.append((body[bom:], None, at - size - 1 + bom))
     return out
 
 
@@ -126,7 +131,9 @@ def _ends_line(body: Body) -> bool:
     return not len(body) or body[-1] == 10
 
 
-def _load(raw: Body, problem: str | None, name: str, modes: Sequence[Mode], source: str) -> _File:
+def _load(
+    raw: Body, problem: str | None, at: int | None, name: str, modes: Sequence[Mode], source: str
+) -> _File:
     """Fix and split one file (read by :func:`_read_files`) as ``read_json_lines`` does."""
     own = Quarantine()
     if problem is not None:
@@ -135,6 +142,7 @@ def _load(raw: Body, problem: str | None, name: str, modes: Sequence[Mode], sour
     base = _jsonl._sniff(raw, modes)
     fix = modes[base].fix
     body = fix(bytes(raw)) if fix is not None else raw
+    at = at if body is raw else None
     del raw
     ends = _jsonl._line_ends(body)
     starts = np.zeros(len(ends) + 1, dtype=np.int64)
@@ -144,7 +152,7 @@ def _load(raw: Body, problem: str | None, name: str, modes: Sequence[Mode], sour
     suspects: np.ndarray | None = _jsonl._suspect_lines(body, starts[:-1], ends, blank)
     if suspects is not None and len(suspects) > max(_jsonl._MAX_SUSPECTS, len(ends) // 100):
         suspects = None
-    return _File(name, body, base, starts, blank, hashes, suspects, own)
+    return _File(name, body, base, starts, blank, hashes, suspects, own, at)
 
 
 def _repeats(files: list[_File]) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +240,9 @@ def _fast(
         lines.append(int(keep.sum()))
     if len(files) == 1 and sizes[0] == len(files[0].body) and not len(gone[0]):
         buf = np.frombuffer(files[0].body, dtype=np.uint8)  # one clean file: no copy
+    elif _in_place(files, gone):
+        table = _parse_in_place(files, gone, modes[base])
+        return _split(files, dups, clean, lines, table, modes)
     else:
         buf = _ARENA.get(int(offsets[-1]))
         for f, blanks, at, size in zip(files, gone, offsets[:-1].tolist(), sizes, strict=True):
@@ -241,6 +252,18 @@ def _fast(
             _blank_out(buf, f.starts[blanks] + at, f.starts[blanks + 1] - 1 + at)
     table = _one_parse(buf, modes[base])
     del buf
+    return _split(files, dups, clean, lines, table, modes)
+
+
+def _split(
+    files: list[_File],
+    dups: list[np.ndarray],
+    clean: list[np.ndarray],
+    lines: list[int],
+    table: pa.Table | None,
+    modes: Sequence[Mode],
+) -> list[_Parsed] | None:
+    """The one parse's ``table`` cut into the files' rows (None when it failed)."""
     if table is None or table.num_rows != sum(lines):
         return None
     parsed: list[_Parsed] = []
@@ -249,6 +272,56 @@ def _fast(
         parsed.append(_with_suspects(f, dup, keep, table.slice(row, count), modes))
         row += count
     return parsed
+
+
+def _in_place(files: list[_File], gone: list[np.ndarray]) -> bool:
+    """Whether the files lie one after the other in the thread's read buffer, unfixed.
+
+    Then they are parsed where they were read (:func:`_parse_in_place`), not copied.
+    """
+    ats = [f.at for f in files]
+    if any(at is None for at in ats) or sum(len(g) for g in gone) > _BLANK_LOOP:
+        return False
+    # between two files: the spare byte after the first and the second's byte order mark
+    return all(
+        0 < b - a - len(f.body) <= 4  # type: ignore[operator]
+        for f, a, b in zip(files, ats, ats[1:], strict=False)
+    )
+
+
+def _parse_in_place(files: list[_File], gone: list[np.ndarray], mode: Mode) -> pa.Table | None:
+    """:func:`_one_parse` of the files where they lie in the read buffer.
+
+    As the copy in :func:`_fast` would read: the lines in ``gone`` (odd or repeated)
+    and the bytes between files are blanked (a line end after a last line that
+    has none); the blanked lines are put back after the parse, for the lines that
+    are parsed on their own and for quarantine values.
+    """
+    assert _READS.buf is not None
+    buf = np.frombuffer(_READS.buf, dtype=np.uint8)
+    first, last = files[0].at, files[-1].at
+    assert first is not None and last is not None
+    end = last + len(files[-1].body) + int(not _ends_line(files[-1].body))
+    saved: list[tuple[int, bytes]] = []
+    for f, nxt, blanks in zip(files, [*files[1:], None], gone, strict=True):
+        at = f.at
+        assert at is not None
+        for a, b in zip(
+            (f.starts[blanks] + at).tolist(), (f.starts[blanks + 1] - 1 + at).tolist(), strict=True
+        ):
+            saved.append((a, buf[a:b].tobytes()))
+            buf[a:b] = 32
+        stop = at + len(f.body)
+        gap = (nxt.at if nxt is not None else end) - stop  # type: ignore[operator]
+        if gap > 0:
+            buf[stop : stop + gap] = 32
+            if not _ends_line(f.body):
+                buf[stop] = 10
+    try:
+        return _one_parse(buf[first:end], mode)
+    finally:
+        for a, data in saved:
+            buf[a : a + len(data)] = np.frombuffer(data, dtype=np.uint8)
 
 
 def _with_suspects(
@@ -332,8 +405,8 @@ def read_json_batch(
     """
     raws = _read_files(paths)
     files = [
-        _load(raw, problem, name, modes, source)
-        for (raw, problem), (_, name) in zip(raws, paths, strict=True)
+        _load(raw, problem, at, name, modes, source)
+        for (raw, problem, at), (_, name) in zip(raws, paths, strict=True)
     ]
     del raws
     repeat, first_global = _repeats(files)
