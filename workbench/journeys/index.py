@@ -113,6 +113,10 @@ class UnitTimeIndex:
         """Unit code of every sorted touch (computed from the keys when asked for)."""
         return self.keys >> self.bits
 
+    def codes_at(self, positions: np.ndarray) -> np.ndarray:
+        """Unit code of the sorted touches at ``positions`` (only those are computed)."""
+        return self.keys[positions] >> self.bits
+
     def _scale(self, n_units: int, key_bits: int) -> None:
         """Set ``shift`` and ``bits`` so that a key fits in ``key_bits`` bits."""
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
@@ -147,6 +151,11 @@ class UnitTimeIndex:
         return edges[:-1], np.diff(edges)
 
 
+try:  # a stable counting sort of codes in [0, n): (order, counts)
+    from pandas._libs.algos import groupsort_indexer as _groupsort
+except ImportError:  # pragma: no cover - private pandas function moved
+    _groupsort = None
+
 #: Fewest time bits a (unit, time, position) sort value must keep to be used.
 _MIN_PACKED_TIME_BITS = 16
 #: Most sorted runs of touch times for which :func:`_time_ordered` sorts by time first.
@@ -158,8 +167,8 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
 
     Exports are written in time order (a few sorted runs once sources are
     concatenated): then a stable sort by time is cheap (numpy's timsort merges
-    runs) and a stable radix sort by unit code (16 bits a pass) gives the order a
-    sort of the combined keys would. ``None`` when the times are in no such
+    runs) and a stable counting sort by unit code (:func:`_stable_code_order`)
+    gives the order a sort of the combined keys would. ``None`` when the times are in no such
     order or the codes need more than 32 bits.
     """
     n = len(ts)
@@ -177,8 +186,13 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
 def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
     """``np.argsort(codes, kind="stable")`` for codes in ``[0, n_units)``, n_units <= 2**32.
 
+    A counting sort, pandas' ``groupsort_indexer`` (one counting pass and one
+    placing pass, in Cython): 3-4x faster than numpy's radix sort of 16-bit
+    integers at 1M and 10M touches. Without it (a private pandas function),
     numpy radix-sorts 16-bit integers: one pass, or two (low half, then high half).
     """
+    if _groupsort is not None:
+        return _groupsort(codes.astype(np.intp, copy=False), n_units)[0]
     if n_units <= 1 << 16:
         return np.argsort(codes.astype(np.uint16), kind="stable")
     low = np.argsort(codes.astype(np.uint16), kind="stable")  # the low 16 bits (wraps)
