@@ -34,6 +34,8 @@ def test_time_ordered_touches_sort_like_the_combined_keys(n_units, layout):
     slow = _general(codes, ts, n_units)
     np.testing.assert_array_equal(fast.order, slow.order)
     np.testing.assert_array_equal(fast.keys, slow.keys)
+    for got, want in zip(fast.bounds(n_units), slow.bounds(n_units), strict=True):
+        np.testing.assert_array_equal(got, want)
     expected = np.lexsort((np.arange(n), ts, codes))  # unit, then time, then input order
     np.testing.assert_array_equal(fast.order, expected)
 
@@ -46,8 +48,9 @@ def test_stable_code_order_is_a_stable_argsort(counting, monkeypatch):
     rng = np.random.default_rng(5)
     for n_units in (3, 1 << 16, (1 << 16) + 5, 1 << 20):
         codes = rng.integers(0, n_units, 20_000)
-        expected = np.argsort(codes, kind="stable")
-        np.testing.assert_array_equal(_stable_code_order(codes, n_units), expected)
+        order, counts = _stable_code_order(codes, n_units)
+        np.testing.assert_array_equal(order, np.argsort(codes, kind="stable"))
+        np.testing.assert_array_equal(counts, np.bincount(codes, minlength=n_units))
 
 
 @pytest.mark.parametrize("packed", [True, False])

@@ -81,12 +81,16 @@ class UnitTimeIndex:
     ) -> None:
         self.tmin = int(ts.min()) if len(ts) else 0
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
-        order = _time_ordered(codes, ts, n_units)
-        if order is not None:  # (unit, time, input order) already: keys only for the search
+        self._counts: np.ndarray | None = None
+        found = _time_ordered(codes, ts, n_units)
+        if found is not None:  # (unit, time, input order) already: keys only for the search
             self._scale(n_units, key_bits)
-            self.ts = ts[order]
-            self.keys = self._key(codes[order].astype(np.int64, copy=False), self.ts)
-            self.order = order
+            self.order, self._counts = found
+            self.ts = ts[self.order]
+            keys = self.ts - self.tmin
+            keys >>= self.shift  # the unit codes of the sorted touches: a step per unit
+            keys |= np.repeat(np.arange(n_units, dtype=np.int64) << self.bits, self._counts)
+            self.keys = keys
             return
         pos_bits = max(1, (len(ts) - 1).bit_length())
         packed = 63 - pos_bits - int(n_units).bit_length() >= _MIN_PACKED_TIME_BITS
@@ -147,6 +151,8 @@ class UnitTimeIndex:
 
     def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
         """First sorted position and touch count of every unit code."""
+        if self._counts is not None and len(self._counts) == n_units:  # from the counting sort
+            return np.cumsum(self._counts) - self._counts, self._counts
         edges = np.searchsorted(self.keys, np.arange(n_units + 1, dtype=np.int64) << self.bits)
         return edges[:-1], np.diff(edges)
 
@@ -162,13 +168,16 @@ _MIN_PACKED_TIME_BITS = 16
 _MAX_TIME_RUNS = 64
 
 
-def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray | None:
+def _time_ordered(
+    codes: np.ndarray, ts: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Positions sorted by (unit code, time, position) when the touches come in time order.
 
     Exports are written in time order (a few sorted runs once sources are
     concatenated): then a stable sort by time is cheap (numpy's timsort merges
     runs) and a stable counting sort by unit code (:func:`_stable_code_order`)
-    gives the order a sort of the combined keys would. ``None`` when the times are in no such
+    gives the order a sort of the combined keys would. Returns the positions and
+    the touch count of every unit code; ``None`` when the times are in no such
     order or the codes need more than 32 bits.
     """
     n = len(ts)
@@ -180,11 +189,14 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
     if runs == 1:  # by time already: the stable order by code is the answer
         return _stable_code_order(codes, n_units)
     by_time = np.argsort(ts, kind="stable")
-    return by_time[_stable_code_order(codes[by_time], n_units)]
+    order, counts = _stable_code_order(codes[by_time], n_units)
+    return by_time[order], counts
 
 
-def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
+def _stable_code_order(codes: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.argsort(codes, kind="stable")`` for codes in ``[0, n_units)``, n_units <= 2**32.
+
+    Also returns ``np.bincount(codes, minlength=n_units)``, the count of every code.
 
     A counting sort, pandas' ``groupsort_indexer`` (one counting pass and one
     placing pass, in Cython): 3-4x faster than numpy's radix sort of 16-bit
@@ -192,12 +204,14 @@ def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
     numpy radix-sorts 16-bit integers: one pass, or two (low half, then high half).
     """
     if _groupsort is not None:
-        return _groupsort(codes.astype(np.intp, copy=False), n_units)[0]
+        order, counts = _groupsort(codes.astype(np.intp, copy=False), n_units)
+        return order, counts[1:]  # counts[0]: codes -1 (none here)
+    counts = np.bincount(codes, minlength=n_units)
     if n_units <= 1 << 16:
-        return np.argsort(codes.astype(np.uint16), kind="stable")
+        return np.argsort(codes.astype(np.uint16), kind="stable"), counts
     low = np.argsort(codes.astype(np.uint16), kind="stable")  # the low 16 bits (wraps)
     high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
-    return low[high]
+    return low[high], counts
 
 
 def conversion_windows(
