@@ -253,25 +253,36 @@ def _select(
     table: str,
     excl: _Excluded,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask."""
+    """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask.
+
+    ``has_unit`` (a temporary of the caller) becomes the usable-row mask. Row-long
+    masks are built only for the filters in use (10M rows: each one 10 MB).
+    """
     ts, no_ts = utc_us(df[TS])
-    keep = has_unit & ~no_ts
-    excl.add(table, f"no {unit_col} or no timestamp", ~keep)
-    ts = ts if keep.all() else np.where(keep, ts, 0)
-    known = keep & ((ts < hi) if hi is not None else True)
+    keep = has_unit
+    if no_ts.any():
+        keep &= ~no_ts
+    n_keep = int(np.count_nonzero(keep))
+    excl.add_count(table, f"no {unit_col} or no timestamp", len(keep) - n_keep)
+    ts = ts if n_keep == len(keep) else np.where(keep, ts, 0)
+    if hi is not None:
+        known = keep & (ts < hi)
+    else:  # a copy only when ``keep`` is narrowed below
+        known = keep.copy() if types is not None or lo is not None else keep
     what = "touch" if table == "touchpoints" else "conversion"
     if types is not None:
-        sel = df[type_col].isin(list(types)).to_numpy()
-        excl.add(table, f"{what} type not selected", keep & ~sel)
-        keep &= sel
-    inside = np.ones(len(keep), dtype=bool)
-    if lo is not None:
-        inside &= ts >= lo
-    if hi is not None:
-        inside &= ts < hi
-    where = "the period and its lookback" if table == "touchpoints" else "the period"
-    excl.add(table, f"{what} outside {where}", keep & ~inside)
-    return keep & inside, ts, known
+        keep &= df[type_col].isin(list(types)).to_numpy()
+        n_sel = int(np.count_nonzero(keep))
+        excl.add_count(table, f"{what} type not selected", n_keep - n_sel)
+        n_keep = n_sel
+    if lo is not None or hi is not None:
+        if lo is not None:
+            keep &= ts >= lo
+        if hi is not None:
+            keep &= ts < hi
+        where = "the period and its lookback" if table == "touchpoints" else "the period"
+        excl.add_count(table, f"{what} outside {where}", n_keep - int(np.count_nonzero(keep)))
+    return keep, ts, known
 
 
 def _covered(lo: np.ndarray, hi: np.ndarray) -> int:
