@@ -70,3 +70,25 @@ def test_general_sort_packed_or_not_orders_by_unit_time_row(packed, monkeypatch)
     np.testing.assert_array_equal(got, counts)
     np.testing.assert_array_equal(first, np.cumsum(counts) - counts)
     np.testing.assert_array_equal(idx.codes, np.sort(codes))
+
+
+@pytest.mark.parametrize("key_bits", [62, 30])
+@pytest.mark.parametrize("time_ordered", [True, False])
+def test_search_finds_the_first_touch_at_or_after_a_time(key_bits, time_ordered):
+    """Exact search of (unit, time), also inside runs of touches sharing a coarse key."""
+    rng = np.random.default_rng(8)
+    n, n_units = 4_000, 50
+    codes = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 10**9, n)
+    ts[::3] = ts[0]  # repeated times
+    if time_ordered:
+        ts = np.sort(ts)
+    idx = UnitTimeIndex(codes, ts, n_units, key_bits=key_bits)
+    q_codes = rng.integers(0, n_units, 500)
+    q_ts = np.r_[rng.integers(-10, 10**9 + 10, 497), ts[0], ts[0] + 1, 10**9 + 5]
+    s_codes, s_ts = codes[idx.order], ts[idx.order]
+    for side in ("left", "right"):
+        later = s_ts > q_ts[:, None] if side == "right" else s_ts >= q_ts[:, None]
+        after = (s_codes > q_codes[:, None]) | ((s_codes == q_codes[:, None]) & later)
+        want = n - after.sum(axis=1)  # sorted by (unit, time): the matches are a suffix
+        np.testing.assert_array_equal(idx.search(q_codes, q_ts, side), want)

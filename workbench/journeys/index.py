@@ -140,13 +140,19 @@ class UnitTimeIndex:
         rel = np.clip(t, self.tmin, self.tmin + self.span) - self.tmin
         key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
         lo = np.searchsorted(self.keys, key, side="left")
-        if self.shift == 0:  # keys hold the exact time: nothing left to search
+        if self.shift == 0 or not len(self.keys):  # keys hold the exact time: found
             return lo
-        hi = np.searchsorted(self.keys, key, side="right")
-        while (active := lo < hi).any():  # binary search within same-key runs
-            mid = (lo + hi) // 2
-            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t)
-            lo, hi = np.where(go, mid + 1, lo), np.where(active & ~go, mid, hi)
+        # only where the key is there can touches of the same key come before ``t``
+        run = np.flatnonzero(self.keys[np.minimum(lo, len(self.keys) - 1)] == key)
+        if not len(run):
+            return lo
+        sub_lo, t_run = lo[run], t[run]
+        sub_hi = np.searchsorted(self.keys, key[run], side="right")
+        while (active := sub_lo < sub_hi).any():  # binary search within same-key runs
+            mid = (sub_lo + sub_hi) // 2
+            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t_run)
+            sub_lo, sub_hi = np.where(go, mid + 1, sub_lo), np.where(active & ~go, mid, sub_hi)
+        lo[run] = sub_lo
         return lo
 
     def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
