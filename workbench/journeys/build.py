@@ -426,7 +426,10 @@ def build_journeys(
     offsets = np.zeros(n_j + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
-    src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
+    at = np.repeat(lo - offsets[:-1], lengths)  # sorted position - output position
+    at += np.arange(offsets[-1])
+    src = orig[at]  # input rows of the touches
+    del at
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
         level_txt, lab, lab_names = take_coded(
             touchpoints[level_col], src, UNASSIGNED, encoded[level_col].result()
