@@ -467,26 +467,24 @@ def build_journeys(
             return taken
         return take_text(touchpoints[col], src)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        hashed = pool.submit(journey_ids, *id_args)
-        text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
-        ids = hashed.result()
+    pool = ThreadPoolExecutor(max_workers=2)  # the ids are waited for once both tables are cut
+    hashed = pool.submit(journey_ids, *id_args)
+    text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
+    pool.shutdown(wait=False)
     if level_col == CHANNEL:
         ch, ch_names = lab, lab_names
     else:
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
     label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
-    touches = pd.DataFrame(
-        {
-            JOURNEY_ID: _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths))),
-            "position": np.arange(n_t) - offsets[jid],
-            TS: ts_from_us(t_touch),
-            "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
-            "label": _series(label),
-            **{col: _series(arr) for col, arr in text.items()},
-        }
-    )[JOURNEY_TOUCHES.names]
+    touch_cols = {
+        JOURNEY_ID: None,  # the ids, below
+        "position": np.arange(n_t) - offsets[jid],
+        TS: ts_from_us(t_touch),
+        "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
+        "label": _series(label),
+        **{col: _series(arr) for col, arr in text.items()},
+    }
 
     # journeys table
     empty = lengths == 0
@@ -504,25 +502,28 @@ def build_journeys(
     value = np.zeros(len(conversions) + 1)
     if VALUE in conversions.columns:
         value[:-1] = pd.to_numeric(conversions[VALUE], errors="coerce").fillna(0).to_numpy(float)
-    journeys = pd.DataFrame(
-        {
-            JOURNEY_ID: _series(ids),
-            PERSON_ID: _series(unit_txt),
-            "converted": conv,
-            CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
-            "conversion_ts": ts_from_us(end_ts, ~conv),
-            VALUE: value[crow],
-            "n_touches": lengths.astype(np.int64),
-            "first_channel": _pick(ch_names, ch, first_i, empty),
-            "last_channel": _pick(ch_names, ch, last_i, empty),
-            "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
-            "path": _series(_join_paths(offsets, label)),
-            CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
-            "first_ts": ts_from_us(first_ts, empty),
-            "n_channels": n_channels.astype(np.int64),
-        }
-    )
+    journey_cols = {
+        JOURNEY_ID: None,  # the ids, below
+        PERSON_ID: _series(unit_txt),
+        "converted": conv,
+        CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
+        "conversion_ts": ts_from_us(end_ts, ~conv),
+        VALUE: value[crow],
+        "n_touches": lengths.astype(np.int64),
+        "first_channel": _pick(ch_names, ch, first_i, empty),
+        "last_channel": _pick(ch_names, ch, last_i, empty),
+        "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
+        "path": _series(_join_paths(offsets, label)),
+        CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
+        "first_ts": ts_from_us(first_ts, empty),
+        "n_channels": n_channels.astype(np.int64),
+    }
     known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
+    ids = hashed.result()
+    touch_cols[JOURNEY_ID] = _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths)))
+    touches = pd.DataFrame(touch_cols)[JOURNEY_TOUCHES.names]
+    journey_cols[JOURNEY_ID] = _series(ids)
+    journeys = pd.DataFrame(journey_cols)
     journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     labels = [(touches[CHANNEL], ch, list(ch_names))]
