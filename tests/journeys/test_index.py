@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.journeys import index as jindex
-from workbench.journeys.index import UnitTimeIndex, _stable_code_order
+from workbench.journeys.index import UnitTimeIndex, _stable_code_order, unit_time_order
 
 
 def _general(codes: np.ndarray, ts: np.ndarray, n_units: int) -> UnitTimeIndex:
@@ -92,3 +92,18 @@ def test_search_finds_the_first_touch_at_or_after_a_time(key_bits, time_ordered)
         after = (s_codes > q_codes[:, None]) | ((s_codes == q_codes[:, None]) & later)
         want = n - after.sum(axis=1)  # sorted by (unit, time): the matches are a suffix
         np.testing.assert_array_equal(idx.search(q_codes, q_ts, side), want)
+
+
+@pytest.mark.parametrize("counting", [True, False])
+def test_unit_time_order_is_the_lexsort(counting, monkeypatch):
+    """Journeys ordered by (unit, time, ties...): as np.lexsort, with many exact ties."""
+    if not counting:
+        monkeypatch.setattr(jindex, "_groupsort", None)
+    rng = np.random.default_rng(4)
+    n, n_units = 20_000, 300
+    units = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 50, n)  # few times: many (unit, time) ties
+    typ, occ = rng.integers(0, 3, n), rng.integers(0, 2, n)
+    got = unit_time_order(units, n_units, ts, typ, occ)
+    np.testing.assert_array_equal(got, np.lexsort((occ, typ, ts, units)))
+    np.testing.assert_array_equal(unit_time_order(units, n_units, ts), np.lexsort((ts, units)))

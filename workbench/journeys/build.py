@@ -67,6 +67,7 @@ from workbench.journeys.index import (
     open_windows,
     period_us,
     ts_from_us,
+    unit_time_order,
 )
 from workbench.journeys.stages import add_stage_times_coded
 from workbench.journeys.unit_attributes import attach_attributes, unit_table
@@ -413,7 +414,7 @@ def build_journeys(
     end_ts = np.concatenate([ct, last_n])
     typ = np.concatenate([typ, np.full(len(nc), len(type_names))])
     occ = np.concatenate([occ, np.zeros(len(nc), dtype=np.int64)])
-    jo = np.lexsort((occ, typ, end_ts, units.sort_key(code)))
+    jo = unit_time_order(units.sort_key(code), len(units), end_ts, typ, occ)
     code, conv, end_ts, typ, occ = code[jo], conv[jo], end_ts[jo], typ[jo], occ[jo]
     lo = np.concatenate([lo_c, lo_n])[jo]
     hi = np.concatenate([hi_c, hi_n])[jo]
