@@ -3,7 +3,9 @@
 :class:`UnitTimeIndex` sorts the touches once by (unit code, time);
 :func:`conversion_windows` and :func:`open_windows` turn journey bounds into
 ranges ``[lo, hi)`` of sorted positions with one vectorized binary search per
-bound. :func:`journey_ids` hashes each journey's natural key into ``"j"`` + 16
+bound; touches in time order (as exports come) are grouped by unit with a
+counting sort, and :func:`unit_time_order` orders the journeys the same way.
+:func:`journey_ids` hashes each journey's natural key into ``"j"`` + 16
 hex digits with a fixed key, so an id is the same in every run on the same data.
 Times are int64 microseconds since the epoch, UTC (:func:`ts_us`,
 :func:`ts_from_us`, :func:`period_us`). Used by
