@@ -49,7 +49,6 @@ import pyarrow.compute as pc
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
 from workbench.journeys.codes import (
-    row_codes,
     take_coded,
     take_text,
     text_codes,
@@ -371,12 +370,6 @@ def build_journeys(
     look = int(round(lookback_days * _US_PER_DAY))
     excl = _Excluded()
     t_lo = None if start is None else start - look
-    # the few-valued touch columns are dictionary-encoded on other threads (Arrow
-    # releases the GIL) while the touches are sorted; the pool closes when they are done
-    early = ThreadPoolExecutor(max_workers=2)
-    few = [CHANNEL] * (level_col == CHANNEL) + [TOUCH_TYPE] * (level_col != TOUCH_TYPE)
-    encoded = {col: early.submit(row_codes, touchpoints[col]) for col in few}
-    early.shutdown(wait=False)
     # integer unit codes (a categorical unit column is used as it is), rows by position
     units = unit_codes(touchpoints[unit_col], conversions[unit_col])
     keep, t_all, _ = _select(
@@ -432,9 +425,7 @@ def build_journeys(
     src = orig[at]  # input rows of the touches
     del at
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
-        level_txt, lab, lab_names = take_coded(
-            touchpoints[level_col], src, UNASSIGNED, encoded[level_col].result()
-        )
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
     else:
         level_txt = take_text(touchpoints[level_col], src)
         lab, lab_names = text_codes(level_txt, NOT_SET)
@@ -463,7 +454,7 @@ def build_journeys(
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
         if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
-            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET, encoded[col].result())
+            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET)
             coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
             return taken
         return take_text(touchpoints[col], src)

@@ -25,15 +25,7 @@ import pyarrow.compute as pc
 
 from workbench.intcodes import factorize_parts
 
-__all__ = [
-    "UnitCodes",
-    "row_codes",
-    "take_coded",
-    "take_text",
-    "text_codes",
-    "unit_codes",
-    "utc_us",
-]
+__all__ = ["UnitCodes", "take_coded", "take_text", "text_codes", "unit_codes", "utc_us"]
 
 _LARGE = pa.large_string()
 
@@ -184,7 +176,7 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:
     return arr.take(pa.array(rows))
 
 
-def row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+def _row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """``(codes, names)`` of a column: ``values[i] == names[codes[i]]``, ``-1`` missing.
 
     A categorical column gives its own codes and categories; any other column is
@@ -207,18 +199,13 @@ def row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 
 
 def take_coded(
-    values: pd.Series,
-    rows: np.ndarray,
-    missing: str,
-    encoded: tuple[np.ndarray, pa.Array] | None = None,
+    values: pd.Series, rows: np.ndarray, missing: str
 ) -> tuple[pa.ChunkedArray, np.ndarray, list[str]]:
     """:func:`take_text` and codes of the taken values, for a column of few distinct values.
 
     The whole column is dictionary-encoded once in Arrow and the strings at ``rows``
     are taken from the (small) dictionary by the codes: for channels or touch types
     cheaper than taking strings at scattered rows and hashing them again.
-    ``encoded``: :func:`row_codes` of ``values`` when already computed (e.g. on
-    another thread while the touches are sorted).
 
     Returns
     -------
@@ -229,7 +216,7 @@ def take_coded(
     names : list of str
         The distinct values of the column (some may not be taken), then ``missing``.
     """
-    all_codes, names = row_codes(values) if encoded is None else encoded
+    all_codes, names = _row_codes(values)
     picked = all_codes[rows]
     gone = picked < 0
     text = names.take(pa.array(picked, mask=gone))
