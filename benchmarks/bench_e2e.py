@@ -54,9 +54,11 @@ rows        journeys CPU before    journeys CPU after     wall after/bef.  paths
 10,000,000  4.83 / 4.44 s          3.21 / 3.02 s          0.52 / 0.60      0.44->0.34
 ==========  =====================  =====================  ===============  =========
 
-(two runs each, load 5.1-5.6 and 7-9). The same code, ``--repeat 5 --stages`` at 1M
-(load 6.5-6.8): 2.16x wall, 1.73x CPU, peak 1.57x; stages CPU baseline / project:
-stitching 0.24 / 0.36, journeys 0.16 / 0.34, paths -- / 0.03, models 0.03 / 0.03.
+(two runs each, load 5.1-5.6 and 7-9; a third at 10M, load 3.6-4.9: 5.05 -> 3.30 s;
+with the machine quieter, 2.3 s). The final code, ``--repeat 5 --stages`` at 1M (load
+2.7-2.8): 1.87x wall, 2.04x CPU, peak 1.66x; stages CPU baseline / project:
+stitching 0.18 / 0.40, journeys 0.18 / 0.26, paths -- / 0.04, models 0.03 / 0.03
+(at load 6.5-6.8: 2.16x wall, 1.73x CPU).
 ``--repeat 3 --stages`` at 10M (load 6.2-8.1, baseline 40 s wall against ~12 s idle):
 1.57x wall, 1.80x CPU, peak 1.65x; stages CPU: stitching 3.11 / 8.12, journeys
 3.04 / 5.24, paths -- / 0.35, models 0.49 / 0.23 (single runs under load). The code
