@@ -40,8 +40,9 @@ arrays fit in memory the project had freed, and made the ratio meaningless).
 
 Journeys stage after branch h2 (2026-12-03: counting sort of the time-ordered
 touches by unit, unit ids sorted as integer words, fewer row-long temporaries, a
-journey order without the four-key lexsort, the column encodings and the id hashing
-overlapped with other work). The machine was shared with three other helpers'
+journey order without the four-key lexsort, the id hashing overlapped with the rest
+of the tables; encoding channel and touch type on other threads during the sort was
+tried and removed: under load it cost CPU and wall). The machine was shared with three other helpers'
 benchmarks (load average 5-9), so the whole-pipeline figures below are noisy; the
 change is best seen in one process, ``build_journeys`` + ``paths_from_journeys`` of
 this branch and of the code before it (a renamed copy), alternating, on the same
