@@ -60,9 +60,11 @@ with the machine quieter, 2.3 s). The final code, ``--repeat 5 --stages`` at 1M 
 2.7-2.8): 1.87x wall, 2.04x CPU, peak 1.66x; stages CPU baseline / project:
 stitching 0.18 / 0.40, journeys 0.18 / 0.26, paths -- / 0.04, models 0.03 / 0.03
 (at load 6.5-6.8: 2.16x wall, 1.73x CPU).
-``--repeat 3 --stages`` at 10M (load 6.2-8.1, baseline 40 s wall against ~12 s idle):
-1.57x wall, 1.80x CPU, peak 1.65x; stages CPU: stitching 3.11 / 8.12, journeys
-3.04 / 5.24, paths -- / 0.35, models 0.49 / 0.23 (single runs under load). The code
+``--repeat 3 --stages`` at 10M (load 2.5-4.1): medians 7.50 s / 16.88 s, median
+round ratio 1.34x wall (the rounds disagree: load), 1.62x CPU, peak 1.63x; stages CPU
+(one more run each): stitching 2.41 / 5.74, journeys 2.46 / 4.85, paths -- / 0.34,
+models 0.31 / 0.24. At load 6.2-8.1 (baseline 40 s wall against ~12 s idle): 1.57x
+wall, 1.80x CPU, peak 1.65x; stages journeys 3.04 / 5.24. The code
 before this branch, same command at 10M, load 4.3: 2.14x wall, 1.74x CPU; stages
 journeys 2.30 / 3.46 (the branch half done, run right after it at load 4.3-5.7: 1.76x
 CPU, the wall ratio meaningless as the load slowed the baseline). The 1.5x target is still not met: stitching (other branch) and
