@@ -38,7 +38,39 @@ more run of each (``measure_peak_rss``: freed memory released and the kernel's
 high-water mark reset first; a sampled growth read ~0 for the baseline, whose
 arrays fit in memory the project had freed, and made the ratio meaningless).
 
-Last measured on the idle machine (2026-12-03, merged main, the argsort baseline
+Journeys stage after branch h2 (2026-12-03: counting sort of the time-ordered
+touches by unit, unit ids sorted as integer words, fewer row-long temporaries, a
+journey order without the four-key lexsort, the id hashing overlapped with the rest
+of the tables; encoding channel and touch type on other threads during the sort was
+tried and removed: under load it cost CPU and wall). The machine was shared with three other helpers'
+benchmarks (load average 5-9), so the whole-pipeline figures below are noisy; the
+change is best seen in one process, ``build_journeys`` + ``paths_from_journeys`` of
+this branch and of the code before it (a renamed copy), alternating, on the same
+stitched rows (medians of 5 rounds at 10M, 7-9 at 1M):
+
+==========  =====================  =====================  ===============  =========
+rows        journeys CPU before    journeys CPU after     wall after/bef.  paths CPU
+==========  =====================  =====================  ===============  =========
+1,000,000   0.29 / 0.26 s          0.27 / 0.21 s          0.90 / 0.86      0.04->0.03
+10,000,000  4.83 / 4.44 s          3.21 / 3.02 s          0.52 / 0.60      0.44->0.34
+==========  =====================  =====================  ===============  =========
+
+(two runs each, load 5.1-5.6 and 7-9; a third at 10M, load 3.6-4.9: 5.05 -> 3.30 s;
+with the machine quieter, 2.3 s). The final code, ``--repeat 5 --stages`` at 1M (load
+2.7-2.8): 1.87x wall, 2.04x CPU, peak 1.66x; stages CPU baseline / project:
+stitching 0.18 / 0.40, journeys 0.18 / 0.26, paths -- / 0.04, models 0.03 / 0.03
+(at load 6.5-6.8: 2.16x wall, 1.73x CPU).
+``--repeat 3 --stages`` at 10M (load 2.5-4.1): medians 7.50 s / 16.88 s, median
+round ratio 1.34x wall (the rounds disagree: load), 1.62x CPU, peak 1.63x; stages CPU
+(one more run each): stitching 2.41 / 5.74, journeys 2.46 / 4.85, paths -- / 0.34,
+models 0.31 / 0.24. At load 6.2-8.1 (baseline 40 s wall against ~12 s idle): 1.57x
+wall, 1.80x CPU, peak 1.65x; stages journeys 3.04 / 5.24. The code
+before this branch, same command at 10M, load 4.3: 2.14x wall, 1.74x CPU; stages
+journeys 2.30 / 3.46 (the branch half done, run right after it at load 4.3-5.7: 1.76x
+CPU, the wall ratio meaningless as the load slowed the baseline). The 1.5x target is still not met: stitching (other branch) and
+the journey tables the baseline does not build.
+
+Measured before that on the idle machine (2026-12-03, merged main, the argsort baseline
 above, ``--repeat 5`` at 1M and ``--repeat 3`` at 10M, ``--stages``; load average 1.1-2.4):
 
 ==========  =========  =========  ===========  ==========  =====

@@ -35,7 +35,27 @@ baseline (wall and CPU), and the peak resident memory above the starting point
 of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
-Last measured on the idle machine (2026-12-03, merged main, load average 2.1,
+Branch h2 (2026-12-03; 2 cores shared with other helpers' benchmarks): the changes
+of that branch (a counting sort for touches in time order, unit ids sorted as integer
+words, fewer row-long temporaries, no four-key lexsort for the journey order) help
+time-ordered exports most (``bench_e2e``: ``build_journeys`` 0.61-0.75x the CPU of
+the code before at 10M); this benchmark's touches are in random time order, so the
+(unit, time) sort stays the packed ``np.sort`` the baseline also does, and in one
+process, alternating with the code before, ``build_journeys`` took the same CPU at 1M
+within the noise (string 0.58 / 0.60 s, categorical 0.51-0.56 / 0.56-0.66 s before /
+after, load 3-6). ``--rows 10000000 --repeat 3`` (load 2.8-6.8, with an encoding
+thread since removed): string 2.81x (CPU 2.91x), lexsort figure 1.31x (CPU 1.30x);
+categorical 4.48x (CPU 5.49x), lexsort figure 1.26x (CPU 1.21x).
+The final code, ``--rows 1000000 --repeat 3`` (load 2.8-3.2): string 2.90x (CPU
+3.02x), lexsort figure 1.33x (CPU 1.52x); categorical 4.64x (CPU 4.83x), lexsort
+figure 1.54x (CPU 1.54x). The 1.5x target is not met against the packed-sort
+baseline: the gap is the output the baseline does not build (touches table, journey
+ids, paths). Not done: the touches' text columns as pandas Categoricals (measured
+upper bound, the columns not gathered at all: ~0.08 s of ~0.45 s at 1M here and
+~0.15 s of ~4.5 s at 10M in ``bench_e2e``; too little for the change of dtype every
+consumer would see).
+
+Measured before on the idle machine (2026-12-03, merged main, load average 2.1,
 ``--rows 1000000 --repeat 3``): string input 5.22x (CPU 5.68x), lexsort figure 1.24x
 (CPU 1.48x); categorical input 4.59x (CPU 5.48x), lexsort figure 1.58x (CPU 1.86x).
 The 1.5x target is not met against the packed-sort baseline.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-from workbench.journeys.codes import take_coded, take_text
+from workbench.journeys.codes import _byte_order, take_coded, take_text
 
 
 def _chunked(values: list[str | None]) -> pd.Series:
@@ -31,3 +32,25 @@ def test_take_coded_is_take_text_with_codes(kind):
     assert names[-1] == "(missing)" and len(set(names)) == len(names)
     expected = [v if v is not None else "(missing)" for v in np.array(values, dtype=object)[rows]]
     assert [names[c] for c in codes] == expected
+
+
+@pytest.mark.parametrize("layout", ["fixed", "shared prefix", "variable", "sliced", "wide"])
+def test_byte_order_sorts_ids_as_arrow_does(layout):
+    """The integer-word sort of equal-width ids (and the Arrow fallback) order ids byte-wise."""
+    rng = np.random.default_rng(2)
+    digits = list("0123456789abcdef\x00\x7f" + "é" * (layout == "variable"))
+    width = {"fixed": 18, "shared prefix": 18, "variable": 9, "sliced": 11, "wide": 70}[layout]
+    picks = rng.integers(0, len(digits), (3_000, width))
+    rows = ["".join(digits[i] for i in row) for row in picks]
+    if layout == "shared prefix":  # many ids share their first 8 bytes: the tie-break runs
+        rows = ["p_00000" + r[7:] if i % 3 else r for i, r in enumerate(rows)]
+    if layout == "variable":
+        rows = [r[: rng.integers(1, width)] for r in rows]
+    ids = pa.array(list(dict.fromkeys(rows)), pa.large_string())
+    if layout == "sliced":
+        ids = ids.slice(5, len(ids) - 10)
+    expected = pc.array_sort_indices(ids).to_numpy()
+    widths = set(pc.binary_length(ids).to_pylist())
+    fast = len(widths) == 1 and max(widths) <= 64  # the integer-word path
+    assert fast == (layout not in ("variable", "wide"))
+    np.testing.assert_array_equal(_byte_order(ids), expected)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.journeys import index as jindex
-from workbench.journeys.index import UnitTimeIndex, _stable_code_order
+from workbench.journeys.index import UnitTimeIndex, _stable_code_order, unit_time_order
 
 
 def _general(codes: np.ndarray, ts: np.ndarray, n_units: int) -> UnitTimeIndex:
@@ -34,16 +34,23 @@ def test_time_ordered_touches_sort_like_the_combined_keys(n_units, layout):
     slow = _general(codes, ts, n_units)
     np.testing.assert_array_equal(fast.order, slow.order)
     np.testing.assert_array_equal(fast.keys, slow.keys)
+    for got, want in zip(fast.bounds(n_units), slow.bounds(n_units), strict=True):
+        np.testing.assert_array_equal(got, want)
     expected = np.lexsort((np.arange(n), ts, codes))  # unit, then time, then input order
     np.testing.assert_array_equal(fast.order, expected)
 
 
-def test_stable_code_order_is_a_stable_argsort():
+@pytest.mark.parametrize("counting", [True, False])
+def test_stable_code_order_is_a_stable_argsort(counting, monkeypatch):
+    """pandas' counting sort and the numpy radix fallback give a stable argsort."""
+    if not counting:
+        monkeypatch.setattr(jindex, "_groupsort", None)
     rng = np.random.default_rng(5)
     for n_units in (3, 1 << 16, (1 << 16) + 5, 1 << 20):
         codes = rng.integers(0, n_units, 20_000)
-        expected = np.argsort(codes, kind="stable")
-        np.testing.assert_array_equal(_stable_code_order(codes, n_units), expected)
+        order, counts = _stable_code_order(codes, n_units)
+        np.testing.assert_array_equal(order, np.argsort(codes, kind="stable"))
+        np.testing.assert_array_equal(counts, np.bincount(codes, minlength=n_units))
 
 
 @pytest.mark.parametrize("packed", [True, False])
@@ -63,3 +70,40 @@ def test_general_sort_packed_or_not_orders_by_unit_time_row(packed, monkeypatch)
     np.testing.assert_array_equal(got, counts)
     np.testing.assert_array_equal(first, np.cumsum(counts) - counts)
     np.testing.assert_array_equal(idx.codes, np.sort(codes))
+
+
+@pytest.mark.parametrize("key_bits", [62, 30])
+@pytest.mark.parametrize("time_ordered", [True, False])
+def test_search_finds_the_first_touch_at_or_after_a_time(key_bits, time_ordered):
+    """Exact search of (unit, time), also inside runs of touches sharing a coarse key."""
+    rng = np.random.default_rng(8)
+    n, n_units = 4_000, 50
+    codes = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 10**9, n)
+    ts[::3] = ts[0]  # repeated times
+    if time_ordered:
+        ts = np.sort(ts)
+    idx = UnitTimeIndex(codes, ts, n_units, key_bits=key_bits)
+    q_codes = rng.integers(0, n_units, 500)
+    q_ts = np.r_[rng.integers(-10, 10**9 + 10, 497), ts[0], ts[0] + 1, 10**9 + 5]
+    s_codes, s_ts = codes[idx.order], ts[idx.order]
+    for side in ("left", "right"):
+        later = s_ts > q_ts[:, None] if side == "right" else s_ts >= q_ts[:, None]
+        after = (s_codes > q_codes[:, None]) | ((s_codes == q_codes[:, None]) & later)
+        want = n - after.sum(axis=1)  # sorted by (unit, time): the matches are a suffix
+        np.testing.assert_array_equal(idx.search(q_codes, q_ts, side), want)
+
+
+@pytest.mark.parametrize("counting", [True, False])
+def test_unit_time_order_is_the_lexsort(counting, monkeypatch):
+    """Journeys ordered by (unit, time, ties...): as np.lexsort, with many exact ties."""
+    if not counting:
+        monkeypatch.setattr(jindex, "_groupsort", None)
+    rng = np.random.default_rng(4)
+    n, n_units = 20_000, 300
+    units = rng.integers(0, n_units, n)
+    ts = rng.integers(0, 50, n)  # few times: many (unit, time) ties
+    typ, occ = rng.integers(0, 3, n), rng.integers(0, 2, n)
+    got = unit_time_order(units, n_units, ts, typ, occ)
+    np.testing.assert_array_equal(got, np.lexsort((occ, typ, ts, units)))
+    np.testing.assert_array_equal(unit_time_order(units, n_units, ts), np.lexsort((ts, units)))

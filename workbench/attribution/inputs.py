@@ -626,10 +626,11 @@ def _marker_index(
     if have_ts:
         m_ns = _utc_ns(journeys[marker_ts])
         use_ts = ~np.isnan(m_ns)
+    if have_ts and use_ts.any():  # (per-touch work only when some journey has the time)
         flag = t_ns <= m_ns[t_j]
         last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
-    if have_types:
+    if have_types and not use_ts[journey_of_path].all():
         is_marker = take(_isin(touches[touch_type], marker_types))
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)

@@ -66,6 +66,7 @@ from workbench.journeys.index import (
     open_windows,
     period_us,
     ts_from_us,
+    unit_time_order,
 )
 from workbench.journeys.stages import add_stage_times_coded
 from workbench.journeys.unit_attributes import attach_attributes, unit_table
@@ -253,25 +254,36 @@ def _select(
     table: str,
     excl: _Excluded,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask."""
+    """Usable-row mask, all timestamps (us) and the 'has unit, before hi' mask.
+
+    ``has_unit`` (a temporary of the caller) becomes the usable-row mask. Row-long
+    masks are built only for the filters in use (10M rows: each one 10 MB).
+    """
     ts, no_ts = utc_us(df[TS])
-    keep = has_unit & ~no_ts
-    excl.add(table, f"no {unit_col} or no timestamp", ~keep)
-    ts = ts if keep.all() else np.where(keep, ts, 0)
-    known = keep & ((ts < hi) if hi is not None else True)
+    keep = has_unit
+    if no_ts.any():
+        keep &= ~no_ts
+    n_keep = int(np.count_nonzero(keep))
+    excl.add_count(table, f"no {unit_col} or no timestamp", len(keep) - n_keep)
+    ts = ts if n_keep == len(keep) else np.where(keep, ts, 0)
+    if hi is not None:
+        known = keep & (ts < hi)
+    else:  # a copy only when ``keep`` is narrowed below
+        known = keep.copy() if types is not None or lo is not None else keep
     what = "touch" if table == "touchpoints" else "conversion"
     if types is not None:
-        sel = df[type_col].isin(list(types)).to_numpy()
-        excl.add(table, f"{what} type not selected", keep & ~sel)
-        keep &= sel
-    inside = np.ones(len(keep), dtype=bool)
-    if lo is not None:
-        inside &= ts >= lo
-    if hi is not None:
-        inside &= ts < hi
-    where = "the period and its lookback" if table == "touchpoints" else "the period"
-    excl.add(table, f"{what} outside {where}", keep & ~inside)
-    return keep & inside, ts, known
+        keep &= df[type_col].isin(list(types)).to_numpy()
+        n_sel = int(np.count_nonzero(keep))
+        excl.add_count(table, f"{what} type not selected", n_keep - n_sel)
+        n_keep = n_sel
+    if lo is not None or hi is not None:
+        if lo is not None:
+            keep &= ts >= lo
+        if hi is not None:
+            keep &= ts < hi
+        where = "the period and its lookback" if table == "touchpoints" else "the period"
+        excl.add_count(table, f"{what} outside {where}", n_keep - int(np.count_nonzero(keep)))
+    return keep, ts, known
 
 
 def _covered(lo: np.ndarray, hi: np.ndarray) -> int:
@@ -395,7 +407,7 @@ def build_journeys(
     end_ts = np.concatenate([ct, last_n])
     typ = np.concatenate([typ, np.full(len(nc), len(type_names))])
     occ = np.concatenate([occ, np.zeros(len(nc), dtype=np.int64)])
-    jo = np.lexsort((occ, typ, end_ts, units.sort_key(code)))
+    jo = unit_time_order(units.sort_key(code), len(units), end_ts, typ, occ)
     code, conv, end_ts, typ, occ = code[jo], conv[jo], end_ts[jo], typ[jo], occ[jo]
     lo = np.concatenate([lo_c, lo_n])[jo]
     hi = np.concatenate([hi_c, hi_n])[jo]
@@ -408,7 +420,10 @@ def build_journeys(
     offsets = np.zeros(n_j + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     jid = np.repeat(np.arange(n_j), lengths)
-    src = orig[np.arange(offsets[-1]) - offsets[jid] + lo[jid]]  # input rows of the touches
+    at = np.repeat(lo - offsets[:-1], lengths)  # sorted position - output position
+    at += np.arange(offsets[-1])
+    src = orig[at]  # input rows of the touches
+    del at
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
         level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
     else:
@@ -444,26 +459,24 @@ def build_journeys(
             return taken
         return take_text(touchpoints[col], src)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        hashed = pool.submit(journey_ids, *id_args)
-        text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
-        ids = hashed.result()
+    pool = ThreadPoolExecutor(max_workers=2)  # the ids are waited for once both tables are cut
+    hashed = pool.submit(journey_ids, *id_args)
+    text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
+    pool.shutdown(wait=False)
     if level_col == CHANNEL:
         ch, ch_names = lab, lab_names
     else:
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
     label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
-    touches = pd.DataFrame(
-        {
-            JOURNEY_ID: _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths))),
-            "position": np.arange(n_t) - offsets[jid],
-            TS: ts_from_us(t_touch),
-            "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
-            "label": _series(label),
-            **{col: _series(arr) for col, arr in text.items()},
-        }
-    )[JOURNEY_TOUCHES.names]
+    touch_cols = {
+        JOURNEY_ID: None,  # the ids, below
+        "position": np.arange(n_t) - offsets[jid],
+        TS: ts_from_us(t_touch),
+        "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
+        "label": _series(label),
+        **{col: _series(arr) for col, arr in text.items()},
+    }
 
     # journeys table
     empty = lengths == 0
@@ -481,25 +494,28 @@ def build_journeys(
     value = np.zeros(len(conversions) + 1)
     if VALUE in conversions.columns:
         value[:-1] = pd.to_numeric(conversions[VALUE], errors="coerce").fillna(0).to_numpy(float)
-    journeys = pd.DataFrame(
-        {
-            JOURNEY_ID: _series(ids),
-            PERSON_ID: _series(unit_txt),
-            "converted": conv,
-            CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
-            "conversion_ts": ts_from_us(end_ts, ~conv),
-            VALUE: value[crow],
-            "n_touches": lengths.astype(np.int64),
-            "first_channel": _pick(ch_names, ch, first_i, empty),
-            "last_channel": _pick(ch_names, ch, last_i, empty),
-            "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
-            "path": _series(_join_paths(offsets, label)),
-            CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
-            "first_ts": ts_from_us(first_ts, empty),
-            "n_channels": n_channels.astype(np.int64),
-        }
-    )
+    journey_cols = {
+        JOURNEY_ID: None,  # the ids, below
+        PERSON_ID: _series(unit_txt),
+        "converted": conv,
+        CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
+        "conversion_ts": ts_from_us(end_ts, ~conv),
+        VALUE: value[crow],
+        "n_touches": lengths.astype(np.int64),
+        "first_channel": _pick(ch_names, ch, first_i, empty),
+        "last_channel": _pick(ch_names, ch, last_i, empty),
+        "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
+        "path": _series(_join_paths(offsets, label)),
+        CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
+        "first_ts": ts_from_us(first_ts, empty),
+        "n_channels": n_channels.astype(np.int64),
+    }
     known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
+    ids = hashed.result()
+    touch_cols[JOURNEY_ID] = _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths)))
+    touches = pd.DataFrame(touch_cols)[JOURNEY_TOUCHES.names]
+    journey_cols[JOURNEY_ID] = _series(ids)
+    journeys = pd.DataFrame(journey_cols)
     journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     labels = [(touches[CHANNEL], ch, list(ch_names))]

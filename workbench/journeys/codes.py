@@ -94,13 +94,46 @@ def _merge(t: tuple[np.ndarray, pa.Array], c: tuple[np.ndarray, pa.Array]) -> Un
     return UnitCodes(t_map[t_codes], c_map[c_codes], _strings(merged))
 
 
+#: Widest ids (bytes) that :func:`_byte_order` sorts as integers.
+_MAX_WORD_WIDTH = 64
+
+
+def _byte_order(ids: pa.Array) -> np.ndarray:
+    """``pc.array_sort_indices(ids)`` for distinct ids (byte-wise order).
+
+    Ids of one byte length (``p_<hash>`` person ids, most account ids) are read as
+    big-endian 64-bit words: one integer sort of the first word, then the ids that
+    share it by the remaining words (4x faster than Arrow's string sort at 600k
+    ids). Other ids are sorted by Arrow.
+    """
+    n = len(ids)
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64, count=n + 1, offset=ids.offset * 8)
+    width = int(offsets[1] - offsets[0])
+    fits = ids.null_count == 0 and 0 < width <= _MAX_WORD_WIDTH
+    if not (fits and (np.diff(offsets) == width).all()):
+        return pc.array_sort_indices(ids).to_numpy()
+    raw = np.frombuffer(ids.buffers()[2], dtype=np.uint8, count=n * width, offset=int(offsets[0]))
+    n_words = -(-width // 8)
+    padded = np.zeros((n, n_words * 8), dtype=np.uint8)  # zero bytes after every id alike
+    padded[:, :width] = raw.reshape(n, width)
+    words = padded.view(">u8").astype(np.uint64)
+    order = np.argsort(words[:, 0])
+    first = words[order, 0]
+    tie = np.r_[False, first[1:] == first[:-1]]
+    if tie.any():  # ids sharing the first word: by the remaining words
+        sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+        keys = [words[order[sub], j] for j in range(n_words - 1, -1, -1)]
+        order[sub] = order[sub][np.lexsort(keys)]
+    return order
+
+
 def _ranked(codes: UnitCodes) -> UnitCodes:
     """The same codes with the rank of each id in the (byte-wise) sorted ids."""
     ids = codes.ids
     if len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():  # sorted already
         return codes
     rank = np.empty(len(ids), dtype=np.int64)
-    rank[pc.array_sort_indices(ids).to_numpy()] = np.arange(len(ids))
+    rank[_byte_order(ids)] = np.arange(len(ids))
     return UnitCodes(codes.touches, codes.conversions, ids, rank)
 
 

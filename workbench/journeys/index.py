@@ -3,7 +3,9 @@
 :class:`UnitTimeIndex` sorts the touches once by (unit code, time);
 :func:`conversion_windows` and :func:`open_windows` turn journey bounds into
 ranges ``[lo, hi)`` of sorted positions with one vectorized binary search per
-bound. :func:`journey_ids` hashes each journey's natural key into ``"j"`` + 16
+bound; touches in time order (as exports come) are grouped by unit with a
+counting sort, and :func:`unit_time_order` orders the journeys the same way.
+:func:`journey_ids` hashes each journey's natural key into ``"j"`` + 16
 hex digits with a fixed key, so an id is the same in every run on the same data.
 Times are int64 microseconds since the epoch, UTC (:func:`ts_us`,
 :func:`ts_from_us`, :func:`period_us`). Used by
@@ -31,6 +33,7 @@ __all__ = [
     "period_us",
     "ts_from_us",
     "ts_us",
+    "unit_time_order",
 ]
 
 #: Bits of a sort key (unit code + time bucket).
@@ -81,12 +84,16 @@ class UnitTimeIndex:
     ) -> None:
         self.tmin = int(ts.min()) if len(ts) else 0
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
-        order = _time_ordered(codes, ts, n_units)
-        if order is not None:  # (unit, time, input order) already: keys only for the search
+        self._counts: np.ndarray | None = None
+        found = _time_ordered(codes, ts, n_units)
+        if found is not None:  # (unit, time, input order) already: keys only for the search
             self._scale(n_units, key_bits)
-            self.ts = ts[order]
-            self.keys = self._key(codes[order].astype(np.int64, copy=False), self.ts)
-            self.order = order
+            self.order, self._counts = found
+            self.ts = ts[self.order]
+            keys = self.ts - self.tmin
+            keys >>= self.shift  # the unit codes of the sorted touches: a step per unit
+            keys |= np.repeat(np.arange(n_units, dtype=np.int64) << self.bits, self._counts)
+            self.keys = keys
             return
         pos_bits = max(1, (len(ts) - 1).bit_length())
         packed = 63 - pos_bits - int(n_units).bit_length() >= _MIN_PACKED_TIME_BITS
@@ -113,6 +120,10 @@ class UnitTimeIndex:
         """Unit code of every sorted touch (computed from the keys when asked for)."""
         return self.keys >> self.bits
 
+    def codes_at(self, positions: np.ndarray) -> np.ndarray:
+        """Unit code of the sorted touches at ``positions`` (only those are computed)."""
+        return self.keys[positions] >> self.bits
+
     def _scale(self, n_units: int, key_bits: int) -> None:
         """Set ``shift`` and ``bits`` so that a key fits in ``key_bits`` bits."""
         self.shift = max(0, self.span.bit_length() + int(n_units).bit_length() - key_bits)
@@ -132,20 +143,33 @@ class UnitTimeIndex:
         rel = np.clip(t, self.tmin, self.tmin + self.span) - self.tmin
         key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
         lo = np.searchsorted(self.keys, key, side="left")
-        if self.shift == 0:  # keys hold the exact time: nothing left to search
+        if self.shift == 0 or not len(self.keys):  # keys hold the exact time: found
             return lo
-        hi = np.searchsorted(self.keys, key, side="right")
-        while (active := lo < hi).any():  # binary search within same-key runs
-            mid = (lo + hi) // 2
-            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t)
-            lo, hi = np.where(go, mid + 1, lo), np.where(active & ~go, mid, hi)
+        # only where the key is there can touches of the same key come before ``t``
+        run = np.flatnonzero(self.keys[np.minimum(lo, len(self.keys) - 1)] == key)
+        if not len(run):
+            return lo
+        sub_lo, t_run = lo[run], t[run]
+        sub_hi = np.searchsorted(self.keys, key[run], side="right")
+        while (active := sub_lo < sub_hi).any():  # binary search within same-key runs
+            mid = (sub_lo + sub_hi) // 2
+            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t_run)
+            sub_lo, sub_hi = np.where(go, mid + 1, sub_lo), np.where(active & ~go, mid, sub_hi)
+        lo[run] = sub_lo
         return lo
 
     def bounds(self, n_units: int) -> tuple[np.ndarray, np.ndarray]:
         """First sorted position and touch count of every unit code."""
+        if self._counts is not None and len(self._counts) == n_units:  # from the counting sort
+            return np.cumsum(self._counts) - self._counts, self._counts
         edges = np.searchsorted(self.keys, np.arange(n_units + 1, dtype=np.int64) << self.bits)
         return edges[:-1], np.diff(edges)
 
+
+try:  # a stable counting sort of codes in [0, n): (order, counts)
+    from pandas._libs.algos import groupsort_indexer as _groupsort
+except ImportError:  # pragma: no cover - private pandas function moved
+    _groupsort = None
 
 #: Fewest time bits a (unit, time, position) sort value must keep to be used.
 _MIN_PACKED_TIME_BITS = 16
@@ -153,13 +177,16 @@ _MIN_PACKED_TIME_BITS = 16
 _MAX_TIME_RUNS = 64
 
 
-def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray | None:
+def _time_ordered(
+    codes: np.ndarray, ts: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Positions sorted by (unit code, time, position) when the touches come in time order.
 
     Exports are written in time order (a few sorted runs once sources are
     concatenated): then a stable sort by time is cheap (numpy's timsort merges
-    runs) and a stable radix sort by unit code (16 bits a pass) gives the order a
-    sort of the combined keys would. ``None`` when the times are in no such
+    runs) and a stable counting sort by unit code (:func:`_stable_code_order`)
+    gives the order a sort of the combined keys would. Returns the positions and
+    the touch count of every unit code; ``None`` when the times are in no such
     order or the codes need more than 32 bits.
     """
     n = len(ts)
@@ -171,19 +198,50 @@ def _time_ordered(codes: np.ndarray, ts: np.ndarray, n_units: int) -> np.ndarray
     if runs == 1:  # by time already: the stable order by code is the answer
         return _stable_code_order(codes, n_units)
     by_time = np.argsort(ts, kind="stable")
-    return by_time[_stable_code_order(codes[by_time], n_units)]
+    order, counts = _stable_code_order(codes[by_time], n_units)
+    return by_time[order], counts
 
 
-def _stable_code_order(codes: np.ndarray, n_units: int) -> np.ndarray:
+def _stable_code_order(codes: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.argsort(codes, kind="stable")`` for codes in ``[0, n_units)``, n_units <= 2**32.
 
+    Also returns ``np.bincount(codes, minlength=n_units)``, the count of every code.
+
+    A counting sort, pandas' ``groupsort_indexer`` (one counting pass and one
+    placing pass, in Cython): 3-4x faster than numpy's radix sort of 16-bit
+    integers at 1M and 10M touches. Without it (a private pandas function),
     numpy radix-sorts 16-bit integers: one pass, or two (low half, then high half).
     """
+    if _groupsort is not None:
+        order, counts = _groupsort(codes.astype(np.intp, copy=False), n_units)
+        return order, counts[1:]  # counts[0]: codes -1 (none here)
+    counts = np.bincount(codes, minlength=n_units)
     if n_units <= 1 << 16:
-        return np.argsort(codes.astype(np.uint16), kind="stable")
+        return np.argsort(codes.astype(np.uint16), kind="stable"), counts
     low = np.argsort(codes.astype(np.uint16), kind="stable")  # the low 16 bits (wraps)
     high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
-    return low[high]
+    return low[high], counts
+
+
+def unit_time_order(
+    units: np.ndarray, n_units: int, ts: np.ndarray, *ties: np.ndarray
+) -> np.ndarray:
+    """``np.lexsort((*reversed(ties), ts, units))`` for unit codes in ``[0, n_units)``.
+
+    A stable sort by time, then the stable counting sort by unit
+    (:func:`_stable_code_order`); rows of the same unit and time are then ordered
+    by ``ties`` (first key first), then position. 2-3x faster than the lexsort
+    for the journeys of 10M touches.
+    """
+    by_time = np.argsort(ts, kind="stable")
+    order = by_time[_stable_code_order(units[by_time], n_units)[0]]
+    u, t = units[order], ts[order]
+    same = np.r_[False, (u[1:] == u[:-1]) & (t[1:] == t[:-1])]
+    if ties and same.any():
+        sub = np.flatnonzero(same | np.r_[same[1:], False])
+        keys = [key[order[sub]] for key in reversed(ties)]
+        order[sub] = order[sub][np.lexsort((*keys, t[sub], u[sub]))]
+    return order
 
 
 def conversion_windows(

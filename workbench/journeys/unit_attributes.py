@@ -51,8 +51,10 @@ def unit_table(
     out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
     if unit == "person" and ACCOUNT_ID in touchpoints.columns:
         p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
-        p = p[np.r_[idx.codes[p][1:] != idx.codes[p][:-1], True]] if len(p) else p
-        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(idx.codes[p])
+        p_codes = idx.codes_at(p)
+        last = np.r_[p_codes[1:] != p_codes[:-1], True] if len(p) else p_codes > 0
+        p, p_codes = p[last], p_codes[last]  # each unit's last touch with an account
+        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(p_codes)
         out = out.combine_first(acc.to_frame(ACCOUNT_ID))
     if attributes is not None:
         ids = pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([units.ids])))
