@@ -107,3 +107,16 @@ def test_unit_time_order_is_the_lexsort(counting, monkeypatch):
     got = unit_time_order(units, n_units, ts, typ, occ)
     np.testing.assert_array_equal(got, np.lexsort((occ, typ, ts, units)))
     np.testing.assert_array_equal(unit_time_order(units, n_units, ts), np.lexsort((ts, units)))
+
+
+def test_private_counting_sort_is_used_only_when_it_behaves_as_expected(monkeypatch):
+    """pandas' private ``groupsort_indexer`` passes the import-time check (else numpy is used)."""
+    import pandas._libs.algos as algos
+
+    assert jindex._private_groupsort() is algos.groupsort_indexer
+
+    def wrong(codes, n):  # a changed private function: wrong order
+        return np.arange(len(codes))[::-1], np.zeros(n + 1, dtype=np.intp)
+
+    monkeypatch.setattr(algos, "groupsort_indexer", wrong)
+    assert jindex._private_groupsort() is None

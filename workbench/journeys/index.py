@@ -166,10 +166,25 @@ class UnitTimeIndex:
         return edges[:-1], np.diff(edges)
 
 
-try:  # a stable counting sort of codes in [0, n): (order, counts)
-    from pandas._libs.algos import groupsort_indexer as _groupsort
-except ImportError:  # pragma: no cover - private pandas function moved
-    _groupsort = None
+def _private_groupsort() -> Any:
+    """The private ``pandas._libs.algos.groupsort_indexer`` when it behaves as this module expects, else ``None``.
+
+    A private pandas function: it is checked once on a tiny input (order and
+    counts, the count of ``-1`` codes first), so a moved, renamed or changed
+    function falls back to numpy's radix sort instead of failing or misordering.
+    """
+    try:
+        from pandas._libs.algos import groupsort_indexer as groupsort
+
+        order, counts = groupsort(np.array([1, 0, 1, 0], dtype=np.intp), 2)
+        ok = list(np.asarray(order)) == [1, 3, 0, 2] and list(np.asarray(counts)) == [0, 2, 2]
+    except Exception:  # pragma: no cover - private pandas function moved or changed
+        return None
+    return groupsort if ok else None  # pragma: no branch
+
+
+#: A stable counting sort of codes in ``[0, n)``: ``(order, counts)``, or ``None``.
+_groupsort = _private_groupsort()
 
 #: Fewest time bits a (unit, time, position) sort value must keep to be used.
 _MIN_PACKED_TIME_BITS = 16
