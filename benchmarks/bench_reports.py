@@ -26,7 +26,13 @@ are printed too: they move less with other processes' load than wall time. The l
 average before and after is printed: on a shared machine, quote it with the timings.
 Writes JSON to ``benchmarks/results/``.
 
-Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs".
+Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs":
+idle (2026-12-03, load average 1.8 before, 1.1 after) report median 19.7 s, empty runs
+median 10.6 s, median ratio 2.09 (``--jobs 1``: 2.51); after the journey-rules and export
+changes of the same day, on a machine loaded by other jobs (load average 9.4 before, 9.7
+after): report median 35.9 s (30.4 CPU s), empty runs median 15.3 s, median ratio 2.65
+(``--jobs 1``: 3.50). The ratio grows with load (the reports need both cores, the empty
+runs one), so quote it with the load average.
 
 Run: ``python benchmarks/bench_reports.py --people 3000 --repeat 3``
 """
