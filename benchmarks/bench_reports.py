@@ -26,7 +26,14 @@ are printed too: they move less with other processes' load than wall time. The l
 average before and after is printed: on a shared machine, quote it with the timings.
 Writes JSON to ``benchmarks/results/``.
 
-Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs".
+Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs":
+idle (2026-12-03, load average 1.8 before, 1.1 after) report median 19.7 s, empty runs
+median 10.6 s, median ratio 2.09 (``--jobs 1``: 2.51). After the journey-rules and export
+changes of the same day, with other jobs on the machine: load average 2.3 before, 4.0 after,
+report median 26.4 s (34.5 CPU s), empty runs median 9.8 s, median ratio 2.76 (``--jobs 1``:
+3.10); the code before those changes right after (load 3.7 / 3.7): median 24.9 s (32.7 CPU s),
+ratio 2.48; at load 9.4-9.7 the ratio was 2.65. The ratio grows with load (the reports need
+both cores, the empty runs one), so quote it with the load average.
 
 Run: ``python benchmarks/bench_reports.py --people 3000 --repeat 3``
 """

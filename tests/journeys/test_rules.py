@@ -180,6 +180,39 @@ def test_apply_returns_one_tidy_counts_frame():
     assert counts["touches"].sum() == 1
 
 
+def test_apply_keeps_every_column_and_label_and_equals_merges_then_exclusions():
+    """Applied at once (rules on the columns they read, one cut) = the two steps in turn."""
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
+             "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
+            {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
+             "channel": "Paid Search", "page": "/pricing", "gclid": "G1", "session_id": "s1"},
+            {"person_id": "p1", "ts": "2024-01-01 10:20", "touch_type": "pageview",
+             "session_id": "s1", "page": "/thank-you"},
+            {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "email_click",
+             "channel": "Email", "campaign": "Spring"},
+            {"person_id": "p2", "ts": "2024-01-02 09:01", "touch_type": "session",
+             "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
+            {"person_id": "p2", "ts": "2024-01-03", "touch_type": "email_open", "channel": "Email"},
+            {"person_id": "p3", "ts": "2024-01-04", "touch_type": "session", "channel": "Direct"},
+        ]
+    )  # fmt: skip
+    tp["note"] = pd.array([f"row {i}" for i in range(len(tp))], dtype="string")  # not read
+    tp.index = [70, 10, 60, 20, 50, 30, 40]  # labels that are not positions
+    conv = _conv([{"person_id": "p1", "ts": "2024-01-01 10:10", "conversion_type": "purchase",
+                   "session_id": "s1"}])  # fmt: skip
+    merged, merge_counts = merge_interactions(tp)
+    expected, exclude_counts = exclude_touches(merged, conv)
+    out, counts = apply_journey_rules(tp, conv)
+    pd.testing.assert_frame_equal(out, expected)
+    pd.testing.assert_frame_equal(
+        counts, pd.concat([merge_counts, exclude_counts], ignore_index=True)
+    )
+    assert list(out.index) == [10, 50, 40] and list(out["note"]) == ["row 1", "row 4", "row 6"]
+    assert (out.loc[10, "platform"], out.loc[10, "campaign"]) == ("google_ads", "Brand")
+
+
 def test_config_sections_parse_and_reject_unknown_keys():
     cfg = parse_config(
         {"journeys": {"merge": {"email_click_window_minutes": 10},

@@ -120,7 +120,7 @@ def _merge_email_clicks(tp: pd.DataFrame, window_minutes: float) -> tuple[pd.Dat
     campaign = _text(tp, CAMPAIGN).str.strip().str.lower()
     medium = _text(tp, "traffic_medium").str.strip().str.lower()
     base = pd.DataFrame(
-        {"row": np.arange(len(tp)), "p": person.to_numpy(), "t": tp[TS].to_numpy(), "c": campaign}
+        {"row": np.arange(len(tp)), "p": person.to_numpy(), "t": tp[TS].array, "c": campaign}
     )
     clicks = base[(kind == "email_click").fillna(False).to_numpy(bool) & person.notna().to_numpy()]
     is_session = (kind == _SESSION).fillna(False).to_numpy(bool) & person.notna().to_numpy()
@@ -251,12 +251,37 @@ def exclude_touches(
     return tp.loc[~drop], _counts(rows)
 
 
+#: The touch columns the rules read (the merges change :data:`_MERGED` of them); the
+#: other columns of a touch are carried along untouched.
+_RULE_INPUTS = frozenset(
+    (TS, TOUCH_TYPE, PERSON_ID, CHANNEL, PLATFORM, CAMPAIGN, "traffic_medium", "session_id")
+    + ("page", "host", *CLICK_ID_TYPES)
+)
+_MERGED = (PLATFORM, CAMPAIGN)
+
+
 def apply_journey_rules(
     touchpoints: pd.DataFrame,
     conversions: pd.DataFrame,
     rules: JourneyRules | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Merges, then exclusions; returns the touches and one counts frame (RULE_COLUMNS)."""
-    tp, merged = merge_interactions(touchpoints, rules)
-    tp, excluded = exclude_touches(tp, conversions, rules)
+    """Merges, then exclusions; returns the touches and one counts frame (RULE_COLUMNS).
+
+    The same touches as :func:`merge_interactions` then :func:`exclude_touches` on the
+    whole table, but the rules run on the columns they read (:data:`_RULE_INPUTS`) and
+    the wide table is cut once, at the end: each cut of a wide table of Arrow strings
+    costs a take per column.
+    """
+    narrow = touchpoints[[c for c in touchpoints.columns if c in _RULE_INPUTS]]
+    narrow.index = pd.RangeIndex(len(narrow))  # labels = positions in ``touchpoints``
+    narrow, merged = merge_interactions(narrow, rules)
+    narrow, excluded = exclude_touches(narrow, conversions, rules)
+    kept = narrow.index.to_numpy()
+    if len(kept) == len(touchpoints):  # nothing left out (the rules keep the order)
+        tp = touchpoints.copy(deep=False)
+    else:
+        tp = touchpoints.iloc[kept]
+    for col in _MERGED:
+        if col in narrow.columns:
+            tp[col] = narrow[col].array
     return tp, pd.concat([merged, excluded], ignore_index=True)

@@ -178,6 +178,9 @@ def _exporter(show_code: bool, theme: str) -> Any:
         exclude_output_prompt=True,
         embed_images=True,
         theme=theme,
+        # the notebook is validated once, after every preprocessor, not after each of them:
+        # it was valid when written and only our own code changes it
+        optimistic_validation=True,
     )
     exporter.require_js_url = ""
     exporter.mathjax_url = ""
