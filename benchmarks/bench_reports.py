@@ -29,7 +29,9 @@ Writes JSON to ``benchmarks/results/``.
 Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs":
 idle (2026-12-03, load average 1.8 before, 1.1 after) report median 19.7 s, empty runs
 median 10.6 s, median ratio 2.09 (``--jobs 1``: 2.51). After the journey-rules and export
-changes of the same day, with other jobs on the machine: load average 2.3 before, 4.0 after,
+changes of the same day, near idle (load average 0.6 before, 2.3 after): report best 16.9 s,
+median 17.0 s, worst 22.7 s (30.8 CPU s), empty runs median 8.8 s, median ratio 2.01
+(``--jobs 1``: 2.55). With other jobs on the machine: load average 2.3 before, 4.0 after,
 report median 26.4 s (34.5 CPU s), empty runs median 9.8 s, median ratio 2.76 (``--jobs 1``:
 3.10); the code before those changes right after (load 3.7 / 3.7): median 24.9 s (32.7 CPU s),
 ratio 2.48; at load 9.4-9.7 the ratio was 2.65. The ratio grows with load (the reports need
