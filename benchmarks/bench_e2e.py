@@ -70,6 +70,16 @@ journeys 2.30 / 3.46 (the branch half done, run right after it at load 4.3-5.7: 
 CPU, the wall ratio meaningless as the load slowed the baseline). The 1.5x target is still not met: stitching (other branch) and
 the journey tables the baseline does not build.
 
+Last measured on the idle machine after merging this session's branches (2026-12-03
+22:24-22:26 UTC, load average 1.3-2.5; one run each): ``--rows 1000000 --repeat 5
+--stages`` baseline 0.35 s, project 0.54 s, **1.64x** (CPU 1.72x), peak 1.84x; stages
+CPU baseline / project: stitching 0.16 / 0.27, journeys 0.19 / 0.26, paths -- / 0.04,
+models 0.03 / 0.03. ``--rows 10000000 --repeat 3 --stages`` baseline 5.84 s, project
+9.30 s, **1.53x** (CPU 1.58x), peak 1.88x (the baseline's sparse identifier columns
+are now encoded without their nulls, so its peak fell); stages: stitching 2.75 /
+4.51, journeys 3.35 / 4.77, paths -- / 0.36, models 0.35 / 0.23. The 1.5x target:
+not met at 1M, at its edge at 10M.
+
 Measured before that on the idle machine (2026-12-03, merged main, the argsort baseline
 above, ``--repeat 5`` at 1M and ``--repeat 3`` at 10M, ``--stages``; load average 1.1-2.4):
 

@@ -35,6 +35,12 @@ baseline (wall and CPU), and the peak resident memory above the starting point
 of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
+Last measured on the idle machine after the merge (2026-12-03 22:24 UTC, load
+average 2.0-2.2, ``--rows 1000000 --repeat 3``): string input **3.06x** (CPU 3.61x),
+lexsort figure 1.29x (CPU 1.49x); categorical input **3.86x** (CPU 4.73x), lexsort
+figure 1.31x (CPU 1.53x). The 1.5x target is not met against the packed-sort
+baseline (which only groups: no lookback cuts, ids, paths or tables).
+
 Branch h2 (2026-12-03; 2 cores shared with other helpers' benchmarks): the changes
 of that branch (a counting sort for touches in time order, unit ids sorted as integer
 words, fewer row-long temporaries, no four-key lexsort for the journey order) help

@@ -32,6 +32,10 @@ prints the median of the per-round ratios, steadier on a shared, loaded machine.
 
 Last figures, ``--events 1000000 --files 90 --rounds 3`` (2.6 GB, 2-core machine):
 
+* 2026-12-03 22:30 UTC, idle (load average 1.2-2.0), main after the h3 changes:
+  3 alternating rounds, bare parse 10.4 s, reader 12.6 s (medians), median ratio
+  **1.27x wall, 1.23x CPU**; the first single run 1.65x (8.9 s against 14.7 s, the
+  first parse warming the page cache); target 1.2x not met;
 * 2026-12-03, idle (load average 1.1-2.0), main before the h3 changes: bare parse
   10.6 s, reader 17.4 s (medians), median ratio 1.64x wall, 1.42x CPU;
 * 2026-12-03 21:25 UTC, branch h3 (batch files parsed where they were read, ids

@@ -27,6 +27,10 @@ average before and after is printed: on a shared machine, quote it with the timi
 Writes JSON to ``benchmarks/results/``.
 
 Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs":
+last, idle, after this session's merge (2026-12-03 22:27 UTC, load average 1.1 before,
+1.2 after): report best 13.0 s, median 14.6 s, worst 14.7 s (27.4 CPU s), ``--jobs 1``
+median 20.9 s; empty runs best 7.3 s, median 11.7 s, worst 13.6 s; median ratio 1.35
+(``--jobs 1``: 1.91; best against best 1.78): both targets met on this run. Earlier,
 idle (2026-12-03, load average 1.8 before, 1.1 after) report median 19.7 s, empty runs
 median 10.6 s, median ratio 2.09 (``--jobs 1``: 2.51). After the journey-rules and export
 changes of the same day, near idle (load average 0.6 before, 2.3 after): report best 16.9 s,

@@ -59,7 +59,13 @@ data (peak resident size, reset after synthesis, minus the resident size before
 the run). Results go to
 ``benchmarks/results/bench_stitching.json`` (git-ignored).
 
-Last measured on branch h1 (2026-12-03, 2 cores shared with up to three other
+Last measured on the idle machine after the merge (2026-12-03 22:24-22:27 UTC, load
+average 1.1-2.2): ``--rows 1000000 --repeat 5`` baseline 0.14 s (+30 MB), stitch
+0.26 s (+69 MB), **1.72x** (CPU 1.72x); ``--rows 10000000 --repeat 3`` baseline
+2.40 s (+443 MB), stitch 4.10 s (+570 MB), **1.70x** (CPU 1.70x); 0 hash collisions.
+The 1.5x target is not met.
+
+Earlier, on branch h1 (2026-12-03, 2 cores shared with up to three other
 helpers' jobs: load average 4-10, so wall figures move by 2x between runs),
 ``python benchmarks/bench_stitching.py --rows N --repeat R``; peak is the extra
 resident memory of one run in a fresh interpreter:
