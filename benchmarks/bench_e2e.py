@@ -77,8 +77,10 @@ CPU baseline / project: stitching 0.16 / 0.27, journeys 0.19 / 0.26, paths -- / 
 models 0.03 / 0.03. ``--rows 10000000 --repeat 3 --stages`` baseline 5.84 s, project
 9.30 s, **1.53x** (CPU 1.58x), peak 1.88x (the baseline's sparse identifier columns
 are now encoded without their nulls, so its peak fell); stages: stitching 2.75 /
-4.51, journeys 3.35 / 4.77, paths -- / 0.36, models 0.35 / 0.23. The 1.5x target:
-not met at 1M, at its edge at 10M.
+4.51, journeys 3.35 / 4.77, paths -- / 0.36, models 0.35 / 0.23. Run again right
+after (22:34 UTC, load 1.1-1.2): 10M **1.42x** (CPU 1.48x; 4.93 s against 6.84 s),
+peak 1.92x; 1M ``--repeat 7`` 1.63x (CPU 1.68x). The 1.5x target: not met at 1M
+(1.63-1.64x), at its edge at 10M (1.42-1.53x).
 
 Measured before that on the idle machine (2026-12-03, merged main, the argsort baseline
 above, ``--repeat 5`` at 1M and ``--repeat 3`` at 10M, ``--stages``; load average 1.1-2.4):
