@@ -136,10 +136,10 @@ def _hash_block(size: np.ndarray, words: np.ndarray, out: np.ndarray, out2: np.n
     least = int(n_words.min(initial=words.shape[1], where=~empty))
     h1 = out
     np.multiply(size.astype(np.uint64) + np.uint64(1), _K_LEN, out=h1)  # "" hashes to non-zero
-    lanes: list[tuple[np.ndarray, np.uint64]] = [(h1, _K_WORD)]
+    lanes: list[tuple[np.ndarray, np.uint64, np.uint64]] = [(h1, _K_WORD, np.uint64(31))]
     if out2 is not None:
         np.multiply(size.astype(np.uint64) + np.uint64(3), _K2_LEN, out=out2)
-        lanes.append((out2, _K2_WORD))
+        lanes.append((out2, _K2_WORD, np.uint64(29)))
     tmp = np.empty(len(h1), dtype=np.uint64)
     for k in range(words.shape[1]):
         word = words[:, k]
@@ -148,8 +148,7 @@ def _hash_block(size: np.ndarray, words: np.ndarray, out: np.ndarray, out2: np.n
         np.bitwise_xor(h1, word, out=h1)
         if out2 is not None:
             np.add(out2, word, out=out2)
-        for h, k_word in lanes:
-            shift = np.uint64(31) if h is h1 else np.uint64(29)
+        for h, k_word, shift in lanes:
             np.multiply(h, k_word, out=h, where=mask)
             np.right_shift(h, shift, out=tmp, where=mask)
             np.bitwise_xor(h, tmp, out=h, where=mask)

@@ -107,6 +107,8 @@ def _byte_order(ids: pa.Array) -> np.ndarray:
     ids). Other ids are sorted by Arrow.
     """
     n = len(ids)
+    if not pa.types.is_large_string(ids.type):  # (UnitCodes ids are large_string)
+        return pc.array_sort_indices(ids).to_numpy()
     offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64, count=n + 1, offset=ids.offset * 8)
     width = int(offsets[1] - offsets[0])
     fits = ids.null_count == 0 and 0 < width <= _MAX_WORD_WIDTH

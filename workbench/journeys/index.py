@@ -167,7 +167,7 @@ class UnitTimeIndex:
 
 
 def _private_groupsort() -> Any:
-    """The private ``pandas._libs.algos.groupsort_indexer`` when it behaves as this module expects, else ``None``.
+    """``pandas._libs.algos.groupsort_indexer`` if it behaves as expected, else ``None``.
 
     A private pandas function: it is checked once on a tiny input (order and
     counts, the count of ``-1`` codes first), so a moved, renamed or changed
@@ -180,7 +180,7 @@ def _private_groupsort() -> Any:
         ok = list(np.asarray(order)) == [1, 3, 0, 2] and list(np.asarray(counts)) == [0, 2, 2]
     except Exception:  # pragma: no cover - private pandas function moved or changed
         return None
-    return groupsort if ok else None  # pragma: no branch
+    return groupsort if ok else None
 
 
 #: A stable counting sort of codes in ``[0, n)``: ``(order, counts)``, or ``None``.

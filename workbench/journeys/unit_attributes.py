@@ -52,7 +52,7 @@ def unit_table(
     if unit == "person" and ACCOUNT_ID in touchpoints.columns:
         p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
         p_codes = idx.codes_at(p)
-        last = np.r_[p_codes[1:] != p_codes[:-1], True] if len(p) else p_codes > 0
+        last = np.r_[p_codes[1:] != p_codes[:-1], True] if len(p) else np.zeros(0, bool)
         p, p_codes = p[last], p_codes[last]  # each unit's last touch with an account
         acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(p_codes)
         out = out.combine_first(acc.to_frame(ACCOUNT_ID))

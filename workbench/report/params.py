@@ -26,6 +26,7 @@ import datetime as _dt
 import difflib
 import io
 import math
+import stat
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -134,14 +135,14 @@ def read_parameters(notebook_path: str | Path) -> list[Param]:
         cells, or a declaration in that cell is malformed.
     """
     path = Path(notebook_path)
-    if not path.is_file():
-        raise ValidationError(f"notebook {str(path)!r} does not exist")
     try:
         st = path.stat()
     except OSError:
         st = None
-    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size) if st is not None else None
-    if key is not None and key in _READ:
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise ValidationError(f"notebook {str(path)!r} does not exist")
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    if key in _READ:
         return copy.deepcopy(_READ[key])  # a default may be a list: each caller its own
     try:
         nb = nbformat.read(path, as_version=4)
@@ -149,10 +150,9 @@ def read_parameters(notebook_path: str | Path) -> list[Param]:
         raise ValidationError(f"{path}: not a readable notebook ({exc})") from None
     index = find_parameters_cell(nb, str(path))
     params = parse_parameters_source(nb.cells[index].source, where=f"{path} (cell {index + 1})")
-    if key is not None:
-        if len(_READ) >= _READ_MAX:
-            _READ.clear()
-        _READ[key] = copy.deepcopy(params)
+    if len(_READ) >= _READ_MAX:
+        _READ.clear()
+    _READ[key] = copy.deepcopy(params)
     return params
 
 
