@@ -197,7 +197,13 @@ def apply_limits(
     limits: Mapping[str, Mapping[str, int]],
     n_nodes: int,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Mark identifiers linked to more distinct identifiers of a type than allowed."""
+    """Mark identifiers linked to more distinct identifiers of a type than allowed.
+
+    The edges between two types are picked out once for both directions (``T -> O``
+    and ``O -> T`` limits); per limit, only nodes with more edges than the limit,
+    and (limits of one or more) more than one distinct partner, have their
+    distinct partners counted (:func:`_over_limit`).
+    """
     shared = np.zeros(n_nodes, dtype=bool)
     rows: list[pd.DataFrame] = []
     if len(a) == 0:
@@ -206,6 +212,7 @@ def apply_limits(
     pair = node_type[a].astype(np.int32) * k + node_type[b]
     present = np.bincount(pair, minlength=k * k)  # edges per type pair: absent pairs cost nothing
     index = {t: i for i, t in enumerate(types)}
+    between: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for id_type, inner in sorted(limits.items()):
         for other, limit in sorted(inner.items()):
             if id_type not in index or other not in index or id_type == other:
@@ -213,26 +220,22 @@ def apply_limits(
             t, o = index[id_type], index[other]
             if not (present[t * k + o] or present[o * k + t]):
                 continue
-            fwd = pair == t * k + o
-            rev = pair == o * k + t
-            x = np.concatenate([a[fwd], b[rev]]).astype(np.int64, copy=False)
-            y = np.concatenate([b[fwd], a[rev]]).astype(np.int64, copy=False)
-            # a node with at most ``limit`` edges (repeats included) cannot be over it:
-            # only the edges of the others are de-duplicated
-            cand = np.bincount(x, minlength=n_nodes)[x] > limit
-            x, y = x[cand], y[cand]
-            distinct = pd.unique(x * np.int64(n_nodes) + y) // np.int64(n_nodes)
-            counts = np.bincount(distinct, minlength=n_nodes)  # distinct partners per node
-            over = np.flatnonzero(counts > limit)
+            if (t, o) not in between:  # the edges of the two types, type-t side first
+                fwd = pair == t * k + o
+                rev = pair == o * k + t
+                x = np.concatenate([a[fwd], b[rev]]).astype(np.int64, copy=False)
+                y = np.concatenate([b[fwd], a[rev]]).astype(np.int64, copy=False)
+                between[(t, o)], between[(o, t)] = (x, y), (y, x)
+            over, linked = _over_limit(*between[(t, o)], limit)
             if len(over):
                 shared[over] = True
                 rows.append(
                     pd.DataFrame(
                         {
-                            "node": over.astype(np.int64),
+                            "node": over,
                             "id_type": id_type,
                             "other_type": other,
-                            "linked": counts[over].astype(np.int64),
+                            "linked": linked,
                             "limit": np.int64(limit),
                             "block": np.int64(len(rows)),  # one block per limit, in order
                         }
@@ -244,3 +247,38 @@ def apply_limits(
     detail["id_type"] = detail["id_type"].astype("string")
     detail["other_type"] = detail["other_type"].astype("string")
     return shared, detail
+
+
+def _over_limit(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``x`` with edges to more than ``limit`` distinct ``y``, ascending; their counts.
+
+    Only some nodes have their distinct partners counted (``pd.unique`` of their
+    edges): for a limit of one or more, not a node whose edges all lead to one
+    partner (a partner per node is scattered, any of its own, and compared with
+    every edge's), so with a limit of one the rest are over it and only their
+    counts are left to take; for a larger limit, not a node with at most
+    ``limit`` edges (repeats included) either.
+    """
+    none = np.zeros(0, dtype=np.int64)
+    if len(x) == 0:
+        return none, none
+    lo = int(x.min())
+    local = x - lo  # node ids from 0: arrays over the nodes present, not all nodes
+    size = int(local.max()) + 1
+    if limit >= 1:
+        partner = np.zeros(size, dtype=y.dtype)
+        partner[local] = y  # one of each node's own partners (whichever write lands)
+        several = np.zeros(size, dtype=bool)
+        several[local[y != partner[local]]] = True  # a second distinct partner
+        keep = several[local]
+        local, y = local[keep], y[keep]
+    if limit != 1 and len(local):
+        cand = np.bincount(local, minlength=size)[local] > limit
+        local, y = local[cand], y[cand]
+    if len(local) == 0:
+        return none, none
+    span = np.int64(int(y.max()) + 1)
+    distinct = pd.unique(local * span + y) // span
+    counts = np.bincount(distinct, minlength=size)  # distinct partners per node
+    over = np.flatnonzero(counts > limit)
+    return (over + lo).astype(np.int64), counts[over].astype(np.int64)
