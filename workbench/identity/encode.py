@@ -118,13 +118,19 @@ def encode_values(
     node = np.where(vcodes >= 0, vcodes + base, -1).astype(node_dtype)
     is_test = reason == REASON_CODE["test_id"]
 
+    # every value kept, in order (nothing blocked or merged by cleaning): node = base + code
+    same = len(vcodes) == len(values) and np.array_equal(vcodes, np.arange(len(values)))
+
     def gather(lookup: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
         # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
     out_codes, test_rows, internal_rows = [], [], []
     for codes in part_codes:
-        out_codes.append(gather(node, codes, -1))
+        if same:
+            out_codes.append(_shifted(codes, len(raw), base, node_dtype))
+        else:
+            out_codes.append(gather(node, codes, -1))
         test_rows.append(gather(is_test, codes, False) if is_test.any() else None)
         internal_rows.append(gather(internal, codes, False) if internal.any() else None)
     blocked = []
@@ -136,6 +142,19 @@ def encode_values(
     return EncodedValues(
         out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, kept_rows
     )
+
+
+def _shifted(codes: np.ndarray, missing: int, base: int, dtype: type[np.integer]) -> np.ndarray:
+    """``base + codes``, and ``-1`` where the code is ``missing``.
+
+    :func:`encode_values`' gather when a type's nodes are its values in order:
+    sequential arithmetic instead of a random gather (10M anonymous ids: ~18 ms
+    against ~60 ms of CPU).
+    """
+    out: np.ndarray = codes.astype(dtype)  # a copy (the codes are int32, as ``dtype`` mostly is)
+    out += dtype(base)
+    out[codes == missing] = -1
+    return out
 
 
 @functools.cache
