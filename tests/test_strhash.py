@@ -115,3 +115,21 @@ def test_codes_are_arrow_dictionary_codes(seed):
     codes, uniques = factorize_hashed(arr, missing=-1)
     np.testing.assert_array_equal(codes, want)
     assert uniques.equals(enc.chunk(0).dictionary)
+
+
+def test_unified_keeps_a_shared_dictionary_and_unifies_others():
+    # dictionary_encode of chunks gives each the final dictionary: nothing to unify
+    arr = pa.chunked_array([pa.array(["b", None]), pa.array(["a", "b"]), pa.array(["c"])])
+    encoded = pc.dictionary_encode(arr)
+    assert strhash.unified(encoded) is encoded
+    assert strhash.unified(encoded).equals(encoded.unify_dictionaries())
+    # chunks encoded apart hold their own dictionaries: they are unified
+    apart = pa.chunked_array([pc.dictionary_encode(c) for c in arr.chunks])
+    got = strhash.unified(apart)
+    assert got.equals(apart.unify_dictionaries())
+    assert [c.dictionary.to_pylist() for c in got.chunks] == [["b", "a", "c"]] * 3
+    # equal-looking dictionaries in different buffers are unified too (not assumed equal)
+    twins = pa.chunked_array([pc.dictionary_encode(pa.array(["x"])) for _ in range(2)])
+    assert strhash.unified(twins).equals(twins.unify_dictionaries())
+    single = pc.dictionary_encode(pa.chunked_array([pa.array(["x", "y"])]))
+    assert strhash.unified(single) is single

@@ -40,6 +40,7 @@ __all__ = [
     "factorize_hashed",
     "hash_lanes",
     "hash_strings",
+    "unified",
     "use_hashes",
 ]
 
@@ -225,6 +226,27 @@ def _hash(values: pa.Array | pa.ChunkedArray, second: bool) -> tuple[np.ndarray,
     return out, out2
 
 
+def _buffers(array: pa.Array) -> tuple[int, int, list[int | None]]:
+    """An array's length, offset and buffer addresses: equal ones mean the same data."""
+    return len(array), array.offset, [b.address if b is not None else None for b in array.buffers()]
+
+
+def unified(encoded: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``encoded.unify_dictionaries()``, skipped when the chunks hold one dictionary already.
+
+    ``pc.dictionary_encode`` of a ``ChunkedArray`` hashes every chunk into one memo
+    table and gives each chunk that final dictionary (the same buffers): unifying
+    then only compares them, ~0.14 s of CPU on 10M anonymous ids' hashes. Checked,
+    not assumed: chunks whose dictionaries are not the same buffers are unified.
+    """
+    chunks = encoded.chunks
+    if len(chunks) > 1:
+        first = _buffers(chunks[0].dictionary)
+        if any(_buffers(c.dictionary) != first for c in chunks[1:]):
+            return encoded.unify_dictionaries()
+    return encoded
+
+
 def _first_rows(codes: np.ndarray) -> np.ndarray:
     """Position of each code's first row (codes numbered in first-appearance order, -1 skipped)."""
     running = np.maximum.accumulate(codes)
@@ -285,7 +307,7 @@ def factorize_hashed(
     bounds = np.cumsum([0] + [len(c) for c in chunks])
     ints = [_as_integers(c, first[bounds[i] : bounds[i + 1]]) for i, c in enumerate(chunks)]
     del first
-    encoded = pc.dictionary_encode(pa.chunked_array(ints, type=pa.int64())).unify_dictionaries()
+    encoded = unified(pc.dictionary_encode(pa.chunked_array(ints, type=pa.int64())))
     n = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
     del ints, encoded

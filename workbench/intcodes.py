@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench._strhash import factorize_hashed, use_hashes
+from workbench._strhash import factorize_hashed, unified, use_hashes
 
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
@@ -51,7 +51,7 @@ def factorize_strings(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     data = _arrow_strings(values)
     if len(data) == 0 or data.num_chunks == 0:
         return np.zeros(len(values), dtype=np.int64), pd.Series([], dtype="string")
-    encoded = pc.dictionary_encode(data).unify_dictionaries()
+    encoded = unified(pc.dictionary_encode(data))
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
     codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64, copy=False)
@@ -175,7 +175,7 @@ def dictionary_codes(
     sparse = data.null_count > SPARSE_NULLS * len(data)
     valid = pc.is_valid(data) if sparse else None
     encoded = pc.dictionary_encode(data if valid is None else data.filter(valid))
-    encoded = encoded.unify_dictionaries()
+    encoded = unified(encoded)
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], data.type)
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
     fill = len(dictionary) if missing_last else -1
