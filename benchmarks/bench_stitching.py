@@ -65,6 +65,32 @@ average 1.1-2.2): ``--rows 1000000 --repeat 5`` baseline 0.14 s (+30 MB), stitch
 2.40 s (+443 MB), stitch 4.10 s (+570 MB), **1.70x** (CPU 1.70x); 0 hash collisions.
 The 1.5x target is not met.
 
+Issue 16 follow-up (branch h1, 2026-12-04 00:17-00:28 UTC; two cores shared with other
+helpers' jobs, load average 2.2-4.3, so every figure is inflated and noisy; the old code is
+main at 7e86413, run in turns with the new): ``--rows 1000000 --repeat 5`` old 1.92x (CPU
+1.88x) and 2.06x (CPU 1.73x), new 1.94x (CPU 1.89x) and 1.72x (CPU 1.76x);
+``--rows 10000000 --repeat 3`` old 2.02x (CPU 1.97x) and 1.87x (CPU 1.82x), new 1.70x (CPU
+1.66x; baseline 2.25 s +265 MB, stitch 4.17 s +447 MB) and 1.84x (CPU 1.56x). Old and new
+stitching and baselines in turns in one process (CPU medians): 10M, 3 rounds, load 3.4-3.7,
+stitch 5.61 -> 4.89 s, ratio 2.01x -> 1.57x (wall 2.02x -> 1.51x); 1M, 21 rounds, load
+2.2-3.4, 0.283 -> 0.265 s, ratio 1.95x -> 1.90x. The changes: per-type link limits pick a
+type pair's edges once for both directions and de-duplicate only nodes with a second
+distinct partner (10M: ~0.25 -> ~0.1 s); a type that keeps every value gets its node codes
+by arithmetic, not a gather (10M anonymous ids ~60 -> ~18 ms); no ``unify_dictionaries``
+after a ``dictionary_encode`` whose chunks share the dictionary already (10M anonymous ids'
+hashes ~0.14 s; :func:`workbench.intcodes.dictionary_codes` is the baseline's too, so it
+gains as well). What stitching still does beyond the baseline (CPU, from profiles at load
+1.3-3): at 10M, person ids (SHA-256, one call per person, 627k) 0.3-0.4 s, the exact
+check of the hashed codes (second hash lane, per-code compare, uniques) ~0.15 s, cleaning
+and blocking the distinct values ~0.15 s, link limits ~0.1 s, account ids per row (Arrow
+``take``) ~0.13 s, rows per person, people and identities tables ~0.1 s, diagnostics and
+link tables ~0.06 s; at 1M the same items cost ~25 ms (ids), ~25 ms (cleaning, 7 columns with values),
+~15 ms (output columns), ~12 ms (diagnostics, link tables), ~8 ms (limits) and ~8 ms
+(anchors, hex ids, distinct check) against a baseline of ~0.13 s. Hashing the ids on a
+second thread (overlapping the numpy / Arrow work after the anchors) and factorizing the
+biggest identifier type on a second thread gave nothing in wall time at load 3-4 (no free
+core) and cost ~10% more CPU; they are not used.
+
 Earlier, on branch h1 (2026-12-03, 2 cores shared with up to three other
 helpers' jobs: load average 4-10, so wall figures move by 2x between runs),
 ``python benchmarks/bench_stitching.py --rows N --repeat R``; peak is the extra
