@@ -170,7 +170,11 @@ SESSION_KEY_COLUMNS: tuple[str, ...] = (
 
 def user_key(events: pd.DataFrame) -> pd.Series:
     """Whose sessions each event belongs to: ``user_pseudo_id``, else ``"uid:" + user_id``."""
-    return events["user_pseudo_id"].fillna("uid:" + events["user_id"])
+    pseudo = events["user_pseudo_id"]
+    missing = pseudo.isna()
+    if not missing.any():  # the usual case: no text joined for every event
+        return pseudo
+    return pseudo.fillna("uid:" + events.loc[missing, "user_id"])
 
 
 def session_keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
@@ -615,8 +619,9 @@ def ga4_from_events(
         ],
         ignore_index=True,
     ).assign(**{SOURCE: source.name})
+    per_file = sessions[SOURCE_FILE].value_counts()  # one pass, not one per file
     for info in files:
-        info["sessions"] = int((sessions[SOURCE_FILE] == info["file"]).sum())
+        info["sessions"] = int(per_file.get(info["file"], 0))
     return finish(
         source,
         quarantine,
