@@ -32,9 +32,19 @@ prints the median of the per-round ratios, steadier on a shared, loaded machine.
 
 Last figures, ``--events 1000000 --files 90 --rounds 3`` (2.6 GB, 2-core machine):
 
+* 2026-12-04 00:50-00:53 UTC, load average 0.1-1.9, branch h2 (line hashes by XXH3
+  instead of ``hash()``, sessions per file in one count, the landing page factorized
+  once, privacy scrubbing skips columns without candidate bytes): bare parse 8.1 s,
+  reader 10.1 s (medians), median ratio **1.32x wall, 1.31x CPU** (single run 1.25x);
+  the code before, run right after: bare 8.7 s, reader 11.9 s, 1.34x wall, 1.30x CPU
+  (single run 1.45x); after, again at 01:03 UTC (load 0.0-1.6): 1.29x wall, 1.26x
+  CPU (single run 1.11x). The same 90 files in one process with a warm-up read and 4
+  alternating rounds (load 1.9-2.2): after 1.17x wall, 1.18x CPU (bare 8.9 s, reader
+  10.2 s), before 1.29x / 1.26x (bare 9.0 s, reader 12.0 s): per-round ratios move by
+  about 0.1, so the 1.2x target is met only in that comparison;
 * 2026-12-03 22:30 UTC, idle (load average 1.2-2.0), main after the h3 changes:
   3 alternating rounds, bare parse 10.4 s, reader 12.6 s (medians), median ratio
-  **1.27x wall, 1.23x CPU**; the first single run 1.65x (8.9 s against 14.7 s, the
+  1.27x wall, 1.23x CPU; the first single run 1.65x (8.9 s against 14.7 s, the
   first parse warming the page cache); target 1.2x not met;
 * 2026-12-03, idle (load average 1.1-2.0), main before the h3 changes: bare parse
   10.6 s, reader 17.4 s (medians), median ratio 1.64x wall, 1.42x CPU;

@@ -20,7 +20,7 @@ import pytest
 
 from workbench.cli.main import main
 from workbench.identifiers import normalize_email, sha256_hex
-from workbench.ingest.privacy import hash_email_ids, scrub_text
+from workbench.ingest.privacy import hash_email_ids, scrub_text, scrub_values
 
 PEOPLE = 300
 SEED = 5
@@ -50,6 +50,21 @@ def test_emails_and_phones_in_urls_and_text_become_digests():
 def test_email_shaped_ids_are_hashed_like_emails():
     ids = pd.Series(["usr_1", " Ana@X.io ", None], dtype="string")
     assert hash_email_ids(ids).tolist()[:2] == ["usr_1", digest("ana@x.io")]
+
+
+def test_columns_without_candidate_bytes_are_skipped_and_others_are_not():
+    """The byte prefilter (``_may_match``) skips only columns that cannot match."""
+    digits = pd.Series(["1604.77-3:1604", None, "22.1"], dtype="string")
+    assert scrub_values(digits) is digits and hash_email_ids(digits) is digits
+    # one candidate in a later chunk, in a sliced column, behind a non-ASCII byte
+    two_chunks = pd.concat([digits, pd.Series(["x", "ana@x.io"], dtype="string")])
+    assert hash_email_ids(two_chunks).iloc[-1] == digest("ana@x.io")
+    assert scrub_values(two_chunks.iloc[3:]).iloc[-1] == digest("ana@x.io")
+    assert scrub_values(pd.Series(["0", "tel:+14155550123"], dtype="string")).iloc[1] == (
+        "tel:" + sha256_hex("+14155550123")
+    )
+    folded = pd.Series(["1", "ſms-TEL:+14155550123"], dtype="string")  # long s: a case fold of s
+    assert scrub_values(folded).tolist() == [scrub_text(v) for v in folded]
 
 
 def _truth(sample: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

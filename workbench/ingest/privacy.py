@@ -15,7 +15,10 @@ reader returns, and :class:`workbench.ingest.quarantine.Quarantine` on the value
 keeps, so no raw e-mail or phone reaches ``data/processed/``.
 
 Candidates are found with one RE2 scan (pyarrow) of each column's distinct
-values; only matching distinct values are rewritten in Python.
+values; only matching distinct values are rewritten in Python. A column whose
+text holds none of the bytes a candidate needs (e.g. no ``@`` for an e-mail
+identifier) is left as it is after one scan of its bytes, without hashing its
+values (GA4 session and pseudonymous ids: a tenth of the time).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_plus
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,6 +48,9 @@ _PHONE_TEXT = re.compile(
 )
 #: Values worth a closer look (RE2): an ``@``, a ``+`` or ``(`` (phones), a phone-ish word.
 _CANDIDATE = r"[@+(]|%40|(?i:phone|tel|mobile|cell|sms|whatsapp)"
+#: Every text matching :data:`_CANDIDATE` holds one of these bytes (each word an ``e``
+#: or an ``s``) or a non-ASCII byte (RE2's case folding maps some to ASCII letters).
+_CANDIDATE_BYTES = b"@+(%eEsS"
 _EMAIL_ID = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
 _IDENTIFIERS = (
     "user_id",
@@ -91,13 +98,36 @@ def scrub_text(text: str, *, region: str = "US") -> str:
     return _PHONE_TEXT.sub(lambda m: _phone_digest(m.group(0), region), out)
 
 
-def _rewrite(values: pd.Series, pattern: str, func: Callable[[str], str]) -> pd.Series:
+def _may_match(arr: pa.Array | pa.ChunkedArray, needs: bytes) -> bool:
+    """Whether some text of ``arr`` (``large_string``) holds a byte of ``needs`` or a non-ASCII byte.
+
+    One pass over the text bytes (:meth:`bytes.translate`), several times faster
+    than hashing the values; missing values may be counted (then True: only slower).
+    """
+    others = bytes(sorted(set(range(128)) - set(needs)))
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        _, offsets, data = chunk.buffers()
+        if not len(chunk) or data is None:
+            continue
+        ends = np.frombuffer(offsets, dtype=np.int64)[[chunk.offset, chunk.offset + len(chunk)]]
+        if bytes(memoryview(data)[int(ends[0]) : int(ends[1])]).translate(None, others):
+            return True
+    return False
+
+
+def _rewrite(
+    values: pd.Series, pattern: str, func: Callable[[str], str], needs: bytes | None = None
+) -> pd.Series:
     """``values`` with every distinct value matching ``pattern`` (RE2) replaced by ``func``.
 
     The scan runs on the distinct values (pyarrow), so a column without any
     candidate costs one hash pass; matches are rewritten once per distinct value.
+    ``needs``: bytes of which every match holds one (or a non-ASCII byte); a column
+    without any (:func:`_may_match`) is returned as it is, without that hash pass.
     """
     arr = pa.array(values.astype("string").array, type=pa.large_string())
+    if needs is not None and not _may_match(arr, needs):
+        return values
     uniques = pc.unique(arr)
     hits = uniques.filter(pc.fill_null(pc.match_substring_regex(uniques, pattern), False))
     if not len(hits):
@@ -115,7 +145,7 @@ def _rewrite(values: pd.Series, pattern: str, func: Callable[[str], str]) -> pd.
 
 def scrub_values(values: pd.Series, *, region: str = "US") -> pd.Series:
     """:func:`scrub_text` of every text value (values without a candidate untouched, fast)."""
-    return _rewrite(values, _CANDIDATE, lambda v: scrub_text(v, region=region))
+    return _rewrite(values, _CANDIDATE, lambda v: scrub_text(v, region=region), _CANDIDATE_BYTES)
 
 
 def hash_email_ids(values: pd.Series) -> pd.Series:
@@ -125,7 +155,7 @@ def hash_email_ids(values: pd.Series) -> pd.Series:
         hashed = normalize_email(pd.Series([value], dtype="string")).iloc[0]
         return str(hashed) if pd.notna(hashed) else value
 
-    return _rewrite(values, _EMAIL_ID, digest)
+    return _rewrite(values, _EMAIL_ID, digest, b"@")
 
 
 def scrub_frame(

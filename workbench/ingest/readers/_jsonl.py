@@ -21,7 +21,7 @@ paths run only when a file needs them:
   modes are cast to the last mode's schema before they are joined.
 * **Duplicate lines** (byte-identical) in a file are quarantined as
   ``"duplicate event"`` naming the line they repeat; identity is judged by a
-  64-bit hash of the line. The hashes of the kept lines are returned so the
+  64-bit hash (XXH3) of the line. The hashes of the kept lines are returned so the
   reader can drop repeats across files the same way (:func:`mark_duplicates`).
 
 Line numbers are 1-based physical lines of the (decompressed) file.
@@ -43,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
+from xxhash import xxh3_64_intdigest
 
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._damage import quarantine_damage, read_raw, truncation_damage
@@ -462,13 +463,17 @@ def _suspect_lines(
 def _line_hashes(body: Body, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each line's bytes (for finding identical lines).
 
-    Hashes zero-copy slices of ``body`` (CPython's bytes hash of a read-only
-    buffer); the iteration runs in C (``map``), not in Python bytecode.
+    XXH3 (:func:`xxhash.xxh3_64_intdigest`) of zero-copy slices of ``body``; the
+    iteration runs in C (``map``), not in Python bytecode. CPython's own bytes
+    hash (SipHash) took about 3.5 times as long on GA4 lines (~2.5 KB each):
+    1.35 s against 0.38 s of CPU per million lines; a vectorized numpy hash of
+    every byte, or of sampled words plus an exact check, was slower still.
     """
     view = memoryview(body)
     spans = map(slice, starts.tolist(), ends.tolist())
-    hashes = np.fromiter(map(hash, map(view.__getitem__, spans)), dtype=np.int64, count=len(ends))
-    return hashes.view(np.uint64)
+    return np.fromiter(
+        map(xxh3_64_intdigest, map(view.__getitem__, spans)), dtype=np.uint64, count=len(ends)
+    )
 
 
 def bad_line_value(detail: str, line: bytes | memoryview) -> str:

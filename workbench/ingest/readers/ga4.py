@@ -170,7 +170,11 @@ SESSION_KEY_COLUMNS: tuple[str, ...] = (
 
 def user_key(events: pd.DataFrame) -> pd.Series:
     """Whose sessions each event belongs to: ``user_pseudo_id``, else ``"uid:" + user_id``."""
-    return events["user_pseudo_id"].fillna("uid:" + events["user_id"])
+    pseudo = events["user_pseudo_id"]
+    missing = pseudo.isna()
+    if not missing.any():  # the usual case: no text joined for every event
+        return pseudo
+    return pseudo.fillna("uid:" + events.loc[missing, "user_id"])
 
 
 def session_keys(events: pd.DataFrame, timeout_minutes: float) -> tuple[pd.Series, int]:
@@ -214,15 +218,26 @@ def _pick_triple(levels: list[tuple[pd.Series, pd.Series, pd.Series]]) -> list[p
     return out
 
 
-def _per_url(parse: Callable[[pd.Series], _T], urls: pd.Series) -> _T:
+def _distinct_urls(urls: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each URL's place among the distinct URLs (missing: the last place), and those URLs + NA."""
+    codes, uniques = pd.factorize(urls)
+    distinct = pd.Series(uniques, dtype=urls.dtype)
+    at = np.where(codes < 0, len(distinct), codes)
+    return at, pd.concat([distinct, pd.Series([pd.NA], dtype=urls.dtype)], ignore_index=True)
+
+
+def _per_url(
+    parse: Callable[[pd.Series], _T],
+    urls: pd.Series,
+    distinct: tuple[np.ndarray, pd.Series] | None = None,
+) -> _T:
     """``parse(urls)`` for a value-by-value ``parse``, run once per distinct URL.
 
     Landing pages and page views repeat the same URLs many times over.
+    ``distinct``: :func:`_distinct_urls` of ``urls``, when several parses share it.
     """
-    codes, uniques = pd.factorize(urls)
-    distinct = pd.Series(uniques, dtype=urls.dtype)
-    parsed = parse(pd.concat([distinct, pd.Series([pd.NA], dtype=urls.dtype)], ignore_index=True))
-    out = parsed.iloc[np.where(codes < 0, len(distinct), codes)]
+    at, values = distinct if distinct is not None else _distinct_urls(urls)
+    out = parse(values).iloc[at]
     out.index = urls.index
     return out
 
@@ -288,7 +303,8 @@ def _sessions(
     starts = np.flatnonzero(np.r_[True, session_pos[1:] != session_pos[:-1]])
     s.insert(0, "session_id", session_ids.iloc[starts].reset_index(drop=True))
     landing = s["page_location"]
-    utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing) for k in _UTM]
+    pages = _distinct_urls(landing)  # factorized once for the five parses of the landing page
+    utm = [_per_url(lambda u, k=k: url_param(u, f"utm_{k}"), landing, pages) for k in _UTM]
     cts = "collected_traffic_source."
     lc = "last_click."
     src, med, camp = _pick_triple(
@@ -321,7 +337,7 @@ def _sessions(
                 _informative(s[lc + "cross_channel_campaign.default_channel_group"])
             ),
             "session_id": s["session_id"],
-            "page": _per_url(url_path, landing).fillna(s["firebase_screen_class"]),
+            "page": _per_url(url_path, landing, pages).fillna(s["firebase_screen_class"]),
             "event_name": "session_start",
             "device_category": s["device.category"],
             "anonymous_id": s["user_pseudo_id"],
@@ -330,7 +346,7 @@ def _sessions(
             SOURCE_ROW: s[SOURCE_ROW],
         }
     )
-    clicks = _per_url(click_ids, landing)
+    clicks = _per_url(click_ids, landing, pages)
     clicks["gclid"] = clean_ids(s[cts + "gclid"]).fillna(clicks["gclid"])
     out[list(CLICK_ID_TYPES)] = clicks[list(CLICK_ID_TYPES)]
     for name, col in _FIRST_TOUCH.items():
@@ -615,8 +631,9 @@ def ga4_from_events(
         ],
         ignore_index=True,
     ).assign(**{SOURCE: source.name})
+    per_file = sessions[SOURCE_FILE].value_counts()  # one pass, not one per file
     for info in files:
-        info["sessions"] = int((sessions[SOURCE_FILE] == info["file"]).sum())
+        info["sessions"] = int(per_file.get(info["file"], 0))
     return finish(
         source,
         quarantine,
