@@ -149,12 +149,14 @@ import gc
 import time
 import warnings
 
+import bench_journeys
 import bench_stitching
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from _common import alternating, measure_peak_rss
+from bench_journeys import check_lean, ts_us
 from bench_stitching import _arrow, synthesize
 
 from workbench.attribution import attribute, paths_from_journeys
@@ -234,45 +236,25 @@ def lean_people(data: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
     return people_tp.astype(np.int64), people_cv.astype(np.int64)
 
 
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenated ``arange(lo[i], hi[i])`` and the path index of each element."""
-    n = hi - lo
-    path = np.repeat(np.arange(len(n)), n)
-    start = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
-    return start + np.arange(int(n.sum())), path
+def lean_journeys(
+    data: dict[str, pd.DataFrame], person_tp: np.ndarray, person_cv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Touch rows, journey index per touch, journey lengths, converted flags, days.
 
-
-def lean_journeys(data, person_tp, person_cv):
-    """Touch indices (sorted order), path index per touch, path lengths, converted flags."""
-    ts = data["touchpoints"]["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
-    cts = data["conversions"]["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
-    # one stable argsort of the packed (person, millisecond) key: 2-3x faster than
-    # np.lexsort((ts, person)) (measured at 1M and 10M, same order)
-    origin = ts.min() - DAY_US * LOOKBACK_DAYS
-    tok = np.flatnonzero(person_tp >= 0)
-    packed = (person_tp[tok] << 40) | (ts[tok] - origin) // 1000
-    sort = np.argsort(packed, kind="stable")
-    order, key = tok[sort], packed[sort]
-    cok = np.flatnonzero(person_cv >= 0)
-    corder = cok[np.argsort((person_cv[cok] << 40) | (cts[cok] - origin) // 1000, kind="stable")]
-    cp, ct = person_cv[corder], cts[corder] - ts.min() + DAY_US * LOOKBACK_DAYS
-    hi = np.searchsorted(key, (cp << 40) | (ct // 1000), side="right")
-    lo = np.searchsorted(key, (cp << 40) | ((ct - DAY_US * LOOKBACK_DAYS) // 1000))
-    same = np.r_[False, cp[1:] == cp[:-1]]
-    lo = np.where(same, np.maximum(lo, np.r_[0, hi[:-1]]), lo)
-    hi = np.maximum(hi, lo)
-    # non-converting: people without a conversion, touches within the lookback of their last
-    sp = person_tp[order]
-    starts = np.flatnonzero(np.r_[True, sp[1:] != sp[:-1]])
-    ends = np.r_[starts[1:], len(sp)]
-    lonely = ~np.isin(sp[starts], cp)
-    n_hi = ends[lonely]
-    n_lo = np.searchsorted(key, key[n_hi - 1] - DAY_US * LOOKBACK_DAYS // 1000)
-    all_lo, all_hi = np.r_[lo, n_lo], np.r_[hi, n_hi]
-    at, path = _ranges(all_lo, all_hi)
-    converted = np.r_[np.ones(len(lo), bool), np.zeros(len(n_lo), bool)]
-    days = (ct.repeat(hi - lo) - (ts[order[at[: int((hi - lo).sum())]]] - ts.min() + 0)) / DAY_US
-    return order[at], path, all_hi - all_lo, converted, days
+    The journeys of ``build_journeys`` by :func:`bench_journeys.lean_journeys` (the
+    same function ``bench_journeys`` times); days to conversion of the converting
+    journeys' touches (they come first).
+    """
+    tp, cv = data["touchpoints"], data["conversions"]
+    ts, cts = ts_us(tp["ts"]), ts_us(cv["ts"])
+    ctype = pc.dictionary_encode(pa.array(cv["conversion_type"].array)).indices
+    lj = bench_journeys.lean_journeys(
+        person_tp, ts, person_cv, cts, ctype.to_numpy(zero_copy_only=False),
+        LOOKBACK_DAYS * DAY_US,
+    )  # fmt: skip
+    n_conv = int(lj.length[lj.converted].sum())
+    days = (lj.end_ts[lj.journey[:n_conv]] - ts[lj.rows[:n_conv]]) / DAY_US
+    return lj.rows, lj.journey, lj.length, lj.converted, days
 
 
 def lean_credits(channel: np.ndarray, path: np.ndarray, lengths: np.ndarray, converted, days):
@@ -354,6 +336,18 @@ def print_stages(n: int, data: dict[str, pd.DataFrame]) -> None:
         print(f"{n:>12,} {name:>9} stages CPU/wall s: {cells}")
 
 
+def check_journeys(n_rows: int = 20_000) -> None:
+    """The baseline's journeys are ``build_journeys``' on stitched rows (small, untimed).
+
+    :func:`bench_journeys.check_lean` on the stitched tables (touches in time
+    order, as here): the same touch rows per conversion and the same counts.
+    """
+    data = make_data(n_rows)
+    config = IdentityConfig(blocked_values=("guest",), test_ids=("test-user-001",))
+    res = stitch(data["touchpoints"], data["conversions"], data["links"], config)
+    check_lean(res.touchpoints, res.conversions, LOOKBACK_DAYS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
@@ -362,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", action="store_true", help="also one run timed per stage")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=TOUCHLESS_WARNING)  # the synthetic data has some
+    check_journeys()
     print(f"{'rows':>12} {'step':>9} {'seconds':>9} {'peak MB':>9}")
     for n in args.rows:
         data = make_data(n, args.seed)
