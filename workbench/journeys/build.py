@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
 from workbench.journeys.codes import (
+    RowSelection,
     take_coded,
     take_text,
     text_codes,
@@ -424,8 +425,9 @@ def build_journeys(
     at += np.arange(offsets[-1])
     src = orig[at]  # input rows of the touches
     del at
+    selection = RowSelection(src, len(touchpoints))  # the rows taken, for take_coded
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
-        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED, selection)
     else:
         level_txt = take_text(touchpoints[level_col], src)
         lab, lab_names = text_codes(level_txt, NOT_SET)
@@ -436,6 +438,7 @@ def build_journeys(
         level_txt = level_txt.filter(pa.array(k))
         lengths = np.bincount(jid, minlength=n_j)
         np.cumsum(lengths, out=offsets[1:])
+        selection = RowSelection(src, len(touchpoints))
     n_t = len(src)
     t_touch = t_all[src]
 
@@ -454,7 +457,7 @@ def build_journeys(
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
         if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
-            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET)
+            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET, selection)
             coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
             return taken
         return take_text(touchpoints[col], src)
