@@ -45,7 +45,7 @@ def test_take_coded_of_few_rows_encodes_only_those(kind):
     }[kind]
     rows = np.array([7, 1, 1, 4, 0, 5, 2, 2])
     selection = RowSelection(rows, len(column))
-    assert selection.selective
+    assert selection.selective and selection.distinct() == 6
     text, codes, names = take_coded(column, rows, "(missing)", selection)
     assert text.to_pylist() == take_text(column, rows).to_pylist()
     assert names[-1] == "(missing)" and len(set(names)) == len(names)

@@ -240,6 +240,10 @@ class RowSelection:
         assert self._at is not None
         return self._mask, self._at
 
+    def distinct(self) -> int:
+        """How many distinct rows ``rows`` holds."""
+        return int(self.parts()[0].true_count)
+
 
 #: Share of a column's rows below which :func:`take_coded` encodes only the taken rows.
 _SELECTIVE = 0.6
