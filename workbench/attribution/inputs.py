@@ -632,6 +632,8 @@ def _marker_index(
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
     if have_types and not use_ts[journey_of_path].all():
         is_marker = take(_isin(touches[touch_type], marker_types))
+        if not is_marker.any():  # no marker touch: every such journey keeps -1
+            return out
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
         first = np.where(first == big, -1, first)
