@@ -409,9 +409,16 @@ conversion_ts, lead_ts, opportunity_ts
             f"journey_touches: column {channel!r} must be a non-empty channel name; got "
             f"{_examples(touches, bad_chan, [journey_id, position, channel])}"
         )
-    pos_num = pd.to_numeric(touches[position], errors="coerce")
-    pos_arr = pos_num.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad_pos = ~np.isfinite(pos_arr) | (np.nan_to_num(pos_arr) != np.round(np.nan_to_num(pos_arr)))
+    pos_col = touches[position]
+    if pos_col.dtype.kind == "i" and isinstance(pos_col.dtype, np.dtype):  # whole, none missing
+        pos_arr = pos_col.to_numpy()
+        bad_pos = np.zeros(len(pos_arr), dtype=bool)
+    else:
+        pos_arr = pd.to_numeric(pos_col, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        finite = np.nan_to_num(pos_arr)
+        bad_pos = ~np.isfinite(pos_arr) | (finite != np.round(finite))
     if bad_pos.any():
         problems.append(
             f"journey_touches: column {position!r} must be an integer; got "
