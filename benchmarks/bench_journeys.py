@@ -368,17 +368,31 @@ def person_codes(touch_person: pd.Series, conv_person: pd.Series) -> tuple[np.nd
     """Integer person codes of both tables in one code space (``-1``: no person).
 
     A categorical's own codes (both tables share its categories, as stitching hands
-    them over), else one Arrow ``dictionary_encode`` over both tables' strings.
+    them over). Strings: the touches' ids dictionary-encoded in Arrow, the
+    conversions' ids looked up in that dictionary (``pc.index_in``), and the few not
+    found encoded after it -- one encoding of both tables together (chunks unified)
+    took twice as long at 1M touches.
     """
     if isinstance(touch_person.dtype, pd.CategoricalDtype):
         if touch_person.dtype != conv_person.dtype:
             raise ValueError("person_id: the two tables' categories differ")
         return touch_person.cat.codes.to_numpy(), conv_person.cat.codes.to_numpy()
-    chunks = [c for s in (touch_person, conv_person) for c in _arrow_chunks(s)]
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.large_string())).unify_dictionaries()
+    t_codes, names = _encode(pa.chunked_array(_arrow_chunks(touch_person), pa.large_string()))
+    conv = pa.chunked_array(_arrow_chunks(conv_person), pa.large_string())
+    c_codes = pc.fill_null(pc.index_in(conv, value_set=names), -1).to_numpy().astype(np.int64)
+    new = (c_codes < 0) & pc.is_valid(conv).to_numpy(zero_copy_only=False)
+    if new.any():  # people with conversions and no touch: codes after the touches' ones
+        c_codes[new] = len(names) + _encode(conv.filter(pa.array(new)))[0]
+    return t_codes, c_codes
+
+
+def _encode(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Arrow dictionary codes (``-1``: missing) and the dictionary of a string column."""
+    if not arr.num_chunks:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
+    enc = pc.dictionary_encode(arr).unify_dictionaries()
     idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    codes = pc.fill_null(idx, -1).to_numpy()
-    return codes[: len(touch_person)], codes[len(touch_person) :]
+    return pc.fill_null(idx, -1).to_numpy().astype(np.int64), enc.chunk(0).dictionary
 
 
 def _arrow_chunks(values: pd.Series) -> list[pa.Array]:
