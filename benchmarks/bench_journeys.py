@@ -246,36 +246,37 @@ class _Sorted:
     def __init__(self, codes: np.ndarray, ts: np.ndarray, n_codes: int) -> None:
         n = len(ts)
         self.tmin = int(ts.min(initial=0))
-        span_bits = int(ts.max(initial=0)) - self.tmin + 1
-        span_bits = span_bits.bit_length()
+        span_bits = (int(ts.max(initial=0)) - self.tmin + 1).bit_length()
         code_bits = int(n_codes).bit_length()
         pos_bits = max(1, (n - 1).bit_length())
+        shift, keys = max(0, span_bits + code_bits - 63), None
         if n < 2 or (ts[1:] >= ts[:-1]).all():  # time order (exports): counting sort by person
             order = _stable_code_sort(codes, n_codes)
         elif 63 - pos_bits - code_bits >= 16:  # one np.sort of (person, time bucket, row)
             shift = max(0, span_bits + code_bits + pos_bits - 63)
             packed = ts - self.tmin
             packed >>= shift
-            packed |= codes.astype(np.int64) << (span_bits - shift)
+            packed |= np.left_shift(codes, span_bits - shift, dtype=np.int64)
             packed <<= pos_bits
             packed |= np.arange(n)
             packed.sort()
             order = packed & ((1 << pos_bits) - 1)
-            packed >>= pos_bits
+            packed >>= pos_bits  # the (person, time bucket) keys, sorted: searched as they are
             tie = np.r_[False, packed[1:] == packed[:-1]]
             if tie.any():  # same person and time bucket: exact time, then row
                 sub = np.flatnonzero(tie | np.r_[tie[1:], False])
                 order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], packed[sub]))]
-            del packed
+            keys = packed
         else:
             order = np.lexsort((ts, codes))
-        self.order, self.ts, self.codes = order, ts[order], codes[order]
-        self.shift = max(0, span_bits + code_bits - 63)
-        self.bits = span_bits - self.shift
-        keys = self.ts - self.tmin
-        keys >>= self.shift
-        keys |= self.codes.astype(np.int64) << self.bits
+        self.order, self.ts = order, ts[order]
+        self.shift, self.bits = shift, span_bits - shift
+        if keys is None:
+            keys = self.ts - self.tmin
+            keys >>= self.shift
+            keys |= np.left_shift(codes[order], self.bits, dtype=np.int64)
         self.keys = keys
+        self.codes = keys >> self.bits
 
     def search(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
         """First sorted position of person ``codes`` with ts >= ``t``."""
