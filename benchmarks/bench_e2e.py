@@ -41,6 +41,24 @@ more run of each (``measure_peak_rss``: freed memory released and the kernel's
 high-water mark reset first; a sampled growth read ~0 for the baseline, whose
 arrays fit in memory the project had freed, and made the ratio meaningless).
 
+Branch h3 (2026-12-04): the journeys step of the baseline is now
+:func:`bench_journeys.lean_journeys`, shared with ``bench_journeys`` and checked
+against ``build_journeys`` before every run. The step before (a stable
+``np.argsort`` of packed (person, millisecond) keys -- numpy's timsort on int64 --
+windows at millisecond resolution, clipped at the previous conversion of any type)
+took 0.14-0.17 s CPU at 1M against 0.05-0.07 s now (a counting sort by person of
+the time-ordered touches), so the baseline is leaner and the ratio rose. Same
+session, 2 cores shared with other helpers (load average 3.9-4.6), ``--rows 1000000
+--repeat 7 --stages``: this script **2.35x** (CPU 2.24x; baseline 0.51 s, project
+1.20 s), peak 1.72x, stages CPU baseline / project: stitching 0.17 / 0.32, journeys
+0.07 / 0.24, paths -- / 0.03, models 0.03 / 0.03; run right after, the script before
+this change (old journeys step, this branch's workbench) 1.72x (CPU 1.77x), journeys
+stage 0.17 / 0.23. An earlier pair (load 3.3-4.3, ``--repeat 5``): 2.33x (CPU 2.22x)
+against 1.35x (CPU 1.55x). The project's ``build_journeys`` + ``paths_from_journeys``
+of this branch took 0.85-0.98x the CPU of the code before on the stitched 1M rows
+(``bench_journeys``' docstring). The 1.5x target is not met at 1M against this
+baseline; 10M was not rerun.
+
 Journeys stage after branch h2 (2026-12-03: counting sort of the time-ordered
 touches by unit, unit ids sorted as integer words, fewer row-long temporaries, a
 journey order without the four-key lexsort, the id hashing overlapped with the rest

@@ -53,7 +53,33 @@ the peak resident memory above the starting point of one more run of the baselin
 and of ``build_journeys``, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
 
-RESULTS_PLACEHOLDER
+Against the same-work baseline (branch h3, 2026-12-04; 2 cores shared with other
+helpers' benchmarks, so single figures move by +-0.5), ``--rows 1000000 --repeat 7``:
+at 00:17 UTC (load average 4.2-4.6) string input **2.70x** (CPU 2.58x), sort floor
+2.53x (CPU 2.31x), lexsort figure 1.29x (CPU 1.20x); categorical input **4.28x** (CPU
+4.43x), sort floor 3.88x (CPU 4.47x), lexsort figure 1.48x (CPU 1.45x). At 00:07 (load
+3.6-3.9; the string baseline then still encoded both tables' ids together, ~1.7x
+slower for that step): string 2.15x (CPU 2.28x), categorical 3.58x (CPU 3.59x).
+``--rows 10000000 --repeat 3`` at 00:19-00:24 (load 3.3-3.9): string **2.20x** (CPU
+1.97x), sort floor 1.86x (CPU 1.82x), lexsort figure 0.76x (CPU 0.99x); categorical
+**4.21x** (CPU 4.59x), sort floor 4.35x (CPU 5.39x), lexsort figure 1.11x (CPU 1.11x).
+At 00:08-00:13 (load 3.4-4.2, the baseline before its last two speed-ups: both
+tables' ids encoded together, the codes gathered and the keys built twice): string
+1.85x (CPU 1.95x), categorical 2.93x (CPU 3.61x).
+The 1.5x target is not met: ``build_journeys`` builds the ids, paths, touches and
+journeys tables that the baseline does not (profile at 1M, categorical, CPU: the
+touches' text columns and the journey ids ~150 ms of ~390 ms, the (unit, time) sort
+~70 ms, attributes and the journeys table ~60 ms). The changes of branch h3 to
+``build_journeys`` (channel and touch-type codes from the taken rows only, the
+excluded-touch count from the same row mask, no ``fill_null`` copy when nothing is
+missing) and ``paths_from_journeys`` (no float round trip of integer positions, no
+per-touch marker search without marker touches): CPU of the code before / after in
+one process, alternating, medians of 9 rounds, load 3.3-4.2 --
+``bench_e2e`` stitched rows 0.17-0.19 / 0.15-0.20 s (ratio of rounds 0.85-0.98),
+paths 0.026-0.034 / 0.021-0.030 s (0.74-0.86); this benchmark's string input
+0.48-0.60 / 0.42-0.57 s (0.92-0.98), categorical 0.34-0.49 / 0.30-0.46 s (0.82-0.97);
+paths 0.83-0.94. Same outputs (journeys, touches, excluded, every ``Paths`` array)
+on all three inputs, also with ``collapse_repeats`` and another path level.
 
 Figures before 2026-12-04 are against the grouping-only baseline, now the sort floor.
 
