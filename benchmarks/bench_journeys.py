@@ -89,48 +89,13 @@ lexsort figure 1.29x (CPU 1.49x); categorical input **3.86x** (CPU 4.73x), lexso
 figure 1.31x (CPU 1.53x). The 1.5x target is not met against the packed-sort
 baseline (which only groups: no lookback cuts, ids, paths or tables).
 
-Branch h2 (2026-12-03; 2 cores shared with other helpers' benchmarks): the changes
-of that branch (a counting sort for touches in time order, unit ids sorted as integer
-words, fewer row-long temporaries, no four-key lexsort for the journey order) help
-time-ordered exports most (``bench_e2e``: ``build_journeys`` 0.61-0.75x the CPU of
-the code before at 10M); this benchmark's touches are in random time order, so the
-(unit, time) sort stays the packed ``np.sort`` the baseline also does, and in one
-process, alternating with the code before, ``build_journeys`` took the same CPU at 1M
-within the noise (string 0.58 / 0.60 s, categorical 0.51-0.56 / 0.56-0.66 s before /
-after, load 3-6). ``--rows 10000000 --repeat 3`` (load 2.8-6.8, with an encoding
-thread since removed): string 2.81x (CPU 2.91x), lexsort figure 1.31x (CPU 1.30x);
-categorical 4.48x (CPU 5.49x), lexsort figure 1.26x (CPU 1.21x).
-The final code, ``--rows 1000000 --repeat 3`` (load 2.8-3.2): string 2.90x (CPU
-3.02x), lexsort figure 1.33x (CPU 1.52x); categorical 4.64x (CPU 4.83x), lexsort
-figure 1.54x (CPU 1.54x). The 1.5x target is not met against the packed-sort
-baseline: the gap is the output the baseline does not build (touches table, journey
-ids, paths). Not done: the touches' text columns as pandas Categoricals (measured
-upper bound, the columns not gathered at all: ~0.08 s of ~0.45 s at 1M here and
-~0.15 s of ~4.5 s at 10M in ``bench_e2e``; too little for the change of dtype every
-consumer would see).
-
-Measured before on the idle machine (2026-12-03, merged main, load average 2.1,
-``--rows 1000000 --repeat 3``): string input 5.22x (CPU 5.68x), lexsort figure 1.24x
-(CPU 1.48x); categorical input 4.59x (CPU 5.48x), lexsort figure 1.58x (CPU 1.86x).
-The 1.5x target is not met against the packed-sort baseline.
-
-Earlier the same day (branch h1, ``--rows 1000000`` then ``--rows 10000000``,
-``--repeat 3``, 2 cores shared with other jobs). Against the packed-sort baseline
-(wall, CPU): string input 6.02x (CPU 5.67x) at 1M, load average 0.9-1.3, and
-5.42x (CPU 4.40x) at 10M, load 2.2-4.7; categorical input 5.02x (CPU 5.40x) at
-1M and 10.68x (CPU 10.37x) at 10M. Second figure, against the lexsort baseline:
-string 1.69x (CPU 1.68x) at 1M and 1.17x (CPU 1.55x) at 10M; categorical 1.87x
-(CPU 1.88x) at 1M and 2.61x (CPU 2.19x) at 10M. Before this branch's changes
-(same session, same command, the main branch's build_journeys), packed-sort
-baseline: string 4.57x (CPU 4.57x) at 1M and 4.01x (CPU 4.68x) at 10M,
-categorical 5.56x (CPU 6.11x) and 11.52x (CPU 12.68x); lexsort figure: string
-2.57x (CPU 2.10x) and 2.99x (CPU 2.31x), categorical 2.07x (CPU 1.96x) and
-2.35x (CPU 2.25x), load 1.3-4.5. Earlier runs on load 4-8 gave lexsort
-figures of 1.64x and 1.81x at 10M after, 1.52x and 1.99x before: the ratios
-move by more than the changes between runs on this machine. Where the project's
-time goes: the output (the touches table, five string columns and the journey
-ids taken at ~30% of the rows, and the journeys table), then the (unit, time)
-sort, which at 10M allocates fresh memory that this VM faults in slowly.
+Earlier (2026-12-03, branches h1 and h2, 2 cores shared, load 0.9-6.8) against that
+baseline: 4.6-6.0x string and 5.0-5.6x categorical at 1M before h1, 2.9x / 4.6x after
+h2; the lexsort figure 1.2-2.6x. Where the project's time went then and now: the
+output (the touches' text columns and the journey ids, taken at ~30% of the rows,
+and the journeys table), then the (unit, time) sort. Not done: the touches' text
+columns as pandas Categoricals (upper bound, the columns not gathered at all: ~0.08
+s of ~0.45 s at 1M; too little for the change of dtype every consumer would see).
 """
 
 from __future__ import annotations
