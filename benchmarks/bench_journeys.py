@@ -1,18 +1,35 @@
 """Benchmark :func:`workbench.journeys.build.build_journeys` against a numpy baseline.
 
-The baseline is the leanest known way to do the grouping, written as plain
-numpy on the same rows in the same process: integer person codes, one
-``np.sort`` of int64 values packing (person code, time bucket, row) -- no
-argsort, no gather of keys -- and ``reduceat`` for each person's group (start,
-count, first and last time); printed ratios are project / baseline.
-``build_journeys`` additionally cuts a lookback window per conversion, builds
-stable ids, the ``" > "`` paths and both output tables.
+The baseline builds **the same journeys** in the leanest known way, as plain numpy
+on the same rows in the same process (:func:`baseline`, :func:`lean_journeys`):
+integer person codes (below); the touches sorted by (person, time, row) -- a
+stable counting sort by person when they come in time order (exports; pandas'
+Cython ``groupsort_indexer``), else one ``np.sort`` of int64 values packing
+(person code, time bucket, row), no argsort and no gather of keys, ties in a
+bucket put in time order; then one exact ``np.searchsorted`` per window bound:
+each conversion's touches with ``ts - lookback <= ts <= conversion ts`` after the
+person's previous conversion of the same type (zero-touch conversions kept), and
+for each person with touches and no conversion one journey of the touches within
+the lookback before their last touch. It returns, per journey touch, the input row
+and journey index, and per journey start, length, converted flag, conversion row
+and end time. It builds no ids, paths, strings or tables, and does not order the
+journeys by person id: the ratio project / baseline is the cost of those outputs
+and of any waste. :func:`check_baselines` proves the sameness before every run:
+on 20,000 rows (string and categorical person ids, times cut to whole hours so
+touches fall exactly on window bounds and share times) the baseline and
+``build_journeys`` give the same touch rows for every conversion, the same
+non-converting touches and the same counts of journeys, converting and zero-touch
+ones. ``bench_e2e`` times the same :func:`lean_journeys` as its journeys step.
 
-A second, clearly labelled figure is the ratio to the grouping issue 16
-prescribed, ``np.lexsort((ts, code))`` and ``reduceat`` (``lexsort base``): the
-lexsort is 1.7-3x slower than the packed sort at 1M rows, so this figure
-flatters the project. Both baselines are checked to give the same groups on a
-small data set before every run (:func:`check_baselines`).
+Until 2026-12-04 the baseline only grouped the touches per person (the packed sort
+and ``reduceat``: no windows, no conversions), less work than ``build_journeys``,
+so its ratio did not measure waste alone. That grouping is still printed, labelled
+``sort floor``, and so is the grouping issue 16 named, ``np.lexsort((ts, code))``
+and ``reduceat`` (``lexsort group``; 1.7-3x slower than the packed sort at 1M
+rows, so its figure flatters the project). Both floors are checked to give the
+same groups. On random-order touches the journeys cost the baseline little beyond
+the sort (the windows are binary searches of the conversions), so its time is
+close to the sort floor's.
 
 Two inputs, each against its own baseline (``--inputs``, both by default):
 
@@ -28,12 +45,43 @@ Run::
         [--repeat 5] [--lookback 90] [--inputs string categorical]
 
 (defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a
-year, so ``--lookback 365`` puts nearly every touch into a journey). Each baseline
-and ``build_journeys`` run in turns (order flipped each round) in the same process;
-prints median seconds, the median of the per-round ratios build_journeys /
-baseline (wall and CPU), and the peak resident memory above the starting point
-of one more run of each step, sampled every 5 ms with psutil (0 when psutil is
+year, so ``--lookback 365`` puts nearly every touch into a journey). The baseline,
+then each floor, and ``build_journeys`` run in turns (order flipped each round) in
+the same process; prints median seconds, the median of the per-round ratios
+build_journeys / baseline (wall and CPU), the same ratios to the two floors, and
+the peak resident memory above the starting point of one more run of the baseline
+and of ``build_journeys``, sampled every 5 ms with psutil (0 when psutil is
 missing); writes ``benchmarks/results/bench_journeys.json``.
+
+Against the same-work baseline (branch h3, 2026-12-04; 2 cores shared with other
+helpers' benchmarks, so single figures move by +-0.5), ``--rows 1000000 --repeat 7``:
+at 00:17 UTC (load average 4.2-4.6) string input **2.70x** (CPU 2.58x), sort floor
+2.53x (CPU 2.31x), lexsort figure 1.29x (CPU 1.20x); categorical input **4.28x** (CPU
+4.43x), sort floor 3.88x (CPU 4.47x), lexsort figure 1.48x (CPU 1.45x). At 00:07 (load
+3.6-3.9; the string baseline then still encoded both tables' ids together, ~1.7x
+slower for that step): string 2.15x (CPU 2.28x), categorical 3.58x (CPU 3.59x).
+``--rows 10000000 --repeat 3`` at 00:19-00:24 (load 3.3-3.9): string **2.20x** (CPU
+1.97x), sort floor 1.86x (CPU 1.82x), lexsort figure 0.76x (CPU 0.99x); categorical
+**4.21x** (CPU 4.59x), sort floor 4.35x (CPU 5.39x), lexsort figure 1.11x (CPU 1.11x).
+At 00:08-00:13 (load 3.4-4.2, the baseline before its last two speed-ups: both
+tables' ids encoded together, the codes gathered and the keys built twice): string
+1.85x (CPU 1.95x), categorical 2.93x (CPU 3.61x).
+The 1.5x target is not met: ``build_journeys`` builds the ids, paths, touches and
+journeys tables that the baseline does not (profile at 1M, categorical, CPU: the
+touches' text columns and the journey ids ~150 ms of ~390 ms, the (unit, time) sort
+~70 ms, attributes and the journeys table ~60 ms). The changes of branch h3 to
+``build_journeys`` (channel and touch-type codes from the taken rows only, the
+excluded-touch count from the same row mask, no ``fill_null`` copy when nothing is
+missing) and ``paths_from_journeys`` (no float round trip of integer positions, no
+per-touch marker search without marker touches): CPU of the code before / after in
+one process, alternating, medians of 9 rounds, load 3.3-4.2 --
+``bench_e2e`` stitched rows 0.17-0.19 / 0.15-0.20 s (ratio of rounds 0.85-0.98),
+paths 0.026-0.034 / 0.021-0.030 s (0.74-0.86); this benchmark's string input
+0.48-0.60 / 0.42-0.57 s (0.92-0.98), categorical 0.34-0.49 / 0.30-0.46 s (0.82-0.97);
+paths 0.83-0.94. Same outputs (journeys, touches, excluded, every ``Paths`` array)
+on all three inputs, also with ``collapse_repeats`` and another path level.
+
+Figures before 2026-12-04 are against the grouping-only baseline, now the sort floor.
 
 Last measured on the idle machine after the merge (2026-12-03 22:24 UTC, load
 average 2.0-2.2, ``--rows 1000000 --repeat 3``): string input **3.06x** (CPU 3.61x),
@@ -41,53 +89,19 @@ lexsort figure 1.29x (CPU 1.49x); categorical input **3.86x** (CPU 4.73x), lexso
 figure 1.31x (CPU 1.53x). The 1.5x target is not met against the packed-sort
 baseline (which only groups: no lookback cuts, ids, paths or tables).
 
-Branch h2 (2026-12-03; 2 cores shared with other helpers' benchmarks): the changes
-of that branch (a counting sort for touches in time order, unit ids sorted as integer
-words, fewer row-long temporaries, no four-key lexsort for the journey order) help
-time-ordered exports most (``bench_e2e``: ``build_journeys`` 0.61-0.75x the CPU of
-the code before at 10M); this benchmark's touches are in random time order, so the
-(unit, time) sort stays the packed ``np.sort`` the baseline also does, and in one
-process, alternating with the code before, ``build_journeys`` took the same CPU at 1M
-within the noise (string 0.58 / 0.60 s, categorical 0.51-0.56 / 0.56-0.66 s before /
-after, load 3-6). ``--rows 10000000 --repeat 3`` (load 2.8-6.8, with an encoding
-thread since removed): string 2.81x (CPU 2.91x), lexsort figure 1.31x (CPU 1.30x);
-categorical 4.48x (CPU 5.49x), lexsort figure 1.26x (CPU 1.21x).
-The final code, ``--rows 1000000 --repeat 3`` (load 2.8-3.2): string 2.90x (CPU
-3.02x), lexsort figure 1.33x (CPU 1.52x); categorical 4.64x (CPU 4.83x), lexsort
-figure 1.54x (CPU 1.54x). The 1.5x target is not met against the packed-sort
-baseline: the gap is the output the baseline does not build (touches table, journey
-ids, paths). Not done: the touches' text columns as pandas Categoricals (measured
-upper bound, the columns not gathered at all: ~0.08 s of ~0.45 s at 1M here and
-~0.15 s of ~4.5 s at 10M in ``bench_e2e``; too little for the change of dtype every
-consumer would see).
-
-Measured before on the idle machine (2026-12-03, merged main, load average 2.1,
-``--rows 1000000 --repeat 3``): string input 5.22x (CPU 5.68x), lexsort figure 1.24x
-(CPU 1.48x); categorical input 4.59x (CPU 5.48x), lexsort figure 1.58x (CPU 1.86x).
-The 1.5x target is not met against the packed-sort baseline.
-
-Earlier the same day (branch h1, ``--rows 1000000`` then ``--rows 10000000``,
-``--repeat 3``, 2 cores shared with other jobs). Against the packed-sort baseline
-(wall, CPU): string input 6.02x (CPU 5.67x) at 1M, load average 0.9-1.3, and
-5.42x (CPU 4.40x) at 10M, load 2.2-4.7; categorical input 5.02x (CPU 5.40x) at
-1M and 10.68x (CPU 10.37x) at 10M. Second figure, against the lexsort baseline:
-string 1.69x (CPU 1.68x) at 1M and 1.17x (CPU 1.55x) at 10M; categorical 1.87x
-(CPU 1.88x) at 1M and 2.61x (CPU 2.19x) at 10M. Before this branch's changes
-(same session, same command, the main branch's build_journeys), packed-sort
-baseline: string 4.57x (CPU 4.57x) at 1M and 4.01x (CPU 4.68x) at 10M,
-categorical 5.56x (CPU 6.11x) and 11.52x (CPU 12.68x); lexsort figure: string
-2.57x (CPU 2.10x) and 2.99x (CPU 2.31x), categorical 2.07x (CPU 1.96x) and
-2.35x (CPU 2.25x), load 1.3-4.5. Earlier runs on load 4-8 gave lexsort
-figures of 1.64x and 1.81x at 10M after, 1.52x and 1.99x before: the ratios
-move by more than the changes between runs on this machine. Where the project's
-time goes: the output (the touches table, five string columns and the journey
-ids taken at ~30% of the rows, and the journeys table), then the (unit, time)
-sort, which at 10M allocates fresh memory that this VM faults in slowly.
+Earlier (2026-12-03, branches h1 and h2, 2 cores shared, load 0.9-6.8) against that
+baseline: 4.6-6.0x string and 5.0-5.6x categorical at 1M before h1, 2.9x / 4.6x after
+h2; the lexsort figure 1.2-2.6x. Where the project's time went then and now: the
+output (the touches' text columns and the journey ids, taken at ~30% of the rows,
+and the journeys table), then the (unit, time) sort. Not done: the touches' text
+columns as pandas Categoricals (upper bound, the columns not gathered at all: ~0.08
+s of ~0.45 s at 1M; too little for the change of dtype every consumer would see).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -99,6 +113,7 @@ from workbench.intcodes import factorize_parts
 from workbench.journeys.build import build_journeys
 
 INPUTS = ("string", "categorical")
+DAY_US = 86_400 * 1_000_000
 
 CHANNELS = np.array(
     [
@@ -175,16 +190,223 @@ def as_categorical(
     return tp, cv
 
 
-def person_codes(person: pd.Series) -> np.ndarray:
-    """Integer person codes: a categorical's own codes, else Arrow ``dictionary_encode``."""
-    if isinstance(person.dtype, pd.CategoricalDtype):
-        return person.cat.codes.to_numpy()
-    arr = getattr(person.array, "_pa_array", None)
-    if arr is None:
-        arr = pa.chunked_array([pa.array(person.astype("string"))])
+# --- lean journeys: the same journey work as build_journeys, plain numpy ------------
+
+
+class LeanJourneys(NamedTuple):
+    """Journeys as flat arrays (:func:`lean_journeys`).
+
+    Attributes
+    ----------
+    rows : np.ndarray
+        Input touch row of every journey touch, journey by journey, in time order.
+    journey : np.ndarray
+        Journey index of every journey touch.
+    start, length : np.ndarray
+        Each journey's first position in ``rows`` and its touch count (0: zero-touch).
+    converted : np.ndarray
+        Whether the journey ends in a conversion; converting journeys come first.
+    conversion : np.ndarray
+        Conversion row of each journey (-1 for a non-converting one).
+    end_ts : np.ndarray
+        Conversion time, or the last touch's time for a non-converting journey (us).
+    """
+
+    rows: np.ndarray
+    journey: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    converted: np.ndarray
+    conversion: np.ndarray
+    end_ts: np.ndarray
+
+
+def _stable_code_sort(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` by a counting sort (pandas' Cython one when there)."""
+    try:
+        from pandas._libs.algos import groupsort_indexer
+
+        return np.asarray(groupsort_indexer(codes.astype(np.intp), n_codes)[0])
+    except ImportError:  # pragma: no cover - private pandas function moved
+        return np.argsort(codes, kind="stable")
+
+
+class _Sorted:
+    """Touches sorted by (person, time, row) with an exact search per (person, time)."""
+
+    def __init__(self, codes: np.ndarray, ts: np.ndarray, n_codes: int) -> None:
+        n = len(ts)
+        self.tmin = int(ts.min(initial=0))
+        span_bits = (int(ts.max(initial=0)) - self.tmin + 1).bit_length()
+        code_bits = int(n_codes).bit_length()
+        pos_bits = max(1, (n - 1).bit_length())
+        shift, keys = max(0, span_bits + code_bits - 63), None
+        if n < 2 or (ts[1:] >= ts[:-1]).all():  # time order (exports): counting sort by person
+            order = _stable_code_sort(codes, n_codes)
+        elif 63 - pos_bits - code_bits >= 16:  # one np.sort of (person, time bucket, row)
+            shift = max(0, span_bits + code_bits + pos_bits - 63)
+            packed = ts - self.tmin
+            packed >>= shift
+            packed |= np.left_shift(codes, span_bits - shift, dtype=np.int64)
+            packed <<= pos_bits
+            packed |= np.arange(n)
+            packed.sort()
+            order = packed & ((1 << pos_bits) - 1)
+            packed >>= pos_bits  # the (person, time bucket) keys, sorted: searched as they are
+            tie = np.r_[False, packed[1:] == packed[:-1]]
+            if tie.any():  # same person and time bucket: exact time, then row
+                sub = np.flatnonzero(tie | np.r_[tie[1:], False])
+                order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], packed[sub]))]
+            keys = packed
+        else:
+            order = np.lexsort((ts, codes))
+        self.order, self.ts = order, ts[order]
+        self.shift, self.bits = shift, span_bits - shift
+        if keys is None:
+            keys = self.ts - self.tmin
+            keys >>= self.shift
+            keys |= np.left_shift(codes[order], self.bits, dtype=np.int64)
+        self.keys = keys
+        self.codes = keys >> self.bits
+
+    def search(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """First sorted position of person ``codes`` with ts >= ``t``."""
+        rel = np.clip(t, self.tmin, self.tmin + (1 << (self.bits + self.shift)) - 1) - self.tmin
+        key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
+        lo = np.searchsorted(self.keys, key)
+        if self.shift:  # time buckets: step over the bucket's touches before ``t``
+            last = len(self.keys) - 1
+            act = np.flatnonzero(lo <= last)
+            while len(act):
+                p = lo[act]
+                step = (self.keys[p] == key[act]) & (self.ts[p] < t[act])
+                act = act[step]
+                lo[act] += 1
+                act = act[lo[act] <= last]
+        return lo
+
+
+def lean_journeys(
+    person_tp: np.ndarray,
+    ts: np.ndarray,
+    person_cv: np.ndarray,
+    cts: np.ndarray,
+    ctype: np.ndarray,
+    look: int,
+) -> LeanJourneys:
+    """The journeys of :func:`workbench.journeys.build.build_journeys`, as flat arrays.
+
+    Parameters
+    ----------
+    person_tp, person_cv
+        Person code per touch / conversion row, one code space, ``-1``: no person
+        (such rows are in no journey).
+    ts, cts
+        Touch / conversion times, int64 microseconds.
+    ctype
+        Integer conversion type per conversion row.
+    look
+        Lookback in microseconds.
+
+    Returns
+    -------
+    LeanJourneys
+        A conversion's journey: its person's touches with ``cts - look <= ts <= cts``
+        after the person's previous conversion of the same type (a conversion at the
+        same time as the previous one gets none); zero-touch conversions are kept.
+        A person with touches and no conversion: one journey of the touches within
+        ``look`` before the last one. Journeys are not ordered by person id (the
+        project lists them so; a sort of the journeys, not of the touches).
+    """
+    n_codes = int(max(person_tp.max(initial=-1), person_cv.max(initial=-1))) + 1
+    tok = None if (person_tp >= 0).all() else np.flatnonzero(person_tp >= 0)
+    s = _Sorted(
+        person_tp if tok is None else person_tp[tok], ts if tok is None else ts[tok], n_codes
+    )
+    order = s.order if tok is None else tok[s.order]
+    # converting: sorted by (person, type, time, row); the window clipped at the previous
+    crow = np.flatnonzero(person_cv >= 0)
+    crow = crow[np.lexsort((crow, cts[crow], ctype[crow], person_cv[crow]))]
+    cp, ct, cy = person_cv[crow], cts[crow], ctype[crow]
+    hi = s.search(cp, ct + 1)
+    lo = s.search(cp, ct - look)
+    same = np.r_[False, (cp[1:] == cp[:-1]) & (cy[1:] == cy[:-1])]
+    if same.any():
+        lo[same] = np.maximum(lo[same], s.search(cp[same], ct[np.flatnonzero(same) - 1] + 1))
+    lo = np.minimum(lo, hi)
+    # non-converting: people with touches and no conversion
+    starts = np.flatnonzero(np.r_[True, s.codes[1:] != s.codes[:-1]]) if len(s.codes) else crow[:0]
+    ends = np.r_[starts[1:], len(s.codes)].astype(np.int64)
+    first = s.codes[starts]
+    open_ = ~np.isin(first, cp)
+    n_hi, n_code = ends[open_], first[open_]
+    n_last = s.ts[n_hi - 1]
+    n_lo = s.search(n_code, n_last - look)
+    all_lo, all_hi = np.r_[lo, n_lo], np.r_[hi, n_hi]
+    length = all_hi - all_lo
+    start = np.zeros(len(length), dtype=np.int64)
+    np.cumsum(length[:-1], out=start[1:])
+    journey = np.repeat(np.arange(len(length)), length)
+    at = np.repeat(all_lo - start, length)
+    at += np.arange(len(at))
+    converted = np.arange(len(length)) < len(lo)
+    return LeanJourneys(
+        order[at], journey, start, length, converted, np.r_[crow, np.full(len(n_lo), -1)],
+        np.r_[ct, n_last],
+    )  # fmt: skip
+
+
+def person_codes(touch_person: pd.Series, conv_person: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer person codes of both tables in one code space (``-1``: no person).
+
+    A categorical's own codes (both tables share its categories, as stitching hands
+    them over). Strings: the touches' ids dictionary-encoded in Arrow, the
+    conversions' ids looked up in that dictionary (``pc.index_in``), and the few not
+    found encoded after it -- one encoding of both tables together (chunks unified)
+    took twice as long at 1M touches.
+    """
+    if isinstance(touch_person.dtype, pd.CategoricalDtype):
+        if touch_person.dtype != conv_person.dtype:
+            raise ValueError("person_id: the two tables' categories differ")
+        return touch_person.cat.codes.to_numpy(), conv_person.cat.codes.to_numpy()
+    t_codes, names = _encode(pa.chunked_array(_arrow_chunks(touch_person), pa.large_string()))
+    conv = pa.chunked_array(_arrow_chunks(conv_person), pa.large_string())
+    c_codes = pc.fill_null(pc.index_in(conv, value_set=names), -1).to_numpy().astype(np.int64)
+    new = (c_codes < 0) & pc.is_valid(conv).to_numpy(zero_copy_only=False)
+    if new.any():  # people with conversions and no touch: codes after the touches' ones
+        c_codes[new] = len(names) + _encode(conv.filter(pa.array(new)))[0]
+    return t_codes, c_codes
+
+
+def _encode(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Arrow dictionary codes (``-1``: missing) and the dictionary of a string column."""
+    if not arr.num_chunks:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
     enc = pc.dictionary_encode(arr).unify_dictionaries()
     idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    return pc.fill_null(idx, -1).to_numpy()
+    return pc.fill_null(idx, -1).to_numpy().astype(np.int64), enc.chunk(0).dictionary
+
+
+def _arrow_chunks(values: pd.Series) -> list[pa.Array]:
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None:
+        arr = pa.chunked_array([pa.array(values.astype("string").array)])
+    return [c.cast(pa.large_string()) for c in arr.chunks if len(c)]
+
+
+def ts_us(values: pd.Series) -> np.ndarray:
+    """Tz-aware microsecond timestamps as int64 (their own buffer, no copy)."""
+    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def baseline(touchpoints: pd.DataFrame, conversions: pd.DataFrame, lookback: float) -> LeanJourneys:
+    """The leanest known way to build the journeys: person codes, then :func:`lean_journeys`."""
+    p_tp, p_cv = person_codes(touchpoints["person_id"], conversions["person_id"])
+    ctype = pc.dictionary_encode(pa.array(conversions["conversion_type"].array)).indices
+    return lean_journeys(
+        p_tp, ts_us(touchpoints["ts"]), p_cv, ts_us(conversions["ts"]),
+        ctype.to_numpy(zero_copy_only=False), int(round(lookback * DAY_US)),
+    )  # fmt: skip
 
 
 def _summary(codes: np.ndarray, ts: np.ndarray, order: np.ndarray) -> dict[str, np.ndarray]:
@@ -198,20 +420,20 @@ def _summary(codes: np.ndarray, ts: np.ndarray, order: np.ndarray) -> dict[str, 
 
 
 def _codes_ts(touchpoints: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    codes = person_codes(touchpoints["person_id"])
-    return codes, touchpoints["ts"].to_numpy(dtype="datetime64[us]").view(np.int64)
+    person = touchpoints["person_id"]
+    return person_codes(person, person.iloc[:0])[0], ts_us(touchpoints["ts"])
 
 
-def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Leanest known journey grouping: integer person codes, one ``np.sort``, ``reduceat``.
+def sort_floor(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The sort floor: touches grouped per person only (one ``np.sort``, ``reduceat``).
 
-    Person ids become integer codes (:func:`person_codes`); each row becomes one
-    int64 ``code | time bucket | row`` (the row in the low bits, the time cut to the
-    bits left) and the values are sorted with ``np.sort`` (no argsort, no gather
-    of keys); each person's group is summarised as in :func:`baseline_lexsort`.
-    Falls back to :func:`baseline_lexsort` when fewer than 16 time bits are left.
-    Rows of one person in the same time bucket stay in row order (the group
-    summary does not depend on it).
+    Less work than the journeys (no lookback windows, no conversions): printed as
+    a floor, not as the baseline. Person ids become integer codes
+    (:func:`person_codes`); each row becomes one int64 ``code | time bucket | row``
+    (the row in the low bits, the time cut to the bits left) and the values are
+    sorted with ``np.sort`` (no argsort, no gather of keys); each person's group is
+    summarised as in :func:`lexsort_grouping`. Falls back to :func:`lexsort_grouping`
+    when fewer than 16 time bits are left.
     """
     codes, ts = _codes_ts(touchpoints)
     n = len(ts)
@@ -219,7 +441,7 @@ def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     code_bits = int(codes.max(initial=0) + 1).bit_length()
     time_bits = 63 - pos_bits - code_bits
     if time_bits < 16 or (codes < 0).any():
-        return baseline_lexsort(touchpoints)
+        return lexsort_grouping(touchpoints)
     rel = ts - ts.min(initial=0)
     shift = max(0, int(rel.max(initial=0)).bit_length() - time_bits)
     rel >>= shift
@@ -231,25 +453,56 @@ def baseline(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     return _summary(codes, ts, rel)
 
 
-def baseline_lexsort(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The grouping as issue 16 prescribed it: ``np.lexsort((ts, code))`` and ``reduceat``.
+def lexsort_grouping(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The grouping as issue 16 named it: ``np.lexsort((ts, code))`` and ``reduceat``.
 
-    Person ids become integer codes (:func:`person_codes`), the rows are
-    ordered by ``np.lexsort((ts, code))`` and each person's group summarised
-    with ``np.add.reduceat`` (touch count), ``np.minimum.reduceat`` /
-    ``np.maximum.reduceat`` (first and last time).
+    Less work than the journeys (no windows); printed as a second floor figure.
     """
     codes, ts = _codes_ts(touchpoints)
     return _summary(codes, ts, np.lexsort((ts, codes)))
 
 
-def check_baselines(n: int = 20_000) -> None:
-    """Both baselines give the same groups on a small data set (run before timing)."""
+def _journey_pairs(conv: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(conversion row or -1, touch row) pairs, sorted: a journey set to compare."""
+    pairs = np.stack([conv, rows], axis=1).astype(np.int64)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+def check_lean(touchpoints: pd.DataFrame, conversions: pd.DataFrame, lookback: float) -> None:
+    """:func:`baseline` builds the journeys ``build_journeys`` builds (small data, untimed).
+
+    Times are cut to whole hours first, so touches fall exactly on window bounds and
+    share times. Compared: every conversion's touch rows, the non-converting
+    journeys' touch rows, the counts of journeys, converting and zero-touch ones.
+    """
+    hour = 3_600 * 1_000_000
+    tp, cv = touchpoints.copy(), conversions.copy()
+    for df in (tp, cv):
+        us = ts_us(df["ts"]) // hour * hour
+        df["ts"] = pd.Series(us.view("datetime64[us]"), index=df.index).dt.tz_localize("UTC")
+    tp["page"] = pd.Series(np.arange(len(tp)).astype(str), dtype="str", index=tp.index)
+    cv["conversion_id"] = pd.Series([f"{i:09d}" for i in range(len(cv))], dtype="str")
+    js = build_journeys(tp, cv, lookback_days=lookback)
+    j = js.journeys
+    ji = pd.Index(j["journey_id"]).get_indexer(js.touches["journey_id"])
+    cid = pd.to_numeric(j["conversion_id"]).fillna(-1).to_numpy(np.int64)
+    want = _journey_pairs(cid[ji], js.touches["page"].astype(int).to_numpy())
+    lean = baseline(tp, cv, lookback)
+    got = _journey_pairs(lean.conversion[lean.journey], lean.rows)
+    counts = (len(lean.length), int(lean.converted.sum()), int((lean.length == 0).sum()))
+    n_j = (len(j), int(j["converted"].sum()), int((j["n_touches"] == 0).sum()))
+    if counts != n_j or not np.array_equal(want, got):
+        raise AssertionError(f"lean journeys differ from build_journeys: {counts} vs {n_j}")
+
+
+def check_baselines(n: int = 20_000, lookback: float = 90) -> None:
+    """The baseline builds the project's journeys; the two floors give the same groups."""
     touchpoints, conversions = make_data(n, seed=1)
-    for tp in (touchpoints, as_categorical(touchpoints, conversions)[0]):
-        a, b = baseline(tp), baseline_lexsort(tp)
+    for tp, cv in ((touchpoints, conversions), as_categorical(touchpoints, conversions)):
+        check_lean(tp, cv, lookback)
+        a, b = sort_floor(tp), lexsort_grouping(tp)
         if a.keys() != b.keys() or not all(np.array_equal(a[k], b[k]) for k in a):
-            raise AssertionError("baseline and baseline_lexsort disagree")
+            raise AssertionError("sort_floor and lexsort_grouping disagree")
 
 
 def run(
@@ -260,27 +513,32 @@ def run(
     lookback: int,
     rounds: int,
 ) -> dict[str, float | int | str]:
-    """Time one input kind; prints two lines and returns the numbers."""
+    """Time one input kind; prints four lines and returns the numbers."""
 
     def project() -> object:
         return build_journeys(touchpoints, conversions, lookback_days=lookback)
 
-    timed = alternating(project, lambda: baseline(touchpoints), rounds)
-    lex = alternating(project, lambda: baseline_lexsort(touchpoints), rounds)
+    def lean() -> LeanJourneys:
+        return baseline(touchpoints, conversions, lookback)
+
+    timed = alternating(project, lean, rounds)
+    floor = alternating(project, lambda: sort_floor(touchpoints), rounds)
+    lex = alternating(project, lambda: lexsort_grouping(touchpoints), rounds)
     b_secs, j_secs = timed.seconds["baseline"], timed.seconds["project"]
-    _, b_mem, _ = measure_sampled_rss(lambda: baseline(touchpoints))
+    _, b_mem, lj = measure_sampled_rss(lean)
     _, j_mem, js = measure_sampled_rss(project)
     print(f"{n:>12,} {kind:>11} {'baseline':>15} {b_secs:>9.2f} {1:>11.2f} {b_mem:>9.0f}")
     print(
         f"{n:>12,} {kind:>11} {'build_journeys':>15} {j_secs:>9.2f} {timed.ratio:>11.2f} "
         f"{j_mem:>9.0f}   (CPU {timed.cpu_ratio:.2f}x; {len(js.journeys):,} journeys, "
-        f"{len(js.touches):,} touches)"
+        f"{len(js.touches):,} touches; baseline {len(lj.length):,} / {len(lj.rows):,})"
     )
-    print(
-        f"{n:>12,} {kind:>11} {'lexsort base':>15} {lex.seconds['baseline']:>9.2f} "
-        f"{'':>11} {'':>9}   (second figure: build_journeys / lexsort baseline "
-        f"{lex.ratio:.2f}x, CPU {lex.cpu_ratio:.2f}x)"
-    )
+    for name, alt in (("sort floor", floor), ("lexsort group", lex)):
+        print(
+            f"{n:>12,} {kind:>11} {name:>15} {alt.seconds['baseline']:>9.2f} "
+            f"{'':>11} {'':>9}   (grouping only, less work: build_journeys / it "
+            f"{alt.ratio:.2f}x, CPU {alt.cpu_ratio:.2f}x)"
+        )
     return {
         "rows": n,
         "input": kind,
@@ -288,7 +546,10 @@ def run(
         "project_seconds": j_secs,
         "ratio": timed.ratio,
         "cpu_ratio": timed.cpu_ratio,
-        "lexsort_baseline_seconds": lex.seconds["baseline"],
+        "sort_floor_seconds": floor.seconds["baseline"],
+        "sort_floor_ratio": floor.ratio,
+        "sort_floor_cpu_ratio": floor.cpu_ratio,
+        "lexsort_seconds": lex.seconds["baseline"],
         "lexsort_ratio": lex.ratio,
         "lexsort_cpu_ratio": lex.cpu_ratio,
         "baseline_peak_mb": b_mem,
@@ -307,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "--inputs", nargs="+", choices=INPUTS, default=list(INPUTS), help="person_id as ..."
     )
     args = parser.parse_args(argv)
-    check_baselines()
+    check_baselines(lookback=args.lookback)
     print(f"lookback {args.lookback} days, {args.repeat} alternating rounds")
     print(
         f"{'rows':>12} {'input':>11} {'step':>15} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}"

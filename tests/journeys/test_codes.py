@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from workbench.journeys.codes import _byte_order, take_coded, take_text
+from workbench.journeys.codes import RowSelection, _byte_order, take_coded, take_text
 
 
 def _chunked(values: list[str | None]) -> pd.Series:
@@ -32,6 +32,27 @@ def test_take_coded_is_take_text_with_codes(kind):
     assert names[-1] == "(missing)" and len(set(names)) == len(names)
     expected = [v if v is not None else "(missing)" for v in np.array(values, dtype=object)[rows]]
     assert [names[c] for c in codes] == expected
+
+
+@pytest.mark.parametrize("kind", ["chunked", "categorical", "object"])
+def test_take_coded_of_few_rows_encodes_only_those(kind):
+    """A selective :class:`RowSelection` (rows repeated, some chunks untouched) gives the same."""
+    values = ["Email", None, "Direct", "Email", "Paid", None, "Direct", "Email"] * 4
+    column = {
+        "chunked": _chunked(values),
+        "categorical": pd.Series(values, dtype="category"),
+        "object": pd.Series(values, dtype=object),
+    }[kind]
+    rows = np.array([7, 1, 1, 4, 0, 5, 2, 2])
+    selection = RowSelection(rows, len(column))
+    assert selection.selective and selection.distinct() == 6
+    text, codes, names = take_coded(column, rows, "(missing)", selection)
+    assert text.to_pylist() == take_text(column, rows).to_pylist()
+    assert names[-1] == "(missing)" and len(set(names)) == len(names)
+    expected = [v if v is not None else "(missing)" for v in np.array(values, dtype=object)[rows]]
+    assert [names[c] for c in codes] == expected
+    empty = take_coded(column, rows[:0], "(missing)")
+    assert len(empty[0]) == 0 and len(empty[1]) == 0
 
 
 @pytest.mark.parametrize("layout", ["fixed", "shared prefix", "variable", "sliced", "wide"])

@@ -409,9 +409,16 @@ conversion_ts, lead_ts, opportunity_ts
             f"journey_touches: column {channel!r} must be a non-empty channel name; got "
             f"{_examples(touches, bad_chan, [journey_id, position, channel])}"
         )
-    pos_num = pd.to_numeric(touches[position], errors="coerce")
-    pos_arr = pos_num.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad_pos = ~np.isfinite(pos_arr) | (np.nan_to_num(pos_arr) != np.round(np.nan_to_num(pos_arr)))
+    pos_col = touches[position]
+    if pos_col.dtype.kind == "i" and isinstance(pos_col.dtype, np.dtype):  # whole, none missing
+        pos_arr = pos_col.to_numpy()
+        bad_pos = np.zeros(len(pos_arr), dtype=bool)
+    else:
+        pos_arr = pd.to_numeric(pos_col, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        finite = np.nan_to_num(pos_arr)
+        bad_pos = ~np.isfinite(pos_arr) | (finite != np.round(finite))
     if bad_pos.any():
         problems.append(
             f"journey_touches: column {position!r} must be an integer; got "
@@ -632,6 +639,8 @@ def _marker_index(
         out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
     if have_types and not use_ts[journey_of_path].all():
         is_marker = take(_isin(touches[touch_type], marker_types))
+        if not is_marker.any():  # no marker touch: every such journey keeps -1
+            return out
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
         first = np.where(first == big, -1, first)

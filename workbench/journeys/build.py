@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
 from workbench.journeys.codes import (
+    RowSelection,
     take_coded,
     take_text,
     text_codes,
@@ -286,13 +287,9 @@ def _select(
     return keep, ts, known
 
 
-def _covered(lo: np.ndarray, hi: np.ndarray) -> int:
-    """How many positions the ranges ``[lo[i], hi[i])`` cover together (overlaps once)."""
-    o = np.argsort(lo, kind="stable")
-    lo, hi = lo[o], hi[o]
-    reach = np.maximum.accumulate(hi) if len(hi) else hi  # furthest end so far
-    before = np.r_[0, reach[:-1]] if len(hi) else hi
-    return int(np.maximum(hi - np.maximum(lo, before), 0).sum())
+def _filled(arr: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
+    """``pc.fill_null(arr, value)``; the same array when nothing is missing (no copy)."""
+    return pc.fill_null(arr, value) if arr.null_count else arr
 
 
 def _join_paths(offsets: np.ndarray, labels: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -413,7 +410,6 @@ def build_journeys(
     hi = np.concatenate([hi_c, hi_n])[jo]
     crow = np.concatenate([c_rows, np.full(len(nc), -1)])[jo]
     n_j = len(code)
-    excl.add_count("touchpoints", "outside every journey window", len(t_ts) - _covered(lo, hi))
 
     # expand journeys to their touches
     lengths = hi - lo
@@ -424,8 +420,10 @@ def build_journeys(
     at += np.arange(offsets[-1])
     src = orig[at]  # input rows of the touches
     del at
+    selection = RowSelection(src, len(touchpoints))  # the rows taken, for take_coded
+    excl.add_count("touchpoints", "outside every journey window", len(t_ts) - selection.distinct())
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
-        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED)
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED, selection)
     else:
         level_txt = take_text(touchpoints[level_col], src)
         lab, lab_names = text_codes(level_txt, NOT_SET)
@@ -436,6 +434,7 @@ def build_journeys(
         level_txt = level_txt.filter(pa.array(k))
         lengths = np.bincount(jid, minlength=n_j)
         np.cumsum(lengths, out=offsets[1:])
+        selection = RowSelection(src, len(touchpoints))
     n_t = len(src)
     t_touch = t_all[src]
 
@@ -454,7 +453,7 @@ def build_journeys(
         if col not in touchpoints.columns:
             return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
         if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
-            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET)
+            taken, codes, names = take_coded(touchpoints[col], src, NOT_SET, selection)
             coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
             return taken
         return take_text(touchpoints[col], src)
@@ -467,8 +466,8 @@ def build_journeys(
         ch, ch_names = lab, lab_names
     else:
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
-    text[CHANNEL] = pc.fill_null(text[CHANNEL], UNASSIGNED)
-    label = text[CHANNEL] if level_col == CHANNEL else pc.fill_null(level_txt, NOT_SET)
+    text[CHANNEL] = _filled(text[CHANNEL], UNASSIGNED)
+    label = text[CHANNEL] if level_col == CHANNEL else _filled(level_txt, NOT_SET)
     touch_cols = {
         JOURNEY_ID: None,  # the ids, below
         "position": np.arange(n_t) - offsets[jid],

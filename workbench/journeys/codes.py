@@ -25,7 +25,15 @@ import pyarrow.compute as pc
 
 from workbench.intcodes import factorize_parts
 
-__all__ = ["UnitCodes", "take_coded", "take_text", "text_codes", "unit_codes", "utc_us"]
+__all__ = [
+    "RowSelection",
+    "UnitCodes",
+    "take_coded",
+    "take_text",
+    "text_codes",
+    "unit_codes",
+    "utc_us",
+]
 
 _LARGE = pa.large_string()
 
@@ -171,11 +179,27 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pa.ChunkedArray:
         codes, names = own
         picked = codes[rows]
         return pa.chunked_array([names.take(pa.array(picked, mask=picked < 0))])
+    return _arrow_text(values).take(pa.array(rows))
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A non-categorical column as an Arrow large_string chunked array (no copy when it is one)."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("string")
     arr = pa.array(values.array, type=_LARGE, from_pandas=True)
-    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-    return arr.take(pa.array(rows))
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _encode(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Arrow ``dictionary_encode`` chunk by chunk into one dictionary: codes (``-1`` missing), names."""
+    chunks = [c for c in arr.chunks if len(c)]
+    if not chunks:  # no rows: Arrow gives no chunk to take the dictionary from
+        return np.zeros(0, dtype=np.int32), pa.array([], _LARGE)
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=_LARGE)).unify_dictionaries()
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return indices.to_numpy(), encoded.chunk(0).dictionary
 
 
 def _row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -188,26 +212,53 @@ def _row_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), _strings(values.cat.categories)
-    if not isinstance(values.dtype, pd.StringDtype):
-        values = values.astype("string")
-    arr = pa.array(values.array, type=_LARGE, from_pandas=True)
-    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-    chunks = [c for c in arr.chunks if len(c)]
-    if not chunks:  # no rows: Arrow gives no chunk to take the dictionary from
-        return np.zeros(0, dtype=np.int32), pa.array([], _LARGE)
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=_LARGE)).unify_dictionaries()
-    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
-    return pc.fill_null(indices, -1).to_numpy(), encoded.chunk(0).dictionary
+    return _encode(_arrow_text(values))
+
+
+class RowSelection:
+    """The distinct rows among ``rows`` (positions into a column of ``n`` rows), kept once.
+
+    :func:`take_coded` of a column with few distinct values encodes only these rows
+    (filtered in row order: sequential reads) when they are fewer than
+    :data:`_SELECTIVE` of the column, instead of the whole column.
+    """
+
+    def __init__(self, rows: np.ndarray, n: int) -> None:
+        self.rows, self.n = rows, n
+        self.selective = len(rows) < _SELECTIVE * n
+        self._mask: pa.Array | None = None
+        self._at: np.ndarray | None = None
+
+    def parts(self) -> tuple[pa.Array, np.ndarray]:
+        """The row mask (Arrow) and each of ``rows``' position among the kept rows."""
+        if self._mask is None:
+            used = np.zeros(self.n, dtype=bool)
+            used[self.rows] = True
+            rank = np.cumsum(used, dtype=np.int64)
+            rank -= 1
+            self._mask, self._at = pa.array(used), rank[self.rows]
+        assert self._at is not None
+        return self._mask, self._at
+
+    def distinct(self) -> int:
+        """How many distinct rows ``rows`` holds."""
+        return int(self.parts()[0].true_count)
+
+
+#: Share of a column's rows below which :func:`take_coded` encodes only the taken rows.
+_SELECTIVE = 0.6
 
 
 def take_coded(
-    values: pd.Series, rows: np.ndarray, missing: str
+    values: pd.Series, rows: np.ndarray, missing: str, selection: RowSelection | None = None
 ) -> tuple[pa.ChunkedArray, np.ndarray, list[str]]:
     """:func:`take_text` and codes of the taken values, for a column of few distinct values.
 
-    The whole column is dictionary-encoded once in Arrow and the strings at ``rows``
-    are taken from the (small) dictionary by the codes: for channels or touch types
-    cheaper than taking strings at scattered rows and hashing them again.
+    The column is dictionary-encoded once in Arrow (only the rows taken, when they are
+    few: ``selection``, the :class:`RowSelection` of ``rows``, shared between columns)
+    and the strings at ``rows`` are taken from the (small) dictionary by the codes: for
+    channels or touch types cheaper than taking strings at scattered rows and hashing
+    them again.
 
     Returns
     -------
@@ -216,10 +267,17 @@ def take_coded(
     codes : np.ndarray
         ``int64`` per taken value, index into ``names``; missing values get ``len(names) - 1``.
     names : list of str
-        The distinct values of the column (some may not be taken), then ``missing``.
+        The distinct values of the column (of the taken rows only when ``selection``
+        is selective; some may not be taken), then ``missing``.
     """
-    all_codes, names = _row_codes(values)
-    picked = all_codes[rows]
+    selection = selection or RowSelection(rows, len(values))
+    if selection.selective and not isinstance(values.dtype, pd.CategoricalDtype):
+        mask, at = selection.parts()
+        kept_codes, names = _encode(_arrow_text(values).filter(mask))
+        picked = kept_codes[at]
+    else:
+        all_codes, names = _row_codes(values)
+        picked = all_codes[rows]
     gone = picked < 0
     text = names.take(pa.array(picked, mask=gone))
     codes = np.where(gone, len(names), picked) if gone.any() else picked
