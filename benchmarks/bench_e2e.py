@@ -180,6 +180,7 @@ from _common import alternating, measure_peak_rss
 from bench_journeys import check_lean, ts_us
 from bench_stitching import _arrow, synthesize
 
+from workbench._strhash import unified
 from workbench.attribution import attribute, paths_from_journeys
 from workbench.attribution.inputs import TOUCHLESS_WARNING
 from workbench.config import IdentityConfig
@@ -340,7 +341,7 @@ def baseline(data: dict[str, pd.DataFrame], stages: Stages | None = None) -> dic
         at, path, lengths, converted, days = lean_journeys(data, person_tp, person_cv)
     with stages("models"):
         channel = data["touchpoints"]["channel"]
-        enc = pc.dictionary_encode(pa.chunked_array(_arrow(channel))).unify_dictionaries()
+        enc = unified(pc.dictionary_encode(pa.chunked_array(_arrow(channel))))
         idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
         names = enc.chunk(0).dictionary.to_numpy(zero_copy_only=False)
         to_vocab = np.searchsorted(CHANNELS, names)  # CHANNELS is sorted: credits in its order

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench._strhash import unified
 from workbench.intcodes import factorize_parts
 
 __all__ = [
@@ -195,7 +196,7 @@ def _encode(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     chunks = [c for c in arr.chunks if len(c)]
     if not chunks:  # no rows: Arrow gives no chunk to take the dictionary from
         return np.zeros(0, dtype=np.int32), pa.array([], _LARGE)
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=_LARGE)).unify_dictionaries()
+    encoded = unified(pc.dictionary_encode(pa.chunked_array(chunks, type=_LARGE)))
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
     if indices.null_count:
         indices = pc.fill_null(indices, -1)
