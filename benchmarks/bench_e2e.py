@@ -161,6 +161,15 @@ gave 2.19x (CPU 2.30x) at 1M.
 Usage::
 
     python benchmarks/bench_e2e.py --rows 1000000 10000000 [--stages]
+
+Idle machine after the merge of issue 16's fourth round (2026-12-04 01:20-01:22 UTC, load
+average 0.7-0.9, one run each; the same-work ``lean_journeys`` baseline): ``--rows 1000000 --repeat 5
+--stages`` baseline 0.15 s, project 0.40 s, **2.56x** (CPU 2.82x), peak 2.11x; stages CPU baseline /
+project: stitching 0.09 / 0.18, journeys 0.03 / 0.18, paths -- / 0.03, models 0.02 / 0.03.
+``--rows 10000000 --repeat 3 --stages`` baseline 2.51 s, project 5.98 s, **2.24x** (CPU 2.37x), peak
+2.46x; stages: stitching 1.53 / 2.43, journeys 0.66 / 2.72, paths -- / 0.18, models 0.26 / 0.18.
+The 1.5x target is not met; the journeys stage (ids, paths and tables the baseline does not
+build) is now the largest gap.
 """
 
 from __future__ import annotations
