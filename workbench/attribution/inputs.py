@@ -44,21 +44,22 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.attribution._helpers import (
     _NS_PER_DAY,
+    _covariates,
     _duplicated,
     _examples,
-    _indicators,
-    _isin,
+    _exposure_days,
+    _marker_index,
     _missing_columns,
     _numeric,
     _row_of,
     _sorted_codes,
+    _strata,
     _utc_ns,
 )
 from workbench.errors import ValidationError
@@ -551,99 +552,3 @@ conversion_ts, lead_ts, opportunity_ts
         **_covariates(journeys, covariates, has),
         exposure_days=_exposure_days(journeys, conversion_ts, t_ns, starts, observation_end),
     )
-
-
-def _exposure_days(
-    journeys: pd.DataFrame,
-    conversion_ts: str,
-    t_ns: np.ndarray | None,
-    starts: np.ndarray,
-    observation_end: str,
-) -> np.ndarray | None:
-    """Per path: days from its first touch (``t_ns`` in path order) to the observation end."""
-    if t_ns is None or len(starts) == 0:
-        return None
-    if observation_end:
-        end = float(
-            _utc_ns(pd.to_datetime(pd.Series([observation_end]), errors="coerce", utc=True))[0]
-        )
-        if np.isnan(end):
-            raise ValidationError([f"observation_end = {observation_end!r}; expected a timestamp"])
-    else:
-        conv = _utc_ns(journeys[conversion_ts]) if conversion_ts in journeys.columns else t_ns
-        end = float(np.nanmax(np.concatenate([t_ns, conv, [-np.inf]])))
-    first = np.fmin.reduceat(t_ns, starts)
-    return np.maximum((end - first) / _NS_PER_DAY, 0.0)
-
-
-def _strata(journeys: pd.DataFrame, strata: str, has: np.ndarray) -> dict[str, Any]:
-    """``strata`` / ``strata_names`` of :class:`Paths` from the ``strata`` column (sorted codes)."""
-    if not strata:
-        return {}
-    values = journeys[strata].astype("string").fillna("(missing)").to_numpy(dtype=object)
-    names, codes = np.unique(values[has].astype(str), return_inverse=True)
-    return {"strata": codes.astype(np.int64), "strata_names": tuple(str(n) for n in names)}
-
-
-def _covariates(journeys: pd.DataFrame, columns: Sequence[str], has: np.ndarray) -> dict[str, Any]:
-    """``covariates`` / ``covariate_names`` of :class:`Paths`: indicators but the commonest value."""
-    cols: list[np.ndarray] = []
-    names: list[str] = []
-    for column in dict.fromkeys(columns):
-        values = journeys[column].astype("string").fillna("(missing)").to_numpy(dtype=object)
-        levels, codes = np.unique(values[has].astype(str), return_inverse=True)
-        for code, indicator in _indicators(codes, len(levels)):
-            cols.append(indicator)
-            names.append(f"{column}={levels[code]}")
-    if not columns:
-        return {}
-    matrix = np.column_stack(cols) if cols else np.zeros((int(has.sum()), 0))
-    return {"covariates": matrix, "covariate_names": tuple(names)}
-
-
-def _marker_index(
-    touches: pd.DataFrame,
-    journeys: pd.DataFrame,
-    marker_ts: str,
-    ts: str,
-    touch_type: str,
-    marker_types: Sequence[str],
-    t_j: np.ndarray,
-    take,
-    t_ns: np.ndarray | None,
-    starts: np.ndarray,
-    index_in_path: np.ndarray,
-) -> np.ndarray | None:
-    """Per journey: index in the path of the marker touch, -1 when not found.
-
-    ``marker_ts`` (journeys) gives the last touch at or before it; journeys without it use
-    the first touch whose type is one of ``marker_types``. ``t_ns``: touch times in path
-    order (``None`` without a ``ts`` column).
-    """
-    n_j = len(journeys)
-    out = np.full(n_j, -1, dtype=np.int64)
-    if len(starts) == 0:
-        return out
-    have_ts = marker_ts in journeys.columns and t_ns is not None
-    have_types = touch_type in touches.columns and len(marker_types) > 0
-    if not have_ts and not have_types:
-        return out
-    journey_of_path = t_j[starts]
-    use_ts = np.zeros(n_j, dtype=bool)
-    if have_ts:
-        m_ns = _utc_ns(journeys[marker_ts])
-        use_ts = ~np.isnan(m_ns)
-    if have_ts and use_ts.any():  # (per-touch work only when some journey has the time)
-        flag = t_ns <= m_ns[t_j]
-        last = np.maximum.reduceat(np.where(flag, index_in_path, -1), starts)
-        out[journey_of_path] = np.where(use_ts[journey_of_path], last, -1)
-    if have_types and not use_ts[journey_of_path].all():
-        is_marker = take(_isin(touches[touch_type], marker_types))
-        if not is_marker.any():  # no marker touch: every such journey keeps -1
-            return out
-        big = np.iinfo(np.int64).max
-        first = np.minimum.reduceat(np.where(is_marker, index_in_path, big), starts)
-        first = np.where(first == big, -1, first)
-        sel = ~use_ts[journey_of_path]
-        out[journey_of_path[sel]] = first[sel]
-    return out
