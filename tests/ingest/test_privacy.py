@@ -20,6 +20,7 @@ import pytest
 
 from workbench.cli.main import main
 from workbench.identifiers import normalize_email, sha256_hex
+from workbench.ingest import privacy
 from workbench.ingest.privacy import hash_email_ids, scrub_text, scrub_values
 
 PEOPLE = 300
@@ -65,6 +66,12 @@ def test_columns_without_candidate_bytes_are_skipped_and_others_are_not():
     )
     folded = pd.Series(["1", "ſms-TEL:+14155550123"], dtype="string")  # long s: a case fold of s
     assert scrub_values(folded).tolist() == [scrub_text(v) for v in folded]
+
+
+def test_every_candidate_word_holds_a_prefilter_letter():
+    """``_CANDIDATE_BYTES`` is derived from ``_WORD_LETTERS``: each candidate word needs one."""
+    assert all(set(word) & set(privacy._WORD_LETTERS) for word in privacy._CANDIDATE_WORDS)
+    assert set(privacy._CANDIDATE_CHARS.encode()) <= set(privacy._CANDIDATE_BYTES)
 
 
 def _truth(sample: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

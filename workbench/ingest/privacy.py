@@ -46,11 +46,16 @@ _PHONE_PARAM = re.compile(
 _PHONE_TEXT = re.compile(
     r"(?:(?<![\w+])\+\d[\d\s().\-]{6,20}\d|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}|(?<=tel:)\+?[\d\-.()]{7,20}\d)"
 )
-#: Values worth a closer look (RE2): an ``@``, a ``+`` or ``(`` (phones), a phone-ish word.
-_CANDIDATE = r"[@+(]|%40|(?i:phone|tel|mobile|cell|sms|whatsapp)"
-#: Every text matching :data:`_CANDIDATE` holds one of these bytes (each word an ``e``
-#: or an ``s``) or a non-ASCII byte (RE2's case folding maps some to ASCII letters).
-_CANDIDATE_BYTES = b"@+(%eEsS"
+#: Characters and words (any case) that make a value worth a closer look.
+_CANDIDATE_CHARS = "@+("  # e-mails, phones
+_CANDIDATE_WORDS = ("phone", "tel", "mobile", "cell", "sms", "whatsapp")
+#: Letters of which every word of :data:`_CANDIDATE_WORDS` holds one (a test checks it).
+_WORD_LETTERS = "es"
+#: Values worth a closer look (RE2): a candidate character, ``%40``, a phone-ish word.
+_CANDIDATE = rf"[{re.escape(_CANDIDATE_CHARS)}]|%40|(?i:{'|'.join(_CANDIDATE_WORDS)})"
+#: Every text matching :data:`_CANDIDATE` holds one of these bytes or a non-ASCII byte
+#: (RE2's case folding maps some to ASCII letters).
+_CANDIDATE_BYTES = (_CANDIDATE_CHARS + "%" + _WORD_LETTERS + _WORD_LETTERS.upper()).encode()
 _EMAIL_ID = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
 _IDENTIFIERS = (
     "user_id",

@@ -459,9 +459,11 @@ def build_journeys(
         return take_text(touchpoints[col], src)
 
     pool = ThreadPoolExecutor(max_workers=2)  # the ids are waited for once both tables are cut
-    hashed = pool.submit(journey_ids, *id_args)
-    text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
-    pool.shutdown(wait=False)
+    try:
+        hashed = pool.submit(journey_ids, *id_args)
+        text = dict(zip(_TOUCH_TEXT, pool.map(_take, _TOUCH_TEXT), strict=True))
+    finally:
+        pool.shutdown(wait=False)
     if level_col == CHANNEL:
         ch, ch_names = lab, lab_names
     else:

@@ -227,23 +227,28 @@ class RowSelection:
     def __init__(self, rows: np.ndarray, n: int) -> None:
         self.rows, self.n = rows, n
         self.selective = len(rows) < _SELECTIVE * n
-        self._mask: pa.Array | None = None
-        self._at: np.ndarray | None = None
+        self._used: np.ndarray | None = None
+        self._parts: tuple[pa.Array, np.ndarray] | None = None
+
+    def used(self) -> np.ndarray:
+        """Whether each of the ``n`` rows is among ``rows`` (made once)."""
+        if self._used is None:
+            self._used = np.zeros(self.n, dtype=bool)
+            self._used[self.rows] = True
+        return self._used
 
     def parts(self) -> tuple[pa.Array, np.ndarray]:
         """The row mask (Arrow) and each of ``rows``' position among the kept rows."""
-        if self._mask is None:
-            used = np.zeros(self.n, dtype=bool)
-            used[self.rows] = True
+        if self._parts is None:
+            used = self.used()
             rank = np.cumsum(used, dtype=np.int64)
             rank -= 1
-            self._mask, self._at = pa.array(used), rank[self.rows]
-        assert self._at is not None
-        return self._mask, self._at
+            self._parts = pa.array(used), rank[self.rows]
+        return self._parts
 
     def distinct(self) -> int:
-        """How many distinct rows ``rows`` holds."""
-        return int(self.parts()[0].true_count)
+        """How many distinct rows ``rows`` holds (no ranks computed for it)."""
+        return int(np.count_nonzero(self.used()))
 
 
 #: Share of a column's rows below which :func:`take_coded` encodes only the taken rows.
