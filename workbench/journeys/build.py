@@ -419,7 +419,6 @@ def build_journeys(
     at = np.repeat(lo - offsets[:-1], lengths)  # sorted position - output position
     at += np.arange(offsets[-1])
     src = orig[at]  # input rows of the touches
-    del at
     selection = RowSelection(src, len(touchpoints))  # the rows taken, for take_coded
     excl.add_count("touchpoints", "outside every journey window", len(t_ts) - selection.distinct())
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
@@ -430,13 +429,14 @@ def build_journeys(
     if collapse_repeats and len(lab):
         k = np.ones(len(lab), dtype=bool)
         k[1:] = (lab[1:] != lab[:-1]) | (jid[1:] != jid[:-1])
-        src, lab, jid = src[k], lab[k], jid[k]
+        src, lab, jid, at = src[k], lab[k], jid[k], at[k]
         level_txt = level_txt.filter(pa.array(k))
         lengths = np.bincount(jid, minlength=n_j)
         np.cumsum(lengths, out=offsets[1:])
         selection = RowSelection(src, len(touchpoints))
     n_t = len(src)
-    t_touch = t_all[src]
+    t_touch = idx.ts[at]  # = t_all[src], read in runs of sorted positions
+    del at
 
     # journey ids: hash of the natural key (computed while the touch columns are taken)
     unit_txt = units.ids.take(pa.array(code))
