@@ -243,10 +243,29 @@ def unit_time_order(
 ) -> np.ndarray:
     """``np.lexsort((*reversed(ties), ts, units))`` for unit codes in ``[0, n_units)``.
 
-    A stable sort by time, then the stable counting sort by unit
-    (:func:`_stable_code_order`); rows of the same unit and time are then ordered
-    by ``ties`` (first key first), then position. 2-3x faster than the lexsort
-    for the journeys of 10M touches.
+    The stable counting sort by unit (:func:`_stable_code_order`) orders the rows
+    of units with one row (most units have one journey) and groups the others;
+    only those are then sorted by :func:`_by_unit_time` (rows of one unit keep
+    their order of position, so position still breaks the last ties). 5x faster
+    than sorting all rows for the journeys of 10M touches, where 3% of the
+    journeys share their unit with another.
+    """
+    order = _stable_code_order(units, n_units)[0]
+    u = units[order]
+    shared = u[1:] == u[:-1]
+    if not shared.any():
+        return order
+    sub = np.flatnonzero(np.r_[shared, False] | np.r_[False, shared])
+    rows = order[sub]
+    order[sub] = rows[_by_unit_time(u[sub], n_units, ts[rows], *(key[rows] for key in ties))]
+    return order
+
+
+def _by_unit_time(units: np.ndarray, n_units: int, ts: np.ndarray, *ties: np.ndarray) -> np.ndarray:
+    """:func:`unit_time_order` by a stable sort by time, then the counting sort by unit.
+
+    Rows of the same unit and time are then ordered by ``ties`` (first key first),
+    then position. 2-3x faster than the lexsort.
     """
     by_time = np.argsort(ts, kind="stable")
     order = by_time[_stable_code_order(units[by_time], n_units)[0]]
@@ -320,19 +339,26 @@ def journey_ids(
     id, duplicate number ``occ``), or (unit kind, unit id, ``types`` entry) for a
     non-converting journey (``converted`` false).
     """
-    open_ = pa.array(~converted)
-    key = pc.binary_join_element_wise(
-        pa.scalar(unit, pa.large_string()),  # the same text on every row
+    large, open_ = pa.large_string(), ~converted
+    parts = [
         unit_ids,
         types,
-        pc.if_else(open_, "", pa.array(end_ts).cast(pa.large_string())),
-        pc.fill_null(pc.cast(conversion_ids, pa.large_string()), ""),
-        pc.if_else(open_, "", pa.array(occ).cast(pa.large_string())),
-        pa.scalar("|", pa.large_string()),
+        pa.array(end_ts, mask=open_).cast(large),  # empty text for an open journey
+        pc.cast(conversion_ids, large),
+        pa.array(occ, mask=open_).cast(large),
+    ]
+    handling = "replace"  # a missing part reads as empty text
+    if unit_ids.null_count or types.null_count:  # such keys stay missing, as they always did
+        parts[2:], handling = [pc.fill_null(part, "") for part in parts[2:]], "emit_null"
+    key = pc.binary_join_element_wise(
+        pa.scalar(unit, large),  # the same text on every row
+        *parts,
+        pa.scalar("|", large),
+        null_handling=handling,
     )
     # ``pa.chunked_array([key])`` on a ChunkedArray would rebuild it from Python strings
     key = key if isinstance(key, pa.ChunkedArray) else pa.chunked_array([key])
-    return _hex_ids(key.cast(pa.large_string()))
+    return _hex_ids(key.cast(large))
 
 
 def hex_id_bytes(ids: pa.Array) -> np.ndarray:
@@ -343,8 +369,10 @@ def hex_id_bytes(ids: pa.Array) -> np.ndarray:
 
 def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     # the values of ``hash_pandas_object`` (its dictionary-encoding pass only saves
-    # work on repeated values, and the keys are distinct)
-    text = keys.to_numpy(zero_copy_only=False)
+    # work on repeated values, and the keys are distinct); hashed as Python ``bytes``,
+    # the UTF-8 the hash reads (made from Arrow's buffers: 2x cheaper than ``str``,
+    # which the hash would encode again)
+    text = keys.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
     h = hash_array(text, hash_key=_HASH_KEY, categorize=False)
     if len(pd.unique(h)) < len(h):  # pragma: no cover - 64-bit collision
         raise RuntimeError("journey id hash collision; please report this data set")
