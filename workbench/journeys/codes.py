@@ -293,7 +293,7 @@ def take_coded(
         all_codes, names = _row_codes(values)
         picked = all_codes[rows]
     gone = picked < 0
-    text = names.take(pa.array(picked, mask=gone))
+    text = names.take(pa.array(picked, mask=gone if gone.any() else None))
     codes = picked.astype(np.int64)  # a copy of ``picked`` (or of a column's own codes)
     if gone.any():
         codes[gone] = len(names)

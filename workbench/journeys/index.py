@@ -41,6 +41,7 @@ KEY_BITS = 62
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _HASH_KEY = "journeyworkbench"  # 16 characters, fixed: ids never change
+_UTC_US = pd.DatetimeTZDtype("us", "UTC")
 
 
 def ts_us(values: pd.Series) -> np.ndarray:
@@ -50,11 +51,15 @@ def ts_us(values: pd.Series) -> np.ndarray:
 
 
 def ts_from_us(us: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    """Inverse of :func:`ts_us` (UTC); NaT where ``missing``."""
-    us = us.astype(np.int64)
+    """Inverse of :func:`ts_us` (UTC); NaT where ``missing``.
+
+    The Series is made with its tz-aware dtype (no ``tz_localize`` pass); it may
+    hold ``us`` itself: pass an array nothing else writes to.
+    """
+    us = us.astype(np.int64, copy=False)
     if missing is not None:
         us = np.where(missing, np.iinfo(np.int64).min, us)  # the int64 value of NaT
-    return pd.Series(us.view("datetime64[us]")).dt.tz_localize("UTC")
+    return pd.Series(us.view("datetime64[us]"), dtype=_UTC_US)
 
 
 def period_us(period: Any) -> tuple[int | None, int | None]:

@@ -80,7 +80,7 @@ def attach_attributes(
     order = attribute_columns(conversions)
     if attributes is not None:
         order += [c for c in attributes.columns if c in base.columns and c not in order]
-    for col in [ACCOUNT_ID, *order]:
+    for col in [ACCOUNT_ID] * (unit == "person") + order:  # an account's: its own id, below
         values = base[col] if col in base.columns else pd.Series(pd.NA, index=journeys.index)
         if col in conversions.columns and len(conversions):
             own = conversions[col].take(np.maximum(crow, 0)).set_axis(journeys.index).where(conv)
