@@ -8,7 +8,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from workbench.journeys.codes import RowSelection, _byte_order, take_coded, take_text
+from workbench.journeys.codes import (
+    RowSelection,
+    _byte_order,
+    _code_type,
+    take_coded,
+    take_text,
+)
 
 
 def _chunked(values: list[str | None]) -> pd.Series:
@@ -53,6 +59,24 @@ def test_take_coded_of_few_rows_encodes_only_those(kind):
     assert [names[c] for c in codes] == expected
     empty = take_coded(column, rows[:0], "(missing)")
     assert len(empty[0]) == 0 and len(empty[1]) == 0
+
+
+@pytest.mark.parametrize(("n_names", "kind"), [(3, np.int8), (200, np.int16), (10**6, np.int32)])
+def test_take_coded_of_few_rows_with_many_names(n_names, kind):
+    """Codes of the kept rows spread in the smallest integer type (int8, int16, int32) that fits."""
+    rng = np.random.default_rng(2)
+    values = np.array([f"v{i}" for i in rng.integers(0, n_names, 200_000)], dtype=object)
+    values[rng.random(len(values)) < 0.05] = None
+    column = pd.Series(values, dtype="string")
+    rows = rng.integers(0, len(column), 70_000)
+    selection = RowSelection(rows, len(column))
+    assert selection.selective
+    text, codes, names = take_coded(column, rows, "(missing)", selection)
+    assert text.equals(take_text(column, rows))
+    assert codes.dtype == np.int64
+    assert _code_type(len(names) - 1) is kind  # (names: the kept rows' values, then missing)
+    expected = [v if v is not None else "(missing)" for v in values[rows]]
+    assert [names[c] for c in codes] == expected
 
 
 @pytest.mark.parametrize("layout", ["fixed", "shared prefix", "variable", "sliced", "wide"])
