@@ -40,6 +40,8 @@ __all__ = [
 KEY_BITS = 62
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: The two hex digits of every byte value, as the bytes of one little-endian uint16.
+_HEX_PAIRS = np.array([int(_HEX[i >> 4]) | int(_HEX[i & 15]) << 8 for i in range(256)], "<u2")
 _HASH_KEY = "journeyworkbench"  # 16 characters, fixed: ids never change
 _UTC_US = pd.DatetimeTZDtype("us", "UTC")
 
@@ -384,8 +386,7 @@ def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
     out = np.empty((len(h), 17), dtype=np.uint8)
     out[:, 0] = ord("j")
-    out[:, 1::2] = _HEX[b >> 4]
-    out[:, 2::2] = _HEX[b & 15]
+    out[:, 1:] = _HEX_PAIRS[b].view(np.uint8)  # one lookup per byte: both its digits
     return fixed_width_strings(out.reshape(-1).view("S17"))
 
 
