@@ -100,6 +100,37 @@ s of ~0.45 s at 1M; too little for the change of dtype every consumer would see)
 Idle machine after the merge (2026-12-04 01:20 UTC, load average 0.8, ``--rows 1000000
 --repeat 3``): string **2.40x** (CPU 2.77x; sort floor 2.07x, lexsort group 1.15x), categorical
 **2.85x** (CPU 3.21x; sort floor 3.38x, lexsort group 1.45x). Not met.
+
+Branch h2 (2026-12-04, issue 16 fifth round; outputs unchanged: journeys, touches and
+excluded frames equal with dtypes, on this benchmark's inputs, ``bench_e2e``'s stitched
+data and with every option): touch times read from the sorted index at the touches'
+sorted positions (no scattered gather); channel and touch-type codes of the taken rows
+spread over a small-int column-long array and gathered (no column-long int64 ``cumsum``
+of ranks); journey ids hashed from Python ``bytes`` of the keys (pandas' hash encoded
+``str`` again), keys joined with null replacement, the collision check by a hash table,
+hex digits by one pair lookup per byte; journeys ordered by a counting sort by unit,
+only units with several journeys sorted further (``unit_time_order`` 5x cheaper at
+10M); timestamps built with their tz-aware dtype. ``build_journeys`` CPU of the code
+before / after, alternating in one process, medians of 9-11 rounds, load 3.5-5.3 (other
+helpers' jobs): this benchmark's string input 0.345 / 0.306 s (median round ratio
+0.89), categorical 0.292 / 0.262 s (0.90); ``bench_e2e`` stitched data at 1M 0.167 /
+0.130 s (0.82), at 10M 2.02 / 1.72 s (0.87; an earlier set at load 3.1: 0.79-0.84).
+``paths_from_journeys`` unchanged (nothing found worth changing: its largest step, the
+journey ids as Python strings for ``Paths.ids``, costs the same by Arrow). This
+benchmark, ``--rows 1000000 --repeat 5``, old and new code run in turn four times
+(02:51-03:08 UTC, load 2.0-5.5): string CPU 2.46-2.72x before, 2.33-2.55x after;
+categorical CPU 3.51-3.71x before, 3.04-3.24x after. Tried without gain: the time rank
+as the sort key of time-ordered touches (no gather of the times into (unit, time)
+order: -0.12 s at 10M, but the rank search of unsorted times costs more than that);
+the latest account per unit by ``np.maximum.at`` instead of a gather by the sort order
+(4% of ``unit_table``); unit codes of string ids by encoding the touches' ids and
+``index_in`` for the conversions' (1.09x slower); paths joined from labels with
+``"(no touch)"`` inserted instead of ``if_else`` (1.7x slower); coded takes of the
+campaign/platform/page columns (0.74-0.91x per column at 1M, but slower on columns of
+many distinct values). Left: the (unit, time) sort and gather (shared with the
+baseline), the two filtered ``dictionary_encode`` of channel and touch type (~0.07 s
+each at 10M), the journey keys' Python bytes and SipHash (~0.06 s at 10M), and pandas
+``where`` on the attribute columns (~0.09 s at 10M).
 """
 
 from __future__ import annotations
