@@ -220,6 +220,24 @@ def test_type_filters() -> None:
     assert ex["conversion type not selected"] == 2
 
 
+def test_conversion_without_type_is_excluded_with_a_reason() -> None:
+    # the type is part of a converting journey's key: an untyped conversion cannot end
+    # one, so it is counted, and its person is a non-converter like one whose conversion
+    # type is not selected (found crashing with an Arrow index error, 2026-12-04)
+    tp = touches_frame(
+        [("a", "2026-01-01", "Email", "email_click"), ("b", "2026-01-02", "Direct", "session")]
+    )
+    cv = conversions_frame([("a", "2026-01-05", "lead", 1.0), ("b", "2026-01-06", None, 2.0)])
+    cv["conversion_type"] = cv["conversion_type"].astype("string")
+    for types in (None, ["lead"]):
+        js = build_journeys(tp, cv, lookback_days=30, conversion_types=types)
+        j = js.journeys.set_index("person_id")
+        assert j["converted"].to_dict() == {"a": True, "b": False}
+        assert j.loc["b", "path"] == "Direct"
+        ex = js.excluded.set_index(["table", "reason"])["rows"].to_dict()
+        assert ex == {("conversions", "no conversion_type"): 1}
+
+
 def test_attributes_come_from_conversion_then_table_then_latest_conversion() -> None:
     cv = conversions_frame(
         [

@@ -267,11 +267,19 @@ def _select(
     n_keep = int(np.count_nonzero(keep))
     excl.add_count(table, f"no {unit_col} or no timestamp", len(keep) - n_keep)
     ts = ts if n_keep == len(keep) else np.where(keep, ts, 0)
+    # a conversion's type is part of its journey's key: a conversion without one is left out
+    no_type = df[type_col].isna().to_numpy() if table == "conversions" else None
+    untyped = no_type is not None and bool(no_type.any())
     if hi is not None:
         known = keep & (ts < hi)
     else:  # a copy only when ``keep`` is narrowed below
-        known = keep.copy() if types is not None or lo is not None else keep
+        known = keep.copy() if types is not None or lo is not None or untyped else keep
     what = "touch" if table == "touchpoints" else "conversion"
+    if untyped:
+        keep &= ~no_type
+        n_typed = int(np.count_nonzero(keep))
+        excl.add_count(table, f"no {type_col}", n_keep - n_typed)
+        n_keep = n_typed
     if types is not None:
         keep &= df[type_col].isin(list(types)).to_numpy()
         n_sel = int(np.count_nonzero(keep))
