@@ -84,8 +84,23 @@ def attach_attributes(
         values = base[col] if col in base.columns else pd.Series(pd.NA, index=journeys.index)
         if col in conversions.columns and len(conversions):
             own = conversions[col].take(np.maximum(crow, 0)).set_axis(journeys.index).where(conv)
-            values = own.where(own.notna(), values)
+            values = _first_known(own, values)
         journeys[col] = values
     own_acc = journeys[PERSON_ID] if unit == "account" else journeys[ACCOUNT_ID]
     journeys[ACCOUNT_ID] = own_acc.astype("string")
     return journeys[JOURNEYS.names + order]
+
+
+def _first_known(own: pd.Series, fallback: pd.Series) -> pd.Series:
+    """``own`` where it is known, else ``fallback``; a categorical ``own`` keeps its dtype.
+
+    A categorical column's categories are widened by the fallback's values first
+    (pandas cannot set a value that is not a category).
+    """
+    if isinstance(own.dtype, pd.CategoricalDtype):
+        known = pd.Index(fallback.dropna().astype(object).unique())
+        new = known.difference(own.cat.categories.astype(object), sort=False)
+        if len(new):
+            own = own.cat.add_categories(new)
+        fallback = fallback.astype(object)
+    return own.where(own.notna(), fallback)
