@@ -13,8 +13,8 @@ large file alone): the files of a batch in one pyarrow call (see
 :mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
 and each batch is reduced to the flat columns once, in its worker thread, so
 the nested tables never pile up and many small daily files cost no more than
-one big file; pandas work happens once for all files, on text columns joined
-into one chunk each (in parallel) so that no later take or filter joins them again.
+one big file; pandas work happens once for all files, on text columns that keep
+the batches' chunks (one per batch; pyarrow takes and filters them without joining).
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from
@@ -310,13 +310,6 @@ def event_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[st
     return data
 
 
-def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``column`` as one chunk (allocated from :data:`~workbench.ingest.readers._jsonl.PARSE_POOL`)."""
-    if column.num_chunks <= 1:
-        return column
-    return pa.chunked_array([column.combine_chunks(memory_pool=PARSE_POOL)])
-
-
 def events_frame(
     parts: list[dict[str, _Column]],
     files: np.ndarray | pa.Array,
@@ -340,11 +333,10 @@ def events_frame(
         if not isinstance(chunks[0], np.ndarray):
             arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
             kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
+            # the batches' chunks are kept as they are: pyarrow takes and filters
+            # chunked arrays without joining them, and joining every column
+            # (fresh memory, page faults) took longer than all later takes
             texts[name] = pa.chunked_array(arrays, type=kind or pa.string())
-    # one chunk per column, joined once (in parallel): every pandas take or filter
-    # of a many-chunk column joined all its chunks again, into fresh memory
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        joined = dict(zip(texts, pool.map(_one_chunk, texts.values()), strict=True))
     for name in parts[0]:
         chunks = [p[name] for p in parts]
         if isinstance(chunks[0], np.ndarray):
@@ -355,7 +347,7 @@ def events_frame(
             else:
                 data[name] = numbers
         else:
-            data[name] = as_text(joined[name], len(files))
+            data[name] = as_text(texts[name], len(files))
     frame = pd.DataFrame(data)
     for name in _ID_COLUMNS if clean else ():
         frame[name] = clean_ids(frame[name])
