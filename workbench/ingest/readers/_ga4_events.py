@@ -387,6 +387,13 @@ def _read_parquet(
     return frame, {"file": file, "rows": len(frame), "malformed": 0}
 
 
+def _one_chunk(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``column`` as one array (allocated from :data:`~workbench.ingest.readers._jsonl.PARSE_POOL`)."""
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks != 1:
+        return column.combine_chunks(memory_pool=PARSE_POOL)
+    return column
+
+
 def _read_batch(
     batch: list[tuple[Path, str]], source: str, identifiers: tuple[str, ...]
 ) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
@@ -400,9 +407,11 @@ def _read_batch(
     table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
     columns = event_columns(table, identifiers)
     del table
-    # pandas keeps text as large_string: cast here, in parallel, not in the one thread after
+    # pandas keeps text as large_string: cast here, in parallel, not in the one thread
+    # after; one chunk per batch (struct fields come in the parse's pieces, hundreds of
+    # them over a long export, which made every later take of the rows slow)
     large = {
-        k: pc.cast(v, pa.large_string(), memory_pool=PARSE_POOL)
+        k: pc.cast(_one_chunk(v), pa.large_string(), memory_pool=PARSE_POOL)
         for k, v in columns.items()
         if not isinstance(v, np.ndarray)
     }

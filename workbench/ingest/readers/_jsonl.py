@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import mmap
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -70,9 +71,13 @@ __all__ = [
 #: A file's bytes: ``bytes``, or a read-only view of a buffer it was read into
 #: (see :mod:`workbench.ingest.readers._jsonl_batch`); the line functions take either.
 Body = bytes | memoryview
+#: A buffer that can find bytes in a range of itself (``bytes``, ``mmap``).
+Searchable = bytes | mmap.mmap
 _CHUNK_BYTES = 8 << 20
 _SNIFF_BYTES = 64 << 10
 _SCAN_BYTES = 4 << 20
+#: Lines longer than this on average are found with ``find`` (see :func:`_line_ends`).
+_FIND_LINE_BYTES = 256
 _MAX_SUSPECTS = 1000  # lines parsed on their own per file (more when above 1% of its lines)
 _ROW_SUFFIX = re.compile(r"\s*in row (\d+)\s*$")
 #: The memory pool parsed tables are allocated from: the C library's allocator.
@@ -419,13 +424,20 @@ def _assemble(
     return pa.concat_tables(tables), idx
 
 
-def _line_ends(body: Body) -> np.ndarray:
+def _line_ends(body: Body, within: tuple[Searchable, int] | None = None) -> np.ndarray:
     r"""Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
 
     Like ``body.split(b"\\n")`` without a trailing empty line, but without
-    copying the lines: the newlines are found with numpy, a block at a time.
+    copying the lines: the newlines are found with numpy, a block at a time, or,
+    when the lines are long (GA4 events: ~2.5 KB), with ``find`` (``memchr``, one
+    call per line; less than half the CPU time of numpy's two passes over every
+    byte). ``within``: the buffer (an ``mmap``) ``body`` is a view of, and where
+    ``body`` starts in it (a ``memoryview`` has no ``find``).
     """
     data = np.frombuffer(body, dtype=np.uint8)
+    haystack = (body, 0) if isinstance(body, bytes) else within
+    if haystack is not None and _long_lines(data):
+        return _found_line_ends(*haystack, len(data))
     found = np.empty(min(len(data), _SCAN_BYTES), dtype=bool)
     parts = [np.zeros(0, dtype=np.int64)]
     for at in range(0, len(data), _SCAN_BYTES):
@@ -436,6 +448,28 @@ def _line_ends(body: Body) -> np.ndarray:
     if len(data) and data[-1] != 10:
         ends = np.append(ends, len(data))
     return ends
+
+
+def _long_lines(data: np.ndarray) -> bool:
+    """Whether the lines of ``data`` are long on average (judged by its first block)."""
+    head = data[:_SNIFF_BYTES]
+    return bool(len(head)) and len(head) >= _FIND_LINE_BYTES * (
+        int(np.count_nonzero(head == 10)) + 1
+    )
+
+
+def _found_line_ends(haystack: Searchable, start: int, size: int) -> np.ndarray:
+    r""":func:`_line_ends` of ``haystack[start : start + size]``, by ``haystack.find``."""
+    find = haystack.find
+    stop = start + size
+    ends = []
+    at = find(b"\n", start, stop)
+    while at >= 0:
+        ends.append(at)
+        at = find(b"\n", at + 1, stop)
+    if not ends or ends[-1] != stop - 1:
+        ends.append(stop)
+    return np.array(ends, dtype=np.int64) - start
 
 
 def _suspect_lines(

@@ -144,7 +144,8 @@ def _load(
     body = fix(bytes(raw)) if fix is not None else raw
     at = at if body is raw else None
     del raw
-    ends = _jsonl._line_ends(body)
+    within = (_READS.buf, at) if at is not None and _READS.buf is not None else None
+    ends = _jsonl._line_ends(body, within)
     starts = np.zeros(len(ends) + 1, dtype=np.int64)
     starts[1:] = ends + 1
     blank = _jsonl._blank_lines(body, starts)
