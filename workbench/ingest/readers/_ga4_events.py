@@ -14,7 +14,8 @@ large file alone): the files of a batch in one pyarrow call (see
 and each batch is reduced to the flat columns once, in its worker thread, so
 the nested tables never pile up and many small daily files cost no more than
 one big file; pandas work happens once for all files, on text columns that keep
-the batches' chunks (one per batch; pyarrow takes and filters them without joining).
+the batches' chunks (one per batch; only the few columns later taken from are joined,
+inside pyarrow's take, and filters work chunk by chunk).
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from
@@ -333,9 +334,12 @@ def events_frame(
         if not isinstance(chunks[0], np.ndarray):
             arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
             kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
-            # the batches' chunks are kept as they are: pyarrow takes and filters
-            # chunked arrays without joining them, and joining every column
-            # (fresh memory, page faults) took longer than all later takes
+            # the batches' chunks are kept as they are: joining every column here
+            # (fresh memory, page faults) cost more than the takes that need it:
+            # pyarrow's take joins a chunked column's chunks itself (about the cost
+            # of one join per take), filters work chunk by chunk, and most columns
+            # are only filtered, or taken from once (a per-chunk take was no faster
+            # with one chunk per batch)
             texts[name] = pa.chunked_array(arrays, type=kind or pa.string())
     for name in parts[0]:
         chunks = [p[name] for p in parts]
