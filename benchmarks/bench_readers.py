@@ -32,6 +32,18 @@ prints the median of the per-round ratios, steadier on a shared, loaded machine.
 
 Last figures, ``--events 1000000 --files 90 --rounds 3`` (2.6 GB, 2-core machine):
 
+* 2026-12-04 03:08-03:12 UTC, branch h1 (the batches' text columns kept as one chunk per
+  batch instead of joined per column after the parse; long lines found with ``find``;
+  the session and in-order takes in threads), on a machine shared with two other busy
+  processes (load average 3.2-3.9, so the wall figures are noise: bare parse 8-29 s):
+  CPU ratio **1.09x** single run and median of 3 rounds (bare 13.6 s, reader 14.9 s CPU);
+  main's code right after: 1.23x single, 1.20x median (reader 17.0 s CPU). In one
+  process each, warm-up then 3 alternating rounds on the same files (03:14-03:19 UTC,
+  load 3.2-5.7): CPU ratios h1 1.25 / 1.07 / 1.12, main 1.28 / 1.24 / 1.41. Again at
+  03:27-03:31 UTC (load 1.8-3.2): h1 median **1.06x wall, 1.18x CPU** (bare 13.3 s,
+  reader 15.3 s; single run 1.15x, bare 8.2 s, reader 9.4 s), main's code right after
+  1.34x wall, 1.29x CPU (single run 0.99x, its bare parse slowed to 14.5 s). Not
+  measured idle, so whether the wall ratio holds at the 1.12x aimed for is open;
 * 2026-12-04 00:50-00:53 UTC, load average 0.1-1.9, branch h2 (line hashes by XXH3
   instead of ``hash()``, sessions per file in one count, the landing page factorized
   once, privacy scrubbing skips columns without candidate bytes): bare parse 8.1 s,

@@ -13,8 +13,9 @@ large file alone): the files of a batch in one pyarrow call (see
 :mod:`workbench.ingest.readers._jsonl_batch`; rows keep their file and line),
 and each batch is reduced to the flat columns once, in its worker thread, so
 the nested tables never pile up and many small daily files cost no more than
-one big file; pandas work happens once for all files, on text columns joined
-into one chunk each (in parallel) so that no later take or filter joins them again.
+one big file; pandas work happens once for all files, on text columns that keep
+the batches' chunks (one per batch; only the few columns later taken from are joined,
+inside pyarrow's take, and filters work chunk by chunk).
 
 Identifier parameters (the reader's ``options.identifiers``) are read the same
 way from ``event_params`` and, only when some are configured, from
@@ -310,13 +311,6 @@ def event_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[st
     return data
 
 
-def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``column`` as one chunk (allocated from :data:`~workbench.ingest.readers._jsonl.PARSE_POOL`)."""
-    if column.num_chunks <= 1:
-        return column
-    return pa.chunked_array([column.combine_chunks(memory_pool=PARSE_POOL)])
-
-
 def events_frame(
     parts: list[dict[str, _Column]],
     files: np.ndarray | pa.Array,
@@ -340,11 +334,13 @@ def events_frame(
         if not isinstance(chunks[0], np.ndarray):
             arrays = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
             kind = pa.large_string() if all(a.type == pa.large_string() for a in arrays) else None
+            # the batches' chunks are kept as they are: joining every column here
+            # (fresh memory, page faults) cost more than the takes that need it:
+            # pyarrow's take joins a chunked column's chunks itself (about the cost
+            # of one join per take), filters work chunk by chunk, and most columns
+            # are only filtered, or taken from once (a per-chunk take was no faster
+            # with one chunk per batch)
             texts[name] = pa.chunked_array(arrays, type=kind or pa.string())
-    # one chunk per column, joined once (in parallel): every pandas take or filter
-    # of a many-chunk column joined all its chunks again, into fresh memory
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        joined = dict(zip(texts, pool.map(_one_chunk, texts.values()), strict=True))
     for name in parts[0]:
         chunks = [p[name] for p in parts]
         if isinstance(chunks[0], np.ndarray):
@@ -355,7 +351,7 @@ def events_frame(
             else:
                 data[name] = numbers
         else:
-            data[name] = as_text(joined[name], len(files))
+            data[name] = as_text(texts[name], len(files))
     frame = pd.DataFrame(data)
     for name in _ID_COLUMNS if clean else ():
         frame[name] = clean_ids(frame[name])
@@ -395,6 +391,13 @@ def _read_parquet(
     return frame, {"file": file, "rows": len(frame), "malformed": 0}
 
 
+def _one_chunk(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``column`` as one array (allocated from :data:`~workbench.ingest.readers._jsonl.PARSE_POOL`)."""
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks != 1:
+        return column.combine_chunks(memory_pool=PARSE_POOL)
+    return column
+
+
 def _read_batch(
     batch: list[tuple[Path, str]], source: str, identifiers: tuple[str, ...]
 ) -> tuple[list[tuple[JsonLines, Quarantine]], dict[str, _Column]]:
@@ -408,9 +411,11 @@ def _read_batch(
     table, done = read_json_batch(batch, modes=modes(bool(identifiers)), source=source)
     columns = event_columns(table, identifiers)
     del table
-    # pandas keeps text as large_string: cast here, in parallel, not in the one thread after
+    # pandas keeps text as large_string: cast here, in parallel, not in the one thread
+    # after; one chunk per batch (struct fields come in the parse's pieces, hundreds of
+    # them over a long export, which made every later take of the rows slow)
     large = {
-        k: pc.cast(v, pa.large_string(), memory_pool=PARSE_POOL)
+        k: pc.cast(_one_chunk(v), pa.large_string(), memory_pool=PARSE_POOL)
         for k, v in columns.items()
         if not isinstance(v, np.ndarray)
     }

@@ -5,21 +5,25 @@
   events and inactivity where ``ga_session_id`` is missing;
 * :func:`_first_valid`: per session, the first non-missing value of each column;
 * :func:`_pick_triple`: source / medium / campaign from the first informative level;
-* :func:`_per_url`: a value-by-value URL parse run once per distinct URL.
+* :func:`_per_url`: a value-by-value URL parse run once per distinct URL;
+* :func:`take_columns`: rows of several columns, taken in threads.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from workbench.ingest.readers._common import clean_ids
 from workbench.schema import SOURCE_ROW, TS
 
-__all__ = ["SESSION_KEY_COLUMNS", "session_keys", "user_key"]
+__all__ = ["SESSION_KEY_COLUMNS", "session_keys", "take_columns", "user_key"]
 
 _T = TypeVar("_T", pd.Series, pd.DataFrame)
 _UNINFORMATIVE = ("", "(data deleted)", "<other>", "(not set)", "(none)", "not set")
@@ -115,6 +119,24 @@ def _per_url(
     return out
 
 
+def take_columns(columns: dict[str, tuple[pd.Series, np.ndarray]]) -> pd.DataFrame:
+    """A frame of ``values.iloc[at]`` (``at < 0``: missing) per named ``(values, at)``, fresh index.
+
+    The takes run in threads: pyarrow's take (text columns) works without the GIL,
+    and the GA4 reader takes a few dozen columns of every event after the parallel parse.
+    """
+
+    def take(item: tuple[pd.Series, np.ndarray]) -> ExtensionArray | np.ndarray:
+        values, at = item
+        return values.array.take(at, allow_fill=True)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        taken = list(pool.map(take, columns.values()))
+    return pd.DataFrame(
+        {name: pd.Series(t, name=name) for name, t in zip(columns, taken, strict=True)}
+    )
+
+
 def _first_valid(frame: pd.DataFrame, group: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
     """Per group, the first non-missing value of each column (``groupby(sort=False).first()``).
 
@@ -124,15 +146,16 @@ def _first_valid(frame: pd.DataFrame, group: np.ndarray, rows: np.ndarray) -> pd
     """
     n = int(group[-1]) + 1 if len(group) else 0
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else group[:0]
-    out = {}
+    takes = {}
     for name in frame.columns:
         col = frame[name]
-        valid = col.notna().to_numpy(dtype=bool)[rows]
+        every = col.notna().to_numpy(dtype=bool)
         take = rows[starts]
-        if not valid[starts].all():
+        valid = every[rows] if not every.all() else None  # a full column: the first rows
+        if valid is not None and not valid[starts].all():
             pos = np.flatnonzero(valid)
             first = pos[np.r_[True, group[pos][1:] != group[pos][:-1]]] if len(pos) else pos
             take = np.full(n, -1, dtype=np.int64)
             take[group[first]] = rows[first]
-        out[name] = pd.Series(col.array.take(take, allow_fill=True), name=name)
-    return pd.DataFrame(out)
+        takes[name] = (col, take)
+    return take_columns(takes)

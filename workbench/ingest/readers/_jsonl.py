@@ -2,9 +2,9 @@
 
 Parsing is done by :func:`pyarrow.json.read_json` with an explicit schema
 (only the fields a reader needs; other fields are skipped), in chunks of about
-8 MB on a thread pool. Lines are found with numpy and hashed (for
-de-duplication) from zero-copy slices of the file; nothing is parsed per line
-in Python. (DuckDB's ``read_json`` tokenizes faster, but it accepts trailing
+8 MB on a thread pool. Lines are found (numpy, or ``find`` for long lines) and
+hashed (for de-duplication) from zero-copy slices of the file
+(:mod:`workbench.ingest.readers._lines`); nothing is parsed per line in Python. (DuckDB's ``read_json`` tokenizes faster, but it accepts trailing
 commas, ``NaN`` and type coercions that this reader quarantines, and cannot
 isolate bad lines; with the checks that would need it is no faster.) The slow
 paths run only when a file needs them:
@@ -43,10 +43,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
-from xxhash import xxh3_64_intdigest
 
 from workbench.ingest.quarantine import Quarantine
 from workbench.ingest.readers._damage import quarantine_damage, read_raw, truncation_damage
+from workbench.ingest.readers._lines import (
+    Body,
+    _blank_lines,
+    _line_ends,
+    _line_hashes,
+    _suspect_lines,
+)
 from workbench.schema import SOURCE_FILE, SOURCE_ROW
 
 __all__ = [
@@ -67,12 +73,8 @@ __all__ = [
     "text_column",
 ]
 
-#: A file's bytes: ``bytes``, or a read-only view of a buffer it was read into
-#: (see :mod:`workbench.ingest.readers._jsonl_batch`); the line functions take either.
-Body = bytes | memoryview
 _CHUNK_BYTES = 8 << 20
 _SNIFF_BYTES = 64 << 10
-_SCAN_BYTES = 4 << 20
 _MAX_SUSPECTS = 1000  # lines parsed on their own per file (more when above 1% of its lines)
 _ROW_SUFFIX = re.compile(r"\s*in row (\d+)\s*$")
 #: The memory pool parsed tables are allocated from: the C library's allocator.
@@ -419,63 +421,6 @@ def _assemble(
     return pa.concat_tables(tables), idx
 
 
-def _line_ends(body: Body) -> np.ndarray:
-    r"""Offset of the end (the ``\\n`` or the end of the data) of every line of ``body``.
-
-    Like ``body.split(b"\\n")`` without a trailing empty line, but without
-    copying the lines: the newlines are found with numpy, a block at a time.
-    """
-    data = np.frombuffer(body, dtype=np.uint8)
-    found = np.empty(min(len(data), _SCAN_BYTES), dtype=bool)
-    parts = [np.zeros(0, dtype=np.int64)]
-    for at in range(0, len(data), _SCAN_BYTES):
-        block = data[at : at + _SCAN_BYTES]
-        np.equal(block, 10, out=found[: len(block)])
-        parts.append(np.flatnonzero(found[: len(block)]) + at)
-    ends = np.concatenate(parts)
-    if len(data) and data[-1] != 10:
-        ends = np.append(ends, len(data))
-    return ends
-
-
-def _suspect_lines(
-    body: Body, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
-) -> np.ndarray:
-    """Indices of the non-blank lines that do not start with ``{`` and end with ``}``.
-
-    Such a line (cut, not an object) fails the parse of any block holding it;
-    a trailing carriage return is allowed. Lines padded with other white space are only
-    suspected (they parse fine on their own).
-    """
-    if not len(ends):
-        return np.zeros(0, dtype=np.int64)
-    data = np.frombuffer(body, dtype=np.uint8)
-    has = ends > starts
-    last = np.where(has, ends - 1, 0)
-    cr = has & (data[last] == 13)
-    last = np.where(cr, last - 1, last)
-    has_last = last >= starts
-    first_ok = has & (data[np.where(has, starts, 0)] == ord("{"))
-    last_ok = has_last & (data[np.where(has_last, last, 0)] == ord("}"))
-    return np.flatnonzero(~blank & ~(first_ok & last_ok))
-
-
-def _line_hashes(body: Body, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each line's bytes (for finding identical lines).
-
-    XXH3 (:func:`xxhash.xxh3_64_intdigest`) of zero-copy slices of ``body``; the
-    iteration runs in C (``map``), not in Python bytecode. CPython's own bytes
-    hash (SipHash) took about 3.5 times as long on GA4 lines (~2.5 KB each):
-    1.35 s against 0.38 s of CPU per million lines; a vectorized numpy hash of
-    every byte, or of sampled words plus an exact check, was slower still.
-    """
-    view = memoryview(body)
-    spans = map(slice, starts.tolist(), ends.tolist())
-    return np.fromiter(
-        map(xxh3_64_intdigest, map(view.__getitem__, spans)), dtype=np.uint64, count=len(ends)
-    )
-
-
 def bad_line_value(detail: str, line: bytes | memoryview) -> str:
     """The quarantine value of an unparseable line: the parser's message and the line's start."""
     return f"{detail}: " + bytes(line[:160]).decode("utf-8", errors="replace")
@@ -518,15 +463,6 @@ def _parse_body(
     bad = [b for res in results for b in res[1]]
     table, idx = _assemble(parts, blank, modes)
     return table, idx, bad
-
-
-def _blank_lines(body: Body, starts: np.ndarray) -> np.ndarray:
-    """Mask of the lines holding only white space (``starts`` as in :func:`_parse_body`)."""
-    lengths = starts[1:] - 1 - starts[:-1]
-    blank = np.zeros(len(lengths), dtype=bool)
-    for i in np.flatnonzero(lengths < 16).tolist():
-        blank[i] = not bytes(body[starts[i] : starts[i + 1] - 1]).strip()
-    return blank
 
 
 def parse_text_lines(

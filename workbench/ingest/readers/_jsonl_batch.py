@@ -7,7 +7,7 @@ a frame per quarantine addition, ...) cost as much as the parse itself.
 the thread from batch to batch, :data:`_READS`: a fresh ``bytes`` per file cost
 more in page faults than the read), finds, hashes and checks their lines with
 numpy per file, as ``read_json_lines`` does, then overwrites the lines that
-look broken (:func:`~workbench.ingest.readers._jsonl._suspect_lines`) and the
+look broken (:func:`~workbench.ingest.readers._lines._suspect_lines`) and the
 repeated lines with spaces and parses the files in one call: where they were
 read (:func:`_parse_in_place`; those lines are put back after the parse), or,
 when some file is not there as read (gzip, a byte-level fix of its parse mode),
@@ -96,7 +96,7 @@ _ARENA = _Arena()
 #: The thread's buffer the files of a batch are read into (:func:`_read_files`): a
 #: fresh ``bytes`` per file, freed after its batch, cost page faults again and again
 #: (half a million per GB read). An ``mmap``, because read-only views of it can be
-#: hashed (:func:`~workbench.ingest.readers._jsonl._line_hashes`), of numpy arrays not.
+#: hashed (:func:`~workbench.ingest.readers._lines._line_hashes`), of numpy arrays not.
 _READS = _Arena()
 
 
@@ -144,7 +144,8 @@ def _load(
     body = fix(bytes(raw)) if fix is not None else raw
     at = at if body is raw else None
     del raw
-    ends = _jsonl._line_ends(body)
+    within = (_READS.buf, at) if at is not None and _READS.buf is not None else None
+    ends = _jsonl._line_ends(body, within)
     starts = np.zeros(len(ends) + 1, dtype=np.int64)
     starts[1:] = ends + 1
     blank = _jsonl._blank_lines(body, starts)

@@ -106,6 +106,7 @@ from workbench.ingest.readers._ga4_sessions import (
     _per_url,
     _pick_triple,
     session_keys,
+    take_columns,
     user_key,
 )
 from workbench.ingest.readers._identifier_params import identifier_links, identifiers_option
@@ -389,7 +390,7 @@ class _InOrder:
     def take(self, mask: np.ndarray | None, columns: Sequence[str]) -> pd.DataFrame:
         """The ``columns`` and ``session_id`` of the usable events in ``mask`` (all if None)."""
         at = self.rows if mask is None else self.rows[mask]
-        out = self.events[list(columns)].iloc[at].reset_index(drop=True)
+        out = take_columns({name: (self.events[name], at) for name in columns})
         ids = self.session_ids if mask is None else self.session_ids[mask]
         out["session_id"] = ids.reset_index(drop=True)
         return out
