@@ -102,21 +102,23 @@ def factorize_parts_counted(
     """
     codes, bounds, uniques, counts = _factorize_flat(parts, True, wide=False)
     if counts is None:
-        counts = _bincount(codes, len(uniques) + 1)
+        counts = bincount(codes, len(uniques) + 1)
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques, counts
 
 
-def _bincount(codes: np.ndarray, n: int, block: int = 1 << 20) -> np.ndarray:
-    """``np.bincount(codes, minlength=n)`` a block at a time.
+def bincount(codes: np.ndarray, n: int, shift: int = 0, block: int = 1 << 20) -> np.ndarray:
+    """``np.bincount(codes + shift, minlength=n)`` a block at a time.
 
     ``np.bincount`` first copies ``int32`` codes to ``int64``: by blocks the copy
-    stays small (10M codes: 0.09 s against 0.13 s).
+    stays small (10M codes: 0.09 s against 0.13 s), and so does the shifted copy
+    (``shift=1`` counts codes from ``-1``, "none", in slot 0).
     """
     if len(codes) <= block:
-        return np.bincount(codes, minlength=n)
+        return np.bincount(codes + shift if shift else codes, minlength=n)
     counts = np.zeros(n, dtype=np.int64)
     for start in range(0, len(codes), block):
-        counts += np.bincount(codes[start : start + block], minlength=n)
+        part = codes[start : start + block]
+        counts += np.bincount(part + shift if shift else part, minlength=n)
     return counts
 
 

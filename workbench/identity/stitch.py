@@ -69,6 +69,7 @@ from workbench.identity.graph import (
     IdentityGraph,
     build_graph,
 )
+from workbench.intcodes import bincount
 from workbench.schema import ACCOUNT_ID, IDENTITIES, PERSON_ID
 
 __all__ = ["PEOPLE_COLUMNS", "StitchResult", "person_ids_for", "stitch"]
@@ -128,12 +129,83 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
-    """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
+    """``ids[codes]`` as a string Series, missing where ``codes < 0``.
+
+    Two cases are spelled with numpy (the same Arrow array as ``pc.take``): every
+    code present and ``ids`` of one length (person ids: a gather of fixed-size
+    rows), and few codes present (accounts per row: :func:`_take_sparse`).
+    """
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
+    valid = codes >= 0
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid == len(codes) or n_valid * 4 < len(codes):
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        if ids.type == pa.large_string() and not ids.null_count:
+            if n_valid < len(codes):
+                return _strings(_take_sparse(ids, codes, valid, n_valid))
+            width = _one_width(ids)
+            if width:
+                return _strings(_take_fixed(ids, codes, width))
     small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
-    idx = pa.array(codes.astype(np.int32, copy=False) if small else codes, mask=codes < 0)
+    idx = pa.array(
+        codes.astype(np.int32, copy=False) if small else codes,
+        mask=None if n_valid == len(codes) else ~valid,
+    )
     return _strings(pc.take(ids, idx))
+
+
+def _offsets(ids: pa.Array) -> np.ndarray:
+    """The ``int64`` offsets of a ``large_string`` array (``len + 1`` of them)."""
+    return np.frombuffer(
+        ids.buffers()[1], dtype=np.int64, count=len(ids) + 1, offset=8 * ids.offset
+    )
+
+
+def _one_width(ids: pa.Array) -> int:
+    """The byte length shared by every string of ``ids``, or 0 (lengths differ, or empty)."""
+    widths = np.diff(_offsets(ids))
+    return int(widths[0]) if widths[0] > 0 and widths.min() == widths.max() else 0
+
+
+def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
+    """``pc.take(ids, codes)`` for strings of one byte length and no missing code.
+
+    The rows are gathered as numpy ``V<width>`` items (at 10M rows the person ids of
+    the identities: ~30 ms against ~60 ms for Arrow's ``take``).
+    """
+    offsets = _offsets(ids)
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    rows = data.view(f"V{width}")[codes]
+    n = len(codes)
+    bounds = np.arange(n + 1, dtype=np.int64) * width
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(bounds), pa.py_buffer(rows)]
+    )
+
+
+def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:
+    """``pc.take(ids, codes)`` (null where ``codes < 0``) when few codes are present.
+
+    Arrow gathers the present rows only; the offsets (running sum of the rows'
+    lengths) and the validity bitmap of all rows are made with numpy.
+    """
+    n = len(codes)
+    lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
+    bounds = np.empty(n + 1, dtype=np.int64)
+    bounds[0] = 0
+    np.cumsum(lengths[codes], out=bounds[1:])
+    taken = pc.take(ids, pa.array(codes[valid]))
+    start = int(_offsets(taken)[0])
+    data = taken.buffers()[2]
+    if data is None:
+        data = pa.py_buffer(b"")
+    elif start:
+        data = data.slice(start)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [bitmap, pa.py_buffer(bounds), data], null_count=n - n_valid
+    )
 
 
 def _person_codes(codes: np.ndarray, dtype: pd.CategoricalDtype, index: pd.Index) -> pd.Series:
@@ -523,7 +595,7 @@ def stitch(
         out[IS_INTERNAL] = internal
         outputs[name] = out
         # code -1 (no person) counts in the slot dropped
-        row_counts[name] = np.bincount(comps + 1, minlength=n_comp + 1)[1:]
+        row_counts[name] = bincount(comps, n_comp + 1, shift=1)[1:]
         row_stats[name] = (
             len(comps),
             int(row_counts[name].sum()),
