@@ -168,43 +168,60 @@ def _one_width(ids: pa.Array) -> int:
     return int(widths[0]) if widths[0] > 0 and widths.min() == widths.max() else 0
 
 
+def _pool_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
+    """A writable numpy array of ``n`` items over a buffer of Arrow's memory pool.
+
+    The pool keeps and reuses its pages: a fresh numpy array of tens of megabytes
+    costs more in page faults than filling it (10M rows: ~80 ms against ~20 ms).
+    """
+    buf = pa.allocate_buffer(n * np.dtype(dtype).itemsize)
+    return buf, np.frombuffer(buf, dtype=dtype)
+
+
+_BLOCK = 1 << 16  # rows per block of the running sums: the temporaries stay in cache
+
+
 def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
     """``pc.take(ids, codes)`` for strings of one byte length and no missing code.
 
     The rows are gathered as numpy ``V<width>`` items (at 10M rows the person ids of
-    the identities: ~30 ms against ~60 ms for Arrow's ``take``).
+    the identities: ~17 ms against ~30 ms for Arrow's ``take``).
     """
     offsets = _offsets(ids)
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    rows = data.view(f"V{width}")[codes]
     n = len(codes)
-    bounds = np.arange(n + 1, dtype=np.int64) * width
-    return pa.Array.from_buffers(
-        pa.large_string(), n, [None, pa.py_buffer(bounds), pa.py_buffer(rows)]
-    )
+    data_buf, rows = _pool_array(n * width, np.uint8)
+    np.take(data.view(f"V{width}"), codes, out=rows.view(f"V{width}"))
+    bounds_buf, bounds = _pool_array(n + 1, np.int64)
+    bounds[:] = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data_buf])
 
 
 def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:
     """``pc.take(ids, codes)`` (null where ``codes < 0``) when few codes are present.
 
-    Arrow gathers the present rows only; the offsets (running sum of the rows'
-    lengths) and the validity bitmap of all rows are made with numpy.
+    Arrow gathers the present rows only; the offsets of all rows (a running sum of
+    their lengths, a block at a time) and the validity bitmap are made with numpy
+    (10M rows, 5% with an account: ~40 ms against ~80 ms).
     """
     n = len(codes)
     lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
-    bounds = np.empty(n + 1, dtype=np.int64)
+    bounds_buf, bounds = _pool_array(n + 1, np.int64)
     bounds[0] = 0
-    np.cumsum(lengths[codes], out=bounds[1:])
+    for start in range(0, n, _BLOCK):
+        part = bounds[start + 1 : start + 1 + _BLOCK]
+        np.cumsum(lengths[codes[start : start + _BLOCK]], out=part)
+        part += bounds[start]
     taken = pc.take(ids, pa.array(codes[valid]))
-    start = int(_offsets(taken)[0])
+    first = int(_offsets(taken)[0])
     data = taken.buffers()[2]
     if data is None:
         data = pa.py_buffer(b"")
-    elif start:
-        data = data.slice(start)
+    elif first:
+        data = data.slice(first)
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
     return pa.Array.from_buffers(
-        pa.large_string(), n, [bitmap, pa.py_buffer(bounds), data], null_count=n - n_valid
+        pa.large_string(), n, [bitmap, bounds_buf, data], null_count=n - n_valid
     )
 
 
