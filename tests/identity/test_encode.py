@@ -18,9 +18,10 @@ def test_shifted_is_the_gather_of_in_order_nodes(dtype):
     codes = rng.integers(0, n_values + 1, 500).astype(np.int32)  # n_values: missing
     node = np.arange(n_values, dtype=dtype) + base
     expected = np.append(node, dtype(-1))[codes]
-    got = _shifted(codes, n_values, base, dtype)
+    got, kept = _shifted(codes, n_values, base, dtype)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == dtype and got is not codes
+    assert kept == int(np.count_nonzero(codes != n_values))
 
 
 @pytest.mark.parametrize(

@@ -125,12 +125,15 @@ def encode_values(
         # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
-    out_codes, test_rows, internal_rows = [], [], []
+    out_codes, kept_rows, test_rows, internal_rows = [], [], [], []
     for codes in part_codes:
         if same:
-            out_codes.append(_shifted(codes, len(raw), base, node_dtype))
+            shifted, kept_n = _shifted(codes, len(raw), base, node_dtype)
         else:
-            out_codes.append(gather(node, codes, -1))
+            shifted = gather(node, codes, -1)
+            kept_n = int(np.count_nonzero(shifted >= 0))
+        out_codes.append(shifted)
+        kept_rows.append(kept_n)
         test_rows.append(gather(is_test, codes, False) if is_test.any() else None)
         internal_rows.append(gather(internal, codes, False) if internal.any() else None)
     blocked = []
@@ -138,23 +141,24 @@ def encode_values(
         sel = reason == code
         if sel.any():
             blocked.append((name, int(text[sel].nunique(dropna=False)), int(occ[sel].sum())))
-    kept_rows = [int(np.count_nonzero(codes >= 0)) for codes in out_codes]
     return EncodedValues(
         out_codes, values, internal_v, occ_v, test_rows, internal_rows, blocked, kept_rows
     )
 
 
-def _shifted(codes: np.ndarray, missing: int, base: int, dtype: type[np.integer]) -> np.ndarray:
-    """``base + codes``, and ``-1`` where the code is ``missing``.
+def _shifted(
+    codes: np.ndarray, missing: int, base: int, dtype: type[np.integer]
+) -> tuple[np.ndarray, int]:
+    """``base + codes``, and ``-1`` where the code is ``missing``; the rows not missing.
 
     :func:`encode_values`' gather when a type's nodes are its values in order:
     sequential arithmetic instead of a random gather (10M anonymous ids: ~18 ms
-    against ~60 ms of CPU).
+    against ~60 ms of CPU), the sum written straight in ``dtype`` (one pass).
     """
-    out: np.ndarray = codes.astype(dtype)  # a copy (the codes are int32, as ``dtype`` mostly is)
-    out += dtype(base)
-    out[codes == missing] = -1
-    return out
+    out: np.ndarray = np.add(codes, base, dtype=dtype)
+    absent = codes == missing
+    out[absent] = -1
+    return out, len(codes) - int(np.count_nonzero(absent))
 
 
 @functools.cache

@@ -359,8 +359,10 @@ def build_graph(
                 ea.append(cols[i][at])
                 eb.append(cols[j][at])
     both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
-    ea.append(link_a[both])
-    eb.append(link_b[both])
+    # the rows' edges are int32 while the node ids fit: the links' too, so no edge array widens
+    edge_dtype = np.int32 if offsets[-1] < np.iinfo(np.int32).max else np.int64
+    ea.append(link_a[both].astype(edge_dtype))
+    eb.append(link_b[both].astype(edge_dtype))
     a = np.concatenate(ea) if ea else np.zeros(0, dtype=np.int64)
     b = np.concatenate(eb) if eb else np.zeros(0, dtype=np.int64)
 
@@ -445,7 +447,10 @@ def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray,
         return np.zeros(0, dtype=np.int64), 0
     index_dtype = np.int32 if n_nodes < 2**31 - 1 else np.int64
     graph = csr_array(
-        (np.ones(len(a), dtype=np.int8), (a.astype(index_dtype), b.astype(index_dtype))),
+        (
+            np.ones(len(a), dtype=np.int8),
+            (a.astype(index_dtype, copy=False), b.astype(index_dtype, copy=False)),
+        ),
         shape=(n_nodes, n_nodes),
     )
     n_comp, labels = connected_components(graph, directed=False)

@@ -65,6 +65,7 @@ import pyarrow.compute as pc
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
 from workbench.identity.graph import (
+    ACCOUNT_ID_TYPE,
     KNOWN_ID_TYPES,
     IdentityGraph,
     build_graph,
@@ -305,7 +306,7 @@ def _distinct_heads(head: np.ndarray) -> bool:
         return len(np.unique(head, axis=0)) == len(head)
     padded = np.zeros((len(head), 8), dtype=np.uint8)
     padded[:, : head.shape[1]] = head
-    return len(pd.unique(padded.view(np.uint64).ravel())) == len(head)
+    return bool(pd.Index(padded.view(np.uint64).ravel()).is_unique)
 
 
 def _hex_ids(head: np.ndarray) -> pa.Array:
@@ -599,7 +600,8 @@ def stitch(
         comps = row_comps[name]
         own = graph.row_accounts[name]
         acct = _gather(acct_code, comps, -1)
-        if own.max(initial=-1) >= 0:  # the table has accounts of its own
+        # the table has accounts of its own (no column: every code is -1)
+        if ACCOUNT_ID_TYPE in frame.columns and own.max(initial=-1) >= 0:
             acct = np.where(acct >= 0, acct, own)
         internal = graph.row_internal[name].copy()
         if is_internal.any():  # else no row's person is internal: no gather
