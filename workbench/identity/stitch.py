@@ -407,9 +407,10 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather;
     # int32 components: half the bytes per row, and the Categorical's own code type
     labels = graph.labels.astype(np.int32 if graph.n_components < 2**31 - 1 else np.int64)
-    lookups = [np.append(np.where(graph.shared, -1, labels), -1)]
+    none = np.asarray([-1], dtype=labels.dtype)  # (a bare -1 would widen the lookups to int64)
+    lookups = [np.append(np.where(graph.shared, none, labels), none)]
     if graph.shared.any():
-        lookups.append(np.append(labels, -1))
+        lookups.append(np.append(labels, none))
     kept = graph.row_kept.get(name, {})
 
     def rows_with(t: str) -> int:
