@@ -191,11 +191,123 @@ def dictionary_codes(
     return codes, dictionary, counts
 
 
+def take_strings(
+    values: pa.Array | pa.ChunkedArray, codes: np.ndarray
+) -> pa.Array | pa.ChunkedArray:
+    """``pc.take(values, codes)`` of a string array, null where ``codes < 0``.
+
+    Two common cases are spelled with numpy, giving the same Arrow array: every code
+    present and every string of one byte length (person ids: a gather of fixed-size
+    rows, :func:`_take_fixed`), and few codes present (accounts per row,
+    :func:`_take_sparse`); otherwise Arrow's ``take``.
+
+    Parameters
+    ----------
+    values : pa.Array or pa.ChunkedArray
+        Strings (``large_string`` for the numpy cases).
+    codes : np.ndarray
+        Integer position in ``values`` of every output row, ``-1`` for a null.
+
+    Returns
+    -------
+    pa.Array or pa.ChunkedArray
+        One row per code.
+    """
+    valid = codes >= 0
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid == len(codes) or n_valid * 4 < len(codes):
+        flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        if flat.type == pa.large_string() and not flat.null_count:
+            if n_valid < len(codes):
+                return _take_sparse(flat, codes, valid, n_valid)
+            width = _one_width(flat)
+            if width:
+                return _take_fixed(flat, codes, width)
+    small = len(values) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to move
+    idx = pa.array(
+        codes.astype(np.int32, copy=False) if small else codes,
+        mask=None if n_valid == len(codes) else ~valid,
+    )
+    return pc.take(values, idx)
+
+
+def _offsets(ids: pa.Array) -> np.ndarray:
+    """The ``int64`` offsets of a ``large_string`` array (``len + 1`` of them)."""
+    return np.frombuffer(
+        ids.buffers()[1], dtype=np.int64, count=len(ids) + 1, offset=8 * ids.offset
+    )
+
+
+def _one_width(ids: pa.Array) -> int:
+    """The byte length shared by every string of ``ids``, or 0 (lengths differ, or empty)."""
+    widths = np.diff(_offsets(ids))
+    if not len(widths) or widths[0] == 0:
+        return 0
+    return int(widths[0]) if widths.min() == widths.max() else 0
+
+
+def _pool_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
+    """A writable numpy array of ``n`` items over a buffer of Arrow's memory pool.
+
+    The pool keeps and reuses its pages: a fresh numpy array of tens of megabytes
+    costs more in page faults than filling it (10M rows: ~80 ms against ~20 ms).
+    """
+    buf = pa.allocate_buffer(n * np.dtype(dtype).itemsize)
+    return buf, np.frombuffer(buf, dtype=dtype)
+
+
+_BLOCK = 1 << 16  # rows per block of the running sums: the temporaries stay in cache
+
+
+def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
+    """``pc.take(ids, codes)`` for strings of one byte length and no missing code.
+
+    The rows are gathered as numpy ``V<width>`` items (at 10M rows the person ids of
+    the identities: ~17 ms against ~30 ms for Arrow's ``take``).
+    """
+    offsets = _offsets(ids)
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    n = len(codes)
+    data_buf, rows = _pool_array(n * width, np.uint8)
+    np.take(data.view(f"V{width}"), codes, out=rows.view(f"V{width}"))
+    bounds_buf, bounds = _pool_array(n + 1, np.int64)
+    bounds[:] = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data_buf])
+
+
+def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:
+    """``pc.take(ids, codes)`` (null where ``codes < 0``) when few codes are present.
+
+    Arrow gathers the present rows only; the offsets of all rows (a running sum of
+    their lengths, a block at a time) and the validity bitmap are made with numpy
+    (10M rows, 5% with an account: ~40 ms against ~80 ms).
+    """
+    n = len(codes)
+    lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
+    bounds_buf, bounds = _pool_array(n + 1, np.int64)
+    bounds[0] = 0
+    for start in range(0, n, _BLOCK):
+        part = bounds[start + 1 : start + 1 + _BLOCK]
+        np.cumsum(lengths[codes[start : start + _BLOCK]], out=part)
+        part += bounds[start]
+    taken = pc.take(ids, pa.array(codes[valid]))
+    first = int(_offsets(taken)[0])
+    data = taken.buffers()[2]
+    if data is None:
+        data = pa.py_buffer(b"")
+    elif first:
+        data = data.slice(first)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [bitmap, bounds_buf, data], null_count=n - n_valid
+    )
+
+
 def categorical_strings(values: pd.Series) -> pd.Series:
     """A ``Categorical`` column of strings as a plain ``string`` Series (other columns as is).
 
-    The categories are gathered by the codes in Arrow (one C++ ``take``, no
-    Python strings), so the result is the Arrow-backed ``string`` column the
+    The categories are gathered by the codes (:func:`take_strings`, no Python
+    strings), so the result is the Arrow-backed ``string`` column the
     codes stand for, missing where the code is ``-1``. Used at the edges where
     coded columns (the stitched ``person_id``) leave memory: the stored tables
     hold plain strings.
@@ -217,7 +329,7 @@ def categorical_strings(values: pd.Series) -> pd.Series:
         return pd.Series(pd.NA, index=values.index, name=values.name, dtype="string")
     names = _arrow_strings(pd.Series(categories.array))
     codes = values.cat.codes.to_numpy()
-    taken = pc.take(names, pa.array(codes, mask=codes < 0))
+    taken = take_strings(names, codes)
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, name=values.name)
 
 

@@ -70,7 +70,7 @@ from workbench.identity.graph import (
     IdentityGraph,
     build_graph,
 )
-from workbench.intcodes import bincount
+from workbench.intcodes import bincount, take_strings
 from workbench.schema import ACCOUNT_ID, IDENTITIES, PERSON_ID
 
 __all__ = ["PEOPLE_COLUMNS", "StitchResult", "person_ids_for", "stitch"]
@@ -130,100 +130,10 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
-    """``ids[codes]`` as a string Series, missing where ``codes < 0``.
-
-    Two cases are spelled with numpy (the same Arrow array as ``pc.take``): every
-    code present and ``ids`` of one length (person ids: a gather of fixed-size
-    rows), and few codes present (accounts per row: :func:`_take_sparse`).
-    """
+    """``ids[codes]`` as a string Series, missing where ``codes < 0`` (``take_strings``)."""
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
-    valid = codes >= 0
-    n_valid = int(np.count_nonzero(valid))
-    if n_valid == len(codes) or n_valid * 4 < len(codes):
-        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-        if ids.type == pa.large_string() and not ids.null_count:
-            if n_valid < len(codes):
-                return _strings(_take_sparse(ids, codes, valid, n_valid))
-            width = _one_width(ids)
-            if width:
-                return _strings(_take_fixed(ids, codes, width))
-    small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
-    idx = pa.array(
-        codes.astype(np.int32, copy=False) if small else codes,
-        mask=None if n_valid == len(codes) else ~valid,
-    )
-    return _strings(pc.take(ids, idx))
-
-
-def _offsets(ids: pa.Array) -> np.ndarray:
-    """The ``int64`` offsets of a ``large_string`` array (``len + 1`` of them)."""
-    return np.frombuffer(
-        ids.buffers()[1], dtype=np.int64, count=len(ids) + 1, offset=8 * ids.offset
-    )
-
-
-def _one_width(ids: pa.Array) -> int:
-    """The byte length shared by every string of ``ids``, or 0 (lengths differ, or empty)."""
-    widths = np.diff(_offsets(ids))
-    return int(widths[0]) if widths[0] > 0 and widths.min() == widths.max() else 0
-
-
-def _pool_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
-    """A writable numpy array of ``n`` items over a buffer of Arrow's memory pool.
-
-    The pool keeps and reuses its pages: a fresh numpy array of tens of megabytes
-    costs more in page faults than filling it (10M rows: ~80 ms against ~20 ms).
-    """
-    buf = pa.allocate_buffer(n * np.dtype(dtype).itemsize)
-    return buf, np.frombuffer(buf, dtype=dtype)
-
-
-_BLOCK = 1 << 16  # rows per block of the running sums: the temporaries stay in cache
-
-
-def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
-    """``pc.take(ids, codes)`` for strings of one byte length and no missing code.
-
-    The rows are gathered as numpy ``V<width>`` items (at 10M rows the person ids of
-    the identities: ~17 ms against ~30 ms for Arrow's ``take``).
-    """
-    offsets = _offsets(ids)
-    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    n = len(codes)
-    data_buf, rows = _pool_array(n * width, np.uint8)
-    np.take(data.view(f"V{width}"), codes, out=rows.view(f"V{width}"))
-    bounds_buf, bounds = _pool_array(n + 1, np.int64)
-    bounds[:] = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-    return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data_buf])
-
-
-def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:
-    """``pc.take(ids, codes)`` (null where ``codes < 0``) when few codes are present.
-
-    Arrow gathers the present rows only; the offsets of all rows (a running sum of
-    their lengths, a block at a time) and the validity bitmap are made with numpy
-    (10M rows, 5% with an account: ~40 ms against ~80 ms).
-    """
-    n = len(codes)
-    lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
-    bounds_buf, bounds = _pool_array(n + 1, np.int64)
-    bounds[0] = 0
-    for start in range(0, n, _BLOCK):
-        part = bounds[start + 1 : start + 1 + _BLOCK]
-        np.cumsum(lengths[codes[start : start + _BLOCK]], out=part)
-        part += bounds[start]
-    taken = pc.take(ids, pa.array(codes[valid]))
-    first = int(_offsets(taken)[0])
-    data = taken.buffers()[2]
-    if data is None:
-        data = pa.py_buffer(b"")
-    elif first:
-        data = data.slice(first)
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(
-        pa.large_string(), n, [bitmap, bounds_buf, data], null_count=n - n_valid
-    )
+    return _strings(take_strings(ids, codes))
 
 
 def _person_codes(codes: np.ndarray, dtype: pd.CategoricalDtype, index: pd.Index) -> pd.Series:
