@@ -10,6 +10,7 @@ string factorize was a quarter of the end-to-end time).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,13 +84,35 @@ def factorize_parts(
         The distinct non-missing values, ``string`` dtype.
     """
     codes, bounds, uniques, _ = _factorize_flat(parts, missing_last)
+    assert isinstance(codes, np.ndarray)  # scattered
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques
 
 
+class SparseCodes(NamedTuple):
+    """Codes of a mostly-missing column: which rows hold a value, and those rows' codes.
+
+    ``codes[i]`` belongs to the ``i``-th ``True`` of ``present`` (the full per-row
+    codes would be ``missing`` where not ``present`` and ``codes`` scattered in).
+    """
+
+    present: np.ndarray  # bool per row
+    codes: np.ndarray  # int32 per present row
+
+
 def factorize_parts_counted(
-    parts: list[pd.Series],
-) -> tuple[list[np.ndarray], pd.Series, np.ndarray]:
+    parts: list[pd.Series], *, sparse: bool = False
+) -> tuple[list[np.ndarray | SparseCodes], pd.Series, np.ndarray]:
     """:func:`factorize_parts` with ``missing_last=True``, and the rows of each code.
+
+    Parameters
+    ----------
+    parts : list of pd.Series
+        String columns.
+    sparse : bool
+        When the columns are mostly missing (:func:`dictionary_codes` encodes them
+        without their nulls), give each part as :class:`SparseCodes` instead of
+        per-row codes: a caller mapping the codes to something else scatters once,
+        not twice.
 
     Returns
     -------
@@ -100,9 +123,25 @@ def factorize_parts_counted(
         Rows of all parts per code, length ``len(uniques) + 1`` (the last: missing);
         one count over the codes of every part at once.
     """
-    codes, bounds, uniques, counts = _factorize_flat(parts, True, wide=False)
+    codes, bounds, uniques, counts = _factorize_flat(parts, True, wide=False, scatter=not sparse)
     if counts is None:
+        assert isinstance(codes, np.ndarray)
         counts = bincount(codes, len(uniques) + 1)
+    if isinstance(codes, SparseCodes):
+        taken = np.cumsum(
+            [0]
+            + [
+                np.count_nonzero(codes.present[bounds[i] : bounds[i + 1]])
+                for i in range(len(parts))
+            ]
+        )
+        split: list[np.ndarray | SparseCodes] = [
+            SparseCodes(
+                codes.present[bounds[i] : bounds[i + 1]], codes.codes[taken[i] : taken[i + 1]]
+            )
+            for i in range(len(parts))
+        ]
+        return split, uniques, counts
     return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))], uniques, counts
 
 
@@ -123,8 +162,8 @@ def bincount(codes: np.ndarray, n: int, shift: int = 0, block: int = 1 << 20) ->
 
 
 def _factorize_flat(
-    parts: list[pd.Series], missing_last: bool, wide: bool = True
-) -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray | None]:
+    parts: list[pd.Series], missing_last: bool, wide: bool = True, scatter: bool = True
+) -> tuple[np.ndarray | SparseCodes, np.ndarray, pd.Series, np.ndarray | None]:
     """Codes of the parts end to end, the parts' bounds in them, the uniques, and counts.
 
     The counts (rows per code, then missing rows) come when they were cheap to
@@ -144,13 +183,14 @@ def _factorize_flat(
         return np.zeros(bounds[-1], dtype=np.int64), bounds, pd.Series([], dtype="string"), None
     data = pa.chunked_array(chunks, type=pa.large_string())
     hashed, counts = None, None
+    codes: np.ndarray | SparseCodes
     if use_hashes(len(data) - data.null_count, len(data)):
         hashed = factorize_hashed(data, None if missing_last else -1)
     if hashed is not None:
         codes, dictionary = hashed
     else:  # Arrow's exact codes (the same codes, by comparing strings)
-        codes, dictionary, counts = dictionary_codes(data, missing_last)
-    if wide:
+        codes, dictionary, counts = dictionary_codes(data, missing_last, scatter=scatter)
+    if wide and isinstance(codes, np.ndarray):
         codes = codes.astype(np.int64, copy=False)
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype="string")
     return codes, bounds, uniques, counts
@@ -161,8 +201,8 @@ SPARSE_NULLS = 0.5
 
 
 def dictionary_codes(
-    data: pa.ChunkedArray, missing_last: bool
-) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
+    data: pa.ChunkedArray, missing_last: bool, *, scatter: bool = True
+) -> tuple[np.ndarray | SparseCodes, pa.Array, np.ndarray | None]:
     """Arrow's ``dictionary_encode`` codes (``int32``; missing: -1 or ``len(dictionary)``).
 
     Also the lean stitching baseline's (``benchmarks/bench_stitching.py``) for its
@@ -172,7 +212,8 @@ def dictionary_codes(
     nulls and the codes put back in place: the same codes (the filter keeps the
     order) in about half the time (user ids on 13% of 10M rows: 0.27 s of CPU
     against 0.55 s); its counts per code (then missing rows) are then counted on the
-    non-null rows only, else they are ``None``.
+    non-null rows only, else they are ``None``. With ``scatter=False`` such a column's
+    codes come as :class:`SparseCodes` (not put back in place).
     """
     sparse = data.null_count > SPARSE_NULLS * len(data)
     valid = pc.is_valid(data) if sparse else None
@@ -183,11 +224,14 @@ def dictionary_codes(
     fill = len(dictionary) if missing_last else -1
     if valid is None:
         return pc.fill_null(indices, fill).to_numpy(), dictionary, None
-    codes = np.full(len(data), fill, dtype=np.int32)
     present = indices.to_numpy()
-    codes[valid.to_numpy(zero_copy_only=False)] = present
     counts = np.bincount(present, minlength=len(dictionary) + 1)
     counts[len(dictionary)] = data.null_count
+    rows = valid.to_numpy(zero_copy_only=False)
+    if not scatter:  # the caller scatters what it maps the codes to
+        return SparseCodes(rows, present), dictionary, counts
+    codes = np.full(len(data), fill, dtype=np.int32)
+    codes[rows] = present
     return codes, dictionary, counts
 
 

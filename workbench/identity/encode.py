@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from workbench.identifiers import normalize_email, placeholder_lowered
 from workbench.identity.rules import REASON_CODE, Blocklist
-from workbench.intcodes import factorize_parts_counted, factorize_strings
+from workbench.intcodes import SparseCodes, factorize_parts_counted, factorize_strings
 
 __all__ = ["EncodedValues", "encode_values"]
 
@@ -82,7 +82,7 @@ def encode_values(
             none, empty, np.zeros(0, bool), np.zeros(0, np.int64), flags, flags, [], nothing
         )
     # one hash pass over every part; missing values get the code len(raw)
-    part_codes, raw, counts = factorize_parts_counted(list(parts))
+    part_codes, raw, counts = factorize_parts_counted(list(parts), sparse=True)
     occ = counts[:-1]  # rows per distinct value (the last count: missing)
 
     text = raw.str.strip()
@@ -125,17 +125,31 @@ def encode_values(
         # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
+    def scattered(lookup: np.ndarray, part: SparseCodes, missing) -> np.ndarray:
+        # a mostly-missing part: only its present rows are looked up, then put in place
+        out = np.full(len(part.present), missing, dtype=lookup.dtype)
+        out[part.present] = lookup[part.codes]
+        return out
+
     out_codes, kept_rows, test_rows, internal_rows = [], [], [], []
     for codes in part_codes:
-        if same:
-            shifted, kept_n = _shifted(codes, len(raw), base, node_dtype)
+        if isinstance(codes, SparseCodes):
+            shifted = scattered(node, codes, -1)
+            kept_n = len(codes.codes) if same else int(np.count_nonzero(node[codes.codes] >= 0))
+            tests = scattered(is_test, codes, False) if is_test.any() else None
+            internals = scattered(internal, codes, False) if internal.any() else None
         else:
-            shifted = gather(node, codes, -1)
-            kept_n = int(np.count_nonzero(shifted >= 0))
+            if same:
+                shifted, kept_n = _shifted(codes, len(raw), base, node_dtype)
+            else:
+                shifted = gather(node, codes, -1)
+                kept_n = int(np.count_nonzero(shifted >= 0))
+            tests = gather(is_test, codes, False) if is_test.any() else None
+            internals = gather(internal, codes, False) if internal.any() else None
         out_codes.append(shifted)
         kept_rows.append(kept_n)
-        test_rows.append(gather(is_test, codes, False) if is_test.any() else None)
-        internal_rows.append(gather(internal, codes, False) if internal.any() else None)
+        test_rows.append(tests)
+        internal_rows.append(internals)
     blocked = []
     for name, code in REASON_CODE.items():
         sel = reason == code
