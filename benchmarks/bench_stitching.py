@@ -125,6 +125,35 @@ Idle machine after the merge of issue 16's fourth round (2026-12-04 01:20-01:22 
 average 0.8-1.1): ``--rows 1000000 --repeat 5`` baseline 0.10 s, stitch 0.22 s, **1.92x** (CPU
 1.92x); ``--rows 10000000 --repeat 3`` baseline 1.56 s, stitch 2.50 s, **1.67x** (CPU 1.67x); 0 hash
 collisions. The baseline gained from ``unified`` too (it shares ``dictionary_codes``). Not met.
+
+Issue 16 follow-up (branch h3, 2026-12-04 02:27-03:11 UTC; two cores shared with other helpers'
+jobs, load average 2.7-5.7, so figures are inflated and noisy). Old stitching (main at 92f7274),
+new stitching and the baseline in turns in one process on the same data, CPU medians, outputs
+checked equal (touchpoints, conversions, identities, people, every diagnostics frame, dtypes and
+the ``person_id`` categories and codes) on this data at 1M and 10M rows, ``bench_e2e``'s at 300k
+and the sample's readers output under four configurations and with ``previous``: 1M, 21 rounds,
+load 3.0-3.6: 0.178 -> 0.167 s, ratio 2.03x -> 1.89x (load 5.5-5.7: 0.175 -> 0.164 s, 2.00x ->
+1.87x); 10M, 5 rounds, load 3.4-3.6: 2.95 -> 2.69 s, ratio 1.63x -> **1.46x** (load 3.5-4.4: 2.83
+-> 2.52 s, 1.83x -> 1.66x). ``--rows 1000000 10000000 --repeat 5`` in the same hour (load 3.3-3.8):
+1M 2.34x (CPU 2.03x), 10M 1.47x (CPU 1.50x; baseline 2.88 s, stitch 4.09 s, +581 MB). The
+changes: a mostly-missing identifier column stays sparse (``intcodes.SparseCodes``: its node codes
+are looked up for the present rows and scattered once, not scattered as codes and gathered again);
+each row's component stays ``int32`` (``np.append(..., -1)`` had widened it to ``int64``, so the
+``Categorical`` copied it back); account ids per row are built from the few rows that have one and
+the identities' person ids gathered as fixed-width rows (``intcodes.take_strings``; 10M: ~85 ->
+~57 ms and ~30 -> ~17 ms); ``factorize_hashed`` fills its codes once, takes the column's own
+validity bitmap and finds first rows a block at a time; rows per person by a blocked
+``bincount``; link sides split by type with one sort; link edges in ``int32`` so no edge array
+widens. Tried, no gain: the hash lanes in Arrow's memory pool (7.5k page faults per 10M
+factorize against numpy's 4.7k, which advises huge pages; same time); ``pd.factorize`` of the
+hashes instead of Arrow's ``dictionary_encode`` (10M: 0.78-0.90 s against 0.52 s); other SHA-256
+callers for the ids (63k keys: CPython's built-in 17.8 ms, ``hashlib``/OpenSSL 19.3 ms, a copied
+OpenSSL context 18.2 ms, ``usedforsecurity=False`` 21.0 ms; a numpy SHA-256 would be ~3,000
+array operations per block of keys). What is left (CPU): at 1M the ids alone (SHA-256, 63k
+calls, ~20-26 ms) are a quarter of the ~0.09-0.10 s baseline, so 1.5x cannot be met with them;
+at 10M the ids ~0.3 s, the exactness check (second hash lane, per-row compare, first rows)
+~0.25 s, limits ~0.1 s, cleaning ~0.1 s. A shared cost left as is: ``_strhash._words`` copies
+rows of one length by a boolean row mask (~0.1 s at 10M), which the baseline pays too.
 """
 
 from __future__ import annotations
