@@ -247,25 +247,42 @@ def unified(encoded: pa.ChunkedArray) -> pa.ChunkedArray:
     return encoded
 
 
-def _first_rows(codes: np.ndarray, null: int = -1) -> np.ndarray:
-    """Position of each code's first row (codes numbered in first-appearance order).
+def _checked_first_rows(
+    codes: np.ndarray, second: np.ndarray, n: int, null: int | None
+) -> np.ndarray | None:
+    """First row of each code, checking that the second hash is constant per code.
 
-    Rows coded ``null`` (-1, or a code past every string's) are skipped. A block of
-    :data:`BLOCK_ROWS` rows at a time, the running maximum carried over: a new code
-    is the one above every code before it.
+    ``codes`` are numbered in first-appearance order (``null``: the code of null
+    rows, -1 or ``n``; ``None``: no null rows). One pass, a block of
+    :data:`BLOCK_ROWS` rows at a time: a code above every code before it starts
+    there and its second hash becomes the code's reference; every row's second hash
+    is then compared with its code's (null rows, whose slots may hold any bytes,
+    compare 0 with the reference 0 that code -1 or ``n`` picks). ``None`` when a
+    code holds two second hashes: two different strings shared the first.
     """
+    reference = np.empty(n + 1, dtype=np.uint64)
+    reference.fill(0)  # (written in order: np.zeros' lazily mapped pages fault at random)
     parts = []
     top = -1
     for at in range(0, len(codes), BLOCK_ROWS):
         block = codes[at : at + BLOCK_ROWS]
-        if null != -1:
-            block = np.where(block == null, -1, block)
-        running = np.maximum.accumulate(block)
+        lane = second[at : at + BLOCK_ROWS]
+        ranked = block
+        if null is not None:
+            absent = block == null
+            lane = np.where(absent, np.uint64(0), lane)
+            if null != -1:
+                ranked = np.where(absent, -1, block)
+        running = np.maximum.accumulate(ranked)
         np.maximum(running, top, out=running)
         new = np.empty(len(block), dtype=bool)
-        new[0] = block[0] > top
-        np.greater(block[1:], running[:-1], out=new[1:])
-        parts.append(np.flatnonzero(new) + at)
+        new[0] = ranked[0] > top
+        np.greater(ranked[1:], running[:-1], out=new[1:])
+        first = np.flatnonzero(new)
+        reference[ranked[first]] = lane[first]
+        if not np.array_equal(reference[block], lane):
+            return None
+        parts.append(first + at)
         top = int(running[-1])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
@@ -335,16 +352,9 @@ def factorize_hashed(
     if has_nulls and fill not in (-1, n):  # a code of a string, or past the reference
         fill = -1
     codes = pc.fill_null(indices, fill).to_numpy()
-    starts = _first_rows(codes, fill if has_nulls else -1)
-    # each code's second hash at its first row; null rows (whose slots may hold any
-    # bytes) compare 0 with the appended 0 that their code (-1 or n) picks
-    if has_nulls:
-        second[codes == fill] = 0
-    reference = np.append(second[starts], np.uint64(0))
-    for at in range(0, len(codes), BLOCK_ROWS):  # by blocks: the temporaries stay in cache
-        rows = slice(at, at + BLOCK_ROWS)
-        if not np.array_equal(reference[codes[rows]], second[rows]):
-            return None
+    starts = _checked_first_rows(codes, second, n, fill if has_nulls else None)
+    if starts is None:
+        return None
     del second
     final = n if missing is None else missing
     if has_nulls and final != fill:
