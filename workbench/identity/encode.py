@@ -7,7 +7,8 @@ conversions, each side of the identity links) is factorized in one hash pass
 normalization) and blocking (placeholders, blocked values, test ids, internal
 e-mail domains: :mod:`workbench.identity.rules`) look at the distinct values only;
 each long column is then mapped with one gather to ``base + code`` (``-1`` where
-missing or blocked).
+missing or blocked); a mostly-missing column with one gather of its present rows,
+scattered into place (:class:`workbench.intcodes.SparseCodes`).
 """
 
 from __future__ import annotations
