@@ -139,7 +139,9 @@ runs during the work: 3.21 -> 2.63, 2.91 -> 2.55, 2.83 -> 2.52, 2.95 -> 2.69 s).
 --repeat 5`` baseline 0.10 s (+30 MB), stitch 0.20 s (+57 MB), 1.92x (CPU 1.84x); ``--rows
 10000000 --repeat 3`` 1.71x (CPU 1.76x; baseline 1.88 s +268 MB, stitch 3.23 s +399 MB), and in
 turns with main's copy of this script: main 1.61x (CPU 1.67x), this branch 1.79x (CPU 1.78x);
-single cold runs at 10M (one per process) moved by +-0.5 s. The 1.5x target is not shown met. The
+single cold runs at 10M (one per process) moved by +-0.5 s; at 1M, 6 pairs of fresh processes
+in turns (load 1.6-2.3), the first call's CPU median 0.295 s on main, 0.22 s here. The 1.5x
+target is not shown met. The
 changes: a mostly-missing identifier column stays sparse (``intcodes.SparseCodes``: its node codes
 are looked up for the present rows and scattered once, not scattered as codes and gathered again);
 each row's component stays ``int32`` (``np.append(..., -1)`` had widened it to ``int64``, so the
