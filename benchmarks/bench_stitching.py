@@ -125,6 +125,41 @@ Idle machine after the merge of issue 16's fourth round (2026-12-04 01:20-01:22 
 average 0.8-1.1): ``--rows 1000000 --repeat 5`` baseline 0.10 s, stitch 0.22 s, **1.92x** (CPU
 1.92x); ``--rows 10000000 --repeat 3`` baseline 1.56 s, stitch 2.50 s, **1.67x** (CPU 1.67x); 0 hash
 collisions. The baseline gained from ``unified`` too (it shares ``dictionary_codes``). Not met.
+
+Issue 16 follow-up (branch h3, 2026-12-04 02:27-03:32 UTC; two cores shared with other helpers'
+jobs, load average 2-5.7, so figures are inflated and noisy). Old stitching (main at 92f7274),
+new stitching and the baseline in turns in one process on the same data (one untimed warm-up
+call each, then CPU medians); outputs checked equal (touchpoints, conversions, identities, people,
+every diagnostics frame, dtypes, the ``person_id`` categories and codes) on this data at 1M and
+10M rows, ``bench_e2e``'s at 300k and the sample's readers output under four configurations and
+with ``previous``. Final code: 1M, 21 rounds, load 2.1-4.8: 0.195 -> 0.184 s, ratio 1.93x ->
+1.78x; 10M, 5 rounds, load 2.6-4.5: 2.94 -> 2.53 s, ratio 1.65x -> **1.53x** (four earlier 10M
+runs during the work: 3.21 -> 2.63, 2.91 -> 2.55, 2.83 -> 2.52, 2.95 -> 2.69 s). This script at
+03:29-03:31 (load 2.7-3.2, no warm-up, so each median holds a first call): ``--rows 1000000
+--repeat 5`` baseline 0.10 s (+30 MB), stitch 0.20 s (+57 MB), 1.92x (CPU 1.84x); ``--rows
+10000000 --repeat 3`` 1.71x (CPU 1.76x; baseline 1.88 s +268 MB, stitch 3.23 s +399 MB), and in
+turns with main's copy of this script: main 1.61x (CPU 1.67x), this branch 1.79x (CPU 1.78x);
+single cold runs at 10M (one per process) moved by +-0.5 s; at 1M, 6 pairs of fresh processes
+in turns (load 1.6-2.3), the first call's CPU median 0.295 s on main, 0.22 s here. The 1.5x
+target is not shown met. The
+changes: a mostly-missing identifier column stays sparse (``intcodes.SparseCodes``: its node codes
+are looked up for the present rows and scattered once, not scattered as codes and gathered again);
+each row's component stays ``int32`` (``np.append(..., -1)`` had widened it to ``int64``, so the
+``Categorical`` copied it back); account ids per row are built from the few rows that have one and
+the identities' person ids gathered as fixed-width rows (``intcodes.take_strings``; 10M: ~85 ->
+~57 ms and ~30 -> ~17 ms); ``factorize_hashed`` fills its codes once, takes the column's own
+validity bitmap, and finds first rows and checks the second hash in one blocked pass; rows per person by a blocked
+``bincount``; link sides split by type with one sort; link edges in ``int32`` so no edge array
+widens. Tried, no gain: the hash lanes in Arrow's memory pool (7.5k page faults per 10M
+factorize against numpy's 4.7k, which advises huge pages; same time); ``pd.factorize`` of the
+hashes instead of Arrow's ``dictionary_encode`` (10M: 0.78-0.90 s against 0.52 s); other SHA-256
+callers for the ids (63k keys: CPython's built-in 17.8 ms, ``hashlib``/OpenSSL 19.3 ms, a copied
+OpenSSL context 18.2 ms, ``usedforsecurity=False`` 21.0 ms; a numpy SHA-256 would be ~3,000
+array operations per block of keys). What is left (CPU): at 1M the ids alone (SHA-256, 63k
+calls, ~20-26 ms) are a quarter of the ~0.09-0.10 s baseline, so 1.5x cannot be met with them;
+at 10M the ids ~0.3 s, the exactness check (second hash lane, per-row compare, first rows)
+~0.25 s, limits ~0.1 s, cleaning ~0.1 s. A shared cost left as is: ``_strhash._words`` copies
+rows of one length by a boolean row mask (~0.1 s at 10M), which the baseline pays too.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from workbench.intcodes import (
@@ -186,3 +187,34 @@ def test_counted_codes_count_every_code_and_the_missing(null_share):
     flat = np.concatenate(codes)
     np.testing.assert_array_equal(counts, np.bincount(flat, minlength=len(uniques) + 1))
     assert counts[-1] == int(values.isna().sum()) and flat.dtype == np.int32
+
+
+@pytest.mark.parametrize("share", [1.0, 0.6, 0.1, 0.0])
+@pytest.mark.parametrize("kind", ["fixed", "varied", "empty", "chunked", "sliced"])
+def test_take_strings_is_arrows_take(kind, share):
+    from workbench.intcodes import take_strings
+
+    rng = np.random.default_rng(3)
+    words = {
+        "fixed": [f"p_{i:016x}" for i in range(50)],
+        "varied": [f"v{i}" * (i % 4) for i in range(50)],
+        "empty": [""] * 50,
+        "chunked": [f"c{i}" for i in range(50)],
+        "sliced": [f"s{i:03d}" for i in range(60)],
+    }[kind]
+    values = pa.array(words, pa.large_string())
+    if kind == "chunked":
+        values = pa.chunked_array([values.slice(0, 20), values.slice(20)])
+    if kind == "sliced":
+        values = values.slice(7, 50)
+    codes = rng.integers(0, 50, 1000)
+    codes[rng.random(1000) >= share] = -1
+    expected = pc.take(values, pa.array(codes, mask=codes < 0))
+    got = take_strings(values, codes)
+    if isinstance(expected, pa.ChunkedArray):
+        expected = expected.combine_chunks()
+    if isinstance(got, pa.ChunkedArray):
+        got = got.combine_chunks()
+    got.validate(full=True)
+    assert got.type == expected.type
+    assert got.equals(expected)

@@ -247,13 +247,44 @@ def unified(encoded: pa.ChunkedArray) -> pa.ChunkedArray:
     return encoded
 
 
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """Position of each code's first row (codes numbered in first-appearance order, -1 skipped)."""
-    running = np.maximum.accumulate(codes)
-    new = np.empty(len(codes), dtype=bool)
-    new[:1] = codes[:1] >= 0
-    np.greater(codes[1:], running[:-1], out=new[1:])
-    return np.flatnonzero(new)
+def _checked_first_rows(
+    codes: np.ndarray, second: np.ndarray, n: int, null: int | None
+) -> np.ndarray | None:
+    """First row of each code, checking that the second hash is constant per code.
+
+    ``codes`` are numbered in first-appearance order (``null``: the code of null
+    rows, -1 or ``n``; ``None``: no null rows). One pass, a block of
+    :data:`BLOCK_ROWS` rows at a time: a code above every code before it starts
+    there and its second hash becomes the code's reference; every row's second hash
+    is then compared with its code's (null rows, whose slots may hold any bytes,
+    compare 0 with the reference 0 that code -1 or ``n`` picks). ``None`` when a
+    code holds two second hashes: two different strings shared the first.
+    """
+    reference = np.empty(n + 1, dtype=np.uint64)
+    reference.fill(0)  # (written in order: np.zeros' lazily mapped pages fault at random)
+    parts = []
+    top = -1
+    for at in range(0, len(codes), BLOCK_ROWS):
+        block = codes[at : at + BLOCK_ROWS]
+        lane = second[at : at + BLOCK_ROWS]
+        ranked = block
+        if null is not None:
+            absent = block == null
+            lane = np.where(absent, np.uint64(0), lane)
+            if null != -1:
+                ranked = np.where(absent, -1, block)
+        running = np.maximum.accumulate(ranked)
+        np.maximum(running, top, out=running)
+        new = np.empty(len(block), dtype=bool)
+        new[0] = ranked[0] > top
+        np.greater(ranked[1:], running[:-1], out=new[1:])
+        first = np.flatnonzero(new)
+        reference[ranked[first]] = lane[first]
+        if not np.array_equal(reference[block], lane):
+            return None
+        parts.append(first + at)
+        top = int(running[-1])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _take_rows(chunks: list[pa.Array], rows: np.ndarray, kind: pa.DataType) -> pa.Array:
@@ -272,10 +303,15 @@ def _take_rows(chunks: list[pa.Array], rows: np.ndarray, kind: pa.DataType) -> p
 
 
 def _as_integers(chunk: pa.Array, hashes: np.ndarray) -> pa.Array:
-    """``hashes`` as an Arrow ``int64`` array, null where ``chunk`` is."""
+    """``hashes`` as an Arrow ``int64`` array, null where ``chunk`` is (its own bitmap)."""
     ints = hashes.view(np.int64)
     if not chunk.null_count:
         return pa.array(ints)
+    if chunk.offset % 8 == 0:  # the chunk's validity bitmap, from its first byte
+        bitmap = chunk.buffers()[0].slice(chunk.offset // 8)
+        return pa.Array.from_buffers(
+            pa.int64(), len(chunk), [bitmap, pa.py_buffer(ints)], null_count=chunk.null_count
+        )
     return pa.array(ints, mask=pc.is_null(chunk).to_numpy(zero_copy_only=False))
 
 
@@ -311,22 +347,17 @@ def factorize_hashed(
     n = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
     del ints, encoded
-    codes = pc.fill_null(indices, -1).to_numpy()
-    starts = _first_rows(codes)
-    # each code's second hash at its first row; null rows (whose slots may hold any
-    # bytes) compare 0 with the appended 0 that code -1 picks
     has_nulls = any(c.null_count for c in chunks)
-    if has_nulls:
-        second[codes < 0] = 0
-    reference = np.append(second[starts], np.uint64(0))
-    for at in range(0, len(codes), BLOCK_ROWS):  # by blocks: the temporaries stay in cache
-        rows = slice(at, at + BLOCK_ROWS)
-        if not np.array_equal(reference[codes[rows]], second[rows]):
-            return None
+    fill = n if missing is None else missing
+    if has_nulls and fill not in (-1, n):  # a code of a string, or past the reference
+        fill = -1
+    codes = pc.fill_null(indices, fill).to_numpy()
+    starts = _checked_first_rows(codes, second, n, fill if has_nulls else None)
+    if starts is None:
+        return None
     del second
-    if missing is None:
-        missing = n
-    if missing != -1 and has_nulls:
-        codes = pc.fill_null(indices, missing).to_numpy()
+    final = n if missing is None else missing
+    if has_nulls and final != fill:
+        codes = pc.fill_null(indices, final).to_numpy()
     uniques = _take_rows(chunks, starts, values.type)
     return codes, uniques

@@ -18,9 +18,10 @@ def test_shifted_is_the_gather_of_in_order_nodes(dtype):
     codes = rng.integers(0, n_values + 1, 500).astype(np.int32)  # n_values: missing
     node = np.arange(n_values, dtype=dtype) + base
     expected = np.append(node, dtype(-1))[codes]
-    got = _shifted(codes, n_values, base, dtype)
+    got, kept = _shifted(codes, n_values, base, dtype)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == dtype and got is not codes
+    assert kept == int(np.count_nonzero(codes != n_values))
 
 
 @pytest.mark.parametrize(
@@ -39,3 +40,40 @@ def test_node_codes_whether_or_not_values_are_dropped(second, kept):
     for part, codes in zip(parts, enc.codes, strict=True):
         want = [node.get(v.strip(), -1) if isinstance(v, str) else -1 for v in part]
         assert codes.tolist() == want
+
+
+@pytest.mark.parametrize("id_type", ["user_id", "email"])
+def test_mostly_missing_parts_encode_as_when_scattered(monkeypatch, id_type):
+    # a column more than half missing comes back as SparseCodes; the node codes and row
+    # flags must be those of the per-row codes (test ids, internal e-mails, blocked values)
+    import workbench.identity.encode as encode
+
+    rng = np.random.default_rng(5)
+    pool = np.array(
+        ["u1", " u2 ", "null", "guest", "test-user-001", "ann@acme.com", "Bob@Example.org", "u3"]
+    )
+    parts = []
+    for n in (400, 37, 0):
+        values = pool[rng.integers(0, len(pool), n)].astype(object)
+        values[rng.random(n) < 0.8] = None
+        parts.append(pd.Series(values, dtype="string"))
+    config = IdentityConfig(
+        blocked_values=("guest",), test_ids=("test-user-001",), internal_email_domains=("acme.com",)
+    )
+    block = Blocklist.from_config(config)
+    got = encode_values(parts, id_type, block, base=7)
+    real = encode.factorize_parts_counted
+    monkeypatch.setattr(
+        encode, "factorize_parts_counted", lambda p, sparse=False: real(p, sparse=False)
+    )
+    want = encode_values(parts, id_type, block, base=7)
+    assert got.values.tolist() == want.values.tolist()
+    for field in ("codes", "test_rows", "internal_rows"):
+        for g, w in zip(getattr(got, field), getattr(want, field), strict=True):
+            assert (g is None) == (w is None)
+            if g is not None:
+                np.testing.assert_array_equal(g, w)
+                assert g.dtype == w.dtype
+    np.testing.assert_array_equal(got.internal, want.internal)
+    np.testing.assert_array_equal(got.occurrences, want.occurrences)
+    assert got.blocked == want.blocked and got.kept_rows == want.kept_rows

@@ -181,9 +181,16 @@ def _kind_codes(types: pd.Series, kinds: tuple[str, ...]) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _rows(values: pd.Series, selected: np.ndarray, none: pd.Series) -> pd.Series:
-    """``values[selected]``; ``none`` (``values`` without rows) when nothing is selected."""
-    return values.iloc[np.flatnonzero(selected)] if selected.any() else none
+def _by_kind(values: pd.Series, kind: np.ndarray, n_kinds: int) -> list[pd.Series]:
+    """``values[kind == k]`` for each ``k < n_kinds``, rows in order (``kind`` -1: none).
+
+    One gather of the rows sorted by kind (a stable sort keeps their order), then a
+    slice per kind, instead of a gather per kind.
+    """
+    order = np.argsort(kind, kind="stable")
+    ends = np.cumsum(np.bincount(kind + 1, minlength=n_kinds + 1))
+    ordered = values.iloc[order]
+    return [ordered.iloc[ends[k] : ends[k + 1]] for k in range(n_kinds)]
 
 
 # --- graph ------------------------------------------------------------------
@@ -270,14 +277,14 @@ def build_graph(
     blocked_rows: list[tuple[str, str, str, int, int]] = []
 
     kinds = (*types, ACCOUNT_ID_TYPE)
-    value_a, value_b = links["id_value_a"], links["id_value_b"]
-    none_a, none_b = value_a.iloc[:0], value_b.iloc[:0]
     kind_a, kind_b = (_kind_codes(t, kinds) for t in (type_a, type_b))
+    values_a = _by_kind(links["id_value_a"], kind_a, len(kinds))
+    values_b = _by_kind(links["id_value_b"], kind_b, len(kinds))
     for k, id_type in enumerate(kinds):
         names = [n for n, t in tables.items() if id_type in t.columns]
         sel_a, sel_b = kind_a == k, kind_b == k
         parts = [tables[n][id_type] for n in names]
-        parts += [_rows(value_a, sel_a, none_a), _rows(value_b, sel_b, none_b)]
+        parts += [values_a[k], values_b[k]]
         base = offsets[-1] if id_type != ACCOUNT_ID_TYPE else 0
         enc = encode_values(parts, id_type, block, base)
         blocked_rows += [(id_type, r, "", n, rows) for r, n, rows in enc.blocked]
@@ -359,8 +366,10 @@ def build_graph(
                 ea.append(cols[i][at])
                 eb.append(cols[j][at])
     both = (link_a >= 0) & (link_b >= 0) & (link_a != link_b)
-    ea.append(link_a[both])
-    eb.append(link_b[both])
+    # the rows' edges are int32 while the node ids fit: the links' too, so no edge array widens
+    edge_dtype = np.int32 if offsets[-1] < np.iinfo(np.int32).max else np.int64
+    ea.append(link_a[both].astype(edge_dtype))
+    eb.append(link_b[both].astype(edge_dtype))
     a = np.concatenate(ea) if ea else np.zeros(0, dtype=np.int64)
     b = np.concatenate(eb) if eb else np.zeros(0, dtype=np.int64)
 
@@ -445,7 +454,10 @@ def _components(a: np.ndarray, b: np.ndarray, n_nodes: int) -> tuple[np.ndarray,
         return np.zeros(0, dtype=np.int64), 0
     index_dtype = np.int32 if n_nodes < 2**31 - 1 else np.int64
     graph = csr_array(
-        (np.ones(len(a), dtype=np.int8), (a.astype(index_dtype), b.astype(index_dtype))),
+        (
+            np.ones(len(a), dtype=np.int8),
+            (a.astype(index_dtype, copy=False), b.astype(index_dtype, copy=False)),
+        ),
         shape=(n_nodes, n_nodes),
     )
     n_comp, labels = connected_components(graph, directed=False)

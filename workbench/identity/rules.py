@@ -266,7 +266,7 @@ def _over_limit(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, n
     local = x - lo  # node ids from 0: arrays over the nodes present, not all nodes
     size = int(local.max()) + 1
     if limit >= 1:
-        partner = np.zeros(size, dtype=y.dtype)
+        partner = np.empty(size, dtype=y.dtype)  # read only where written
         partner[local] = y  # one of each node's own partners (whichever write lands)
         several = np.zeros(size, dtype=bool)
         several[local[y != partner[local]]] = True  # a second distinct partner

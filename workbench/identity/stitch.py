@@ -65,10 +65,12 @@ import pyarrow.compute as pc
 from workbench.config import IdentityConfig
 from workbench.errors import ValidationError
 from workbench.identity.graph import (
+    ACCOUNT_ID_TYPE,
     KNOWN_ID_TYPES,
     IdentityGraph,
     build_graph,
 )
+from workbench.intcodes import bincount, take_strings
 from workbench.schema import ACCOUNT_ID, IDENTITIES, PERSON_ID
 
 __all__ = ["PEOPLE_COLUMNS", "StitchResult", "person_ids_for", "stitch"]
@@ -128,12 +130,10 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 
 def _take(ids: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> pd.Series:
-    """``ids[codes]`` as a string Series, missing where ``codes < 0``."""
+    """``ids[codes]`` as a string Series, missing where ``codes < 0`` (``take_strings``)."""
     if len(ids) == 0:
         return pd.Series(pd.NA, index=range(len(codes)), dtype="string")
-    small = len(ids) < np.iinfo(np.int32).max  # 4-byte indices: half the bytes to write and read
-    idx = pa.array(codes.astype(np.int32, copy=False) if small else codes, mask=codes < 0)
-    return _strings(pc.take(ids, idx))
+    return _strings(take_strings(ids, codes))
 
 
 def _person_codes(codes: np.ndarray, dtype: pd.CategoricalDtype, index: pd.Index) -> pd.Series:
@@ -216,7 +216,7 @@ def _distinct_heads(head: np.ndarray) -> bool:
         return len(np.unique(head, axis=0)) == len(head)
     padded = np.zeros((len(head), 8), dtype=np.uint8)
     padded[:, : head.shape[1]] = head
-    return len(pd.unique(padded.view(np.uint64).ravel())) == len(head)
+    return bool(pd.Index(padded.view(np.uint64).ravel()).is_unique)
 
 
 def _hex_ids(head: np.ndarray) -> pa.Array:
@@ -317,9 +317,10 @@ def _row_components(graph: IdentityGraph, name: str, n_rows: int) -> np.ndarray:
     # a trailing -1 makes ``lookup[-1]`` (no identifier) give -1 in a single gather;
     # int32 components: half the bytes per row, and the Categorical's own code type
     labels = graph.labels.astype(np.int32 if graph.n_components < 2**31 - 1 else np.int64)
-    lookups = [np.append(np.where(graph.shared, -1, labels), -1)]
+    none = np.asarray([-1], dtype=labels.dtype)  # (a bare -1 would widen the lookups to int64)
+    lookups = [np.append(np.where(graph.shared, none, labels), none)]
     if graph.shared.any():
-        lookups.append(np.append(labels, -1))
+        lookups.append(np.append(labels, none))
     kept = graph.row_kept.get(name, {})
 
     def rows_with(t: str) -> int:
@@ -510,7 +511,8 @@ def stitch(
         comps = row_comps[name]
         own = graph.row_accounts[name]
         acct = _gather(acct_code, comps, -1)
-        if own.max(initial=-1) >= 0:  # the table has accounts of its own
+        # the table has accounts of its own (no column: every code is -1)
+        if ACCOUNT_ID_TYPE in frame.columns and own.max(initial=-1) >= 0:
             acct = np.where(acct >= 0, acct, own)
         internal = graph.row_internal[name].copy()
         if is_internal.any():  # else no row's person is internal: no gather
@@ -523,7 +525,7 @@ def stitch(
         out[IS_INTERNAL] = internal
         outputs[name] = out
         # code -1 (no person) counts in the slot dropped
-        row_counts[name] = np.bincount(comps + 1, minlength=n_comp + 1)[1:]
+        row_counts[name] = bincount(comps, n_comp + 1, shift=1)[1:]
         row_stats[name] = (
             len(comps),
             int(row_counts[name].sum()),
