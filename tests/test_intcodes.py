@@ -12,6 +12,8 @@ from workbench.intcodes import (
     categorical_strings,
     factorize_parts,
     factorize_strings,
+    fixed_width_strings,
+    hex_strings,
     with_plain_strings,
 )
 
@@ -218,3 +220,19 @@ def test_take_strings_is_arrows_take(kind, share):
     got.validate(full=True)
     assert got.type == expected.type
     assert got.equals(expected)
+
+
+def test_hex_strings_spell_bytes_hex_with_the_prefix() -> None:
+    rng = np.random.default_rng(3)
+    digests = rng.integers(0, 256, (50, 8), dtype=np.uint8)
+    digests[0] = [0, 15, 16, 255, 1, 2, 3, 4]  # both nibbles' edges
+    got = hex_strings(b"p_", digests)
+    assert got.type == pa.large_string()
+    assert got.to_pylist() == ["p_" + row.tobytes().hex() for row in digests]
+    assert hex_strings(b"j", digests[:0]).to_pylist() == []
+
+
+def test_fixed_width_strings_are_the_numpy_bytes() -> None:
+    values = np.array([b"ab", b"cd", b"ef"], dtype="S2")
+    assert fixed_width_strings(values).to_pylist() == ["ab", "cd", "ef"]
+    assert fixed_width_strings(np.repeat(values, [2, 0, 1])).to_pylist() == ["ab", "ab", "ef"]

@@ -311,12 +311,45 @@ def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
     """
     offsets = _offsets(ids)
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    n = len(codes)
-    data_buf, rows = _pool_array(n * width, np.uint8)
+    data_buf, rows = _pool_array(len(codes) * width, np.uint8)
     np.take(data.view(f"V{width}"), codes, out=rows.view(f"V{width}"))
+    return _fixed_width(data_buf, len(codes), width)
+
+
+def _fixed_width(data: pa.Buffer, n: int, width: int) -> pa.Array:
+    """``n`` strings of ``width`` bytes each, end to end in ``data``, as Arrow large_string."""
     bounds_buf, bounds = _pool_array(n + 1, np.int64)
     bounds[:] = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-    return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data_buf])
+    return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data])
+
+
+def fixed_width_strings(values: np.ndarray) -> pa.Array:
+    """A numpy fixed-width bytes array (``S<k>``, ASCII, no NUL) as Arrow large_string.
+
+    The bytes become the string buffer as they are (no copy); the offsets step by ``k``.
+    ``np.repeat`` of the numpy array and then this is a much cheaper ``take`` of ids.
+    """
+    data = np.ascontiguousarray(values)
+    return _fixed_width(pa.py_buffer(data), len(values), values.dtype.itemsize)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: The two hex digits of every byte value, as the bytes of one little-endian uint16.
+_HEX_PAIRS = np.array([int(_HEX[i >> 4]) | int(_HEX[i & 15]) << 8 for i in range(256)], "<u2")
+
+
+def hex_strings(prefix: bytes, digests: np.ndarray) -> pa.Array:
+    """``prefix`` + the lowercase hex digits of each row of ``digests`` (``uint8``, 2-D).
+
+    The ids of stitching (``p_``) and of journeys (``j``), spelled with numpy: one
+    lookup per byte gives both its digits. Returns the rows as Arrow large_string.
+    """
+    n, k = digests.shape
+    width = len(prefix) + 2 * k
+    text = np.empty((n, width), dtype=np.uint8)
+    text[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    text[:, len(prefix) :] = _HEX_PAIRS[digests].view(np.uint8).reshape(n, 2 * k)
+    return fixed_width_strings(text.reshape(-1).view(f"S{width}"))
 
 
 def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:

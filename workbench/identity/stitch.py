@@ -70,7 +70,7 @@ from workbench.identity.graph import (
     IdentityGraph,
     build_graph,
 )
-from workbench.intcodes import bincount, take_strings
+from workbench.intcodes import bincount, hex_strings, take_strings
 from workbench.schema import ACCOUNT_ID, IDENTITIES, PERSON_ID
 
 __all__ = ["PEOPLE_COLUMNS", "StitchResult", "person_ids_for", "stitch"]
@@ -220,16 +220,8 @@ def _distinct_heads(head: np.ndarray) -> bool:
 
 
 def _hex_ids(head: np.ndarray) -> pa.Array:
-    """``"p_"`` + the hex digits of each row of ``head``, spelled with numpy."""
-    n = len(head)
-    text = np.empty((n, 2 + 2 * _ID_BYTES), dtype=np.uint8)
-    text[:, :2] = np.frombuffer(b"p_", dtype=np.uint8)
-    text[:, 2::2] = _HEX[head >> 4]
-    text[:, 3::2] = _HEX[head & 15]
-    offsets = np.arange(n + 1, dtype=np.int64) * text.shape[1]
-    return pa.Array.from_buffers(
-        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
-    )
+    """``"p_"`` + the hex digits of each row of ``head`` (:func:`~workbench.intcodes.hex_strings`)."""
+    return hex_strings(b"p_", head)
 
 
 def _builtin_sha256() -> Callable[[bytes], Any]:
@@ -250,7 +242,6 @@ _small_sha256 = _builtin_sha256()
 
 #: Bytes of the SHA-256 digest a person id keeps (16 hex digits).
 _ID_BYTES = 8
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def _best_nodes(nodes: np.ndarray, groups: np.ndarray, n_groups: int, graph: IdentityGraph):

@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 
 from workbench.config import JOURNEY_UNITS, PATH_LEVELS, JourneyConfig
 from workbench.errors import ValidationError
+from workbench.intcodes import fixed_width_strings
 from workbench.journeys.codes import (
     RowSelection,
     take_coded,
@@ -61,7 +62,6 @@ from workbench.journeys.index import KEY_BITS as _KEY_BITS  # read per call: tes
 from workbench.journeys.index import (
     UnitTimeIndex,
     conversion_windows,
-    fixed_width_strings,
     hex_id_bytes,
     journey_ids,
     open_windows,

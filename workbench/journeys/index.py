@@ -22,11 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.util import hash_array
 
+from workbench.intcodes import hex_strings
+
 __all__ = [
     "KEY_BITS",
     "UnitTimeIndex",
     "conversion_windows",
-    "fixed_width_strings",
     "hex_id_bytes",
     "journey_ids",
     "open_windows",
@@ -39,9 +40,6 @@ __all__ = [
 #: Bits of a sort key (unit code + time bucket).
 KEY_BITS = 62
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-#: The two hex digits of every byte value, as the bytes of one little-endian uint16.
-_HEX_PAIRS = np.array([int(_HEX[i >> 4]) | int(_HEX[i & 15]) << 8 for i in range(256)], "<u2")
 _HASH_KEY = "journeyworkbench"  # 16 characters, fixed: ids never change
 _UTC_US = pd.DatetimeTZDtype("us", "UTC")
 
@@ -383,22 +381,4 @@ def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     h = hash_array(text, hash_key=_HASH_KEY, categorize=False)
     if len(pd.unique(h)) < len(h):  # pragma: no cover - 64-bit collision
         raise RuntimeError("journey id hash collision; please report this data set")
-    b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
-    out = np.empty((len(h), 17), dtype=np.uint8)
-    out[:, 0] = ord("j")
-    out[:, 1:] = _HEX_PAIRS[b].view(np.uint8)  # one lookup per byte: both its digits
-    return fixed_width_strings(out.reshape(-1).view("S17"))
-
-
-def fixed_width_strings(values: np.ndarray) -> pa.Array:
-    """A numpy fixed-width bytes array (``S<k>``, ASCII, no NUL) as Arrow large_string.
-
-    The bytes become the string buffer as they are (no copy); the offsets step by ``k``.
-    ``np.repeat`` of the numpy array and then this is a much cheaper ``take`` of the ids.
-    """
-    width = values.dtype.itemsize
-    offsets = np.arange(len(values) + 1, dtype=np.int64) * width
-    data = np.ascontiguousarray(values)
-    return pa.Array.from_buffers(
-        pa.large_string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
+    return hex_strings(b"j", h.astype(">u8").view(np.uint8).reshape(-1, 8))
