@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 import pytest
@@ -349,6 +351,114 @@ def test_parquet_export_reads_like_ndjson(tmp_path: Path) -> None:
     )
     assert from_parquet.touchpoints["source_file"].eq("e.parquet").all()
     assert len(from_parquet.conversions) == len(from_json.conversions) == 2
+
+
+def real_parquet(name: str, path: Path) -> pa.Table:
+    """A real slice as Parquet, the way a BigQuery row converter writes it.
+
+    The stored lines spell a missing ``ecommerce`` as the string ``"null"``;
+    as Parquet it is a real null. The web stream never sets ``user_properties``,
+    so that column is written as ``list<null>``.
+    """
+    rows = [{k: None if v == "null" else v for k, v in r.items()} for r in real_events(name)]
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, path)
+    return table
+
+
+REAL_IDENTIFIERS = {"ga_session_id": "crm_contact_id", "first_open_time": "crm_contact_id"}
+
+
+@pytest.mark.parametrize("name", ["web_events.ndjson", "app_events.ndjson"])
+def test_real_slices_as_parquet_with_identifiers_read_like_ndjson(
+    tmp_path: Path, name: str
+) -> None:
+    real_parquet(name, tmp_path / "e.parquet")
+    if name.startswith("web"):
+        stored = pq.read_schema(tmp_path / "e.parquet").field("user_properties").type
+        assert pa.types.is_list(stored) and pa.types.is_null(stored.value_type)
+    options = {"identifiers": REAL_IDENTIFIERS}
+    from_parquet = read_source(source(tmp_path, "e.parquet", options=options))
+    from_json = read_source(source(REAL, name, options=options))
+    drop = ["source_file", "source_row"]
+    pd.testing.assert_frame_equal(
+        from_parquet.touchpoints.drop(columns=drop), from_json.touchpoints.drop(columns=drop)
+    )
+    pd.testing.assert_frame_equal(
+        from_parquet.identity_links.drop(columns=drop, errors="ignore"),
+        from_json.identity_links.drop(columns=drop, errors="ignore"),
+    )
+    # the identifier values were found: one crm id per (user, session) on the web,
+    # first_open_time on the app
+    links = from_parquet.identity_links
+    assert len(links) > 0 and links["link_type"].isin(["event_param", "user_property"]).all()
+    assert from_parquet.quarantine.empty
+
+
+def _large(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_string(t):
+        return pa.large_string()
+    if pa.types.is_list(t):
+        return pa.large_list(_large(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _large(f.type)) for f in t])
+    return t
+
+
+def _variant(table: pa.Table, kind: str) -> pa.Table:
+    if kind == "large types":
+        return table.cast(pa.schema([pa.field(f.name, _large(f.type)) for f in table.schema]))
+    if kind == "dictionary strings":
+        return pa.table(
+            {
+                c: pc.dictionary_encode(table[c]) if pa.types.is_string(table[c].type) else table[c]
+                for c in table.column_names
+            }
+        )
+    i = table.column_names.index("event_timestamp")
+    ts = table["event_timestamp"]
+    if kind == "timestamp column":
+        return table.set_column(i, "event_timestamp", pc.cast(ts, pa.timestamp("us")))
+    assert kind == "timestamp column, ns, zoned"
+    zoned = pc.cast(pc.cast(ts, pa.timestamp("us", "UTC")), pa.timestamp("ns", "Europe/Berlin"))
+    return table.set_column(i, "event_timestamp", zoned)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["large types", "dictionary strings", "timestamp column", "timestamp column, ns, zoned"],
+)
+def test_parquet_from_other_converters_reads_the_same(tmp_path: Path, kind: str) -> None:
+    table = real_parquet("app_events.ndjson", tmp_path / "base.parquet")
+    pq.write_table(_variant(table, kind), tmp_path / "odd.parquet")
+    options = {"identifiers": REAL_IDENTIFIERS}
+    base = read_source(source(tmp_path, "base.parquet", options=options))
+    odd = read_source(source(tmp_path, "odd.parquet", options=options))
+    drop = ["source_file"]
+    pd.testing.assert_frame_equal(
+        odd.touchpoints.drop(columns=drop), base.touchpoints.drop(columns=drop)
+    )
+    pd.testing.assert_frame_equal(
+        odd.identity_links.drop(columns=drop, errors="ignore"),
+        base.identity_links.drop(columns=drop, errors="ignore"),
+    )
+    assert odd.quarantine.empty and len(base.identity_links) > 0
+
+
+def test_parquet_with_every_nested_column_null_typed(tmp_path: Path) -> None:
+    """A converter that saw only nulls writes ``null`` columns: events still read."""
+    table = real_parquet("app_events.ndjson", tmp_path / "base.parquet")
+    keep = {"event_timestamp", "event_name", "user_pseudo_id", "event_date"}
+    nulls = pa.table(
+        {c: table[c] if c in keep else pa.nulls(table.num_rows) for c in table.column_names}
+    )
+    pq.write_table(nulls, tmp_path / "nulls.parquet")
+    options = {"identifiers": REAL_IDENTIFIERS}
+    result = read_source(source(tmp_path, "nulls.parquet", options=options))
+    base = read_source(source(tmp_path, "base.parquet", options=options))
+    assert len(result.touchpoints) > 0
+    assert set(result.touchpoints["anonymous_id"]) == set(base.touchpoints["anonymous_id"])
+    assert result.identity_links.empty  # no parameters, so no identifier values
 
 
 def test_parquet_duplicate_rows_are_quarantined(tmp_path: Path) -> None:

@@ -206,6 +206,34 @@ def _number(arr: pa.Array | pa.ChunkedArray | None, n: int) -> np.ndarray:
     return as_number(arr, n).to_numpy(dtype="float64")
 
 
+def _micros(arr: pa.Array | pa.ChunkedArray | None, n: int) -> np.ndarray:
+    """``event_timestamp`` as float64 microseconds since 1970.
+
+    BigQuery exports it as INT64 microseconds; a Parquet file converted by
+    another tool may hold a ``timestamp`` column instead (naive = UTC), which
+    is read as its instant, not quarantined as unparseable.
+    """
+    if arr is not None and pa.types.is_timestamp(arr.type):
+        arr = pc.cast(pc.cast(arr, pa.timestamp("us", arr.type.tz), safe=False), pa.int64())
+    return _number(arr, n)
+
+
+def _is_key_value_list(column_type: pa.DataType) -> bool:
+    """Whether ``column_type`` is a list of ``{key: string, ...}`` structs.
+
+    A Parquet file written from rows whose list is always empty stores
+    ``list<null>`` (e.g. ``user_properties`` of a web stream that sets none):
+    such a column holds no keys at all.
+    """
+    if not (pa.types.is_list(column_type) or pa.types.is_large_list(column_type)):
+        return False
+    entry = column_type.value_type
+    if not pa.types.is_struct(entry) or entry.get_field_index("key") < 0:
+        return False
+    key = entry.field(entry.get_field_index("key")).type
+    return bool(pa.types.is_string(key) or pa.types.is_large_string(key))
+
+
 def _key_values(
     table: pa.Table, column: str, n: int, text_keys: tuple[str, ...], number_keys: tuple[str, ...]
 ) -> dict[str, _Column]:
@@ -218,7 +246,7 @@ def _key_values(
     out: dict[str, _Column] = {key: _text(None, n) for key in text_keys}
     out.update({key: _number(None, n) for key in number_keys})
     col = table.column(column) if column in table.column_names else None
-    if col is None or not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
+    if col is None or not _is_key_value_list(col.type):
         return out
     # chunk by chunk (parent indices count from the first chunk); only the few wanted
     # values are copied into one array: joining the whole list first cost a fresh
@@ -236,8 +264,8 @@ def _key_values(
     codes = codes[sel]
     parent_np = pc.list_parent_indices(col, memory_pool=pool).to_numpy()[sel]
     mask = pa.array(sel)
-    if pa.types.is_struct(flat.type) and flat.type.get_field_index("value") >= 0:
-        value = pc.struct_field(flat, "value")
+    value = pc.struct_field(flat, "value") if flat.type.get_field_index("value") >= 0 else None
+    if value is not None and pa.types.is_struct(value.type):
         slots = {s: _slot(value, s) for s in _SLOTS}
         slots = {
             s: None if a is None else pc.filter(a, mask, memory_pool=pool).combine_chunks(pool)
@@ -292,7 +320,7 @@ def event_columns(table: pa.Table, identifiers: tuple[str, ...] = ()) -> dict[st
     """
     n = table.num_rows
     data: dict[str, _Column] = {
-        "event_timestamp": _number(arrow_column(table, ("event_timestamp",)), n)
+        "event_timestamp": _micros(arrow_column(table, ("event_timestamp",)), n)
     }
     for name in _TEXT_TOP:
         data[name] = _text(arrow_column(table, (name,)), n)

@@ -2,6 +2,9 @@
 
 Files: NDJSON (``*.ndjson``, ``*.json``, optionally ``.gz``) or Parquet
 (``*.parquet``), same nested schema; see :mod:`workbench.ingest.readers._ga4_events`.
+A Parquet file may also hold large or dictionary-encoded strings, a ``timestamp``
+``event_timestamp`` (naive = UTC) and null-typed columns (``list<null>`` for a
+list that was always empty): all read as the BigQuery types would be.
 
 Touchpoints
     * one ``session`` touch per session, keyed by (``user_pseudo_id``,
