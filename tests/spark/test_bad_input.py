@@ -215,3 +215,53 @@ def test_parquet_export_read_by_spark_alike(spark, tiny, tmp_path, native_calls)
     }
     assert len(local.touchpoints) > 100
     _assert_same_read(local, remote)
+
+
+REAL_GA4 = Path(__file__).parents[1] / "data" / "ga4_real"
+
+
+def test_parquet_from_another_converter_is_read_by_the_local_reader(spark, tmp_path):
+    """Null-typed and timestamp columns (not the export's types): declined, read locally alike.
+
+    The real web slice converted row by row: ``user_id``, ``ecommerce`` and the
+    always-empty ``user_properties`` (``list<null>``) are null-typed, and
+    ``event_timestamp`` is a Parquet timestamp. Spark's explicit-schema read
+    rejects those files; the source is declined and read by the local reader in
+    a task, which gives the local tables.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from workbench.config import SourceConfig
+    from workbench.ingest.readers import read_source
+    from workbench.spark.ga4 import _misfits, read_ga4_spark
+    from workbench.spark.readers import read_sources
+
+    lines = (REAL_GA4 / "web_events.ndjson").read_text().splitlines()
+    rows = [{k: None if v == "null" else v for k, v in json.loads(x).items()} for x in lines]
+    table = pa.Table.from_pylist(rows)
+    i = table.column_names.index("event_timestamp")
+    stamps = pc.cast(table["event_timestamp"], pa.timestamp("us"))
+    pq.write_table(table.set_column(i, "event_timestamp", stamps), tmp_path / "e.parquet")
+    ids = {"ga_session_id": "crm_contact_id"}
+    source = SourceConfig(
+        name="ga4", format="ga4", path="e.parquet", base_dir=tmp_path, options={"identifiers": ids}
+    )
+    misfits = _misfits(spark, [str(tmp_path / "e.parquet")], ("ga_session_id",))
+    assert {"event_timestamp", "user_id", "ecommerce", "user_properties"} <= set(misfits)
+    assert read_ga4_spark(spark, source) is None
+    (remote,) = read_sources(spark, [source])
+    local = read_source(source)
+    assert len(local.touchpoints) > 100 and len(local.identity_links) > 0
+    pd.testing.assert_frame_equal(remote.touchpoints, local.touchpoints)
+    pd.testing.assert_frame_equal(remote.identity_links, local.identity_links)
+    # files whose types conflict cannot even be merged: declined as well
+    one = pa.table({"event_timestamp": pa.array([1], pa.int64()), "user_id": pa.array(["a"])})
+    two = pa.table({"event_timestamp": pa.array([1], pa.int64()), "user_id": pa.array([5])})
+    pq.write_table(one, tmp_path / "one.parquet")
+    pq.write_table(two, tmp_path / "two.parquet")
+    conflict = _misfits(spark, [str(tmp_path / "one.parquet"), str(tmp_path / "two.parquet")], ())
+    assert len(conflict) == 1 and conflict[0].startswith("(schemas do not merge")

@@ -40,7 +40,9 @@ Parquet files (``*.parquet``, the same nested schema) are read with
 ``spark.read.schema(explicit).parquet`` (the local reader's fields), numbered per
 file the same way and reduced by the local ``_columns`` in ``mapInArrow`` tasks;
 a repeated row is a ``"duplicate event"`` as locally. A source mixing NDJSON
-and Parquet files keeps the local reader (in a task).
+and Parquet files keeps the local reader (in a task), and so does Parquet whose
+columns Spark's explicit-schema read rejects (null-typed or ``timestamp``
+columns another converter wrote; :func:`_misfits`, on the files' footers).
 """
 
 from __future__ import annotations
@@ -161,11 +163,57 @@ def _events(kept: pd.DataFrame, identifiers: tuple[str, ...], parquet: bool) -> 
     return frame
 
 
+def _fits(actual: Any, expected: Any) -> bool:
+    """Whether Spark can read a Parquet column of type ``actual`` as ``expected``.
+
+    Structs fit when every field they share fits (a field missing from the file
+    is read as null); arrays when their elements fit; other types only when equal.
+    """
+    from pyspark.sql.types import ArrayType, StructType
+
+    if isinstance(expected, StructType):
+        if not isinstance(actual, StructType):
+            return False
+        have = {f.name: f.dataType for f in actual.fields}
+        return all(_fits(have[f.name], f.dataType) for f in expected.fields if f.name in have)
+    if isinstance(expected, ArrayType):
+        return isinstance(actual, ArrayType) and _fits(actual.elementType, expected.elementType)
+    return bool(actual == expected)
+
+
+def _misfits(spark: Any, paths: list[str], identifiers: tuple[str, ...]) -> list[str]:
+    """Columns of the Parquet ``paths`` that Spark cannot read as the BigQuery export's types.
+
+    The schema is merged from the files' footers (no data read). A file written by
+    another converter can hold a ``null`` column (a column that was always empty,
+    e.g. ``user_id`` or a ``list<null>`` ``user_properties``), a ``timestamp``
+    ``event_timestamp`` or drifted value types, which Spark's explicit-schema read
+    rejects; the local reader reads them (see
+    :mod:`workbench.ingest.readers._ga4_events`), so such a source is declined
+    and read by it in a task. Files whose types cannot even be merged are
+    declined the same way.
+    """
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    expected = from_arrow_schema(modes(bool(identifiers))[0].schema)
+    try:
+        actual = spark.read.option("mergeSchema", "true").parquet(*paths).schema
+    except (PySparkException, Py4JJavaError) as err:  # conflicting types across files
+        return [f"(schemas do not merge: {str(err).splitlines()[0]})"]
+    have = {f.name: f.dataType for f in actual.fields}
+    return [
+        f.name for f in expected.fields if f.name in have and not _fits(have[f.name], f.dataType)
+    ]
+
+
 def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
     """Read a GA4 source with Spark (see the module docs).
 
-    Returns None when the source mixes NDJSON and Parquet files: the caller
-    reads such a source with the local reader in a task.
+    Returns None when the source mixes NDJSON and Parquet files, or when its
+    Parquet columns do not have the export's types (:func:`_misfits`): the
+    caller reads such a source with the local reader in a task.
     """
     listed = spark_files(spark, source)
     kinds = {path.lower().endswith(".parquet") for path, _ in listed}
@@ -173,6 +221,8 @@ def read_ga4_spark(spark: Any, source: SourceConfig) -> ReadResult | None:
         return None
     parquet = kinds == {True}
     identifiers = tuple(identifiers_option(source))
+    if parquet and _misfits(spark, [path for path, _ in listed], identifiers):
+        return None  # columns Spark cannot read as the export's types: the local reader
     read = _read_rows if parquet else _read_lines
     parsed = in_file_order(read(spark, [path for path, _ in listed], identifiers), listed)
     quarantine = Quarantine()
