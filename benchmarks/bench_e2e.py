@@ -170,6 +170,13 @@ project: stitching 0.09 / 0.18, journeys 0.03 / 0.18, paths -- / 0.03, models 0.
 2.46x; stages: stitching 1.53 / 2.43, journeys 0.66 / 2.72, paths -- / 0.18, models 0.26 / 0.18.
 The 1.5x target is not met; the journeys stage (ids, paths and tables the baseline does not
 build) is now the largest gap.
+
+Branch h1 (2026-12-04 12:17-12:20 UTC, load average 5-10 from other helpers' jobs, one run each
+in turn): ``--rows 10000000 --repeat 3 --stages`` h1 **1.86x** (CPU 1.88x), journeys stage CPU
+baseline / project 0.55 / 1.33 s; main (01f23d2 + README) 2.15x (CPU 2.08x), journeys 0.53 / 1.35
+s. At that load single runs differ by more than the change: ``build_journeys`` alone, main and
+h1 alternating in one process, CPU 1.57 / 1.50 s at 10M, 0.136 / 0.126 s at 1M (see
+``bench_journeys``).
 """
 
 from __future__ import annotations

@@ -131,6 +131,22 @@ many distinct values). Left: the (unit, time) sort and gather (shared with the
 baseline), the two filtered ``dictionary_encode`` of channel and touch type (~0.07 s
 each at 10M), the journey keys' Python bytes and SipHash (~0.06 s at 10M), and pandas
 ``where`` on the attribute columns (~0.09 s at 10M).
+
+Branch h1 (2026-12-04, issue 16 sixth round; outputs unchanged: journeys, touches and
+excluded equal with dtypes and Arrow types against main in separate processes, on this
+benchmark's inputs, ``bench_e2e``'s stitched data at 1M and 10M and the demo sample with
+every option): paths joined with empty journeys as missing lists, then filled (no
+``if_else`` on the strings); campaign/platform/page/event_name taken from a small
+dictionary when a sample of the taken rows holds <= 64 values (Arrow's ``take`` of
+scattered strings: ~0.2 s per column at 10M); one all-missing array for absent columns;
+Arrow ``take``/``coalesce`` for string attribute columns. ``build_journeys`` CPU main / h1,
+alternating in one process, median round ratio (load 2.7-4.3, other helpers' jobs):
+string 1M 0.33 / 0.34 s (0.98), categorical 1M 0.32 / 0.31 s (0.95), string 10M 5.7 /
+4.8 s (0.78, 3 rounds); ``bench_e2e`` stitched 1M 0.136 / 0.126 s (0.94), 10M 1.57 / 1.50
+s (0.975). This benchmark, ``--rows 1000000 --repeat 3``, h1 and main in turn (load 5-6):
+string CPU 2.34-2.47x (main 2.30-2.47x), categorical 3.10x (main 3.21-3.64x). Not met:
+what is left is the (unit, time) sort and gather shared with the baseline, Arrow's
+dictionary encoding of the taken text columns (~0.01 s per column at 1M) and the ids.
 """
 
 from __future__ import annotations

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from workbench.config import JourneyConfig
 from workbench.errors import ValidationError
-from workbench.journeys.build import build_journeys, journeys_from_config, paths_from_touches
+from workbench.journeys.build import (
+    _join_paths,
+    build_journeys,
+    journeys_from_config,
+    paths_from_touches,
+)
 from workbench.schema import JOURNEY_TOUCHES, JOURNEYS
 
 
@@ -434,3 +440,20 @@ def test_categorical_and_string_ids_agree_on_random_data(path_level: str) -> Non
     _assert_same_journeys(plain, build_journeys(tp.assign(**text), cv, **kwargs))
     assert plain.touches["channel"].isna().sum() == 0
     assert (plain.touches["channel"] == "Unassigned").any()
+
+
+def test_join_paths_empty_and_missing_labels() -> None:
+    """Empty journeys read "(no touch)"; a journey with a missing label gets a missing path."""
+    offsets = np.array([0, 2, 2, 3, 5, 5])
+    plain = pa.array(["A", "B", "C", "D", "E"], pa.large_string())
+    assert _join_paths(offsets, plain).to_pylist() == [
+        "A > B", "(no touch)", "C", "D > E", "(no touch)",
+    ]  # fmt: skip
+    holed = pa.chunked_array([pa.array(["A", "B", None, "D", "E"], pa.large_string())])
+    assert _join_paths(offsets, holed).to_pylist() == [
+        "A > B",
+        "(no touch)",
+        None,
+        "D > E",
+        "(no touch)",
+    ]

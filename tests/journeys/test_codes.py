@@ -12,6 +12,7 @@ from workbench.journeys.codes import (
     RowSelection,
     _byte_order,
     _code_type,
+    few_distinct,
     take_coded,
     take_text,
 )
@@ -99,3 +100,16 @@ def test_byte_order_sorts_ids_as_arrow_does(layout):
     fast = len(widths) == 1 and max(widths) <= 64  # the integer-word path
     assert fast == (layout not in ("variable", "wide"))
     np.testing.assert_array_equal(_byte_order(ids), expected)
+
+
+def test_few_distinct_samples_the_taken_rows():
+    """Few values among the taken rows: True; many, a categorical or no rows: False."""
+    few = pd.Series(["a", "b", None, "c"] * 1000, dtype="string")
+    many = pd.Series([f"v{i}" for i in range(4000)], dtype="string")
+    rows = np.arange(4000)[::-1]
+    assert few_distinct(few, rows)
+    assert not few_distinct(many, rows)
+    assert few_distinct(many, rows[:64])  # 64 rows: at most 64 values among them
+    assert not few_distinct(many, rows[:65])
+    assert not few_distinct(few.astype("category"), rows)
+    assert not few_distinct(few, rows[:0])

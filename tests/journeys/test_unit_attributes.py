@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from workbench.journeys.build import build_journeys
-from workbench.journeys.unit_attributes import _first_known
+from workbench.journeys.unit_attributes import _arrow_first_known, _first_known
 
 
 def test_first_known_widens_a_categorical_by_the_fallback_values() -> None:
@@ -44,3 +45,17 @@ def test_categorical_account_and_attribute_columns_are_filled_from_every_source(
     assert j["account_id"].tolist()[:2] == ["globex", "acme"] and pd.isna(j.loc["c", "account_id"])
     # region: the conversion row's own value first, then the attributes table
     assert j["region"].astype(object).tolist() == ["US", "EMEA", "APAC"]
+
+
+def test_arrow_first_known_is_pandas_take_and_where() -> None:
+    """The Arrow path gives pandas' values and dtype; other dtypes are left to pandas."""
+    for dtype in ("string", "str"):
+        column = pd.Series(["a", None, "c", "d"], dtype=dtype)
+        crow = np.array([2, -1, 1, 0, -1, 3])
+        fallback = pd.Series(["x", "y", "z", None, None, "w"], dtype=dtype, index=range(10, 16))
+        fast = _arrow_first_known(column, crow, fallback)
+        own = column.take(np.maximum(crow, 0)).set_axis(fallback.index).where(crow >= 0)
+        slow = _first_known(own, fallback)
+        pd.testing.assert_series_equal(fast, slow, check_names=False)
+        assert fast.tolist()[:3] == ["c", "y", "z"] and fast.dtype == column.dtype
+    assert _arrow_first_known(pd.Series([True, False]), np.array([0]), pd.Series([None])) is None

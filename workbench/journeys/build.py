@@ -51,6 +51,7 @@ from workbench.errors import ValidationError
 from workbench.intcodes import fixed_width_strings
 from workbench.journeys.codes import (
     RowSelection,
+    few_distinct,
     take_coded,
     take_text,
     text_codes,
@@ -305,9 +306,14 @@ def _join_paths(offsets: np.ndarray, labels: pa.Array | pa.ChunkedArray) -> pa.A
     large = pa.large_string()
     if isinstance(labels, pa.ChunkedArray):
         labels = labels.chunk(0) if labels.num_chunks == 1 else labels.combine_chunks()
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large))
-    joined = pc.binary_join(lists, pa.scalar(PATH_SEP, large))
-    return pc.if_else(pa.array(np.diff(offsets) == 0), pa.scalar(NO_TOUCH, large), joined)
+    empty = pa.array(np.diff(offsets) == 0)
+    if labels.null_count:  # a missing label makes its path missing: kept so
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large))
+        joined = pc.binary_join(lists, pa.scalar(PATH_SEP, large))
+        return pc.if_else(empty, pa.scalar(NO_TOUCH, large), joined)
+    # empty lists made missing, then filled: 2x cheaper than ``if_else`` on the strings
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), labels.cast(large), mask=empty)
+    return pc.fill_null(pc.binary_join(lists, pa.scalar(PATH_SEP, large)), NO_TOUCH)
 
 
 def _pick(names: list[str], codes: np.ndarray, at: np.ndarray, empty: np.ndarray) -> pd.Series:
@@ -431,6 +437,8 @@ def build_journeys(
     excl.add_count("touchpoints", "outside every journey window", len(t_ts) - selection.distinct())
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
         level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED, selection)
+    elif few_distinct(touchpoints[level_col], src):  # codes only compared (collapse_repeats)
+        level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, NOT_SET, selection)
     else:
         level_txt = take_text(touchpoints[level_col], src)
         lab, lab_names = text_codes(level_txt, NOT_SET)
@@ -455,15 +463,19 @@ def build_journeys(
     # touches table
     coded: list[tuple[str, np.ndarray, list[str | None]]] = []  # (column, codes, names)
 
+    absent = pa.nulls(n_t, pa.large_string())  # one all-missing array for absent columns
+
     def _take(col: str) -> pa.ChunkedArray:
         if col == level_col:
             return level_txt
         if col not in touchpoints.columns:
-            return pa.chunked_array([pa.nulls(n_t, pa.large_string())])
+            return pa.chunked_array([absent])
         if col == TOUCH_TYPE:  # few distinct values; the codes go to the attribution input
             taken, codes, names = take_coded(touchpoints[col], src, NOT_SET, selection)
             coded.append((col, codes, [*names[:-1], None]))  # missing stays missing
             return taken
+        if few_distinct(touchpoints[col], src):  # the same strings, from a small dictionary
+            return take_coded(touchpoints[col], src, NOT_SET, selection)[0]
         return take_text(touchpoints[col], src)
 
     pool = ThreadPoolExecutor(max_workers=2)  # the ids are waited for once both tables are cut

@@ -29,6 +29,7 @@ from workbench.intcodes import factorize_parts
 __all__ = [
     "RowSelection",
     "UnitCodes",
+    "few_distinct",
     "take_coded",
     "take_text",
     "text_codes",
@@ -298,6 +299,28 @@ def take_coded(
     if gone.any():
         codes[gone] = len(names)
     return pa.chunked_array([text]), codes, [*names.to_pylist(), missing]
+
+
+#: Rows sampled by :func:`few_distinct`, and the most distinct values it calls few.
+_SAMPLE_ROWS = 2048
+_FEW_VALUES = 64
+
+
+def few_distinct(values: pd.Series, rows: np.ndarray) -> bool:
+    """Whether :func:`take_coded` is the cheaper way to take a string column at ``rows``.
+
+    True when evenly spaced ``rows`` (at most :data:`_SAMPLE_ROWS`) hold at most
+    :data:`_FEW_VALUES` distinct values: then the strings are taken from a small
+    dictionary (10M touchpoints, 3M rows taken: ~0.12 s per column of a few dozen
+    values against ~0.2 s for Arrow's ``take`` of the column's strings). False for a
+    categorical column (:func:`take_text` takes it through its codes) and no rows.
+    Either way the strings taken are the same; only the cost differs.
+    """
+    if not len(rows) or isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    step = max(1, len(rows) // _SAMPLE_ROWS)
+    sample = _arrow_text(values).take(pa.array(rows[::step][:_SAMPLE_ROWS]))
+    return int(pc.count_distinct(sample, mode="all").as_py()) <= _FEW_VALUES
 
 
 def _code_type(n_names: int) -> type[np.signedinteger]:

@@ -379,6 +379,6 @@ def _hex_ids(keys: pa.ChunkedArray) -> pa.Array:
     # which the hash would encode again)
     text = keys.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
     h = hash_array(text, hash_key=_HASH_KEY, categorize=False)
-    if len(pd.unique(h)) < len(h):  # pragma: no cover - 64-bit collision
+    if not pd.Index(h).is_unique:  # pragma: no cover - 64-bit collision
         raise RuntimeError("journey id hash collision; please report this data set")
     return hex_strings(b"j", h.astype(">u8").view(np.uint8).reshape(-1, 8))
