@@ -115,8 +115,11 @@ def _arrow_first_known(
         and isinstance(fallback.array, pd.arrays.ArrowStringArray)
     ):
         return None
-    own = column.array._pa_array.take(pa.array(crow, mask=crow < 0))
-    picked = pc.coalesce(own, fallback.array._pa_array)
+    own_arr = getattr(column.array, "_pa_array", None)  # pandas' Arrow data (internal name)
+    fallback_arr = getattr(fallback.array, "_pa_array", None)
+    if own_arr is None or fallback_arr is None:
+        return None
+    picked = pc.coalesce(own_arr.take(pa.array(crow, mask=crow < 0)), fallback_arr)
     return pd.Series(pd.arrays.ArrowStringArray(picked, dtype=dtype), index=fallback.index)
 
 
