@@ -38,6 +38,7 @@ __all__ = [
     "HASH_DENSITY",
     "HASH_MIN_ROWS",
     "factorize_hashed",
+    "filled_codes",
     "hash_lanes",
     "hash_strings",
     "unified",
@@ -315,6 +316,27 @@ def _as_integers(chunk: pa.Array, hashes: np.ndarray) -> pa.Array:
     return pa.array(ints, mask=pc.is_null(chunk).to_numpy(zero_copy_only=False))
 
 
+def filled_codes(indices: pa.ChunkedArray, fill: int) -> np.ndarray:
+    """``pc.fill_null(indices, fill).to_numpy()`` for ``int32`` indices, built in numpy.
+
+    Arrow's system pool maps fresh pages for a large result (page faults); a numpy
+    array gets huge pages. 10M indices, 3% null: ~14 ms of CPU against ~25 ms.
+    """
+    out = np.empty(len(indices), dtype=np.int32)
+    at = 0
+    for chunk in indices.chunks:
+        n, start = len(chunk), chunk.offset
+        if n:
+            data = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=start + n)
+            out[at : at + n] = data[start:]
+        if chunk.null_count:
+            bits = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
+            valid = np.unpackbits(bits, count=start + n, bitorder="little")[start:].view(bool)
+            np.copyto(out[at : at + n], np.int32(fill), where=~valid)
+        at += n
+    return out
+
+
 def factorize_hashed(
     values: pa.ChunkedArray, missing: int | None = None
 ) -> tuple[np.ndarray, pa.Array] | None:
@@ -351,13 +373,13 @@ def factorize_hashed(
     fill = n if missing is None else missing
     if has_nulls and fill not in (-1, n):  # a code of a string, or past the reference
         fill = -1
-    codes = pc.fill_null(indices, fill).to_numpy()
+    codes = filled_codes(indices, fill)
     starts = _checked_first_rows(codes, second, n, fill if has_nulls else None)
     if starts is None:
         return None
     del second
     final = n if missing is None else missing
     if has_nulls and final != fill:
-        codes = pc.fill_null(indices, final).to_numpy()
+        codes = filled_codes(indices, final)
     uniques = _take_rows(chunks, starts, values.type)
     return codes, uniques

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench._strhash import factorize_hashed, unified, use_hashes
+from workbench._strhash import factorize_hashed, filled_codes, unified, use_hashes
 
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
@@ -223,7 +223,7 @@ def dictionary_codes(
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
     fill = len(dictionary) if missing_last else -1
     if valid is None:
-        return pc.fill_null(indices, fill).to_numpy(), dictionary, None
+        return filled_codes(indices, fill), dictionary, None
     present = indices.to_numpy()
     counts = np.bincount(present, minlength=len(dictionary) + 1)
     counts[len(dictionary)] = data.null_count
@@ -290,14 +290,16 @@ def _one_width(ids: pa.Array) -> int:
     return int(widths[0]) if widths.min() == widths.max() else 0
 
 
-def _pool_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
-    """A writable numpy array of ``n`` items over a buffer of Arrow's memory pool.
+def _new_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
+    """A writable numpy array of ``n`` items and an Arrow buffer over it (no copy).
 
-    The pool keeps and reuses its pages: a fresh numpy array of tens of megabytes
-    costs more in page faults than filling it (10M rows: ~80 ms against ~20 ms).
+    numpy asks for huge pages on large arrays; Arrow's system pool (the one
+    :mod:`workbench` selects) maps fresh small pages on every large allocation:
+    writing 10M int64 offsets took ~47 ms of CPU in an Arrow buffer against ~9 ms in
+    a numpy array (2026-12-04, mostly page faults).
     """
-    buf = pa.allocate_buffer(n * np.dtype(dtype).itemsize)
-    return buf, np.frombuffer(buf, dtype=dtype)
+    values = np.empty(n, dtype=dtype)
+    return pa.py_buffer(values), values
 
 
 _BLOCK = 1 << 16  # rows per block of the running sums: the temporaries stay in cache
@@ -311,14 +313,14 @@ def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
     """
     offsets = _offsets(ids)
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    data_buf, rows = _pool_array(len(codes) * width, np.uint8)
+    data_buf, rows = _new_array(len(codes) * width, np.uint8)
     np.take(data.view(f"V{width}"), codes, out=rows.view(f"V{width}"))
     return _fixed_width(data_buf, len(codes), width)
 
 
 def _fixed_width(data: pa.Buffer, n: int, width: int) -> pa.Array:
     """``n`` strings of ``width`` bytes each, end to end in ``data``, as Arrow large_string."""
-    bounds_buf, bounds = _pool_array(n + 1, np.int64)
+    bounds_buf, bounds = _new_array(n + 1, np.int64)
     bounds[:] = np.arange(0, (n + 1) * width, width, dtype=np.int64)
     return pa.Array.from_buffers(pa.large_string(), n, [None, bounds_buf, data])
 
@@ -361,7 +363,7 @@ def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: i
     """
     n = len(codes)
     lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
-    bounds_buf, bounds = _pool_array(n + 1, np.int64)
+    bounds_buf, bounds = _new_array(n + 1, np.int64)
     bounds[0] = 0
     for start in range(0, n, _BLOCK):
         part = bounds[start + 1 : start + 1 + _BLOCK]
