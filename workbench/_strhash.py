@@ -100,12 +100,11 @@ def _words(chunk: pa.Array) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """
     offsets, data = _offsets(chunk), _data(chunk)
     n = len(offsets) - 1
-    lengths = np.diff(offsets)
     i = 0
-    while i < n:
-        width = max(int(lengths[i : i + 1024].max()), 1)
+    while i < n:  # lengths a block at a time: no row-long temporary
+        width = max(int(np.diff(offsets[i : i + 1025]).max()), 1)
         j = min(n, i + max(BLOCK_BYTES // width, 1024))
-        size = lengths[i:j]
+        size = np.diff(offsets[i : j + 1])
         longest = int(size.max())
         width = (longest + 7) // 8 * 8 or 8
         matrix = np.zeros((j - i, width), dtype=np.uint8)
