@@ -50,11 +50,40 @@ def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.n
     When cleaning changed no value, the kept values are still distinct and in
     order, so their codes are their ranks and no second hash pass is needed.
     """
-    cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
-    if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
-        return factorize_strings(text.where(kept))
+    if text is not raw:  # (``raw`` itself: nothing to trim, :func:`_stripped`)
+        cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
+        if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
+            return factorize_strings(text.where(kept))
     codes = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int64)
     return codes, text[kept].reset_index(drop=True)
+
+
+#: Bytes that white space trimming never removes at a string's ends: printable ASCII
+#: but the space (any byte from 0x80 may end or start a Unicode space).
+_KEEPS_ENDS = np.zeros(256, dtype=bool)
+_KEEPS_ENDS[0x21:0x7F] = True
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values.str.strip()``, or ``values`` itself when no string has a byte to trim.
+
+    Identifiers rarely have white space around them: the first and last byte of
+    every string are looked up (numpy, over the Arrow buffers) and Arrow's trim,
+    which copies every string, runs only when one of them could be white space.
+    """
+    arrow = pa.array(values.array, type=pa.large_string())
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        ends = np.column_stack([offsets[:-1], offsets[1:] - 1])[offsets[1:] > offsets[:-1]]
+        if len(ends) and not _KEEPS_ENDS[np.frombuffer(data_buf, dtype=np.uint8)[ends]].all():
+            return values.str.strip()
+    return values
 
 
 def _has_values(part: pd.Series) -> bool:
@@ -86,7 +115,7 @@ def encode_values(
     part_codes, raw, counts = factorize_parts_counted(list(parts), sparse=True)
     occ = counts[:-1]  # rows per distinct value (the last count: missing)
 
-    text = raw.str.strip()
+    text = _stripped(raw)
     reason = np.zeros(len(raw), dtype=np.int8)
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
@@ -103,7 +132,8 @@ def encode_values(
             reason[bad] = REASON_CODE["invalid"]
             text_low = text.str.lower()
     ok = reason == 0
-    reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
+    if block.blocked:  # (none configured: no pass over the values)
+        reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
     if block.test_ids or block.test_patterns is not None:
         reason[(reason == 0) & block.is_test(low, text_low)] = REASON_CODE["test_id"]
     if id_type == "email" and block.internal_hashes:
