@@ -50,7 +50,7 @@ def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.n
     When cleaning changed no value, the kept values are still distinct and in
     order, so their codes are their ranks and no second hash pass is needed.
     """
-    if text is not raw:  # (``raw`` itself: nothing to trim, :func:`_stripped`)
+    if text is not raw:  # (``raw`` itself: trimming changed nothing, :func:`_stripped`)
         cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
         if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
             return factorize_strings(text.where(kept))
@@ -58,32 +58,26 @@ def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.n
     return codes, text[kept].reset_index(drop=True)
 
 
-#: Bytes that white space trimming never removes at a string's ends: printable ASCII
-#: but the space (any byte from 0x80 may end or start a Unicode space).
-_KEEPS_ENDS = np.zeros(256, dtype=bool)
-_KEEPS_ENDS[0x21:0x7F] = True
+def _string_bytes(values: pd.Series) -> int:
+    """Bytes held by the string slots of a column (Arrow offsets: no pass over the strings)."""
+    arrow = pa.array(values.array, type=pa.large_string())
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    total = 0
+    for chunk in chunks:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            total += int(offsets[chunk.offset + len(chunk)] - offsets[chunk.offset])
+    return total
 
 
 def _stripped(values: pd.Series) -> pd.Series:
-    """``values.str.strip()``, or ``values`` itself when no string has a byte to trim.
+    """``values.str.strip()``, or ``values`` itself when trimming removed nothing.
 
-    Identifiers rarely have white space around them: the first and last byte of
-    every string are looked up (numpy, over the Arrow buffers) and Arrow's trim,
-    which copies every string, runs only when one of them could be white space.
+    Trimming only shortens strings, so the same total of bytes means every string is
+    unchanged: the caller then knows without comparing the strings (:func:`_kept_codes`).
     """
-    arrow = pa.array(values.array, type=pa.large_string())
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    for chunk in chunks:
-        if len(chunk) == 0:
-            continue
-        _, offsets_buf, data_buf = chunk.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
-        ends = np.column_stack([offsets[:-1], offsets[1:] - 1])[offsets[1:] > offsets[:-1]]
-        if len(ends) and not _KEEPS_ENDS[np.frombuffer(data_buf, dtype=np.uint8)[ends]].all():
-            return values.str.strip()
-    return values
+    trimmed = values.str.strip()
+    return values if _string_bytes(trimmed) == _string_bytes(values) else trimmed
 
 
 def _has_values(part: pd.Series) -> bool:
