@@ -150,19 +150,22 @@ def encode_values(
         # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
-    def scattered(lookup: np.ndarray, part: SparseCodes, missing) -> np.ndarray:
-        # a mostly-missing part: only its present rows are looked up, then put in place
+    def scattered(lookup: np.ndarray, part: SparseCodes, rows: np.ndarray, missing) -> np.ndarray:
+        # a mostly-missing part: only its present rows (positions ``rows``) are looked up,
+        # then put in place; by positions, not the boolean mask: 10M rows, 13% present,
+        # ~17 ms against ~33 ms
         out = np.full(len(part.present), missing, dtype=lookup.dtype)
-        out[part.present] = lookup[part.codes]
+        out[rows] = lookup[part.codes]
         return out
 
     out_codes, kept_rows, test_rows, internal_rows = [], [], [], []
     for codes in part_codes:
         if isinstance(codes, SparseCodes):
-            shifted = scattered(node, codes, -1)
+            rows = np.flatnonzero(codes.present)
+            shifted = scattered(node, codes, rows, -1)
             kept_n = len(codes.codes) if same else int(np.count_nonzero(node[codes.codes] >= 0))
-            tests = scattered(is_test, codes, False) if is_test.any() else None
-            internals = scattered(internal, codes, False) if internal.any() else None
+            tests = scattered(is_test, codes, rows, False) if is_test.any() else None
+            internals = scattered(internal, codes, rows, False) if internal.any() else None
         else:
             if same:
                 shifted, kept_n = _shifted(codes, len(raw), base, node_dtype)
