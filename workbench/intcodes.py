@@ -302,9 +302,6 @@ def _new_array(n: int, dtype: type[np.generic]) -> tuple[pa.Buffer, np.ndarray]:
     return pa.py_buffer(values), values
 
 
-_BLOCK = 1 << 16  # rows per block of the running sums: the temporaries stay in cache
-
-
 def _take_fixed(ids: pa.Array, codes: np.ndarray, width: int) -> pa.Array:
     """``pc.take(ids, codes)`` for strings of one byte length and no missing code.
 
@@ -357,19 +354,20 @@ def hex_strings(prefix: bytes, digests: np.ndarray) -> pa.Array:
 def _take_sparse(ids: pa.Array, codes: np.ndarray, valid: np.ndarray, n_valid: int) -> pa.Array:
     """``pc.take(ids, codes)`` (null where ``codes < 0``) when few codes are present.
 
-    Arrow gathers the present rows only; the offsets of all rows (a running sum of
-    their lengths, a block at a time) and the validity bitmap are made with numpy
-    (10M rows, 5% with an account: ~40 ms against ~80 ms).
+    Arrow gathers the present rows only; the offsets of all rows and the validity
+    bitmap are made with numpy: the present rows' lengths written at their
+    positions into zeros, then one running sum (10M rows, 5% with an account:
+    ~39 ms against ~54 ms for a running sum of every row's gathered length, and
+    ~80 ms for Arrow's ``take``).
     """
     n = len(codes)
-    lengths = np.append(np.diff(_offsets(ids)), 0)  # code -1 picks the appended 0
+    rows = np.flatnonzero(valid)
+    present = codes[rows]
     bounds_buf, bounds = _new_array(n + 1, np.int64)
-    bounds[0] = 0
-    for start in range(0, n, _BLOCK):
-        part = bounds[start + 1 : start + 1 + _BLOCK]
-        np.cumsum(lengths[codes[start : start + _BLOCK]], out=part)
-        part += bounds[start]
-    taken = pc.take(ids, pa.array(codes[valid]))
+    bounds.fill(0)
+    bounds[rows + 1] = np.diff(_offsets(ids))[present]
+    np.cumsum(bounds, out=bounds)
+    taken = pc.take(ids, pa.array(present))
     first = int(_offsets(taken)[0])
     data = taken.buffers()[2]
     if data is None:
