@@ -160,6 +160,19 @@ calls, ~20-26 ms) are a quarter of the ~0.09-0.10 s baseline, so 1.5x cannot be 
 at 10M the ids ~0.3 s, the exactness check (second hash lane, per-row compare, first rows)
 ~0.25 s, limits ~0.1 s, cleaning ~0.1 s. A shared cost left as is: ``_strhash._words`` copies
 rows of one length by a boolean row mask (~0.1 s at 10M), which the baseline pays too.
+
+Issue 16, branch h2 (2026-12-04 11:30-12:20 UTC, load average 1.3-9.7 from other jobs; old =
+main at 01f23d2 copied under another name, run in turns with the new code and the baseline in
+one process, CPU medians; outputs checked equal against main in separate processes). 1M, 31
+rounds: stitch 0.174 -> 0.172 s, ratio 1.92x -> 1.89x (per-round old/new 1.03); 10M, 7 rounds:
+2.76 -> 2.63 s, ratio 1.85x -> **1.76x** (per-round 1.06). This script under load 8-10: 1M CPU
+1.62-1.82x, 10M 1.70-1.75x (main's copy in turn: 1.99x, 1.49x; single runs mean little at that
+load). The changes: large outputs (offsets, codes) in numpy arrays, which get huge pages,
+instead of Arrow's system pool, which faults fresh 4k pages above glibc's 32 MiB mmap threshold
+(10M int64 offsets ~47 -> ~9 ms); sparse columns scattered by positions, not boolean masks
+(numpy 2.4: ~2x faster at 13-45% density); per-row accounts' offsets by one running sum over
+zeros; no trim compare when trimming removed no byte. Not met: the SHA-256 ids (~0.25-0.3 s at
+10M, ~25 ms at 1M) and the exactness check (~0.17-0.2 s at 10M) are most of what is left.
 """
 
 from __future__ import annotations

@@ -133,3 +133,20 @@ def test_unified_keeps_a_shared_dictionary_and_unifies_others():
     assert strhash.unified(twins).equals(twins.unify_dictionaries())
     single = pc.dictionary_encode(pa.chunked_array([pa.array(["x", "y"])]))
     assert strhash.unified(single) is single
+
+
+@pytest.mark.parametrize("fill", [-1, 7])
+@pytest.mark.parametrize("numpy_above", [0, None])
+def test_filled_codes_is_arrows_fill_null(fill, numpy_above, monkeypatch):
+    """Sliced chunks (offsets not a multiple of 8), nulls, empty and all-null chunks."""
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 5, 200).astype(np.int32)
+    whole = pa.array(values, mask=rng.random(200) < 0.3)
+    chunks = [whole.slice(3, 50), pa.array([], pa.int32()), whole.slice(61, 139)]
+    chunks += [pa.nulls(5, pa.int32()), pa.array(values[:9])]
+    indices = pa.chunked_array(chunks, type=pa.int32())
+    if numpy_above is not None:  # the numpy path, taken for large arrays
+        monkeypatch.setattr(strhash, "FRESH_PAGES_BYTES", numpy_above)
+    got = strhash.filled_codes(indices, fill)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, pc.fill_null(indices, fill).to_numpy())

@@ -38,6 +38,7 @@ __all__ = [
     "HASH_DENSITY",
     "HASH_MIN_ROWS",
     "factorize_hashed",
+    "filled_codes",
     "hash_lanes",
     "hash_strings",
     "unified",
@@ -99,12 +100,11 @@ def _words(chunk: pa.Array) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """
     offsets, data = _offsets(chunk), _data(chunk)
     n = len(offsets) - 1
-    lengths = np.diff(offsets)
     i = 0
-    while i < n:
-        width = max(int(lengths[i : i + 1024].max()), 1)
+    while i < n:  # lengths a block at a time: no row-long temporary
+        width = max(int(np.diff(offsets[i : i + 1025]).max()), 1)
         j = min(n, i + max(BLOCK_BYTES // width, 1024))
-        size = lengths[i:j]
+        size = np.diff(offsets[i : j + 1])
         longest = int(size.max())
         width = (longest + 7) // 8 * 8 or 8
         matrix = np.zeros((j - i, width), dtype=np.uint8)
@@ -315,6 +315,36 @@ def _as_integers(chunk: pa.Array, hashes: np.ndarray) -> pa.Array:
     return pa.array(ints, mask=pc.is_null(chunk).to_numpy(zero_copy_only=False))
 
 
+#: Results above this many bytes are built in numpy (:func:`filled_codes`): glibc maps
+#: fresh pages for every allocation above 32 MiB (its largest mmap threshold), which
+#: Arrow's system pool then faults in one small page at a time.
+FRESH_PAGES_BYTES = 32 << 20
+
+
+def filled_codes(indices: pa.ChunkedArray, fill: int) -> np.ndarray:
+    """``pc.fill_null(indices, fill).to_numpy()`` for ``int32`` indices.
+
+    Above :data:`FRESH_PAGES_BYTES` the result is built in numpy, which asks for huge
+    pages (10M indices, 3% null: ~14 ms of CPU against ~25 ms); below, Arrow's pool
+    reuses its memory and ``fill_null`` is the faster (1M: ~0.45 ms against ~0.85 ms).
+    """
+    if 4 * len(indices) <= FRESH_PAGES_BYTES:
+        return pc.fill_null(indices, fill).to_numpy()
+    out = np.empty(len(indices), dtype=np.int32)
+    at = 0
+    for chunk in indices.chunks:
+        n, start = len(chunk), chunk.offset
+        if n:
+            data = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=start + n)
+            out[at : at + n] = data[start:]
+        if chunk.null_count:
+            bits = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
+            valid = np.unpackbits(bits, count=start + n, bitorder="little")[start:].view(bool)
+            np.copyto(out[at : at + n], np.int32(fill), where=~valid)
+        at += n
+    return out
+
+
 def factorize_hashed(
     values: pa.ChunkedArray, missing: int | None = None
 ) -> tuple[np.ndarray, pa.Array] | None:
@@ -351,13 +381,13 @@ def factorize_hashed(
     fill = n if missing is None else missing
     if has_nulls and fill not in (-1, n):  # a code of a string, or past the reference
         fill = -1
-    codes = pc.fill_null(indices, fill).to_numpy()
+    codes = filled_codes(indices, fill)
     starts = _checked_first_rows(codes, second, n, fill if has_nulls else None)
     if starts is None:
         return None
     del second
     final = n if missing is None else missing
     if has_nulls and final != fill:
-        codes = pc.fill_null(indices, final).to_numpy()
+        codes = filled_codes(indices, final)
     uniques = _take_rows(chunks, starts, values.type)
     return codes, uniques

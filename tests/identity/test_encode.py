@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from workbench.config import IdentityConfig
-from workbench.identity.encode import _shifted, encode_values
+from workbench.identity.encode import _shifted, _stripped, encode_values
 from workbench.identity.rules import Blocklist
 
 
@@ -77,3 +77,36 @@ def test_mostly_missing_parts_encode_as_when_scattered(monkeypatch, id_type):
     np.testing.assert_array_equal(got.internal, want.internal)
     np.testing.assert_array_equal(got.occurrences, want.occurrences)
     assert got.blocked == want.blocked and got.kept_rows == want.kept_rows
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a1", "GA1.2", None, "", "x"],  # nothing to trim: the same Series back
+        [" a", "b", None],
+        ["a\t", "b"],
+        ["a\u00a0", "b"],  # no-break space (two bytes)
+        ["\u3000a", "b"],  # ideographic space (three bytes)
+        ["\x1fa", "b"],  # a control byte Python's strip would take
+        ["é", "aé", "ü1"],  # non-ASCII ends that are not spaces
+        [None, None],
+        [],
+    ],
+)
+def test_stripped_is_arrows_strip(values):
+    series = pd.Series(values, dtype="string")
+    got = _stripped(series)
+    pd.testing.assert_series_equal(got, series.str.strip())
+
+    def plain(c: str) -> bool:  # printable ASCII but the space
+        return "!" <= c <= "~"
+
+    if all(v is None or v == "" or (plain(v[0]) and plain(v[-1])) for v in values):
+        assert got is series
+
+
+def test_stripped_of_a_sliced_chunked_column():
+    series = pd.Series([" x", "a", "b ", "c"], dtype="string").iloc[1:].reset_index(drop=True)
+    pd.testing.assert_series_equal(_stripped(series), series.str.strip())
+    tail = pd.Series(["a ", "b", "c"], dtype="string").iloc[1:]
+    assert _stripped(tail) is tail

@@ -50,11 +50,34 @@ def _kept_codes(raw: pd.Series, text: pd.Series, kept: np.ndarray) -> tuple[np.n
     When cleaning changed no value, the kept values are still distinct and in
     order, so their codes are their ranks and no second hash pass is needed.
     """
-    cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
-    if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
-        return factorize_strings(text.where(kept))
+    if text is not raw:  # (``raw`` itself: trimming changed nothing, :func:`_stripped`)
+        cleaned, given = (pa.array(v.array, type=pa.large_string()) for v in (text, raw))
+        if not pc.all(pc.fill_null(pc.equal(cleaned, given), False)).as_py():
+            return factorize_strings(text.where(kept))
     codes = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int64)
     return codes, text[kept].reset_index(drop=True)
+
+
+def _string_bytes(values: pd.Series) -> int:
+    """Bytes held by the string slots of a column (Arrow offsets: no pass over the strings)."""
+    arrow = pa.array(values.array, type=pa.large_string())
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    total = 0
+    for chunk in chunks:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            total += int(offsets[chunk.offset + len(chunk)] - offsets[chunk.offset])
+    return total
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values.str.strip()``, or ``values`` itself when trimming removed nothing.
+
+    Trimming only shortens strings, so the same total of bytes means every string is
+    unchanged: the caller then knows without comparing the strings (:func:`_kept_codes`).
+    """
+    trimmed = values.str.strip()
+    return values if _string_bytes(trimmed) == _string_bytes(values) else trimmed
 
 
 def _has_values(part: pd.Series) -> bool:
@@ -86,7 +109,7 @@ def encode_values(
     part_codes, raw, counts = factorize_parts_counted(list(parts), sparse=True)
     occ = counts[:-1]  # rows per distinct value (the last count: missing)
 
-    text = raw.str.strip()
+    text = _stripped(raw)
     reason = np.zeros(len(raw), dtype=np.int8)
     internal = np.zeros(len(raw), dtype=bool)
     low = text.str.lower()
@@ -103,7 +126,8 @@ def encode_values(
             reason[bad] = REASON_CODE["invalid"]
             text_low = text.str.lower()
     ok = reason == 0
-    reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
+    if block.blocked:  # (none configured: no pass over the values)
+        reason[ok & low.isin(block.blocked).to_numpy(dtype=bool)] = REASON_CODE["blocked_value"]
     if block.test_ids or block.test_patterns is not None:
         reason[(reason == 0) & block.is_test(low, text_low)] = REASON_CODE["test_id"]
     if id_type == "email" and block.internal_hashes:
@@ -126,19 +150,22 @@ def encode_values(
         # a missing value (code len(raw)) picks the appended ``missing``: one pass
         return np.append(lookup, np.asarray([missing], dtype=lookup.dtype))[codes]
 
-    def scattered(lookup: np.ndarray, part: SparseCodes, missing) -> np.ndarray:
-        # a mostly-missing part: only its present rows are looked up, then put in place
+    def scattered(lookup: np.ndarray, part: SparseCodes, rows: np.ndarray, missing) -> np.ndarray:
+        # a mostly-missing part: only its present rows (positions ``rows``) are looked up,
+        # then put in place; by positions, not the boolean mask: 10M rows, 13% present,
+        # ~17 ms against ~33 ms
         out = np.full(len(part.present), missing, dtype=lookup.dtype)
-        out[part.present] = lookup[part.codes]
+        out[rows] = lookup[part.codes]
         return out
 
     out_codes, kept_rows, test_rows, internal_rows = [], [], [], []
     for codes in part_codes:
         if isinstance(codes, SparseCodes):
-            shifted = scattered(node, codes, -1)
+            rows = np.flatnonzero(codes.present)
+            shifted = scattered(node, codes, rows, -1)
             kept_n = len(codes.codes) if same else int(np.count_nonzero(node[codes.codes] >= 0))
-            tests = scattered(is_test, codes, False) if is_test.any() else None
-            internals = scattered(internal, codes, False) if internal.any() else None
+            tests = scattered(is_test, codes, rows, False) if is_test.any() else None
+            internals = scattered(internal, codes, rows, False) if internal.any() else None
         else:
             if same:
                 shifted, kept_n = _shifted(codes, len(raw), base, node_dtype)
