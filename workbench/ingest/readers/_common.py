@@ -212,8 +212,7 @@ def parse_times(
         NaT for the caller to handle; unparseable ones are quarantined).
     """
     raw = frame[column].astype("string").str.strip()
-    if not fmt:
-        check_day_month_order(raw, frame, column, source)
+    check_day_month_order(raw, frame, column, source)  # under a format's own fmt too
     times = parse_timestamps(raw, timezone=timezone or source.timezone, fmt=source.ts_format or fmt)
     bad = times.isna() & raw.notna() & (raw != "")
     if bad.any():

@@ -588,12 +588,20 @@ def parse_dates(
 
     Rows whose value is missing or does not parse are quarantined with
     ``reason`` and the raw text. Returns ``(dates, ok)``.
-    """
-    raw = frame[column].astype("string").str.strip()
-    if not fmt:
-        from workbench.ingest.readers._guards import check_day_month_order
 
-        check_day_month_order(raw, frame, column, source)
+    Raises
+    ------
+    ValidationError
+        When the column mixes day/month orders (``13/01/2026`` and ``05/01/2026``),
+        also under the format's ``fmt`` (unless ``source.ts_format`` is set): a
+        day-first export read with a month-first ``fmt`` would swap the ambiguous days.
+    """
+    from workbench.ingest.readers._guards import check_day_month_order
+
+    raw = frame[column].astype("string").str.strip()
+    # also under the format's own ``fmt``: LinkedIn's "%m/%d/%Y" would read the
+    # ambiguous days of a day-first export swapped and quarantine only the others
+    check_day_month_order(raw, frame, column, source)
     fmt = source.ts_format or fmt
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
