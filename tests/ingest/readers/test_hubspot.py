@@ -279,3 +279,17 @@ def test_won_deals_without_a_close_date_column_are_an_error(tmp_path: Path) -> N
     body = "Record ID,Deal Stage,Amount,Create Date\n1,closedwon,10,2026-01-01 10:00\n"
     with pytest.raises(ValidationError, match="no file has a 'Close Date' column"):
         read_source(source(tmp_path, "hubspot_deals", body))
+
+
+def test_snake_and_upper_case_headers_keep_names_out_of_attributes(tmp_path: Path) -> None:
+    """Warehouse syncs spell headers FIRST_NAME / zip_code: still personal, still not attributes."""
+    contacts = (
+        "RECORD_ID,FIRST_NAME,last_name,EMAIL,ZIP_CODE,Lead_Score,BECAME_A_CUSTOMER_DATE,"
+        "BECAME_A_LEAD_DATE\n101,Ann,Lee,a@b.com,94107,80,2026-02-01,2026-01-01\n"
+    )
+    result = read_source(source(tmp_path, "hubspot_contacts", contacts))
+    conv = result.conversions
+    attrs = sorted(c for c in conv.columns if c.startswith("attr_"))
+    assert attrs == ["attr_lead_score", "attr_lifecycle_stage", "attr_original_source"]
+    assert conv["attr_lead_score"].tolist() == ["80"]
+    assert any("FIRST_NAME, last_name, ZIP_CODE" in w for w in result.warnings)

@@ -200,6 +200,15 @@ _PERSONAL = re.compile(
 _LIFECYCLE = re.compile(r"(?i)^became an? .*date$")
 
 
+def _spaced(column: object) -> str:
+    r"""A header as the name patterns read it: ``FIRST_NAME`` -> ``FIRST NAME``.
+
+    Headers match ignoring case, spaces and underscores; so must the personal and
+    lifecycle patterns (``\b`` sees no word boundary in ``first_name``).
+    """
+    return re.sub(r"[\s_]+", " ", str(column)).strip()
+
+
 def extra_attributes(
     rows: pd.DataFrame, fields: tuple[Field, ...], source: SourceConfig, notes: list[str]
 ) -> pd.DataFrame:
@@ -211,8 +220,8 @@ def extra_attributes(
     (names, e-mails, phones, addresses) are left out and named in a warning.
     """
     known = {f.key for f in fields} | set(_PROVENANCE)
-    extra = [c for c in rows.columns if c not in known and not _LIFECYCLE.match(str(c))]
-    personal = [c for c in extra if _PERSONAL.search(str(c))]
+    extra = [c for c in rows.columns if c not in known and not _LIFECYCLE.match(_spaced(c))]
+    personal = [c for c in extra if _PERSONAL.search(_spaced(c))]
     if personal:
         notes.append(
             f"source {source.name!r}: not kept as attributes (they look personal): "
