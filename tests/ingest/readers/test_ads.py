@@ -212,3 +212,15 @@ def test_linkedin_without_header_row_is_a_clear_error(tmp_path: Path) -> None:
         match=r"li.csv: no header row found in the first 50 lines; expected a line with the columns Start Date",
     ):
         read_source(source(tmp_path, "linkedin_spend", "li.csv", raw))
+
+
+def test_google_ads_conversions_in_decimal_comma_are_a_warning(tmp_path: Path) -> None:
+    body = TITLE + SPEND_HEADER + '2026-11-01,Brand,1,Search,USD,10.00,100,5,"0,50",0\n'
+    result = read_source(source(tmp_path, "google_ads_spend", "r.csv", body))
+    assert result.spend[["spend", "platform_conversions"]].values.tolist()[0][0] == 10.0
+    assert result.spend["platform_conversions"].isna().all()
+    assert any(
+        "column 'Conversions': 1 value(s) are not numbers with decimal '.' (r.csv:4 '0,50')" in w
+        and 'decimal = ","' in w
+        for w in result.warnings
+    )

@@ -293,3 +293,16 @@ def test_snake_and_upper_case_headers_keep_names_out_of_attributes(tmp_path: Pat
     assert attrs == ["attr_lead_score", "attr_lifecycle_stage", "attr_original_source"]
     assert conv["attr_lead_score"].tolist() == ["80"]
     assert any("FIRST_NAME, last_name, ZIP_CODE" in w for w in result.warnings)
+
+
+def test_deal_amounts_in_the_other_decimal_notation_are_a_warning(tmp_path: Path) -> None:
+    deals = DEALS.replace('"12,000"', '"12.000,50"')
+    result = read_source(source(tmp_path, "hubspot_deals", deals))
+    opportunities = result.conversions.query("conversion_type == 'opportunity'")
+    assert opportunities["attr_amount"].tolist()[1:] == [500.0, 800.0]
+    assert pd.isna(opportunities["attr_amount"].iloc[0])
+    assert [w for w in result.warnings if "'Amount'" in w] == [
+        "source 'hubspot_deals': column 'Amount': 1 value(s) are not numbers with decimal '.' "
+        "(hubspot_deals.csv:2 '12.000,50'), deal values left missing; they read as numbers "
+        'with decimal = ",": set it on the source'
+    ]

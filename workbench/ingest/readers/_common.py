@@ -56,6 +56,7 @@ __all__ = [
     "finish",
     "first_links",
     "mapping_option",
+    "number_column",
     "parse_number",
     "parse_times",
     "phone_hash",
@@ -188,6 +189,63 @@ def parse_number(values: pd.Series, decimal: str = ".") -> pd.Series:
     text = text.where(shaped.fillna(False).astype(bool))
     text = text.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
+
+
+#: Cells that mean "no number" in exports (left missing without a warning).
+_NO_NUMBER = r"(?i)-+|—|–|n/?a|#n/?a|nan|null|none|\(not set\)|\(none\)"
+
+
+def number_column(
+    frame: pd.DataFrame,
+    column: str,
+    source: SourceConfig,
+    notes: list[str],
+    *,
+    outcome: str = "read as missing",
+) -> pd.Series:
+    """:func:`parse_number` of ``frame[column]``, with a warning for the values that are no number.
+
+    Empty cells and placeholders (``-``, ``n/a``, ``NaN``, ``null``, ...) are
+    missing numbers; any other cell that does not parse (``1.234,50`` with
+    ``decimal = "."``, ``12 pcs``) adds one warning to ``notes`` naming the
+    source, column, count, first file lines and values, and ``outcome`` (what
+    became of them), with a hint to set ``decimal`` when they read as numbers
+    with the other separator.
+    """
+    raw = frame[column]
+    numbers = parse_number(raw, source.decimal)
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return numbers
+    text = raw.astype("string").str.strip()
+    bad = (numbers.isna() & text.notna() & (text != "")).to_numpy(dtype=bool)
+    if bad.any():
+        bad &= ~text.str.fullmatch(_NO_NUMBER).fillna(False).to_numpy(dtype=bool)
+    if not bad.any():
+        return numbers
+    other = "," if source.decimal == "." else "."
+    hint = ""
+    if parse_number(text[bad], other).notna().all():
+        hint = f'; they read as numbers with decimal = "{other}": set it on the source'
+    where = ""
+    if SOURCE_FILE in frame.columns and SOURCE_ROW in frame.columns:
+        where = (
+            " ("
+            + ", ".join(
+                f"{f}:{r} {v!r}"
+                for f, r, v in zip(
+                    frame.loc[bad, SOURCE_FILE].head(3),
+                    frame.loc[bad, SOURCE_ROW].head(3),
+                    text[bad].head(3),
+                    strict=True,
+                )
+            )
+            + ")"
+        )
+    notes.append(
+        f"source {source.name!r}: column {column!r}: {int(bad.sum()):,} value(s) are not "
+        f"numbers with decimal {source.decimal!r}{where}, {outcome}{hint}"
+    )
+    return numbers
 
 
 def parse_times(

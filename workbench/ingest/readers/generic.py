@@ -45,7 +45,7 @@ from workbench.ingest.readers._common import (
     email_domain,
     email_hash,
     finish,
-    parse_number,
+    number_column,
     parse_times,
     phone_hash,
 )
@@ -216,7 +216,7 @@ def read_generic(source: SourceConfig) -> ReadResult:
         keep &= ok
     for col in table.columns:
         if col.kind in ("float", "int") and col.name in frame.columns and col.name != SOURCE_ROW:
-            frame[col.name] = parse_number(frame[col.name], source.decimal)
+            frame[col.name] = number_column(frame, col.name, source, notes)
     if table.name == "identity_links":
         _link_values(frame, source)
     else:

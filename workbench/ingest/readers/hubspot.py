@@ -80,7 +80,7 @@ from workbench.ingest.readers._common import (
     email_hash,
     finish,
     mapping_option,
-    parse_number,
+    number_column,
     parse_times,
     phone_hash,
     star_links,
@@ -385,7 +385,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
             "company_name": rows["Company name"],
             "domain": rows["Company Domain Name"].str.lower(),
             "industry": rows["Industry"],
-            "employees": parse_number(rows["Number of Employees"], source.decimal),
+            "employees": number_column(rows, "Number of Employees", source, notes),
             "employee_band": rows["Employee band"],
             "country": rows["Country/Region"],
             "created_at": created,
@@ -421,7 +421,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
         )
     created, ok_created = parse_times(rows, "Create Date", source, q, reason=_TIME_REASON)
     closed, ok_closed = parse_times(rows.loc[is_won], "Close Date", source, q, reason=_TIME_REASON)
-    amount = parse_number(rows["Amount"], source.decimal)
+    amount = number_column(rows, "Amount", source, notes, outcome="deal values left missing")
     base = pd.DataFrame(
         {
             CURRENCY: rows["Currency"].str.upper(),
