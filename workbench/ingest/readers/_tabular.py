@@ -401,6 +401,13 @@ def read_export(
         )
     damages = [truncation_damage(data, problem, file)] if problem else []
     text, encoding, notes = decode_bytes(data, source, file)
+    if not text.strip() and not damages:  # a 0-byte file: no rows, like a header-only one
+        columns = [f.key for f in fields]
+        frame = pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+        frame[SOURCE] = pd.Series(dtype="string")
+        frame[SOURCE_FILE] = pd.Series(dtype="string")
+        frame[SOURCE_ROW] = pd.Series(dtype="int64")
+        return Export(frame=frame, file=file, header_line=0, encoding=encoding, delimiter="")
     text, nul = nul_lines(text, file)
     damages += [nul] if nul else []
     lines = text.split("\n")
@@ -511,7 +518,7 @@ def read_exports(
             }
         )
         for spec in fields:
-            if spec.key not in export.matched:
+            if spec.key not in export.matched and export.header_line:  # (0-byte files have none)
                 missing.setdefault(spec.key, []).append(file)
     rows = pd.concat(frames, ignore_index=True)
     if not source.options.get("keep_duplicate_rows", False) and len(rows):
@@ -565,6 +572,8 @@ def mapping_errors(
     problems = unknown_key_messages({k: 1 for k in source.columns if k not in keys}, keys, where)
     cells = list(dict.fromkeys(c for header in headers for c in header))
     for key, names in source.columns.items():
+        if not cells:  # only empty files: nothing to check the names against
+            break
         if key not in keys or any(_matches(c, n) for c in cells for n in names):
             continue
         hints = [h for n in names for h in difflib.get_close_matches(n, cells, n=1, cutoff=0.6)]

@@ -299,7 +299,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
     matched = {k for info in files for k in info["columns"]}  # type: ignore[attr-defined]
     keys = {f.key for f in CONTACT_FIELDS}
     absent = [c for c in mapping if (c not in matched if c in keys else c not in rows.columns)]
-    if absent:
+    if absent and any(info["header_line"] for info in files):  # not only 0-byte files
         raise ValidationError(
             [
                 f"options.conversion_dates names the column {c!r}, which is in none of the "
@@ -469,8 +469,8 @@ def _file_types(
         )
     problems = []
     for info in files:
-        if "Activity Type" in info["columns"]:  # type: ignore[operator]
-            continue
+        if "Activity Type" in info["columns"] or not info["rows"]:  # type: ignore[operator]
+            continue  # (a file without rows needs no type)
         stem = Path(str(info["file"])).stem.lower()
         by_name = next((t for k, t in FILE_ACTIVITY_TYPES.items() if k in stem), None)
         fill = given.strip().upper() if given else by_name
