@@ -25,6 +25,11 @@ def check_timezone(tz: str, *, key: str = "timezone") -> str:
     return tz
 
 
+#: An offset after a time of day (``10:00Z``, ``10:00:00.5 -0500``, ``T100000+0200``); the
+#: end of a day-first date (``31-01-2026``) is no offset, so it stays local time.
+_OFFSET = r"(?:\d:\d{2}(?::\d{2})?(?:[.,]\d+)?|T\d{4,6}(?:[.,]\d+)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+
+
 def parse_timestamps(
     values: pd.Series, *, timezone: str = "UTC", fmt: str | None = None
 ) -> pd.Series:
@@ -56,7 +61,7 @@ def parse_timestamps(
         return _localize(values, timezone)
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
-    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    has_offset = text.str.contains(_OFFSET, regex=True, na=False)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if has_offset.any():
         out[has_offset] = _to_datetime(text[has_offset], fmt, utc=True)
