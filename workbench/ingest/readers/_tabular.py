@@ -586,6 +586,10 @@ def mapping_errors(
         raise ConfigError(problems)
 
 
+def _naive(dates: pd.Series) -> pd.Series:
+    return dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
+
+
 def parse_dates(
     frame: pd.DataFrame,
     column: str,
@@ -595,7 +599,7 @@ def parse_dates(
     fmt: str | None = None,
     reason: str = "unparseable or missing date",
 ) -> tuple[pd.Series, pd.Series]:
-    """Parse a day column (``source.ts_format``, else ``fmt``, else ISO) to midnight datetimes.
+    """Parse a day column (``source.ts_format``, else ``fmt``, else ISO or any common layout).
 
     Rows whose value is missing or does not parse are quarantined with
     ``reason`` and the raw text. Returns ``(dates, ok)``.
@@ -616,12 +620,11 @@ def parse_dates(
     fmt = source.ts_format or fmt
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        dates = pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce")
+        dates = _naive(pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce"))
         left = dates.isna() & raw.notna()
-        if fmt and left.any():
-            dates[left] = pd.to_datetime(raw[left], format="ISO8601", errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
+        if left.any():  # without a format, 01/31/2026 as parse_times reads it (order checked)
+            rest = pd.to_datetime(raw[left], format="ISO8601" if fmt else "mixed", errors="coerce")
+            dates[left] = _naive(rest)
     bad = dates.isna()
     quarantine.add(frame, bad, reason=reason, source=source.name, column=column, values=raw)
     return dates.dt.normalize(), ~bad
