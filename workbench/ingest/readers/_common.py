@@ -53,6 +53,7 @@ __all__ = [
     "click_ids",
     "email_domain",
     "email_hash",
+    "excel_mangled_ids",
     "finish",
     "first_links",
     "mapping_option",
@@ -189,6 +190,67 @@ def parse_number(values: pd.Series, decimal: str = ".") -> pd.Series:
     text = text.where(shaped.fillna(False).astype(bool))
     text = text.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
+
+
+#: An id Excel turned into a number in scientific notation (``4.00001E+10``): digits are lost.
+_SCIENTIFIC = r"(?i)(?:^|[\s;,|])[+-]?\d(?:[.,]\d+)?E\+\d+(?:$|[\s;,|])"
+#: Quarantine reason of a row whose own id is in scientific notation.
+REASON_SCIENTIFIC_ID = "id in scientific notation (file saved from Excel; digits lost)"
+
+
+def excel_mangled_ids(
+    rows: pd.DataFrame,
+    columns: tuple[str, ...],
+    source: SourceConfig,
+    quarantine: Quarantine,
+    notes: list[str],
+    *,
+    key: str | None = None,
+) -> pd.DataFrame:
+    """``rows`` without ids that a spreadsheet rewrote as ``4.00001E+10``.
+
+    A CSV opened and saved in Excel holds long ids (CRM record ids, GA client ids)
+    as rounded numbers: two contacts ``40000100001`` and ``40000100002`` both become
+    ``4.00001E+10`` and would be merged into one person. Rows whose own ``key`` id
+    is such a number are quarantined; in the other ``columns`` the value is blanked
+    (it links nobody). One warning per column says how many and where.
+    """
+    out = rows
+    for column in columns:
+        if column not in out.columns:
+            continue
+        text = out[column].astype("string")
+        hit = text.str.contains(_SCIENTIFIC, regex=True, na=False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        first = ", ".join(
+            f"{f}:{r} {v!r}"
+            for f, r, v in zip(
+                out.loc[hit, SOURCE_FILE].head(3),
+                out.loc[hit, SOURCE_ROW].head(3),
+                text[hit].head(3),
+                strict=True,
+            )
+        )
+        done = "rows quarantined" if column == key else "ids left empty"
+        notes.append(
+            f"source {source.name!r}: column {column!r}: {int(hit.sum()):,} id(s) in scientific "
+            f"notation ({first}), {done}: the file was saved from a spreadsheet, which rounds "
+            "long ids; export it again from the tool (or format the column as text)"
+        )
+        if column == key:
+            quarantine.add(
+                out,
+                hit,
+                reason=REASON_SCIENTIFIC_ID,
+                source=source.name,
+                column=column,
+                values=text,
+            )
+            out = out.loc[~hit]
+        else:
+            out = out.assign(**{column: out[column].mask(hit)})
+    return out
 
 
 #: Cells that mean "no number" in exports (left missing without a warning).

@@ -78,6 +78,7 @@ from workbench.ingest.readers._common import (
     clean_ids,
     email_domain,
     email_hash,
+    excel_mangled_ids,
     finish,
     mapping_option,
     number_column,
@@ -169,6 +170,9 @@ ENGAGEMENT_FIELDS = (
 )
 
 _TIME_REASON = "unparseable HubSpot date"
+_CONTACT_IDS = ("Record ID", "Associated Company ID", "GA Client ID", "User ID")
+_DEAL_IDS = ("Record ID", "Associated Contact IDs", "Associated Company ID")
+_ACTIVITY_IDS = ("Activity ID", "Associated Contact ID", "Associated Company ID")
 _PROVENANCE = [SOURCE, SOURCE_FILE, SOURCE_ROW]
 DEFAULT_CONVERSION_DATES = {"Became a Lead Date": "lead"}
 #: Default ``options.activity_types`` (``""``: a known activity that is not a touch).
@@ -314,6 +318,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
             ],
             context=f"source {source.name!r} (format 'hubspot_contacts')",
         )
+    rows = excel_mangled_ids(rows, _CONTACT_IDS, source, q, notes, key="Record ID")
     contact_id = crm_ids(rows["Record ID"])
     rows = rows.loc[_repeats(rows, contact_id, q, source.name, "Record ID")]
     created = _soft_times(rows, "Create Date", source, notes)
@@ -373,6 +378,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
     """HubSpot companies -> ``ReadResult.accounts`` (account attributes by ``crm_account_id``)."""
     q = Quarantine()
     rows, files, notes = read_exports(source, COMPANY_FIELDS, q)
+    rows = excel_mangled_ids(rows, ("Record ID",), source, q, notes, key="Record ID")
     account_id = crm_ids(rows["Record ID"])
     missing = account_id.isna()
     q.add(rows, missing, reason="missing record id", source=source.name, column="Record ID")
@@ -407,6 +413,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     won_keys = {w.lower().replace(" ", "") for w in won}
     q = Quarantine()
     rows, files, notes = read_exports(source, DEAL_FIELDS, q)
+    rows = excel_mangled_ids(rows, _DEAL_IDS, source, q, notes, key="Record ID")
     deal_id = crm_ids(rows["Record ID"])
     rows = rows.loc[_repeats(rows, deal_id, q, source.name, "Record ID")]
     stage = rows["Deal Stage"].str.strip()
@@ -507,6 +514,7 @@ def read_hubspot_engagements(source: SourceConfig) -> ReadResult:
     mapping = {k.strip().upper(): v for k, v in {**DEFAULT_ACTIVITY_TYPES, **given}.items()}
     q = Quarantine()
     rows, files, notes = read_exports(source, ENGAGEMENT_FIELDS, q)
+    rows = excel_mangled_ids(rows, _ACTIVITY_IDS, source, q, notes, key="Activity ID")
     kind = _file_types(rows, files, source)
     touch_type = kind.map(mapping).astype("string")
     demo = rows["Subject"].str.match(r"(?i)\s*demo\b", na=False) & touch_type.eq("meeting").fillna(
