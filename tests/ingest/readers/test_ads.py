@@ -224,3 +224,20 @@ def test_google_ads_conversions_in_decimal_comma_are_a_warning(tmp_path: Path) -
         and 'decimal = ","' in w
         for w in result.warnings
     )
+
+
+def test_spend_days_in_another_layout_than_the_formats_are_read(tmp_path: Path) -> None:
+    """A US-locale Google Ads report (01/31/2026) is read, not quarantined whole."""
+    body = (
+        TITLE
+        + SPEND_HEADER
+        + (
+            "01/31/2026,Brand,1,Search,USD,10.00,100,5,0,0\n"
+            "2/1/2026,Brand,1,Search,USD,12.00,100,5,0,0\n"
+        )
+    )
+    result = read_source(source(tmp_path, "google_ads_spend", "r.csv", body))
+    assert result.spend["date"].tolist() == [pd.Timestamp("2026-01-31"), pd.Timestamp("2026-02-01")]
+    assert result.quarantine.empty
+    own = read_source(source(tmp_path, "google_ads_spend", "r.csv", body, ts_format="%d/%m/%Y"))
+    assert own.quarantine["value"].tolist() == ["01/31/2026"]  # the source's own format rules

@@ -621,10 +621,12 @@ def parse_dates(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         dates = _naive(pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce"))
-        left = dates.isna() & raw.notna()
-        if left.any():  # without a format, 01/31/2026 as parse_times reads it (order checked)
-            rest = pd.to_datetime(raw[left], format="ISO8601" if fmt else "mixed", errors="coerce")
-            dates[left] = _naive(rest)
+        # then 01/31/2026 as parse_times reads it (the day/month order was checked above),
+        # unless the source gave its own ts_format
+        for layout in ("ISO8601",) if source.ts_format else ("ISO8601", "mixed"):
+            left = dates.isna() & raw.notna()
+            if left.any():
+                dates[left] = _naive(pd.to_datetime(raw[left], format=layout, errors="coerce"))
     bad = dates.isna()
     quarantine.add(frame, bad, reason=reason, source=source.name, column=column, values=raw)
     return dates.dt.normalize(), ~bad
