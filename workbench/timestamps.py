@@ -25,9 +25,10 @@ def check_timezone(tz: str, *, key: str = "timezone") -> str:
     return tz
 
 
-#: An offset after a time of day (``10:00Z``, ``10:00:00.5 -0500``, ``T100000+0200``); the
-#: end of a day-first date (``31-01-2026``) is no offset, so it stays local time.
-_OFFSET = r"(?:\d:\d{2}(?::\d{2})?(?:[.,]\d+)?|T\d{4,6}(?:[.,]\d+)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+#: A value ending like a UTC offset (``Z``, ``+02:00``, ``-0500``) ...
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+#: ... that is only a date: ``31-01-2026`` ends in ``-2026`` but has no time, so no offset.
+_DATE_ONLY = r"[\d/.\-]+"
 
 
 def parse_timestamps(
@@ -62,6 +63,8 @@ def parse_timestamps(
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
     has_offset = text.str.contains(_OFFSET, regex=True, na=False)
+    if has_offset.any():
+        has_offset &= ~text.str.fullmatch(_DATE_ONLY).fillna(False)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if has_offset.any():
         out[has_offset] = _to_datetime(text[has_offset], fmt, utc=True)

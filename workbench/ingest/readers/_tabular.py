@@ -430,7 +430,7 @@ def read_export(
         )
     raw = raw.astype("string")
     for column in raw.columns:  # a cell of spaces is as empty as an empty cell
-        raw[column] = raw[column].mask(raw[column].str.strip() == "")
+        raw[column] = raw[column].mask(raw[column].str.isspace().fillna(False))
     end = len(lines) if cut is None else cut
     physical = end - header_idx - int(end > header_idx and lines[end - 1] == "")
     # fewer records than lines: some fields hold line breaks (legit, or a quote storm)
