@@ -57,3 +57,19 @@ def test_ambiguous_fall_back_hour_reads_as_first_occurrence():
 def test_nonexistent_spring_forward_time_moves_forward():
     out = parse_timestamps(pd.Series(["2026-03-08 02:30"]), timezone="America/New_York")
     assert out.iloc[0] == pd.Timestamp("2026-03-08 07:00", tz="UTC")  # 03:00 EDT
+
+
+def test_a_dash_date_is_local_time_not_an_offset():
+    """'31-01-2026' ends like '-20:26': it is a date in the source's zone, not UTC-20:26."""
+    values = pd.Series(["31-01-2026", "31-01-2026 10:00", "2026-01-31 10:00:00 -0500"])
+    out = parse_timestamps(values, timezone="America/New_York")
+    assert out.tolist() == [
+        pd.Timestamp("2026-01-31 05:00", tz="UTC"),
+        pd.Timestamp("2026-01-31 15:00", tz="UTC"),
+        pd.Timestamp("2026-01-31 15:00", tz="UTC"),
+    ]
+    compact = parse_timestamps(pd.Series(["20260131T100000+0200", "2026-01-31T10:00Z"]))
+    assert compact.tolist() == [
+        pd.Timestamp("2026-01-31 08:00", tz="UTC"),
+        pd.Timestamp("2026-01-31 10:00", tz="UTC"),
+    ]

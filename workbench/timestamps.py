@@ -25,6 +25,12 @@ def check_timezone(tz: str, *, key: str = "timezone") -> str:
     return tz
 
 
+#: A value ending like a UTC offset (``Z``, ``+02:00``, ``-0500``) ...
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+#: ... that is only a date: ``31-01-2026`` ends in ``-2026`` but has no time, so no offset.
+_DATE_ONLY = r"[\d/.\-]+"
+
+
 def parse_timestamps(
     values: pd.Series, *, timezone: str = "UTC", fmt: str | None = None
 ) -> pd.Series:
@@ -56,7 +62,9 @@ def parse_timestamps(
         return _localize(values, timezone)
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
-    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    has_offset = text.str.contains(_OFFSET, regex=True, na=False)
+    if has_offset.any():
+        has_offset &= ~text.str.fullmatch(_DATE_ONLY).fillna(False)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     if has_offset.any():
         out[has_offset] = _to_datetime(text[has_offset], fmt, utc=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.notebook.findings import (
+    friction_sentence,
     lift_sentence,
     overclaim_sentence,
     segment_sentence,
@@ -52,4 +53,23 @@ def test_one_day_and_one_touch_are_singular():
     assert segment_sentence(comparison) == (
         "Typical converting journey - A: 1 touch over 1 day, 50% convert; "
         "B: 2 touches over 0 days, 25% convert."
+    )
+
+
+def test_a_funnel_nobody_reaches_has_no_biggest_drop_off():
+    """Spend or e-mail only projects: 0 journeys reach the first stage; no 'nan% of the 0'."""
+    friction = pd.DataFrame(
+        {
+            "from_stage": ["awareness", "consideration"],
+            "to_stage": ["consideration", "decision"],
+            "entrants": [0, 0],
+            "lost_journeys": [0, 0],
+            "drop_off_rate": [np.nan, np.nan],
+        }
+    )
+    assert friction_sentence(friction, segment="all") is None
+    friction.loc[1, ["entrants", "lost_journeys", "drop_off_rate"]] = [4, 1, 0.25]
+    assert friction_sentence(friction, segment="all") == (
+        "The biggest drop-off in all journeys is consideration -> decision: 25% of the 4 "
+        "journeys that reach consideration go no further."
     )

@@ -166,3 +166,23 @@ def test_scheduled_segments_missing_from_segments_are_listed(
     reports = [f.message for f in findings if f.section == "[reports]"]
     assert reports and all("`workbench report` will refuse" in m for m in reports)
     assert any("journey_map: segment = 'smb'" in m for m in reports)
+
+
+def test_a_project_without_any_dated_row_is_one_error(sample_tables):
+    """All exports empty (or every row quarantined): no report could run, prepare says so once."""
+    from dataclasses import replace
+
+    empty = replace(
+        sample_tables,
+        touchpoints=sample_tables.touchpoints.iloc[0:0],
+        conversions=sample_tables.conversions.iloc[0:0],
+        spend=sample_tables.spend.iloc[0:0],
+    )
+    cfg = load_config(default_config_path())
+    findings = check_config(cfg, empty)
+    assert [(f.level, f.section) for f in findings] == [("error", "[[sources]]")]
+    assert "nothing to report on" in findings[0].message
+    with pytest.raises(ConfigError, match=r"no source gave a dated row.*\(\d[\d,]* rows\)"):
+        raise_for_errors(findings)
+    spend_only = replace(empty, spend=sample_tables.spend)
+    assert all(f.section != "[[sources]]" for f in check_config(cfg, spend_only))

@@ -106,8 +106,8 @@ def friction_sentence(friction: pd.DataFrame, *, segment: str) -> str | None:
 
     ``friction`` from :func:`workbench.analysis.funnels.friction_points`.
     """
-    if friction.empty:
-        return None
+    if friction.empty or not (friction["lost_journeys"] > 0).any():
+        return None  # (no journey reaches the funnel, or none is lost: no drop-off to name)
     r = friction.sort_values("lost_journeys", ascending=False).iloc[0]
     return (
         f"The biggest drop-off in {segment} journeys is {r['from_stage']} -> {r['to_stage']}: "

@@ -11,6 +11,9 @@
   segments, a segment no journey belongs to, a ``truth_dir`` that is missing or
   belongs to other data). ``prepare`` prints them as a short summary.
 
+A project without a single dated row (every export empty, or every row
+quarantined) is one ``error``: no report could run on it.
+
 The checks only read; the command line prints (``workbench prepare``).
 """
 
@@ -60,6 +63,9 @@ class Finding:
 
 def check_config(config: Config, prepared: Prepared) -> list[Finding]:
     """Every error and empty-section finding of ``config`` on ``prepared`` (see module doc)."""
+    nothing = _nothing_dated(prepared)
+    if nothing:  # every other finding would only repeat it
+        return nothing
     found: list[Finding] = []
     found += _conversions(config, prepared)
     found += _touch_types(config, prepared)
@@ -98,6 +104,37 @@ def _present(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in frame.columns or not len(frame):
         return []
     return sorted(frame[column].dropna().astype(str).unique())
+
+
+def _nothing_dated(prepared: Prepared) -> list[Finding]:
+    """An error when no touchpoint, conversion or spend day has a date: no report can run.
+
+    (Every report starts from the data's time range; a project whose exports are all
+    empty, or whose every row was quarantined, would fail each one with the same error.)
+    """
+    dated = [
+        prepared.touchpoints.get("ts"),
+        prepared.conversions.get("ts"),
+        prepared.spend.get("date"),
+    ]
+    if any(column is not None and column.notna().any() for column in dated):
+        return []
+    files = prepared.sources
+    read = (
+        _listed(f"{f} ({int(r):,} rows)" for f, r in zip(files["file"], files["rows"], strict=True))
+        if {"file", "rows"} <= set(files.columns)
+        else "(none)"
+    )
+    quarantined = len(prepared.quarantine)
+    return [
+        Finding(
+            "error",
+            "[[sources]]",
+            "no source gave a dated row (touchpoint, conversion or spend day), so there is "
+            f"nothing to report on; files read: {read}; {quarantined:,} row(s) quarantined. "
+            "Check that the exports hold rows and each source's path, ts_format and timezone",
+        )
+    ]
 
 
 def _conversions(config: Config, prepared: Prepared) -> list[Finding]:

@@ -162,7 +162,7 @@ def test_linkedin_utf16_tsv_with_preamble(tmp_path: Path) -> None:
         *LINKEDIN_PREAMBLE,
         LINKEDIN_HEADER,
         "11/2/2026\tAcme\tGroup\tABM\t77\tUSD\t45.10\t1000\t10\t1\t0",
-        "13/2/2026\tAcme\tGroup\tABM\t77\tUSD\t45.10\t1000\t10\t1\t0",
+        "2/30/2026\tAcme\tGroup\tABM\t77\tUSD\t45.10\t1000\t10\t1\t0",
     ]
     raw = codecs.BOM_UTF16_LE + "\r\n".join(lines).encode("utf-16-le")
     result = read_source(source(tmp_path, "linkedin_spend", "li.csv", raw))
@@ -173,8 +173,36 @@ def test_linkedin_utf16_tsv_with_preamble(tmp_path: Path) -> None:
     assert spend["source_row"].tolist() == [7]
     assert result.files[0]["encoding"] == "utf-16"
     assert result.quarantine[["source_row", "reason", "value"]].values.tolist() == [
-        [8, "unparseable or missing date", "13/2/2026"]
+        [8, "unparseable or missing date", "2/30/2026"]
     ]
+
+
+def test_linkedin_day_first_export_is_an_error_not_swapped_days(tmp_path: Path) -> None:
+    """A day-first export: 2/1 would be read as February 1 under LinkedIn's M/D/YYYY."""
+    lines = [
+        *LINKEDIN_PREAMBLE,
+        LINKEDIN_HEADER,
+        "2/1/2026\tAcme\tGroup\tABM\t77\tUSD\t45.10\t1000\t10\t1\t0",
+        "13/1/2026\tAcme\tGroup\tABM\t77\tUSD\t45.10\t1000\t10\t1\t0",
+    ]
+    raw = codecs.BOM_UTF16_LE + "\r\n".join(lines).encode("utf-16-le")
+    with pytest.raises(
+        ValidationError, match=r"li.csv line 8: '13/1/2026' are day-first.*ts_format"
+    ):
+        read_source(source(tmp_path, "linkedin_spend", "li.csv", raw))
+    spend = read_source(
+        source(tmp_path, "linkedin_spend", "li.csv", raw, ts_format="%d/%m/%Y")
+    ).spend
+    assert spend["date"].tolist() == [pd.Timestamp("2026-01-02"), pd.Timestamp("2026-01-13")]
+
+
+def test_meta_day_first_dates_are_an_error_not_all_quarantined(tmp_path: Path) -> None:
+    body = META_HEADER + (
+        "02/01/2026,02/01/2026,Spring,1,Set,USD,10.00,100,90,5,1,x,0\n"
+        "31/01/2026,31/01/2026,Spring,1,Set,USD,12.00,100,90,5,1,x,0\n"
+    )
+    with pytest.raises(ValidationError, match=r"column 'Reporting starts'.*day-first"):
+        read_source(source(tmp_path, "meta_spend", "meta.csv", body))
 
 
 def test_linkedin_without_header_row_is_a_clear_error(tmp_path: Path) -> None:
@@ -184,3 +212,32 @@ def test_linkedin_without_header_row_is_a_clear_error(tmp_path: Path) -> None:
         match=r"li.csv: no header row found in the first 50 lines; expected a line with the columns Start Date",
     ):
         read_source(source(tmp_path, "linkedin_spend", "li.csv", raw))
+
+
+def test_google_ads_conversions_in_decimal_comma_are_a_warning(tmp_path: Path) -> None:
+    body = TITLE + SPEND_HEADER + '2026-11-01,Brand,1,Search,USD,10.00,100,5,"0,50",0\n'
+    result = read_source(source(tmp_path, "google_ads_spend", "r.csv", body))
+    assert result.spend[["spend", "platform_conversions"]].values.tolist()[0][0] == 10.0
+    assert result.spend["platform_conversions"].isna().all()
+    assert any(
+        "column 'Conversions': 1 value(s) are not numbers with decimal '.' (r.csv:4 '0,50')" in w
+        and 'decimal = ","' in w
+        for w in result.warnings
+    )
+
+
+def test_spend_days_in_another_layout_than_the_formats_are_read(tmp_path: Path) -> None:
+    """A US-locale Google Ads report (01/31/2026) is read, not quarantined whole."""
+    body = (
+        TITLE
+        + SPEND_HEADER
+        + (
+            "01/31/2026,Brand,1,Search,USD,10.00,100,5,0,0\n"
+            "2/1/2026,Brand,1,Search,USD,12.00,100,5,0,0\n"
+        )
+    )
+    result = read_source(source(tmp_path, "google_ads_spend", "r.csv", body))
+    assert result.spend["date"].tolist() == [pd.Timestamp("2026-01-31"), pd.Timestamp("2026-02-01")]
+    assert result.quarantine.empty
+    own = read_source(source(tmp_path, "google_ads_spend", "r.csv", body, ts_format="%d/%m/%Y"))
+    assert own.quarantine["value"].tolist() == ["01/31/2026"]  # the source's own format rules

@@ -179,3 +179,30 @@ def test_a_mapping_that_matches_no_file_is_an_error_with_a_hint(tmp_path: Path) 
         read_source(generic(tmp_path, "a.csv"))
     text = str(err.value)
     assert "email = ['email'] names no column of the files (did you mean 'e-mail'?)" in text
+
+
+def test_parquet_integer_ids_with_gaps_read_as_the_csv_spells_them(tmp_path: Path) -> None:
+    """pandas turns an int64 column with nulls into float64: 40000000001 must not become '...1.0'."""
+    table = pa.table(
+        {
+            "when": ["2026-11-01 10:00", "2026-11-02 10:00", "2026-11-03 10:00"],
+            "kind": ["purchase"] * 3,
+            "contact": pa.array([40000000001, None, 40000000003], pa.int64()),
+            "order": pa.array([7.0, None, 9.0]),  # written by pandas from ints with a gap
+            "amount": [10.5, 20.0, 30.0],
+        }
+    )
+    pq.write_table(table, tmp_path / "orders.parquet")
+    columns = {
+        "ts": ["when"],
+        "conversion_type": ["kind"],
+        "crm_contact_id": ["contact"],
+        "conversion_id": ["order"],
+        "value": ["amount"],
+    }
+    conv = read_source(
+        generic(tmp_path, "orders.parquet", table="conversions", columns=columns)
+    ).conversions.sort_values("ts")
+    assert conv["crm_contact_id"].tolist() == ["40000000001", "40000000003"]
+    assert conv["conversion_id"].tolist() == ["7", "9"]
+    assert conv["value"].tolist() == [10.5, 30.0]

@@ -279,3 +279,53 @@ def test_won_deals_without_a_close_date_column_are_an_error(tmp_path: Path) -> N
     body = "Record ID,Deal Stage,Amount,Create Date\n1,closedwon,10,2026-01-01 10:00\n"
     with pytest.raises(ValidationError, match="no file has a 'Close Date' column"):
         read_source(source(tmp_path, "hubspot_deals", body))
+
+
+def test_snake_and_upper_case_headers_keep_names_out_of_attributes(tmp_path: Path) -> None:
+    """Warehouse syncs spell headers FIRST_NAME / zip_code: still personal, still not attributes."""
+    contacts = (
+        "RECORD_ID,FIRST_NAME,last_name,EMAIL,ZIP_CODE,Lead_Score,BECAME_A_CUSTOMER_DATE,"
+        "BECAME_A_LEAD_DATE\n101,Ann,Lee,a@b.com,94107,80,2026-02-01,2026-01-01\n"
+    )
+    result = read_source(source(tmp_path, "hubspot_contacts", contacts))
+    conv = result.conversions
+    attrs = sorted(c for c in conv.columns if c.startswith("attr_"))
+    assert attrs == ["attr_lead_score", "attr_lifecycle_stage", "attr_original_source"]
+    assert conv["attr_lead_score"].tolist() == ["80"]
+    assert any("FIRST_NAME, last_name, ZIP_CODE" in w for w in result.warnings)
+
+
+def test_deal_amounts_in_the_other_decimal_notation_are_a_warning(tmp_path: Path) -> None:
+    deals = DEALS.replace('"12,000"', '"12.000,50"')
+    result = read_source(source(tmp_path, "hubspot_deals", deals))
+    opportunities = result.conversions.query("conversion_type == 'opportunity'")
+    assert opportunities["attr_amount"].tolist()[1:] == [500.0, 800.0]
+    assert pd.isna(opportunities["attr_amount"].iloc[0])
+    assert [w for w in result.warnings if "'Amount'" in w] == [
+        "source 'hubspot_deals': column 'Amount': 1 value(s) are not numbers with decimal '.' "
+        "(hubspot_deals.csv:2 '12.000,50'), deal values left missing; they read as numbers "
+        'with decimal = ",": set it on the source'
+    ]
+
+
+def test_ids_a_spreadsheet_rounded_to_scientific_notation_merge_nobody(tmp_path: Path) -> None:
+    """40000100001 and 40000100002 saved from Excel are both 4.00001E+10: not one contact."""
+    contacts = (
+        "Record ID,Email,GA Client ID,Associated Company ID,Became a Lead Date\n"
+        "4.00001E+10,a@x.com,1.67837E+09,501,2026-01-01 10:00\n"
+        "4.00001E+10,b@x.com,1.67837E+09,501,2026-01-02 10:00\n"
+        "103,c@x.com,1.67837E+09,1.8E+10,2026-01-03 10:00\n"
+        "104,d@x.com,123.456,501,2026-01-04 10:00\n"
+    )
+    result = read_source(source(tmp_path, "hubspot_contacts", contacts))
+    q = result.quarantine
+    assert q[["source_row", "reason"]].values.tolist() == [
+        [2, "id in scientific notation (file saved from Excel; digits lost)"],
+        [3, "id in scientific notation (file saved from Excel; digits lost)"],
+    ]
+    conv = result.conversions.sort_values("crm_contact_id")
+    assert conv["crm_contact_id"].tolist() == ["103", "104"]
+    assert conv["anonymous_id"].isna().tolist() == [True, False]
+    assert conv["crm_account_id"].isna().tolist() == [True, False]
+    warned = [w for w in result.warnings if "scientific notation" in w]
+    assert len(warned) == 3 and any("'GA Client ID': 1 id(s)" in w for w in warned)

@@ -145,3 +145,25 @@ def test_broken_lines_and_repeats_are_quarantined(tmp_path: Path) -> None:
     assert q["value"].tolist()[:2] == ["identical to line segment.jsonl:5", "same messageId m5"]
     assert q["value"].iloc[4] == "yesterday"
     assert (result.touchpoints["touch_type"] != "session").sum() == 2
+
+
+def test_empty_objects_written_as_arrays_are_read(tmp_path: Path) -> None:
+    """PHP's json_encode writes an empty properties/traits/context object as []."""
+    lines = [
+        '{"type":"page","anonymousId":"a1","timestamp":"2026-11-02T10:00:00Z","messageId":"p1",'
+        '"properties":[],"context":{"campaign":[],"traits":[],"page":{"url":"https://ex.com/"}}}',
+        '{"type":"identify","anonymousId":"a1","userId":"u1","timestamp":"2026-11-02T10:01:00Z",'
+        '"messageId":"i1","traits": [ ]}',
+        '{"type":"track","anonymousId":"a1","event":"Signed Up","timestamp":1793613720000,'
+        '"messageId":"t1","properties":{}}',
+    ]
+    result = read_source(write(tmp_path, lines))
+    tp = result.touchpoints
+    assert sorted(tp["touch_type"]) == ["pageview", "session"]
+    assert tp["source_row"].tolist() == [1, 1]
+    links = result.identity_links
+    assert links[["id_value_a", "id_value_b"]].values.tolist() == [["a1", "u1"]]
+    q = result.quarantine
+    assert q[["source_row", "reason", "value"]].values.tolist() == [
+        [3, "unparseable or missing timestamp", "1793613720000"]
+    ]

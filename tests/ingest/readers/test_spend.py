@@ -54,3 +54,10 @@ def test_no_platform_column_needs_the_config(tmp_path: Path) -> None:
         read_source(_source(tmp_path, body))
     spend = read_source(_source(tmp_path, body, platform="linkedin")).spend
     assert spend[["platform", "campaign", "spend"]].values.tolist() == [["linkedin", "Brand", 10.0]]
+
+
+def test_us_month_first_dates_are_read_not_quarantined(tmp_path: Path) -> None:
+    body = "Date,Campaign,Spend\n01/31/2026,Brand,10\n2/1/2026,Brand,12\n"
+    result = read_source(_source(tmp_path, body, platform="bing"))
+    assert result.spend["date"].tolist() == [pd.Timestamp("2026-01-31"), pd.Timestamp("2026-02-01")]
+    assert result.quarantine.empty

@@ -53,9 +53,11 @@ __all__ = [
     "click_ids",
     "email_domain",
     "email_hash",
+    "excel_mangled_ids",
     "finish",
     "first_links",
     "mapping_option",
+    "number_column",
     "parse_number",
     "parse_times",
     "phone_hash",
@@ -190,6 +192,124 @@ def parse_number(values: pd.Series, decimal: str = ".") -> pd.Series:
     return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
 
 
+#: An id Excel turned into a number in scientific notation (``4.00001E+10``): digits are lost.
+_SCIENTIFIC = r"(?i)(?:^|[\s;,|])[+-]?\d(?:[.,]\d+)?E\+\d+(?:$|[\s;,|])"
+#: Quarantine reason of a row whose own id is in scientific notation.
+REASON_SCIENTIFIC_ID = "id in scientific notation (file saved from Excel; digits lost)"
+
+
+def excel_mangled_ids(
+    rows: pd.DataFrame,
+    columns: tuple[str, ...],
+    source: SourceConfig,
+    quarantine: Quarantine,
+    notes: list[str],
+    *,
+    key: str | None = None,
+) -> pd.DataFrame:
+    """``rows`` without ids that a spreadsheet rewrote as ``4.00001E+10``.
+
+    A CSV opened and saved in Excel holds long ids (CRM record ids, GA client ids)
+    as rounded numbers: two contacts ``40000100001`` and ``40000100002`` both become
+    ``4.00001E+10`` and would be merged into one person. Rows whose own ``key`` id
+    is such a number are quarantined; in the other ``columns`` the value is blanked
+    (it links nobody). One warning per column says how many and where.
+    """
+    out = rows
+    for column in columns:
+        if column not in out.columns:
+            continue
+        text = out[column].astype("string")
+        hit = text.str.contains(_SCIENTIFIC, regex=True, na=False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        first = ", ".join(
+            f"{f}:{r} {v!r}"
+            for f, r, v in zip(
+                out.loc[hit, SOURCE_FILE].head(3),
+                out.loc[hit, SOURCE_ROW].head(3),
+                text[hit].head(3),
+                strict=True,
+            )
+        )
+        done = "rows quarantined" if column == key else "ids left empty"
+        notes.append(
+            f"source {source.name!r}: column {column!r}: {int(hit.sum()):,} id(s) in scientific "
+            f"notation ({first}), {done}: the file was saved from a spreadsheet, which rounds "
+            "long ids; export it again from the tool (or format the column as text)"
+        )
+        if column == key:
+            quarantine.add(
+                out,
+                hit,
+                reason=REASON_SCIENTIFIC_ID,
+                source=source.name,
+                column=column,
+                values=text,
+            )
+            out = out.loc[~hit]
+        else:
+            out = out.assign(**{column: out[column].mask(hit)})
+    return out
+
+
+#: Cells that mean "no number" in exports (left missing without a warning).
+_NO_NUMBER = r"(?i)-+|—|–|n/?a|#n/?a|nan|null|none|\(not set\)|\(none\)"
+
+
+def number_column(
+    frame: pd.DataFrame,
+    column: str,
+    source: SourceConfig,
+    notes: list[str],
+    *,
+    outcome: str = "read as missing",
+) -> pd.Series:
+    """:func:`parse_number` of ``frame[column]``, with a warning for the values that are no number.
+
+    Empty cells and placeholders (``-``, ``n/a``, ``NaN``, ``null``, ...) are
+    missing numbers; any other cell that does not parse (``1.234,50`` with
+    ``decimal = "."``, ``12 pcs``) adds one warning to ``notes`` naming the
+    source, column, count, first file lines and values, and ``outcome`` (what
+    became of them), with a hint to set ``decimal`` when they read as numbers
+    with the other separator.
+    """
+    raw = frame[column]
+    numbers = parse_number(raw, source.decimal)
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return numbers
+    text = raw.astype("string").str.strip()
+    bad = (numbers.isna() & text.notna() & (text != "")).to_numpy(dtype=bool)
+    if bad.any():
+        bad &= ~text.str.fullmatch(_NO_NUMBER).fillna(False).to_numpy(dtype=bool)
+    if not bad.any():
+        return numbers
+    other = "," if source.decimal == "." else "."
+    hint = ""
+    if parse_number(text[bad], other).notna().all():
+        hint = f'; they read as numbers with decimal = "{other}": set it on the source'
+    where = ""
+    if SOURCE_FILE in frame.columns and SOURCE_ROW in frame.columns:
+        where = (
+            " ("
+            + ", ".join(
+                f"{f}:{r} {v!r}"
+                for f, r, v in zip(
+                    frame.loc[bad, SOURCE_FILE].head(3),
+                    frame.loc[bad, SOURCE_ROW].head(3),
+                    text[bad].head(3),
+                    strict=True,
+                )
+            )
+            + ")"
+        )
+    notes.append(
+        f"source {source.name!r}: column {column!r}: {int(bad.sum()):,} value(s) are not "
+        f"numbers with decimal {source.decimal!r}{where}, {outcome}{hint}"
+    )
+    return numbers
+
+
 def parse_times(
     frame: pd.DataFrame,
     column: str,
@@ -212,8 +332,7 @@ def parse_times(
         NaT for the caller to handle; unparseable ones are quarantined).
     """
     raw = frame[column].astype("string").str.strip()
-    if not fmt:
-        check_day_month_order(raw, frame, column, source)
+    check_day_month_order(raw, frame, column, source)  # under a format's own fmt too
     times = parse_timestamps(raw, timezone=timezone or source.timezone, fmt=source.ts_format or fmt)
     bad = times.isna() & raw.notna() & (raw != "")
     if bad.any():

@@ -401,6 +401,13 @@ def read_export(
         )
     damages = [truncation_damage(data, problem, file)] if problem else []
     text, encoding, notes = decode_bytes(data, source, file)
+    if not text.strip() and not damages:  # a 0-byte file: no rows, like a header-only one
+        columns = [f.key for f in fields]
+        frame = pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+        frame[SOURCE] = pd.Series(dtype="string")
+        frame[SOURCE_FILE] = pd.Series(dtype="string")
+        frame[SOURCE_ROW] = pd.Series(dtype="int64")
+        return Export(frame=frame, file=file, header_line=0, encoding=encoding, delimiter="")
     text, nul = nul_lines(text, file)
     damages += [nul] if nul else []
     lines = text.split("\n")
@@ -422,6 +429,8 @@ def read_export(
             values=frame["detail"],
         )
     raw = raw.astype("string")
+    for column in raw.columns:  # a cell of spaces is as empty as an empty cell
+        raw[column] = raw[column].mask(raw[column].str.isspace().fillna(False))
     end = len(lines) if cut is None else cut
     physical = end - header_idx - int(end > header_idx and lines[end - 1] == "")
     # fewer records than lines: some fields hold line breaks (legit, or a quote storm)
@@ -509,7 +518,7 @@ def read_exports(
             }
         )
         for spec in fields:
-            if spec.key not in export.matched:
+            if spec.key not in export.matched and export.header_line:  # (0-byte files have none)
                 missing.setdefault(spec.key, []).append(file)
     rows = pd.concat(frames, ignore_index=True)
     if not source.options.get("keep_duplicate_rows", False) and len(rows):
@@ -563,6 +572,8 @@ def mapping_errors(
     problems = unknown_key_messages({k: 1 for k in source.columns if k not in keys}, keys, where)
     cells = list(dict.fromkeys(c for header in headers for c in header))
     for key, names in source.columns.items():
+        if not cells:  # only empty files: nothing to check the names against
+            break
         if key not in keys or any(_matches(c, n) for c in cells for n in names):
             continue
         hints = [h for n in names for h in difflib.get_close_matches(n, cells, n=1, cutoff=0.6)]
@@ -575,6 +586,10 @@ def mapping_errors(
         raise ConfigError(problems)
 
 
+def _naive(dates: pd.Series) -> pd.Series:
+    return dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
+
+
 def parse_dates(
     frame: pd.DataFrame,
     column: str,
@@ -584,25 +599,34 @@ def parse_dates(
     fmt: str | None = None,
     reason: str = "unparseable or missing date",
 ) -> tuple[pd.Series, pd.Series]:
-    """Parse a day column (``source.ts_format``, else ``fmt``, else ISO) to midnight datetimes.
+    """Parse a day column (``source.ts_format``, else ``fmt``, else ISO or any common layout).
 
     Rows whose value is missing or does not parse are quarantined with
     ``reason`` and the raw text. Returns ``(dates, ok)``.
-    """
-    raw = frame[column].astype("string").str.strip()
-    if not fmt:
-        from workbench.ingest.readers._guards import check_day_month_order
 
-        check_day_month_order(raw, frame, column, source)
+    Raises
+    ------
+    ValidationError
+        When the column mixes day/month orders (``13/01/2026`` and ``05/01/2026``),
+        also under the format's ``fmt`` (unless ``source.ts_format`` is set): a
+        day-first export read with a month-first ``fmt`` would swap the ambiguous days.
+    """
+    from workbench.ingest.readers._guards import check_day_month_order
+
+    raw = frame[column].astype("string").str.strip()
+    # also under the format's own ``fmt``: LinkedIn's "%m/%d/%Y" would read the
+    # ambiguous days of a day-first export swapped and quarantine only the others
+    check_day_month_order(raw, frame, column, source)
     fmt = source.ts_format or fmt
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        dates = pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce")
-        left = dates.isna() & raw.notna()
-        if fmt and left.any():
-            dates[left] = pd.to_datetime(raw[left], format="ISO8601", errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
+        dates = _naive(pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce"))
+        # then 01/31/2026 as parse_times reads it (the day/month order was checked above),
+        # unless the source gave its own ts_format
+        for layout in ("ISO8601",) if source.ts_format else ("ISO8601", "mixed"):
+            left = dates.isna() & raw.notna()
+            if left.any():
+                dates[left] = _naive(pd.to_datetime(raw[left], format=layout, errors="coerce"))
     bad = dates.isna()
     quarantine.add(frame, bad, reason=reason, source=source.name, column=column, values=raw)
     return dates.dt.normalize(), ~bad

@@ -46,7 +46,7 @@ from workbench.ingest.readers._common import (
     email_hash,
     finish,
     mapping_option,
-    parse_number,
+    number_column,
     parse_times,
     url_param,
 )
@@ -241,7 +241,7 @@ def read_webinar_attendees(source: SourceConfig) -> ReadResult:
             CAMPAIGN: rows["Topic"],
             "event_name": "attendance",
             "attr_webinar_id": rows["Webinar ID"],
-            "attr_minutes": parse_number(rows["Time in Session (minutes)"], source.decimal),
+            "attr_minutes": number_column(rows, "Time in Session (minutes)", source, notes),
         }
     ).loc[ok]
     key = touches["attr_webinar_id"].fillna(touches[CAMPAIGN])

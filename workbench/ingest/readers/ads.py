@@ -38,7 +38,7 @@ import pandas as pd
 
 from workbench.config import SourceConfig
 from workbench.ingest.quarantine import Quarantine
-from workbench.ingest.readers._common import clean_ids, finish, parse_number, parse_times
+from workbench.ingest.readers._common import clean_ids, finish, number_column, parse_times
 from workbench.ingest.readers._tabular import Field, parse_dates, read_exports
 from workbench.ingest.readers.base import TABULAR_OPTIONS, ReadResult, register
 from workbench.schema import CAMPAIGN, CHANNEL, CURRENCY, PLATFORM, TOUCH_TYPE, TS
@@ -156,6 +156,7 @@ def _spend_frame(
     rows: pd.DataFrame,
     source: SourceConfig,
     q: Quarantine,
+    notes: list[str],
     *,
     platform: str,
     date: str,
@@ -174,14 +175,12 @@ def _spend_frame(
             **{c: rows[c] for c in _PROVENANCE},
         }
     )
-    for canonical in ("spend", "impressions", "clicks"):
-        out[canonical] = parse_number(rows[columns[canonical]], source.decimal)
-    out["platform_conversions"] = parse_number(
-        rows[columns["platform_conversions"]], source.decimal
-    )
-    out["platform_conversion_value"] = parse_number(
-        rows[columns["platform_conversion_value"]], source.decimal
-    )
+    numbers = ("spend", "impressions", "clicks", "platform_conversions")
+    for canonical in (*numbers, "platform_conversion_value"):
+        outcome = "rows quarantined" if canonical == "spend" else "read as missing"
+        out[canonical] = number_column(
+            rows.loc[ok], columns[canonical], source, notes, outcome=outcome
+        ).reindex(rows.index)
     for name, column in attributes.items():
         out[name] = rows[column]
     bad = ok & out["spend"].isna()
@@ -211,6 +210,7 @@ def read_google_ads_spend(source: SourceConfig) -> ReadResult:
         rows.loc[~total],
         source,
         q,
+        notes,
         platform="google_ads",
         date="Day",
         date_fmt="%Y-%m-%d",
@@ -258,6 +258,7 @@ def read_meta_spend(source: SourceConfig) -> ReadResult:
         rows.loc[~multi],
         source,
         q,
+        notes,
         platform="meta",
         date="Reporting starts",
         date_fmt="%Y-%m-%d",
@@ -289,6 +290,7 @@ def read_linkedin_spend(source: SourceConfig) -> ReadResult:
         rows,
         source,
         q,
+        notes,
         platform="linkedin",
         date="Start Date (in UTC)",
         date_fmt="%m/%d/%Y",

@@ -45,7 +45,7 @@ from workbench.ingest.readers._common import (
     email_domain,
     email_hash,
     finish,
-    parse_number,
+    number_column,
     parse_times,
     phone_hash,
 )
@@ -64,6 +64,16 @@ from workbench.schema import ID_TYPES, SOURCE, SOURCE_FILE, SOURCE_ROW, TABLES, 
 __all__ = ["read_generic"]
 
 _PARQUET = (".parquet", ".pq")
+_NULLABLE_INTS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
 
 
 def _fields(source: SourceConfig, table: Table) -> list[Field]:
@@ -77,7 +87,9 @@ def _fields(source: SourceConfig, table: Table) -> list[Field]:
 def _read_parquet(
     path: Path | bytes, file: str, source: SourceConfig, fields: list[Field]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    raw = pq.read_table(pa.BufferReader(path) if isinstance(path, bytes) else path).to_pandas()
+    table = pq.read_table(pa.BufferReader(path) if isinstance(path, bytes) else path)
+    # integers with gaps stay integers (not float64, whose ids would read 40000000001.0)
+    raw = table.to_pandas(types_mapper=_NULLABLE_INTS.get)
     cells = [str(c) for c in raw.columns]
     found = resolve_fields(cells, fields, source)
     if any(f.required and f.key not in found for f in fields):
@@ -151,6 +163,19 @@ def _load(
     return pd.concat(frames, ignore_index=True), files, notes
 
 
+def _whole_number_text(values: pd.Series) -> pd.Series:
+    """Text columns that Parquet stored as numbers, as the CSV export spells them.
+
+    An id column with gaps comes out of pandas-written Parquet as float64
+    (``40000000001.0``): whole numbers are written without the ``.0`` so the id
+    equals the same id read from a CSV (a CRM contact id must link across sources).
+    """
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return values
+    whole = values.isna() | (values % 1 == 0)
+    return values.astype("Int64") if whole.all() else values
+
+
 def _identifiers(frame: pd.DataFrame, source: SourceConfig) -> None:
     for id_type in (*ID_TYPES, "crm_account_id"):
         if id_type not in frame.columns:
@@ -216,7 +241,9 @@ def read_generic(source: SourceConfig) -> ReadResult:
         keep &= ok
     for col in table.columns:
         if col.kind in ("float", "int") and col.name in frame.columns and col.name != SOURCE_ROW:
-            frame[col.name] = parse_number(frame[col.name], source.decimal)
+            frame[col.name] = number_column(frame, col.name, source, notes)
+        elif col.kind == "string" and col.name in frame.columns:
+            frame[col.name] = _whole_number_text(frame[col.name])
     if table.name == "identity_links":
         _link_values(frame, source)
     else:

@@ -78,9 +78,10 @@ from workbench.ingest.readers._common import (
     clean_ids,
     email_domain,
     email_hash,
+    excel_mangled_ids,
     finish,
     mapping_option,
-    parse_number,
+    number_column,
     parse_times,
     phone_hash,
     star_links,
@@ -169,6 +170,9 @@ ENGAGEMENT_FIELDS = (
 )
 
 _TIME_REASON = "unparseable HubSpot date"
+_CONTACT_IDS = ("Record ID", "Associated Company ID", "GA Client ID", "User ID")
+_DEAL_IDS = ("Record ID", "Associated Contact IDs", "Associated Company ID")
+_ACTIVITY_IDS = ("Activity ID", "Associated Contact ID", "Associated Company ID")
 _PROVENANCE = [SOURCE, SOURCE_FILE, SOURCE_ROW]
 DEFAULT_CONVERSION_DATES = {"Became a Lead Date": "lead"}
 #: Default ``options.activity_types`` (``""``: a known activity that is not a touch).
@@ -200,6 +204,15 @@ _PERSONAL = re.compile(
 _LIFECYCLE = re.compile(r"(?i)^became an? .*date$")
 
 
+def _spaced(column: object) -> str:
+    r"""A header as the name patterns read it: ``FIRST_NAME`` -> ``FIRST NAME``.
+
+    Headers match ignoring case, spaces and underscores; so must the personal and
+    lifecycle patterns (``\b`` sees no word boundary in ``first_name``).
+    """
+    return re.sub(r"[\s_]+", " ", str(column)).strip()
+
+
 def extra_attributes(
     rows: pd.DataFrame, fields: tuple[Field, ...], source: SourceConfig, notes: list[str]
 ) -> pd.DataFrame:
@@ -211,8 +224,8 @@ def extra_attributes(
     (names, e-mails, phones, addresses) are left out and named in a warning.
     """
     known = {f.key for f in fields} | set(_PROVENANCE)
-    extra = [c for c in rows.columns if c not in known and not _LIFECYCLE.match(str(c))]
-    personal = [c for c in extra if _PERSONAL.search(str(c))]
+    extra = [c for c in rows.columns if c not in known and not _LIFECYCLE.match(_spaced(c))]
+    personal = [c for c in extra if _PERSONAL.search(_spaced(c))]
     if personal:
         notes.append(
             f"source {source.name!r}: not kept as attributes (they look personal): "
@@ -290,7 +303,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
     matched = {k for info in files for k in info["columns"]}  # type: ignore[attr-defined]
     keys = {f.key for f in CONTACT_FIELDS}
     absent = [c for c in mapping if (c not in matched if c in keys else c not in rows.columns)]
-    if absent:
+    if absent and any(info["header_line"] for info in files):  # not only 0-byte files
         raise ValidationError(
             [
                 f"options.conversion_dates names the column {c!r}, which is in none of the "
@@ -305,6 +318,7 @@ def read_hubspot_contacts(source: SourceConfig) -> ReadResult:
             ],
             context=f"source {source.name!r} (format 'hubspot_contacts')",
         )
+    rows = excel_mangled_ids(rows, _CONTACT_IDS, source, q, notes, key="Record ID")
     contact_id = crm_ids(rows["Record ID"])
     rows = rows.loc[_repeats(rows, contact_id, q, source.name, "Record ID")]
     created = _soft_times(rows, "Create Date", source, notes)
@@ -364,6 +378,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
     """HubSpot companies -> ``ReadResult.accounts`` (account attributes by ``crm_account_id``)."""
     q = Quarantine()
     rows, files, notes = read_exports(source, COMPANY_FIELDS, q)
+    rows = excel_mangled_ids(rows, ("Record ID",), source, q, notes, key="Record ID")
     account_id = crm_ids(rows["Record ID"])
     missing = account_id.isna()
     q.add(rows, missing, reason="missing record id", source=source.name, column="Record ID")
@@ -376,7 +391,7 @@ def read_hubspot_companies(source: SourceConfig) -> ReadResult:
             "company_name": rows["Company name"],
             "domain": rows["Company Domain Name"].str.lower(),
             "industry": rows["Industry"],
-            "employees": parse_number(rows["Number of Employees"], source.decimal),
+            "employees": number_column(rows, "Number of Employees", source, notes),
             "employee_band": rows["Employee band"],
             "country": rows["Country/Region"],
             "created_at": created,
@@ -398,6 +413,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
     won_keys = {w.lower().replace(" ", "") for w in won}
     q = Quarantine()
     rows, files, notes = read_exports(source, DEAL_FIELDS, q)
+    rows = excel_mangled_ids(rows, _DEAL_IDS, source, q, notes, key="Record ID")
     deal_id = crm_ids(rows["Record ID"])
     rows = rows.loc[_repeats(rows, deal_id, q, source.name, "Record ID")]
     stage = rows["Deal Stage"].str.strip()
@@ -412,7 +428,7 @@ def read_hubspot_deals(source: SourceConfig) -> ReadResult:
         )
     created, ok_created = parse_times(rows, "Create Date", source, q, reason=_TIME_REASON)
     closed, ok_closed = parse_times(rows.loc[is_won], "Close Date", source, q, reason=_TIME_REASON)
-    amount = parse_number(rows["Amount"], source.decimal)
+    amount = number_column(rows, "Amount", source, notes, outcome="deal values left missing")
     base = pd.DataFrame(
         {
             CURRENCY: rows["Currency"].str.upper(),
@@ -460,8 +476,8 @@ def _file_types(
         )
     problems = []
     for info in files:
-        if "Activity Type" in info["columns"]:  # type: ignore[operator]
-            continue
+        if "Activity Type" in info["columns"] or not info["rows"]:  # type: ignore[operator]
+            continue  # (a file without rows needs no type)
         stem = Path(str(info["file"])).stem.lower()
         by_name = next((t for k, t in FILE_ACTIVITY_TYPES.items() if k in stem), None)
         fill = given.strip().upper() if given else by_name
@@ -498,6 +514,7 @@ def read_hubspot_engagements(source: SourceConfig) -> ReadResult:
     mapping = {k.strip().upper(): v for k, v in {**DEFAULT_ACTIVITY_TYPES, **given}.items()}
     q = Quarantine()
     rows, files, notes = read_exports(source, ENGAGEMENT_FIELDS, q)
+    rows = excel_mangled_ids(rows, _ACTIVITY_IDS, source, q, notes, key="Activity ID")
     kind = _file_types(rows, files, source)
     touch_type = kind.map(mapping).astype("string")
     demo = rows["Subject"].str.match(r"(?i)\s*demo\b", na=False) & touch_type.eq("meeting").fillna(

@@ -62,6 +62,7 @@ canonical row rules.
 from __future__ import annotations
 
 import functools
+import re
 from typing import cast
 
 import numpy as np
@@ -131,6 +132,8 @@ DEFAULT_CONVERSION_EVENTS: dict[str, str] = {
 _CALL_TYPES = ("page", "screen", "track", "identify", "alias", "group")
 _FORM_SUBMIT = r"(?i)form.*submit"
 _LOOSE = (
+    "timestamp",
+    "originalTimestamp",
     "userId",
     "anonymousId",
     "previousId",
@@ -142,6 +145,19 @@ _LOOSE = (
     "value",
     "total",
 )
+
+
+#: Object-valued keys that serializers without a JSON object type (PHP's
+#: ``json_encode`` of an empty array) write as ``[]`` when empty.
+_EMPTY_ARRAY = re.compile(rb'"(properties|traits|context|campaign|page)":(\s*)\[\s*\]')
+
+
+def _empty_arrays_fix(data: bytes) -> bytes:
+    """``"properties": []`` -> ``"properties": null``: an empty object written as an array.
+
+    Without it the call fails the schema and is quarantined as unparseable JSON.
+    """
+    return _EMPTY_ARRAY.sub(rb'"\1":\2null', data) if b"[" in data else data
 
 
 def _schema(numbers: pa.DataType, identifiers: tuple[str, ...] = ()) -> pa.Schema:
@@ -196,9 +212,14 @@ def call_modes(identifiers: tuple[str, ...] = ()) -> tuple[Mode, ...]:
     ``identifiers`` (``options.identifiers`` keys) are read as text from
     ``traits``, ``properties`` and ``context.traits``.
     """
+    quote = quote_numbers_fix((*_LOOSE, *identifiers))
+
+    def fix(data: bytes) -> bytes:
+        return _empty_arrays_fix(quote(data))
+
     return (
         Mode(_schema(pa.float64(), identifiers)),
-        Mode(_schema(pa.string(), identifiers), quote_numbers_fix((*_LOOSE, *identifiers))),
+        Mode(_schema(pa.string(), identifiers), fix),
     )
 
 

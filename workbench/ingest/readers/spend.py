@@ -89,6 +89,7 @@ def read_spend(source: SourceConfig) -> ReadResult:
         rows,
         source,
         q,
+        notes,
         platform="",
         date="Date",
         date_fmt=None,
