@@ -177,6 +177,13 @@ baseline / project 0.55 / 1.33 s; main (01f23d2 + README) 2.15x (CPU 2.08x), jou
 s. At that load single runs differ by more than the change: ``build_journeys`` alone, main and
 h1 alternating in one process, CPU 1.57 / 1.50 s at 10M, 0.136 / 0.126 s at 1M (see
 ``bench_journeys``).
+
+Idle machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), after Arrow moved to the system
+allocator (``workbench._memory``) and the fifth round's branches: 10M ``--repeat 3`` five runs
+1.55x, 1.82x, 1.88x, 2.01x, 2.12x (project 3.98-6.39 s, baseline 2.18-3.10 s: the machine's speed
+drifted); 1M ``--repeat 5 --stages`` 1.98x (CPU 2.05x) and 2.30x. Same session, pool against pool
+at 10M: mimalloc project 6.50 s / baseline 2.86 s, system 4.03 / 2.18 s (and at 11:24, before the
+branches: 6.39 / 3.87 s against 3.98 / 2.05 s).
 """
 
 from __future__ import annotations

@@ -73,6 +73,12 @@ Idle machine after the merge of branch h2 (XXH3 line hashes, fewer post-parse pa
 2026-12-04 01:25-01:26 UTC, load average 1.1-1.7, ``--events 1000000 --files 90 --rounds 3``):
 the single run 1.33x (bare 7.8 s, reader 10.4 s); 3 alternating rounds, bare 7.9 s, reader 9.3 s
 (medians), median ratio **1.21x wall, 1.19x CPU**: at the 1.2x target's edge.
+
+Idle machine, 2026-12-04 12:55 UTC (load ~1.2), after Arrow moved to the system allocator
+(``workbench._memory``: the reader's pandas work after the parse no longer runs on mimalloc):
+``--events 1000000 --files 90 --rounds 3`` single run 1.00x (CPU 1.03x), median of 3 alternating
+rounds 0.99x (CPU 1.01x; bare parse 8.3 s, reader 9.0 s). At 11:14 the same day, before: 1.29x
+single, 1.20x median (CPU 1.21x).
 """
 
 from __future__ import annotations
