@@ -198,6 +198,22 @@ _SCIENTIFIC = r"(?i)(?:^|[\s;,|])[+-]?\d(?:[.,]\d+)?E\+\d+(?:$|[\s;,|])"
 REASON_SCIENTIFIC_ID = "id in scientific notation (file saved from Excel; digits lost)"
 
 
+def file_line_examples(frame: pd.DataFrame, mask: Any, values: pd.Series, n: int = 3) -> str:
+    """The first ``n`` rows under ``mask`` as ``file:row 'value'``, comma-separated (for warnings).
+
+    ``frame`` has the provenance columns; ``values`` is aligned with it.
+    """
+    return ", ".join(
+        f"{f}:{r} {v!r}"
+        for f, r, v in zip(
+            frame.loc[mask, SOURCE_FILE].head(n),
+            frame.loc[mask, SOURCE_ROW].head(n),
+            values[mask].head(n),
+            strict=True,
+        )
+    )
+
+
 def excel_mangled_ids(
     rows: pd.DataFrame,
     columns: tuple[str, ...],
@@ -223,15 +239,7 @@ def excel_mangled_ids(
         hit = text.str.contains(_SCIENTIFIC, regex=True, na=False).to_numpy(dtype=bool)
         if not hit.any():
             continue
-        first = ", ".join(
-            f"{f}:{r} {v!r}"
-            for f, r, v in zip(
-                out.loc[hit, SOURCE_FILE].head(3),
-                out.loc[hit, SOURCE_ROW].head(3),
-                text[hit].head(3),
-                strict=True,
-            )
-        )
+        first = file_line_examples(out, hit, text)
         done = "rows quarantined" if column == key else "ids left empty"
         notes.append(
             f"source {source.name!r}: column {column!r}: {int(hit.sum()):,} id(s) in scientific "
@@ -290,19 +298,7 @@ def number_column(
         hint = f'; they read as numbers with decimal = "{other}": set it on the source'
     where = ""
     if SOURCE_FILE in frame.columns and SOURCE_ROW in frame.columns:
-        where = (
-            " ("
-            + ", ".join(
-                f"{f}:{r} {v!r}"
-                for f, r, v in zip(
-                    frame.loc[bad, SOURCE_FILE].head(3),
-                    frame.loc[bad, SOURCE_ROW].head(3),
-                    text[bad].head(3),
-                    strict=True,
-                )
-            )
-            + ")"
-        )
+        where = f" ({file_line_examples(frame, bad, text)})"
     notes.append(
         f"source {source.name!r}: column {column!r}: {int(bad.sum()):,} value(s) are not "
         f"numbers with decimal {source.decimal!r}{where}, {outcome}{hint}"

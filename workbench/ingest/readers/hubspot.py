@@ -79,6 +79,7 @@ from workbench.ingest.readers._common import (
     email_domain,
     email_hash,
     excel_mangled_ids,
+    file_line_examples,
     finish,
     mapping_option,
     number_column,
@@ -272,15 +273,7 @@ def _soft_times(
     times = parse_timestamps(raw, timezone=source.timezone, fmt=source.ts_format)
     bad = times.isna() & raw.notna() & (raw != "")
     if bad.any():
-        examples = ", ".join(
-            f"{f}:{r} {v!r}"
-            for f, r, v in zip(
-                rows.loc[bad, SOURCE_FILE].head(5),
-                rows.loc[bad, SOURCE_ROW].head(5),
-                raw[bad].head(5),
-                strict=True,
-            )
-        )
+        examples = file_line_examples(rows, bad, raw, n=5)
         notes.append(
             f"source {source.name!r}: {int(bad.sum())} row(s) with an {_TIME_REASON} in "
             f"{column!r} were kept without it ({examples})"
