@@ -30,7 +30,7 @@ from workbench.config import Config
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.platforms import SPEND_FORMATS
 from workbench.prepare import Prepared
-from workbench.schema import CONVERSION_TYPE, TOUCH_TYPE
+from workbench.schema import CONVERSION_TYPE, TOUCH_TYPE, TS
 
 __all__ = ["Finding", "check_config", "raise_for_errors", "summary_lines"]
 
@@ -113,8 +113,8 @@ def _nothing_dated(prepared: Prepared) -> list[Finding]:
     empty, or whose every row was quarantined, would fail each one with the same error.)
     """
     dated = [
-        prepared.touchpoints.get("ts"),
-        prepared.conversions.get("ts"),
+        prepared.touchpoints.get(TS),
+        prepared.conversions.get(TS),
         prepared.spend.get("date"),
     ]
     if any(column is not None and column.notna().any() for column in dated):
