@@ -193,14 +193,14 @@ import gc
 import time
 import warnings
 
-import bench_journeys
+import _lean_journeys
 import bench_stitching
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from _common import alternating, measure_peak_rss
-from bench_journeys import check_lean, ts_us
+from _lean_journeys import check_lean, ts_us
 from bench_stitching import _arrow, synthesize
 
 from workbench._strhash import unified
@@ -293,7 +293,7 @@ def lean_journeys(
     tp, cv = data["touchpoints"], data["conversions"]
     ts, cts = ts_us(tp["ts"]), ts_us(cv["ts"])
     ctype = pc.dictionary_encode(pa.array(cv["conversion_type"].array)).indices
-    lj = bench_journeys.lean_journeys(
+    lj = _lean_journeys.lean_journeys(
         person_tp, ts, person_cv, cts, ctype.to_numpy(zero_copy_only=False),
         LOOKBACK_DAYS * DAY_US,
     )  # fmt: skip
