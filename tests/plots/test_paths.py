@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from journey_fixtures import tables
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -116,8 +117,8 @@ def test_top_paths_end_labels_fit_on_one_draw(monkeypatch: pytest.MonkeyPatch) -
         "  16 journeys, 12% convert",
     ]
     assert ax.get_xlim()[1] > 23 * 1.25  # the margin grew from the labels' widths
+    renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw_without_rendering()  # the layout, as the one draw of figure_png runs it
-    renderer = fig._get_renderer()
     right = ax.get_window_extent(renderer).x1
     for text in ax.texts:  # every end label inside the axes, so inside the canvas
         assert text.get_window_extent(renderer).x1 <= right

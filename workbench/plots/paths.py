@@ -141,7 +141,7 @@ def _end_label_margin(
     spec = ax.get_subplotspec()
     share = len(spec.colspan) / spec.get_gridspec().ncols if spec is not None else 1.0
     ticks = mpl.rcParams["ytick.major.size"] + mpl.rcParams["ytick.major.pad"]
-    pads = 2 * mpl.rcParams["figure.constrained_layout.w_pad"] + 0.1
+    pads = 2 * mpl.rcParams["figure.constrained_layout.w_pad"] + 0.1  # 0.1 in to spare
     tick_text = float(_text_inches(tick_labels, fontsize).max(initial=0.0))
     fig = ax.figure  # a Figure or a SubFigure: its width in inches from its box
     width = fig.bbox.width / fig.dpi * share - tick_text - ticks / 72 - pads
