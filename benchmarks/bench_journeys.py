@@ -1,171 +1,101 @@
 """Benchmark :func:`workbench.journeys.build.build_journeys` against a numpy baseline.
 
-The baseline builds **the same journeys** in the leanest known way, as plain numpy
-on the same rows in the same process (:func:`baseline`, :func:`lean_journeys`):
-integer person codes (below); the touches sorted by (person, time, row) -- a
-stable counting sort by person when they come in time order (exports; pandas'
-Cython ``groupsort_indexer``), else one ``np.sort`` of int64 values packing
-(person code, time bucket, row), no argsort and no gather of keys, ties in a
-bucket put in time order; then one exact ``np.searchsorted`` per window bound:
-each conversion's touches with ``ts - lookback <= ts <= conversion ts`` after the
-person's previous conversion of the same type (zero-touch conversions kept), and
-for each person with touches and no conversion one journey of the touches within
-the lookback before their last touch. It returns, per journey touch, the input row
-and journey index, and per journey start, length, converted flag, conversion row
-and end time. It builds no ids, paths, strings or tables, and does not order the
-journeys by person id: the ratio project / baseline is the cost of those outputs
-and of any waste. :func:`check_baselines` proves the sameness before every run:
-on 20,000 rows (string and categorical person ids, times cut to whole hours so
-touches fall exactly on window bounds and share times) the baseline and
-``build_journeys`` give the same touch rows for every conversion, the same
-non-converting touches and the same counts of journeys, converting and zero-touch
-ones. ``bench_e2e`` times the same :func:`lean_journeys` as its journeys step.
+**What is timed**, in turns in one process on the same rows (:func:`make_data`: ``n``
+touches of ``n // 10`` people over a year, 20% of people converting):
 
-Until 2026-12-04 the baseline only grouped the touches per person (the packed sort
-and ``reduceat``: no windows, no conversions), less work than ``build_journeys``,
-so its ratio did not measure waste alone. That grouping is still printed, labelled
-``sort floor``, and so is the grouping issue 16 named, ``np.lexsort((ts, code))``
-and ``reduceat`` (``lexsort group``; 1.7-3x slower than the packed sort at 1M
-rows, so its figure flatters the project). Both floors are checked to give the
-same groups. On random-order touches the journeys cost the baseline little beyond
-the sort (the windows are binary searches of the conversions), so its time is
-close to the sort floor's.
+* **project**: ``build_journeys(touchpoints, conversions, lookback_days=...)``;
+* **baseline** (:func:`_lean_journeys.baseline`): **the same journeys** in the leanest
+  known way, plain numpy: integer person codes (:func:`_lean_journeys.person_codes`);
+  the touches sorted by (person, time, row) -- a stable counting sort by person when
+  they come in time order (exports; pandas' Cython ``groupsort_indexer``), else one
+  ``np.sort`` of int64 values packing (person code, time bucket, row), no argsort and
+  no gather of keys, ties in a bucket put in time order; then one exact
+  ``np.searchsorted`` per window bound: each conversion's touches with ``ts - lookback
+  <= ts <= conversion ts`` after the person's previous conversion of the same type
+  (zero-touch conversions kept), and for each person with touches and no conversion
+  one journey of the touches within the lookback before their last touch
+  (:func:`_lean_journeys.lean_journeys`). It returns, per journey touch, the input row
+  and journey index, and per journey start, length, converted flag, conversion row and
+  end time; it builds no ids, paths, strings or tables and does not order the journeys
+  by person id. ``bench_e2e`` times the same ``lean_journeys`` as its journeys step;
+* two **floors**, less work than the journeys (no windows, no conversions), printed for
+  reference: ``sort floor`` (:func:`sort_floor`: the packed sort and ``reduceat``
+  grouping per person; the baseline until 2026-12-04) and ``lexsort group``
+  (:func:`lexsort_grouping`: ``np.lexsort((ts, code))`` and ``reduceat``, the grouping
+  issue 16 named). Both are checked to give the same groups.
 
 Two inputs, each against its own baseline (``--inputs``, both by default):
 
-* ``string``: ``person_id`` as Arrow strings; the baseline dictionary-encodes
-  them in Arrow (C++ hashing on the string buffers, no Python strings);
-* ``categorical``: ``person_id`` as a pandas ``Categorical`` (categories the
-  person ids, codes the person numbers), as stitching hands it over; the
-  baseline uses the codes as they are.
+* ``string``: ``person_id`` as Arrow strings; the baseline dictionary-encodes the
+  touches' ids in Arrow (C++ hashing on the string buffers, no Python strings) and
+  looks the conversions' ids up in that dictionary (``pc.index_in``);
+* ``categorical``: ``person_id`` as a pandas ``Categorical`` (categories the person
+  ids, codes the person numbers), as stitching hands it over; the baseline uses the
+  codes as they are.
+
+**Sameness.** :func:`check_baselines` runs before every timing: on 20,000 rows (both
+inputs, times cut to whole hours so touches fall exactly on window bounds and share
+times) the baseline and ``build_journeys`` give the same touch rows for every
+conversion, the same non-converting touches and the same counts of journeys,
+converting and zero-touch ones (:func:`_lean_journeys.check_lean`).
+
+**Why this baseline** (alternatives measured and dropped):
+
+* ``np.lexsort((ts, code))``: 1.7-3x slower than the packed sort at 1M rows (kept as
+  the ``lexsort group`` floor, whose figure flatters the project);
+* a stable ``np.argsort`` of packed (person, millisecond) keys (numpy's timsort): 0.14-0.17
+  s CPU at 1M on ``bench_e2e``'s time-ordered rows against 0.05-0.07 s for the counting sort;
+* string ids: both tables' ids encoded together (chunks unified): about twice as long
+  at 1M touches as the touches' encoding plus ``index_in`` for the conversions; with the
+  person codes also gathered and the sort keys built twice, the 10M ratios were string
+  1.85x and categorical 2.93x against 2.20x and 4.21x after (2026-12-04, load 3.3-4.2).
+
+On random-order touches the journeys cost the baseline little beyond the sort (the
+windows are binary searches of the conversions), so its time is close to the sort
+floor's.
+
+**What the figures mean.** Seconds are medians of ``--repeat`` rounds (order flipped
+each round); ``x baseline`` is the median of the per-round ratios build_journeys /
+baseline (wall, and CPU in brackets): the cost of the ids, paths and tables the
+baseline does not build, and of any waste. The floors' lines give build_journeys / floor.
+Peak memory is the resident memory above the starting point of one more run of the
+baseline and of ``build_journeys``, sampled every 5 ms with psutil (0 when psutil is
+missing). Writes ``benchmarks/results/bench_journeys.json``.
 
 Run::
 
     .venv/bin/python benchmarks/bench_journeys.py --rows 1000000 10000000 \
         [--repeat 5] [--lookback 90] [--inputs string categorical]
 
-(defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a
-year, so ``--lookback 365`` puts nearly every touch into a journey). The baseline,
-then each floor, and ``build_journeys`` run in turns (order flipped each round) in
-the same process; prints median seconds, the median of the per-round ratios
-build_journeys / baseline (wall and CPU), the same ratios to the two floors, and
-the peak resident memory above the starting point of one more run of the baseline
-and of ``build_journeys``, sampled every 5 ms with psutil (0 when psutil is
-missing); writes ``benchmarks/results/bench_journeys.json``.
+(defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a year, so
+``--lookback 365`` puts nearly every touch into a journey).
 
-Against the same-work baseline (branch h3, 2026-12-04; 2 cores shared with other
-helpers' benchmarks, so single figures move by +-0.5), ``--rows 1000000 --repeat 7``:
-at 00:17 UTC (load average 4.2-4.6) string input **2.70x** (CPU 2.58x), sort floor
-2.53x (CPU 2.31x), lexsort figure 1.29x (CPU 1.20x); categorical input **4.28x** (CPU
-4.43x), sort floor 3.88x (CPU 4.47x), lexsort figure 1.48x (CPU 1.45x). At 00:07 (load
-3.6-3.9; the string baseline then still encoded both tables' ids together, ~1.7x
-slower for that step): string 2.15x (CPU 2.28x), categorical 3.58x (CPU 3.59x).
-``--rows 10000000 --repeat 3`` at 00:19-00:24 (load 3.3-3.9): string **2.20x** (CPU
-1.97x), sort floor 1.86x (CPU 1.82x), lexsort figure 0.76x (CPU 0.99x); categorical
-**4.21x** (CPU 4.59x), sort floor 4.35x (CPU 5.39x), lexsort figure 1.11x (CPU 1.11x).
-At 00:08-00:13 (load 3.4-4.2, the baseline before its last two speed-ups: both
-tables' ids encoded together, the codes gathered and the keys built twice): string
-1.85x (CPU 1.95x), categorical 2.93x (CPU 3.61x).
-The 1.5x target is not met: ``build_journeys`` builds the ids, paths, touches and
-journeys tables that the baseline does not (profile at 1M, categorical, CPU: the
-touches' text columns and the journey ids ~150 ms of ~390 ms, the (unit, time) sort
-~70 ms, attributes and the journeys table ~60 ms). The changes of branch h3 to
-``build_journeys`` (channel and touch-type codes from the taken rows only, the
-excluded-touch count from the same row mask, no ``fill_null`` copy when nothing is
-missing) and ``paths_from_journeys`` (no float round trip of integer positions, no
-per-touch marker search without marker touches): CPU of the code before / after in
-one process, alternating, medians of 9 rounds, load 3.3-4.2 --
-``bench_e2e`` stitched rows 0.17-0.19 / 0.15-0.20 s (ratio of rounds 0.85-0.98),
-paths 0.026-0.034 / 0.021-0.030 s (0.74-0.86); this benchmark's string input
-0.48-0.60 / 0.42-0.57 s (0.92-0.98), categorical 0.34-0.49 / 0.30-0.46 s (0.82-0.97);
-paths 0.83-0.94. Same outputs (journeys, touches, excluded, every ``Paths`` array)
-on all three inputs, also with ``collapse_repeats`` and another path level.
+**Latest figures**, idle machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), main after
+Arrow moved to the system allocator and the fifth round's branches, ``--rows 1000000
+--repeat 3``: string person ids **1.61x** (CPU 1.84x) and 1.85x (CPU 2.13x) in two runs;
+categorical **2.55x** (CPU 2.94x) and 2.70x (CPU 3.19x). Issue 16's target (1.5x) is not
+met: what is left is the (unit, time) sort and gather shared with the baseline, Arrow's
+dictionary encoding of the taken text columns (~0.01 s per column at 1M) and the journey
+ids, paths and tables.
 
-Figures before 2026-12-04 are against the grouping-only baseline, now the sort floor.
-
-Last measured on the idle machine after the merge (2026-12-03 22:24 UTC, load
-average 2.0-2.2, ``--rows 1000000 --repeat 3``): string input **3.06x** (CPU 3.61x),
-lexsort figure 1.29x (CPU 1.49x); categorical input **3.86x** (CPU 4.73x), lexsort
-figure 1.31x (CPU 1.53x). The 1.5x target is not met against the packed-sort
-baseline (which only groups: no lookback cuts, ids, paths or tables).
-
-Earlier (2026-12-03, branches h1 and h2, 2 cores shared, load 0.9-6.8) against that
-baseline: 4.6-6.0x string and 5.0-5.6x categorical at 1M before h1, 2.9x / 4.6x after
-h2; the lexsort figure 1.2-2.6x. Where the project's time went then and now: the
-output (the touches' text columns and the journey ids, taken at ~30% of the rows,
-and the journeys table), then the (unit, time) sort. Not done: the touches' text
-columns as pandas Categoricals (upper bound, the columns not gathered at all: ~0.08
-s of ~0.45 s at 1M; too little for the change of dtype every consumer would see).
-
-Idle machine after the merge (2026-12-04 01:20 UTC, load average 0.8, ``--rows 1000000
---repeat 3``): string **2.40x** (CPU 2.77x; sort floor 2.07x, lexsort group 1.15x), categorical
-**2.85x** (CPU 3.21x; sort floor 3.38x, lexsort group 1.45x). Not met.
-
-Branch h2 (2026-12-04, issue 16 fifth round; outputs unchanged: journeys, touches and
-excluded frames equal with dtypes, on this benchmark's inputs, ``bench_e2e``'s stitched
-data and with every option): touch times read from the sorted index at the touches'
-sorted positions (no scattered gather); channel and touch-type codes of the taken rows
-spread over a small-int column-long array and gathered (no column-long int64 ``cumsum``
-of ranks); journey ids hashed from Python ``bytes`` of the keys (pandas' hash encoded
-``str`` again), keys joined with null replacement, the collision check by a hash table,
-hex digits by one pair lookup per byte; journeys ordered by a counting sort by unit,
-only units with several journeys sorted further (``unit_time_order`` 5x cheaper at
-10M); timestamps built with their tz-aware dtype. ``build_journeys`` CPU of the code
-before / after, alternating in one process, medians of 9-11 rounds, load 3.5-5.3 (other
-helpers' jobs): this benchmark's string input 0.345 / 0.306 s (median round ratio
-0.89), categorical 0.292 / 0.262 s (0.90); ``bench_e2e`` stitched data at 1M 0.167 /
-0.130 s (0.82), at 10M 2.02 / 1.72 s (0.87; an earlier set at load 3.1: 0.79-0.84).
-``paths_from_journeys`` unchanged (nothing found worth changing: its largest step, the
-journey ids as Python strings for ``Paths.ids``, costs the same by Arrow). This
-benchmark, ``--rows 1000000 --repeat 5``, old and new code run in turn four times
-(02:51-03:08 UTC, load 2.0-5.5): string CPU 2.46-2.72x before, 2.33-2.55x after;
-categorical CPU 3.51-3.71x before, 3.04-3.24x after. Tried without gain: the time rank
-as the sort key of time-ordered touches (no gather of the times into (unit, time)
-order: -0.12 s at 10M, but the rank search of unsorted times costs more than that);
-the latest account per unit by ``np.maximum.at`` instead of a gather by the sort order
-(4% of ``unit_table``); unit codes of string ids by encoding the touches' ids and
-``index_in`` for the conversions' (1.09x slower); paths joined from labels with
-``"(no touch)"`` inserted instead of ``if_else`` (1.7x slower); coded takes of the
-campaign/platform/page columns (0.74-0.91x per column at 1M, but slower on columns of
-many distinct values). Left: the (unit, time) sort and gather (shared with the
-baseline), the two filtered ``dictionary_encode`` of channel and touch type (~0.07 s
-each at 10M), the journey keys' Python bytes and SipHash (~0.06 s at 10M), and pandas
-``where`` on the attribute columns (~0.09 s at 10M).
-
-Branch h1 (2026-12-04, issue 16 sixth round; outputs unchanged: journeys, touches and
-excluded equal with dtypes and Arrow types against main in separate processes, on this
-benchmark's inputs, ``bench_e2e``'s stitched data at 1M and 10M and the demo sample with
-every option): paths joined with empty journeys as missing lists, then filled (no
-``if_else`` on the strings); campaign/platform/page/event_name taken from a small
-dictionary when a sample of the taken rows holds <= 64 values (Arrow's ``take`` of
-scattered strings: ~0.2 s per column at 10M); one all-missing array for absent columns;
-Arrow ``take``/``coalesce`` for string attribute columns. ``build_journeys`` CPU main / h1,
-alternating in one process, median round ratio (load 2.7-4.3, other helpers' jobs):
-string 1M 0.33 / 0.34 s (0.98), categorical 1M 0.32 / 0.31 s (0.95), string 10M 5.7 /
-4.8 s (0.78, 3 rounds); ``bench_e2e`` stitched 1M 0.136 / 0.126 s (0.94), 10M 1.57 / 1.50
-s (0.975). This benchmark, ``--rows 1000000 --repeat 3``, h1 and main in turn (load 5-6):
-string CPU 2.34-2.47x (main 2.30-2.47x), categorical 3.10x (main 3.21-3.64x). Not met:
-what is left is the (unit, time) sort and gather shared with the baseline, Arrow's
-dictionary encoding of the taken text columns (~0.01 s per column at 1M) and the ids.
+History of the figure and what was tried on the project side: ``benchmarks/HISTORY.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from _common import alternating, machine_facts, measure_sampled_rss, results_path, write_result
+from _lean_journeys import LeanJourneys, baseline, check_lean, person_codes, ts_us
 
-from workbench._strhash import unified
 from workbench.intcodes import factorize_parts
 from workbench.journeys.build import build_journeys
 
 INPUTS = ("string", "categorical")
-DAY_US = 86_400 * 1_000_000
 
 CHANNELS = np.array(
     [
@@ -242,225 +172,6 @@ def as_categorical(
     return tp, cv
 
 
-# --- lean journeys: the same journey work as build_journeys, plain numpy ------------
-
-
-class LeanJourneys(NamedTuple):
-    """Journeys as flat arrays (:func:`lean_journeys`).
-
-    Attributes
-    ----------
-    rows : np.ndarray
-        Input touch row of every journey touch, journey by journey, in time order.
-    journey : np.ndarray
-        Journey index of every journey touch.
-    start, length : np.ndarray
-        Each journey's first position in ``rows`` and its touch count (0: zero-touch).
-    converted : np.ndarray
-        Whether the journey ends in a conversion; converting journeys come first.
-    conversion : np.ndarray
-        Conversion row of each journey (-1 for a non-converting one).
-    end_ts : np.ndarray
-        Conversion time, or the last touch's time for a non-converting journey (us).
-    """
-
-    rows: np.ndarray
-    journey: np.ndarray
-    start: np.ndarray
-    length: np.ndarray
-    converted: np.ndarray
-    conversion: np.ndarray
-    end_ts: np.ndarray
-
-
-def _stable_code_sort(codes: np.ndarray, n_codes: int) -> np.ndarray:
-    """``np.argsort(codes, kind="stable")`` by a counting sort (pandas' Cython one when there)."""
-    try:
-        from pandas._libs.algos import groupsort_indexer
-
-        return np.asarray(groupsort_indexer(codes.astype(np.intp), n_codes)[0])
-    except ImportError:  # pragma: no cover - private pandas function moved
-        return np.argsort(codes, kind="stable")
-
-
-class _Sorted:
-    """Touches sorted by (person, time, row) with an exact search per (person, time)."""
-
-    def __init__(self, codes: np.ndarray, ts: np.ndarray, n_codes: int) -> None:
-        n = len(ts)
-        self.tmin = int(ts.min(initial=0))
-        span_bits = (int(ts.max(initial=0)) - self.tmin + 1).bit_length()
-        code_bits = int(n_codes).bit_length()
-        pos_bits = max(1, (n - 1).bit_length())
-        shift, keys = max(0, span_bits + code_bits - 63), None
-        if n < 2 or (ts[1:] >= ts[:-1]).all():  # time order (exports): counting sort by person
-            order = _stable_code_sort(codes, n_codes)
-        elif 63 - pos_bits - code_bits >= 16:  # one np.sort of (person, time bucket, row)
-            shift = max(0, span_bits + code_bits + pos_bits - 63)
-            packed = ts - self.tmin
-            packed >>= shift
-            packed |= np.left_shift(codes, span_bits - shift, dtype=np.int64)
-            packed <<= pos_bits
-            packed |= np.arange(n)
-            packed.sort()
-            order = packed & ((1 << pos_bits) - 1)
-            packed >>= pos_bits  # the (person, time bucket) keys, sorted: searched as they are
-            tie = np.r_[False, packed[1:] == packed[:-1]]
-            if tie.any():  # same person and time bucket: exact time, then row
-                sub = np.flatnonzero(tie | np.r_[tie[1:], False])
-                order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], packed[sub]))]
-            keys = packed
-        else:
-            order = np.lexsort((ts, codes))
-        self.order, self.ts = order, ts[order]
-        self.shift, self.bits = shift, span_bits - shift
-        if keys is None:
-            keys = self.ts - self.tmin
-            keys >>= self.shift
-            keys |= np.left_shift(codes[order], self.bits, dtype=np.int64)
-        self.keys = keys
-        self.codes = keys >> self.bits
-
-    def search(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """First sorted position of person ``codes`` with ts >= ``t``."""
-        rel = np.clip(t, self.tmin, self.tmin + (1 << (self.bits + self.shift)) - 1) - self.tmin
-        key = (codes.astype(np.int64) << self.bits) | (rel >> self.shift)
-        lo = np.searchsorted(self.keys, key)
-        if self.shift:  # time buckets: step over the bucket's touches before ``t``
-            last = len(self.keys) - 1
-            act = np.flatnonzero(lo <= last)
-            while len(act):
-                p = lo[act]
-                step = (self.keys[p] == key[act]) & (self.ts[p] < t[act])
-                act = act[step]
-                lo[act] += 1
-                act = act[lo[act] <= last]
-        return lo
-
-
-def lean_journeys(
-    person_tp: np.ndarray,
-    ts: np.ndarray,
-    person_cv: np.ndarray,
-    cts: np.ndarray,
-    ctype: np.ndarray,
-    look: int,
-) -> LeanJourneys:
-    """The journeys of :func:`workbench.journeys.build.build_journeys`, as flat arrays.
-
-    Parameters
-    ----------
-    person_tp, person_cv
-        Person code per touch / conversion row, one code space, ``-1``: no person
-        (such rows are in no journey).
-    ts, cts
-        Touch / conversion times, int64 microseconds.
-    ctype
-        Integer conversion type per conversion row.
-    look
-        Lookback in microseconds.
-
-    Returns
-    -------
-    LeanJourneys
-        A conversion's journey: its person's touches with ``cts - look <= ts <= cts``
-        after the person's previous conversion of the same type (a conversion at the
-        same time as the previous one gets none); zero-touch conversions are kept.
-        A person with touches and no conversion: one journey of the touches within
-        ``look`` before the last one. Journeys are not ordered by person id (the
-        project lists them so; a sort of the journeys, not of the touches).
-    """
-    n_codes = int(max(person_tp.max(initial=-1), person_cv.max(initial=-1))) + 1
-    tok = None if (person_tp >= 0).all() else np.flatnonzero(person_tp >= 0)
-    s = _Sorted(
-        person_tp if tok is None else person_tp[tok], ts if tok is None else ts[tok], n_codes
-    )
-    order = s.order if tok is None else tok[s.order]
-    # converting: sorted by (person, type, time, row); the window clipped at the previous
-    crow = np.flatnonzero(person_cv >= 0)
-    crow = crow[np.lexsort((crow, cts[crow], ctype[crow], person_cv[crow]))]
-    cp, ct, cy = person_cv[crow], cts[crow], ctype[crow]
-    hi = s.search(cp, ct + 1)
-    lo = s.search(cp, ct - look)
-    same = np.r_[False, (cp[1:] == cp[:-1]) & (cy[1:] == cy[:-1])]
-    if same.any():
-        lo[same] = np.maximum(lo[same], s.search(cp[same], ct[np.flatnonzero(same) - 1] + 1))
-    lo = np.minimum(lo, hi)
-    # non-converting: people with touches and no conversion
-    starts = np.flatnonzero(np.r_[True, s.codes[1:] != s.codes[:-1]]) if len(s.codes) else crow[:0]
-    ends = np.r_[starts[1:], len(s.codes)].astype(np.int64)
-    first = s.codes[starts]
-    open_ = ~np.isin(first, cp)
-    n_hi, n_code = ends[open_], first[open_]
-    n_last = s.ts[n_hi - 1]
-    n_lo = s.search(n_code, n_last - look)
-    all_lo, all_hi = np.r_[lo, n_lo], np.r_[hi, n_hi]
-    length = all_hi - all_lo
-    start = np.zeros(len(length), dtype=np.int64)
-    np.cumsum(length[:-1], out=start[1:])
-    journey = np.repeat(np.arange(len(length)), length)
-    at = np.repeat(all_lo - start, length)
-    at += np.arange(len(at))
-    converted = np.arange(len(length)) < len(lo)
-    return LeanJourneys(
-        order[at], journey, start, length, converted, np.r_[crow, np.full(len(n_lo), -1)],
-        np.r_[ct, n_last],
-    )  # fmt: skip
-
-
-def person_codes(touch_person: pd.Series, conv_person: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer person codes of both tables in one code space (``-1``: no person).
-
-    A categorical's own codes (both tables share its categories, as stitching hands
-    them over). Strings: the touches' ids dictionary-encoded in Arrow, the
-    conversions' ids looked up in that dictionary (``pc.index_in``), and the few not
-    found encoded after it -- one encoding of both tables together (chunks unified)
-    took twice as long at 1M touches.
-    """
-    if isinstance(touch_person.dtype, pd.CategoricalDtype):
-        if touch_person.dtype != conv_person.dtype:
-            raise ValueError("person_id: the two tables' categories differ")
-        return touch_person.cat.codes.to_numpy(), conv_person.cat.codes.to_numpy()
-    t_codes, names = _encode(pa.chunked_array(_arrow_chunks(touch_person), pa.large_string()))
-    conv = pa.chunked_array(_arrow_chunks(conv_person), pa.large_string())
-    c_codes = pc.fill_null(pc.index_in(conv, value_set=names), -1).to_numpy().astype(np.int64)
-    new = (c_codes < 0) & pc.is_valid(conv).to_numpy(zero_copy_only=False)
-    if new.any():  # people with conversions and no touch: codes after the touches' ones
-        c_codes[new] = len(names) + _encode(conv.filter(pa.array(new)))[0]
-    return t_codes, c_codes
-
-
-def _encode(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Arrow dictionary codes (``-1``: missing) and the dictionary of a string column."""
-    if not arr.num_chunks:
-        return np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
-    enc = unified(pc.dictionary_encode(arr))  # the project's: no needless unify
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.type.index_type)
-    return pc.fill_null(idx, -1).to_numpy().astype(np.int64), enc.chunk(0).dictionary
-
-
-def _arrow_chunks(values: pd.Series) -> list[pa.Array]:
-    arr = getattr(values.array, "_pa_array", None)
-    if arr is None:
-        arr = pa.chunked_array([pa.array(values.astype("string").array)])
-    return [c.cast(pa.large_string()) for c in arr.chunks if len(c)]
-
-
-def ts_us(values: pd.Series) -> np.ndarray:
-    """Tz-aware microsecond timestamps as int64 (their own buffer, no copy)."""
-    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-def baseline(touchpoints: pd.DataFrame, conversions: pd.DataFrame, lookback: float) -> LeanJourneys:
-    """The leanest known way to build the journeys: person codes, then :func:`lean_journeys`."""
-    p_tp, p_cv = person_codes(touchpoints["person_id"], conversions["person_id"])
-    ctype = pc.dictionary_encode(pa.array(conversions["conversion_type"].array)).indices
-    return lean_journeys(
-        p_tp, ts_us(touchpoints["ts"]), p_cv, ts_us(conversions["ts"]),
-        ctype.to_numpy(zero_copy_only=False), int(round(lookback * DAY_US)),
-    )  # fmt: skip
-
-
 def _summary(codes: np.ndarray, ts: np.ndarray, order: np.ndarray) -> dict[str, np.ndarray]:
     """Each person's group in ``order``: start, touch count, first and last time (``reduceat``)."""
     sc, st = codes[order], ts[order]
@@ -512,39 +223,6 @@ def lexsort_grouping(touchpoints: pd.DataFrame) -> dict[str, np.ndarray]:
     """
     codes, ts = _codes_ts(touchpoints)
     return _summary(codes, ts, np.lexsort((ts, codes)))
-
-
-def _journey_pairs(conv: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(conversion row or -1, touch row) pairs, sorted: a journey set to compare."""
-    pairs = np.stack([conv, rows], axis=1).astype(np.int64)
-    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-
-
-def check_lean(touchpoints: pd.DataFrame, conversions: pd.DataFrame, lookback: float) -> None:
-    """:func:`baseline` builds the journeys ``build_journeys`` builds (small data, untimed).
-
-    Times are cut to whole hours first, so touches fall exactly on window bounds and
-    share times. Compared: every conversion's touch rows, the non-converting
-    journeys' touch rows, the counts of journeys, converting and zero-touch ones.
-    """
-    hour = 3_600 * 1_000_000
-    tp, cv = touchpoints.copy(), conversions.copy()
-    for df in (tp, cv):
-        us = ts_us(df["ts"]) // hour * hour
-        df["ts"] = pd.Series(us.view("datetime64[us]"), index=df.index).dt.tz_localize("UTC")
-    tp["page"] = pd.Series(np.arange(len(tp)).astype(str), dtype="str", index=tp.index)
-    cv["conversion_id"] = pd.Series([f"{i:09d}" for i in range(len(cv))], dtype="str")
-    js = build_journeys(tp, cv, lookback_days=lookback)
-    j = js.journeys
-    ji = pd.Index(j["journey_id"]).get_indexer(js.touches["journey_id"])
-    cid = pd.to_numeric(j["conversion_id"]).fillna(-1).to_numpy(np.int64)
-    want = _journey_pairs(cid[ji], js.touches["page"].astype(int).to_numpy())
-    lean = baseline(tp, cv, lookback)
-    got = _journey_pairs(lean.conversion[lean.journey], lean.rows)
-    counts = (len(lean.length), int(lean.converted.sum()), int((lean.length == 0).sum()))
-    n_j = (len(j), int(j["converted"].sum()), int((j["n_touches"] == 0).sum()))
-    if counts != n_j or not np.array_equal(want, got):
-        raise AssertionError(f"lean journeys differ from build_journeys: {counts} vs {n_j}")
 
 
 def check_baselines(n: int = 20_000, lookback: float = 90) -> None:

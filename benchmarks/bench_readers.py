@@ -1,84 +1,44 @@
 """How fast the GA4 reader reads a large export, against a bare pyarrow parse of the same files.
 
-Synthesizes ``--events`` GA4 events by repeating the real obfuscated web
-sample (``tests/data/ga4_real/web_events.ndjson``, ~2.5 KB per event) with a
-different ``user_pseudo_id`` per copy, spread over ``--files`` daily NDJSON
-files, with a few duplicate and malformed lines per file. By default the
-sample's ``"ecommerce": "null"`` strings (an artifact of how the sample was
-converted) are written as JSON ``null`` like BigQuery does; ``--as-sample``
-keeps them (the reader then takes its byte-fixing path), ``--bq-ints`` writes
-INT64 values as strings like ``bq extract``. Then times
+**What is timed.** Synthesizes ``--events`` GA4 events by repeating the real obfuscated
+web sample (``tests/data/ga4_real/web_events.ndjson``, ~2.5 KB per event) with a
+different ``user_pseudo_id`` per copy, spread over ``--files`` daily NDJSON files, with
+a few duplicate and malformed lines per file. By default the sample's ``"ecommerce":
+"null"`` strings (an artifact of how the sample was converted) are written as JSON
+``null`` like BigQuery does; ``--as-sample`` keeps them (the reader then takes its
+byte-fixing path), ``--bq-ints`` writes INT64 values as strings like ``bq extract``.
+Then times
 
-* the baseline: ``pyarrow.json.read_json`` of every file with the reader's
-  explicit schema, in the parse mode the files need (parsing only, nothing
-  else; the malformed lines are cut out first; pyarrow's threads, so both
-  cores, as the reader; the reader's memory pool), and
-* ``read_source`` of the whole source (parse, de-duplicate, quarantine,
-  flatten ``event_params``, build sessions, page views, conversions, links),
+* the baseline: ``pyarrow.json.read_json`` of every file with the reader's explicit
+  schema, in the parse mode the files need (parsing only, nothing else; the malformed
+  lines are cut out first; pyarrow's threads, so both cores, as the reader; the
+  reader's memory pool), and
+* ``read_source`` of the whole source (parse, de-duplicate, quarantine, flatten
+  ``event_params``, build sessions, page views, conversions, links).
 
-and prints both (wall and CPU seconds, fastest of ``--repeat``) and their
-ratio. With ``--duckdb`` (when duckdb is installed) DuckDB's ``read_json`` of
-the same files with the same columns is timed as a reference parser: faster,
-but lenient (trailing commas, ``NaN``, type coercions) and without line
+**Why this baseline.** A bare parse into the same columns is the least any reader of
+these files must do. With ``--duckdb`` (when duckdb is installed) DuckDB's
+``read_json`` of the same files with the same columns is timed as a reference parser:
+faster, but lenient (trailing commas, ``NaN``, type coercions) and without line
 numbers, so the reader does not use it (see :mod:`workbench.ingest.readers._jsonl`).
-Results go to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
+
+**What the figures mean.** Prints both (wall and CPU seconds, fastest of ``--repeat``)
+and their ratio reader / bare parse. ``--rounds N`` adds N alternating rounds of both
+(order flipped each round) and prints the median of the per-round ratios, steadier on
+a shared, loaded machine (the first single run also warms the page cache). Results go
+to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
 
     .venv/bin/python benchmarks/bench_readers.py --events 1000000
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90  # daily files
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90 --rounds 3
 
-``--rounds N`` adds N alternating rounds of both (order flipped each round) and
-prints the median of the per-round ratios, steadier on a shared, loaded machine.
+**Latest figures**, idle machine, 2026-12-04 12:55 UTC (load ~1.2), after Arrow moved to
+the system allocator (``workbench._memory``: the reader's pandas work after the parse no
+longer runs on mimalloc): ``--events 1000000 --files 90 --rounds 3`` (2.6 GB) single run
+1.00x (CPU 1.03x), median of 3 alternating rounds **0.99x** (CPU 1.01x; bare parse 8.3 s,
+reader 9.0 s). Issue 16's target (1.2x) is met.
 
-Last figures, ``--events 1000000 --files 90 --rounds 3`` (2.6 GB, 2-core machine):
-
-* 2026-12-04 03:08-03:12 UTC, branch h1 (the batches' text columns kept as one chunk per
-  batch instead of joined per column after the parse; long lines found with ``find``;
-  the session and in-order takes in threads), on a machine shared with two other busy
-  processes (load average 3.2-3.9, so the wall figures are noise: bare parse 8-29 s):
-  CPU ratio **1.09x** single run and median of 3 rounds (bare 13.6 s, reader 14.9 s CPU);
-  main's code right after: 1.23x single, 1.20x median (reader 17.0 s CPU). In one
-  process each, warm-up then 3 alternating rounds on the same files (03:14-03:19 UTC,
-  load 3.2-5.7): CPU ratios h1 1.25 / 1.07 / 1.12, main 1.28 / 1.24 / 1.41. Again at
-  03:27-03:31 UTC (load 1.8-3.2): h1 median **1.06x wall, 1.18x CPU** (bare 13.3 s,
-  reader 15.3 s; single run 1.15x, bare 8.2 s, reader 9.4 s), main's code right after
-  1.34x wall, 1.29x CPU (single run 0.99x, its bare parse slowed to 14.5 s). Not
-  measured idle, so whether the wall ratio holds at the 1.12x aimed for is open;
-* 2026-12-04 00:50-00:53 UTC, load average 0.1-1.9, branch h2 (line hashes by XXH3
-  instead of ``hash()``, sessions per file in one count, the landing page factorized
-  once, privacy scrubbing skips columns without candidate bytes): bare parse 8.1 s,
-  reader 10.1 s (medians), median ratio **1.32x wall, 1.31x CPU** (single run 1.25x);
-  the code before, run right after: bare 8.7 s, reader 11.9 s, 1.34x wall, 1.30x CPU
-  (single run 1.45x); after, again at 01:03 UTC (load 0.0-1.6): 1.29x wall, 1.26x
-  CPU (single run 1.11x). The same 90 files in one process with a warm-up read and 4
-  alternating rounds (load 1.9-2.2): after 1.17x wall, 1.18x CPU (bare 8.9 s, reader
-  10.2 s), before 1.29x / 1.26x (bare 9.0 s, reader 12.0 s): per-round ratios move by
-  about 0.1, so the 1.2x target is met only in that comparison;
-* 2026-12-03 22:30 UTC, idle (load average 1.2-2.0), main after the h3 changes:
-  3 alternating rounds, bare parse 10.4 s, reader 12.6 s (medians), median ratio
-  1.27x wall, 1.23x CPU; the first single run 1.65x (8.9 s against 14.7 s, the
-  first parse warming the page cache); target 1.2x not met;
-* 2026-12-03, idle (load average 1.1-2.0), main before the h3 changes: bare parse
-  10.6 s, reader 17.4 s (medians), median ratio 1.64x wall, 1.42x CPU;
-* 2026-12-03 21:25 UTC, branch h3 (batch files parsed where they were read, ids
-  blanked per batch in the workers, ``event_params`` via ``index_in``), shared
-  machine at load average 4.6-5.6: bare parse 33.9 s, reader 36.9 s, median ratio
-  1.06x wall, 1.42x CPU; main's code right after (21:33 UTC, load 4.6-8.8): 1.29x
-  wall, 1.36x CPU. At that load the wall figures are noise and the CPU ratios
-  differ by less than their spread (single runs' CPU time by
-  ``perf stat`` at load 7-8: main's code 26.8 and 24.7 s, h3 25.3 and 26.7 s, bare parse
-  19.0 and 19.5 s); the target of issue 16 (1.2x) is not met.
-
-Idle machine after the merge of branch h2 (XXH3 line hashes, fewer post-parse passes;
-2026-12-04 01:25-01:26 UTC, load average 1.1-1.7, ``--events 1000000 --files 90 --rounds 3``):
-the single run 1.33x (bare 7.8 s, reader 10.4 s); 3 alternating rounds, bare 7.9 s, reader 9.3 s
-(medians), median ratio **1.21x wall, 1.19x CPU**: at the 1.2x target's edge.
-
-Idle machine, 2026-12-04 12:55 UTC (load ~1.2), after Arrow moved to the system allocator
-(``workbench._memory``: the reader's pandas work after the parse no longer runs on mimalloc):
-``--events 1000000 --files 90 --rounds 3`` single run 1.00x (CPU 1.03x), median of 3 alternating
-rounds 0.99x (CPU 1.01x; bare parse 8.3 s, reader 9.0 s). At 11:14 the same day, before: 1.29x
-single, 1.20x median (CPU 1.21x).
+History of the figure: ``benchmarks/HISTORY.md``.
 """
 
 from __future__ import annotations

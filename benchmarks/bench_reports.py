@@ -1,8 +1,8 @@
 """Benchmark of ``workbench report`` on the demo sample against empty notebook runs.
 
-Generates the demo sample (``--people``, seeded) and prepares it into a
-temporary folder, then times, in ``--repeat`` rounds (the order rotating each
-round, so drifting load from other processes hits all alike):
+**What is timed.** Generates the demo sample (``--people``, seeded) and prepares it into
+a temporary folder, then times, in ``--repeat`` rounds (the order rotating each round, so
+drifting load from other processes hits all alike):
 
 - the demo's report phase, ``workbench report`` on every bundled notebook
   (the jobs of ``workbench demo``), with the default workers (the available
@@ -18,34 +18,23 @@ round, so drifting load from other processes hits all alike):
   run and between its two), so one slow block, or load that changes during
   the round, moves it less.
 
-The printed ratio is report time / baseline time (issue 16's target: <= 2), as the
-median of the per-round ratios (each round's report time over the mean of that
-round's baseline blocks), next to the best, median and worst seconds of each; the
-JSON also has the ratio of the medians. CPU seconds (this process and its kernels)
-are printed too: they move less with other processes' load than wall time. The load
-average before and after is printed: on a shared machine, quote it with the timings.
+**What the figures mean.** The printed ratio is report time / baseline time (issue 16's
+target: <= 2, and the report under 20 s), as the median of the per-round ratios (each
+round's report time over the mean of that round's baseline blocks), next to the best,
+median and worst seconds of each; the JSON also has the ratio of the medians. CPU seconds
+(this process and its kernels) are printed too: they move less with other processes' load
+than wall time. The load average before and after is printed: the ratio grows with load
+(the reports need both cores, the empty runs one), so quote it with the load average.
 Writes JSON to ``benchmarks/results/``.
-
-Measured on 2 cores (``--people 3000 --repeat 3``), see README "Scheduled report runs":
-last, idle, after this session's merge (2026-12-03 22:27 UTC, load average 1.1 before,
-1.2 after): report best 13.0 s, median 14.6 s, worst 14.7 s (27.4 CPU s), ``--jobs 1``
-median 20.9 s; empty runs best 7.3 s, median 11.7 s, worst 13.6 s; median ratio 1.35
-(``--jobs 1``: 1.91; best against best 1.78): both targets met on this run. Earlier,
-idle (2026-12-03, load average 1.8 before, 1.1 after) report median 19.7 s, empty runs
-median 10.6 s, median ratio 2.09 (``--jobs 1``: 2.51). After the journey-rules and export
-changes of the same day, near idle (load average 0.6 before, 2.3 after): report best 16.9 s,
-median 17.0 s, worst 22.7 s (30.8 CPU s), empty runs median 8.8 s, median ratio 2.01
-(``--jobs 1``: 2.55). With other jobs on the machine: load average 2.3 before, 4.0 after,
-report median 26.4 s (34.5 CPU s), empty runs median 9.8 s, median ratio 2.76 (``--jobs 1``:
-3.10); the code before those changes right after (load 3.7 / 3.7): median 24.9 s (32.7 CPU s),
-ratio 2.48; at load 9.4-9.7 the ratio was 2.65. The ratio grows with load (the reports need
-both cores, the empty runs one), so quote it with the load average.
 
 Run: ``python benchmarks/bench_reports.py --people 3000 --repeat 3``
 
-Idle machine, 2026-12-04 01:22-01:25 UTC (load average 1.1), ``--people 3000 --repeat 3``:
-``workbench report`` median **11.4 s** (best 11.4, worst 13.7), ``--jobs 1`` 17.6 s, 9 empty runs
-median 7.1 s; median ratio **1.37** (``--jobs 1`` 2.17). Both targets met.
+**Latest figures**, idle 2-core machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), main
+after Arrow moved to the system allocator and the fifth round's branches, ``--people 3000
+--repeat 3``: ``workbench report`` median **11.7 s**, median ratio to the empty runs
+**1.52** (``--jobs 1``: 17.8 s, 2.39). Both targets met.
+
+History of the figure: ``benchmarks/HISTORY.md``.
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ import pytest
 
 from workbench.config import parse_config
 from workbench.errors import ConfigError
+from workbench.journeys import rules as rj
 from workbench.journeys.rules import (
     JourneyRules,
     apply_journey_rules,
     exclude_touches,
     merge_interactions,
 )
+from workbench.schema import TOUCHPOINTS
 
 
 def _tp(rows: list[dict]) -> pd.DataFrame:
@@ -226,3 +228,100 @@ def test_config_sections_parse_and_reject_unknown_keys():
     text = str(err.value)
     assert "unknown key 'host'" in text and "did you mean 'hosts'" in text
     assert "not a valid regex" in text
+
+
+# --- the rules' column needs: declared once, beside each rule ----------------------
+
+_READ: set[str] = set()
+
+
+class _Recording(pd.DataFrame):
+    """A frame that records every column read by ``frame[...]`` (how the rules read)."""
+
+    @property
+    def _constructor(self):
+        return _Recording
+
+    def __getitem__(self, key):
+        for k in key if isinstance(key, list) else [key]:
+            if isinstance(k, str):
+                _READ.add(k)
+        return super().__getitem__(key)
+
+
+def _wide() -> tuple[pd.DataFrame, pd.DataFrame, JourneyRules]:
+    """Touches on which every rule fires, with every canonical touch column and more."""
+    tp = _tp(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
+             "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
+            {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
+             "channel": "Paid Search", "page": "/pricing", "gclid": "G1", "session_id": "s1"},
+            {"person_id": "p1", "ts": "2024-01-01 10:20", "touch_type": "pageview",
+             "session_id": "s1", "page": "/thank-you"},
+            {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "email_click",
+             "channel": "Email", "campaign": "Spring"},
+            {"person_id": "p2", "ts": "2024-01-02 09:01", "touch_type": "session",
+             "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
+            {"person_id": "p2", "ts": "2024-01-03", "touch_type": "email_open", "channel": "Email"},
+            {"person_id": "p3", "ts": "2024-01-04", "touch_type": "session", "channel": "Direct",
+             "page": "https://qa.example.com/"},
+            {"person_id": "p3", "ts": "2024-01-05", "touch_type": "session", "channel": "Direct",
+             "page": "/careers/1"},
+            {"person_id": "p3", "ts": "2024-01-06", "touch_type": "chat", "channel": "Direct"},
+            {"person_id": "p1", "ts": "2024-01-07", "touch_type": "session", "channel": "Direct",
+             "page": "/app/home"},
+            {"person_id": "p4", "ts": "2024-01-08", "touch_type": "session", "channel": "Direct",
+             "page": "/"},
+        ]
+    )  # fmt: skip
+    tp["host"] = pd.array(["qa.example.com" if "qa." in str(p) else "example.com"
+                           for p in tp["page"]], dtype="string")  # fmt: skip
+    filler = [
+        c
+        for c in (*TOUCHPOINTS.names, "note", "utm_content")
+        if c not in tp.columns or tp[c].isna().all()
+    ]
+    for i, col in enumerate(filler):  # values a rule reading them would act on
+        tp[col] = pd.array([f"x{(i + r) % 3}" for r in range(len(tp))], dtype="string")
+    conv = _conv(
+        [
+            {"person_id": "p1", "ts": "2024-01-01 10:10", "conversion_type": "signup",
+             "session_id": "s1"},
+        ]
+    )  # fmt: skip
+    rules = JourneyRules(hosts=("qa.example.com",), pages=(r"/careers/.*",), touch_types=("chat",))
+    return tp, conv, rules
+
+
+def test_each_rule_reads_only_the_columns_declared_beside_it():
+    wide, conv, rules = _wide()
+    for tp, run, declared in (
+        (wide, lambda t: rj._merge_ad_clicks(t)[1], rj._AD_CLICK_READS),
+        (wide, lambda t: rj._merge_email_clicks(t, rules.email_click_window_minutes)[1],
+         rj._EMAIL_CLICK_READS),
+        (wide, lambda t: exclude_touches(t, conv, rules)[1]["touches"].tolist(),
+         rj._EXCLUDE_READS),
+        (wide.drop(columns=["host"]),  # the host rule then reads the page URLs
+         lambda t: exclude_touches(t, conv, rules)[1]["touches"].tolist(), rj._EXCLUDE_READS),
+    ):  # fmt: skip
+        _READ.clear()
+        fired = run(_Recording(tp))
+        assert fired and (fired > 0 if isinstance(fired, int) else all(n > 0 for n in fired))
+        assert _READ and _READ <= set(declared), sorted(_READ - set(declared))
+    assert rj._RULE_INPUTS == {*rj._AD_CLICK_READS, *rj._EMAIL_CLICK_READS, *rj._EXCLUDE_READS}
+
+
+def test_rules_give_the_same_touches_without_the_undeclared_columns():
+    tp, conv, rules = _wide()
+    for wide in (tp, tp.drop(columns=["host"])):
+        narrow = wide[[c for c in wide.columns if c in rj._RULE_INPUTS]]
+        for a, b in ((wide, narrow), (narrow, wide)):
+            merged, m_counts = merge_interactions(a, rules)
+            out, x_counts = exclude_touches(merged, conv, rules)
+            merged_b, m_counts_b = merge_interactions(b, rules)
+            out_b, x_counts_b = exclude_touches(merged_b, conv, rules)
+            pd.testing.assert_frame_equal(out[narrow.columns], out_b[narrow.columns])
+            pd.testing.assert_frame_equal(m_counts, m_counts_b)
+            pd.testing.assert_frame_equal(x_counts, x_counts_b)
+        assert x_counts["touches"].gt(0).all() and m_counts["touches"].gt(0).all()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from journey_fixtures import tables
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -82,6 +84,51 @@ def test_top_paths_and_lengths() -> None:
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2+"]
     assert ax.get_ylabel() == "Share of journeys"
     assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+
+
+def _long_top() -> pd.DataFrame:
+    """Top paths whose longest bar's end label ran past the canvas with the old fixed margin."""
+    paths = [
+        "Paid Social - Meta > Direct",
+        "Paid Search - Generic > Direct",
+        "Organic Search > Paid Search - Brand",
+        "Paid Search - Generic > Display - Retargeting > Direct",
+        "Paid Social - Meta > Display - Retargeting > Display - Retargeting",
+    ]
+    return pd.DataFrame(
+        {
+            "path": paths,
+            "journeys": [23, 16, 11, 4, 5],
+            "conversion_rate": [0.22, 0.125, 0.18, 0.5, 0.2],
+        }
+    )
+
+
+def test_top_paths_end_labels_fit_on_one_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbench.plots.render as render
+
+    top = _long_top()
+    ax = plot_top_paths(top, title="Paths that convert most often: all journeys")
+    fig = ax.figure
+    assert tuple(fig.get_size_inches()) == pytest.approx((10, 0.45 * 5 + 1.5))
+    assert [b.get_width() for b in ax.patches] == [23, 16, 11, 4, 5]
+    assert [t.get_text() for t in ax.texts][:2] == [
+        "  23 journeys, 22% convert",
+        "  16 journeys, 12% convert",
+    ]
+    assert ax.get_xlim()[1] > 23 * 1.25  # the margin grew from the labels' widths
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()  # the layout, as the one draw of figure_png runs it
+    right = ax.get_window_extent(renderer).x1
+    for text in ax.texts:  # every end label inside the axes, so inside the canvas
+        assert text.get_window_extent(renderer).x1 <= right
+    monkeypatch.setattr(render, "_savefig", lambda *a, **k: pytest.fail("drawn a second time"))
+    assert render.figure_png(ax).startswith(b"\x89PNG")
+
+
+def test_top_paths_short_labels_keep_the_quarter_margin() -> None:
+    top = pd.DataFrame({"path": ["A", "B"], "journeys": [8, 2], "conversion_rate": [0.5, 0.0]})
+    assert plot_top_paths(top).get_xlim() == pytest.approx((0, 8 * 1.25))
 
 
 def test_transition_matrix_heatmap() -> None:

@@ -64,6 +64,20 @@ AD_CLICK_RULE = "ad click + session with the same click id"
 EMAIL_CLICK_RULE = "e-mail click + the session it opened"
 _SESSION = "session"
 
+# The touch columns each rule reads, declared once beside it: :data:`_RULE_INPUTS`
+# (what :func:`apply_journey_rules` hands the rules) is their union, and a test
+# records every column each rule reads against its declaration.
+
+#: The columns the ad-click merge copies from the click to its session.
+_MERGED = (PLATFORM, CAMPAIGN)
+#: Touch columns :func:`_merge_ad_clicks` reads.
+_AD_CLICK_READS = (TOUCH_TYPE, *CLICK_ID_TYPES, *_MERGED)
+#: Touch columns :func:`_merge_email_clicks` reads.
+_EMAIL_CLICK_READS = (TOUCH_TYPE, PERSON_ID, TS, CAMPAIGN, "traffic_medium")
+#: Touch columns :func:`exclude_touches` reads (host, page, touch type, e-mail open,
+#: product usage, after conversion).
+_EXCLUDE_READS = (TOUCH_TYPE, "host", "page", CHANNEL, PERSON_ID, TS, "session_id")
+
 
 def _counts(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(RULE_COLUMNS))
@@ -96,7 +110,7 @@ def _merge_ad_clicks(tp: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         first_click = pd.Series(c_rows, index=ids.iloc[c_rows].to_numpy()).groupby(level=0).first()
         match = pd.Index(first_click.index).get_indexer(ids.iloc[s_rows].to_numpy())
         s_hit, c_hit = s_rows[match >= 0], first_click.to_numpy()[match[match >= 0]]
-        for col in (PLATFORM, CAMPAIGN):
+        for col in _MERGED:
             if col in out.columns:
                 col_pos = out.columns.get_loc(col)
                 click_value = tp[col].iloc[c_hit].to_numpy()
@@ -251,13 +265,9 @@ def exclude_touches(
     return tp.loc[~drop], _counts(rows)
 
 
-#: The touch columns the rules read (the merges change :data:`_MERGED` of them); the
-#: other columns of a touch are carried along untouched.
-_RULE_INPUTS = frozenset(
-    (TS, TOUCH_TYPE, PERSON_ID, CHANNEL, PLATFORM, CAMPAIGN, "traffic_medium", "session_id")
-    + ("page", "host", *CLICK_ID_TYPES)
-)
-_MERGED = (PLATFORM, CAMPAIGN)
+#: The touch columns the rules read, the union of their declarations (the merges change
+#: :data:`_MERGED` of them); the other columns of a touch are carried along untouched.
+_RULE_INPUTS = frozenset((*_AD_CLICK_READS, *_EMAIL_CLICK_READS, *_EXCLUDE_READS))
 
 
 def apply_journey_rules(

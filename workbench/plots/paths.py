@@ -75,14 +75,83 @@ def plot_top_paths(
     data = top if show_other else top.loc[top["path"] != OTHER_PATHS]
     y = np.arange(len(data))[::-1]
     bars = ax.barh(y, data["journeys"], color=_BAR)
+    ends = []
     for bar, n, rate in zip(bars, data["journeys"], data["conversion_rate"], strict=True):
         text = f"  {n:,} journeys, {rate:.0%} convert" if rate == rate else f"  {n:,}"
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8)
-    ax.set_yticks(y, [short_path(p) for p in data["path"]], fontsize=8)
+        ends.append((float(bar.get_width()), text))
+    labels = [short_path(p) for p in data["path"]]
+    ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("Journeys")
     ax.set_title(title or "Most common paths (touches in order, ' > ' between them)")
-    ax.margins(x=0.25)
+    ax.margins(x=_end_label_margin(ax, ends, labels, fontsize=8))
     return ax
+
+
+def _text_inches(texts: list[str], fontsize: float) -> np.ndarray:
+    """Widths of ``texts`` in inches from the font's metrics (nothing drawn), 5% to spare.
+
+    Agg's hinting draws small text a few percent wider than the outlines measure.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop, measure = FontProperties(size=fontsize), TextToPath()
+    points = [measure.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts]
+    return np.asarray(points, dtype=float).reshape(-1) * 1.05 / 72
+
+
+def _end_label_margin(
+    ax: Axes,
+    ends: list[tuple[float, str]],
+    tick_labels: list[str],
+    *,
+    fontsize: float,
+    least: float = 0.25,
+) -> float:
+    """The x margin of horizontal bars that keeps each bar's end label inside the axes.
+
+    A label anchored at a bar's end moves with the axes, so constrained layout cannot
+    make room for one that runs past the axes' right edge (each pass moves the label
+    by part of the room made): the figure was drawn, found to overflow the canvas and
+    drawn again (:func:`workbench.plots.render.figure_png`). Here the labels are
+    measured from the font before any drawing, the axes' width estimated as its share
+    of the figure's width less the widest tick label, the ticks and the layout's pads,
+    and the margin made wide enough that ``end / xmax * width + label <= width`` for
+    every bar (at least ``least``, the old fixed margin).
+
+    Parameters
+    ----------
+    ax
+        The axes of the bars.
+    ends
+        (bar end in data units, its label) per bar.
+    tick_labels
+        The y tick labels (their width is taken from the axes' width).
+    fontsize
+        Font size of the end and tick labels.
+    least
+        Smallest margin returned.
+    """
+    import matplotlib as mpl
+
+    reach = max((end for end, _ in ends), default=0.0)
+    if not ends or reach <= 0:
+        return least
+    spec = ax.get_subplotspec()
+    share = len(spec.colspan) / spec.get_gridspec().ncols if spec is not None else 1.0
+    ticks = mpl.rcParams["ytick.major.size"] + mpl.rcParams["ytick.major.pad"]
+    pads = 2 * mpl.rcParams["figure.constrained_layout.w_pad"] + 0.1  # 0.1 in to spare
+    tick_text = float(_text_inches(tick_labels, fontsize).max(initial=0.0))
+    fig = ax.figure  # a Figure or a SubFigure: its width in inches from its box
+    width = fig.bbox.width / fig.dpi * share - tick_text - ticks / 72 - pads
+    label = _text_inches([text for _, text in ends], fontsize)
+    room = width - label
+    if width <= 0 or (room <= 0).any():  # no room at any scale: keep the old margin
+        return least
+    end = np.asarray([e for e, _ in ends], dtype=float)
+    xmax = float((end * width / room).max())
+    return max(least, xmax / reach - 1.0)
 
 
 def plot_path_lengths(
