@@ -451,7 +451,7 @@ def build_journeys(
         np.cumsum(lengths, out=offsets[1:])
         selection = RowSelection(src, len(touchpoints))
     n_t = len(src)
-    t_touch = idx.ts[at]  # = t_all[src], read in runs of sorted positions
+    t_touch = t_all[src]
     del at
 
     # journey ids: hash of the natural key (computed while the touch columns are taken)
