@@ -522,21 +522,22 @@ def build_journeys(
         CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
         "conversion_ts": ts_from_us(end_ts, ~conv),
         VALUE: value[crow],
-        "n_touches": lengths.astype(np.int64),
+        "n_touches": lengths.astype(np.int64, copy=False),
         "first_channel": _pick(ch_names, ch, first_i, empty),
         "last_channel": _pick(ch_names, ch, last_i, empty),
         "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
         "path": _series(_join_paths(offsets, label)),
         CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
         "first_ts": ts_from_us(first_ts, empty),
-        "n_channels": n_channels.astype(np.int64),
+        "n_channels": n_channels.astype(np.int64, copy=False),
     }
     known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
     ids = hashed.result()
     touch_cols[JOURNEY_ID] = _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths)))
-    touches = pd.DataFrame(touch_cols)[JOURNEY_TOUCHES.names]
+    # ``copy=False``: the fresh columns are used as they are, not stacked into 2-D blocks
+    touches = pd.DataFrame({c: touch_cols[c] for c in JOURNEY_TOUCHES.names}, copy=False)
     journey_cols[JOURNEY_ID] = _series(ids)
-    journeys = pd.DataFrame(journey_cols)
+    journeys = pd.DataFrame(journey_cols, copy=False)
     journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     labels = [(touches[CHANNEL], ch, list(ch_names))]
