@@ -490,11 +490,15 @@ def build_journeys(
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = _filled(text[CHANNEL], UNASSIGNED)
     label = text[CHANNEL] if level_col == CHANNEL else _filled(level_txt, NOT_SET)
+    position = np.arange(n_t, dtype=np.int64)
+    position -= offsets[jid]  # in place: one touch-long temporary less (so below)
+    until_end = end_ts[jid]
+    until_end -= t_touch
     touch_cols = {
         JOURNEY_ID: None,  # the ids, below
-        "position": np.arange(n_t) - offsets[jid],
+        "position": position,
         TS: ts_from_us(t_touch),
-        "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
+        "days_to_conversion": until_end / _US_PER_DAY,
         "label": _series(label),
         **{col: _series(arr) for col, arr in text.items()},
     }
@@ -507,7 +511,9 @@ def build_journeys(
     first_ts = np.where(empty, 0, t_touch[first_i] if n_t else 0)
     n_channels = np.zeros(n_j, dtype=np.int64)
     if n_t and len(ch_names) <= 62:
-        bits = np.bitwise_or.reduceat(np.left_shift(1, ch.astype(np.int64)), starts[~empty])
+        bits = np.bitwise_or.reduceat(
+            np.left_shift(1, ch.astype(np.int64, copy=False)), starts[~empty]
+        )
         n_channels[~empty] = np.bitwise_count(bits.astype(np.uint64))
     elif n_t:
         pair = np.unique(jid.astype(np.int64) * len(ch_names) + ch)
@@ -531,7 +537,9 @@ def build_journeys(
         "first_ts": ts_from_us(first_ts, empty),
         "n_channels": n_channels.astype(np.int64, copy=False),
     }
-    known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
+    known = unit_table(
+        conversions, attributes, touchpoints, keep, t_all, unit, units, c_known, c_all
+    )
     ids = hashed.result()
     touch_cols[JOURNEY_ID] = _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths)))
     # ``copy=False``: the fresh columns are used as they are, not stacked into 2-D blocks
