@@ -397,6 +397,7 @@ def build_journeys(
     c_codes = units.conversions
     idx = UnitTimeIndex(t_codes, t_ts, len(units), _KEY_BITS)
     orig = idx.order if rows is None else rows[idx.order]  # input row of each sorted touch
+    del rows
 
     # converting journeys, sorted by (unit, type, ts, conversion id, row)
     c_rows = np.flatnonzero(ckeep)
@@ -410,6 +411,7 @@ def build_journeys(
     cc, ct = c_codes[c_rows], c_all[c_rows]
     lo_c, hi_c, occ = conversion_windows(idx, cc, ct, typ, cid, look)
     nc, lo_n, hi_n, last_n = open_windows(idx, len(units), cc, start, end, look)
+    del idx, t_ts, t_codes  # touch-long arrays not used below: freed before the tables are cut
 
     # all journeys, ordered by unit then end time
     n_c = len(cc)
@@ -434,7 +436,8 @@ def build_journeys(
     at += np.arange(offsets[-1])
     src = orig[at]  # input rows of the touches
     selection = RowSelection(src, len(touchpoints))  # the rows taken, for take_coded
-    excl.add_count("touchpoints", "outside every journey window", len(t_ts) - selection.distinct())
+    excl.add_count("touchpoints", "outside every journey window", len(orig) - selection.distinct())
+    del orig
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
         level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED, selection)
     elif few_distinct(touchpoints[level_col], src):  # codes only compared (collapse_repeats)
