@@ -124,3 +124,13 @@ def test_private_counting_sort_is_used_only_when_it_behaves_as_expected(monkeypa
 
     monkeypatch.setattr(algos, "groupsort_indexer", wrong)
     assert jindex._private_groupsort() is None
+
+
+@pytest.mark.parametrize("layout", ["sorted", "random"])
+def test_sorted_times_are_read_through_the_order(layout):
+    codes = np.array([2, 0, 1, 0, 2, 1, 0])
+    ts = np.array([50, 10, 30, 10, 20, 40, 5]) if layout == "random" else np.arange(7) * 10
+    idx = UnitTimeIndex(codes, ts, 3)
+    expected = ts[np.lexsort((np.arange(7), ts, codes))]  # by unit, then time
+    np.testing.assert_array_equal(idx.ts, expected)
+    np.testing.assert_array_equal(idx.ts_at(np.array([6, 0, 3])), expected[[6, 0, 3]])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.journeys.build import build_journeys
-from workbench.journeys.unit_attributes import _arrow_first_known, _first_known
+from workbench.journeys.unit_attributes import _arrow_first_known, _first_known, _last_rows
 
 
 def test_first_known_widens_a_categorical_by_the_fallback_values() -> None:
@@ -59,3 +59,12 @@ def test_arrow_first_known_is_pandas_take_and_where() -> None:
         pd.testing.assert_series_equal(fast, slow, check_names=False)
         assert fast.tolist()[:3] == ["c", "y", "z"] and fast.dtype == column.dtype
     assert _arrow_first_known(pd.Series([True, False]), np.array([0]), pd.Series([None])) is None
+
+
+def test_last_rows_takes_each_units_latest_flagged_row_then_the_highest_row() -> None:
+    has = np.array([True, True, False, True, True, True, False])
+    codes = np.array([0, 0, 0, 2, 2, 2, 1])  # unit 1: no flagged row
+    ts = np.array([5, 9, 99, 7, 7, 3, 1])  # unit 0: row 2 is later but not flagged
+    rows, units = _last_rows(has, codes, ts, 4)
+    assert rows.tolist() == [1, 4]  # unit 2: rows 3 and 4 share the latest time
+    assert units.tolist() == [0, 2]

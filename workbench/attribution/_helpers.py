@@ -9,7 +9,7 @@ exposure days, marker positions) are built here too, for ``paths_from_journeys``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -295,3 +295,76 @@ def _marker_index(
         sel = ~use_ts[journey_of_path]
         out[journey_of_path[sel]] = first[sel]
     return out
+
+
+def _path_order(
+    touches: pd.DataFrame,
+    t_j: np.ndarray,
+    pos: np.ndarray,
+    journey_id: str,
+    position: str,
+    channel: str,
+) -> np.ndarray | None:
+    """Touch rows in (journey, position) order; ``None`` when in that order already.
+
+    Raises ``ValidationError`` when a (journey, position) pair repeats.
+    """
+    pos_rel = pos - (pos.min() if len(pos) else 0)
+    key = t_j * (int(pos_rel.max(initial=0)) + 1) + pos_rel
+    if np.all(key[1:] > key[:-1]):
+        return None
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    same = np.flatnonzero(skey[1:] == skey[:-1])
+    if len(same):
+        mask = np.zeros(len(key), dtype=bool)
+        mask[order[same]] = True
+        mask[order[same + 1]] = True
+        raise ValidationError(
+            [
+                f"journey_touches: ({journey_id!r}, {position!r}) must be unique; "
+                f"duplicates: {_examples(touches, mask, [journey_id, position, channel])}"
+            ]
+        )
+    return order
+
+
+def _days_before(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    t_j: np.ndarray,
+    t_ns: np.ndarray | None,
+    conv: np.ndarray,
+    take: Callable[[np.ndarray], np.ndarray],
+    order: np.ndarray | None,
+    cols: tuple[str, str, str, str, str],
+) -> np.ndarray | None:
+    """Per touch in path order: days to its journey's conversion (see the module docstring).
+
+    ``cols``: the journey id, position, ts, days-to-conversion and conversion-ts column
+    names. Raises ``ValidationError`` for a touch after its converted journey's conversion.
+    """
+    journey_id, position, ts, days_to_conversion, conversion_ts = cols
+    days = None
+    if t_ns is not None and conversion_ts in journeys.columns:
+        days = (_utc_ns(journeys[conversion_ts])[t_j] - t_ns) / _NS_PER_DAY
+    if days_to_conversion in touches.columns:
+        fallback = take(
+            pd.to_numeric(touches[days_to_conversion], errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
+        )
+        days = fallback if days is None else np.where(np.isnan(days), fallback, days)
+    if days is not None:
+        after = (days < -1e-9) & (conv[t_j] > 0)
+        if after.any():
+            rows = np.zeros(len(touches), dtype=bool)
+            rows[np.flatnonzero(after) if order is None else order[after]] = True
+            raise ValidationError(
+                [
+                    "journey_touches: touches after their journey's conversion "
+                    f"({conversion_ts!r} before {ts!r}); expected every touch at or before "
+                    f"the conversion: {_examples(touches, rows, [journey_id, position, ts])}"
+                ]
+            )
+    return days

@@ -51,12 +51,14 @@ import pandas as pd
 from workbench.attribution._helpers import (
     _NS_PER_DAY,
     _covariates,
+    _days_before,
     _duplicated,
     _examples,
     _exposure_days,
     _marker_index,
     _missing_columns,
     _numeric,
+    _path_order,
     _row_of,
     _sorted_codes,
     _strata,
@@ -364,174 +366,32 @@ conversion_ts, lead_ts, opportunity_ts
     )
     if problems:
         raise ValidationError(problems)
-
-    # journeys ------------------------------------------------------------------
-    dup = _duplicated(journeys[journey_id])
-    if dup.any():
-        problems.append(
-            f"journeys: {journey_id!r} must be unique; duplicates: "
-            f"{_examples(journeys, dup, [journey_id])}"
-        )
-    conv_col = journeys[converted]
-    if pd.api.types.is_bool_dtype(conv_col) and not conv_col.isna().any():
-        conv_num = conv_col.astype(np.float64)
-    else:
-        conv_num = pd.to_numeric(conv_col.astype("object"), errors="coerce")
-    bad_conv = ~conv_num.isin([0, 1]).to_numpy()
-    if bad_conv.any():
-        problems.append(
-            f"journeys: column {converted!r} must be true/false; got "
-            f"{_examples(journeys, bad_conv, [journey_id, converted])}"
-        )
-    conv = np.where(bad_conv, 0.0, conv_num.fillna(0).to_numpy(dtype=np.float64))
-    val = _numeric(journeys, value, "journeys", problems)
-    nonzero_null = (conv == 0) & (val != 0)
-    if nonzero_null.any():
-        problems.append(
-            f"journeys: column {value!r} must be 0 for journeys that did not convert; got "
-            f"{_examples(journeys, nonzero_null, [journey_id, converted, value])}"
-        )
-
-    # touches -------------------------------------------------------------------
-    counts = journeys["n_touches"] if "n_touches" in journeys.columns else None
-    t_j = _row_of(journeys[journey_id], touches[journey_id], counts) if not dup.any() else None
-    if not dup.any():
-        unknown = t_j < 0
-        if unknown.any():
-            problems.append(
-                f"journey_touches: {journey_id!r} not found in journeys: "
-                f"{_examples(touches, unknown, [journey_id, position])}"
-            )
-    codes_all, uniques = _sorted_codes(touches[channel])
-    blank = pd.Series(uniques).str.strip().str.len().to_numpy() == 0  # checked once per name
-    bad_chan = (codes_all < 0) | np.append(blank, False)[codes_all]
-    if bad_chan.any():
-        problems.append(
-            f"journey_touches: column {channel!r} must be a non-empty channel name; got "
-            f"{_examples(touches, bad_chan, [journey_id, position, channel])}"
-        )
-    pos_col = touches[position]
-    if pos_col.dtype.kind == "i" and isinstance(pos_col.dtype, np.dtype):  # whole, none missing
-        pos_arr = pos_col.to_numpy()
-        bad_pos = np.zeros(len(pos_arr), dtype=bool)
-    else:
-        pos_arr = pd.to_numeric(pos_col, errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-        finite = np.nan_to_num(pos_arr)
-        bad_pos = ~np.isfinite(pos_arr) | (finite != np.round(finite))
-    if bad_pos.any():
-        problems.append(
-            f"journey_touches: column {position!r} must be an integer; got "
-            f"{_examples(touches, bad_pos, [journey_id, position])}"
-        )
-    if problems:
-        raise ValidationError(problems)
-
-    pos = pos_arr.astype(np.int64)
-    pos_rel = pos - (pos.min() if len(pos) else 0)
-    key = t_j * (int(pos_rel.max(initial=0)) + 1) + pos_rel
-    order = None if np.all(key[1:] > key[:-1]) else np.argsort(key, kind="stable")
-    if order is not None:
-        skey = key[order]
-        same = np.flatnonzero(skey[1:] == skey[:-1])
-        if len(same):
-            mask = np.zeros(len(key), dtype=bool)
-            mask[order[same]] = True
-            mask[order[same + 1]] = True
-            raise ValidationError(
-                [
-                    f"journey_touches: ({journey_id!r}, {position!r}) must be unique; "
-                    f"duplicates: {_examples(touches, mask, [journey_id, position, channel])}"
-                ]
-            )
+    conv, val, t_j, codes_all, uniques, pos = _validated(
+        touches, journeys, (journey_id, position, channel, converted, value)
+    )
+    order = _path_order(touches, t_j, pos, journey_id, position, channel)
 
     def take(a: np.ndarray) -> np.ndarray:
         return a if order is None else a[order]
 
-    codes = take(codes_all.astype(np.int32))
-    t_j = take(t_j)
-    pos = take(pos)
-
+    codes, t_j, pos = take(codes_all.astype(np.int32)), take(t_j), take(pos)
     counts = np.bincount(t_j, minlength=len(journeys))
     has = counts > 0
     offsets = np.zeros(int(has.sum()) + 1, dtype=np.int64)
     np.cumsum(counts[has], out=offsets[1:])
     ids_all = journeys[journey_id].to_numpy(dtype=object)
-    empty = ~has
-    dropped = pd.DataFrame(
-        {
-            JOURNEY_ID: ids_all[empty],
-            "reason": np.where(
-                conv[empty] > 0,
-                "converted journey without touches: no channel to credit",
-                "journey without touches",
-            ),
-        }
-    )
-
-    lost = conv[empty] > 0
-    if lost.any():  # message matched by TOUCHLESS_WARNING
-        warnings.warn(
-            f"{int(lost.sum())} converted journey(s) have no touches: credited to "
-            f"{NO_KNOWN_TOUCH!r} (value {val[empty][lost].sum():g}); listed in Paths.dropped",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    # days before conversion ------------------------------------------------------
-    days = None
+    dropped = _dropped(ids_all, conv, val, ~has)
     t_ns = take(_utc_ns(touches[ts])) if ts in touches.columns else None  # parsed once
-    if t_ns is not None and conversion_ts in journeys.columns:
-        days = (_utc_ns(journeys[conversion_ts])[t_j] - t_ns) / _NS_PER_DAY
-    if days_to_conversion in touches.columns:
-        fallback = take(
-            pd.to_numeric(touches[days_to_conversion], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan
-            )
-        )
-        days = fallback if days is None else np.where(np.isnan(days), fallback, days)
-    if days is not None:
-        after = (days < -1e-9) & (conv[t_j] > 0)
-        if after.any():
-            rows = np.zeros(len(touches), dtype=bool)
-            rows[np.flatnonzero(after) if order is None else order[after]] = True
-            raise ValidationError(
-                [
-                    "journey_touches: touches after their journey's conversion "
-                    f"({conversion_ts!r} before {ts!r}); expected every touch at or before "
-                    f"the conversion: {_examples(touches, rows, [journey_id, position, ts])}"
-                ]
-            )
-
+    day_cols = (journey_id, position, ts, days_to_conversion, conversion_ts)
+    days = _days_before(touches, journeys, t_j, t_ns, conv, take, order, day_cols)
     starts = offsets[:-1]
     index_in_path = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, counts[has])
-    lead_idx = _marker_index(
-        touches,
-        journeys,
-        lead_ts,
-        ts,
-        touch_type,
-        lead_touch_types,
-        t_j,
-        take,
-        t_ns,
-        starts,
-        index_in_path,
-    )
+    path_of = (t_j, take, t_ns, starts, index_in_path)  # where each touch sits in its path
+    lead_idx = _marker_index(touches, journeys, lead_ts, ts, touch_type, lead_touch_types, *path_of)
     opp_idx = _marker_index(
-        touches,
-        journeys,
-        opportunity_ts,
-        ts,
-        touch_type,
-        opportunity_touch_types,
-        t_j,
-        take,
-        t_ns,
-        starts,
-        index_in_path,
+        touches, journeys, opportunity_ts, ts, touch_type, opportunity_touch_types, *path_of
     )
+    empty = ~has
     return Paths(
         channels=tuple(str(c) for c in uniques),
         codes=codes,
@@ -552,3 +412,131 @@ conversion_ts, lead_ts, opportunity_ts
         **_covariates(journeys, covariates, has),
         exposure_days=_exposure_days(journeys, conversion_ts, t_ns, starts, observation_end),
     )
+
+
+def _validated(
+    touches: pd.DataFrame, journeys: pd.DataFrame, cols: tuple[str, str, str, str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Check the tables; every problem found is raised at once as a ``ValidationError``.
+
+    ``cols``: the journey id, position, channel, converted and value column names.
+    Returns, per journey, converted (0/1) and value; per touch (row order), its
+    journey's row, channel code into the sorted channel names, the names, and position.
+    """
+    journey_id, position, channel, converted, value = cols
+    problems: list[str] = []
+    dup = _duplicated(journeys[journey_id])
+    if dup.any():
+        problems.append(
+            f"journeys: {journey_id!r} must be unique; duplicates: "
+            f"{_examples(journeys, dup, [journey_id])}"
+        )
+    conv, val = _journey_weights(journeys, journey_id, converted, value, problems)
+    t_j = None if dup.any() else _touch_journeys(touches, journeys, journey_id, position, problems)
+    codes, uniques = _channel_codes(touches, journey_id, position, channel, problems)
+    pos = _positions(touches, journey_id, position, problems)
+    if problems or t_j is None:  # (no t_j: duplicate journey ids, a problem)
+        raise ValidationError(problems)
+    return conv, val, t_j, codes, uniques, pos
+
+
+def _journey_weights(
+    journeys: pd.DataFrame, journey_id: str, converted: str, value: str, problems: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per journey: converted as 0/1 and value (float64); problems appended to ``problems``."""
+    conv_col = journeys[converted]
+    if pd.api.types.is_bool_dtype(conv_col) and not conv_col.isna().any():
+        conv_num = conv_col.astype(np.float64)
+    else:
+        conv_num = pd.to_numeric(conv_col.astype("object"), errors="coerce")
+    bad_conv = ~conv_num.isin([0, 1]).to_numpy()
+    if bad_conv.any():
+        problems.append(
+            f"journeys: column {converted!r} must be true/false; got "
+            f"{_examples(journeys, bad_conv, [journey_id, converted])}"
+        )
+    conv = np.where(bad_conv, 0.0, conv_num.fillna(0).to_numpy(dtype=np.float64))
+    val = _numeric(journeys, value, "journeys", problems)
+    nonzero_null = (conv == 0) & (val != 0)
+    if nonzero_null.any():
+        problems.append(
+            f"journeys: column {value!r} must be 0 for journeys that did not convert; got "
+            f"{_examples(journeys, nonzero_null, [journey_id, converted, value])}"
+        )
+    return conv, val
+
+
+def _touch_journeys(
+    touches: pd.DataFrame,
+    journeys: pd.DataFrame,
+    journey_id: str,
+    position: str,
+    problems: list[str],
+) -> np.ndarray:
+    """Row in ``journeys`` of every touch's journey (-1: unknown, a problem)."""
+    counts = journeys["n_touches"] if "n_touches" in journeys.columns else None
+    t_j = _row_of(journeys[journey_id], touches[journey_id], counts)
+    unknown = t_j < 0
+    if unknown.any():
+        problems.append(
+            f"journey_touches: {journey_id!r} not found in journeys: "
+            f"{_examples(touches, unknown, [journey_id, position])}"
+        )
+    return t_j
+
+
+def _channel_codes(
+    touches: pd.DataFrame, journey_id: str, position: str, channel: str, problems: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes of the touches' channels into the sorted channel names; blank/missing: a problem."""
+    codes, uniques = _sorted_codes(touches[channel])
+    blank = pd.Series(uniques).str.strip().str.len().to_numpy() == 0  # checked once per name
+    bad_chan = (codes < 0) | np.append(blank, False)[codes]
+    if bad_chan.any():
+        problems.append(
+            f"journey_touches: column {channel!r} must be a non-empty channel name; got "
+            f"{_examples(touches, bad_chan, [journey_id, position, channel])}"
+        )
+    return codes, uniques
+
+
+def _positions(
+    touches: pd.DataFrame, journey_id: str, position: str, problems: list[str]
+) -> np.ndarray:
+    """The touches' positions as int64; a missing or fractional one: a problem."""
+    pos_col = touches[position]
+    if pos_col.dtype.kind == "i" and isinstance(pos_col.dtype, np.dtype):  # whole, none missing
+        return pos_col.to_numpy().astype(np.int64)
+    pos_arr = pd.to_numeric(pos_col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.nan_to_num(pos_arr)
+    bad_pos = ~np.isfinite(pos_arr) | (finite != np.round(finite))
+    if bad_pos.any():
+        problems.append(
+            f"journey_touches: column {position!r} must be an integer; got "
+            f"{_examples(touches, bad_pos, [journey_id, position])}"
+        )
+        return pos_arr  # (not used: the problems are raised)
+    return pos_arr.astype(np.int64)
+
+
+def _dropped(ids: np.ndarray, conv: np.ndarray, val: np.ndarray, empty: np.ndarray) -> pd.DataFrame:
+    """:attr:`Paths.dropped` of the journeys without touches; warns when some converted."""
+    dropped = pd.DataFrame(
+        {
+            JOURNEY_ID: ids[empty],
+            "reason": np.where(
+                conv[empty] > 0,
+                "converted journey without touches: no channel to credit",
+                "journey without touches",
+            ),
+        }
+    )
+    lost = conv[empty] > 0
+    if lost.any():  # message matched by TOUCHLESS_WARNING
+        warnings.warn(
+            f"{int(lost.sum())} converted journey(s) have no touches: credited to "
+            f"{NO_KNOWN_TOUCH!r} (value {val[empty][lost].sum():g}); listed in Paths.dropped",
+            UserWarning,
+            stacklevel=3,  # the caller of paths_from_journeys
+        )
+    return dropped

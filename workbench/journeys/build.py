@@ -397,6 +397,7 @@ def build_journeys(
     c_codes = units.conversions
     idx = UnitTimeIndex(t_codes, t_ts, len(units), _KEY_BITS)
     orig = idx.order if rows is None else rows[idx.order]  # input row of each sorted touch
+    del rows
 
     # converting journeys, sorted by (unit, type, ts, conversion id, row)
     c_rows = np.flatnonzero(ckeep)
@@ -410,6 +411,7 @@ def build_journeys(
     cc, ct = c_codes[c_rows], c_all[c_rows]
     lo_c, hi_c, occ = conversion_windows(idx, cc, ct, typ, cid, look)
     nc, lo_n, hi_n, last_n = open_windows(idx, len(units), cc, start, end, look)
+    del idx, t_ts, t_codes  # touch-long arrays not used below: freed before the tables are cut
 
     # all journeys, ordered by unit then end time
     n_c = len(cc)
@@ -434,7 +436,8 @@ def build_journeys(
     at += np.arange(offsets[-1])
     src = orig[at]  # input rows of the touches
     selection = RowSelection(src, len(touchpoints))  # the rows taken, for take_coded
-    excl.add_count("touchpoints", "outside every journey window", len(t_ts) - selection.distinct())
+    excl.add_count("touchpoints", "outside every journey window", len(orig) - selection.distinct())
+    del orig
     if level_col == CHANNEL:  # few distinct values: coded once, strings from the codes
         level_txt, lab, lab_names = take_coded(touchpoints[level_col], src, UNASSIGNED, selection)
     elif few_distinct(touchpoints[level_col], src):  # codes only compared (collapse_repeats)
@@ -451,7 +454,7 @@ def build_journeys(
         np.cumsum(lengths, out=offsets[1:])
         selection = RowSelection(src, len(touchpoints))
     n_t = len(src)
-    t_touch = idx.ts[at]  # = t_all[src], read in runs of sorted positions
+    t_touch = t_all[src]
     del at
 
     # journey ids: hash of the natural key (computed while the touch columns are taken)
@@ -490,11 +493,15 @@ def build_journeys(
         ch, ch_names = text_codes(text[CHANNEL], UNASSIGNED)
     text[CHANNEL] = _filled(text[CHANNEL], UNASSIGNED)
     label = text[CHANNEL] if level_col == CHANNEL else _filled(level_txt, NOT_SET)
+    position = np.arange(n_t, dtype=np.int64)
+    position -= offsets[jid]  # in place: one touch-long temporary less (so below)
+    until_end = end_ts[jid]
+    until_end -= t_touch
     touch_cols = {
         JOURNEY_ID: None,  # the ids, below
-        "position": np.arange(n_t) - offsets[jid],
+        "position": position,
         TS: ts_from_us(t_touch),
-        "days_to_conversion": (end_ts[jid] - t_touch) / _US_PER_DAY,
+        "days_to_conversion": until_end / _US_PER_DAY,
         "label": _series(label),
         **{col: _series(arr) for col, arr in text.items()},
     }
@@ -507,7 +514,9 @@ def build_journeys(
     first_ts = np.where(empty, 0, t_touch[first_i] if n_t else 0)
     n_channels = np.zeros(n_j, dtype=np.int64)
     if n_t and len(ch_names) <= 62:
-        bits = np.bitwise_or.reduceat(np.left_shift(1, ch.astype(np.int64)), starts[~empty])
+        bits = np.bitwise_or.reduceat(
+            np.left_shift(1, ch.astype(np.int64, copy=False)), starts[~empty]
+        )
         n_channels[~empty] = np.bitwise_count(bits.astype(np.uint64))
     elif n_t:
         pair = np.unique(jid.astype(np.int64) * len(ch_names) + ch)
@@ -522,21 +531,24 @@ def build_journeys(
         CONVERSION_TYPE: _series(type_txt.take(pa.array(typ, mask=~conv))),
         "conversion_ts": ts_from_us(end_ts, ~conv),
         VALUE: value[crow],
-        "n_touches": lengths.astype(np.int64),
+        "n_touches": lengths.astype(np.int64, copy=False),
         "first_channel": _pick(ch_names, ch, first_i, empty),
         "last_channel": _pick(ch_names, ch, last_i, empty),
         "duration_days": np.where(empty, np.nan, (end_ts - first_ts) / _US_PER_DAY),
         "path": _series(_join_paths(offsets, label)),
         CONVERSION_ID: _series(pc.cast(cid_j, pa.large_string())),
         "first_ts": ts_from_us(first_ts, empty),
-        "n_channels": n_channels.astype(np.int64),
+        "n_channels": n_channels.astype(np.int64, copy=False),
     }
-    known = unit_table(conversions, attributes, touchpoints, orig, idx, unit, units, c_known, c_all)
+    known = unit_table(
+        conversions, attributes, touchpoints, keep, t_all, unit, units, c_known, c_all
+    )
     ids = hashed.result()
     touch_cols[JOURNEY_ID] = _series(fixed_width_strings(np.repeat(hex_id_bytes(ids), lengths)))
-    touches = pd.DataFrame(touch_cols)[JOURNEY_TOUCHES.names]
+    # ``copy=False``: the fresh columns are used as they are, not stacked into 2-D blocks
+    touches = pd.DataFrame({c: touch_cols[c] for c in JOURNEY_TOUCHES.names}, copy=False)
     journey_cols[JOURNEY_ID] = _series(ids)
-    journeys = pd.DataFrame(journey_cols)
+    journeys = pd.DataFrame(journey_cols, copy=False)
     journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
     labels = [(touches[CHANNEL], ch, list(ch_names))]

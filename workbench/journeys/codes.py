@@ -48,12 +48,20 @@ def _strings(values: pd.Series | pd.Index) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _own_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
-    """``(codes, categories)`` of a categorical column, ``None`` for any other dtype."""
+def _own_codes(
+    values: pd.Series, least: type[np.signedinteger] = np.int64
+) -> tuple[np.ndarray, pa.Array] | None:
+    """``(codes, categories)`` of a categorical column, ``None`` for any other dtype.
+
+    The codes have at least the integer type ``least``: ``int32`` keeps the column's
+    own ``int32`` codes as they are (no row-long copy), ``int64`` widens them.
+    """
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return None
-    codes = values.cat.codes.to_numpy().astype(np.int64)
-    return codes, _strings(values.cat.categories)
+    codes = values.cat.codes.to_numpy()
+    return codes.astype(np.promote_types(codes.dtype, least), copy=False), _strings(
+        values.cat.categories
+    )
 
 
 def _plain_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -68,7 +76,8 @@ class UnitCodes:
     Attributes
     ----------
     touches, conversions : np.ndarray
-        ``int64`` code per row of each table; ``-1`` where the unit is missing.
+        Code per row of each table (``int64``; the touches' may be a categorical
+        column's own ``int32`` codes, read only); ``-1`` where the unit is missing.
     ids : pa.Array
         The unit ids (large_string); ``ids[code]`` is a row's unit id.
     rank : np.ndarray or None
@@ -163,7 +172,7 @@ def unit_codes(touch_units: pd.Series, conversion_units: pd.Series) -> UnitCodes
         Codes per row (``-1`` missing) into the unit ids of both tables, with the
         ids' sort order.
     """
-    t, c = _own_codes(touch_units), _own_codes(conversion_units)
+    t, c = _own_codes(touch_units, np.int32), _own_codes(conversion_units)
     if t is None and c is None:
         (t_codes, c_codes), uniques = factorize_parts([touch_units, conversion_units])
         return _ranked(UnitCodes(t_codes, c_codes, _strings(uniques)))

@@ -90,13 +90,14 @@ class UnitTimeIndex:
         self.tmin = int(ts.min()) if len(ts) else 0
         self.span = int(ts.max()) - self.tmin + 1 if len(ts) else 1
         self._counts: np.ndarray | None = None
+        self._times = ts  # input order: sorted times are read through ``order`` when asked for
         found = _time_ordered(codes, ts, n_units)
         if found is not None:  # (unit, time, input order) already: keys only for the search
             self._scale(n_units, key_bits)
             self.order, self._counts = found
-            self.ts = ts[self.order]
-            keys = self.ts - self.tmin
-            keys >>= self.shift  # the unit codes of the sorted touches: a step per unit
+            keys = ts - self.tmin  # the time part in input order, then one gather
+            keys >>= self.shift
+            keys = keys[self.order]  # the unit codes of the sorted touches: a step per unit
             keys |= np.repeat(np.arange(n_units, dtype=np.int64) << self.bits, self._counts)
             self.keys = keys
             return
@@ -118,7 +119,16 @@ class UnitTimeIndex:
         if tie.any():  # same unit and time bucket: exact time, then input order
             sub = np.flatnonzero(tie | np.r_[tie[1:], False])
             order[sub] = order[sub][np.lexsort((order[sub], ts[order[sub]], keys[sub]))]
-        self.order, self.keys, self.ts = order, keys, ts[order]
+        self.order, self.keys = order, keys
+
+    @property
+    def ts(self) -> np.ndarray:
+        """Time of every sorted touch (a gather of all of them: prefer :meth:`ts_at`)."""
+        return self._times[self.order]
+
+    def ts_at(self, positions: np.ndarray) -> np.ndarray:
+        """Time of the sorted touches at ``positions`` (only those are read)."""
+        return self._times[self.order[positions]]
 
     @property
     def codes(self) -> np.ndarray:
@@ -158,7 +168,7 @@ class UnitTimeIndex:
         sub_hi = np.searchsorted(self.keys, key[run], side="right")
         while (active := sub_lo < sub_hi).any():  # binary search within same-key runs
             mid = (sub_lo + sub_hi) // 2
-            go = active & (self.ts[np.minimum(mid, len(self.ts) - 1)] < t_run)
+            go = active & (self.ts_at(np.minimum(mid, len(self.keys) - 1)) < t_run)
             sub_lo, sub_hi = np.where(go, mid + 1, sub_lo), np.where(active & ~go, mid, sub_hi)
         lo[run] = sub_lo
         return lo
@@ -325,7 +335,7 @@ def open_windows(
     )
     keep = hi > lo
     code, lo, hi = code[keep], lo[keep], hi[keep]
-    last = idx.ts[hi - 1] if len(code) else np.zeros(0, dtype=np.int64)
+    last = idx.ts_at(hi - 1) if len(code) else np.zeros(0, dtype=np.int64)
     return code, np.maximum(lo, idx.search(code, last - look, "left")), hi, last
 
 

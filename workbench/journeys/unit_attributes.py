@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.journeys.codes import UnitCodes
-from workbench.journeys.index import UnitTimeIndex
 from workbench.schema import ACCOUNT_ID, CONVERSIONS, JOURNEYS, PERSON_ID
 
 __all__ = ["attach_attributes", "attribute_columns", "unit_table"]
@@ -30,8 +29,8 @@ def unit_table(
     conversions: pd.DataFrame,
     attributes: pd.DataFrame | None,
     touchpoints: pd.DataFrame,
-    orig: np.ndarray,
-    idx: UnitTimeIndex,
+    t_used: np.ndarray,
+    t_ts: np.ndarray,
     unit: str,
     units: UnitCodes,
     c_known: np.ndarray,
@@ -41,7 +40,8 @@ def unit_table(
 
     Precedence: the ``attributes`` table, then the latest non-missing value on
     the unit's conversions before the period end, then (account only) the
-    latest account seen on the person's touches.
+    latest account seen on the person's touches: those where ``t_used`` (the
+    touches the journeys were cut from), latest by ``t_ts`` (int64), then row.
     """
     unit_col = ACCOUNT_ID if unit == "account" else PERSON_ID
     cols = attribute_columns(conversions)
@@ -51,11 +51,9 @@ def unit_table(
     o = np.argsort(c_ts[m], kind="stable")
     out = conversions.loc[m, cols + [ACCOUNT_ID] * person_acc].iloc[o].groupby(c_codes[m][o]).last()
     if unit == "person" and ACCOUNT_ID in touchpoints.columns:
-        p = np.flatnonzero(touchpoints[ACCOUNT_ID].notna().to_numpy()[orig])
-        p_codes = idx.codes_at(p)
-        last = np.r_[p_codes[1:] != p_codes[:-1], True] if len(p) else np.zeros(0, bool)
-        p, p_codes = p[last], p_codes[last]  # each unit's last touch with an account
-        acc = touchpoints[ACCOUNT_ID].iloc[orig[p]].astype("string").set_axis(p_codes)
+        has = touchpoints[ACCOUNT_ID].notna().to_numpy() & t_used
+        rows, p_codes = _last_rows(has, units.touches, t_ts, len(units))
+        acc = touchpoints[ACCOUNT_ID].iloc[rows].astype("string").set_axis(p_codes)
         out = out.combine_first(acc.to_frame(ACCOUNT_ID))
     if attributes is not None:
         ids = pd.Index(pd.arrays.ArrowStringArray(pa.chunked_array([units.ids])))
@@ -64,6 +62,26 @@ def unit_table(
         keep = [c for c in attributes.columns if c not in skip]
         out = attributes.loc[a_codes >= 0, keep].set_axis(a_codes[a_codes >= 0]).combine_first(out)
     return out
+
+
+def _last_rows(
+    has: np.ndarray, codes: np.ndarray, ts: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's last row (latest ``ts``, then highest row) among the rows ``has``.
+
+    Returns the rows and their unit codes, by unit code. Two ``maximum.at`` passes
+    over the rows ``has`` only, instead of a gather of a flag at every sorted touch
+    (10M touchpoints, 5% with an account).
+    """
+    rows = np.flatnonzero(has)
+    c, t = codes[rows], ts[rows]
+    latest = np.full(n_units, np.iinfo(np.int64).min)
+    np.maximum.at(latest, c, t)
+    at_latest = t == latest[c]
+    last = np.full(n_units, -1, dtype=np.int64)
+    np.maximum.at(last, c[at_latest], rows[at_latest])
+    found = np.flatnonzero(last >= 0)
+    return last[found], found
 
 
 def attach_attributes(
