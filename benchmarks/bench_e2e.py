@@ -59,16 +59,16 @@ Usage::
 
     python benchmarks/bench_e2e.py --rows 1000000 10000000 [--repeat 5] [--stages]
 
-**Latest figures**, idle machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), after Arrow
-moved to the system allocator (``workbench._memory``) and the fifth round's branches:
-10M ``--repeat 3`` five runs 1.55x, 1.82x, 1.88x, 2.01x, 2.12x (project 3.98-6.39 s,
-baseline 2.18-3.10 s: the machine's speed drifted), peak 1.84-2.26x; 1M ``--repeat 5
---stages`` 1.98x (CPU 2.05x; peak 1.54x; stages CPU s baseline / project: stitching
-0.09 / 0.16, journeys 0.03 / 0.12, paths -- / 0.02, models 0.02 / 0.02) and 2.30x (CPU
-2.32x). Same session, pool against pool at 10M: mimalloc project 6.50 s / baseline 2.86
-s, system 4.03 / 2.18 s. Issue 16's target (1.5x) is not met: the journey ids, paths and
-tables the baseline does not build, and stitching's per-person SHA-256 ids and exactness
-check, are most of the gap.
+**Latest figures**, idle machine, 2026-12-04 14:57-15:01 UTC (load 0.9-1.3), main after
+issue 16's sixth round (branch h2: journeys): ``--rows 1000000 --repeat 5 --stages``
+**2.15x** (CPU 2.20x; peak 1.29x; stages CPU s baseline / project: stitching 0.09 / 0.17,
+journeys 0.04 / 0.12, paths -- / 0.02, models 0.02 / 0.02); ``--rows 10000000 --repeat 3
+--stages`` **1.62x** (CPU 1.67x; baseline 2.60 s, project 4.06 s; peak 1.47x; stages
+stitching 1.39 / 2.31, journeys 0.55 / 1.56, paths -- / 0.25, models 0.23 / 0.50), a second
+run 1.86x, and the session's other runs of the same code 1.85x, 1.89x, 1.98x (14:46-14:53,
+load 1.0-2.6). Issue 16's target (1.5x) is not met: the journey ids, paths and tables the
+baseline does not build, and stitching's per-person SHA-256 ids and exactness check, are
+most of the gap.
 
 History of the figure (one line per change): ``benchmarks/HISTORY.md``.
 """

@@ -70,13 +70,12 @@ Run::
 (defaults: 1,000,000 and 10,000,000 rows, 5 rounds, 90 days; the data spans a year, so
 ``--lookback 365`` puts nearly every touch into a journey).
 
-**Latest figures**, idle machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), main after
-Arrow moved to the system allocator and the fifth round's branches, ``--rows 1000000
---repeat 3``: string person ids **1.61x** (CPU 1.84x) and 1.85x (CPU 2.13x) in two runs;
-categorical **2.55x** (CPU 2.94x) and 2.70x (CPU 3.19x). Issue 16's target (1.5x) is not
-met: what is left is the (unit, time) sort and gather shared with the baseline, Arrow's
-dictionary encoding of the taken text columns (~0.01 s per column at 1M) and the journey
-ids, paths and tables.
+**Latest figures**, idle machine, 2026-12-04 14:59 UTC (load ~1.2), main after issue 16's
+sixth round, ``--rows 1000000 --repeat 3``: string person ids **2.29x** (CPU 2.55x);
+categorical **2.48x** (CPU 2.93x) (run-to-run spread at 1M: the fifth round's two runs
+were 1.61x and 1.85x string). Issue 16's target (1.5x) is not met: what is left is the
+(unit, time) sort and gather shared with the baseline, Arrow's dictionary encoding of the
+taken text columns (~0.01 s per column at 1M) and the journey ids, paths and tables.
 
 History of the figure and what was tried on the project side: ``benchmarks/HISTORY.md``.
 """

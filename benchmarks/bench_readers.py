@@ -32,11 +32,10 @@ to ``benchmarks/results/bench_readers.json`` (git-ignored). Usage::
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90  # daily files
     .venv/bin/python benchmarks/bench_readers.py --events 1000000 --files 90 --rounds 3
 
-**Latest figures**, idle machine, 2026-12-04 12:55 UTC (load ~1.2), after Arrow moved to
-the system allocator (``workbench._memory``: the reader's pandas work after the parse no
-longer runs on mimalloc): ``--events 1000000 --files 90 --rounds 3`` (2.6 GB) single run
-1.00x (CPU 1.03x), median of 3 alternating rounds **0.99x** (CPU 1.01x; bare parse 8.3 s,
-reader 9.0 s). Issue 16's target (1.2x) is met.
+**Latest figures**, idle machine, 2026-12-04 15:02 UTC (load ~1.4): ``--events 1000000
+--files 90 --rounds 3`` (2.6 GB) single run 1.09x (CPU 1.13x), median of 3 alternating
+rounds **1.04x** (CPU 1.05x; bare parse 8.1 s, reader 8.7 s). Issue 16's target (1.2x)
+is met.
 
 History of the figure: ``benchmarks/HISTORY.md``.
 """

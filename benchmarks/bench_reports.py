@@ -29,10 +29,9 @@ Writes JSON to ``benchmarks/results/``.
 
 Run: ``python benchmarks/bench_reports.py --people 3000 --repeat 3``
 
-**Latest figures**, idle 2-core machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), main
-after Arrow moved to the system allocator and the fifth round's branches, ``--people 3000
---repeat 3``: ``workbench report`` median **11.7 s**, median ratio to the empty runs
-**1.52** (``--jobs 1``: 17.8 s, 2.39). Both targets met.
+**Latest figures**, idle 2-core machine, 2026-12-04 15:01 UTC (load 1.1 before, 1.5
+after), ``--people 3000 --repeat 3``: ``workbench report`` median **12.3 s**, median ratio
+to the empty runs **1.41** (``--jobs 1``: 23.1 s, 2.53). Both targets met.
 
 History of the figure: ``benchmarks/HISTORY.md``.
 """

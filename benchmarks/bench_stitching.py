@@ -60,13 +60,12 @@ Usage::
 
     python benchmarks/bench_stitching.py --rows 1000000 10000000
 
-**Latest figures**, idle machine, 2026-12-04 12:50-13:03 UTC (load 0.6-1.3), main after
-Arrow moved to the system allocator and the fifth round's branches: ``--rows 1000000
---repeat 5`` **1.89x** (baseline 0.09 s, stitch 0.16 s); ``--rows 10000000 --repeat 3``
-**1.51x** (1.62 s / 2.43 s); 0 hash collisions. Issue 16's target (1.5x) is not met (10M
-at its edge): the per-person SHA-256 ids (~0.25-0.3 s at 10M; ~20-26 ms at 1M, a quarter
-of the baseline) and the exactness check of the hashed codes (~0.17-0.2 s at 10M) are
-most of what is left.
+**Latest figures**, idle machine, 2026-12-04 14:57-15:01 UTC (load 0.9-1.3), main after
+issue 16's sixth round (stitching unchanged): ``--rows 1000000 --repeat 5`` **1.82x**
+(baseline 0.09 s, stitch 0.19 s); ``--rows 10000000 --repeat 3`` **1.63x** (1.46 s / 2.53
+s); 0 hash collisions. Issue 16's target (1.5x) is not met: the per-person SHA-256 ids
+(~0.3 s at 10M, ~0.03 s at 1M: ~0.4 us per person in every form Python can call it) and
+the exactness check of the hashed codes (~0.2 s at 10M) are most of what is left.
 
 History of the figure and what was tried on the project side: ``benchmarks/HISTORY.md``.
 """
