@@ -224,7 +224,7 @@ def journey_windows(
     Returns
     -------
     orig : np.ndarray
-        Input row of each touch in (unit, time) order.
+        Input row of each usable touch, in (unit, time) order.
     c_rows, type_names, cid_txt
         Conversion rows sorted by (unit, type, ts, conversion id, row); the sorted
         conversion types; the ``conversion_id`` column as Arrow text (None when absent).
