@@ -308,7 +308,9 @@ def build_journeys(
     touches, journeys = tables(touch_cols, journey_cols, hashed.result(), lengths)
     journeys = attach_attributes(journeys, known, conversions, attributes, code, crow, unit)
     journeys = add_stage_times_coded(journeys, conversions, units.conversions, code, len(units))
-    labels = [(touches[CHANNEL], ch, list(ch_names))]
+    labels: list[tuple[pd.Series, np.ndarray, list[str | None]]] = [
+        (touches[CHANNEL], ch, list(ch_names))
+    ]
     vouch(
         journeys[JOURNEY_ID],
         touches[JOURNEY_ID],
