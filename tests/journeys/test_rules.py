@@ -182,21 +182,31 @@ def test_apply_returns_one_tidy_counts_frame():
     assert counts["touches"].sum() == 1
 
 
+#: An ad click, the session it opened and a page view in that session; an e-mail click
+#: and its session; an e-mail open: touches on which both merges and the e-mail-open
+#: exclusion fire (the first rows of the two tests below).
+# fmt: off
+_MIXED_ROWS = [
+    {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
+     "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
+    {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
+     "channel": "Paid Search", "page": "/pricing", "gclid": "G1", "session_id": "s1"},
+    {"person_id": "p1", "ts": "2024-01-01 10:20", "touch_type": "pageview",
+     "session_id": "s1", "page": "/thank-you"},
+    {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "email_click",
+     "channel": "Email", "campaign": "Spring"},
+    {"person_id": "p2", "ts": "2024-01-02 09:01", "touch_type": "session",
+     "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
+    {"person_id": "p2", "ts": "2024-01-03", "touch_type": "email_open", "channel": "Email"},
+]
+# fmt: on
+
+
 def test_apply_keeps_every_column_and_label_and_equals_merges_then_exclusions():
     """Applied at once (rules on the columns they read, one cut) = the two steps in turn."""
     tp = _tp(
         [
-            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
-             "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
-            {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
-             "channel": "Paid Search", "page": "/pricing", "gclid": "G1", "session_id": "s1"},
-            {"person_id": "p1", "ts": "2024-01-01 10:20", "touch_type": "pageview",
-             "session_id": "s1", "page": "/thank-you"},
-            {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "email_click",
-             "channel": "Email", "campaign": "Spring"},
-            {"person_id": "p2", "ts": "2024-01-02 09:01", "touch_type": "session",
-             "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
-            {"person_id": "p2", "ts": "2024-01-03", "touch_type": "email_open", "channel": "Email"},
+            *_MIXED_ROWS,
             {"person_id": "p3", "ts": "2024-01-04", "touch_type": "session", "channel": "Direct"},
         ]
     )  # fmt: skip
@@ -253,17 +263,7 @@ def _wide() -> tuple[pd.DataFrame, pd.DataFrame, JourneyRules]:
     """Touches on which every rule fires, with every canonical touch column and more."""
     tp = _tp(
         [
-            {"person_id": "p1", "ts": "2024-01-01 10:00", "touch_type": "ad_click",
-             "channel": "Paid Search", "platform": "google_ads", "campaign": "Brand", "gclid": "G1"},
-            {"person_id": "p1", "ts": "2024-01-01 10:00:05", "touch_type": "session",
-             "channel": "Paid Search", "page": "/pricing", "gclid": "G1", "session_id": "s1"},
-            {"person_id": "p1", "ts": "2024-01-01 10:20", "touch_type": "pageview",
-             "session_id": "s1", "page": "/thank-you"},
-            {"person_id": "p2", "ts": "2024-01-02 09:00", "touch_type": "email_click",
-             "channel": "Email", "campaign": "Spring"},
-            {"person_id": "p2", "ts": "2024-01-02 09:01", "touch_type": "session",
-             "channel": "Email", "campaign": "spring", "traffic_medium": "email", "page": "/"},
-            {"person_id": "p2", "ts": "2024-01-03", "touch_type": "email_open", "channel": "Email"},
+            *_MIXED_ROWS,
             {"person_id": "p3", "ts": "2024-01-04", "touch_type": "session", "channel": "Direct",
              "page": "https://qa.example.com/"},
             {"person_id": "p3", "ts": "2024-01-05", "touch_type": "session", "channel": "Direct",
